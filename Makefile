@@ -1,0 +1,83 @@
+# tbx_widget — every step a fresh machine needs (Debian, python3, node/npm present).
+#   make demo   JupyterLab on examples/notebooks/quickstart.ipynb
+#   make test   every test: Python, JS, protobuf 4.25 compatibility, browser end-to-end
+#   make bench  benchmarks against the peers (writes benchmarks/RESULTS.md)
+#   make proto  regenerate tbx_widget/_proto from proto/
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+PROTO_VENV := .venv-proto
+OLDPB_VENV := .venv-pb425
+CHROMIUM ?= /usr/bin/chromium
+TORCH_WHEEL := $(wildcard /opt/wheels/torch-2.13.0*.whl)
+PYTEST_ARGS ?=
+
+.PHONY: all install js demo test test-py test-js test-oldpb test-e2e proto bench clean
+
+all: install
+
+js/node_modules/.package-lock.json: js/package-lock.json
+	cd js && npm ci --no-audit --no-fund
+	@touch $@
+
+tbx_widget/static/index.js: js/node_modules/.package-lock.json $(shell find js/src -type f 2>/dev/null)
+	cd js && npm run build
+
+js: tbx_widget/static/index.js
+
+$(VENV)/.installed: pyproject.toml tbx_widget/static/index.js
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+	$(PIP) install -e ".[test,e2e]"
+	@if [ -n "$(TORCH_WHEEL)" ]; then $(PIP) install "torch==2.13.0" || echo "torch did not install: its interop tests will skip"; \
+	 else echo "no local CPU torch wheel: torch interop tests will skip"; fi
+	@touch $@
+
+install: $(VENV)/.installed
+
+$(PROTO_VENV)/.installed:
+	$(PYTHON) -m venv $(PROTO_VENV)
+	$(PROTO_VENV)/bin/pip -q install "grpcio-tools==1.62.3"
+	@touch $@
+
+$(OLDPB_VENV)/.installed:
+	$(PYTHON) -m venv $(OLDPB_VENV)
+	$(OLDPB_VENV)/bin/pip -q install "protobuf==4.25.9" numpy google-crc32c pytest hypothesis
+	@touch $@
+
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi; fi
+
+proto: $(PROTO_VENV)/.installed
+	$(PROTO_VENV)/bin/python proto/generate.py
+
+test: install $(PROTO_VENV)/.installed $(OLDPB_VENV)/.installed chromium
+	$(MAKE) test-js
+	$(MAKE) test-oldpb
+	TBX_PROTOC_PYTHON=$(PROTO_VENV)/bin/python TBX_CHROMIUM=$(CHROMIUM) $(PY) -m pytest $(PYTEST_ARGS)
+
+test-py: install
+	TBX_PROTOC_PYTHON=$(PROTO_VENV)/bin/python $(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
+
+test-js: js/node_modules/.package-lock.json
+	cd js && npx tsc --noEmit && npx vitest run --passWithNoTests
+
+# The oldest protobuf runtime we promise (Colab's): the core modules must import and round-trip.
+test-oldpb: $(OLDPB_VENV)/.installed
+	PYTHONPATH=. $(OLDPB_VENV)/bin/python -m pytest -p no:cacheprovider -q tests/test_proto.py tests/test_records.py tests/test_event_file.py
+
+test-e2e: install chromium
+	TBX_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -m e2e $(PYTEST_ARGS)
+
+demo: install
+	$(VENV)/bin/jupyter lab examples/notebooks/quickstart.ipynb
+
+bench: install
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) $(PROTO_VENV) $(OLDPB_VENV) js/node_modules tbx_widget/static dist build

@@ -1,0 +1,2 @@
+// Side-effect CSS imports are bundled by esbuild into tbx_widget/static/index.css.
+declare module "*.css";

@@ -1,0 +1,190 @@
+"""TFRecord framing of event files: encode, decode, and a resumable file reader.
+
+A record is ``u64 length (LE) · masked_crc32c(length bytes) · data · masked_crc32c(data)``,
+with ``mask(c) = ((c >> 15) | (c << 17)) + 0xA282EAD8 (mod 2**32)``.
+
+The pure functions here (``masked_crc32c``, ``encode_record``, ``scan_records``) do no I/O;
+``RecordReader`` adds the file access: it tails a file another process may still be writing,
+returns a partial last record only once it is complete, and resynchronises after corruption
+instead of stopping (TensorBoard stops at the first bad record and loses the rest).
+"""
+from __future__ import annotations
+
+import os
+import struct
+import warnings
+from dataclasses import dataclass, field
+
+import google_crc32c
+
+__all__ = [
+    "HEADER_SIZE",
+    "FOOTER_SIZE",
+    "masked_crc32c",
+    "encode_record",
+    "scan_records",
+    "ScanResult",
+    "RecordReader",
+    "CorruptRecordWarning",
+]
+
+HEADER_SIZE = 12  # u64 length + u32 masked crc of the length
+FOOTER_SIZE = 4  # u32 masked crc of the data
+_MASK_DELTA = 0xA282EAD8
+_U32 = 0xFFFFFFFF
+_LEN = struct.Struct("<Q")
+_CRC = struct.Struct("<I")
+_HEAD = struct.Struct("<QI")
+MAX_RECORD = (1 << 31) - 1  # protobuf messages cannot exceed 2 GiB: a larger length is corruption
+_crc32c = google_crc32c.value  # C implementation
+
+
+class CorruptRecordWarning(RuntimeWarning):
+    """Bytes of an event file were skipped because they failed their checksum."""
+
+
+def mask_crc(crc: int) -> int:
+    """Apply the TFRecord CRC mask to a raw CRC32C value."""
+    return ((((crc >> 15) | (crc << 17)) & _U32) + _MASK_DELTA) & _U32
+
+
+def masked_crc32c(data: bytes | bytearray | memoryview) -> int:
+    """Masked CRC32C of ``data``, as stored in TFRecord headers and footers."""
+    return mask_crc(_crc32c(bytes(data) if isinstance(data, memoryview) else data))
+
+
+def encode_record(data: bytes) -> bytes:
+    """Frame one serialized event as a TFRecord."""
+    header = _LEN.pack(len(data))
+    return b"".join(
+        (header, _CRC.pack(masked_crc32c(header)), data, _CRC.pack(masked_crc32c(data)))
+    )
+
+
+@dataclass
+class ScanResult:
+    """What ``scan_records`` found in a buffer.
+
+    ``records``: the data of each complete, valid record, in order.
+    ``end``: where the next scan must start (the start of a partial record, or the buffer end).
+    ``skipped``: bytes passed over because they failed their checksums.
+    ``need``: total buffer size (from ``start``'s origin) that would complete the pending record,
+    or 0 when nothing is pending or the pending header is itself incomplete.
+    """
+
+    records: list[bytes] = field(default_factory=list)
+    end: int = 0
+    skipped: int = 0
+    need: int = 0
+
+
+def _header_ok(buf: memoryview, pos: int) -> bool:
+    return masked_crc32c(buf[pos : pos + 8]) == _CRC.unpack_from(buf, pos + 8)[0]
+
+
+def scan_records(buf: bytes | bytearray | memoryview, start: int = 0) -> ScanResult:
+    """Split ``buf[start:]`` into records without allocating beyond ``buf``.
+
+    A record whose header is valid but whose data runs past the buffer is pending: the scan
+    stops at its start (``end``) so the caller can retry with more bytes. Bytes that fail a
+    checksum are skipped: the scan moves forward until a position holds a record with a valid
+    header and data (or a valid header whose data is still incomplete).
+    """
+    view = memoryview(buf)
+    size = len(view)
+    result = ScanResult(end=start)
+    pos = start
+    while True:
+        if size - pos < HEADER_SIZE:
+            break  # not even a header yet: pending
+        length, header_crc = _HEAD.unpack_from(view, pos)
+        if length > MAX_RECORD or masked_crc32c(view[pos : pos + 8]) != header_crc:
+            nxt = _resync(view, pos + 1)
+            result.skipped += nxt - pos
+            pos = nxt
+            result.end = pos
+            continue
+        stop = pos + HEADER_SIZE + length + FOOTER_SIZE
+        if stop > size:
+            result.need = stop
+            break  # valid header, data still being written
+        data = view[pos + HEADER_SIZE : stop - FOOTER_SIZE]
+        if masked_crc32c(data) != _CRC.unpack_from(view, stop - FOOTER_SIZE)[0]:
+            result.skipped += stop - pos  # header trusted: skip this whole record
+        else:
+            result.records.append(data.tobytes())
+        pos = stop
+        result.end = pos
+    result.end = pos
+    return result
+
+
+def _resync(view: memoryview, pos: int) -> int:
+    """First position at or after ``pos`` whose 12 bytes form a valid header, or where fewer
+    than 12 bytes remain (undecidable until more bytes arrive)."""
+    size = len(view)
+    last = size - HEADER_SIZE
+    while pos <= last:
+        if _header_ok(view, pos) and _LEN.unpack_from(view, pos)[0] <= MAX_RECORD:
+            return pos
+        pos += 1
+    return max(pos, 0)
+
+
+class RecordReader:
+    """Reads the records of one event file incrementally, from a byte offset.
+
+    ``read()`` returns the records completed since the last call; ``offset`` is where the
+    next call resumes, so a reader can be recreated from a saved offset. ``skipped_bytes``
+    counts bytes lost to corruption so far. Memory stays bounded by the file's real size:
+    a length field claiming more than the file holds is treated as a pending record.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], offset: int = 0, *, chunk_size: int = 16 << 20):
+        self.path = os.fspath(path)
+        self.offset = int(offset)
+        self.skipped_bytes = 0
+        self._chunk = int(chunk_size)
+
+    def read(self) -> list[bytes]:
+        """Return every record completed since the last call (possibly none)."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        except FileNotFoundError:
+            return []
+        try:
+            size = os.fstat(fd).st_size
+            records: list[bytes] = []
+            skipped = 0
+            while self.offset < size:
+                buf = _pread(fd, min(size - self.offset, self._chunk), self.offset)
+                scan = scan_records(buf)
+                if scan.end == 0 and len(buf) < scan.need <= size - self.offset:
+                    # A single record larger than the chunk, complete on disk: read exactly it.
+                    buf = _pread(fd, scan.need, self.offset)
+                    scan = scan_records(buf)
+                records.extend(scan.records)
+                skipped += scan.skipped
+                self.offset += scan.end
+                if scan.end == 0:
+                    break  # the rest is a record still being written
+            if skipped:
+                self.skipped_bytes += skipped
+                warnings.warn(
+                    f"{self.path}: skipped {skipped} corrupt bytes; reading resumed at the next valid record",
+                    CorruptRecordWarning,
+                    stacklevel=2,
+                )
+            return records
+        finally:
+            os.close(fd)
+
+    def __iter__(self):
+        return iter(self.read())
+
+
+def _pread(fd: int, n: int, offset: int) -> bytes:
+    if hasattr(os, "pread"):
+        return os.pread(fd, n, offset)
+    os.lseek(fd, offset, os.SEEK_SET)  # Windows has no os.pread
+    return os.read(fd, n)
