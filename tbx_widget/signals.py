@@ -11,7 +11,7 @@ import threading
 import warnings
 from typing import Callable
 
-__all__ = ["Listener", "subscribe", "unsubscribe", "publish"]
+__all__ = ["Listener", "subscribe", "unsubscribe", "publish", "has_listeners"]
 
 Listener = Callable[[str], None]
 """Called with the path of an event file that has just been flushed."""
@@ -42,3 +42,8 @@ def publish(path: str) -> None:
             listener(path)
         except Exception as exc:  # a broken dashboard must never stop a training run
             warnings.warn(f"tbx_widget flush listener {listener!r} failed: {exc!r}", RuntimeWarning)
+
+
+def has_listeners() -> bool:
+    """True while a dashboard is following: writers then flush more often for a live view."""
+    return bool(_listeners)

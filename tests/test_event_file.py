@@ -251,3 +251,26 @@ def test_processes_each_with_a_writer(logdir, method):
     ranks = sorted({e.summary.value[0].simple_value for p in files for e in read_events(p)[1:]})
     assert ranks == [0.0, 1.0, 2.0]
     assert all(len(read_events(p)) == 51 for p in files)
+
+
+def test_flushes_quickly_while_a_dashboard_listens(logdir):
+    heard = []
+
+    def listener(path):
+        heard.append(time.monotonic())
+
+    writer = EventFileWriter(logdir, flush_secs=3600)
+    signals.subscribe(listener)
+    try:
+        start = time.monotonic()
+        writer.add_event(scalar_event(1, 1.0))
+        deadline = start + 5
+        while len(read_events(writer.path)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        elapsed = time.monotonic() - start
+    finally:
+        signals.unsubscribe(listener)
+        writer.close()
+    assert len(read_events(writer.path)) == 2
+    assert elapsed < 1.0  # flush_secs is an hour: only the live interval explains this
+    assert heard

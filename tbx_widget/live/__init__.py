@@ -1,0 +1,1 @@
+"""Dashboard-side following of a logdir: batch encoding, cursors, the push thread."""

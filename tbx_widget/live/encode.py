@@ -1,0 +1,119 @@
+"""Pure encoding of dashboard batches (docs/protocol.md, version 1): items → JSON + buffers.
+
+Numeric arrays travel as little-endian binary buffers (anywidget sends ``bytes`` values as
+binary frames); the JSON part names each buffer by its index (``*_buf`` fields).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+__all__ = ["PROTOCOL_VERSION", "Batch", "BatchBuilder", "mime_of"]
+
+PROTOCOL_VERSION = 1
+
+
+def mime_of(encoded: bytes) -> str:
+    """Image MIME type from its magic bytes (PNG, JPEG, GIF; PNG when unknown)."""
+    if encoded[:3] == b"\xff\xd8\xff":
+        return "image/jpeg"
+    if encoded[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    return "image/png"
+
+
+def _f64(values: Any) -> bytes:
+    return np.ascontiguousarray(values, dtype="<f8").tobytes()
+
+
+@dataclass
+class Batch:
+    """One message: ``content`` (JSON-able dict) plus its binary ``buffers``."""
+
+    content: dict[str, Any]
+    buffers: list[bytes]
+    events: int  # data events carried (scalar points + histogram steps + images + texts)
+
+
+@dataclass
+class BatchBuilder:
+    """Collects items for one batch; ``build`` freezes them into a ``Batch``."""
+
+    items: list[dict[str, Any]] = field(default_factory=list)
+    buffers: list[bytes] = field(default_factory=list)
+    events: int = 0
+
+    def _buf(self, data: bytes) -> int:
+        self.buffers.append(data)
+        return len(self.buffers) - 1
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def add_scalars(self, run: str, tag: str, step: Any, wall_time: Any, value: Any, *, replace: bool = False) -> None:
+        n = len(step)
+        if n == 0 and not replace:
+            return
+        self.items.append(
+            {
+                "kind": "scalars", "run": run, "tag": tag, "replace": replace, "n": n,
+                "step_buf": self._buf(_f64(step)),
+                "wall_time_buf": self._buf(_f64(wall_time)),
+                "value_buf": self._buf(_f64(value)),
+            }
+        )
+        self.events += n
+
+    def add_histograms(self, run: str, tag: str, items: Sequence[Any], *, replace: bool = False) -> None:
+        """``items`` have .step .wall_time .bucket_limits .bucket_counts .min .max .num .sum .sum_squares."""
+        n = len(items)
+        if n == 0 and not replace:
+            return
+        sizes = [len(h.bucket_limits) for h in items]
+        offsets = np.zeros(n + 1, dtype="<i4")
+        np.cumsum(sizes, out=offsets[1:])
+        limits = np.concatenate([np.asarray(h.bucket_limits, dtype="<f8") for h in items]) if n else np.zeros(0)
+        counts = np.concatenate([np.asarray(h.bucket_counts, dtype="<f8") for h in items]) if n else np.zeros(0)
+        stats = np.array([(h.min, h.max, h.num, h.sum, h.sum_squares) for h in items], dtype="<f8").reshape(-1)
+        self.items.append(
+            {
+                "kind": "histograms", "run": run, "tag": tag, "replace": replace, "n": n,
+                "step_buf": self._buf(_f64([h.step for h in items])),
+                "wall_time_buf": self._buf(_f64([h.wall_time for h in items])),
+                "offsets_buf": self._buf(offsets.tobytes()),
+                "limits_buf": self._buf(_f64(limits)),
+                "counts_buf": self._buf(_f64(counts)),
+                "stats_buf": self._buf(stats.tobytes()),
+            }
+        )
+        self.events += n
+
+    def add_images(self, run: str, tag: str, items: Iterable[Any], *, replace: bool = False) -> None:
+        """``items`` have .step .wall_time .index .width .height .encoded."""
+        entries = [
+            {
+                "step": int(im.step), "wall_time": float(im.wall_time), "index": int(im.index),
+                "width": int(im.width), "height": int(im.height),
+                "mime": mime_of(im.encoded), "data_buf": self._buf(bytes(im.encoded)),
+            }
+            for im in items
+        ]
+        if entries or replace:
+            self.items.append({"kind": "images", "run": run, "tag": tag, "replace": replace, "items": entries})
+            self.events += len(entries)
+
+    def add_texts(self, run: str, tag: str, items: Iterable[Any], *, replace: bool = False) -> None:
+        """``items`` have .step .wall_time .text (untrusted: the browser sanitises it)."""
+        entries = [{"step": int(t.step), "wall_time": float(t.wall_time), "text": str(t.text)} for t in items]
+        if entries or replace:
+            self.items.append({"kind": "text", "run": run, "tag": tag, "replace": replace, "items": entries})
+            self.events += len(entries)
+
+    def build(self, *, seq: int, reset: bool, runs: Sequence[str]) -> Batch:
+        content = {
+            "type": "batch", "protocol": PROTOCOL_VERSION, "seq": seq, "reset": reset,
+            "runs": list(runs), "items": self.items,
+        }
+        return Batch(content, self.buffers, self.events)

@@ -1,0 +1,79 @@
+"""Batch encoding follows docs/protocol.md: the numbers decode back to what was given."""
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace as NS
+
+import numpy as np
+
+from tbx_widget.live.encode import PROTOCOL_VERSION, BatchBuilder, mime_of
+
+
+def f64(buf: bytes) -> np.ndarray:
+    return np.frombuffer(buf, dtype="<f8")
+
+
+def test_scalars_item_round_trips_exactly():
+    b = BatchBuilder()
+    step = np.array([0, 1, 2, 2**40], dtype=np.int64)
+    wall = np.array([1.5, 2.5, 3.5, 4.5])
+    value = np.array([0.1, np.nan, np.inf, -3.0])
+    b.add_scalars("train", "loss", step, wall, value)
+    batch = b.build(seq=7, reset=True, runs=["train"])
+    content = json.loads(json.dumps(batch.content))  # JSON-able
+    assert content["type"] == "batch" and content["protocol"] == PROTOCOL_VERSION
+    assert content["seq"] == 7 and content["reset"] is True and content["runs"] == ["train"]
+    (item,) = content["items"]
+    assert item["kind"] == "scalars" and item["n"] == 4 and item["replace"] is False
+    assert f64(batch.buffers[item["step_buf"]]).tolist() == [0.0, 1.0, 2.0, float(2**40)]
+    assert f64(batch.buffers[item["wall_time_buf"]]).tolist() == [1.5, 2.5, 3.5, 4.5]
+    got = f64(batch.buffers[item["value_buf"]])
+    assert got[0] == 0.1 and np.isnan(got[1]) and got[2] == np.inf and got[3] == -3.0
+    assert batch.events == 4
+
+
+def test_empty_series_adds_nothing_unless_replacing():
+    b = BatchBuilder()
+    b.add_scalars("r", "t", [], [], [])
+    assert not b and b.events == 0
+    b.add_scalars("r", "t", [], [], [], replace=True)
+    assert b.items[0]["replace"] is True and b.items[0]["n"] == 0
+
+
+def test_histograms_pack_offsets_limits_counts_stats():
+    hist = [
+        NS(step=1, wall_time=10.0, bucket_limits=[0.0, 1.0], bucket_counts=[3.0, 4.0], min=-1.0, max=1.0, num=7.0, sum=2.0, sum_squares=5.0),
+        NS(step=2, wall_time=11.0, bucket_limits=[1.0, 2.0, 3.0], bucket_counts=[1.0, 0.0, 2.0], min=0.5, max=3.0, num=3.0, sum=6.0, sum_squares=14.0),
+    ]
+    b = BatchBuilder()
+    b.add_histograms("r", "w", hist)
+    batch = b.build(seq=1, reset=False, runs=["r"])
+    (item,) = batch.content["items"]
+    assert item["n"] == 2
+    assert np.frombuffer(batch.buffers[item["offsets_buf"]], "<i4").tolist() == [0, 2, 5]
+    assert f64(batch.buffers[item["limits_buf"]]).tolist() == [0.0, 1.0, 1.0, 2.0, 3.0]
+    assert f64(batch.buffers[item["counts_buf"]]).tolist() == [3.0, 4.0, 1.0, 0.0, 2.0]
+    assert f64(batch.buffers[item["stats_buf"]]).reshape(2, 5).tolist() == [[-1, 1, 7, 2, 5], [0.5, 3, 3, 6, 14]]
+    assert f64(batch.buffers[item["step_buf"]]).tolist() == [1.0, 2.0]
+    assert batch.events == 2
+
+
+def test_images_and_text():
+    png = b"\x89PNG\r\n\x1a\n" + b"rest"
+    jpeg = b"\xff\xd8\xff\xe0rest"
+    b = BatchBuilder()
+    b.add_images("r", "img", [NS(step=3, wall_time=1.0, index=0, width=2, height=1, encoded=png),
+                              NS(step=3, wall_time=1.0, index=1, width=2, height=1, encoded=jpeg)])
+    b.add_texts("r", "note", [NS(step=4, wall_time=2.0, text="<script>x</script> **hi**")])
+    batch = b.build(seq=2, reset=False, runs=["r"])
+    images, text = batch.content["items"]
+    assert [e["mime"] for e in images["items"]] == ["image/png", "image/jpeg"]
+    assert batch.buffers[images["items"][1]["data_buf"]] == jpeg
+    assert text["items"] == [{"step": 4, "wall_time": 2.0, "text": "<script>x</script> **hi**"}]
+    assert batch.events == 3
+
+
+def test_mime_sniffing():
+    assert mime_of(b"GIF89a....") == "image/gif"
+    assert mime_of(b"\x89PNG....") == "image/png"
+    assert mime_of(b"\xff\xd8\xff\xdb") == "image/jpeg"
