@@ -16,6 +16,7 @@ import warnings
 from dataclasses import dataclass, field
 
 import google_crc32c
+import numpy as np
 
 __all__ = [
     "HEADER_SIZE",
@@ -121,14 +122,28 @@ def scan_records(buf: bytes | bytearray | memoryview, start: int = 0) -> ScanRes
 
 def _resync(view: memoryview, pos: int) -> int:
     """First position at or after ``pos`` whose 12 bytes form a valid header, or where fewer
-    than 12 bytes remain (undecidable until more bytes arrive)."""
-    size = len(view)
-    last = size - HEADER_SIZE
+    than 12 bytes remain (undecidable until more bytes arrive).
+
+    A valid length is below 2**31, so bytes 4-7 of the header are zero and byte 3 is < 0x80:
+    numpy finds those candidates block by block and only they get a CRC check.
+    """
+    last = len(view) - HEADER_SIZE
+    if pos > last:
+        return pos
+    arr = np.frombuffer(view, dtype=np.uint8)
+    block = 1 << 16
     while pos <= last:
-        if _header_ok(view, pos) and _LEN.unpack_from(view, pos)[0] <= MAX_RECORD:
-            return pos
-        pos += 1
-    return max(pos, 0)
+        end = min(last, pos + block - 1)  # candidates in [pos, end]
+        seg = arr[pos + 3 : end + 8]
+        n = end - pos + 1
+        zero = seg == 0
+        cand = (seg[:n] < 0x80) & zero[1 : n + 1] & zero[2 : n + 2] & zero[3 : n + 3] & zero[4 : n + 4]
+        for offset in np.flatnonzero(cand):
+            at = pos + int(offset)
+            if _header_ok(view, at):
+                return at
+        pos = end + 1
+    return pos
 
 
 class RecordReader:

@@ -202,3 +202,15 @@ def test_fuzz_random_bytes_file(tmp_path, data):
         reader = RecordReader(path, chunk_size=512)
         reader.read()
     assert reader.offset <= len(data)
+
+
+def test_large_garbage_region_is_skipped_quickly(tmp_path):
+    """16 MiB of random bytes between two records: both records come back, every byte counted."""
+    garbage = os.urandom(16 << 20)
+    path = tmp_path / "events"
+    path.write_bytes(encode_record(b"first") + garbage + encode_record(b"last"))
+    reader = RecordReader(path, chunk_size=4 << 20)
+    with pytest.warns(CorruptRecordWarning):
+        got = reader.read()
+    assert got == [b"first", b"last"]
+    assert reader.skipped_bytes == len(garbage)
