@@ -18,13 +18,21 @@ __version__ = "0.1.0"
 _PUBLIC = {
     "EventFileWriter": "tbx_widget.event_file",
     "RecordReader": "tbx_widget.records",
+    "load": "tbx_widget.reader",
+    "Logs": "tbx_widget.reader",
+    "Dashboard": "tbx_widget.widget",
+    "load_ipython_extension": "tbx_widget.magics",
+    "unload_ipython_extension": "tbx_widget.magics",
 }
 
 __all__ = sorted(_PUBLIC) + ["__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from .event_file import EventFileWriter
+    from .magics import load_ipython_extension, unload_ipython_extension
+    from .reader import Logs, load
     from .records import RecordReader
+    from .widget import Dashboard
 
 
 def __getattr__(name: str) -> Any:

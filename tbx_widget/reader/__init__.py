@@ -1,0 +1,18 @@
+"""Reading logdirs: discovery, decoding of every writer's events, and the ``Logs`` object."""
+from .items import (
+    KINDS,
+    AudioItem,
+    CustomScalarsItem,
+    HistogramItem,
+    HParamsItem,
+    ImageItem,
+    PrCurveItem,
+    ScalarSeries,
+    TextItem,
+)
+from .logs import Changes, Logs, load
+
+__all__ = [
+    "load", "Logs", "Changes", "KINDS", "ScalarSeries", "HistogramItem", "ImageItem", "TextItem",
+    "PrCurveItem", "AudioItem", "HParamsItem", "CustomScalarsItem",
+]

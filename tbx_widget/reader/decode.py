@@ -1,0 +1,272 @@
+"""Events → normalised items: the full protobuf path, for every record the scalar fast path
+(``fast_scalars``) does not take. Pure functions; the only state is the per-run map from tag to
+plugin name, because writers put a value's metadata on its first occurrence only.
+"""
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .._proto import event_pb2, hparams_pb2, layout_pb2, tensor_pb2
+from .items import (
+    AudioItem,
+    CustomScalarsItem,
+    HistogramItem,
+    HParamsItem,
+    ImageItem,
+    PrCurveItem,
+    TextItem,
+)
+
+__all__ = ["Decoded", "decode_event", "tensor_to_numpy", "hparams_data"]
+
+_NUMERIC = {
+    1: "<f4", 2: "<f8", 3: "<i4", 4: "u1", 5: "<i2", 6: "i1", 9: "<i8", 10: "?", 14: None,
+    17: "<u2", 19: "<f2", 22: "<u4", 23: "<u8",
+}
+_FIELD = {  # dtype → the repeated field that holds its values when tensor_content is empty
+    1: "float_val", 2: "double_val", 3: "int_val", 4: "int_val", 5: "int_val", 6: "int_val",
+    9: "int64_val", 10: "bool_val", 17: "int_val", 19: "half_val", 22: "uint32_val", 23: "uint64_val",
+}
+CUSTOM_SCALARS_TAG = "custom_scalars__config__"
+
+
+class Decoded(NamedTuple):
+    """What one event holds: a purge step (SessionLog START) or None, scalar points
+    ``(tag, step, wall_time, value)``, and other items ``(kind, tag, item)``."""
+
+    purge: int | None
+    scalars: list[tuple[str, int, float, float]]
+    items: list[tuple[str, str, Any]]
+
+
+def tensor_to_numpy(t: tensor_pb2.TensorProto) -> np.ndarray:
+    """A TensorProto as a numpy array (strings as an object array of bytes)."""
+    shape = tuple(d.size for d in t.tensor_shape.dim)
+    if t.dtype == 7:  # DT_STRING
+        arr = np.empty(len(t.string_val), dtype=object)
+        arr[:] = list(t.string_val)
+        return arr.reshape(shape) if arr.size == int(np.prod(shape, dtype=np.int64)) else arr
+    if t.dtype == 14:  # bfloat16: the upper half of a float32
+        if t.tensor_content:
+            raw = np.frombuffer(t.tensor_content, dtype="<u2")
+        else:
+            raw = np.array(t.half_val, dtype=np.uint16)
+        arr = (raw.astype(np.uint32) << 16).view(np.float32)
+    else:
+        dtype = _NUMERIC.get(t.dtype)
+        if dtype is None:
+            raise ValueError(f"unsupported tensor dtype {t.dtype}")
+        if t.tensor_content:
+            arr = np.frombuffer(t.tensor_content, dtype=dtype)
+        elif t.dtype == 19:
+            arr = np.array(t.half_val, dtype=np.uint16).view(np.float16)
+        else:
+            arr = np.array(getattr(t, _FIELD[t.dtype]), dtype=dtype)
+    size = int(np.prod(shape, dtype=np.int64))
+    if arr.size == 1 and size != 1:
+        arr = np.full(shape, arr.reshape(-1)[0])  # a single value fills the tensor (TF's rule)
+    return arr.reshape(shape) if arr.size == size else arr
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else str(value)
+
+
+def _text_of(arr: np.ndarray) -> str:
+    """A string tensor as Markdown: a scalar as is, a vector as lines, a matrix as a table."""
+    if arr.ndim == 0:
+        return _text(arr.item())
+    if arr.ndim == 1:
+        return "\n\n".join(_text(v) for v in arr)
+    if arr.ndim == 2:
+        rows = [[_text(v).replace("|", "\\|").replace("\n", " ") for v in row] for row in arr]
+        head = "| " + " | ".join(" " for _ in rows[0]) + " |" if rows else ""
+        sep = "|" + "---|" * (arr.shape[1] or 1)
+        return "\n".join([head, sep] + ["| " + " | ".join(r) + " |" for r in rows])
+    return "\n\n".join(_text(v) for v in arr.reshape(-1))
+
+
+def _value_of(v: Any) -> Any:
+    """google.protobuf.Value → bool, float, str, list, dict or None."""
+    which = v.WhichOneof("kind")
+    if which == "number_value":
+        return v.number_value
+    if which == "string_value":
+        return v.string_value
+    if which == "bool_value":
+        return v.bool_value
+    if which == "list_value":
+        return [_value_of(x) for x in v.list_value.values]
+    if which == "struct_value":
+        return {k: _value_of(x) for k, x in v.struct_value.fields.items()}
+    return None
+
+
+def hparams_data(content: bytes) -> tuple[str, dict[str, Any]]:
+    """Decode ``HParamsPluginData`` into (kind, plain dict)."""
+    data = hparams_pb2.HParamsPluginData.FromString(content)
+    which = data.WhichOneof("data")
+    if which == "experiment":
+        e = data.experiment
+        return "experiment", {
+            "name": e.name,
+            "description": e.description,
+            "time_created_secs": e.time_created_secs,
+            "hparams": [
+                {
+                    "name": h.name,
+                    "display_name": h.display_name,
+                    "description": h.description,
+                    "type": hparams_pb2.DataType.Name(h.type),
+                    "domain": (
+                        [_value_of(x) for x in h.domain_discrete.values]
+                        if h.HasField("domain_discrete")
+                        else (h.domain_interval.min_value, h.domain_interval.max_value)
+                        if h.HasField("domain_interval")
+                        else None
+                    ),
+                }
+                for h in e.hparam_infos
+            ],
+            "metrics": [
+                {
+                    "tag": m.name.tag,
+                    "group": m.name.group,
+                    "display_name": m.display_name,
+                    "description": m.description,
+                }
+                for m in e.metric_infos
+            ],
+        }
+    if which == "session_start_info":
+        s = data.session_start_info
+        return "session_start", {
+            "hparams": {k: _value_of(v) for k, v in s.hparams.items()},
+            "group_name": s.group_name,
+            "start_time_secs": s.start_time_secs,
+            "model_uri": s.model_uri,
+        }
+    if which == "session_end_info":
+        s = data.session_end_info
+        return "session_end", {"status": hparams_pb2.Status.Name(s.status), "end_time_secs": s.end_time_secs}
+    return "unknown", {}
+
+
+def _layout(content: bytes) -> list[dict[str, Any]]:
+    layout = layout_pb2.Layout.FromString(content)
+    out = []
+    for cat in layout.category:
+        charts = []
+        for chart in cat.chart:
+            if chart.HasField("margin"):
+                series = [{"value": s.value, "lower": s.lower, "upper": s.upper} for s in chart.margin.series]
+                charts.append({"title": chart.title, "kind": "margin", "series": series})
+            else:
+                charts.append({"title": chart.title, "kind": "multiline", "tags": list(chart.multiline.tag)})
+        out.append({"title": cat.title, "closed": cat.closed, "charts": charts})
+    return out
+
+
+def _histogram_from_tensor(step: int, wall: float, arr: np.ndarray) -> HistogramItem:
+    """TF2's [k, 3] histogram tensor (left edge, right edge, count per bucket)."""
+    arr = np.asarray(arr, dtype=np.float64).reshape(-1, 3)
+    left, right, counts = arr[:, 0], arr[:, 1], arr[:, 2]
+    centers = (left + right) / 2
+    return HistogramItem(
+        step, wall, right.copy(), counts.copy(),
+        float(left[0]) if len(arr) else 0.0, float(right[-1]) if len(arr) else 0.0,
+        float(counts.sum()), float((counts * centers).sum()), float((counts * centers**2).sum()),
+    )
+
+
+def _from_tensor(plugin: str, tag: str, step: int, wall: float, value: Any, out: Decoded) -> None:
+    arr = tensor_to_numpy(value.tensor)
+    if plugin == "scalars" or (plugin == "" and arr.size == 1 and arr.dtype.kind in "fiub"):
+        out.scalars.append((tag, step, wall, float(arr.reshape(-1)[0])))
+    elif plugin == "histograms":
+        out.items.append(("histograms", tag, _histogram_from_tensor(step, wall, arr)))
+    elif plugin == "images":
+        flat = arr.reshape(-1)
+        width, height = int(_text(flat[0]) or 0), int(_text(flat[1]) or 0)
+        for i, encoded in enumerate(flat[2:]):
+            out.items.append(("images", tag, ImageItem(step, wall, i, width, height, bytes(encoded))))
+    elif plugin == "text":
+        out.items.append(("text", tag, TextItem(step, wall, _text_of(arr))))
+    elif plugin == "pr_curves":
+        a = np.asarray(arr, dtype=np.float64).reshape(6, -1)
+        n = a.shape[1]
+        thresholds = np.linspace(0.0, 1.0, n) if n > 1 else np.zeros(n)
+        out.items.append(("pr_curves", tag, PrCurveItem(step, wall, thresholds, *a)))
+    elif plugin == "audio":
+        flat = arr.reshape(-1, arr.shape[-1] if arr.ndim > 1 else 1)
+        for i, row in enumerate(flat):
+            encoded = bytes(row[0])
+            label = _text(row[1]) if len(row) > 1 else ""
+            rate, channels, frames = _wav_info(encoded)
+            out.items.append(("audio", tag, AudioItem(step, wall, i, encoded, rate, channels, frames, "audio/wav", label)))
+    elif plugin == "custom_scalars" or tag == CUSTOM_SCALARS_TAG:
+        out.items.append(("custom_scalars", tag, CustomScalarsItem(step, wall, _layout(bytes(arr.reshape(-1)[0])))))
+
+
+def _wav_info(encoded: bytes) -> tuple[float, int, int]:
+    """(sample rate, channels, frames) from a canonical WAV header, zeros if it is not one."""
+    if len(encoded) >= 44 and encoded[:4] == b"RIFF" and encoded[8:12] == b"WAVE":
+        channels = int.from_bytes(encoded[22:24], "little")
+        rate = int.from_bytes(encoded[24:28], "little")
+        block = int.from_bytes(encoded[32:34], "little") or 1
+        return float(rate), channels, max(0, (len(encoded) - 44) // block)
+    return 0.0, 0, 0
+
+
+def decode_event(data: bytes, plugins: dict[str, str]) -> Decoded:
+    """Decode one serialized Event. ``plugins`` (tag → plugin name) is read and updated."""
+    event = event_pb2.Event.FromString(data)
+    which = event.WhichOneof("what")
+    out = Decoded(None, [], [])
+    if which == "session_log":
+        if event.session_log.status == event_pb2.SessionLog.START:
+            return Decoded(event.step, [], [])
+        return out
+    if which != "summary":
+        return out
+    step, wall = event.step, event.wall_time
+    for value in event.summary.value:
+        tag = value.tag
+        if value.HasField("metadata") and value.metadata.plugin_data.plugin_name:
+            plugins.setdefault(tag, value.metadata.plugin_data.plugin_name)
+        plugin = plugins.get(tag, "")
+        kind = value.WhichOneof("value")
+        if kind == "simple_value":
+            out.scalars.append((tag, step, wall, float(value.simple_value)))
+        elif kind == "histo":
+            h = value.histo
+            out.items.append((
+                "histograms", tag,
+                HistogramItem(step, wall, np.array(h.bucket_limit, dtype=np.float64),
+                              np.array(h.bucket, dtype=np.float64), h.min, h.max, h.num, h.sum, h.sum_squares),
+            ))
+        elif kind == "image":
+            im = value.image
+            out.items.append(("images", tag, ImageItem(step, wall, 0, im.width, im.height, im.encoded_image_string)))
+        elif kind == "audio":
+            a = value.audio
+            out.items.append((
+                "audio", tag,
+                AudioItem(step, wall, 0, a.encoded_audio_string, a.sample_rate, a.num_channels,
+                          a.length_frames, a.content_type or "audio/wav"),
+            ))
+        elif kind == "tensor":
+            if plugin == "hparams":
+                kind_name, payload = hparams_data(value.metadata.plugin_data.content)
+                out.items.append(("hparams", tag, HParamsItem(step, wall, kind_name, payload)))
+            else:
+                try:
+                    _from_tensor(plugin, tag, step, wall, value, out)
+                except (ValueError, IndexError, TypeError):
+                    pass  # a tensor this reader does not understand is left out, like TensorBoard
+        elif plugin == "hparams" and value.metadata.plugin_data.content:
+            kind_name, payload = hparams_data(value.metadata.plugin_data.content)
+            out.items.append(("hparams", tag, HParamsItem(step, wall, kind_name, payload)))
+    return out

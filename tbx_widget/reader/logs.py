@@ -1,0 +1,208 @@
+"""``load(logdir)`` and ``Logs``: every run of a logdir, read incrementally."""
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from ..records import CorruptRecordWarning
+from .items import (
+    KINDS,
+    AudioItem,
+    CustomScalarsItem,
+    HistogramItem,
+    HParamsItem,
+    ImageItem,
+    PrCurveItem,
+    ScalarSeries,
+    TextItem,
+)
+from .run import RunReader, is_event_file
+
+__all__ = ["load", "Logs", "Changes"]
+
+SeriesKey = tuple[str, str, str]  # (run, kind, tag)
+
+
+@dataclass
+class Changes:
+    """What one ``refresh()`` found: runs seen for the first time, points added per series
+    ``(run, kind, tag)``, series a purge truncated (re-read them from the start), and the bytes
+    skipped as corrupt."""
+
+    new_runs: list[str] = field(default_factory=list)
+    appended: dict[SeriesKey, int] = field(default_factory=dict)
+    reset: list[SeriesKey] = field(default_factory=list)
+    skipped_bytes: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.new_runs or self.appended or self.reset or self.skipped_bytes)
+
+
+def discover_runs(logdir: str) -> dict[str, str]:
+    """Run name → directory for every directory under ``logdir`` that directly holds an event
+    file ("." is the logdir itself)."""
+    found: dict[str, str] = {}
+    for directory, dirs, files in os.walk(logdir):
+        dirs.sort()
+        if any(is_event_file(f) for f in files):
+            rel = os.path.relpath(directory, logdir)
+            found[rel.replace(os.sep, "/")] = directory
+    return found
+
+
+class Logs:
+    """The runs of a logdir and their data; ``refresh()`` reads what was appended since.
+
+    >>> logs = load("runs")                             # doctest: +SKIP
+    >>> logs.runs, logs.tags(logs.runs[0])["scalars"]   # doctest: +SKIP
+    >>> s = logs.scalars("exp1", "loss"); s.step, s.value  # doctest: +SKIP
+    """
+
+    def __init__(self, logdir: str | os.PathLike[str], *, chunk_size: int | None = None):
+        self.logdir = os.fspath(logdir)
+        self._chunk = chunk_size
+        self._runs: dict[str, RunReader] = {}
+
+    def __repr__(self) -> str:
+        return f"Logs({self.logdir!r}, runs={len(self._runs)})"
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def refresh(self) -> Changes:
+        """Read everything appended since the last call: new bytes, new files, new runs."""
+        changes = Changes()
+        found = discover_runs(self.logdir) if os.path.isdir(self.logdir) else {}
+        for name in sorted(set(found) - set(self._runs)):
+            kwargs = {"chunk_size": self._chunk} if self._chunk else {}
+            self._runs[name] = RunReader(name, found[name], **kwargs)
+            changes.new_runs.append(name)
+        for name, run in self._runs.items():
+            changes.skipped_bytes += run.refresh()
+            for (kind, tag), n in run.appended.items():
+                changes.appended[(name, kind, tag)] = n
+            changes.reset.extend((name, kind, tag) for kind, tag in sorted(run.truncated))
+        if changes.skipped_bytes:
+            warnings.warn(
+                f"{self.logdir}: skipped {changes.skipped_bytes} corrupt bytes; every intact record after them was read",
+                CorruptRecordWarning,
+                stacklevel=2,
+            )
+        return changes
+
+    @property
+    def skipped_bytes(self) -> int:
+        """Corrupt bytes skipped so far, over every file."""
+        return sum(r.skipped_bytes for r in self._runs.values())
+
+    # -- queries ------------------------------------------------------------------------------
+
+    @property
+    def runs(self) -> list[str]:
+        """Run names in order of discovery (sorted within each refresh)."""
+        return list(self._runs)
+
+    def _run(self, run: str) -> RunReader:
+        try:
+            return self._runs[run]
+        except KeyError:
+            raise KeyError(f"no run {run!r} in {self.logdir!r}; runs: {self.runs}") from None
+
+    def tags(self, run: str) -> dict[str, list[str]]:
+        """Kind → tags of ``run`` (every kind of ``KINDS`` is a key)."""
+        return self._run(run).tags()
+
+    def _items(self, kind: str, run: str, tag: str, start: int) -> list[Any]:
+        by_tag = self._run(run).items[kind]
+        if tag not in by_tag:
+            raise KeyError(f"run {run!r} has no {kind} tag {tag!r}; it has {list(by_tag)}")
+        return by_tag[tag][max(0, int(start)) :]
+
+    def scalars(self, run: str, tag: str, *, start: int = 0) -> ScalarSeries:
+        """The scalar series ``tag`` of ``run`` (from index ``start``): ``.step``, ``.wall_time``,
+        ``.value`` as read-only numpy arrays."""
+        stores = self._run(run).scalars
+        if tag not in stores:
+            raise KeyError(f"run {run!r} has no scalar tag {tag!r}; it has {list(stores)}")
+        return stores[tag].series(start)
+
+    def histograms(self, run: str, tag: str, *, start: int = 0) -> list[HistogramItem]:
+        return self._items("histograms", run, tag, start)
+
+    def images(self, run: str, tag: str, *, start: int = 0) -> list[ImageItem]:
+        return self._items("images", run, tag, start)
+
+    def texts(self, run: str, tag: str, *, start: int = 0) -> list[TextItem]:
+        return self._items("text", run, tag, start)
+
+    def pr_curves(self, run: str, tag: str, *, start: int = 0) -> list[PrCurveItem]:
+        return self._items("pr_curves", run, tag, start)
+
+    def audio(self, run: str, tag: str, *, start: int = 0) -> list[AudioItem]:
+        return self._items("audio", run, tag, start)
+
+    def custom_scalars(self, run: str) -> list[CustomScalarsItem]:
+        """The custom-scalars layouts written to ``run`` (usually one)."""
+        return [it for lst in self._run(run).items["custom_scalars"].values() for it in lst]
+
+    def hparams(self, run: str) -> list[HParamsItem]:
+        """The hparams plugin records of ``run`` (experiment, session_start, session_end)."""
+        return [it for lst in self._run(run).items["hparams"].values() for it in lst]
+
+    def hparams_table(self) -> list[dict[str, Any]]:
+        """One row per run that logged a session: ``{"run", "hparams", "metrics", "status"}``,
+        metrics being the last value of each metric tag the experiment names, looked up in the
+        session's run (or its ``group`` sub-run, as Keras writes them)."""
+        metric_tags: list[tuple[str, str]] = []
+        for run in self._runs:
+            for it in self.hparams(run):
+                if it.kind == "experiment":
+                    metric_tags.extend((m["group"], m["tag"]) for m in it.data["metrics"])
+        rows = []
+        for run in self._runs:
+            records = self.hparams(run)
+            starts = [it for it in records if it.kind == "session_start"]
+            if not starts:
+                continue
+            ends = [it for it in records if it.kind == "session_end"]
+            metrics: dict[str, float] = {}
+            for group, tag in dict.fromkeys(metric_tags):
+                where = f"{run}/{group}" if group and run != "." else (group or run)
+                for candidate in (where, run):
+                    if candidate in self._runs and tag in self._runs[candidate].scalars:
+                        series = self.scalars(candidate, tag)
+                        if len(series):
+                            metrics[tag if not group else f"{group}/{tag}"] = float(series.value[-1])
+                        break
+            rows.append({
+                "run": run,
+                "hparams": dict(starts[-1].data["hparams"]),
+                "metrics": metrics,
+                "status": ends[-1].data["status"] if ends else None,
+            })
+        return rows
+
+    # -- export -------------------------------------------------------------------------------
+
+    def to_pandas(self, kind: str = "scalars", *, runs: Iterable[str] | None = None):
+        """A long DataFrame of ``kind``: scalars give columns run, tag, step, wall_time, value."""
+        from ..export import to_pandas
+
+        return to_pandas(self, kind, runs=runs)
+
+    def chart(self, tag: str, runs: Iterable[str] | None = None, smoothing: float = 0.6, **kwargs: Any):
+        """An Altair chart of scalar ``tag`` over ``runs``: raw faint, smoothed bold."""
+        from ..export import chart
+
+        return chart(self, tag, runs=runs, smoothing=smoothing, **kwargs)
+
+
+def load(logdir: str | os.PathLike[str]) -> Logs:
+    """Read every run under ``logdir`` and return a ``Logs`` (call ``refresh()`` for more)."""
+    path = os.fspath(logdir)
+    if not os.path.isdir(path):
+        raise FileNotFoundError(f"logdir {path!r} is not a directory")
+    logs = Logs(path)
+    logs.refresh()
+    return logs

@@ -1,0 +1,180 @@
+"""One run: its event files, how far each has been read, and the data read so far."""
+from __future__ import annotations
+
+import os
+from bisect import bisect_left
+from collections import defaultdict
+from typing import Any, Callable
+
+import numpy as np
+
+from ..records import _pread
+from .decode import decode_event
+from .fast_scalars import fast_scalars
+from .items import KINDS
+from .spans import scan_spans
+from .store import ScalarStore, purge_items
+
+__all__ = ["RunReader", "is_event_file"]
+
+CHUNK = 4 << 20  # bytes read at a time: bounds the reader's temporary memory
+
+
+def is_event_file(name: str) -> bool:
+    """TensorBoard's rule: a file whose name contains "tfevents"."""
+    return "tfevents" in name
+
+
+# A change report: (kind, tag) -> points added, and the series a purge truncated.
+Report = Callable[[str, str, int], None]
+
+
+class RunReader:
+    """Reads the event files of one run directory incrementally."""
+
+    def __init__(self, name: str, directory: str, *, chunk_size: int = CHUNK):
+        self.name = name
+        self.directory = directory
+        self.chunk_size = int(chunk_size)
+        self.offsets: dict[str, int] = {}  # file name -> bytes consumed
+        self.skipped_bytes = 0
+        self.plugins: dict[str, str] = {}
+        self.scalars: dict[str, ScalarStore] = {}
+        self.items: dict[str, dict[str, list[Any]]] = {k: {} for k in KINDS if k != "scalars"}
+        self.appended: dict[tuple[str, str], int] = defaultdict(int)
+        self.truncated: set[tuple[str, str]] = set()
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def files(self) -> list[str]:
+        try:
+            names = [n for n in os.listdir(self.directory) if is_event_file(n)]
+        except OSError:
+            return [n for n in self.offsets]
+        known = [n for n in self.offsets]
+        new = sorted(n for n in names if n not in self.offsets and os.path.isfile(os.path.join(self.directory, n)))
+        return known + new
+
+    def refresh(self) -> int:
+        """Read what was appended to every file (and new files); return bytes skipped."""
+        self.appended.clear()
+        self.truncated.clear()
+        skipped = 0
+        for name in self.files():
+            skipped += self._read_file(name)
+        self.skipped_bytes += skipped
+        return skipped
+
+    def _read_file(self, name: str) -> int:
+        path = os.path.join(self.directory, name)
+        offset = self.offsets.setdefault(name, 0)
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        except OSError:
+            return 0
+        skipped = 0
+        try:
+            size = os.fstat(fd).st_size
+            want = self.chunk_size
+            while offset < size:
+                buf = _pread(fd, min(size - offset, want), offset)
+                scan = scan_spans(buf)
+                if scan.end == 0 and len(buf) < size - offset:
+                    # No whole record in this read, but more bytes on disk: read more.
+                    want = max(scan.need, 2 * want, 16)
+                    continue
+                want = self.chunk_size
+                if len(scan.starts):
+                    self._ingest(buf, scan.starts, scan.lengths)
+                skipped += scan.skipped
+                offset += scan.end
+                self.offsets[name] = offset
+                if scan.end == 0:
+                    break  # the rest is a record still being written
+        finally:
+            os.close(fd)
+        return skipped
+
+    # -- decoding and committing --------------------------------------------------------------
+
+    def _ingest(self, buf: bytes, starts: np.ndarray, lengths: np.ndarray) -> None:
+        arr = np.frombuffer(buf, dtype=np.uint8)
+        fast = fast_scalars(arr, starts, lengths)
+        # Everything the fast path did not take goes through protobuf, in record order.
+        slow_scalars: dict[str, list[tuple[int, int, float, float]]] = defaultdict(list)
+        items: dict[tuple[str, str], list[tuple[int, Any]]] = defaultdict(list)
+        purges: list[tuple[int, int]] = []
+        for i in np.flatnonzero(~fast.taken).tolist():
+            s = int(starts[i])
+            decoded = decode_event(buf[s : s + int(lengths[i])], self.plugins)
+            if decoded.purge is not None:
+                purges.append((i, decoded.purge))
+            for tag, step, wall, value in decoded.scalars:
+                slow_scalars[tag].append((i, step, wall, value))
+            for kind, tag, item in decoded.items:
+                items[(kind, tag)].append((i, item))
+        series = _scalar_columns(fast, slow_scalars)
+        bounds = [p[0] for p in purges] + [len(starts)]
+        lo = 0
+        for k, hi in enumerate(bounds):
+            self._commit(series, items, lo, hi)
+            if k < len(purges):
+                self._purge(purges[k][1])
+            lo = hi
+
+    def _commit(self, series: dict[str, tuple[np.ndarray, ...]], items: dict[tuple[str, str], list[tuple[int, Any]]], lo: int, hi: int) -> None:
+        for tag, (order, step, wall, value) in series.items():
+            a, b = np.searchsorted(order, lo), np.searchsorted(order, hi)
+            if b > a:
+                self.scalars.setdefault(tag, ScalarStore()).append(step[a:b], wall[a:b], value[a:b])
+                self.appended[("scalars", tag)] += int(b - a)
+        for (kind, tag), entries in items.items():
+            keys = [e[0] for e in entries]
+            a, b = bisect_left(keys, lo), bisect_left(keys, hi)
+            if b > a:
+                self.items[kind].setdefault(tag, []).extend(e[1] for e in entries[a:b])
+                self.appended[(kind, tag)] += b - a
+
+    def _purge(self, step: int) -> None:
+        """SessionLog START at ``step``: drop what was logged before with step >= ``step``."""
+        for tag, store in self.scalars.items():
+            if store.purge(step):
+                self.truncated.add(("scalars", tag))
+        for kind, by_tag in self.items.items():
+            for tag, lst in by_tag.items():
+                if purge_items(lst, step):
+                    self.truncated.add((kind, tag))
+
+    # -- queries ------------------------------------------------------------------------------
+
+    def tags(self) -> dict[str, list[str]]:
+        out = {"scalars": list(self.scalars)}
+        out.update({kind: list(by_tag) for kind, by_tag in self.items.items()})
+        return out
+
+
+def _scalar_columns(fast: Any, slow: dict[str, list[tuple[int, int, float, float]]]) -> dict[str, tuple[np.ndarray, ...]]:
+    """Per tag (order, step, wall_time, value) arrays in record order, from both paths."""
+    out: dict[str, tuple[np.ndarray, ...]] = {}
+    if len(fast.order):
+        if len(fast.tags) <= 16:
+            groups = [(t, np.flatnonzero(fast.tag_id == t)) for t in range(len(fast.tags))]
+        else:
+            by_tag = np.argsort(fast.tag_id, kind="stable")
+            counts = np.bincount(fast.tag_id, minlength=len(fast.tags))
+            groups = list(enumerate(np.split(by_tag, np.cumsum(counts)[:-1])))
+        for t, rows in groups:
+            if len(rows):
+                out[fast.tags[t]] = (fast.order[rows], fast.step[rows], fast.wall_time[rows], fast.value[rows])
+    for tag, points in slow.items():
+        order = np.array([p[0] for p in points], dtype=np.int64)
+        step = np.array([p[1] for p in points], dtype=np.int64)
+        wall = np.array([p[2] for p in points], dtype=np.float64)
+        value = np.array([p[3] for p in points], dtype=np.float64)
+        if tag in out:
+            cols = [np.concatenate((a, b)) for a, b in zip(out[tag], (order, step, wall, value))]
+            by = np.argsort(cols[0], kind="stable")
+            out[tag] = tuple(c[by] for c in cols)
+        else:
+            out[tag] = (order, step, wall, value)
+    return dict(sorted(out.items(), key=lambda kv: int(kv[1][0][0])))  # tags in order of first use

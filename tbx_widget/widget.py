@@ -1,0 +1,165 @@
+"""Dashboard: the anywidget that shows a logdir live in the cell output.
+
+The kernel side follows the logdir with the incremental reader and pushes batched binary
+deltas (docs/protocol.md) from a background thread, so updates arrive while the training
+cell is still running. Every interaction (smoothing, zoom, filters, step sliders) happens in
+the browser on data already pushed, because browser → kernel messages wait until the cell ends.
+"""
+from __future__ import annotations
+
+import os
+import pathlib
+import re
+import threading
+from typing import Any
+
+import anywidget
+import traitlets as t
+
+from .live.follower import Follower
+from .live.pump import Pump
+
+__all__ = ["Dashboard"]
+
+_STATIC = pathlib.Path(__file__).parent / "static"
+
+
+def _static(name: str) -> pathlib.Path:
+    path = _STATIC / name
+    if not path.exists():
+        raise RuntimeError(
+            f"tbx_widget's front end is not built ({path} is missing): "
+            "install tbx_widget from a wheel, or run `make js` in a source checkout"
+        )
+    return path
+
+
+def _check_regex(name: str, value: str | None) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a regular expression string, got {type(value).__name__}")
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"{name}={value!r} is not a valid regular expression: {exc}") from None
+    return value
+
+
+class Dashboard(anywidget.AnyWidget):
+    """A live TensorBoard-style dashboard of ``logdir`` in the notebook.
+
+    >>> from tbx_widget import Dashboard
+    >>> Dashboard("runs")          # doctest: +SKIP
+
+    Args:
+        logdir: directory to follow; it may not exist yet (runs appear when writers start).
+        height: dashboard height in pixels.
+        tags: initial tag filter (regular expression).
+        runs: initial run filter (regular expression).
+        poll_interval: seconds between checks for files written by other processes; writers in
+            this process wake the dashboard as soon as they flush.
+    """
+
+    _esm = _static("index.js")
+    _css = _static("index.css")
+
+    logdir = t.Unicode("").tag(sync=True)
+    height = t.Int(640).tag(sync=True)
+    tag_filter = t.Unicode("").tag(sync=True)
+    run_filter = t.Unicode("").tag(sync=True)
+    status = t.Unicode("no_runs").tag(sync=True)
+    error = t.Unicode("").tag(sync=True)
+    _sent_seq = t.Int(0).tag(sync=True)
+
+    def __init__(
+        self,
+        logdir: str | os.PathLike[str] = "runs",
+        *,
+        height: int = 640,
+        tags: str | None = None,
+        runs: str | None = None,
+        poll_interval: float = 0.5,
+        **kwargs: Any,
+    ) -> None:
+        if not isinstance(logdir, (str, os.PathLike)):
+            raise TypeError(f"logdir must be a path (str or os.PathLike), got {type(logdir).__name__}")
+        if isinstance(height, bool) or not isinstance(height, int) or not 120 <= height <= 10_000:
+            raise ValueError(f"height must be an int number of pixels between 120 and 10000, got {height!r}")
+        if not isinstance(poll_interval, (int, float)) or not 0.05 <= poll_interval <= 60:
+            raise ValueError(f"poll_interval must be between 0.05 and 60 seconds, got {poll_interval!r}")
+        super().__init__(
+            logdir=os.fspath(logdir),
+            height=height,
+            tag_filter=_check_regex("tags", tags),
+            run_filter=_check_regex("runs", runs),
+            **kwargs,
+        )
+        self._send_lock = threading.Lock()
+        self._follower = Follower(os.fspath(logdir))
+        self.on_msg(self._on_browser_message)
+        self._pump = Pump(self._push, os.fspath(logdir), poll_interval=poll_interval, on_error=self._report)
+        self._pump.wake()
+
+    # -- kernel → browser ---------------------------------------------------------------------
+
+    def _push(self) -> None:
+        with self._send_lock:
+            for batch in self._follower.poll():
+                self._send_batch(batch)
+            self._update_status()
+
+    def _resend_all(self) -> None:
+        with self._send_lock:
+            for batch in self._follower.snapshot():
+                self._send_batch(batch)
+            self._update_status()
+
+    def _send_batch(self, batch) -> None:
+        self.send(batch.content, buffers=batch.buffers)
+        self._sent_seq = batch.content["seq"]
+
+    def _update_status(self) -> None:
+        status = self._follower.status()
+        if status != self.status:
+            self.status = status
+        if self.error:
+            self.error = ""
+
+    def _report(self, message: str) -> None:
+        self.error = message
+
+    # -- browser → kernel (delivered only while the kernel is idle) ----------------------------
+
+    def _on_browser_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if isinstance(content, dict) and content.get("type") in ("ready", "resync"):
+            if content["type"] == "resync" or self._sent_seq:
+                self._resend_all()
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Read new data now and push it (normally the background thread does this)."""
+        self._push()
+
+    def close(self) -> None:
+        """Stop following the logdir and close the widget (its thread holds it alive until then)."""
+        pump = getattr(self, "_pump", None)
+        if pump is not None:
+            pump.stop()
+        super().close()
+
+    # -- places where widgets do not render ----------------------------------------------------
+
+    def _repr_mimebundle_(self, **kwargs: Any):
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is None:
+            return None
+        from .snapshot import snapshot_html
+
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        try:
+            data["text/html"] = self._follower.with_logs(lambda logs: snapshot_html(logs, title=self.logdir))
+        except Exception as exc:  # a fallback must never break the live view
+            data["text/html"] = f"<p>tbx_widget dashboard of {self.logdir!r} (snapshot failed: {type(exc).__name__})</p>"
+        return bundle

@@ -1,0 +1,372 @@
+"""load(): what was written is what is read, by both decoding paths, incrementally."""
+from __future__ import annotations
+
+import io
+import os
+import struct
+import wave
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tbx_widget._proto import event_pb2, hparams_pb2, layout_pb2, summary_pb2, tensor_pb2
+from tbx_widget.event_file import EventFileWriter
+from tbx_widget.reader import Logs, load
+from tbx_widget.reader.spans import crc32c_rows, scan_spans
+from tbx_widget.records import CorruptRecordWarning, encode_record, scan_records
+
+import google_crc32c
+
+
+def ev(step=0, wall=1000.0, **kw):
+    return event_pb2.Event(step=step, wall_time=wall, **kw)
+
+
+def scalar_event(step, value, tag="loss", wall=None):
+    e = ev(step, 1000.0 + step if wall is None else wall)
+    e.summary.value.add(tag=tag, simple_value=value)
+    return e
+
+
+def write_file(path, events, *, header=True):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "ab") as f:
+        if header:
+            f.write(encode_record(ev(wall=1.0, file_version="brain.Event:2").SerializeToString()))
+        for e in events:
+            f.write(encode_record(e.SerializeToString()))
+
+
+def tensor_value(tag, plugin, tensor, content=b""):
+    v = summary_pb2.Summary.Value(tag=tag, tensor=tensor)
+    v.metadata.plugin_data.plugin_name = plugin
+    v.metadata.plugin_data.content = content
+    return v
+
+
+def summary_event(step, *values, wall=None):
+    e = ev(step, 1000.0 + step if wall is None else wall)
+    e.summary.value.extend(values)
+    return e
+
+
+def string_tensor(values, shape):
+    t = tensor_pb2.TensorProto(dtype=7, string_val=values)
+    for d in shape:
+        t.tensor_shape.dim.add(size=d)
+    return t
+
+
+# -- scalars ---------------------------------------------------------------------------------
+
+
+def test_scalars_round_trip_every_encoding(logdir):
+    """simple_value (fast path), float and double tensors (TF2 / torch new_style)."""
+    events = []
+    for step in range(300):
+        events.append(scalar_event(step, step * 0.25, tag="simple"))
+        t32 = tensor_pb2.TensorProto(dtype=1, float_val=[step * 0.5])
+        t64 = tensor_pb2.TensorProto(dtype=2, double_val=[step / 3])
+        events.append(summary_event(step, tensor_value("f32", "scalars", t32), tensor_value("f64", "scalars", t64)))
+    write_file(logdir / "events.out.tfevents.1.a", events)
+    logs = load(logdir)
+    assert logs.runs == ["."]
+    assert logs.tags(".")["scalars"] == ["simple", "f32", "f64"]
+    s = logs.scalars(".", "simple")
+    assert s.step.dtype == np.int64 and s.value.dtype == np.float64 and s.wall_time.dtype == np.float64
+    np.testing.assert_array_equal(s.step, np.arange(300))
+    np.testing.assert_array_equal(s.value, np.arange(300) * 0.25)
+    np.testing.assert_array_equal(s.wall_time, 1000.0 + np.arange(300))
+    np.testing.assert_array_equal(logs.scalars(".", "f32").value, np.arange(300) * 0.5)
+    np.testing.assert_array_equal(logs.scalars(".", "f64").value, np.arange(300) / 3)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a", "loss", "x" * 40, "ü/ñ", "train/accuracy", "t" * 100, ""]),
+            st.integers(-(2**40), 2**62),
+            st.floats(width=32, allow_nan=False),
+            st.floats(0, 2e9),
+        ),
+        min_size=1,
+        max_size=80,
+    ),
+    st.integers(7, 4096),
+)
+def test_fast_path_agrees_with_protobuf(tmp_path_factory, points, chunk):
+    """Whatever the tags, steps (0, negative, huge) and chunking, the vectorised scalar path
+    returns exactly what protobuf decodes, in order."""
+    d = tmp_path_factory.mktemp("fast")
+    write_file(d / "events.out.tfevents.1.x", [scalar_event(s, v, tag=t, wall=w) for t, s, v, w in points])
+    logs = Logs(d, chunk_size=chunk)
+    logs.refresh()
+    expected: dict[str, list[tuple[int, float, float]]] = {}
+    for t, s, v, w in points:
+        expected.setdefault(t, []).append((s, w, float(np.float32(v))))
+    assert logs.tags(".")["scalars"] == list(expected)
+    for tag, pts in expected.items():
+        got = logs.scalars(".", tag)
+        assert list(zip(got.step.tolist(), got.wall_time.tolist(), got.value.tolist())) == pts
+
+
+def test_nan_and_infinity_survive(logdir):
+    write_file(logdir / "events.out.tfevents.1.a", [scalar_event(i, v) for i, v in enumerate([np.nan, np.inf, -np.inf, 1.0])])
+    v = load(logdir).scalars(".", "loss").value
+    assert np.isnan(v[0]) and v[1] == np.inf and v[2] == -np.inf and v[3] == 1.0
+
+
+# -- other kinds -----------------------------------------------------------------------------
+
+
+def test_histograms_from_histo_and_from_tf2_tensors(logdir):
+    h = summary_pb2.HistogramProto(min=-1, max=3, num=6, sum=5, sum_squares=11, bucket_limit=[0, 1, 3], bucket=[1, 2, 3])
+    e1 = summary_event(1, summary_pb2.Summary.Value(tag="w", histo=h))
+    t = tensor_pb2.TensorProto(dtype=2, tensor_content=np.array([[0, 1, 2], [1, 3, 4]], "<f8").tobytes())
+    t.tensor_shape.dim.add(size=2)
+    t.tensor_shape.dim.add(size=3)
+    e2 = summary_event(2, tensor_value("tf2", "histograms", t))
+    write_file(logdir / "events.out.tfevents.1.a", [e1, e2])
+    logs = load(logdir)
+    assert logs.tags(".")["histograms"] == ["w", "tf2"]
+    (a,) = logs.histograms(".", "w")
+    assert (a.step, a.min, a.max, a.num, a.sum, a.sum_squares) == (1, -1, 3, 6, 5, 11)
+    np.testing.assert_array_equal(a.bucket_limits, [0, 1, 3])
+    np.testing.assert_array_equal(a.bucket_counts, [1, 2, 3])
+    (b,) = logs.histograms(".", "tf2")
+    np.testing.assert_array_equal(b.bucket_limits, [1, 3])
+    np.testing.assert_array_equal(b.bucket_counts, [2, 4])
+    assert (b.min, b.max, b.num) == (0, 3, 6)
+
+
+def test_images_text_pr_audio_hparams_custom_scalars(logdir):
+    png = b"\x89PNG\r\n\x1a\nfake"
+    img = summary_pb2.Summary.Value(tag="img", image=summary_pb2.Summary.Image(height=2, width=3, colorspace=3, encoded_image_string=png))
+    tf2_img = tensor_value("tf2img", "images", string_tensor([b"5", b"4", png, png + b"2"], [4]))
+    text = tensor_value("note/text_summary", "text", string_tensor(["héllo **x**".encode()], []))
+    bad_text = tensor_value("bin", "text", string_tensor([b"\xff\xfeok"], []))
+    pr = np.arange(18, dtype="<f4").reshape(6, 3)
+    prt = tensor_pb2.TensorProto(dtype=1, tensor_content=pr.tobytes())
+    prt.tensor_shape.dim.add(size=6)
+    prt.tensor_shape.dim.add(size=3)
+    pr_value = tensor_value("pr", "pr_curves", prt)
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\0\0" * 2 * 10)
+    wav = buf.getvalue()
+    audio = summary_pb2.Summary.Value(tag="snd", audio=summary_pb2.Summary.Audio(sample_rate=8000, num_channels=2, length_frames=10, encoded_audio_string=wav, content_type="audio/wav"))
+    start = hparams_pb2.HParamsPluginData(version=0)
+    start.session_start_info.hparams["lr"].number_value = 0.1
+    start.session_start_info.hparams["opt"].string_value = "adam"
+    start.session_start_info.hparams["bn"].bool_value = True
+    hp = summary_pb2.Summary.Value(tag="_hparams_/session_start_info")
+    hp.metadata.plugin_data.plugin_name = "hparams"
+    hp.metadata.plugin_data.content = start.SerializeToString()
+    layout = layout_pb2.Layout()
+    cat = layout.category.add(title="losses")
+    cat.chart.add(title="both").multiline.tag.extend(["loss", "val_loss"])
+    cs = tensor_value("custom_scalars__config__", "custom_scalars", string_tensor([layout.SerializeToString()], []))
+    write_file(logdir / "events.out.tfevents.1.a", [summary_event(3, img, tf2_img, text, bad_text, pr_value, audio, hp, cs)])
+    logs = load(logdir)
+    tags = logs.tags(".")
+    assert tags["images"] == ["img", "tf2img"] and tags["text"] == ["note/text_summary", "bin"]
+    (i,) = logs.images(".", "img")
+    assert (i.step, i.index, i.width, i.height, i.encoded) == (3, 0, 3, 2, png)
+    j = logs.images(".", "tf2img")
+    assert [(x.index, x.width, x.height, x.encoded) for x in j] == [(0, 5, 4, png), (1, 5, 4, png + b"2")]
+    assert logs.texts(".", "note/text_summary")[0].text == "héllo **x**"
+    assert logs.texts(".", "bin")[0].text == "\ufffd\ufffdok"
+    (p,) = logs.pr_curves(".", "pr")
+    np.testing.assert_array_equal(p.tp, [0, 1, 2])
+    np.testing.assert_array_equal(p.recall, [15, 16, 17])
+    np.testing.assert_array_equal(p.thresholds, [0, 0.5, 1])
+    (a,) = logs.audio(".", "snd")
+    assert (a.sample_rate, a.num_channels, a.length_frames, a.encoded) == (8000, 2, 10, wav)
+    (h,) = logs.hparams(".")
+    assert h.kind == "session_start" and h.data["hparams"] == {"lr": 0.1, "opt": "adam", "bn": True}
+    assert logs.tags(".")["custom_scalars"] == ["custom_scalars__config__"]
+    (c,) = logs.custom_scalars(".")
+    assert c.categories == [{"title": "losses", "closed": False, "charts": [{"title": "both", "kind": "multiline", "tags": ["loss", "val_loss"]}]}]
+
+
+def test_plugin_metadata_on_first_value_only(logdir):
+    """Writers put metadata on a tag's first value; later values of the tag carry none."""
+    first = tensor_value("acc", "scalars", tensor_pb2.TensorProto(dtype=1, float_val=[0.5]))
+    later = summary_pb2.Summary.Value(tag="acc", tensor=tensor_pb2.TensorProto(dtype=1, float_val=[0.75]))
+    write_file(logdir / "events.out.tfevents.1.a", [summary_event(1, first), summary_event(2, later)])
+    np.testing.assert_array_equal(load(logdir).scalars(".", "acc").value, [0.5, 0.75])
+
+
+# -- discovery, purge, incremental ------------------------------------------------------------
+
+
+def test_discovery_names_runs_by_relative_path_and_reads_files_in_name_order(logdir):
+    write_file(logdir / "events.out.tfevents.1.root", [scalar_event(0, 1.0)])
+    write_file(logdir / "a" / "b" / "events.out.tfevents.2.x", [scalar_event(1, 2.0)])
+    write_file(logdir / "a" / "b" / "events.out.tfevents.1.x", [scalar_event(0, 1.0)])
+    (logdir / "empty").mkdir()
+    (logdir / "c").mkdir()
+    (logdir / "c" / "notes.txt").write_text("not an event file")
+    logs = load(logdir)
+    assert logs.runs == [".", "a/b"]
+    np.testing.assert_array_equal(logs.scalars("a/b", "loss").step, [0, 1])
+
+
+def test_session_log_start_purges_later_steps(logdir):
+    """A restart from a checkpoint at step 5 drops what was logged at steps >= 5 before it."""
+    events = [scalar_event(s, float(s)) for s in range(10)]
+    events.append(ev(5, session_log=event_pb2.SessionLog(status=event_pb2.SessionLog.START)))
+    events += [scalar_event(s, 100.0 + s) for s in range(5, 8)]
+    write_file(logdir / "events.out.tfevents.1.a", events)
+    s = load(logdir).scalars(".", "loss")
+    np.testing.assert_array_equal(s.step, [0, 1, 2, 3, 4, 5, 6, 7])
+    np.testing.assert_array_equal(s.value, [0, 1, 2, 3, 4, 105, 106, 107])
+
+
+def test_purge_arriving_later_is_reported_as_reset(logdir):
+    path = logdir / "events.out.tfevents.1.a"
+    write_file(path, [scalar_event(s, float(s)) for s in range(10)])
+    logs = load(logdir)
+    write_file(path, [ev(3, session_log=event_pb2.SessionLog(status=event_pb2.SessionLog.START)), scalar_event(3, 9.0)], header=False)
+    changes = logs.refresh()
+    assert changes.reset == [(".", "scalars", "loss")]
+    np.testing.assert_array_equal(logs.scalars(".", "loss").value, [0, 1, 2, 9])
+
+
+def test_refresh_reads_only_what_was_appended(logdir):
+    w = EventFileWriter(logdir / "exp1", flush_secs=3600)
+    for s in range(5):
+        w.add_event(scalar_event(s, float(s)))
+    w.flush()
+    logs = load(logdir)
+    assert len(logs.scalars("exp1", "loss")) == 5
+    assert not logs.refresh()  # nothing new
+    for s in range(5, 8):
+        w.add_event(scalar_event(s, float(s)))
+    w.flush()
+    w2 = EventFileWriter(logdir / "exp2")
+    w2.add_event(scalar_event(0, 7.0, tag="acc"))
+    w2.close()
+    changes = logs.refresh()
+    assert changes.new_runs == ["exp2"]
+    assert changes.appended == {("exp1", "scalars", "loss"): 3, ("exp2", "scalars", "acc"): 1}
+    np.testing.assert_array_equal(logs.scalars("exp1", "loss").step, np.arange(8))
+    assert logs.scalars("exp1", "loss", start=6).step.tolist() == [6, 7]
+    w.close()
+
+
+def test_a_record_still_being_written_is_read_once_complete(logdir):
+    path = logdir / "events.out.tfevents.1.a"
+    write_file(path, [scalar_event(0, 1.0)])
+    rec = encode_record(scalar_event(1, 2.0).SerializeToString())
+    with open(path, "ab") as f:
+        f.write(rec[:10])
+    logs = load(logdir)
+    assert logs.scalars(".", "loss").step.tolist() == [0]
+    with open(path, "ab") as f:
+        f.write(rec[10:25])
+    assert not logs.refresh()
+    with open(path, "ab") as f:
+        f.write(rec[25:])
+    assert logs.refresh().appended == {(".", "scalars", "loss"): 1}
+    assert logs.scalars(".", "loss").step.tolist() == [0, 1]
+    assert logs.skipped_bytes == 0
+
+
+def test_corruption_skips_only_the_damaged_record_and_says_so(logdir):
+    path = logdir / "events.out.tfevents.1.a"
+    write_file(path, [scalar_event(s, float(s)) for s in range(100)])
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data) + b"garbage that is not a record at all......")
+    with pytest.warns(CorruptRecordWarning, match="skipped"):
+        logs = load(logdir)
+    steps = logs.scalars(".", "loss").step.tolist()
+    assert len(steps) == 99 and steps == sorted(steps)
+    assert logs.skipped_bytes > 0
+
+
+def test_large_records_bigger_than_a_chunk(logdir):
+    png = bytes(range(256)) * 400
+    img = summary_pb2.Summary.Value(tag="big", image=summary_pb2.Summary.Image(height=1, width=1, encoded_image_string=png))
+    write_file(logdir / "events.out.tfevents.1.a", [summary_event(1, img), scalar_event(2, 1.0)])
+    logs = Logs(logdir, chunk_size=1000)
+    logs.refresh()
+    assert logs.images(".", "big")[0].encoded == png
+    assert logs.scalars(".", "loss").step.tolist() == [2]
+
+
+def test_clear_errors():
+    with pytest.raises(FileNotFoundError, match="not a directory"):
+        load("/nonexistent/logdir")
+
+
+def test_unknown_run_or_tag_names_what_exists(logdir):
+    write_file(logdir / "events.out.tfevents.1.a", [scalar_event(0, 1.0)])
+    logs = load(logdir)
+    with pytest.raises(KeyError, match="runs: \\['.'\\]"):
+        logs.scalars("nope", "loss")
+    with pytest.raises(KeyError, match="'loss'"):
+        logs.scalars(".", "acc")
+
+
+# -- framing ---------------------------------------------------------------------------------
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.binary(max_size=300), max_size=40), st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), max_size=5), st.binary(max_size=30))
+def test_vectorised_framing_equals_the_careful_scan(records, flips, tail):
+    buf = bytearray(b"".join(encode_record(r) for r in records))
+    for at, byte in flips:
+        if buf:
+            buf[at % len(buf)] = byte
+    buf = bytes(buf) + tail
+    fast, slow = scan_spans(buf), scan_records(buf)
+    got = [buf[s : s + n] for s, n in zip(fast.starts.tolist(), fast.lengths.tolist())]
+    assert got == slow.records
+    assert (fast.end, fast.skipped, fast.need) == (slow.end, slow.skipped, slow.need)
+
+
+def test_bulk_crc_matches_the_c_implementation():
+    rng = np.random.default_rng(0)
+    for width in (1, 7, 8, 33, 200):
+        rows = rng.integers(0, 256, size=(50, width), dtype=np.uint8)
+        assert crc32c_rows(rows).tolist() == [google_crc32c.value(r.tobytes()) for r in rows]
+
+
+# -- export ----------------------------------------------------------------------------------
+
+
+def test_to_pandas_and_chart(logdir):
+    pd = pytest.importorskip("pandas")
+    for run in ("a", "b"):
+        write_file(logdir / run / "events.out.tfevents.1.x", [scalar_event(s, s * (2 if run == "b" else 1)) for s in range(4)])
+    logs = load(logdir)
+    df = logs.to_pandas()
+    assert list(df.columns) == ["run", "tag", "step", "wall_time", "value"]
+    assert len(df) == 8
+    assert df[df.run == "b"].value.tolist() == [0, 2, 4, 6]
+    chart = logs.chart("loss", smoothing=0.5)
+    spec = chart.to_dict()
+    values = spec["data"]["values"] if "data" in spec else spec["datasets"][next(iter(spec["datasets"]))]
+    assert {v["run"] for v in values} == {"a", "b"}
+    b = [v for v in values if v["run"] == "b"]
+    assert [v["raw"] for v in b] == [0, 2, 4, 6]
+    assert b[1]["smoothed"] == pytest.approx((0.5 * 0 * 0.5 + 0.5 * 2) / (1 - 0.25))
+
+
+def test_smoothing_matches_tensorboard():
+    from tbx_widget.export import smooth
+
+    np.testing.assert_allclose(smooth([1, 2, 3], 0.0), [1, 2, 3])
+    out = smooth([2, np.nan, 4], 0.6)
+    assert out[0] == pytest.approx(2) and np.isnan(out[1])
+    assert out[2] == pytest.approx((0.6 * (0.4 * 2) + 0.4 * 4) / (1 - 0.36))
+    with pytest.raises(ValueError, match="smoothing"):
+        smooth([1], 1.0)

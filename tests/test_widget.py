@@ -1,0 +1,189 @@
+"""Dashboard (kernel side): what it sends is what is on disk, live, in protocol order."""
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+import pytest
+
+pytest.importorskip("anywidget")
+
+from tbx_widget._proto import event_pb2
+from tbx_widget.event_file import EventFileWriter
+from tbx_widget.widget import Dashboard
+
+
+class Recorder:
+    """Captures what a Dashboard sends to the browser and decodes scalar items."""
+
+    def __init__(self, dashboard: Dashboard):
+        self.messages: list[tuple[dict, list[bytes]]] = []
+        dashboard.send = lambda content, buffers=None: self.messages.append((content, list(buffers or [])))
+
+    def scalars(self) -> dict[tuple[str, str], list[tuple[float, float]]]:
+        out: dict[tuple[str, str], list[tuple[float, float]]] = {}
+        for content, buffers in self.messages:
+            if content.get("reset"):
+                out.clear()
+            for item in content["items"]:
+                if item["kind"] != "scalars":
+                    continue
+                key = (item["run"], item["tag"])
+                if item["replace"]:
+                    out[key] = []
+                steps = np.frombuffer(buffers[item["step_buf"]], "<f8")
+                values = np.frombuffer(buffers[item["value_buf"]], "<f8")
+                out.setdefault(key, []).extend(zip(steps.tolist(), values.tolist()))
+        return out
+
+    def seqs(self) -> list[int]:
+        return [c["seq"] for c, _ in self.messages]
+
+
+def wait_for(cond, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.02)
+    return cond()
+
+
+def scalar(step, value, tag="loss"):
+    e = event_pb2.Event(wall_time=1000.0 + step, step=step)
+    e.summary.value.add(tag=tag, simple_value=value)
+    return e
+
+
+@pytest.fixture
+def dashboard_factory():
+    made = []
+
+    def make(*args, **kwargs):
+        d = Dashboard(*args, **kwargs)
+        made.append(d)
+        return d
+
+    yield make
+    for d in made:
+        d.close()
+
+
+def test_pushes_what_an_in_process_writer_flushes(tmp_path, dashboard_factory):
+    logdir = tmp_path / "runs"
+    dash = dashboard_factory(logdir, poll_interval=30)  # only flush notices can wake it in time
+    rec = Recorder(dash)
+    writer = EventFileWriter(logdir / "exp1", flush_secs=3600)
+    for step in range(50):
+        writer.add_event(scalar(step, step / 10))
+    writer.flush()
+    assert wait_for(lambda: len(rec.scalars().get(("exp1", "loss"), [])) == 50)
+    assert rec.scalars()[("exp1", "loss")] == [(float(s), pytest.approx(s / 10)) for s in range(50)]
+    for step in range(50, 80):
+        writer.add_event(scalar(step, 1.0))
+    writer.flush()
+    assert wait_for(lambda: len(rec.scalars()[("exp1", "loss")]) == 80)
+    seqs = rec.seqs()
+    assert seqs == list(range(1, len(seqs) + 1))  # one batch at a time, in order
+    assert dash._sent_seq == seqs[-1]
+    writer.close()
+
+
+def test_picks_up_other_processes_by_polling_and_reports_status(tmp_path, dashboard_factory):
+    logdir = tmp_path / "later"
+    dash = dashboard_factory(logdir, poll_interval=0.1)
+    rec = Recorder(dash)
+    assert wait_for(lambda: dash.status == "no_logdir")
+    logdir.mkdir()
+    assert wait_for(lambda: dash.status == "no_runs")
+    # Bytes written by "another process": hand-framed, no in-process writer to announce them.
+    from tbx_widget.records import encode_record
+
+    (logdir / "events.out.tfevents.1.host").write_bytes(
+        encode_record(event_pb2.Event(file_version="brain.Event:2").SerializeToString())
+        + b"".join(encode_record(scalar(s, 2.0 * s, tag="acc").SerializeToString()) for s in range(5))
+    )
+    assert wait_for(lambda: dash.status == "ok")
+    assert wait_for(lambda: rec.scalars().get((".", "acc")) == [(float(s), 2.0 * s) for s in range(5)])
+
+
+def test_resync_sends_the_full_state_with_reset(tmp_path, dashboard_factory):
+    logdir = tmp_path / "runs"
+    writer = EventFileWriter(logdir / "a")
+    for step in range(10):
+        writer.add_event(scalar(step, float(step)))
+    writer.close()
+    dash = dashboard_factory(logdir, poll_interval=30)
+    rec = Recorder(dash)
+    dash.refresh()
+    before = len(rec.messages)
+    dash._on_browser_message(dash, {"type": "resync"}, [])
+    content, _ = rec.messages[before]
+    assert content["reset"] is True
+    assert rec.scalars()[("a", "loss")] == [(float(s), float(s)) for s in range(10)]
+
+
+def test_bad_arguments_are_clear(tmp_path):
+    with pytest.raises(ValueError, match="height"):
+        Dashboard(tmp_path, height=5)
+    with pytest.raises(ValueError, match="tags"):
+        Dashboard(tmp_path, tags="(")
+    with pytest.raises(TypeError, match="logdir"):
+        Dashboard(42)
+
+
+def test_static_fallback_escapes_untrusted_names(tmp_path, dashboard_factory):
+    logdir = tmp_path / "runs"
+    writer = EventFileWriter(logdir / "<b>run</b>")
+    for step in range(3):
+        writer.add_event(scalar(step, float(step), tag="<img src=x onerror=alert(1)>"))
+    writer.close()
+    dash = dashboard_factory(logdir, poll_interval=30)
+    bundle = dash._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert "application/vnd.jupyter.widget-view+json" in data
+    html = data["text/html"]
+    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "&lt;b&gt;run&lt;/b&gt;" in html and "<polyline" in html
+
+
+def _listening_inodes() -> set[str]:
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6", "/proc/net/udp", "/proc/net/udp6"):
+        try:
+            with open(table) as f:
+                lines = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            parts = line.split()
+            if table.endswith(("tcp", "tcp6")) and parts[3] != "0A":  # 0A = LISTEN
+                continue
+            inodes.add(parts[9])
+    return inodes
+
+
+def _my_socket_inodes() -> set[str]:
+    found = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            found.add(target[8:-1])
+    return found
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/fd"), reason="needs /proc")
+def test_opens_no_listening_port(tmp_path, dashboard_factory):
+    before = _my_socket_inodes() & _listening_inodes()
+    writer = EventFileWriter(tmp_path / "runs" / "x")
+    dash = dashboard_factory(tmp_path / "runs", poll_interval=0.1)
+    writer.add_event(scalar(1, 1.0))
+    writer.flush()
+    dash.refresh()
+    after = _my_socket_inodes() & _listening_inodes()
+    writer.close()
+    assert after == before
