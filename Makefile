@@ -76,7 +76,9 @@ test-e2e: install chromium
 demo: install
 	$(VENV)/bin/jupyter lab examples/notebooks/quickstart.ipynb
 
+# Peers are benchmark-only dependencies: tensorboardX, tensorboard, tbparse, torch (local wheel).
 bench: install
+	$(PIP) install -e ".[bench]"
 	$(PY) benchmarks/run.py
 
 clean:
