@@ -105,14 +105,12 @@ class Dashboard(anywidget.AnyWidget):
 
     def _push(self) -> None:
         with self._send_lock:
-            for batch in self._follower.poll():
-                self._send_batch(batch)
+            self._follower.poll(self._send_batch)
             self._update_status()
 
     def _resend_all(self) -> None:
         with self._send_lock:
-            for batch in self._follower.snapshot():
-                self._send_batch(batch)
+            self._follower.snapshot(self._send_batch)
             self._update_status()
 
     def _send_batch(self, batch) -> None:
@@ -159,7 +157,8 @@ class Dashboard(anywidget.AnyWidget):
 
         data = bundle[0] if isinstance(bundle, tuple) else bundle
         try:
-            data["text/html"] = self._follower.with_logs(lambda logs: snapshot_html(logs, title=self.logdir))
+            self._push()  # read (and send) what is on disk; the preview comes from it
+            data["text/html"] = self._follower.with_preview(lambda logs: snapshot_html(logs, title=self.logdir))
         except Exception as exc:  # a fallback must never break the live view
             data["text/html"] = f"<p>tbx_widget dashboard of {self.logdir!r} (snapshot failed: {type(exc).__name__})</p>"
         return bundle

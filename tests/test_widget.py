@@ -187,3 +187,28 @@ def test_opens_no_listening_port(tmp_path, dashboard_factory):
     after = _my_socket_inodes() & _listening_inodes()
     writer.close()
     assert after == before
+
+
+def test_follower_memory_stays_flat_sent_data_is_released(tmp_path):
+    """Once sent, items leave the kernel's memory; a snapshot re-reads them from disk."""
+    from tbx_widget.live.follower import Follower
+    from tbx_widget.reader import ReleasedError
+
+    logdir = tmp_path / "runs"
+    writer = EventFileWriter(logdir / "a")
+    for step in range(3000):
+        writer.add_event(scalar(step, float(step)))
+    writer.close()
+    follower = Follower(str(logdir), read_bytes=20_000)  # several reads for this logdir
+    got: list = []
+    follower.poll(got.append)
+    points = sum(i["n"] for b in got for i in b.content["items"] if i["kind"] == "scalars")
+    assert points == 3000 and len(got) > 1
+    with pytest.raises(ReleasedError):
+        follower.logs.scalars("a", "loss", start=0)
+    again: list = []
+    follower.snapshot(again.append)
+    assert again[0].content["reset"] is True
+    assert sum(i["n"] for b in again for i in b.content["items"]) == 3000
+    preview = follower.with_preview(lambda logs: logs.scalars("a", "loss"))
+    assert 1000 <= len(preview.step) <= 2001 and preview.step[0] == 0 and preview.step[-1] == 2999

@@ -11,8 +11,9 @@ from .items import (
     TextItem,
 )
 from .logs import Changes, Logs, load
+from .store import ReleasedError
 
 __all__ = [
-    "load", "Logs", "Changes", "KINDS", "ScalarSeries", "HistogramItem", "ImageItem", "TextItem",
+    "load", "Logs", "Changes", "ReleasedError", "KINDS", "ScalarSeries", "HistogramItem", "ImageItem", "TextItem",
     "PrCurveItem", "AudioItem", "HParamsItem", "CustomScalarsItem",
 ]

@@ -35,6 +35,7 @@ class Changes:
     appended: dict[SeriesKey, int] = field(default_factory=dict)
     reset: list[SeriesKey] = field(default_factory=list)
     skipped_bytes: int = 0
+    more: bool = False  # ``max_bytes`` stopped the read early: call refresh() again
 
     def __bool__(self) -> bool:
         return bool(self.new_runs or self.appended or self.reset or self.skipped_bytes)
@@ -70,16 +71,26 @@ class Logs:
 
     # -- reading ------------------------------------------------------------------------------
 
-    def refresh(self) -> Changes:
-        """Read everything appended since the last call: new bytes, new files, new runs."""
+    def refresh(self, *, max_bytes: int | None = None) -> Changes:
+        """Read everything appended since the last call: new bytes, new files, new runs.
+
+        With ``max_bytes``, stop after about that many bytes of event files (``changes.more``
+        says whether more remain), so a huge logdir can be consumed piece by piece."""
         changes = Changes()
+        budget = float("inf") if max_bytes is None else max(1, int(max_bytes))
         found = discover_runs(self.logdir) if os.path.isdir(self.logdir) else {}
         for name in sorted(set(found) - set(self._runs)):
             kwargs = {"chunk_size": self._chunk} if self._chunk else {}
             self._runs[name] = RunReader(name, found[name], **kwargs)
             changes.new_runs.append(name)
         for name, run in self._runs.items():
-            changes.skipped_bytes += run.refresh()
+            if budget <= 0:
+                changes.more = True
+                break
+            skipped, used, more = run.refresh(budget)
+            budget -= used
+            changes.more = changes.more or more
+            changes.skipped_bytes += skipped
             for (kind, tag), n in run.appended.items():
                 changes.appended[(name, kind, tag)] = n
             changes.reset.extend((name, kind, tag) for kind, tag in sorted(run.truncated))
@@ -117,7 +128,7 @@ class Logs:
         by_tag = self._run(run).items[kind]
         if tag not in by_tag:
             raise KeyError(f"run {run!r} has no {kind} tag {tag!r}; it has {list(by_tag)}")
-        return by_tag[tag][max(0, int(start)) :]
+        return by_tag[tag].slice(start)
 
     def scalars(self, run: str, tag: str, *, start: int = 0) -> ScalarSeries:
         """The scalar series ``tag`` of ``run`` (from index ``start``): ``.step``, ``.wall_time``,
@@ -144,11 +155,11 @@ class Logs:
 
     def custom_scalars(self, run: str) -> list[CustomScalarsItem]:
         """The custom-scalars layouts written to ``run`` (usually one)."""
-        return [it for lst in self._run(run).items["custom_scalars"].values() for it in lst]
+        return [it for store in self._run(run).items["custom_scalars"].values() for it in store.items]
 
     def hparams(self, run: str) -> list[HParamsItem]:
         """The hparams plugin records of ``run`` (experiment, session_start, session_end)."""
-        return [it for lst in self._run(run).items["hparams"].values() for it in lst]
+        return [it for store in self._run(run).items["hparams"].values() for it in store.items]
 
     def hparams_table(self) -> list[dict[str, Any]]:
         """One row per run that logged a session: ``{"run", "hparams", "metrics", "status"}``,
@@ -182,6 +193,15 @@ class Logs:
                 "status": ends[-1].data["status"] if ends else None,
             })
         return rows
+
+    def release(self, run: str, kind: str, tag: str, upto: int) -> None:
+        """Free the items of one series before index ``upto`` (a consumer that has handed them
+        on, like the dashboard, keeps memory flat). Later reads must start at ``upto`` or after;
+        earlier indices raise ``ReleasedError``."""
+        r = self._run(run)
+        store = r.scalars.get(tag) if kind == "scalars" else r.items.get(kind, {}).get(tag)
+        if store is not None:
+            store.release(upto)
 
     # -- export -------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from .decode import decode_event
 from .fast_scalars import fast_scalars
 from .items import KINDS
 from .spans import scan_spans
-from .store import ScalarStore, purge_items
+from .store import ItemStore, ScalarStore
 
 __all__ = ["RunReader", "is_event_file"]
 
@@ -40,7 +40,7 @@ class RunReader:
         self.skipped_bytes = 0
         self.plugins: dict[str, str] = {}
         self.scalars: dict[str, ScalarStore] = {}
-        self.items: dict[str, dict[str, list[Any]]] = {k: {} for k in KINDS if k != "scalars"}
+        self.items: dict[str, dict[str, ItemStore]] = {k: {} for k in KINDS if k != "scalars"}
         self.appended: dict[tuple[str, str], int] = defaultdict(int)
         self.truncated: set[tuple[str, str]] = set()
 
@@ -55,45 +55,57 @@ class RunReader:
         new = sorted(n for n in names if n not in self.offsets and os.path.isfile(os.path.join(self.directory, n)))
         return known + new
 
-    def refresh(self) -> int:
-        """Read what was appended to every file (and new files); return bytes skipped."""
+    def refresh(self, budget: float = float("inf")) -> tuple[int, int, bool]:
+        """Read what was appended to every file (and new files), about ``budget`` bytes at
+        most. Returns (bytes skipped as corrupt, bytes consumed, whether bytes remain)."""
         self.appended.clear()
         self.truncated.clear()
-        skipped = 0
+        skipped = used = 0
+        more = False
         for name in self.files():
-            skipped += self._read_file(name)
+            if used >= budget:
+                more = True
+                break
+            s, u, m = self._read_file(name, budget - used)
+            skipped, used, more = skipped + s, used + u, more or m
         self.skipped_bytes += skipped
-        return skipped
+        return skipped, used, more
 
-    def _read_file(self, name: str) -> int:
+    def _read_file(self, name: str, budget: float) -> tuple[int, int, bool]:
         path = os.path.join(self.directory, name)
         offset = self.offsets.setdefault(name, 0)
         try:
             fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
         except OSError:
-            return 0
-        skipped = 0
+            return 0, 0, False
+        skipped = used = 0
         try:
             size = os.fstat(fd).st_size
-            want = self.chunk_size
+            def chunk() -> int:
+                return int(min(self.chunk_size, max(budget - used, 4096)))
+
+            want = chunk()
             while offset < size:
+                if used >= budget:
+                    return skipped, used, True
                 buf = _pread(fd, min(size - offset, want), offset)
                 scan = scan_spans(buf)
                 if scan.end == 0 and len(buf) < size - offset:
                     # No whole record in this read, but more bytes on disk: read more.
                     want = max(scan.need, 2 * want, 16)
                     continue
-                want = self.chunk_size
                 if len(scan.starts):
                     self._ingest(buf, scan.starts, scan.lengths)
                 skipped += scan.skipped
+                used += scan.end
                 offset += scan.end
+                want = chunk()
                 self.offsets[name] = offset
                 if scan.end == 0:
                     break  # the rest is a record still being written
         finally:
             os.close(fd)
-        return skipped
+        return skipped, used, False
 
     # -- decoding and committing --------------------------------------------------------------
 
@@ -132,7 +144,7 @@ class RunReader:
             keys = [e[0] for e in entries]
             a, b = bisect_left(keys, lo), bisect_left(keys, hi)
             if b > a:
-                self.items[kind].setdefault(tag, []).extend(e[1] for e in entries[a:b])
+                self.items[kind].setdefault(tag, ItemStore()).extend(e[1] for e in entries[a:b])
                 self.appended[(kind, tag)] += b - a
 
     def _purge(self, step: int) -> None:
@@ -141,8 +153,8 @@ class RunReader:
             if store.purge(step):
                 self.truncated.add(("scalars", tag))
         for kind, by_tag in self.items.items():
-            for tag, lst in by_tag.items():
-                if purge_items(lst, step):
+            for tag, store in by_tag.items():
+                if store.purge(step):
                     self.truncated.add((kind, tag))
 
     # -- queries ------------------------------------------------------------------------------
