@@ -16,3 +16,20 @@ def test_benchmark_runs_at_tiny_size(script):
     proc = subprocess.run([sys.executable, str(BENCH / script), "--tiny"], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "|" in proc.stdout  # printed its table
+
+
+def test_synthetic_records_are_what_protobuf_writes():
+    import numpy as np
+
+    sys.path.insert(0, str(BENCH))
+    from synth import STEP0, scalar_records
+
+    from tbx_widget._proto import event_pb2
+    from tbx_widget.records import encode_record
+
+    steps = np.array([STEP0, STEP0 + 1000, (1 << 28) - 1])
+    rows = scalar_records("metric/3", steps, 1.7e9 + steps, np.array([0.25, -1.5, 3.0]))
+    for row, step in zip(rows, steps.tolist()):
+        e = event_pb2.Event(wall_time=1.7e9 + step, step=step)
+        e.summary.value.add(tag="metric/3", simple_value=float(np.float32([0.25, -1.5, 3.0][list(steps).index(step)])))
+        assert row.tobytes() == encode_record(e.SerializeToString())
