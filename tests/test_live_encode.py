@@ -77,3 +77,29 @@ def test_mime_sniffing():
     assert mime_of(b"GIF89a....") == "image/gif"
     assert mime_of(b"\x89PNG....") == "image/png"
     assert mime_of(b"\xff\xd8\xff\xdb") == "image/jpeg"
+
+
+def test_oversized_content_is_cut_with_a_visible_note():
+    from types import SimpleNamespace as NS
+
+    from tbx_widget.live.encode import MAX_BUCKETS, MAX_TEXT_CHARS, BatchBuilder
+
+    b = BatchBuilder()
+    k = 1_000_000
+    limits = np.arange(1, k + 1, dtype=np.float64)
+    h = NS(step=1, wall_time=2.0, bucket_limits=limits, bucket_counts=np.ones(k), min=0.0, max=float(k), num=k, sum=0.0, sum_squares=0.0)
+    b.add_histograms("r", "h", [h])
+    item = b.items[-1]
+    counts = np.frombuffer(b.buffers[item["counts_buf"]], "<f8")
+    got_limits = np.frombuffer(b.buffers[item["limits_buf"]], "<f8")
+    assert len(counts) <= MAX_BUCKETS and counts.sum() == k and got_limits[-1] == k
+    assert (np.diff(got_limits) > 0).all()
+
+    big = NS(step=1, wall_time=2.0, index=0, width=16384, height=16384, encoded=b"\x89PNG....")
+    b.add_images("r", "img", [big])
+    entry = b.items[-1]["items"][0]
+    assert "data_buf" not in entry and "16384x16384" in entry["note"]
+
+    b.add_texts("r", "t", [NS(step=1, wall_time=2.0, text="x" * (MAX_TEXT_CHARS + 5))])
+    entry = b.items[-1]["items"][0]
+    assert len(entry["text"]) == MAX_TEXT_CHARS and "cut" in entry["note"]

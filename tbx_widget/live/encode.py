@@ -14,6 +14,12 @@ __all__ = ["PROTOCOL_VERSION", "Batch", "BatchBuilder", "mime_of"]
 
 PROTOCOL_VERSION = 1
 
+# What one browser card can take; beyond these the kernel sends less and says so (``note``).
+MAX_BUCKETS = 1024  # histogram buckets per step (adjacent buckets are merged)
+MAX_IMAGE_PIXELS = 4096 * 4096  # larger images are not sent
+MAX_IMAGE_BYTES = 32 << 20
+MAX_TEXT_CHARS = 100_000  # longer text is cut
+
 
 def mime_of(encoded: bytes) -> str:
     """Image MIME type from its magic bytes (PNG, JPEG, GIF; PNG when unknown)."""
@@ -26,6 +32,35 @@ def mime_of(encoded: bytes) -> str:
 
 def _f64(values: Any) -> bytes:
     return np.ascontiguousarray(values, dtype="<f8").tobytes()
+
+
+@dataclass(frozen=True)
+class _Histogram:
+    step: int
+    wall_time: float
+    bucket_limits: Any
+    bucket_counts: Any
+    min: float
+    max: float
+    num: float
+    sum: float
+    sum_squares: float
+
+
+def _rebucket(h: Any) -> Any:
+    """At most ``MAX_BUCKETS`` buckets: merge runs of adjacent buckets (counts add up, each
+    merged bucket keeps the right edge of its last member). Totals are unchanged."""
+    k = len(h.bucket_limits)
+    if k <= MAX_BUCKETS:
+        return h
+    group = -(-k // MAX_BUCKETS)
+    counts = np.asarray(h.bucket_counts, dtype=np.float64)
+    pad = (-k) % group
+    merged = np.concatenate((counts, np.zeros(pad))).reshape(-1, group).sum(axis=1)
+    limits = np.asarray(h.bucket_limits, dtype=np.float64)[group - 1 :: group]
+    if len(limits) < len(merged):
+        limits = np.append(limits, h.bucket_limits[-1])
+    return _Histogram(h.step, h.wall_time, limits, merged, h.min, h.max, h.num, h.sum, h.sum_squares)
 
 
 @dataclass
@@ -71,6 +106,7 @@ class BatchBuilder:
         n = len(items)
         if n == 0 and not replace:
             return
+        items = [_rebucket(h) for h in items]
         sizes = [len(h.bucket_limits) for h in items]
         offsets = np.zeros(n + 1, dtype="<i4")
         np.cumsum(sizes, out=offsets[1:])
@@ -92,21 +128,33 @@ class BatchBuilder:
 
     def add_images(self, run: str, tag: str, items: Iterable[Any], *, replace: bool = False) -> None:
         """``items`` have .step .wall_time .index .width .height .encoded."""
-        entries = [
-            {
+        entries = []
+        for im in items:
+            entry = {
                 "step": int(im.step), "wall_time": float(im.wall_time), "index": int(im.index),
-                "width": int(im.width), "height": int(im.height),
-                "mime": mime_of(im.encoded), "data_buf": self._buf(bytes(im.encoded)),
+                "width": int(im.width), "height": int(im.height), "mime": mime_of(im.encoded),
             }
-            for im in items
-        ]
+            if int(im.width) * int(im.height) > MAX_IMAGE_PIXELS or len(im.encoded) > MAX_IMAGE_BYTES:
+                entry["note"] = (
+                    f"image not shown: {int(im.width)}x{int(im.height)} pixels, {len(im.encoded):,} bytes "
+                    f"(the dashboard shows up to {MAX_IMAGE_PIXELS:,} pixels and {MAX_IMAGE_BYTES >> 20} MiB)"
+                )
+            else:
+                entry["data_buf"] = self._buf(bytes(im.encoded))
+            entries.append(entry)
         if entries or replace:
             self.items.append({"kind": "images", "run": run, "tag": tag, "replace": replace, "items": entries})
             self.events += len(entries)
 
     def add_texts(self, run: str, tag: str, items: Iterable[Any], *, replace: bool = False) -> None:
         """``items`` have .step .wall_time .text (untrusted: the browser sanitises it)."""
-        entries = [{"step": int(t.step), "wall_time": float(t.wall_time), "text": str(t.text)} for t in items]
+        entries = []
+        for t in items:
+            text = str(t.text)
+            entry = {"step": int(t.step), "wall_time": float(t.wall_time), "text": text[:MAX_TEXT_CHARS]}
+            if len(text) > MAX_TEXT_CHARS:
+                entry["note"] = f"text cut to its first {MAX_TEXT_CHARS:,} of {len(text):,} characters"
+            entries.append(entry)
         if entries or replace:
             self.items.append({"kind": "text", "run": run, "tag": tag, "replace": replace, "items": entries})
             self.events += len(entries)
