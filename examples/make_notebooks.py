@@ -1,0 +1,332 @@
+"""Write the example notebooks (saved without outputs). Run: python examples/make_notebooks.py"""
+from __future__ import annotations
+
+import json
+import pathlib
+
+HERE = pathlib.Path(__file__).parent / "notebooks"
+KERNEL = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+          "language_info": {"name": "python"}}
+
+
+def md(text: str) -> dict:
+    return {"cell_type": "markdown", "metadata": {}, "source": text.strip("\n")}
+
+
+def code(text: str) -> dict:
+    return {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": text.strip("\n")}
+
+
+def save(name: str, cells: list[dict]) -> None:
+    nb = {"cells": cells, "metadata": KERNEL, "nbformat": 4, "nbformat_minor": 5}
+    for i, cell in enumerate(nb["cells"]):
+        cell["id"] = f"{name.split('.')[0][:20]}-{i}"
+    (HERE / name).write_text(json.dumps(nb, indent=1) + "\n")
+
+
+QUICKSTART = [
+    md("""
+# tbx_widget quickstart
+
+A tiny numpy-only classifier (a two-layer network on a two-spirals data set) trained in one
+cell, with the dashboard live beside it: loss and accuracy curves, weight histograms, an image
+of the decision boundary, and a text note. No server, no port: the dashboard is a widget.
+"""),
+    code("""
+import numpy as np
+from tbx_widget import SummaryWriter
+
+rng = np.random.default_rng(0)
+n = 400
+t = np.sqrt(rng.random(n)) * 3 * np.pi
+label = rng.integers(0, 2, n)
+sign = np.where(label == 1, 1.0, -1.0)
+X = np.stack([sign * t * np.cos(t), sign * t * np.sin(t)], axis=1) / 10 + rng.normal(0, 0.05, (n, 2))
+y = label.astype(float)
+"""),
+    code("""
+writer = SummaryWriter("runs/quickstart")
+writer.show()  # the dashboard appears here and follows the run live
+"""),
+    code("""
+hidden = 32
+W1 = rng.normal(0, 1.0, (2, hidden)); b1 = np.zeros(hidden)
+W2 = rng.normal(0, 0.1, (hidden, 1)); b2 = np.zeros(1)
+lr = 0.5
+writer.add_text("notes", "**Two spirals**, 2-32-1 tanh network, full-batch gradient descent, lr = 0.5")
+
+grid = np.stack(np.meshgrid(np.linspace(-1.2, 1.2, 96), np.linspace(-1.2, 1.2, 96)), -1).reshape(-1, 2)
+for step in range(600):
+    h = np.tanh(X @ W1 + b1)
+    p = 1 / (1 + np.exp(-(h @ W2 + b2)[:, 0]))
+    loss = -np.mean(y * np.log(p + 1e-9) + (1 - y) * np.log(1 - p + 1e-9))
+    g = (p - y)[:, None] / n
+    dW2 = h.T @ g; db2 = g.sum(0)
+    dh = g @ W2.T * (1 - h**2)
+    dW1 = X.T @ dh; db1 = dh.sum(0)
+    for param, grad in ((W1, dW1), (b1, db1), (W2, dW2), (b2, db2)):
+        param -= lr * grad
+    writer.add_scalar("train/loss", loss, step)
+    writer.add_scalar("train/accuracy", np.mean((p > 0.5) == y), step)
+    if step % 20 == 0:
+        writer.add_histogram("weights/W1", W1, step)
+        writer.add_histogram("weights/W2", W2, step)
+    if step % 100 == 0 or step == 599:
+        hg = np.tanh(grid @ W1 + b1)
+        pg = 1 / (1 + np.exp(-(hg @ W2 + b2)[:, 0]))
+        image = np.stack([pg, 0.3 * np.ones_like(pg), 1 - pg], -1).reshape(96, 96, 3)
+        writer.add_image("decision_boundary", image, step, dataformats="HWC")
+writer.flush()
+print(f"final loss {loss:.3f}")
+"""),
+    md("""
+Everything above is also on disk as standard TensorBoard event files: `tensorboard --logdir runs`
+reads them, and so does `tbx_widget.load("runs")`.
+"""),
+]
+
+IRIS = [
+    md("""
+# Iris: a small MLP with curves, weight histograms, PR/ROC curves and a confusion matrix
+
+The 150 rows of Fisher's iris data ship with this notebook (`data/iris.csv`). A one-hidden-layer
+network in numpy learns the three species; the dashboard shows loss and accuracy for training and
+validation, weight histograms, and one PR curve per class (the PR/ROC view adds the ROC curve, its
+area, and a confusion matrix at the threshold you pick).
+"""),
+    code("""
+import csv
+import numpy as np
+from tbx_widget import SummaryWriter
+
+with open("data/iris.csv") as f:
+    rows = list(csv.DictReader(f))
+species = sorted({r["species"] for r in rows})
+X = np.array([[float(r[k]) for k in ("sepal_length", "sepal_width", "petal_length", "petal_width")] for r in rows])
+y = np.array([species.index(r["species"]) for r in rows])
+X = (X - X.mean(0)) / X.std(0)
+rng = np.random.default_rng(1)
+order = rng.permutation(len(X))
+train, val = order[:110], order[110:]
+print(X.shape, species)
+"""),
+    code("""
+writer = SummaryWriter("runs/iris")
+writer.show()
+"""),
+    code("""
+def forward(params, x):
+    W1, b1, W2, b2 = params
+    h = np.maximum(0, x @ W1 + b1)
+    z = h @ W2 + b2
+    z -= z.max(1, keepdims=True)
+    p = np.exp(z); p /= p.sum(1, keepdims=True)
+    return h, p
+
+params = [rng.normal(0, 0.5, (4, 16)), np.zeros(16), rng.normal(0, 0.5, (16, 3)), np.zeros(3)]
+onehot = np.eye(3)
+for epoch in range(300):
+    h, p = forward(params, X[train])
+    loss = -np.mean(np.log(p[np.arange(len(train)), y[train]] + 1e-9))
+    g = (p - onehot[y[train]]) / len(train)
+    W1, b1, W2, b2 = params
+    dh = (g @ W2.T) * (h > 0)
+    grads = [X[train].T @ dh, dh.sum(0), h.T @ g, g.sum(0)]
+    for param, grad in zip(params, grads):
+        param -= 0.2 * grad
+    _, pv = forward(params, X[val])
+    writer.add_scalar("loss/train", loss, epoch)
+    writer.add_scalar("loss/val", -np.mean(np.log(pv[np.arange(len(val)), y[val]] + 1e-9)), epoch)
+    writer.add_scalar("accuracy/train", np.mean(p.argmax(1) == y[train]), epoch)
+    writer.add_scalar("accuracy/val", np.mean(pv.argmax(1) == y[val]), epoch)
+    if epoch % 10 == 0:
+        writer.add_histogram("weights/W1", params[0], epoch)
+        writer.add_histogram("weights/W2", params[2], epoch)
+    if epoch % 50 == 0 or epoch == 299:
+        for k, name in enumerate(species):
+            writer.add_pr_curve(f"pr/{name}", y[val] == k, pv[:, k], epoch)
+writer.flush()
+print("validation accuracy", np.mean(pv.argmax(1) == y[val]))
+"""),
+    code("""
+confusion = np.zeros((3, 3), dtype=int)
+for t, q in zip(y[val], pv.argmax(1)):
+    confusion[t, q] += 1
+header = "| true \\\\ predicted | " + " | ".join(species) + " |\\n|---|---|---|---|\\n"
+body = "\\n".join(f"| {species[i]} | " + " | ".join(str(c) for c in confusion[i]) + " |" for i in range(3))
+writer.add_text("confusion_matrix", header + body, 299)
+writer.close()
+print(confusion)
+"""),
+]
+
+LINEAR = [
+    md("""
+# Linear regression: y = 2x + 1 + noise
+
+The classic first example. Gradient descent on the slope and intercept; the dashboard shows the
+loss and the two parameters converging to 2 and 1 (parameter trajectories), live.
+"""),
+    code("""
+import numpy as np
+from tbx_widget import SummaryWriter
+
+rng = np.random.default_rng(0)
+x = rng.uniform(-3, 3, 200)
+y = 2 * x + 1 + rng.normal(0, 0.5, 200)
+writer = SummaryWriter("runs/linear_regression")
+writer.show(height=480)
+"""),
+    code("""
+w, b, lr = 0.0, 0.0, 0.05
+for step in range(200):
+    pred = w * x + b
+    loss = np.mean((pred - y) ** 2)
+    w -= lr * np.mean(2 * (pred - y) * x)
+    b -= lr * np.mean(2 * (pred - y))
+    writer.add_scalar("loss/mse", loss, step)
+    writer.add_scalars("parameters", {"slope": w, "intercept": b}, step)
+writer.close()
+print(f"slope {w:.3f} (true 2), intercept {b:.3f} (true 1)")
+"""),
+]
+
+SWEEP = [
+    md("""
+# Hyperparameter sweep
+
+Several runs of the same model with different learning rates and hidden sizes. Each run logs its
+curves and, at the end, its hyperparameters and final metrics with `add_hparams`; the dashboard
+overlays the curves (one colour per run) and the HParams view compares the runs.
+"""),
+    code("""
+import itertools
+import numpy as np
+from tbx_widget import Dashboard, SummaryWriter
+
+rng = np.random.default_rng(0)
+X = rng.normal(size=(256, 8))
+true_w = rng.normal(size=8)
+y = (X @ true_w > 0).astype(float)
+dashboard = Dashboard("runs/sweep", height=560)
+dashboard
+"""),
+    code("""
+def train(lr, hidden, steps=150, seed=0):
+    r = np.random.default_rng(seed)
+    W1 = r.normal(0, 0.3, (8, hidden)); W2 = r.normal(0, 0.3, hidden)
+    for step in range(steps):
+        h = np.tanh(X @ W1)
+        p = 1 / (1 + np.exp(-(h @ W2)))
+        g = (p - y) / len(y)
+        gW2 = h.T @ g
+        gW1 = X.T @ (np.outer(g, W2) * (1 - h**2))
+        W1 -= lr * gW1; W2 -= lr * gW2
+        loss = -np.mean(y * np.log(p + 1e-9) + (1 - y) * np.log(1 - p + 1e-9))
+        yield step, loss, np.mean((p > 0.5) == y)
+
+for lr, hidden in itertools.product([0.1, 0.5, 2.0], [4, 16]):
+    name = f"lr={lr},hidden={hidden}"
+    with SummaryWriter(f"runs/sweep/{name}") as w:
+        for step, loss, acc in train(lr, hidden):
+            w.add_scalar("loss", loss, step)
+            w.add_scalar("accuracy", acc, step)
+        w.add_hparams({"lr": lr, "hidden": hidden, "optimizer": "sgd"}, {"hparam/loss": loss, "hparam/accuracy": acc})
+    print(f"{name}: loss {loss:.3f} accuracy {acc:.3f}")
+"""),
+    code("""
+import tbx_widget
+table = tbx_widget.load("runs/sweep").hparams_table()
+for row in sorted(table, key=lambda r: -r["metrics"]["hparam/accuracy"]):
+    print(row["hparams"], row["metrics"])
+"""),
+]
+
+WORKER = "\n".join([
+    "import sys, time",
+    "import numpy as np",
+    "from tbx_widget import SummaryWriter",
+    "",
+    "rank = int(sys.argv[1])",
+    "rng = np.random.default_rng(rank)",
+    "with SummaryWriter(f'runs/workers/rank{rank}') as w:",
+    "    value = 1.0",
+    "    for step in range(100):",
+    "        value *= 0.97 + 0.02 * rng.random()",
+    "        w.add_scalar('loss', value, step)",
+    "        time.sleep(0.01)",
+])
+
+MULTIPROCESS = [
+    md("""
+# Several worker processes, watched live
+
+Three worker processes each train with their own seed and write their own run. The dashboard in
+this notebook follows the logdir on disk, so it sees every worker's curves as they are written:
+the event files are the only channel, as with DDP ranks or a scheduler's jobs.
+"""),
+    code("""
+%load_ext tbx_widget
+%tbx runs/workers --height 480
+"""),
+    code(f"""
+import pathlib, subprocess, sys
+pathlib.Path("worker.py").write_text({WORKER!r})
+procs = [subprocess.Popen([sys.executable, "worker.py", str(rank)]) for rank in range(3)]
+codes = [p.wait() for p in procs]
+print("worker exit codes:", codes)
+"""),
+    code("""
+import tbx_widget
+logs = tbx_widget.load("runs/workers")
+print({run: len(logs.scalars(run, "loss")) for run in logs.runs})
+"""),
+]
+
+READING = [
+    md("""
+# Reading existing logs
+
+`tbx_widget` reads what TensorBoard reads: logs from TensorFlow's `tf.summary`, the Keras
+`TensorBoard` callback, `torch.utils.tensorboard` and tensorboardX. This notebook opens two such
+logdirs that ship with it (`data/keras_logs`, written by Keras 3 with TensorFlow; `data/torch_logs`,
+written by torch), shows them in the dashboard, and exports a chart with Altair.
+"""),
+    code("""
+%load_ext tbx_widget
+%tbx data/keras_logs
+"""),
+    code("""
+import tbx_widget
+logs = tbx_widget.load("data/keras_logs")
+print(logs.runs)
+print(logs.tags("train")["scalars"])
+loss = logs.scalars("validation", "epoch_loss")
+print(loss.step, loss.value)
+"""),
+    code("""
+chart = logs.chart("epoch_loss", smoothing=0.0)
+chart.save("epoch_loss.html")
+chart
+"""),
+    code("""
+torch_logs = tbx_widget.load("data/torch_logs")
+df = torch_logs.to_pandas()
+df.groupby(["run", "tag"]).value.agg(["count", "last"])
+"""),
+]
+
+NOTEBOOKS = {
+    "quickstart.ipynb": QUICKSTART,
+    "iris_classification.ipynb": IRIS,
+    "linear_regression.ipynb": LINEAR,
+    "hyperparameter_sweep.ipynb": SWEEP,
+    "multi_process.ipynb": MULTIPROCESS,
+    "reading_existing_logs.ipynb": READING,
+}
+
+if __name__ == "__main__":
+    HERE.mkdir(exist_ok=True)
+    for name, cells in NOTEBOOKS.items():
+        save(name, cells)
+        print("wrote", HERE / name)
