@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 _PUBLIC = {
     "EventFileWriter": "tbx_widget.event_file",
     "RecordReader": "tbx_widget.records",
+    "SummaryWriter": "tbx_widget.writer",
     "load": "tbx_widget.reader",
     "Logs": "tbx_widget.reader",
     "Dashboard": "tbx_widget.widget",
@@ -33,6 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .reader import Logs, load
     from .records import RecordReader
     from .widget import Dashboard
+    from .writer import SummaryWriter
 
 
 def __getattr__(name: str) -> Any:

@@ -1,0 +1,1 @@
+"""Pure functions: values → ``Summary`` protos (and the bytes of scalar events)."""

@@ -1,0 +1,529 @@
+"""SummaryWriter: the tensorboardX / torch.utils.tensorboard API over ``EventFileWriter``.
+
+Glue only: arguments are checked and copied on the caller's thread (so a rejected call writes
+nothing and a later change to the caller's array changes nothing), then everything heavy
+(bucketing, PNG/GIF/WAV encoding, protobuf serialization, CRC, I/O) runs on the event file's
+background thread. Scalars take a dedicated path: a tuple appended to a queue, serialized in
+batches by a hand-written encoder (byte-identical to protobuf's).
+"""
+from __future__ import annotations
+
+import collections
+import datetime
+import os
+import socket
+import time
+import warnings
+import weakref
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+from ._proto import event_pb2, summary_pb2
+from .convert import check_child_name, check_step, check_tag, check_walltime, to_float, to_numpy
+from .event_file import EventFileWriter
+from .summary.histogram import NonFiniteWarning, check_bins, histogram_proto, histogram_raw_proto
+from .summary.hparams import hparams_values
+from .summary.image import draw_boxes, encode_gif, encode_png, image_value, make_grid, to_hwc_uint8
+from .summary.plugins import audio_value, layout_proto, layout_value, pr_curve_counts, pr_curve_value, text_value
+from .summary.scalar import encode_scalar_events, scalar_value
+
+__all__ = ["SummaryWriter", "DEFAULT_FLUSH_SECS"]
+
+DEFAULT_FLUSH_SECS = 2.0
+"""Bytes reach the OS at least every 2 s (every 0.1 s while a dashboard in this process
+follows the logdir), instead of tensorboardX's 120 s: a live view needs fresh files."""
+
+_writers: "weakref.WeakSet[SummaryWriter]" = weakref.WeakSet()
+
+
+def _default_logdir(comment: str) -> str:
+    stamp = datetime.datetime.now().strftime("%b%d_%H-%M-%S")
+    return os.path.join("runs", f"{stamp}_{socket.gethostname()}{comment}")
+
+
+def _now(walltime: Any) -> float:
+    return time.time() if walltime is None else check_walltime(walltime)  # type: ignore[return-value]
+
+
+def _event_bytes(values: Sequence[summary_pb2.Summary.Value], step: int, wall: float) -> bytes:
+    event = event_pb2.Event(wall_time=wall, step=step)
+    event.summary.value.extend(values)
+    return event.SerializeToString()
+
+
+class SummaryWriter:
+    """Writes TensorBoard event files; the tensorboardX and torch ``SummaryWriter`` API.
+
+    >>> from tbx_widget import SummaryWriter
+    >>> with SummaryWriter("runs/exp1") as w:          # doctest: +SKIP
+    ...     for step in range(100):
+    ...         w.add_scalar("loss", 1 / (step + 1), step)
+    >>> w.show()                                        # doctest: +SKIP  (live dashboard)
+
+    Args:
+        logdir: directory of the run (``log_dir`` is torch's name for it). Default
+            ``runs/<Mon DD_HH-MM-SS>_<hostname><comment>``.
+        comment: appended to the default logdir name.
+        purge_step: when resuming from a checkpoint at this step, TensorBoard (and tbx_widget's
+            reader) drops the events previously logged at this step or later; written once.
+        max_queue: accepted for compatibility; events are batched on a background thread and
+            reach the OS every ``flush_secs``, on ``flush()`` and on ``close()``.
+        flush_secs: seconds between writes to the OS (default 2.0; 0.1 while a dashboard in this
+            process follows the logdir).
+        filename_suffix: appended to the event file's name.
+        write_to_disk: ``False`` checks every call but writes nothing.
+    """
+
+    def __init__(self, logdir: str | os.PathLike[str] | None = None, comment: str = "", purge_step: int | None = None,
+                 max_queue: int = 10, flush_secs: float = DEFAULT_FLUSH_SECS, filename_suffix: str = "",
+                 write_to_disk: bool = True, log_dir: str | os.PathLike[str] | None = None, **kwargs: Any) -> None:
+        if logdir is not None and log_dir is not None and os.fspath(logdir) != os.fspath(log_dir):
+            raise ValueError(f"give logdir or log_dir, not both (got {logdir!r} and {log_dir!r})")
+        if not isinstance(comment, str):
+            raise TypeError(f"comment must be a str, got {type(comment).__name__}")
+        chosen = logdir if logdir is not None else log_dir
+        if chosen is not None and not isinstance(chosen, (str, os.PathLike)):
+            raise TypeError(f"logdir must be a path (str or os.PathLike), got {type(chosen).__name__}")
+        self.logdir = os.fspath(chosen) if chosen is not None else _default_logdir(comment)
+        if isinstance(max_queue, bool) or not isinstance(max_queue, int) or max_queue < 1:
+            raise ValueError(f"max_queue must be a positive int, got {max_queue!r}")
+        if not isinstance(flush_secs, (int, float)) or isinstance(flush_secs, bool) or not flush_secs > 0:
+            raise ValueError(f"flush_secs must be a positive number of seconds, got {flush_secs!r}")
+        self.flush_secs = float(flush_secs)
+        self.filename_suffix = filename_suffix
+        self.write_to_disk = bool(write_to_disk)
+        self.purge_step = check_step(purge_step, "purge_step")
+        self._file: EventFileWriter | None = None
+        self._children: dict[str, EventFileWriter] = {}
+        self._scalars: collections.deque[tuple[str, float, int, float]] = collections.deque()
+        self._armed = False
+        self._closed = False
+        if self.write_to_disk:
+            self._open()
+        _writers.add(self)
+
+    # -- files ----------------------------------------------------------------------------------
+
+    def _open(self) -> EventFileWriter:
+        f = EventFileWriter(self.logdir, filename_suffix=self.filename_suffix, flush_secs=self.flush_secs)
+        if self.purge_step is not None:
+            start = event_pb2.Event(wall_time=time.time(), step=self.purge_step)
+            start.session_log.status = event_pb2.SessionLog.START
+            f.add(start.SerializeToString())
+            self.purge_step = None  # once, not again when the writer reopens
+        self._file = f
+        self._closed = False
+        return f
+
+    def _writer(self) -> EventFileWriter | None:
+        f = self._file
+        if f is None or f.closed:
+            if not self.write_to_disk:
+                return None
+            f = self._open()  # torch's writer reopens after close(): so do we, with a new file
+        return f
+
+    def _child(self, name: str) -> EventFileWriter | None:
+        if not self.write_to_disk:
+            return None
+        child = self._children.get(name)
+        if child is None or child.closed:
+            child = self._children[name] = EventFileWriter(os.path.join(self.logdir, name), flush_secs=self.flush_secs)
+        return child
+
+    def _take_scalars(self) -> list[bytes]:
+        """On the writer thread: serialize every queued scalar."""
+        self._armed = False  # before draining: a scalar queued from now on schedules a new take
+        q = self._scalars
+        n = len(q)
+        return encode_scalar_events([q.popleft() for _ in range(n)])
+
+    def _emit(self, make: Callable[[], bytes], writer: EventFileWriter | None = None) -> None:
+        target = writer if writer is not None else self._writer()
+        if target is not None:
+            target.add(make)
+
+    def get_logdir(self) -> str:
+        """The run's directory."""
+        return self.logdir
+
+    # -- scalars ------------------------------------------------------------------------------
+
+    def add_scalar(self, tag: str, scalar_value: Any, global_step: Any = None, walltime: Any = None,
+                   display_name: str = "", summary_description: str = "", new_style: bool = False,
+                   double_precision: bool = False) -> None:
+        """Log one number. ``new_style`` / ``double_precision`` write a float / double tensor (torch's
+        forms); ``display_name`` / ``summary_description`` go into the summary metadata."""
+        if type(tag) is not str or not tag:
+            check_tag(tag)
+        t = type(scalar_value)
+        value = scalar_value if t is float else float(scalar_value) if t is int else to_float(scalar_value, "scalar_value")
+        step = global_step if type(global_step) is int else (check_step(global_step) or 0)
+        wall = time.time() if walltime is None else _now(walltime)
+        if new_style or double_precision or display_name or summary_description:
+            proto = scalar_value_fn(tag, value, new_style, double_precision, display_name, summary_description)
+            self._emit(lambda: _event_bytes([proto], step, wall))
+            return
+        if self._file is None or self._closed:
+            if self._writer() is None:
+                return
+        self._scalars.append((tag, value, step, wall))
+        if not self._armed:
+            self._armed = True
+            self._file.add(self._take_scalars)  # type: ignore[union-attr]
+
+    def add_scalars(self, main_tag: str, tag_scalar_dict: dict[str, Any], global_step: Any = None, walltime: Any = None) -> None:
+        """Log several numbers under one chart: each key is its own run
+        ``<logdir>/<main_tag>_<key>`` (tensorboardX's layout), the tag is ``main_tag``."""
+        check_tag(main_tag, "main_tag")
+        if not isinstance(tag_scalar_dict, dict):
+            raise TypeError(f"tag_scalar_dict must be a dict of name -> number, got {type(tag_scalar_dict).__name__}")
+        step = check_step(global_step) or 0
+        wall = _now(walltime)
+        points = []
+        for key, value in tag_scalar_dict.items():
+            if not isinstance(key, str) or not key:
+                raise TypeError(f"tag_scalar_dict keys must be non-empty str, got {key!r}")
+            if ".." in key.replace("\\", "/").split("/") or key.startswith(("/", "\\")):
+                raise ValueError(f"tag_scalar_dict key {key!r} would leave the logdir")
+            name = check_child_name(main_tag.replace("/", "_") + "_" + key, "tag_scalar_dict key")
+            points.append((name, to_float(value, f"tag_scalar_dict[{key!r}]")))
+        for name, value in points:
+            child = self._child(name)
+            if child is not None:
+                data = encode_scalar_events([(main_tag, value, step, wall)])[0]
+                child.add(data)
+
+    # -- histograms -----------------------------------------------------------------------------
+
+    def add_histogram(self, tag: str, values: Any, global_step: Any = None, bins: Any = "tensorflow",
+                      walltime: Any = None, max_bins: int | None = None) -> None:
+        """Log the distribution of ``values``: TensorFlow's exponential buckets by default, or a
+        numpy rule ("auto", "fd", ...), a number of buckets, or explicit edges. NaN and Inf are
+        left out with a warning."""
+        check_tag(tag)
+        step, wall = check_step(global_step) or 0, _now(walltime)
+        bins = check_bins(bins)
+        if max_bins is not None and (isinstance(max_bins, bool) or not isinstance(max_bins, int) or max_bins < 1):
+            raise ValueError(f"max_bins must be a positive int or None, got {max_bins!r}")
+        arr = to_numpy(values, "values")
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"values must be numeric, got an array of dtype {arr.dtype}")
+        if arr.size == 0:
+            raise ValueError("values is empty: a histogram needs at least one value")
+        x = np.array(arr, dtype=np.float64).reshape(-1)  # a copy: the caller may change arr
+        finite = np.isfinite(x)
+        if not finite.all():
+            bad = int(x.size - np.count_nonzero(finite))
+            if bad == x.size:
+                raise ValueError(f"values has no finite values (all {bad} are NaN or infinite)")
+            warnings.warn(f"add_histogram({tag!r}): left out {bad} NaN or infinite values of {x.size}", NonFiniteWarning, stacklevel=2)
+            x = x[finite]
+        self._emit(lambda: _event_bytes([summary_pb2.Summary.Value(tag=tag, histo=histogram_proto(x, bins, max_bins))], step, wall))
+
+    def add_histogram_raw(self, tag: str, min: float, max: float, num: float, sum: float, sum_squares: float,
+                          bucket_limits: Any, bucket_counts: Any, global_step: Any = None, walltime: Any = None) -> None:
+        """Log a histogram computed elsewhere (right bucket edges and counts)."""
+        check_tag(tag)
+        step, wall = check_step(global_step) or 0, _now(walltime)
+        stats = [to_float(v, n) for v, n in ((min, "min"), (max, "max"), (num, "num"), (sum, "sum"), (sum_squares, "sum_squares"))]
+        histo = histogram_raw_proto(*stats, to_numpy(bucket_limits, "bucket_limits"), to_numpy(bucket_counts, "bucket_counts"))
+        self._emit(lambda: _event_bytes([summary_pb2.Summary.Value(tag=tag, histo=histo)], step, wall))
+
+    # -- images, figures, video ----------------------------------------------------------------
+
+    def _image(self, tag: str, img: np.ndarray, step: int, wall: float) -> None:
+        self._emit(lambda: _event_bytes([image_value(tag, img, encode_png(img))], step, wall))
+
+    def add_image(self, tag: str, img_tensor: Any, global_step: Any = None, walltime: Any = None, dataformats: str = "CHW") -> None:
+        """Log one image: uint8 as is, floats in [0, 1] scaled to 0-255 and clipped."""
+        check_tag(tag)
+        step, wall = check_step(global_step) or 0, _now(walltime)
+        img = to_hwc_uint8(to_numpy(img_tensor, "img_tensor"), dataformats, "img_tensor")
+        self._image(tag, np.array(img, copy=True), step, wall)
+
+    def add_images(self, tag: str, img_tensor: Any, global_step: Any = None, walltime: Any = None, dataformats: str = "NCHW") -> None:
+        """Log a batch of images as one grid (8 per row)."""
+        check_tag(tag)
+        step, wall = check_step(global_step) or 0, _now(walltime)
+        arr = to_numpy(img_tensor, "img_tensor")
+        if "N" not in str(dataformats).upper():
+            raise ValueError(f"add_images needs a batch layout with N (such as 'NCHW'), got dataformats {dataformats!r}")
+        self._image(tag, to_hwc_uint8(arr, dataformats, "img_tensor"), step, wall)
+
+    def add_image_with_boxes(self, tag: str, img_tensor: Any, box_tensor: Any, global_step: Any = None, walltime: Any = None,
+                             rescale: int = 1, dataformats: str = "CHW", labels: Sequence[str] | None = None) -> None:
+        """Log an image with boxes (x_min, y_min, x_max, y_max in pixels) outlined in red;
+        labels are drawn when Pillow is installed."""
+        check_tag(tag)
+        step, wall = check_step(global_step) or 0, _now(walltime)
+        img = to_hwc_uint8(to_numpy(img_tensor, "img_tensor"), dataformats, "img_tensor")
+        boxes = to_numpy(box_tensor, "box_tensor").astype(np.float64)
+        if boxes.ndim == 1 and boxes.size == 4:
+            boxes = boxes[None]
+        if boxes.ndim != 2 or boxes.shape[1] != 4:
+            raise ValueError(f"box_tensor must have shape (N, 4), got {boxes.shape}")
+        if labels is not None and len(labels) != len(boxes):
+            raise ValueError(f"labels must have one entry per box: {len(labels)} labels for {len(boxes)} boxes")
+        if isinstance(rescale, bool) or not isinstance(rescale, int) or rescale < 1:
+            raise ValueError(f"rescale must be a positive int, got {rescale!r}")
+        if rescale > 1:
+            img = np.repeat(np.repeat(img, rescale, axis=0), rescale, axis=1)
+            boxes = boxes * rescale
+        self._image(tag, draw_boxes(img, boxes, list(labels) if labels is not None else None), step, wall)
+
+    def add_figure(self, tag: str, figure: Any, global_step: Any = None, close: bool = True, walltime: Any = None) -> None:
+        """Log a matplotlib figure (or a list of figures, as a grid) as an image."""
+        check_tag(tag)
+        step, wall = check_step(global_step) or 0, _now(walltime)
+        figures = list(figure) if isinstance(figure, (list, tuple)) else [figure]
+        if not figures:
+            raise ValueError("figure must be a matplotlib figure or a non-empty list of them")
+        images = [_render_figure(f, close) for f in figures]
+        if len(images) == 1:
+            img = images[0]
+        else:
+            h = max(i.shape[0] for i in images)
+            w = max(i.shape[1] for i in images)
+            batch = np.zeros((len(images), 4, h, w), np.uint8)
+            for k, i in enumerate(images):
+                batch[k, :, : i.shape[0], : i.shape[1]] = np.transpose(i, (2, 0, 1))
+            img = make_grid(batch, "figure")
+        self._image(tag, img, step, wall)
+
+    def add_video(self, tag: str, vid_tensor: Any, global_step: Any = None, fps: float = 4, walltime: Any = None) -> None:
+        """Log a video (N, T, C, H, W) as an animated GIF (needs Pillow)."""
+        check_tag(tag)
+        step, wall = check_step(global_step) or 0, _now(walltime)
+        vid = to_numpy(vid_tensor, "vid_tensor")
+        if vid.ndim != 5:
+            raise ValueError(f"vid_tensor must have shape (N, T, C, H, W), got {vid.shape}")
+        if not isinstance(fps, (int, float)) or isinstance(fps, bool) or not fps > 0:
+            raise ValueError(f"fps must be a positive number, got {fps!r}")
+        try:
+            import PIL  # noqa: F401
+        except ImportError:
+            raise ImportError("add_video needs Pillow to encode GIFs: pip install pillow") from None
+        frames = np.stack([make_grid(vid[:, t], "vid_tensor") for t in range(vid.shape[1])])
+        h, w, c = frames.shape[1:]
+
+        def make() -> bytes:
+            image = summary_pb2.Summary.Image(height=h, width=w, colorspace=c, encoded_image_string=encode_gif(frames, fps))
+            return _event_bytes([summary_pb2.Summary.Value(tag=tag, image=image)], step, wall)
+
+        self._emit(make)
+
+    # -- text, audio, pr curves -------------------------------------------------------------------
+
+    def add_text(self, tag: str, text_string: str, global_step: Any = None, walltime: Any = None) -> None:
+        """Log Markdown text (stored under ``<tag>/text_summary``, as tensorboardX and torch do)."""
+        check_tag(tag)
+        if not isinstance(text_string, str):
+            raise TypeError(f"text_string must be a str, got {type(text_string).__name__}")
+        step, wall = check_step(global_step) or 0, _now(walltime)
+        self._emit(lambda: _event_bytes([text_value(tag, text_string)], step, wall))
+
+    def add_audio(self, tag: str, snd_tensor: Any, global_step: Any = None, sample_rate: int = 44100, walltime: Any = None) -> None:
+        """Log audio: samples in [-1, 1] shaped (L,), (C, L) or (L, C) with C = 1 or 2 (mono,
+        stereo); written as 16-bit WAV."""
+        check_tag(tag)
+        step, wall = check_step(global_step) or 0, _now(walltime)
+        if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, np.integer)) or not 1 <= sample_rate <= 1_000_000:
+            raise ValueError(f"sample_rate must be an int number of samples per second, got {sample_rate!r}")
+        snd = to_numpy(snd_tensor, "snd_tensor").astype(np.float64)
+        if snd.ndim == 1:
+            snd = snd[:, None]
+        elif snd.ndim == 2 and snd.shape[0] in (1, 2) and snd.shape[1] > 2:
+            snd = snd.T
+        elif not (snd.ndim == 2 and snd.shape[1] in (1, 2)):
+            raise ValueError(f"snd_tensor must have shape (L,), (C, L) or (L, C) with 1 or 2 channels, got {snd.shape}")
+        if snd.shape[0] == 0:
+            raise ValueError("snd_tensor has no samples")
+        if not np.isfinite(snd).all():
+            raise ValueError("snd_tensor has NaN or infinite samples")
+        self._emit(lambda: _event_bytes([audio_value(tag, snd, int(sample_rate))], step, wall))
+
+    def add_pr_curve(self, tag: str, labels: Any, predictions: Any, global_step: Any = None, num_thresholds: int = 127,
+                     weights: Any = None, walltime: Any = None) -> None:
+        """Log a precision-recall curve from binary ``labels`` and ``predictions`` in [0, 1]."""
+        check_tag(tag)
+        step, wall = check_step(global_step) or 0, _now(walltime)
+        if isinstance(num_thresholds, bool) or not isinstance(num_thresholds, (int, np.integer)) or not 2 <= num_thresholds <= 10_000:
+            raise ValueError(f"num_thresholds must be an int from 2 to 10000, got {num_thresholds!r}")
+        lab = to_numpy(labels, "labels").reshape(-1)
+        pred = to_numpy(predictions, "predictions").astype(np.float64).reshape(-1)
+        if lab.shape != pred.shape:
+            raise ValueError(f"labels and predictions must have the same length, got {lab.size} and {pred.size}")
+        if lab.size == 0:
+            raise ValueError("labels and predictions are empty")
+        if not np.isin(lab, (0, 1)).all():
+            raise ValueError("labels must be 0/1 or bool")
+        if not np.isfinite(pred).all() or pred.min() < 0 or pred.max() > 1:
+            raise ValueError(f"predictions must be probabilities in [0, 1], got values from {pred.min()!r} to {pred.max()!r}")
+        w = None
+        if weights is not None:
+            w = to_numpy(weights, "weights").astype(np.float64).reshape(-1)
+            if w.shape != lab.shape:
+                raise ValueError(f"weights must have one entry per label, got {w.size} for {lab.size}")
+        table = pr_curve_counts(lab.astype(bool), pred, int(num_thresholds), w)
+        self._emit(lambda: _event_bytes([pr_curve_value(tag, table)], step, wall))
+
+    def add_pr_curve_raw(self, tag: str, true_positive_counts: Any, false_positive_counts: Any, true_negative_counts: Any,
+                         false_negative_counts: Any, precision: Any, recall: Any, global_step: Any = None,
+                         num_thresholds: int = 127, weights: Any = None, walltime: Any = None) -> None:
+        """Log a PR curve from precomputed counts (one entry per threshold)."""
+        check_tag(tag)
+        step, wall = check_step(global_step) or 0, _now(walltime)
+        names = ("true_positive_counts", "false_positive_counts", "true_negative_counts", "false_negative_counts", "precision", "recall")
+        rows = [to_numpy(v, n).astype(np.float64).reshape(-1) for v, n in zip(
+            (true_positive_counts, false_positive_counts, true_negative_counts, false_negative_counts, precision, recall), names)]
+        if len({len(r) for r in rows}) != 1 or len(rows[0]) < 2:
+            raise ValueError(f"the six PR arrays must have the same length of at least 2, got {[len(r) for r in rows]}")
+        table = np.stack(rows).astype(np.float32)
+        self._emit(lambda: _event_bytes([pr_curve_value(tag, table)], step, wall))
+
+    # -- hparams, custom scalars, embeddings -------------------------------------------------------
+
+    def add_hparams(self, hparam_dict: dict[str, Any], metric_dict: dict[str, Any], hparam_domain_discrete: dict[str, list[Any]] | None = None,
+                    name: str | None = None, global_step: Any = None, run_name: str | None = None) -> None:
+        """Log one session's hyperparameters and metrics into the child run ``name`` (torch:
+        ``run_name``; default: the current time), as tensorboardX and torch do."""
+        if not isinstance(hparam_dict, dict) or not isinstance(metric_dict, dict):
+            raise TypeError("hparam_dict and metric_dict must be dicts")
+        child = name if name is not None else run_name
+        child = check_child_name(child if child is not None else str(time.time()), "name")
+        step, wall = check_step(global_step) or 0, time.time()
+        values = hparams_values(hparam_dict, metric_dict, hparam_domain_discrete)
+        metrics = [(check_tag(k, "metric_dict key"), to_float(v, f"metric_dict[{k!r}]")) for k, v in metric_dict.items()]
+        writer = self._child(child)
+        if writer is None:
+            return
+        for value in values:  # experiment, session start, session end: one event each
+            writer.add(_event_bytes([value], 0, wall))
+        for data in encode_scalar_events([(k, v, step, wall) for k, v in metrics]):
+            writer.add(data)
+        writer.flush()
+
+    def add_custom_scalars(self, layout: dict[str, dict[str, list[Any]]]) -> None:
+        """Lay out charts of several tags: ``{category: {title: ["Multiline", [tags]] |
+        ["Margin", [value, lower, upper]]}}``."""
+        proto = layout_proto(layout)
+        self._emit(lambda: _event_bytes([layout_value(proto)], 0, time.time()))
+
+    def add_custom_scalars_multilinechart(self, tags: list[str], category: str = "default", title: str = "untitled") -> None:
+        self.add_custom_scalars({category: {title: ["Multiline", list(tags)]}})
+
+    def add_custom_scalars_marginchart(self, tags: list[str], category: str = "default", title: str = "untitled") -> None:
+        if len(tags) != 3:
+            raise ValueError(f"tags must be [value, lower, upper], got {tags!r}")
+        self.add_custom_scalars({category: {title: ["Margin", list(tags)]}})
+
+    def add_embedding(self, mat: Any, metadata: Sequence[Any] | None = None, label_img: Any = None, global_step: Any = None,
+                      tag: str = "default", metadata_header: Sequence[str] | None = None) -> None:
+        """Write projector files (tensors, metadata, sprite) TensorBoard's projector reads."""
+        from .embedding import write_embedding
+
+        check_tag(tag)
+        step = check_step(global_step) or 0
+        arr = to_numpy(mat, "mat").astype(np.float64)
+        if arr.ndim != 2:
+            raise ValueError(f"mat must be 2-D (points x dimensions), got shape {arr.shape}")
+        if metadata is not None and len(metadata) != len(arr):
+            raise ValueError(f"metadata must have one entry per row of mat: {len(metadata)} for {len(arr)}")
+        img = None
+        if label_img is not None:
+            img = to_numpy(label_img, "label_img")
+            if img.ndim != 4 or len(img) != len(arr):
+                raise ValueError(f"label_img must be (N, C, H, W) with N = {len(arr)}, got {img.shape}")
+        safe = check_child_name(tag.replace("/", "_"), "tag")
+        if self.write_to_disk:
+            write_embedding(self.logdir, f"{step:05d}/{safe}", f"{tag}:{step:05d}", arr, metadata, img, metadata_header)
+
+    # -- not supported ---------------------------------------------------------------------------
+
+    def add_graph(self, *args: Any, **kwargs: Any) -> None:
+        raise NotImplementedError("tbx_widget does not write model graphs (add_graph); use torch.utils.tensorboard for that")
+
+    def add_onnx_graph(self, *args: Any, **kwargs: Any) -> None:
+        raise NotImplementedError("tbx_widget does not write ONNX graphs (add_onnx_graph)")
+
+    def add_mesh(self, *args: Any, **kwargs: Any) -> None:
+        raise NotImplementedError("tbx_widget does not write meshes (add_mesh)")
+
+    # -- lifecycle --------------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Return once everything logged so far has reached the OS (other processes see it)."""
+        for w in [self._file, *self._children.values()]:
+            if w is not None and not w.closed:
+                w.flush()
+
+    def close(self) -> None:
+        """Flush and close the event files (safe to call twice; logging afterwards reopens)."""
+        errors = []
+        for w in [self._file, *self._children.values()]:
+            if w is not None:
+                try:
+                    w.close()
+                except Exception as exc:
+                    errors.append(exc)
+        self._closed = True
+        if errors:
+            raise errors[0]
+
+    def show(self, **kwargs: Any):
+        """Display a live Dashboard of this writer's logdir in the notebook and return it."""
+        from .widget import Dashboard
+
+        dashboard = Dashboard(self.logdir, **kwargs)
+        try:
+            from IPython.display import display
+        except ImportError:
+            return dashboard
+        display(dashboard)
+        return dashboard
+
+    def __enter__(self) -> "SummaryWriter":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"SummaryWriter({self.logdir!r})"
+
+
+def scalar_value_fn(tag: str, value: float, new_style: bool, double_precision: bool, display_name: str, description: str):
+    if not isinstance(display_name, str) or not isinstance(description, str):
+        raise TypeError("display_name and summary_description must be str")
+    return scalar_value(tag, value, new_style=new_style, double_precision=double_precision,
+                        display_name=display_name, description=description)
+
+
+def _render_figure(figure: Any, close: bool) -> np.ndarray:
+    canvas = getattr(figure, "canvas", None)
+    if canvas is None or not hasattr(figure, "savefig"):
+        raise TypeError(f"figure must be a matplotlib Figure, got {type(figure).__name__}")
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+    except ImportError:  # pragma: no cover - a Figure implies matplotlib
+        raise ImportError("add_figure needs matplotlib") from None
+    agg = FigureCanvasAgg(figure)
+    agg.draw()
+    img = np.asarray(agg.buffer_rgba()).copy()
+    if close:
+        import matplotlib.pyplot as plt
+
+        plt.close(figure)
+    return img
+
+
+def _after_fork_in_child() -> None:
+    for w in list(_writers):
+        w._scalars = collections.deque()  # the parent's queued scalars are the parent's to write
+        w._armed = False
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
