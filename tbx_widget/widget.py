@@ -162,3 +162,36 @@ class Dashboard(anywidget.AnyWidget):
         except Exception as exc:  # a fallback must never break the live view
             data["text/html"] = f"<p>tbx_widget dashboard of {self.logdir!r} (snapshot failed: {type(exc).__name__})</p>"
         return bundle
+
+    def _ipython_display_(self) -> None:
+        """Display, unless ``show()`` already displayed this dashboard in the same cell (so
+        ``writer.show()`` as a cell's last line does not show it twice)."""
+        count = _execution_count()
+        if getattr(self, "_shown_at", None) is not None and self._shown_at == count:
+            self._shown_at = None
+            return
+        from IPython.display import publish_display_data
+
+        bundle = self._repr_mimebundle_()
+        if bundle is None:
+            return
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+        publish_display_data(data, metadata)
+
+    def show(self) -> "Dashboard":
+        """Display this dashboard now and return it (its repr as the cell's last value is then
+        not displayed a second time)."""
+        from IPython.display import display
+
+        display(self)
+        self._shown_at = _execution_count()
+        return self
+
+
+def _execution_count() -> int | None:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    ip = get_ipython()
+    return getattr(ip, "execution_count", None) if ip is not None else None

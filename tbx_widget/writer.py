@@ -478,11 +478,10 @@ class SummaryWriter:
 
         dashboard = Dashboard(self.logdir, **kwargs)
         try:
-            from IPython.display import display
+            import IPython  # noqa: F401
         except ImportError:
             return dashboard
-        display(dashboard)
-        return dashboard
+        return dashboard.show()
 
     def __enter__(self) -> "SummaryWriter":
         return self

@@ -143,7 +143,7 @@ def hparams_data(content: bytes) -> tuple[str, dict[str, Any]]:
     if which == "session_start_info":
         s = data.session_start_info
         return "session_start", {
-            "hparams": {k: _value_of(v) for k, v in s.hparams.items()},
+            "hparams": {k: _value_of(s.hparams[k]) for k in sorted(s.hparams)},
             "group_name": s.group_name,
             "start_time_secs": s.start_time_secs,
             "model_uri": s.model_uri,
