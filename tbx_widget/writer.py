@@ -175,7 +175,7 @@ class SummaryWriter:
 
     def add_scalars(self, main_tag: str, tag_scalar_dict: dict[str, Any], global_step: Any = None, walltime: Any = None) -> None:
         """Log several numbers under one chart: each key is its own run
-        ``<logdir>/<main_tag>_<key>`` (tensorboardX's layout), the tag is ``main_tag``."""
+        ``<logdir>/<main_tag>/<key>`` (tensorboardX's layout), the tag is ``main_tag``."""
         check_tag(main_tag, "main_tag")
         if not isinstance(tag_scalar_dict, dict):
             raise TypeError(f"tag_scalar_dict must be a dict of name -> number, got {type(tag_scalar_dict).__name__}")
@@ -187,7 +187,9 @@ class SummaryWriter:
                 raise TypeError(f"tag_scalar_dict keys must be non-empty str, got {key!r}")
             if ".." in key.replace("\\", "/").split("/") or key.startswith(("/", "\\")):
                 raise ValueError(f"tag_scalar_dict key {key!r} would leave the logdir")
-            name = check_child_name(main_tag.replace("/", "_") + "_" + key, "tag_scalar_dict key")
+            if ".." in main_tag.replace("\\", "/").split("/") or main_tag.startswith(("/", "\\")):
+                raise ValueError(f"main_tag {main_tag!r} would leave the logdir")
+            name = check_child_name(main_tag + "/" + key, "tag_scalar_dict key")
             points.append((name, to_float(value, f"tag_scalar_dict[{key!r}]")))
         for name, value in points:
             child = self._child(name)

@@ -71,8 +71,8 @@ def test_add_scalars_uses_tensorboardx_sub_runs(tmp_path):
         for step in range(3):
             w.add_scalars("run/loss", {"train": step, "val": step * 2}, step)
     logs = load(tmp_path)
-    assert logs.runs == [".", "run_loss_train", "run_loss_val"]  # "." holds only the file header, as with tensorboardX
-    assert logs.scalars("run_loss_val", "run/loss").value.tolist() == [0, 2, 4]
+    assert logs.runs == [".", "run/loss/train", "run/loss/val"]  # "." holds only the file header, as with tensorboardX
+    assert logs.scalars("run/loss/val", "run/loss").value.tolist() == [0, 2, 4]
 
 
 def test_histograms(tmp_path):

@@ -1,0 +1,101 @@
+"""The same calls through tensorboardX's SummaryWriter and ours decode to the same Summary
+protos, field by field.
+
+Deliberate differences, not compared:
+- file names (ours add pid and a counter, so two writers in one second never share a file);
+- encoded image bytes (both are PNG; the pixels are compared instead), and float images above
+  1.0, which we clip to 255 where tensorboardX's conversion may wrap;
+- histogram values beyond TensorFlow's outermost edges (±1e20): tensorboardX drops them from
+  the bucket counts, we count them in the outer buckets (none occur here);
+- ``add_hparams`` child-run names default to the time in both, so the test names them;
+- audio is not compared: tensorboardX's ``add_audio`` needs the soundfile package (ours uses the
+  standard library's wave module); tests/test_writer.py checks ours against TensorBoard.
+"""
+from __future__ import annotations
+
+import io
+import os
+
+import numpy as np
+import pytest
+
+from tbx_widget import SummaryWriter
+from tbx_widget._proto import event_pb2
+from tbx_widget.reader.decode import tensor_to_numpy
+from tbx_widget.records import RecordReader
+
+tensorboardX = pytest.importorskip("tensorboardX")
+
+
+def summaries(path):
+    """{(run, tag, step): Summary.Value as a dict} for every summary value under ``path``."""
+    from google.protobuf.json_format import MessageToDict
+
+    out = {}
+    for root, _, files in os.walk(path):
+        for f in sorted(files):
+            if "tfevents" not in f:
+                continue
+            for rec in RecordReader(os.path.join(root, f)).read():
+                e = event_pb2.Event.FromString(rec)
+                for v in e.summary.value:
+                    d = MessageToDict(v)
+                    if v.HasField("tensor") and v.tensor.dtype == 1:  # float tensors: values, not encoding
+                        d["tensor"] = {"shape": [x.size for x in v.tensor.tensor_shape.dim],
+                                       "values": tensor_to_numpy(v.tensor).reshape(-1).tolist()}
+                    out[(os.path.relpath(root, path), v.tag, e.step)] = d
+    return out
+
+
+def log_everything(writer_cls, logdir):
+    rng = np.random.default_rng(0)
+    w = writer_cls(logdir)
+    for step in range(5):
+        w.add_scalar("loss", 1 / (step + 1), step, walltime=100.0 + step)
+        w.add_scalar("int", step, step)
+    w.add_scalars("group", {"a": 1.0, "b": 2.0}, 3)
+    for step, data in enumerate([rng.normal(0, 1, 1000), rng.normal(3, 10, 777), np.arange(-5.0, 5.0)]):
+        w.add_histogram("hist", data, step)
+        w.add_histogram("hist_auto", data, step, bins="auto")
+        w.add_histogram("hist_10", data, step, bins=10)
+    w.add_histogram_raw("raw", 0, 3, 6, 9, 21, [1, 2, 3], [1, 2, 3], 1)
+    w.add_image("img", rng.random((3, 6, 4)), 0)
+    w.add_text("note", "hello *world*", 2)
+    labels = rng.integers(0, 2, 100)
+    preds = rng.random(100)
+    w.add_pr_curve("pr", labels, preds, 1)
+    w.add_pr_curve("pr_w", labels, preds, 1, num_thresholds=11, weights=rng.random(100))
+    w.add_custom_scalars({"c": {"chart": ["Multiline", ["loss", "int"]], "m": ["Margin", ["a", "b", "c"]]}})
+    w.add_hparams({"lr": 0.1, "bn": True, "opt": "adam"}, {"m": 0.5}, name="hp")
+    w.close()
+
+
+def test_same_summaries_as_tensorboardx(tmp_path):
+    log_everything(tensorboardX.SummaryWriter, tmp_path / "tbx")
+    log_everything(SummaryWriter, tmp_path / "ours")
+    theirs, ours = summaries(tmp_path / "tbx"), summaries(tmp_path / "ours")
+    assert sorted(ours) == sorted(theirs)
+    for key in theirs:
+        a, b = theirs[key], ours[key]
+        if "image" in a:
+            assert {k: v for k, v in a["image"].items() if k != "encodedImageString"} == {
+                k: v for k, v in b["image"].items() if k != "encodedImageString"
+            }
+            continue
+        if key[1] == "pr_w" or key[1] == "pr":
+            np.testing.assert_allclose(a["tensor"].pop("values"), b["tensor"].pop("values"), rtol=1e-5, err_msg=str(key))
+        assert a == b, key
+
+
+def test_image_pixels_match(tmp_path):
+    PIL = pytest.importorskip("PIL.Image")
+    img = np.random.default_rng(1).random((3, 6, 4))
+    for cls, name in ((tensorboardX.SummaryWriter, "tbx"), (SummaryWriter, "ours")):
+        with cls(tmp_path / name) as w:
+            w.add_image("img", img, 0)
+    pixels = []
+    for name in ("tbx", "ours"):
+        (v,) = [s for k, s in summaries(tmp_path / name).items() if k[1] == "img"]
+        raw = __import__("base64").b64decode(v["image"]["encodedImageString"])
+        pixels.append(np.asarray(PIL.open(io.BytesIO(raw)).convert("RGB")))
+    np.testing.assert_array_equal(pixels[0], pixels[1])
