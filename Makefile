@@ -64,7 +64,7 @@ test-py: install
 	TBX_PROTOC_PYTHON=$(PROTO_VENV)/bin/python $(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
 
 test-js: js/node_modules/.package-lock.json
-	cd js && npx tsc --noEmit && npx vitest run --passWithNoTests
+	cd js && npx tsc --noEmit && npx vitest run
 
 # The oldest protobuf runtime we promise (Colab's): the core modules must import and round-trip.
 test-oldpb: $(OLDPB_VENV)/.installed

@@ -1,19 +1,190 @@
-// Entry point of the tbx_widget front end (anywidget ESM module).
-// The dashboard views are added by later work; this renders the root the tests hook onto.
+// Entry point of the tbx_widget front end (anywidget ESM module): `initialize` attaches the
+// model's session (messages, store) before any view exists; `render` builds the dashboard.
+import "uplot/dist/uPlot.min.css";
 import "./style.css";
+import { attach, type ModelLike } from "./session";
+import { UiState, h, isValidRegex, swatch, type XAxis } from "./ui";
+import { distributionCard } from "./views/distributions";
+import { histogramCard } from "./views/histograms";
+import { imageCard } from "./views/images";
+import { scalarCard } from "./views/scalars";
+import { KindSection } from "./views/section";
+import { textCard } from "./views/text";
 
-type Model = { get(name: string): unknown };
-
-function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
-  const root = document.createElement("div");
-  root.className = "tbx-dashboard";
-  root.dataset.tbxEvents = "0";
-  const empty = document.createElement("div");
-  empty.className = "tbx-empty";
-  empty.textContent = `Logdir: ${String(model.get("logdir") ?? "")}`;
-  root.appendChild(empty);
-  el.appendChild(root);
-  return () => root.remove();
+function initialize({ model }: { model: ModelLike }): () => void {
+  const session = attach(model);
+  return () => session.detach();
 }
 
-export default { render };
+function statusMessage(status: string, logdir: string): string {
+  if (status === "no_logdir") {
+    return `The log directory ${logdir || "(none)"} does not exist yet. Create it by logging: SummaryWriter("${logdir}").add_scalar("loss", 0.5, 0).`;
+  }
+  if (status === "no_runs") {
+    return `No event files in ${logdir} yet. Log something, e.g. writer.add_scalar("loss", 0.5, step); the dashboard picks it up within a second.`;
+  }
+  return "";
+}
+
+function render({ model, el }: { model: ModelLike; el: HTMLElement }): () => void {
+  const { store } = attach(model);
+  const ui = new UiState();
+  ui.runFilter = String(model.get("run_filter") ?? "");
+  ui.tagFilter = String(model.get("tag_filter") ?? "");
+  const ctx = { store, ui };
+  const cleanups: (() => void)[] = [];
+
+  // ---- header ----
+  const logdirEl = h("span", { class: "tbx-logdir" });
+  const statusEl = h("div", { class: "tbx-status" });
+  const errorEl = h("div", { class: "tbx-error", role: "alert" });
+  const header = h("div", { class: "tbx-header" }, h("span", { class: "tbx-brand", text: "tbx" }), logdirEl, statusEl);
+
+  // ---- toolbar ----
+  const tagInput = h("input", { type: "search", class: "tbx-input", placeholder: "filter tags (regex)", "aria-label": "tag filter", value: ui.tagFilter });
+  const smoothRange = h("input", { type: "range", min: 0, max: 0.99, step: 0.01, value: ui.smoothing, "aria-label": "smoothing", class: "tbx-smooth-range" });
+  const smoothNum = h("input", { type: "number", min: 0, max: 0.999, step: 0.001, value: ui.smoothing, "aria-label": "smoothing value", class: "tbx-input tbx-smooth-num" });
+  const xSelect = h("select", { class: "tbx-select", "aria-label": "x axis" },
+    h("option", { value: "step", text: "step" }), h("option", { value: "relative", text: "relative time" }), h("option", { value: "wall", text: "wall time" }));
+  const toolbar = h("div", { class: "tbx-toolbar" },
+    tagInput,
+    h("label", { class: "tbx-field" }, h("span", { text: "smoothing" }), smoothRange, smoothNum),
+    h("label", { class: "tbx-field" }, h("span", { text: "x axis" }), xSelect));
+
+  // ---- runs panel ----
+  const runInput = h("input", { type: "search", class: "tbx-input", placeholder: "filter runs (regex)", "aria-label": "run filter", value: ui.runFilter });
+  const runList = h("ul", { class: "tbx-run-list" });
+  const allBtn = h("button", { type: "button", class: "tbx-btn", text: "all" });
+  const noneBtn = h("button", { type: "button", class: "tbx-btn", text: "none" });
+  const runsPanel = h("div", { class: "tbx-runs" }, h("div", { class: "tbx-panel-title" }, h("span", { text: "Runs" }), allBtn, noneBtn), runInput, runList);
+
+  // ---- sections ----
+  const sections = [
+    new KindSection("Scalars", "scalars", "scalars", scalarCard, ctx),
+    new KindSection("Histograms", "histograms", "histograms", histogramCard, ctx),
+    new KindSection("Distributions", "distributions", "histograms", distributionCard, ctx),
+    new KindSection("Images", "images", "images", imageCard, ctx),
+    new KindSection("Text", "text", "text", textCard, ctx),
+  ];
+  const emptyEl = h("div", { class: "tbx-empty" });
+  const main = h("div", { class: "tbx-main" }, emptyEl, ...sections.map((s) => s.el));
+  const body = h("div", { class: "tbx-body" }, runsPanel, main);
+
+  const root = h("div", { class: "tbx-dashboard" }, header, errorEl, toolbar, body);
+  root.dataset.tbxEvents = String(store.events);
+  el.append(root);
+
+  // ---- behaviour ----
+  const applyHeight = () => {
+    const px = Number(model.get("height"));
+    root.style.height = Number.isFinite(px) && px > 0 ? `${px}px` : "";
+  };
+  const applyHeader = () => {
+    const logdir = String(model.get("logdir") ?? "");
+    logdirEl.textContent = logdir;
+    logdirEl.title = logdir;
+    const error = String(model.get("error") ?? "");
+    const problem = [error, store.problem].filter(Boolean).join(" · ");
+    errorEl.textContent = problem;
+    errorEl.hidden = problem === "";
+    const status = String(model.get("status") ?? "ok");
+    statusEl.textContent = status === "ok" ? "" : status === "no_logdir" ? "no log directory" : status === "no_runs" ? "no runs yet" : status;
+  };
+
+  const renderRuns = () => {
+    const re = ui.runRegex();
+    runInput.classList.toggle("tbx-invalid", ui.runFilter !== "" && !isValidRegex(ui.runFilter));
+    runList.textContent = "";
+    for (const run of store.runs) {
+      if (re && !re.test(run.name)) continue;
+      const box = h("input", { type: "checkbox", checked: !ui.hidden.has(run.name), "aria-label": `show run ${run.name}` });
+      box.addEventListener("change", () => {
+        if (box.checked) ui.hidden.delete(run.name);
+        else ui.hidden.add(run.name);
+        ui.changed();
+      });
+      runList.append(h("li", { class: "tbx-run" }, h("label", { title: run.name }, box, swatch(run.color), h("span", { class: "tbx-run-name", text: run.name }))));
+    }
+    if (runList.childElementCount === 0) {
+      runList.append(h("li", { class: "tbx-card-note", text: store.runs.length ? "No runs match the filter." : "No runs yet." }));
+    }
+  };
+
+  const renderEmpty = () => {
+    const status = String(model.get("status") ?? "ok");
+    const logdir = String(model.get("logdir") ?? "");
+    let text = "";
+    if (store.isEmpty()) {
+      text = statusMessage(status, logdir) || `Waiting for data from ${logdir || "the log directory"}…`;
+    } else if (sections.every((s) => s.shown === 0)) {
+      text = `No tags match the filter /${ui.tagFilter}/. Clear the tag filter to see all ${sections.reduce((a, s) => a + s.total, 0)} cards.`;
+    }
+    emptyEl.textContent = text;
+    emptyEl.hidden = text === "";
+  };
+
+  const sync = () => {
+    root.dataset.tbxEvents = String(store.events);
+    tagInput.classList.toggle("tbx-invalid", ui.tagFilter !== "" && !isValidRegex(ui.tagFilter));
+    renderRuns();
+    for (const s of sections) s.sync();
+    applyHeader();
+    renderEmpty();
+  };
+
+  tagInput.addEventListener("input", () => {
+    ui.tagFilter = tagInput.value;
+    ui.changed();
+  });
+  runInput.addEventListener("input", () => {
+    ui.runFilter = runInput.value;
+    ui.changed();
+  });
+  allBtn.addEventListener("click", () => {
+    ui.hidden.clear();
+    ui.changed();
+  });
+  noneBtn.addEventListener("click", () => {
+    for (const r of store.runs) ui.hidden.add(r.name);
+    ui.changed();
+  });
+  const setSmoothing = (v: number, from: "range" | "num") => {
+    if (!Number.isFinite(v)) return;
+    const w = Math.min(Math.max(v, 0), 0.999);
+    ui.smoothing = w;
+    if (from !== "range") smoothRange.value = String(Math.min(w, 0.99));
+    if (from !== "num") smoothNum.value = String(w);
+    ui.changed();
+  };
+  smoothRange.addEventListener("input", () => setSmoothing(Number(smoothRange.value), "range"));
+  smoothNum.addEventListener("change", () => setSmoothing(Number(smoothNum.value), "num"));
+  xSelect.addEventListener("change", () => {
+    ui.xAxis = xSelect.value as XAxis;
+    ui.changed();
+  });
+
+  cleanups.push(ui.subscribe(sync));
+  cleanups.push(store.subscribe(sync));
+  const onHeader = () => {
+    applyHeader();
+    renderEmpty();
+  };
+  for (const ev of ["change:error", "change:status", "change:logdir"]) {
+    model.on(ev, onHeader);
+    cleanups.push(() => model.off(ev, onHeader));
+  }
+  model.on("change:height", applyHeight);
+  cleanups.push(() => model.off("change:height", applyHeight));
+
+  applyHeight();
+  sync();
+
+  return () => {
+    for (const fn of cleanups) fn();
+    for (const s of sections) s.destroy();
+    root.remove();
+  };
+}
+
+export { initialize, render };
+export default { initialize, render };

@@ -1,0 +1,22 @@
+// TensorBoard's scalar smoothing: a debiased exponential moving average.
+//   last = last * w + (1 - w) * y   (starting at 0, over finite points only)
+//   shown = last / (1 - w^n)        (n = finite points so far)
+// Non-finite points (NaN, ±Infinity) pass through unsmoothed and do not touch the average.
+
+export function smooth(values: ArrayLike<number>, weight: number, n = values.length, out?: Float64Array): Float64Array {
+  const w = Math.min(Math.max(Number.isFinite(weight) ? weight : 0, 0), 0.999999);
+  const res = out && out.length >= n ? out : new Float64Array(n);
+  let last = 0;
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const y = values[i];
+    if (!Number.isFinite(y)) {
+      res[i] = y;
+      continue;
+    }
+    last = last * w + (1 - w) * y;
+    count++;
+    res[i] = w === 0 ? y : last / (1 - Math.pow(w, count));
+  }
+  return res;
+}

@@ -1,0 +1,65 @@
+// One session per widget model: receives batches (from `initialize`, before any view exists),
+// keeps the single store all views of that model share, and asks for a resync on seq gaps.
+import { decodeBatch, isBatch } from "./protocol";
+import { Store } from "./store";
+
+type Handler = (...args: any[]) => void;
+
+/** The part of anywidget's model the front end uses (AnyModel satisfies it). */
+export interface ModelLike {
+  get(name: string): any;
+  on(event: string, cb: Handler): void;
+  off(event?: string | null, cb?: Handler | null): void;
+  send(content: unknown, callbacks?: unknown, buffers?: ArrayBuffer[] | ArrayBufferView[]): void;
+}
+
+export interface Session {
+  store: Store;
+  /** seq of the last batch applied (0 before any). */
+  lastSeq: number;
+  /** A resync was asked for and no reset batch has come yet. */
+  resyncPending: boolean;
+  detach(): void;
+}
+
+const sessions = new WeakMap<object, Session>();
+
+export function handleMessage(session: Session, model: ModelLike, msg: unknown, buffers: readonly DataView[] | undefined): void {
+  if (!isBatch(msg)) return;
+  let batch;
+  try {
+    batch = decodeBatch(msg, buffers ?? []);
+  } catch (err) {
+    session.store.setProblem(`could not read a message from the kernel: ${(err as Error).message}`);
+    return;
+  }
+  if (batch.reset) {
+    session.resyncPending = false;
+  } else if (batch.seq !== session.lastSeq + 1 && !session.resyncPending) {
+    // Missed data: ask for the full state (answered when the kernel is idle); keep what we have.
+    session.resyncPending = true;
+    model.send({ type: "resync" });
+  }
+  session.lastSeq = batch.seq;
+  session.store.apply(batch);
+}
+
+/** Create the model's session (idempotent): subscribe to custom messages and say "ready". */
+export function attach(model: ModelLike): Session {
+  const existing = sessions.get(model);
+  if (existing) return existing;
+  const onMsg = (msg: unknown, buffers?: DataView[]) => handleMessage(session, model, msg, buffers);
+  const session: Session = {
+    store: new Store(),
+    lastSeq: 0,
+    resyncPending: false,
+    detach: () => {
+      model.off("msg:custom", onMsg);
+      sessions.delete(model);
+    },
+  };
+  sessions.set(model, session);
+  model.on("msg:custom", onMsg);
+  model.send({ type: "ready" });
+  return session;
+}

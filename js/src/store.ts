@@ -1,0 +1,251 @@
+// Browser-side state of one Dashboard model: runs, series per (kind, tag, run), an events
+// counter and change notifications (coalesced to one per animation frame).
+import type { Batch, HistogramStep, ImageEntry, Item, Kind, TextEntry } from "./protocol";
+
+/** Fixed palette; a run's colour is picked by its discovery index (stable across reloads). */
+export const PALETTE = [
+  "#ff7043", "#0077bb", "#cc3311", "#009988", "#ee3377",
+  "#33bbee", "#7e57c2", "#9e9d24", "#8d6e63", "#546e7a",
+  "#ec407a", "#26a69a", "#5c6bc0", "#ffa726", "#66bb6a",
+];
+
+export function colorOf(index: number): string {
+  return PALETTE[((index % PALETTE.length) + PALETTE.length) % PALETTE.length];
+}
+
+export interface RunInfo {
+  name: string;
+  index: number;
+  color: string;
+}
+
+/** Growable columns of one scalar series (capacity doubles; `n` values are valid). */
+export class ScalarSeries {
+  n = 0;
+  step = new Float64Array(0);
+  wallTime = new Float64Array(0);
+  value = new Float64Array(0);
+  version = 0;
+
+  append(step: Float64Array, wallTime: Float64Array, value: Float64Array): void {
+    const m = step.length;
+    if (this.n + m > this.step.length) {
+      const cap = Math.max(16, this.n + m, 2 * this.step.length);
+      this.step = grow(this.step, cap, this.n);
+      this.wallTime = grow(this.wallTime, cap, this.n);
+      this.value = grow(this.value, cap, this.n);
+    }
+    this.step.set(step, this.n);
+    this.wallTime.set(wallTime, this.n);
+    this.value.set(value, this.n);
+    this.n += m;
+    this.version++;
+  }
+
+  replace(step: Float64Array, wallTime: Float64Array, value: Float64Array): void {
+    this.n = 0;
+    this.step = new Float64Array(0);
+    this.wallTime = new Float64Array(0);
+    this.value = new Float64Array(0);
+    this.append(step, wallTime, value);
+  }
+}
+
+function grow(a: Float64Array, cap: number, used: number): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(cap);
+  b.set(a.subarray(0, used));
+  return b;
+}
+
+/** A list of entries (histogram steps, images, texts) with a version bumped on each change. */
+export class ListSeries<T> {
+  entries: T[] = [];
+  version = 0;
+
+  append(more: readonly T[]): void {
+    for (const e of more) this.entries.push(e);
+    this.version++;
+  }
+
+  replace(all: readonly T[]): void {
+    this.entries = [...all];
+    this.version++;
+  }
+}
+
+export type HistogramSeries = ListSeries<HistogramStep>;
+export type ImageSeries = ListSeries<ImageEntry>;
+export type TextSeries = ListSeries<TextEntry>;
+
+interface SeriesOf {
+  scalars: ScalarSeries;
+  histograms: HistogramSeries;
+  images: ImageSeries;
+  text: TextSeries;
+}
+
+export const KINDS: readonly Kind[] = ["scalars", "histograms", "images", "text"];
+
+type Listener = () => void;
+
+function schedule(fn: () => void): void {
+  if (typeof requestAnimationFrame === "function") requestAnimationFrame(() => fn());
+  else setTimeout(fn, 16);
+}
+
+export class Store {
+  runs: RunInfo[] = [];
+  /** Data events received since the last reset (scalar points + histogram steps + images + texts). */
+  events = 0;
+  /** Bumped on every applied batch. */
+  version = 0;
+  /** Last protocol problem (shown by the views); empty when fine. */
+  problem = "";
+
+  private runIndex = new Map<string, RunInfo>();
+  private series: { [K in Kind]: Map<string, Map<string, SeriesOf[K]>> } = {
+    scalars: new Map(),
+    histograms: new Map(),
+    images: new Map(),
+    text: new Map(),
+  };
+  private listeners = new Set<Listener>();
+  private pending = false;
+
+  // ---- reading ----
+
+  run(name: string): RunInfo | undefined {
+    return this.runIndex.get(name);
+  }
+
+  /** Tags of a kind, sorted. */
+  tags(kind: Kind): string[] {
+    return [...this.series[kind].keys()].sort();
+  }
+
+  /** Series of one tag, keyed by run name. */
+  byTag<K extends Kind>(kind: K, tag: string): ReadonlyMap<string, SeriesOf[K]> {
+    return this.series[kind].get(tag) ?? new Map<string, SeriesOf[K]>();
+  }
+
+  get<K extends Kind>(kind: K, run: string, tag: string): SeriesOf[K] | undefined {
+    return this.series[kind].get(tag)?.get(run);
+  }
+
+  isEmpty(): boolean {
+    return KINDS.every((k) => this.series[k].size === 0);
+  }
+
+  // ---- writing ----
+
+  clear(): void {
+    this.runs = [];
+    this.runIndex.clear();
+    for (const k of KINDS) this.series[k].clear();
+    this.events = 0;
+    this.version++;
+    this.changed();
+  }
+
+  setRuns(names: readonly string[]): void {
+    names.forEach((name, i) => {
+      if (this.runIndex.has(name)) return;
+      const info: RunInfo = { name, index: i, color: colorOf(i) };
+      this.runIndex.set(name, info);
+      this.runs.push(info);
+    });
+  }
+
+  private ensureRun(name: string): void {
+    if (!this.runIndex.has(name)) this.setRuns([...this.runs.map((r) => r.name), name]);
+  }
+
+  private slot<K extends Kind>(kind: K, tag: string, run: string, make: () => SeriesOf[K]): SeriesOf[K] {
+    let byRun = this.series[kind].get(tag) as Map<string, SeriesOf[K]> | undefined;
+    if (!byRun) {
+      byRun = new Map();
+      (this.series[kind] as Map<string, Map<string, SeriesOf[K]>>).set(tag, byRun);
+    }
+    let s = byRun.get(run);
+    if (!s) {
+      s = make();
+      byRun.set(run, s);
+    }
+    return s;
+  }
+
+  applyItem(item: Item): void {
+    this.ensureRun(item.run);
+    switch (item.kind) {
+      case "scalars": {
+        const s = this.slot("scalars", item.tag, item.run, () => new ScalarSeries());
+        if (item.replace) s.replace(item.step, item.wallTime, item.value);
+        else s.append(item.step, item.wallTime, item.value);
+        this.events += item.step.length;
+        break;
+      }
+      case "histograms": {
+        const s = this.slot("histograms", item.tag, item.run, () => new ListSeries<HistogramStep>());
+        if (item.replace) s.replace(item.steps);
+        else s.append(item.steps);
+        this.events += item.steps.length;
+        break;
+      }
+      case "images": {
+        const s = this.slot("images", item.tag, item.run, () => new ListSeries<ImageEntry>());
+        if (item.replace) s.replace(item.entries);
+        else s.append(item.entries);
+        this.events += item.entries.length;
+        break;
+      }
+      case "text": {
+        const s = this.slot("text", item.tag, item.run, () => new ListSeries<TextEntry>());
+        if (item.replace) s.replace(item.entries);
+        else s.append(item.entries);
+        this.events += item.entries.length;
+        break;
+      }
+    }
+  }
+
+  /** Apply a decoded batch: `reset` drops everything first; otherwise items append/replace. */
+  apply(batch: Batch): void {
+    if (batch.reset) {
+      this.runs = [];
+      this.runIndex.clear();
+      for (const k of KINDS) this.series[k].clear();
+      this.events = 0;
+    }
+    this.setRuns(batch.runs);
+    for (const item of batch.items) this.applyItem(item);
+    this.version++;
+    this.changed();
+  }
+
+  setProblem(text: string): void {
+    this.problem = text;
+    this.changed();
+  }
+
+  // ---- notifications ----
+
+  subscribe(fn: Listener): () => void {
+    this.listeners.add(fn);
+    return () => {
+      this.listeners.delete(fn);
+    };
+  }
+
+  /** Ask for a notification; several requests within a frame produce one call per listener. */
+  changed(): void {
+    if (this.pending) return;
+    this.pending = true;
+    schedule(() => this.flush());
+  }
+
+  /** Notify now (pending or not). */
+  flush(): void {
+    this.pending = false;
+    for (const fn of [...this.listeners]) fn();
+  }
+}

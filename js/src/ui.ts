@@ -1,0 +1,237 @@
+// Shared view plumbing: UI state (filters, smoothing, x axis), DOM helpers, formatting.
+import type { RunInfo, Store } from "./store";
+
+export type XAxis = "step" | "relative" | "wall";
+
+export class UiState {
+  runFilter = "";
+  tagFilter = "";
+  hidden = new Set<string>();
+  smoothing = 0.6;
+  xAxis: XAxis = "step";
+  version = 0;
+  private listeners = new Set<() => void>();
+
+  subscribe(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => {
+      this.listeners.delete(fn);
+    };
+  }
+
+  changed(): void {
+    this.version++;
+    for (const fn of [...this.listeners]) fn();
+  }
+
+  runRegex(): RegExp | null {
+    return compileFilter(this.runFilter);
+  }
+
+  tagRegex(): RegExp | null {
+    return compileFilter(this.tagFilter);
+  }
+
+  /** Runs shown in charts: matching the run filter and not toggled off. */
+  visibleRuns(store: Store): RunInfo[] {
+    const re = this.runRegex();
+    return store.runs.filter((r) => !this.hidden.has(r.name) && (!re || re.test(r.name)));
+  }
+
+  tagVisible(tag: string): boolean {
+    const re = this.tagRegex();
+    return !re || re.test(tag);
+  }
+}
+
+/** Case-insensitive regex from a filter box; null for "match all" (empty or invalid). */
+export function compileFilter(text: string): RegExp | null {
+  if (!text) return null;
+  try {
+    return new RegExp(text, "i");
+  } catch {
+    return null;
+  }
+}
+
+export function isValidRegex(text: string): boolean {
+  try {
+    new RegExp(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Everything a card needs. */
+export interface ViewContext {
+  store: Store;
+  ui: UiState;
+}
+
+export interface CardView {
+  el: HTMLElement;
+  /** Redraw if what it shows changed. */
+  update(): void;
+  destroy(): void;
+}
+
+// ---- DOM ----
+
+type Attrs = Record<string, string | number | boolean | undefined>;
+
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: (Node | string | null | undefined)[]
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === false) continue;
+    if (k === "class") el.className = String(v);
+    else if (k === "text") el.textContent = String(v);
+    else el.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children) {
+    if (c === null || c === undefined) continue;
+    el.append(typeof c === "string" ? document.createTextNode(c) : c);
+  }
+  return el;
+}
+
+/** A small toggle button with aria-pressed. */
+export function toggleButton(label: string, title: string, initial: boolean, onChange: (on: boolean) => void): HTMLButtonElement {
+  const b = h("button", { type: "button", class: "tbx-btn", title, "aria-pressed": String(initial), text: label });
+  b.addEventListener("click", () => {
+    const on = b.getAttribute("aria-pressed") !== "true";
+    b.setAttribute("aria-pressed", String(on));
+    onChange(on);
+  });
+  return b;
+}
+
+export function button(label: string, title: string, onClick: () => void): HTMLButtonElement {
+  const b = h("button", { type: "button", class: "tbx-btn", title, text: label });
+  b.addEventListener("click", onClick);
+  return b;
+}
+
+/** Card shell: `data-tbx-kind`/`data-tbx-tag` hooks, a title (textContent), tools and a body. */
+export function cardShell(kind: string, tag: string): { el: HTMLElement; tools: HTMLElement; body: HTMLElement } {
+  const el = h("div", { class: "tbx-card" });
+  el.dataset.tbxKind = kind;
+  el.dataset.tbxTag = tag;
+  const title = h("div", { class: "tbx-card-title", title: tag, text: tag });
+  const tools = h("div", { class: "tbx-card-tools" });
+  const body = h("div", { class: "tbx-card-body" });
+  el.append(h("div", { class: "tbx-card-head" }, title, tools), body);
+  return { el, tools, body };
+}
+
+export function swatch(color: string): HTMLElement {
+  const s = h("span", { class: "tbx-swatch" });
+  s.style.background = color;
+  return s;
+}
+
+/** Download a Blob under a file name (a temporary object URL, revoked right after). */
+export function download(blob: Blob, name: string): void {
+  if (typeof URL.createObjectURL !== "function") return;
+  const url = URL.createObjectURL(blob);
+  const a = h("a", { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export function safeFileName(text: string): string {
+  return text.replace(/[^\w.-]+/g, "_").replace(/^_+|_+$/g, "") || "tag";
+}
+
+// ---- canvas ----
+
+let canvasSupport: boolean | null = null;
+
+/** True when 2D canvas works (false in jsdom without the canvas package). */
+export function canvasAvailable(): boolean {
+  if (canvasSupport === null) {
+    try {
+      const c = document.createElement("canvas");
+      canvasSupport = typeof c.getContext === "function" && c.getContext("2d") !== null && typeof matchMedia === "function";
+    } catch {
+      canvasSupport = false;
+    }
+  }
+  return canvasSupport;
+}
+
+/** The theme's text colour as the element sees it (for canvas axes). */
+export function themeColors(el: Element): { fg: string; grid: string; muted: string } {
+  const style = getComputedStyle(el);
+  const fg = style.getPropertyValue("--tbx-fg").trim() || style.color || "#333";
+  const grid = style.getPropertyValue("--tbx-grid").trim() || "rgba(128,128,128,0.2)";
+  const muted = style.getPropertyValue("--tbx-muted").trim() || "#888";
+  return { fg, grid, muted };
+}
+
+/** `#rrggbb` → `rgba(r,g,b,a)`. */
+export function withAlpha(hex: string, alpha: number): string {
+  const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);
+  if (!m) return hex;
+  return `rgba(${parseInt(m[1], 16)},${parseInt(m[2], 16)},${parseInt(m[3], 16)},${alpha})`;
+}
+
+/** A canvas sized for the device pixel ratio; returns its context (null without canvas). */
+export function sizeCanvas(canvas: HTMLCanvasElement, width: number, height: number): CanvasRenderingContext2D | null {
+  const ratio = typeof devicePixelRatio === "number" && devicePixelRatio > 0 ? devicePixelRatio : 1;
+  canvas.width = Math.round(width * ratio);
+  canvas.height = Math.round(height * ratio);
+  canvas.style.width = `${width}px`;
+  canvas.style.height = `${height}px`;
+  if (!canvasAvailable()) return null;
+  const ctx = canvas.getContext("2d");
+  if (ctx) ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  return ctx;
+}
+
+/** Round tick positions covering [min, max]. */
+export function niceTicks(min: number, max: number, count = 5): number[] {
+  if (!Number.isFinite(min) || !Number.isFinite(max)) return [];
+  if (min === max) return [min];
+  const raw = (max - min) / Math.max(1, count);
+  const mag = Math.pow(10, Math.floor(Math.log10(raw)));
+  const norm = raw / mag;
+  const step = (norm < 1.5 ? 1 : norm < 3 ? 2 : norm < 7 ? 5 : 10) * mag;
+  const out: number[] = [];
+  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  return out;
+}
+
+// ---- formatting ----
+
+export function fmtNum(v: number | null | undefined): string {
+  if (v === null || v === undefined) return "–";
+  if (Number.isNaN(v)) return "NaN";
+  if (!Number.isFinite(v)) return v > 0 ? "∞" : "-∞";
+  if (v === 0) return "0";
+  const a = Math.abs(v);
+  if (a >= 1e6 || a < 1e-3) return v.toExponential(3);
+  return String(Number(v.toPrecision(5)));
+}
+
+export function fmtDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "–";
+  const s = Math.abs(seconds);
+  const sign = seconds < 0 ? "-" : "";
+  if (s < 60) return `${sign}${Number(s.toPrecision(3))}s`;
+  if (s < 3600) return `${sign}${Math.floor(s / 60)}m ${String(Math.floor(s % 60)).padStart(2, "0")}s`;
+  if (s < 86400) return `${sign}${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+  return `${sign}${Math.floor(s / 86400)}d ${String(Math.floor((s % 86400) / 3600)).padStart(2, "0")}h`;
+}
+
+export function fmtWall(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "–";
+  const d = new Date(seconds * 1000);
+  return d.toLocaleString();
+}

@@ -1,0 +1,379 @@
+// Scalars: a card per tag, every visible run overlaid in one uPlot chart, raw faint behind the
+// smoothed line. Data are decimated to per-pixel min/max envelopes and recomputed only when the
+// data, the smoothing, the x axis or the zoom change.
+import uPlot from "uplot";
+import { decimateIndices, lowerBound } from "../math/decimate";
+import { quantile } from "../math/percentiles";
+import { smooth } from "../math/smoothing";
+import type { RunInfo, ScalarSeries } from "../store";
+import {
+  canvasAvailable, cardShell, download, fmtDuration, fmtNum, fmtWall, h, safeFileName, themeColors,
+  toggleButton, button, withAlpha, type CardView, type ViewContext, type XAxis,
+} from "../ui";
+
+const CHART_HEIGHT = 220;
+
+/** One run's columns in x order (x ascending), raw and smoothed y. */
+interface RunColumns {
+  run: RunInfo;
+  x: Float64Array;
+  raw: Float64Array;
+  smoothed: Float64Array;
+  step: Float64Array;
+  wall: Float64Array;
+  n: number;
+}
+
+interface Cached {
+  version: number;
+  weight: number;
+  xAxis: XAxis;
+  cols: RunColumns;
+}
+
+/** x, raw, smoothed of a series for an x axis, sorted by x (stable); cached per version. */
+export function runColumns(run: RunInfo, s: ScalarSeries, weight: number, xAxis: XAxis): RunColumns {
+  const n = s.n;
+  const step = s.step.subarray(0, n);
+  const wall = s.wallTime.subarray(0, n);
+  const raw = s.value.subarray(0, n);
+  const smoothed = smooth(raw, weight, n);
+  let x: Float64Array;
+  if (xAxis === "step") x = step;
+  else if (xAxis === "wall") x = wall;
+  else {
+    x = new Float64Array(n);
+    let t0 = Infinity;
+    for (let i = 0; i < n; i++) if (wall[i] < t0) t0 = wall[i];
+    for (let i = 0; i < n; i++) x[i] = wall[i] - t0;
+  }
+  let sorted = true;
+  for (let i = 1; i < n; i++) {
+    if (!(x[i] >= x[i - 1])) {
+      sorted = false;
+      break;
+    }
+  }
+  if (sorted) return { run, x, raw, smoothed, step, wall, n };
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => x[a] - x[b] || a - b);
+  const take = (a: Float64Array) => Float64Array.from(order, (i) => a[i]);
+  return { run, x: take(x), raw: take(raw), smoothed: take(smoothed), step: take(step), wall: take(wall), n };
+}
+
+/** Merge runs on a shared ascending x (uPlot's aligned data); missing values are null. */
+export function joinColumns(
+  parts: { x: Float64Array; ys: Float64Array[] }[],
+  positiveOnly: boolean,
+): { x: Float64Array; ys: (number | null)[][] } {
+  let total = 0;
+  for (const p of parts) total += p.x.length;
+  const all = new Float64Array(total);
+  let k = 0;
+  for (const p of parts) {
+    all.set(p.x, k);
+    k += p.x.length;
+  }
+  all.sort();
+  let m = 0;
+  for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[m - 1]) all[m++] = all[i];
+  const x = all.slice(0, m);
+  const ys: (number | null)[][] = [];
+  for (const p of parts) {
+    for (const y of p.ys) {
+      const col: (number | null)[] = new Array(m).fill(null);
+      let j = 0;
+      for (let i = 0; i < p.x.length; i++) {
+        while (x[j] < p.x[i]) j++;
+        const v = y[i];
+        col[j] = Number.isFinite(v) && (!positiveOnly || v > 0) ? v : null;
+      }
+      ys.push(col);
+    }
+  }
+  return { x, ys };
+}
+
+function mergeSorted(a: Int32Array, b: Int32Array): Int32Array {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const v = j >= b.length || (i < a.length && a[i] <= b[j]) ? a[i++] : b[j++];
+    if (out.length === 0 || out[out.length - 1] !== v) out.push(v);
+  }
+  return Int32Array.from(out);
+}
+
+function pickAt(a: Float64Array, idx: Int32Array): Float64Array {
+  const out = new Float64Array(idx.length);
+  for (let i = 0; i < idx.length; i++) out[i] = a[idx[i]];
+  return out;
+}
+
+function xLabel(xAxis: XAxis): string {
+  return xAxis === "step" ? "step" : xAxis === "relative" ? "relative time" : "wall time";
+}
+
+function fmtX(xAxis: XAxis, v: number): string {
+  if (xAxis === "relative") return fmtDuration(v);
+  if (xAxis === "wall") return fmtWall(v);
+  return fmtNum(v);
+}
+
+export function scalarCard(tag: string, ctx: ViewContext): CardView {
+  const { el, tools, body } = cardShell("scalars", tag);
+  const chartBox = h("div", { class: "tbx-chart" });
+  const info = h("div", { class: "tbx-card-note" });
+  body.append(chartBox, info);
+
+  let logY = false;
+  let outliers = false;
+  let chart: uPlot | null = null;
+  let chartKey = "";
+  let lastSig = "";
+  let zoom: [number, number] | null = null;
+  let full: [number, number] = [0, 1];
+  let yBounds: [number, number] | null = null;
+  let width = 0;
+  let frame = 0;
+  let destroyed = false;
+  const cache = new Map<string, Cached>();
+
+  const redraw = () => {
+    lastSig = "";
+    update();
+  };
+  tools.append(
+    toggleButton("log y", "Logarithmic y axis", false, (on) => {
+      logY = on;
+      redraw();
+    }),
+    toggleButton("outliers", "Ignore outliers in the y range (5th to 95th percentile)", false, (on) => {
+      outliers = on;
+      redraw();
+    }),
+    button("CSV", "Download the visible runs as CSV", () => downloadCsv()),
+    button("PNG", "Download the chart as PNG", () => downloadPng()),
+  );
+
+  const resize =
+    typeof ResizeObserver === "function"
+      ? new ResizeObserver(() => {
+          const w = Math.floor(chartBox.clientWidth);
+          if (w > 0 && w !== width) {
+            width = w;
+            if (chart) chart.setSize({ width: w, height: CHART_HEIGHT });
+            lastSig = "";
+            schedule();
+          }
+        })
+      : null;
+  resize?.observe(chartBox);
+
+  function schedule(): void {
+    if (frame) return;
+    const run = () => {
+      frame = 0;
+      if (!destroyed) update();
+    };
+    frame = typeof requestAnimationFrame === "function" ? requestAnimationFrame(run) : (setTimeout(run, 16) as unknown as number);
+  }
+
+  function columnsFor(run: RunInfo, s: ScalarSeries): RunColumns {
+    const w = ctx.ui.smoothing;
+    const xAxis = ctx.ui.xAxis;
+    const c = cache.get(run.name);
+    if (c && c.version === s.version && c.weight === w && c.xAxis === xAxis) return c.cols;
+    const cols = runColumns(run, s, w, xAxis);
+    cache.set(run.name, { version: s.version, weight: w, xAxis, cols });
+    return cols;
+  }
+
+  function visible(): { run: RunInfo; s: ScalarSeries }[] {
+    const byRun = ctx.store.byTag("scalars", tag);
+    const out: { run: RunInfo; s: ScalarSeries }[] = [];
+    for (const run of ctx.ui.visibleRuns(ctx.store)) {
+      const s = byRun.get(run.name);
+      if (s && s.n > 0) out.push({ run, s });
+    }
+    return out;
+  }
+
+  function update(): void {
+    const runs = visible();
+    const w = width || Math.floor(chartBox.clientWidth) || 480;
+    const sig = [
+      runs.map((r) => `${r.run.name}:${r.s.version}`).join("|"),
+      ctx.ui.smoothing, ctx.ui.xAxis, logY, outliers, zoom ? zoom.join(",") : "", w,
+    ].join(";");
+    if (sig === lastSig) return;
+    lastSig = sig;
+    for (const name of [...cache.keys()]) if (!runs.some((r) => r.run.name === name)) cache.delete(name);
+
+    if (runs.length === 0) {
+      destroyChart();
+      info.textContent = "No visible run has data for this tag.";
+      return;
+    }
+    const cols = runs.map((r) => columnsFor(r.run, r.s));
+    let points = 0;
+    let fmin = Infinity;
+    let fmax = -Infinity;
+    for (const c of cols) {
+      points += c.n;
+      if (c.n) {
+        fmin = Math.min(fmin, c.x[0]);
+        fmax = Math.max(fmax, c.x[c.n - 1]);
+      }
+    }
+    full = [fmin, fmax];
+    info.textContent = `${runs.length} run${runs.length === 1 ? "" : "s"}, ${points.toLocaleString()} points`;
+
+    if (!canvasAvailable()) {
+      destroyChart();
+      chartBox.textContent = "(chart needs a canvas)";
+      return;
+    }
+
+    // Decimate: the whole range at chart resolution (so resetting the zoom is exact), plus
+    // the zoomed range at chart resolution.
+    const parts = cols.map((c) => {
+      let idx = decimateIndices(c.x, [c.raw, c.smoothed], c.n, w);
+      if (zoom) idx = mergeSorted(idx, decimateIndices(c.x, [c.raw, c.smoothed], c.n, w, zoom[0], zoom[1]));
+      return { x: pickAt(c.x, idx), ys: [pickAt(c.raw, idx), pickAt(c.smoothed, idx)] };
+    });
+    const joined = joinColumns(parts, logY);
+    // Column order: all raw series first (drawn behind), then all smoothed.
+    const rawCols = joined.ys.filter((_, i) => i % 2 === 0);
+    const smCols = joined.ys.filter((_, i) => i % 2 === 1);
+    const data = [joined.x, ...rawCols, ...smCols] as unknown as uPlot.AlignedData;
+
+    yBounds = null;
+    if (outliers) {
+      const vals: number[] = [];
+      for (const c of cols) {
+        const a = zoom ? lowerBound(c.x, c.n, zoom[0]) : 0;
+        const b = zoom ? lowerBound(c.x, c.n, zoom[1] + 1e-12) : c.n;
+        const stride = Math.max(1, Math.floor((b - a) / 20000));
+        for (let i = a; i < b; i += stride) vals.push(c.raw[i]);
+      }
+      const lo = quantile(vals, 5);
+      const hi = quantile(vals, 95);
+      if (Number.isFinite(lo) && Number.isFinite(hi)) {
+        const pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.05 || 1;
+        yBounds = [lo - pad, hi + pad];
+      }
+    }
+
+    const key = [runs.map((r) => r.run.name).join("|"), ctx.ui.xAxis, logY].join(";");
+    if (!chart || key !== chartKey) {
+      destroyChart();
+      chartKey = key;
+      chart = makeChart(runs.map((r) => r.run), data, w);
+      if (zoom) chart.setScale("x", { min: zoom[0], max: zoom[1] });
+    } else {
+      chart.setData(data, zoom === null);
+      if (outliers || !zoom) chart.redraw(true, false);
+    }
+  }
+
+  function makeChart(runs: RunInfo[], data: uPlot.AlignedData, w: number): uPlot {
+    chartBox.textContent = "";
+    const colors = themeColors(el);
+    const xAxis = ctx.ui.xAxis;
+    const axis = (extra: Partial<uPlot.Axis>): uPlot.Axis => ({
+      stroke: colors.fg,
+      grid: { stroke: colors.grid, width: 1 },
+      ticks: { stroke: colors.grid, width: 1 },
+      ...extra,
+    });
+    const series: uPlot.Series[] = [{ label: xLabel(xAxis), value: (_u, v) => (v === null ? "–" : fmtX(xAxis, v)) }];
+    for (const run of runs) {
+      series.push({
+        label: `${run.name} (raw)`, stroke: withAlpha(run.color, 0.25), width: 1, spanGaps: true,
+        points: { show: false }, value: (_u, v) => fmtNum(v),
+      });
+    }
+    for (const run of runs) {
+      series.push({
+        label: run.name, stroke: run.color, width: 2, spanGaps: true, points: { show: false },
+        value: (_u, v) => fmtNum(v),
+      });
+    }
+    const yRange: uPlot.Range.Function = (_u, min, max) => {
+      if (outliers && yBounds) return yBounds;
+      if (min === max) return [min - 1, max + 1];
+      const pad = (max - min) * 0.05;
+      return [min - pad, max + pad];
+    };
+    const opts: uPlot.Options = {
+      width: w,
+      height: CHART_HEIGHT,
+      series,
+      scales: {
+        x: { time: xAxis === "wall" },
+        y: logY ? { distr: 3 as uPlot.Scale.Distr } : { range: yRange },
+      },
+      axes: [
+        axis(xAxis === "relative" ? { values: (_u, ticks) => ticks.map((t) => fmtDuration(t)) } : {}),
+        axis({ size: 60, values: (_u, ticks) => ticks.map((t) => fmtNum(t)) }),
+      ],
+      cursor: { drag: { x: true, y: false, setScale: true } },
+      legend: { show: true, live: true },
+      hooks: {
+        setScale: [
+          (u, scaleKey) => {
+            if (scaleKey !== "x") return;
+            const min = u.scales.x.min;
+            const max = u.scales.x.max;
+            if (min === undefined || max === undefined || min === null || max === null) return;
+            const eps = (full[1] - full[0]) * 1e-9;
+            const next: [number, number] | null = min <= full[0] + eps && max >= full[1] - eps ? null : [min, max];
+            const same = next === null ? zoom === null : zoom !== null && zoom[0] === next[0] && zoom[1] === next[1];
+            if (!same) {
+              zoom = next;
+              schedule();
+            }
+          },
+        ],
+      },
+    };
+    return new uPlot(opts, data, chartBox);
+  }
+
+  function destroyChart(): void {
+    if (chart) {
+      chart.destroy();
+      chart = null;
+      chartKey = "";
+    }
+  }
+
+  function downloadCsv(): void {
+    const rows = ["run,step,wall_time,value"];
+    for (const { run, s } of visible()) {
+      const name = /[",\n]/.test(run.name) ? `"${run.name.replace(/"/g, '""')}"` : run.name;
+      for (let i = 0; i < s.n; i++) rows.push(`${name},${s.step[i]},${s.wallTime[i]},${s.value[i]}`);
+    }
+    download(new Blob([rows.join("\n") + "\n"], { type: "text/csv" }), `${safeFileName(tag)}.csv`);
+  }
+
+  function downloadPng(): void {
+    const canvas = chart?.ctx.canvas;
+    if (!canvas || typeof canvas.toBlob !== "function") return;
+    canvas.toBlob((blob) => {
+      if (blob) download(blob, `${safeFileName(tag)}.png`);
+    }, "image/png");
+  }
+
+  return {
+    el,
+    update,
+    destroy() {
+      destroyed = true;
+      resize?.disconnect();
+      destroyChart();
+      cache.clear();
+    },
+  };
+}

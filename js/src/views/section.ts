@@ -1,0 +1,119 @@
+// One collapsible section per card kind: keeps a card per tag, grouped by the tag's prefix
+// before the first "/" (as TensorBoard does) into collapsible groups; applies the tag filter.
+import type { Kind } from "../protocol";
+import { h, type CardView, type ViewContext } from "../ui";
+
+export type CardFactory = (tag: string, ctx: ViewContext) => CardView;
+
+export function tagGroup(tag: string): string {
+  const i = tag.indexOf("/");
+  return i > 0 ? tag.slice(0, i) : tag;
+}
+
+export class KindSection {
+  readonly el: HTMLDetailsElement;
+  private readonly count: HTMLElement;
+  private readonly content: HTMLElement;
+  private readonly cards = new Map<string, CardView>();
+  private readonly groups = new Map<string, { el: HTMLDetailsElement; body: HTMLElement; label: HTMLElement }>();
+  /** Tags shown after the last sync (after the tag filter). */
+  shown = 0;
+  /** Tags of this kind in the store. */
+  total = 0;
+
+  constructor(
+    readonly title: string,
+    readonly cardKind: string,
+    private readonly source: Kind,
+    private readonly factory: CardFactory,
+    private readonly ctx: ViewContext,
+  ) {
+    this.count = h("span", { class: "tbx-count" });
+    this.content = h("div", { class: "tbx-section-body" });
+    this.el = h(
+      "details",
+      { class: "tbx-section", open: true },
+      h("summary", { class: "tbx-section-title" }, h("span", { text: title }), this.count),
+      this.content,
+    );
+    this.el.dataset.tbxSection = cardKind;
+    this.el.addEventListener("toggle", () => this.sync());
+  }
+
+  sync(): void {
+    const { store, ui } = this.ctx;
+    const tags = store.tags(this.source);
+    this.total = tags.length;
+    const live = new Set(tags);
+    for (const [tag, card] of this.cards) {
+      if (!live.has(tag)) {
+        card.destroy();
+        card.el.remove();
+        this.cards.delete(tag);
+      }
+    }
+    const visible = tags.filter((t) => ui.tagVisible(t));
+    this.shown = visible.length;
+    this.count.textContent = tags.length === visible.length ? String(tags.length) : `${visible.length} of ${tags.length}`;
+    this.el.hidden = tags.length === 0;
+
+    const byGroup = new Map<string, string[]>();
+    for (const tag of visible) {
+      const g = tagGroup(tag);
+      const list = byGroup.get(g);
+      if (list) list.push(tag);
+      else byGroup.set(g, [tag]);
+    }
+    for (const [name, g] of this.groups) {
+      if (!byGroup.has(name)) {
+        g.el.remove();
+        this.groups.delete(name);
+      }
+    }
+    // Cards of tags filtered out stay alive (cheap) but leave the DOM.
+    for (const [tag, card] of this.cards) if (!ui.tagVisible(tag)) card.el.remove();
+
+    const names = [...byGroup.keys()].sort();
+    let prevGroup: HTMLElement | null = null;
+    for (const name of names) {
+      let g = this.groups.get(name);
+      if (!g) {
+        const label = h("span", { class: "tbx-count" });
+        const body = h("div", { class: "tbx-grid" });
+        const el = h("details", { class: "tbx-group", open: true }, h("summary", { class: "tbx-group-title" }, h("span", { text: name }), label), body);
+        el.addEventListener("toggle", () => this.sync());
+        g = { el, body, label };
+        this.groups.set(name, g);
+      }
+      if (g.el.previousElementSibling !== prevGroup || g.el.parentElement !== this.content) {
+        if (prevGroup) prevGroup.after(g.el);
+        else this.content.prepend(g.el);
+      }
+      prevGroup = g.el;
+      const list = byGroup.get(name) ?? [];
+      g.label.textContent = String(list.length);
+      let prevCard: HTMLElement | null = null;
+      for (const tag of list) {
+        let card = this.cards.get(tag);
+        if (!card) {
+          card = this.factory(tag, this.ctx);
+          this.cards.set(tag, card);
+        }
+        if (card.el.parentElement !== g.body || card.el.previousElementSibling !== prevCard) {
+          if (prevCard) prevCard.after(card.el);
+          else g.body.prepend(card.el);
+        }
+        prevCard = card.el;
+        // Only draw what can be seen (collapsed sections and groups wait until opened).
+        if (this.el.open && g.el.open) card.update();
+      }
+    }
+  }
+
+  destroy(): void {
+    for (const card of this.cards.values()) card.destroy();
+    this.cards.clear();
+    this.groups.clear();
+    this.el.remove();
+  }
+}

@@ -1,0 +1,47 @@
+// A step slider over the steps present in a card; it follows the newest step until the user
+// picks another one (and follows again once moved back to the end).
+import { h } from "../ui";
+
+export class StepSlider {
+  readonly el: HTMLElement;
+  private readonly input: HTMLInputElement;
+  private readonly label: HTMLElement;
+  private steps: number[] = [];
+  private selected: number | null = null;
+  private follow = true;
+
+  constructor(private readonly onChange: () => void) {
+    this.input = h("input", { type: "range", min: 0, max: 0, step: 1, value: 0, class: "tbx-step-range", "aria-label": "step" });
+    this.label = h("span", { class: "tbx-step-label" });
+    this.el = h("div", { class: "tbx-step" }, this.input, this.label);
+    this.input.addEventListener("input", () => {
+      const i = Number(this.input.value);
+      this.selected = this.steps[i] ?? null;
+      this.follow = i >= this.steps.length - 1;
+      this.render();
+      this.onChange();
+    });
+  }
+
+  /** Set the available steps (any order, duplicates allowed). */
+  setSteps(steps: Iterable<number>): void {
+    this.steps = [...new Set(steps)].sort((a, b) => a - b);
+    if (this.follow || this.selected === null || !this.steps.includes(this.selected)) {
+      this.selected = this.steps.length ? this.steps[this.steps.length - 1] : null;
+      if (this.steps.length) this.follow = true;
+    }
+    this.render();
+  }
+
+  get value(): number | null {
+    return this.selected;
+  }
+
+  private render(): void {
+    const i = this.selected === null ? 0 : Math.max(0, this.steps.indexOf(this.selected));
+    this.input.max = String(Math.max(0, this.steps.length - 1));
+    this.input.value = String(i);
+    this.input.disabled = this.steps.length <= 1;
+    this.label.textContent = this.selected === null ? "no steps" : `step ${this.selected} (${i + 1}/${this.steps.length})`;
+  }
+}

@@ -1,0 +1,59 @@
+// Text: a card per tag; for the selected step each visible run's entry rendered as Markdown
+// (marked) and sanitised (DOMPurify). Logged text is untrusted: raw text never reaches innerHTML.
+import DOMPurify from "dompurify";
+import { Marked } from "marked";
+import { cardShell, h, swatch, type CardView, type ViewContext } from "../ui";
+import { StepSlider } from "./stepslider";
+
+const markdown = new Marked({ gfm: true, breaks: false, async: false });
+
+/** Markdown → sanitised DOM fragment (no scripts, no event handlers, no javascript: URLs). */
+export function renderMarkdown(text: string): DocumentFragment {
+  const html = markdown.parse(text, { async: false }) as string;
+  return DOMPurify.sanitize(html, { RETURN_DOM_FRAGMENT: true, FORBID_TAGS: ["style", "form", "input", "button"] });
+}
+
+export function textCard(tag: string, ctx: ViewContext): CardView {
+  const { el, tools, body } = cardShell("text", tag);
+  const slider = new StepSlider(() => {
+    lastSig = "";
+    update();
+  });
+  tools.append(slider.el);
+  let lastSig = "";
+
+  function update(): void {
+    const byRun = ctx.store.byTag("text", tag);
+    const runs = ctx.ui.visibleRuns(ctx.store).filter((r) => (byRun.get(r.name)?.entries.length ?? 0) > 0);
+    const sigData = runs.map((r) => `${r.name}:${byRun.get(r.name)?.version}`).join("|");
+    if (sigData !== lastSig.split(";")[0]) {
+      const steps: number[] = [];
+      for (const r of runs) for (const e of byRun.get(r.name)?.entries ?? []) steps.push(e.step);
+      slider.setSteps(steps);
+    }
+    const step = slider.value;
+    const sig = `${sigData};${step}`;
+    if (sig === lastSig) return;
+    lastSig = sig;
+    body.textContent = "";
+    if (runs.length === 0) {
+      body.append(h("div", { class: "tbx-card-note", text: "No visible run has text for this tag." }));
+      return;
+    }
+    for (const run of runs) {
+      const entries = (byRun.get(run.name)?.entries ?? []).filter((e) => e.step === step);
+      const block = h("div", { class: "tbx-text-entry" }, h("div", { class: "tbx-run-label" }, swatch(run.color), h("span", { text: run.name })));
+      if (entries.length === 0) block.append(h("div", { class: "tbx-card-note", text: "no text at this step" }));
+      const e = entries[entries.length - 1];
+      if (e) {
+        const md = h("div", { class: "tbx-markdown" });
+        md.append(renderMarkdown(e.text));
+        block.append(md);
+        if (e.note) block.append(h("div", { class: "tbx-card-note", text: e.note }));
+      }
+      body.append(block);
+    }
+  }
+
+  return { el, update, destroy() {} };
+}

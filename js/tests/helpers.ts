@@ -1,0 +1,120 @@
+// Hand-built protocol batches and a fake anywidget model.
+import type { WireBatch, WireItem } from "../src/protocol";
+
+/** Packs buffers into one ArrayBuffer at odd offsets and returns DataViews over them. */
+export class BatchBuilder {
+  private parts: Uint8Array[] = [];
+  items: WireItem[] = [];
+
+  buf(bytes: Uint8Array): number {
+    this.parts.push(bytes);
+    return this.parts.length - 1;
+  }
+
+  f64(values: number[]): number {
+    const b = new Uint8Array(values.length * 8);
+    const v = new DataView(b.buffer);
+    values.forEach((x, i) => v.setFloat64(8 * i, x, true));
+    return this.buf(b);
+  }
+
+  i32(values: number[]): number {
+    const b = new Uint8Array(values.length * 4);
+    const v = new DataView(b.buffer);
+    values.forEach((x, i) => v.setInt32(4 * i, x, true));
+    return this.buf(b);
+  }
+
+  scalars(run: string, tag: string, steps: number[], values: number[], replace = false): this {
+    this.items.push({
+      kind: "scalars", run, tag, replace, n: steps.length,
+      step_buf: this.f64(steps), wall_time_buf: this.f64(steps.map((s) => 1000 + s)), value_buf: this.f64(values),
+    });
+    return this;
+  }
+
+  histograms(run: string, tag: string, steps: { step: number; limits: number[]; counts: number[]; min: number; max: number }[]): this {
+    const offsets = [0];
+    for (const s of steps) offsets.push(offsets[offsets.length - 1] + s.limits.length);
+    this.items.push({
+      kind: "histograms", run, tag, replace: false, n: steps.length,
+      step_buf: this.f64(steps.map((s) => s.step)),
+      wall_time_buf: this.f64(steps.map((s) => 1000 + s.step)),
+      offsets_buf: this.i32(offsets),
+      limits_buf: this.f64(steps.flatMap((s) => s.limits)),
+      counts_buf: this.f64(steps.flatMap((s) => s.counts)),
+      stats_buf: this.f64(steps.flatMap((s) => [s.min, s.max, s.counts.reduce((a, b) => a + b, 0), 0, 0])),
+    });
+    return this;
+  }
+
+  images(run: string, tag: string, step: number, png: Uint8Array): this {
+    this.items.push({
+      kind: "images", run, tag, replace: false,
+      items: [{ step, wall_time: 1000 + step, index: 0, width: 1, height: 1, mime: "image/png", data_buf: this.buf(png) }],
+    });
+    return this;
+  }
+
+  text(run: string, tag: string, step: number, text: string): this {
+    this.items.push({ kind: "text", run, tag, replace: false, items: [{ step, wall_time: 1000 + step, text }] });
+    return this;
+  }
+
+  /** Message + DataViews, every buffer at an odd (unaligned) offset inside one shared ArrayBuffer. */
+  build(seq: number, reset: boolean, runs: string[]): { msg: WireBatch; buffers: DataView[] } {
+    const offsets: number[] = [];
+    let end = 0;
+    for (const p of this.parts) {
+      const off = Math.ceil(end / 8) * 8 + 3; // 3 mod 8: never aligned for Float64Array/Int32Array
+      offsets.push(off);
+      end = off + p.length;
+    }
+    const backing = new Uint8Array(end + 5).fill(0xee);
+    const buffers = this.parts.map((p, i) => {
+      backing.set(p, offsets[i]);
+      return new DataView(backing.buffer, offsets[i], p.length);
+    });
+    return { msg: { type: "batch", protocol: 1, seq, reset, runs, items: this.items }, buffers };
+  }
+}
+
+type Handler = (...args: any[]) => void;
+
+export class FakeModel {
+  sent: unknown[] = [];
+  private handlers = new Map<string, Set<Handler>>();
+  constructor(public attrs: Record<string, unknown> = {}) {}
+
+  get(name: string): any {
+    return this.attrs[name];
+  }
+
+  set(name: string, value: unknown): void {
+    this.attrs[name] = value;
+    this.emit(`change:${name}`);
+  }
+
+  on(event: string, cb: Handler): void {
+    if (!this.handlers.has(event)) this.handlers.set(event, new Set());
+    this.handlers.get(event)?.add(cb);
+  }
+
+  off(event?: string | null, cb?: Handler | null): void {
+    if (!event) this.handlers.clear();
+    else if (!cb) this.handlers.delete(event);
+    else this.handlers.get(event)?.delete(cb);
+  }
+
+  send(content: unknown): void {
+    this.sent.push(content);
+  }
+
+  emit(event: string, ...args: unknown[]): void {
+    for (const cb of [...(this.handlers.get(event) ?? [])]) cb(...args);
+  }
+
+  listenerCount(event: string): number {
+    return this.handlers.get(event)?.size ?? 0;
+  }
+}

@@ -1,0 +1,104 @@
+// The uPlot path, with a do-nothing 2D context standing in for jsdom's missing canvas.
+import { beforeAll, describe, expect, it } from "vitest";
+import widget from "../src/index";
+import { attach } from "../src/session";
+import { joinColumns, runColumns } from "../src/views/scalars";
+import { ScalarSeries } from "../src/store";
+import { BatchBuilder, FakeModel } from "./helpers";
+
+beforeAll(() => {
+  if (typeof (globalThis as { Path2D?: unknown }).Path2D === "undefined") {
+    (globalThis as { Path2D?: unknown }).Path2D = class {
+      moveTo() {}
+      lineTo() {}
+      rect() {}
+      arc() {}
+      closePath() {}
+      addPath() {}
+      bezierCurveTo() {}
+      quadraticCurveTo() {}
+    };
+  }
+  const noop = () => undefined;
+  const fakeCtx = new Proxy({} as Record<string | symbol, unknown>, {
+    get(target, key) {
+      if (key in target) return target[key];
+      if (key === "measureText") return () => ({ width: 10, actualBoundingBoxAscent: 8, actualBoundingBoxDescent: 2 });
+      if (key === "getLineDash") return () => [];
+      if (key === "canvas") return undefined;
+      return noop;
+    },
+    set(target, key, value) {
+      target[key] = value;
+      return true;
+    },
+  });
+  HTMLCanvasElement.prototype.getContext = (function (this: HTMLCanvasElement) {
+    (fakeCtx as Record<string, unknown>).canvas = this;
+    return fakeCtx;
+  }) as unknown as HTMLCanvasElement["getContext"];
+});
+
+describe("scalar columns", () => {
+  it("sorts by x when steps go backwards and smooths in logged order", () => {
+    const s = new ScalarSeries();
+    s.append(Float64Array.of(2, 0, 1), Float64Array.of(10, 11, 12), Float64Array.of(3, 1, 2));
+    const c = runColumns({ name: "r", index: 0, color: "#000000" }, s, 0, "step");
+    expect(Array.from(c.x)).toEqual([0, 1, 2]);
+    expect(Array.from(c.raw)).toEqual([1, 2, 3]);
+    const rel = runColumns({ name: "r", index: 0, color: "#000000" }, s, 0, "relative");
+    expect(Array.from(rel.x)).toEqual([0, 1, 2]);
+  });
+
+  it("joins runs on a shared x with nulls, dropping non-positive values for log y", () => {
+    const j = joinColumns(
+      [
+        { x: Float64Array.of(0, 2), ys: [Float64Array.of(1, -1)] },
+        { x: Float64Array.of(1, 2), ys: [Float64Array.of(NaN, 4)] },
+      ],
+      true,
+    );
+    expect(Array.from(j.x)).toEqual([0, 1, 2]);
+    expect(j.ys).toEqual([[1, null, null], [null, null, 4]]);
+  });
+});
+
+describe("scalar cards with uPlot", () => {
+  it("draws a chart with a legend per run and survives smoothing, x axis and log-y changes", () => {
+    const model = new FakeModel({ logdir: "runs", height: 400, status: "ok", error: "", tag_filter: "", run_filter: "" });
+    const el = document.createElement("div");
+    document.body.append(el);
+    const cleanup = widget.render({ model, el });
+    const n = 50_000;
+    const steps = Array.from({ length: n }, (_, i) => i);
+    const { msg, buffers } = new BatchBuilder()
+      .scalars("a", "loss", steps, steps.map((i) => Math.sin(i / 100)))
+      .scalars("b", "loss", [0, 10, 20], [1, NaN, 3])
+      .build(1, true, ["a", "b"]);
+    model.emit("msg:custom", msg, buffers);
+    attach(model).store.flush();
+    const card = el.querySelector('[data-tbx-kind="scalars"][data-tbx-tag="loss"]') as HTMLElement;
+    expect(card.querySelector(".uplot")).not.toBeNull();
+    const legend = card.querySelector(".u-legend")?.textContent ?? "";
+    expect(legend).toContain("a");
+    expect(legend).toContain("b (raw)");
+
+    const smooth = el.querySelector('input[aria-label="smoothing value"]') as HTMLInputElement;
+    smooth.value = "0.95";
+    smooth.dispatchEvent(new Event("change"));
+    const x = el.querySelector('select[aria-label="x axis"]') as HTMLSelectElement;
+    x.value = "wall";
+    x.dispatchEvent(new Event("change"));
+    const logY = [...card.querySelectorAll("button")].find((b) => b.textContent === "log y") as HTMLButtonElement;
+    logY.click();
+    const outliers = [...card.querySelectorAll("button")].find((b) => b.textContent === "outliers") as HTMLButtonElement;
+    outliers.click();
+    const box = el.querySelector('.tbx-run input[type="checkbox"]') as HTMLInputElement;
+    box.checked = false;
+    box.dispatchEvent(new Event("change"));
+    expect(card.querySelector(".u-legend")?.textContent ?? "").not.toContain("a (raw)");
+    expect(card.querySelectorAll(".uplot")).toHaveLength(1);
+    cleanup();
+    expect(card.querySelector(".uplot")).toBeNull();
+  });
+});

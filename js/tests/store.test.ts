@@ -1,0 +1,106 @@
+import { describe, expect, it } from "vitest";
+import { decodeBatch } from "../src/protocol";
+import { attach, handleMessage } from "../src/session";
+import { colorOf, PALETTE, Store } from "../src/store";
+import { BatchBuilder, FakeModel } from "./helpers";
+
+function batch(b: BatchBuilder, seq: number, reset: boolean, runs: string[]) {
+  const { msg, buffers } = b.build(seq, reset, runs);
+  return decodeBatch(msg, buffers);
+}
+
+describe("Store", () => {
+  it("appends, replaces and resets series; counts events", () => {
+    const store = new Store();
+    store.apply(batch(new BatchBuilder().scalars("a", "loss", [0, 1], [1, 2]).text("a", "t", 0, "x"), 1, true, ["a"]));
+    expect(store.events).toBe(3);
+    store.apply(batch(new BatchBuilder().scalars("a", "loss", [2, 3, 4], [3, 4, 5]), 2, false, ["a"]));
+    const s = store.get("scalars", "a", "loss");
+    expect(s?.n).toBe(5);
+    expect(Array.from(s?.value.subarray(0, s.n) ?? [])).toEqual([1, 2, 3, 4, 5]);
+    expect(store.events).toBe(6);
+
+    store.apply(batch(new BatchBuilder().scalars("a", "loss", [10], [9], true), 3, false, ["a"]));
+    expect(store.get("scalars", "a", "loss")?.n).toBe(1);
+    expect(store.events).toBe(7);
+
+    store.apply(batch(new BatchBuilder().histograms("b", "w", [{ step: 1, limits: [1], counts: [1], min: 0, max: 1 }]), 4, false, ["a", "b"]));
+    expect(store.tags("histograms")).toEqual(["w"]);
+    expect(store.events).toBe(8);
+
+    store.apply(batch(new BatchBuilder().scalars("b", "acc", [0], [1]), 5, true, ["b"]));
+    expect(store.tags("scalars")).toEqual(["acc"]);
+    expect(store.tags("text")).toEqual([]);
+    expect(store.tags("histograms")).toEqual([]);
+    expect(store.runs.map((r) => r.name)).toEqual(["b"]);
+    expect(store.events).toBe(1);
+  });
+
+  it("gives runs stable colours by discovery index", () => {
+    const store = new Store();
+    store.apply(batch(new BatchBuilder(), 1, true, ["x", "y", "z"]));
+    expect(store.runs.map((r) => r.color)).toEqual([PALETTE[0], PALETTE[1], PALETTE[2]]);
+    store.apply(batch(new BatchBuilder(), 2, false, ["x", "y", "z", "w"]));
+    expect(store.run("w")?.color).toBe(colorOf(3));
+    expect(store.run("x")?.color).toBe(PALETTE[0]);
+    expect(colorOf(PALETTE.length)).toBe(PALETTE[0]);
+  });
+
+  it("coalesces change notifications", async () => {
+    const store = new Store();
+    let calls = 0;
+    const off = store.subscribe(() => calls++);
+    for (let i = 1; i <= 5; i++) store.apply(batch(new BatchBuilder().scalars("a", "x", [i], [i]), i, i === 1, ["a"]));
+    expect(calls).toBe(0);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(calls).toBe(1);
+    off();
+    store.flush();
+    expect(calls).toBe(1);
+  });
+});
+
+describe("session", () => {
+  it("says ready once, keeps one store per model and asks for a resync on a seq gap", () => {
+    const model = new FakeModel();
+    const s1 = attach(model);
+    const s2 = attach(model);
+    expect(s1).toBe(s2);
+    expect(model.sent).toEqual([{ type: "ready" }]);
+
+    const send = (seq: number, reset: boolean) => {
+      const { msg, buffers } = new BatchBuilder().scalars("a", "x", [seq], [seq]).build(seq, reset, ["a"]);
+      model.emit("msg:custom", msg, buffers);
+    };
+    send(1, true);
+    send(2, false);
+    expect(model.sent).toEqual([{ type: "ready" }]);
+    send(4, false); // seq 3 was lost
+    expect(model.sent).toEqual([{ type: "ready" }, { type: "resync" }]);
+    expect(s1.store.get("scalars", "a", "x")?.n).toBe(3); // shows what it has
+    send(6, false); // still waiting for the reset: no second request
+    expect(model.sent).toHaveLength(2);
+    send(7, true); // the reset answer
+    expect(s1.store.get("scalars", "a", "x")?.n).toBe(1);
+    send(9, false);
+    expect(model.sent).toEqual([{ type: "ready" }, { type: "resync" }, { type: "resync" }]);
+    s1.detach();
+    expect(model.listenerCount("msg:custom")).toBe(0);
+  });
+
+  it("asks for a resync when the first batch it sees is not seq 1 and not a reset", () => {
+    const model = new FakeModel();
+    const session = attach(model);
+    const { msg, buffers } = new BatchBuilder().scalars("a", "x", [1], [1]).build(5, false, ["a"]);
+    handleMessage(session, model, msg, buffers);
+    expect(model.sent).toContainEqual({ type: "resync" });
+  });
+
+  it("reports undecodable batches instead of throwing", () => {
+    const model = new FakeModel();
+    const session = attach(model);
+    model.emit("msg:custom", { type: "batch", protocol: 99, seq: 1, reset: true, runs: [], items: [] }, []);
+    expect(session.store.problem).toMatch(/protocol/);
+    model.emit("msg:custom", { type: "something-else" }, []);
+  });
+});
