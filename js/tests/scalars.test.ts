@@ -102,3 +102,32 @@ describe("scalar cards with uPlot", () => {
     expect(card.querySelector(".uplot")).toBeNull();
   });
 });
+
+describe("live growth", () => {
+  it("widens the x range as points arrive while the view is not zoomed", async () => {
+    const tick = () => new Promise((r) => setTimeout(r, 0));
+    const model = new FakeModel({ logdir: "runs", height: 400, status: "ok", error: "", tag_filter: "", run_filter: "" });
+    const el = document.createElement("div");
+    document.body.append(el);
+    const cleanup = widget.render({ model, el });
+    const session = attach(model);
+    let seq = 0;
+    const send = (steps: number[], reset: boolean) => {
+      const { msg, buffers } = new BatchBuilder().scalars(".", "loss", steps, steps.map((s) => 1 / (s + 1))).build(++seq, reset, ["."]);
+      model.emit("msg:custom", msg, buffers);
+      session.store.flush();
+    };
+    send([0], true);
+    await tick();
+    send([1], false);
+    await tick();
+    send(Array.from({ length: 58 }, (_, i) => i + 2), false);
+    await tick();
+    const card = el.querySelector('[data-tbx-kind="scalars"][data-tbx-tag="loss"]') as HTMLElement & { __tbxChart?: unknown };
+    expect(JSON.parse(card.dataset.tbxSeries ?? "{}")["."][0]).toBe(60);
+    const u = (card as unknown as { tbxChart?: { scales: { x: { min: number; max: number } } } }).tbxChart;
+    expect(u?.scales.x.min).toBeLessThanOrEqual(0);
+    expect(u?.scales.x.max).toBeGreaterThanOrEqual(59);
+    cleanup();
+  });
+});

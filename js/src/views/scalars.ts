@@ -228,6 +228,10 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     }
     full = [fmin, fmax];
     info.textContent = `${runs.length} run${runs.length === 1 ? "" : "s"}, ${points.toLocaleString()} points`;
+    // Test hook (docs/protocol.md): per run, [points, last step, last value] as received.
+    el.dataset.tbxSeries = JSON.stringify(
+      Object.fromEntries(runs.map((r) => [r.run.name, [r.s.n, r.s.step[r.s.n - 1], r.s.value[r.s.n - 1]]])),
+    );
 
     if (!canvasAvailable()) {
       destroyChart();
@@ -270,11 +274,14 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
       destroyChart();
       chartKey = key;
       chart = makeChart(runs.map((r) => r.run), data, w);
-      if (zoom) chart.setScale("x", { min: zoom[0], max: zoom[1] });
+      (el as unknown as { tbxChart: uPlot | null }).tbxChart = chart; // for tests
     } else {
-      chart.setData(data, zoom === null);
-      if (outliers || !zoom) chart.redraw(true, false);
+      chart.setData(data, false);
     }
+    // The x range is ours to set: the zoom, or all the data (uPlot's own guess sticks to the
+    // first points it saw while a live series grows).
+    const [x0, x1] = zoom ?? (full[0] === full[1] ? [full[0] - 0.5, full[1] + 0.5] : full);
+    chart.setScale("x", { min: x0, max: x1 });
   }
 
   function makeChart(runs: RunInfo[], data: uPlot.AlignedData, w: number): uPlot {
@@ -327,8 +334,10 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
             const min = u.scales.x.min;
             const max = u.scales.x.max;
             if (min === undefined || max === undefined || min === null || max === null) return;
-            const eps = (full[1] - full[0]) * 1e-9;
-            const next: [number, number] | null = min <= full[0] + eps && max >= full[1] - eps ? null : [min, max];
+            const lo = full[0] === full[1] ? full[0] - 0.5 : full[0];
+            const hi = full[0] === full[1] ? full[1] + 0.5 : full[1];
+            const eps = (hi - lo) * 1e-9;
+            const next: [number, number] | null = min <= lo + eps && max >= hi - eps ? null : [min, max];
             const same = next === null ? zoom === null : zoom !== null && zoom[0] === next[0] && zoom[1] === next[1];
             if (!same) {
               zoom = next;
