@@ -212,3 +212,37 @@ def test_follower_memory_stays_flat_sent_data_is_released(tmp_path):
     assert sum(i["n"] for b in again for i in b.content["items"]) == 3000
     preview = follower.with_preview(lambda logs: logs.scalars("a", "loss"))
     assert 1000 <= len(preview.step) <= 2001 and preview.step[0] == 0 and preview.step[-1] == 2999
+
+
+def test_every_kind_reaches_the_browser_protocol(tmp_path, dashboard_factory):
+    """PR curves, audio, hparams and layouts travel as docs/protocol.md says."""
+    from tbx_widget import SummaryWriter
+
+    logdir = tmp_path / "runs"
+    with SummaryWriter(logdir / "a") as w:
+        w.add_pr_curve("pr", np.array([0, 1, 1, 0]), np.array([0.1, 0.9, 0.6, 0.4]), 1, num_thresholds=5)
+        w.add_pr_curve("pr", np.array([0, 1, 1, 0]), np.array([0.2, 0.8, 0.7, 0.3]), 2, num_thresholds=5)
+        w.add_audio("snd", np.zeros(100), 1, sample_rate=8000)
+        w.add_hparams({"lr": 0.1, "bn": True}, {"acc": 0.5}, name="hp")
+        w.add_custom_scalars_multilinechart(["loss.*"], title="losses")
+    dash = dashboard_factory(logdir, poll_interval=30)
+    rec = Recorder(dash)
+    dash.refresh()
+    items = {(i["kind"], i["run"], i["tag"]): (i, buffers) for c, buffers in rec.messages for i in c["items"]}
+    pr, buffers = items[("pr_curves", "a", "pr")]
+    assert pr["n"] == 2
+    offsets = np.frombuffer(buffers[pr["offsets_buf"]], "<i4")
+    data = np.frombuffer(buffers[pr["data_buf"]], "<f8")
+    assert offsets.tolist() == [0, 5, 10] and len(data) == 60
+    tp_step1 = data[:5]
+    assert tp_step1[0] == 2  # at threshold 0 both positives are predicted positive
+    snd, buffers = items[("audio", "a", "snd")]
+    assert buffers[snd["items"][0]["data_buf"]][:4] == b"RIFF" and snd["items"][0]["sample_rate"] == 8000
+    hp, _ = items[("hparams", "a/hp", "_hparams_/session_start_info")]
+    assert hp["items"][0]["record"] == "session_start" and hp["items"][0]["data"]["hparams"] == {"bn": True, "lr": 0.1}
+    cs, _ = items[("custom_scalars", "a", "custom_scalars__config__")]
+    assert cs["items"][0]["categories"][0]["charts"][0] == {"title": "losses", "kind": "multiline", "tags": ["loss.*"]}
+    import json
+
+    for content, _ in rec.messages:
+        json.dumps(content)  # every message is plain JSON besides its buffers

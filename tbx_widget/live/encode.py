@@ -34,6 +34,17 @@ def _f64(values: Any) -> bytes:
     return np.ascontiguousarray(values, dtype="<f8").tobytes()
 
 
+def _jsonable(value: Any) -> Any:
+    """Plain JSON: tuples to lists, non-finite floats to None (JSON has no NaN)."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
 @dataclass(frozen=True)
 class _Histogram:
     step: int
@@ -157,6 +168,64 @@ class BatchBuilder:
             entries.append(entry)
         if entries or replace:
             self.items.append({"kind": "text", "run": run, "tag": tag, "replace": replace, "items": entries})
+            self.events += len(entries)
+
+    def add_pr_curves(self, run: str, tag: str, items: Sequence[Any], *, replace: bool = False) -> None:
+        """``items`` have .step .wall_time .tp .fp .tn .fn .precision .recall (one array each)."""
+        n = len(items)
+        if n == 0 and not replace:
+            return
+        offsets = np.zeros(n + 1, dtype="<i4")
+        np.cumsum([len(p.tp) for p in items], out=offsets[1:])
+        data = (
+            np.concatenate([np.stack([p.tp, p.fp, p.tn, p.fn, p.precision, p.recall]).reshape(-1) for p in items])
+            if n else np.zeros(0)
+        )
+        self.items.append(
+            {
+                "kind": "pr_curves", "run": run, "tag": tag, "replace": replace, "n": n,
+                "step_buf": self._buf(_f64([p.step for p in items])),
+                "wall_time_buf": self._buf(_f64([p.wall_time for p in items])),
+                "offsets_buf": self._buf(offsets.tobytes()),
+                "data_buf": self._buf(_f64(data)),
+            }
+        )
+        self.events += n
+
+    def add_audio(self, run: str, tag: str, items: Iterable[Any], *, replace: bool = False) -> None:
+        """``items`` have .step .wall_time .index .sample_rate .num_channels .length_frames
+        .content_type .label .encoded."""
+        entries = [
+            {
+                "step": int(a.step), "wall_time": float(a.wall_time), "index": int(a.index),
+                "sample_rate": float(a.sample_rate), "num_channels": int(a.num_channels),
+                "length_frames": int(a.length_frames), "mime": a.content_type or "audio/wav",
+                "label": str(a.label), "data_buf": self._buf(bytes(a.encoded)),
+            }
+            for a in items
+        ]
+        if entries or replace:
+            self.items.append({"kind": "audio", "run": run, "tag": tag, "replace": replace, "items": entries})
+            self.events += len(entries)
+
+    def add_hparams(self, run: str, tag: str, items: Iterable[Any], *, replace: bool = False) -> None:
+        """``items`` have .step .wall_time .kind .data (plain JSON-able dicts)."""
+        entries = [
+            {"step": int(h.step), "wall_time": float(h.wall_time), "record": h.kind, "data": _jsonable(h.data)}
+            for h in items
+        ]
+        if entries or replace:
+            self.items.append({"kind": "hparams", "run": run, "tag": tag, "replace": replace, "items": entries})
+            self.events += len(entries)
+
+    def add_custom_scalars(self, run: str, tag: str, items: Iterable[Any], *, replace: bool = False) -> None:
+        """``items`` have .step .wall_time .categories."""
+        entries = [
+            {"step": int(c.step), "wall_time": float(c.wall_time), "categories": _jsonable(c.categories)}
+            for c in items
+        ]
+        if entries or replace:
+            self.items.append({"kind": "custom_scalars", "run": run, "tag": tag, "replace": replace, "items": entries})
             self.events += len(entries)
 
     def build(self, *, seq: int, reset: bool, runs: Sequence[str]) -> Batch:

@@ -26,7 +26,7 @@ MAX_BATCH_BYTES = 4 << 20
 SCALAR_CHUNK = MAX_BATCH_BYTES // 24  # points per scalar item: three float64 buffers
 READ_BYTES = 64 << 20  # event-file bytes read per step of a poll or snapshot
 PREVIEW_POINTS = 1000
-KINDS = ("scalars", "histograms", "images", "text")
+KINDS = ("scalars", "histograms", "images", "text", "pr_curves", "audio", "hparams", "custom_scalars")
 T = TypeVar("T")
 Emit = Callable[[Batch], None]
 
@@ -193,14 +193,15 @@ class Follower:
                 )
                 out.added()
             return n
-        if kind == "histograms":
-            items = logs.histograms(run, tag, start=start)
-            out.builder.add_histograms(run, tag, items, replace=replace)
-        elif kind == "images":
-            items = logs.images(run, tag, start=start)
-            out.builder.add_images(run, tag, items, replace=replace)
-        else:
-            items = logs.texts(run, tag, start=start)
-            out.builder.add_texts(run, tag, items, replace=replace)
+        items = logs.items(kind, run, tag, start=start)
+        {
+            "histograms": out.builder.add_histograms,
+            "images": out.builder.add_images,
+            "text": out.builder.add_texts,
+            "pr_curves": out.builder.add_pr_curves,
+            "audio": out.builder.add_audio,
+            "hparams": out.builder.add_hparams,
+            "custom_scalars": out.builder.add_custom_scalars,
+        }[kind](run, tag, items, replace=replace)
         out.added()
         return len(items)

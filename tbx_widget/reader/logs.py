@@ -124,6 +124,12 @@ class Logs:
         """Kind → tags of ``run`` (every kind of ``KINDS`` is a key)."""
         return self._run(run).tags()
 
+    def items(self, kind: str, run: str, tag: str, *, start: int = 0) -> list[Any]:
+        """The items of any non-scalar ``kind`` (see ``KINDS``) of one series, from ``start``."""
+        if kind == "scalars" or kind not in KINDS:
+            raise ValueError(f"kind must be one of {[k for k in KINDS if k != 'scalars']}, got {kind!r}")
+        return self._items(kind, run, tag, start)
+
     def _items(self, kind: str, run: str, tag: str, start: int) -> list[Any]:
         by_tag = self._run(run).items[kind]
         if tag not in by_tag:
