@@ -1,0 +1,59 @@
+"""Training-loop cost of an open dashboard: a loop doing a little numpy work and logging 10
+scalars per step, timed with the writer alone and with a Dashboard following the same logdir
+(kernel side: reading, encoding and sending every batch; the comm is a no-op outside Jupyter).
+Target: at most 3% slower with the dashboard."""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+
+def loop(logdir: str, steps: int, with_dashboard: bool) -> float:
+    from tbx_widget import Dashboard, SummaryWriter
+
+    w = SummaryWriter(logdir)
+    dash = Dashboard(logdir, poll_interval=0.5) if with_dashboard else None
+    a = np.random.default_rng(0).random((192, 192))
+    t = time.perf_counter()
+    for step in range(steps):
+        b = a @ a  # the "training" work of a step
+        for k in range(10):
+            w.add_scalar(f"metric/{k}", float(b[k, k]), step)
+    w.close()
+    elapsed = time.perf_counter() - t
+    if dash is not None:
+        dash.refresh()
+        dash.close()
+    return elapsed
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tiny", action="store_true")
+    args = ap.parse_args()
+    steps, rounds = (300, 1) if args.tiny else (5000, 5)
+    alone, with_dash = [], []
+    with tempfile.TemporaryDirectory() as root:
+        for r in range(rounds):  # interleaved, so drift hits both alike
+            alone.append(loop(os.path.join(root, f"a{r}"), steps, False))
+            with_dash.append(loop(os.path.join(root, f"d{r}"), steps, True))
+    a, d = statistics.median(alone), statistics.median(with_dash)
+    print("## Training-loop cost of an open dashboard\n")
+    print(f"A loop of {steps:,} steps (a 192x192 matmul and 10 `add_scalar` calls each), median of {rounds} rounds:\n")
+    print("| setup | seconds | per step |")
+    print("| --- | ---: | ---: |")
+    print(f"| writer alone | {a:.3f} | {a / steps * 1e6:.0f} us |")
+    print(f"| writer + Dashboard following the logdir | {d:.3f} | {d / steps * 1e6:.0f} us |")
+    print(f"\nSlowdown with the dashboard: {100 * (d / a - 1):+.1f}% (target at most +3%).")
+
+
+if __name__ == "__main__":
+    main()

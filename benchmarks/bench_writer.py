@@ -1,0 +1,89 @@
+"""Writer cost against tensorboardX and torch.utils.tensorboard, measured in one run.
+
+- add_scalar: wall time per call over N calls including the final close(), so background
+  serialization and I/O count.
+- add_histogram of 1,000,000 float64 values with default bins, per call including close().
+- add_image of a 3x256x256 float32 array, per call including close().
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import shutil
+import sys
+import tempfile
+import time
+import warnings
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+warnings.filterwarnings("ignore")
+
+
+def writers():
+    from tbx_widget import SummaryWriter as Ours
+
+    out = [("tbx_widget", Ours)]
+    try:
+        from tensorboardX import SummaryWriter as TBX
+
+        out.append(("tensorboardX", TBX))
+    except ImportError:
+        pass
+    try:
+        from torch.utils.tensorboard import SummaryWriter as Torch
+
+        out.append(("torch.utils.tensorboard", Torch))
+    except ImportError:
+        pass
+    return out
+
+
+def per_call(cls, root: str, fn, n: int) -> float:
+    d = tempfile.mkdtemp(dir=root)
+    w = cls(d)
+    gc.collect()
+    gc.disable()
+    try:
+        t = time.perf_counter()
+        for i in range(n):
+            fn(w, i)
+        w.close()
+        elapsed = time.perf_counter() - t
+    finally:
+        gc.enable()
+    shutil.rmtree(d, ignore_errors=True)
+    return elapsed / n
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tiny", action="store_true")
+    args = ap.parse_args()
+    n_scalar, n_hist, n_img = (2000, 2, 2) if args.tiny else (200_000, 20, 50)
+    values = np.random.default_rng(0).normal(size=100 if args.tiny else 1_000_000)
+    image = np.random.default_rng(0).random((3, 256, 256), dtype=np.float32)
+    cases = [
+        (f"add_scalar (per call, {n_scalar:,} calls + close)", lambda w, i: w.add_scalar("loss", i * 0.001, i), n_scalar, 1e6, "us"),
+        (f"add_histogram of {values.size:,} float64 (per call, {n_hist} calls + close)", lambda w, i: w.add_histogram("h", values, i), n_hist, 1e3, "ms"),
+        (f"add_image 3x256x256 float32 (per call, {n_img} calls + close)", lambda w, i: w.add_image("img", image, i), n_img, 1e3, "ms"),
+    ]
+    targets = {0: 10, 1: 3, 2: 3}
+    with tempfile.TemporaryDirectory() as root:
+        ws = writers()
+        print("## Writer cost\n")
+        print("| call | " + " | ".join(name for name, _ in ws) + " | ours is faster by |")
+        print("| --- | " + " | ".join("---:" for _ in ws) + " | --- |")
+        for k, (label, fn, n, scale, unit) in enumerate(cases):
+            times = {name: per_call(cls, root, fn, n) for name, cls in ws}
+            ours = times["tbx_widget"]
+            ratios = ", ".join(f"{times[name] / ours:.1f}x vs {name}" for name, _ in ws[1:])
+            cells = " | ".join(f"{times[name] * scale:.2f} {unit}" for name, _ in ws)
+            print(f"| {label} | {cells} | {ratios} (target {targets[k]}x) |")
+
+
+if __name__ == "__main__":
+    main()
