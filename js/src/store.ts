@@ -29,6 +29,16 @@ export class ScalarSeries {
 
   append(step: Float64Array, wallTime: Float64Array, value: Float64Array): void {
     const m = step.length;
+    if (this.n === 0 && m > this.step.length && step.buffer !== wallTime.buffer) {
+      // First data: adopt the decoded columns (protocol.ts hands out fresh copies) instead of
+      // copying them again; later appends grow as usual.
+      this.step = step as Float64Array<ArrayBuffer>;
+      this.wallTime = wallTime as Float64Array<ArrayBuffer>;
+      this.value = value as Float64Array<ArrayBuffer>;
+      this.n = m;
+      this.version++;
+      return;
+    }
     if (this.n + m > this.step.length) {
       const cap = Math.max(16, this.n + m, 2 * this.step.length);
       this.step = grow(this.step, cap, this.n);

@@ -35,21 +35,19 @@ export function decimateIndices(
   const x0 = Number.isFinite(lo) ? lo : x[a];
   const x1 = Number.isFinite(hi) ? hi : x[b];
   const span = x1 - x0 || 1;
+  const summaries = ys.map((y) => blockSummary(y, n));
   const out: number[] = [a];
-  const k = ys.length;
-  const minI = new Int32Array(k);
-  const maxI = new Int32Array(k);
-  const nfI = new Int32Array(k); // first non-finite point of the bucket (drawn as a gap)
-  let current = NaN;
-  let started = false;
-  const flush = () => {
-    if (!started) return;
-    const picks: number[] = [];
-    for (let c = 0; c < k; c++) {
-      if (minI[c] >= 0) picks.push(minI[c]);
-      if (maxI[c] >= 0) picks.push(maxI[c]);
-      if (nfI[c] >= 0) picks.push(nfI[c]);
-    }
+  const picks: number[] = [];
+  // Interior points (a, b) fall into buckets by x; a bucket's points are a contiguous range
+  // found by binary search, and its extremes come from the block summaries.
+  let start = a + 1;
+  for (let j = 0; j <= nb && start < b; j++) {
+    const edge = j === nb ? Infinity : x0 + ((j + 1) * span) / nb;
+    let stop = j === nb ? b : Math.min(b, lowerBound(x, n, edge));
+    if (j === 0 && stop <= start) continue;
+    if (stop <= start) continue;
+    picks.length = 0;
+    for (const sm of summaries) sm.query(start, stop, picks);
     picks.sort((p, q) => p - q);
     let prev = out[out.length - 1];
     for (const p of picks) {
@@ -58,32 +56,120 @@ export function decimateIndices(
         prev = p;
       }
     }
-  };
-  for (let i = a + 1; i < b; i++) {
-    let bucket = Math.floor(((x[i] - x0) / span) * nb);
-    if (bucket < 0) bucket = -1;
-    if (bucket >= nb) bucket = nb;
-    if (bucket !== current) {
-      flush();
-      current = bucket;
-      started = true;
-      minI.fill(-1);
-      maxI.fill(-1);
-      nfI.fill(-1);
-    }
-    for (let c = 0; c < k; c++) {
-      const y = ys[c][i];
-      if (!Number.isFinite(y)) {
-        if (nfI[c] < 0) nfI[c] = i;
-        continue;
-      }
-      if (minI[c] < 0 || y < ys[c][minI[c]]) minI[c] = i;
-      if (maxI[c] < 0 || y > ys[c][maxI[c]]) maxI[c] = i;
-    }
+    start = stop;
+    if (stop === b) break;
   }
-  flush();
   if (b > out[out.length - 1]) out.push(b);
   return Int32Array.from(out);
+}
+
+const BLOCK = 32;
+
+/** Per block of 32 points: where the minimum, the maximum and the first non-finite value are,
+ * so the extremes of any index range cost O(range / 32 + 64). */
+class BlockSummary {
+  readonly minI: Int32Array;
+  readonly maxI: Int32Array;
+  readonly nfI: Int32Array;
+  constructor(readonly y: ArrayLike<number>, readonly n: number) {
+    const blocks = Math.ceil(n / BLOCK);
+    this.minI = new Int32Array(blocks).fill(-1);
+    this.maxI = new Int32Array(blocks).fill(-1);
+    this.nfI = new Int32Array(blocks).fill(-1);
+    for (let k = 0; k < blocks; k++) {
+      const e = Math.min(n, (k + 1) * BLOCK);
+      let mn = -1;
+      let mx = -1;
+      let nf = -1;
+      let vmn = Infinity;
+      let vmx = -Infinity;
+      for (let i = k * BLOCK; i < e; i++) {
+        const v = y[i];
+        if (v < vmn) {
+          vmn = v;
+          mn = i;
+        }
+        if (v > vmx) {
+          vmx = v;
+          mx = i;
+        }
+        if (nf < 0 && !(v - v === 0)) nf = i; // NaN or ±Infinity
+      }
+      // ±Infinity compare as extremes above; keep only finite extremes (non-finite are gaps).
+      this.minI[k] = mn >= 0 && Number.isFinite(y[mn]) ? mn : this.scanFinite(k * BLOCK, e, true);
+      this.maxI[k] = mx >= 0 && Number.isFinite(y[mx]) ? mx : this.scanFinite(k * BLOCK, e, false);
+      this.nfI[k] = nf;
+    }
+  }
+
+  private scanFinite(s: number, e: number, wantMin: boolean): number {
+    let best = -1;
+    for (let i = s; i < e; i++) {
+      const v = this.y[i];
+      if (!Number.isFinite(v)) continue;
+      if (best < 0 || (wantMin ? v < this.y[best] : v > this.y[best])) best = i;
+    }
+    return best;
+  }
+
+  /** Push the indices of the minimum, maximum and first non-finite value in [s, e). */
+  query(s: number, e: number, out: number[]): void {
+    const y = this.y;
+    let mn = -1;
+    let mx = -1;
+    let nf = -1;
+    let vmn = Infinity;
+    let vmx = -Infinity;
+    const kFirst = Math.ceil(s / BLOCK);
+    const kLast = Math.floor(e / BLOCK); // blocks [kFirst, kLast) lie wholly inside
+    const headEnd = kFirst >= kLast ? e : kFirst * BLOCK;
+    for (let i = s; i < headEnd; i++) {
+      const v = y[i];
+      if (v - v !== 0) {
+        if (nf < 0) nf = i;
+      } else {
+        if (v < vmn) { vmn = v; mn = i; }
+        if (v > vmx) { vmx = v; mx = i; }
+      }
+    }
+    if (kFirst < kLast) {
+      const minI = this.minI;
+      const maxI = this.maxI;
+      const nfI = this.nfI;
+      for (let k = kFirst; k < kLast; k++) {
+        const a = minI[k];
+        if (a >= 0 && y[a] < vmn) { vmn = y[a]; mn = a; }
+        const b = maxI[k];
+        if (b >= 0 && y[b] > vmx) { vmx = y[b]; mx = b; }
+        if (nf < 0 && nfI[k] >= 0) nf = nfI[k];
+      }
+      for (let i = kLast * BLOCK; i < e; i++) {
+        const v = y[i];
+        if (v - v !== 0) {
+          if (nf < 0) nf = i;
+        } else {
+          if (v < vmn) { vmn = v; mn = i; }
+          if (v > vmx) { vmx = v; mx = i; }
+        }
+      }
+    }
+    if (mn >= 0) out.push(mn);
+    if (mx >= 0 && mx !== mn) out.push(mx);
+    if (nf >= 0) out.push(nf);
+  }
+}
+
+const summaries = new WeakMap<object, BlockSummary>();
+
+/** The block summary of a column (cached per array object and length). */
+function blockSummary(y: ArrayLike<number>, n: number): BlockSummary {
+  const key = y as unknown as object;
+  let sm = summaries.get(key);
+  if (!sm || sm.n !== n) {
+    sm = new BlockSummary(y, n);
+    summaries.set(key, sm);
+  }
+  return sm;
 }
 
 /** First index with x[i] >= v. */

@@ -7,16 +7,16 @@ export function smooth(values: ArrayLike<number>, weight: number, n = values.len
   const w = Math.min(Math.max(Number.isFinite(weight) ? weight : 0, 0), 0.999999);
   const res = out && out.length >= n ? out : new Float64Array(n);
   let last = 0;
-  let count = 0;
+  let power = 1; // w ** (finite points so far)
   for (let i = 0; i < n; i++) {
     const y = values[i];
-    if (!Number.isFinite(y)) {
-      res[i] = y;
+    if (y - y !== 0) {
+      res[i] = y; // NaN and ±Infinity pass through
       continue;
     }
     last = last * w + (1 - w) * y;
-    count++;
-    res[i] = w === 0 ? y : last / (1 - Math.pow(w, count));
+    power *= w;
+    res[i] = w === 0 ? y : last / (1 - power);
   }
   return res;
 }

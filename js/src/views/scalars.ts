@@ -199,6 +199,16 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     return out;
   }
 
+  // The whole-range decimation of a run's columns at a width, kept while they do not change.
+  const fullCache = new WeakMap<RunColumns, { w: number; idx: Int32Array }>();
+  function fullDecimation(c: RunColumns, w: number): Int32Array {
+    const hit = fullCache.get(c);
+    if (hit && hit.w === w) return hit.idx;
+    const idx = decimateIndices(c.x, [c.raw, c.smoothed], c.n, w);
+    fullCache.set(c, { w, idx });
+    return idx;
+  }
+
   function update(): void {
     const runs = visible();
     const w = width || Math.floor(chartBox.clientWidth) || 480;
@@ -242,7 +252,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     // Decimate: the whole range at chart resolution (so resetting the zoom is exact), plus
     // the zoomed range at chart resolution.
     const parts = cols.map((c) => {
-      let idx = decimateIndices(c.x, [c.raw, c.smoothed], c.n, w);
+      let idx = fullDecimation(c, w);
       if (zoom) idx = mergeSorted(idx, decimateIndices(c.x, [c.raw, c.smoothed], c.n, w, zoom[0], zoom[1]));
       return { x: pickAt(c.x, idx), ys: [pickAt(c.raw, idx), pickAt(c.smoothed, idx)] };
     });
