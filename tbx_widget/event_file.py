@@ -247,7 +247,42 @@ class EventFileWriter:
             return
         del self._buffer[:written]
         if announce:
+            self._check_not_deleted()
             signals.publish(self._path)
+
+    def _check_not_deleted(self) -> None:
+        """A file deleted under us (its logdir removed) still accepts writes that nobody will
+        ever read. Say so, and go on in a new file in the (re-created) logdir."""
+        try:
+            if os.fstat(self._fd).st_nlink > 0:
+                return
+        except OSError:
+            return
+        old_fd, old_path = self._fd, self._path
+        self._error = FileNotFoundError(
+            f"the event file {old_path} was deleted while being written (was its logdir removed?); "
+            "events logged since its last flush are lost; writing continues in a new file"
+        )
+        try:
+            os.makedirs(self.logdir, exist_ok=True)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+            while True:
+                path = os.path.join(self.logdir, event_file_name(self._suffix))
+                try:
+                    fd = os.open(path, flags, 0o644)
+                    break
+                except FileExistsError:
+                    continue
+            first = event_pb2.Event(wall_time=time.time(), file_version=FILE_VERSION)
+            _write_all(fd, encode_record(first.SerializeToString()))
+        except OSError as exc:
+            self._error = exc
+            return
+        self._fd, self._path = fd, path
+        try:
+            os.close(old_fd)
+        except OSError:
+            pass
 
     def _after_fork_in_child(self) -> None:
         # The parent's thread does not exist here and its lock may be held: start from scratch.
