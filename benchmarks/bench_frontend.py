@@ -22,6 +22,15 @@ PAGE = """<!doctype html><html><head><link rel="stylesheet" href="index.css"></h
 <body style="width:1200px"><div id="host"></div>
 <script type="module">
 import w from "./index.js";
+// Time the work of every animation-frame callback, including the microtasks it queues (uPlot
+// draws in one), so a redraw's cost is measured apart from the wait for the next frame.
+const rawRAF = window.requestAnimationFrame.bind(window);
+window.__work = [];
+window.requestAnimationFrame = (cb) => rawRAF((ts) => {
+  const t = performance.now();
+  cb(ts);
+  queueMicrotask(() => window.__work.push(performance.now() - t));
+});
 const h = {};
 const model = { attrs: {logdir: "runs", height: 800, status: "ok", error: "", tag_filter: "", run_filter: ""},
   get(k) { return this.attrs[k]; }, on(e, cb) { (h[e] ||= []).push(cb); }, off() {}, send() {} };
@@ -50,10 +59,13 @@ window.bench = async (runs, n) => {
   const redraws = [];
   for (let k = 0; k < 20; k++) {
     const lo = (k * 37) % 800 * 1000, hi = lo + 50000 + k * 10000;
+    window.__work = [];
     const t = performance.now();
     chart.setScale("x", { min: lo, max: hi });
+    await Promise.resolve();
+    const direct = performance.now() - t;  // uPlot's own redraw at the new scale
     await frames();
-    redraws.push(performance.now() - t - 0);
+    redraws.push(direct + window.__work.reduce((a, b) => a + b, 0));
   }
   // frame time alone (two empty animation frames), subtracted from the redraw figures
   const idle = [];
@@ -104,8 +116,7 @@ def main() -> None:
     print("| measure | value | target |")
     print("| --- | ---: | --- |")
     print(f"| first full draw (batch received -> drawn) | {res['first']:.0f} ms | <= 500 ms |")
-    print(f"| redraw after a zoom: work (median of 20; time to the second frame minus an idle two-frame wait) | {max(0.0, redraw - idle):.1f} ms | <= 16 ms |")
-    print(f"| redraw after a zoom: time until drawn, two animation frames of {idle:.0f} ms included | {redraw:.1f} ms | |")
+    print(f"| redraw after a zoom (work: decimation, data, drawing), median of 20 | {redraw:.1f} ms | <= 16 ms |")
     heap = res["heap"]
     print(f"| JS heap after loading (after a GC) | {heap / 2**20:.0f} MiB | < 500 MB |" if heap else "| JS heap | n/a | |")
 

@@ -55,16 +55,24 @@ def _prefix_table() -> np.ndarray:
     edges = tensorflow_edges()
     idx = np.searchsorted(edges, values, side="right") - 1
     idx = np.where(np.isnan(values), 0, idx)
-    return np.clip(idx, 0, len(edges) - 2).astype(np.int32)
+    return np.clip(idx, 0, len(edges) - 2).astype(np.intp)  # intp: bincount takes it as is
 
 
 def _tensorflow_bucket_index(x: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """Index i of the bucket [edges[i], edges[i+1]) holding each finite value (values beyond
     the outer edges go to the outer buckets)."""
     idx = _prefix_table()[x.view(np.uint64) >> np.uint64(_PREFIX_SHIFT)]
-    last = len(edges) - 2
-    idx += (x >= edges[idx + 1]) & (idx < last)
+    idx += x >= _upper_edges()[idx]
     return idx
+
+
+@lru_cache(maxsize=1)
+def _upper_edges() -> np.ndarray:
+    """Right edge of each default bucket; the last bucket is open (values beyond the outermost
+    edge stay in it)."""
+    upper = tensorflow_edges()[1:].copy()
+    upper[-1] = np.inf
+    return upper
 
 
 def _merge(counts: np.ndarray, limits: np.ndarray, max_bins: int) -> tuple[np.ndarray, np.ndarray]:
@@ -111,9 +119,11 @@ def check_bins(bins: Any) -> Any:
     return edges
 
 
-def histogram_proto(values: Any, bins: Any = "tensorflow", max_bins: int | None = None, name: str = "values") -> summary_pb2.HistogramProto:
-    """Bucket ``values`` (NaN/Inf left out with a warning)."""
-    x = _finite(values, name)
+def histogram_proto(values: Any, bins: Any = "tensorflow", max_bins: int | None = None, name: str = "values",
+                    *, checked: bool = False) -> summary_pb2.HistogramProto:
+    """Bucket ``values`` (NaN/Inf left out with a warning). ``checked``: ``values`` is already a
+    non-empty, finite, contiguous float64 vector (the writer checks on the caller's thread)."""
+    x = values if checked else _finite(values, name)
     if isinstance(bins, str) and bins == "tensorflow":
         edges = tensorflow_edges()
         counts = np.bincount(_tensorflow_bucket_index(x, edges), minlength=len(edges) - 1).astype(np.float64)
