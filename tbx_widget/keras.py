@@ -16,7 +16,8 @@ import os
 from typing import Any
 
 import keras
-import numpy as np
+
+from .convert import to_float, to_numpy
 
 __all__ = ["TensorBoard"]
 
@@ -68,6 +69,7 @@ class TensorBoard(keras.callbacks.Callback):
 
             self.dashboard = Dashboard(self.logdir)
             display(self.dashboard)
+            del display
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         self._batch_step += 1
@@ -88,7 +90,7 @@ class TensorBoard(keras.callbacks.Callback):
                 train.add_scalar("epoch_learning_rate", lr, epoch)
         if self.histogram_freq and epoch % self.histogram_freq == 0:
             for variable in self.model.weights:
-                values = np.asarray(keras.ops.convert_to_numpy(variable.value))
+                values = to_numpy(variable.value, variable.path)
                 if values.size:
                     train.add_histogram(variable.path, values, epoch)
         for writer in self._writers.values():
@@ -101,7 +103,10 @@ class TensorBoard(keras.callbacks.Callback):
 
 
 def _to_float(value: Any) -> float:
-    return float(np.asarray(keras.ops.convert_to_numpy(value)))
+    """A metric (a Python number, or a backend tensor or keras Variable) as a float."""
+    if isinstance(value, keras.Variable):
+        value = value.value
+    return to_float(value, "metric")
 
 
 def _learning_rate(model: Any) -> float | None:
