@@ -7,8 +7,11 @@ the browser on data already pushed, because browser → kernel messages wait unt
 """
 from __future__ import annotations
 
+import json
+import math
 import os
 import pathlib
+import time
 import re
 import threading
 from typing import Any
@@ -20,6 +23,29 @@ from .live.follower import Follower
 from .live.pump import Pump
 
 __all__ = ["Dashboard"]
+
+SNAPSHOT_SECS = 2.0  # how often the saved-notebook snapshot trait is refreshed while data flows
+SNAPSHOT_POINTS = 200_000  # points kept in it, over all series
+
+
+def snapshot_json(logs: Any) -> str:
+    """The thinned scalar previews as JSON: what a notebook saved with its widget state shows
+    when it is opened without a kernel (docs/protocol.md, trait ``_snapshot``)."""
+    series = []
+    for run in logs.runs:
+        for tag in logs.tags(run)["scalars"]:
+            s = logs.scalars(run, tag)
+            series.append({"run": run, "tag": tag, "step": s.step.tolist(), "wall_time": s.wall_time.tolist(),
+                           "value": [v if math.isfinite(v) else None for v in s.value.tolist()]})
+    total = sum(len(x["step"]) for x in series)
+    if total > SNAPSHOT_POINTS:
+        keep = max(2, SNAPSHOT_POINTS // max(1, len(series)))
+        for x in series:
+            if len(x["step"]) > keep:
+                idx = sorted({round(i * (len(x["step"]) - 1) / (keep - 1)) for i in range(keep)})
+                for key in ("step", "wall_time", "value"):
+                    x[key] = [x[key][i] for i in idx]
+    return json.dumps({"runs": list(logs.runs), "series": series}, separators=(",", ":"))
 
 _STATIC = pathlib.Path(__file__).parent / "static"
 
@@ -71,6 +97,7 @@ class Dashboard(anywidget.AnyWidget):
     status = t.Unicode("no_runs").tag(sync=True)
     error = t.Unicode("").tag(sync=True)
     _sent_seq = t.Int(0).tag(sync=True)
+    _snapshot = t.Unicode("").tag(sync=True)
 
     def __init__(
         self,
@@ -96,6 +123,8 @@ class Dashboard(anywidget.AnyWidget):
             **kwargs,
         )
         self._send_lock = threading.Lock()
+        self._snapshot_at = -SNAPSHOT_SECS
+        self._snapshot_dirty = False
         self._follower = Follower(os.fspath(logdir))
         self.on_msg(self._on_browser_message)
         self._pump = Pump(self._push, os.fspath(logdir), poll_interval=poll_interval, on_error=self._report)
@@ -105,8 +134,14 @@ class Dashboard(anywidget.AnyWidget):
 
     def _push(self) -> None:
         with self._send_lock:
-            self._follower.poll(self._send_batch)
+            if self._follower.poll(self._send_batch):
+                self._snapshot_dirty = True
             self._update_status()
+            now = time.monotonic()
+            # The polls that follow (every poll_interval) bring the last data into it too.
+            if self._snapshot_dirty and now - self._snapshot_at >= SNAPSHOT_SECS:
+                self._snapshot_at, self._snapshot_dirty = now, False
+                self._snapshot = self._follower.with_preview(snapshot_json)
 
     def _resend_all(self) -> None:
         with self._send_lock:

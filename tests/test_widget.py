@@ -246,3 +246,21 @@ def test_every_kind_reaches_the_browser_protocol(tmp_path, dashboard_factory):
 
     for content, _ in rec.messages:
         json.dumps(content)  # every message is plain JSON besides its buffers
+
+
+def test_snapshot_trait_keeps_the_last_state_for_saved_notebooks(tmp_path, dashboard_factory):
+    import json
+
+    logdir = tmp_path / "runs"
+    writer = EventFileWriter(logdir / "a")
+    for step in range(5000):
+        writer.add_event(scalar(step, float(step)))
+    writer.close()
+    dash = dashboard_factory(logdir, poll_interval=30)
+    Recorder(dash)
+    dash.refresh()
+    snap = json.loads(dash._snapshot)
+    assert snap["runs"] == ["a"]
+    (series,) = snap["series"]
+    assert series["tag"] == "loss" and series["step"][0] == 0 and series["step"][-1] == 4999
+    assert 1000 <= len(series["step"]) <= 2001 and series["value"] == [float(s) for s in series["step"]]
