@@ -346,3 +346,45 @@ def test_works_as_huggingface_tb_writer(tmp_path):
     assert "args/text_summary" in tags["text"]
     assert json.loads(logs.texts(".", "args/text_summary")[0].text)["output_dir"] == str(tmp_path / "out")
     assert transformers.__version__
+
+
+def test_torch_tensors_are_accepted_without_importing_torch_ourselves(tmp_path):
+    torch = pytest.importorskip("torch")
+    weights = torch.nn.Linear(4, 3).weight  # requires grad
+    with SummaryWriter(tmp_path) as w:
+        w.add_scalar("loss", torch.tensor(0.25), torch.tensor(3))
+        w.add_histogram("w", weights, 1)
+        w.add_image("img", torch.rand(3, 4, 5), 1)
+        w.add_pr_curve("pr", torch.tensor([0, 1, 1]), torch.tensor([0.2, 0.7, 0.9]), 1)
+        w.add_scalar("bf16", torch.tensor(1.5, dtype=torch.bfloat16), 0)
+    logs = load(tmp_path)
+    assert logs.scalars(".", "loss").value.tolist() == [0.25] and logs.scalars(".", "loss").step.tolist() == [3]
+    assert logs.histograms(".", "w")[0].num == 12
+    assert (logs.images(".", "img")[0].width, logs.images(".", "img")[0].height) == (5, 4)
+    assert logs.scalars(".", "bf16").value.tolist() == [1.5]
+
+
+def test_load_while_another_process_appends(tmp_path):
+    code = (
+        "import time\nfrom tbx_widget import SummaryWriter\n"
+        f"w = SummaryWriter({str(tmp_path)!r}, flush_secs=0.05)\n"
+        "for s in range(300):\n    w.add_scalar('x', float(s), s)\n    time.sleep(0.002)\nw.close()\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code])
+    seen = []
+    logs = None
+    while proc.poll() is None:
+        if logs is None:
+            try:
+                logs = load(tmp_path)
+            except FileNotFoundError:
+                continue
+        logs.refresh()
+        if "." in logs.runs and "x" in logs.tags(".")["scalars"]:
+            seen.append(len(logs.scalars(".", "x")))
+    assert proc.returncode == 0
+    logs = logs or load(tmp_path)
+    logs.refresh()
+    s = logs.scalars(".", "x")
+    assert s.step.tolist() == list(range(300)) and s.value.tolist() == [float(v) for v in range(300)]
+    assert seen == sorted(seen)  # only ever grew, never a torn or repeated record
