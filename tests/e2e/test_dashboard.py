@@ -47,6 +47,17 @@ return {
   loss: loss ? loss.dataset.tbxSeries || null : null,
   xmax: loss && loss.tbxChart ? loss.tbxChart.scales.x.max : null,
   kinds: Array.from(root.querySelectorAll('[data-tbx-kind]')).map(e => e.dataset.tbxKind + ':' + e.dataset.tbxTag),
+  // cards whose canvases are all blank (nothing drawn)
+  blank: Array.from(root.querySelectorAll('[data-tbx-kind]')).filter(card => {
+    const canvases = Array.from(card.querySelectorAll('canvas'));
+    if (!canvases.length) return false;
+    return !canvases.some(c => {
+      if (!c.width || !c.height) return false;
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      for (let i = 3; i < d.length; i += 4) if (d[i] !== 0) return true;
+      return false;
+    });
+  }).map(e => e.dataset.tbxKind + ':' + e.dataset.tbxTag),
   image: pic ? [pic.naturalWidth, pic.naturalHeight, pic.getAttribute('src').slice(0, 5)] : null,
   strong: text ? Array.from(text.querySelectorAll('strong')).map(e => e.textContent) : [],
   prompt: (nb().content.widgets[arg + 1].node.querySelector('.jp-InputPrompt') || {}).textContent || '',
@@ -91,6 +102,7 @@ def test_live_dashboard_shows_what_the_kernel_logged(jupyter: Any) -> None:
         assert hook in final["kinds"], final["kinds"]
     assert final["image"][:2] == [24, 16] and final["image"][2] == "blob:"
     assert final["xmax"] >= STEPS - 1  # the chart follows the data as it grows (not zoomed)
+    assert final["blank"] == [], final["blank"]  # every chart drew something
     assert final["strong"] == ["done"]
 
 
