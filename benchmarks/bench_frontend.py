@@ -93,8 +93,11 @@ def main() -> None:
         for name in ("index.js", "index.css"):
             (pathlib.Path(root) / name).write_bytes((STATIC / name).read_bytes())
         (pathlib.Path(root) / "page.html").write_text(PAGE)
-        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=root)
-        handler.log_message = lambda *a: None  # type: ignore[assignment]
+        class Quiet(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+        handler = functools.partial(Quiet, directory=root)
         httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
         try:
