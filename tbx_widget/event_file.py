@@ -157,7 +157,8 @@ class EventFileWriter:
         self._path = ""
         self._thread: threading.Thread | None = None
 
-    def _open_file(self) -> None:
+    def _create_file(self) -> tuple[int, str]:
+        """A new event file in the logdir (created if needed), its header record written."""
         os.makedirs(self.logdir, exist_ok=True)
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
         while True:
@@ -173,10 +174,13 @@ class EventFileWriter:
         except BaseException:
             os.close(fd)
             raise
-        self._fd, self._path = fd, path
+        return fd, path
+
+    def _open_file(self) -> None:
+        self._fd, self._path = self._create_file()
         self._thread = threading.Thread(target=self._run, name="tbx_widget-event-writer", daemon=True)
         self._thread.start()
-        signals.publish(path)
+        signals.publish(self._path)
 
     def _raise_error(self) -> None:
         err = self._error
@@ -264,17 +268,7 @@ class EventFileWriter:
             "events logged since its last flush are lost; writing continues in a new file"
         )
         try:
-            os.makedirs(self.logdir, exist_ok=True)
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-            while True:
-                path = os.path.join(self.logdir, event_file_name(self._suffix))
-                try:
-                    fd = os.open(path, flags, 0o644)
-                    break
-                except FileExistsError:
-                    continue
-            first = event_pb2.Event(wall_time=time.time(), file_version=FILE_VERSION)
-            _write_all(fd, encode_record(first.SerializeToString()))
+            fd, path = self._create_file()
         except OSError as exc:
             self._error = exc
             return
