@@ -1,6 +1,6 @@
 // One session per widget model: receives batches (from `initialize`, before any view exists),
 // keeps the single store all views of that model share, and asks for a resync on seq gaps.
-import { decodeBatch, isBatch } from "./protocol";
+import { decodeBatch, isBatch, type Batch, type ScalarsItem } from "./protocol";
 import { Store } from "./store";
 
 type Handler = (...args: any[]) => void;
@@ -59,7 +59,41 @@ export function attach(model: ModelLike): Session {
     },
   };
   sessions.set(model, session);
+  const saved = snapshotBatch(model.get("_snapshot"));
+  if (saved) session.store.apply(saved); // the last state saved with the notebook, until a kernel speaks
   model.on("msg:custom", onMsg);
   model.send({ type: "ready" });
   return session;
+}
+
+/** The `_snapshot` trait (thinned scalar curves saved with the notebook's widget state) as a
+ * reset batch, or null when there is none or it cannot be read. A live kernel's first batch is a
+ * reset too, so it replaces this. */
+export function snapshotBatch(text: unknown): Batch | null {
+  if (typeof text !== "string" || text === "") return null;
+  try {
+    const snap = JSON.parse(text) as { runs: unknown; series: unknown };
+    if (!Array.isArray(snap.runs) || !Array.isArray(snap.series)) return null;
+    const items: ScalarsItem[] = [];
+    let events = 0;
+    for (const s of snap.series as { run: unknown; tag: unknown; step: unknown; wall_time: unknown; value: unknown }[]) {
+      if (typeof s.run !== "string" || typeof s.tag !== "string" || !Array.isArray(s.step)) continue;
+      const n = s.step.length;
+      const num = (a: unknown, i: number) => (Array.isArray(a) && typeof a[i] === "number" ? (a[i] as number) : NaN);
+      const step = new Float64Array(n);
+      const wallTime = new Float64Array(n);
+      const value = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        step[i] = num(s.step, i);
+        wallTime[i] = num(s.wall_time, i);
+        value[i] = num(s.value, i);
+      }
+      items.push({ kind: "scalars", run: s.run, tag: s.tag, replace: false, step, wallTime, value });
+      events += n;
+    }
+    const runs = (snap.runs as unknown[]).filter((r): r is string => typeof r === "string");
+    return { seq: 0, reset: true, runs, items, events };
+  } catch {
+    return null;
+  }
 }

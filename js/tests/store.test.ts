@@ -104,3 +104,18 @@ describe("session", () => {
     model.emit("msg:custom", { type: "something-else" }, []);
   });
 });
+
+describe("saved snapshot", () => {
+  it("shows the scalar curves saved in the _snapshot trait until the kernel sends data", async () => {
+    const { attach, snapshotBatch } = await import("../src/session");
+    const { FakeModel } = await import("./helpers");
+    const snap = JSON.stringify({ runs: ["a"], series: [{ run: "a", tag: "loss", step: [0, 5], wall_time: [1, 2], value: [0.5, null] }] });
+    const model = new FakeModel({ logdir: "runs", height: 400, status: "ok", error: "", tag_filter: "", run_filter: "", _snapshot: snap });
+    const s = attach(model).store.byTag("scalars", "loss").get("a");
+    expect(s?.n).toBe(2);
+    expect(Array.from(s!.step.subarray(0, 2))).toEqual([0, 5]);
+    expect(Number.isNaN(s!.value[1])).toBe(true);
+    expect(snapshotBatch("not json")).toBeNull();
+    expect(snapshotBatch("")).toBeNull();
+  });
+});
