@@ -131,3 +131,31 @@ describe("live growth", () => {
     cleanup();
   });
 });
+
+describe("pan", () => {
+  it("shift + drag moves the x range by the dragged fraction of the width", async () => {
+    const model = new FakeModel({ logdir: "runs", height: 400, status: "ok", error: "", tag_filter: "", run_filter: "" });
+    const el = document.createElement("div");
+    document.body.append(el);
+    const cleanup = widget.render({ model, el });
+    const steps = Array.from({ length: 1000 }, (_, i) => i);
+    const { msg, buffers } = new BatchBuilder().scalars("a", "loss", steps, steps.map((i) => i)).build(1, true, ["a"]);
+    model.emit("msg:custom", msg, buffers);
+    attach(model).store.flush();
+    await new Promise((r) => setTimeout(r, 0));
+    const card = el.querySelector('[data-tbx-kind="scalars"]') as HTMLElement;
+    const u = (card as unknown as { tbxChart: { over: HTMLElement; scales: { x: { min: number; max: number } }; setScale: (k: string, r: object) => void } }).tbxChart;
+    u.setScale("x", { min: 100, max: 200 });
+    await new Promise((r) => setTimeout(r, 20));
+    attach(model).store.flush();
+    await new Promise((r) => setTimeout(r, 20));
+    u.over.getBoundingClientRect = () => ({ width: 100, height: 100, left: 0, top: 0, right: 100, bottom: 100, x: 0, y: 0, toJSON() {} });
+    u.over.dispatchEvent(new MouseEvent("mousedown", { shiftKey: true, button: 0, clientX: 50, bubbles: true }));
+    window.dispatchEvent(new MouseEvent("mousemove", { clientX: 40 }));
+    window.dispatchEvent(new MouseEvent("mouseup", {}));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(u.scales.x.min).toBeCloseTo(110);
+    expect(u.scales.x.max).toBeCloseTo(210);
+    cleanup();
+  });
+});

@@ -357,7 +357,37 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
         ],
       },
     };
-    return new uPlot(opts, data, chartBox);
+    const u = new uPlot(opts, data, chartBox);
+    enablePan(u);
+    return u;
+  }
+
+  /** Shift + drag pans the x range (plain drag zooms, double-click resets: uPlot's own). */
+  function enablePan(u: uPlot): void {
+    u.over.title = "drag to zoom, shift + drag to pan, double-click to reset";
+    u.over.addEventListener(
+      "mousedown",
+      (e: MouseEvent) => {
+        if (!e.shiftKey || e.button !== 0) return;
+        e.preventDefault();
+        e.stopImmediatePropagation(); // not a zoom selection
+        const min0 = u.scales.x.min ?? full[0];
+        const max0 = u.scales.x.max ?? full[1];
+        const x0 = e.clientX;
+        const width = u.over.getBoundingClientRect().width || 1;
+        const move = (ev: MouseEvent) => {
+          const dx = ((ev.clientX - x0) / width) * (max0 - min0);
+          u.setScale("x", { min: min0 - dx, max: max0 - dx });
+        };
+        const up = () => {
+          window.removeEventListener("mousemove", move);
+          window.removeEventListener("mouseup", up);
+        };
+        window.addEventListener("mousemove", move);
+        window.addEventListener("mouseup", up);
+      },
+      { capture: true },
+    );
   }
 
   function destroyChart(): void {
