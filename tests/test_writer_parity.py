@@ -40,6 +40,12 @@ def summaries(path):
                 e = event_pb2.Event.FromString(rec)
                 for v in e.summary.value:
                     d = MessageToDict(v)
+                    if v.metadata.plugin_data.plugin_name == "hparams":
+                        # map fields serialise in no fixed order: compare the decoded content
+                        from tbx_widget._proto import hparams_pb2
+
+                        content = hparams_pb2.HParamsPluginData.FromString(v.metadata.plugin_data.content)
+                        d["metadata"]["pluginData"]["content"] = MessageToDict(content)
                     if v.HasField("tensor") and v.tensor.dtype == 1:  # float tensors: values, not encoding
                         d["tensor"] = {"shape": [x.size for x in v.tensor.tensor_shape.dim],
                                        "values": tensor_to_numpy(v.tensor).reshape(-1).tolist()}
