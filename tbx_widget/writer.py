@@ -46,6 +46,11 @@ def _now(walltime: Any) -> float:
     return time.time() if walltime is None else check_walltime(walltime)  # type: ignore[return-value]
 
 
+def _when(global_step: Any, walltime: Any) -> tuple[int, float]:
+    """The (step, wall time) of an event: step 0 when none is given, the current time likewise."""
+    return check_step(global_step) or 0, _now(walltime)
+
+
 def _event_bytes(values: Sequence[summary_pb2.Summary.Value], step: int, wall: float) -> bytes:
     event = event_pb2.Event(wall_time=wall, step=step)
     event.summary.value.extend(values)
@@ -205,7 +210,7 @@ class SummaryWriter:
         numpy rule ("auto", "fd", ...), a number of buckets, or explicit edges. NaN and Inf are
         left out with a warning."""
         check_tag(tag)
-        step, wall = check_step(global_step) or 0, _now(walltime)
+        step, wall = _when(global_step, walltime)
         bins = check_bins(bins)
         if max_bins is not None and (isinstance(max_bins, bool) or not isinstance(max_bins, int) or max_bins < 1):
             raise ValueError(f"max_bins must be a positive int or None, got {max_bins!r}")
@@ -227,7 +232,7 @@ class SummaryWriter:
                           bucket_limits: Any, bucket_counts: Any, global_step: Any = None, walltime: Any = None) -> None:
         """Log a histogram computed elsewhere (right bucket edges and counts)."""
         check_tag(tag)
-        step, wall = check_step(global_step) or 0, _now(walltime)
+        step, wall = _when(global_step, walltime)
         stats = [to_float(v, n) for v, n in ((min, "min"), (max, "max"), (num, "num"), (sum, "sum"), (sum_squares, "sum_squares"))]
         histo = histogram_raw_proto(*stats, to_numpy(bucket_limits, "bucket_limits"), to_numpy(bucket_counts, "bucket_counts"))
         self._emit(lambda: _event_bytes([summary_pb2.Summary.Value(tag=tag, histo=histo)], step, wall))
@@ -240,14 +245,14 @@ class SummaryWriter:
     def add_image(self, tag: str, img_tensor: Any, global_step: Any = None, walltime: Any = None, dataformats: str = "CHW") -> None:
         """Log one image: uint8 as is, floats in [0, 1] scaled to 0-255 and clipped."""
         check_tag(tag)
-        step, wall = check_step(global_step) or 0, _now(walltime)
+        step, wall = _when(global_step, walltime)
         img = to_hwc_uint8(to_numpy(img_tensor, "img_tensor"), dataformats, "img_tensor")
         self._image(tag, np.array(img, copy=True), step, wall)
 
     def add_images(self, tag: str, img_tensor: Any, global_step: Any = None, walltime: Any = None, dataformats: str = "NCHW") -> None:
         """Log a batch of images as one grid (8 per row)."""
         check_tag(tag)
-        step, wall = check_step(global_step) or 0, _now(walltime)
+        step, wall = _when(global_step, walltime)
         arr = to_numpy(img_tensor, "img_tensor")
         if "N" not in str(dataformats).upper():
             raise ValueError(f"add_images needs a batch layout with N (such as 'NCHW'), got dataformats {dataformats!r}")
@@ -258,7 +263,7 @@ class SummaryWriter:
         """Log an image with boxes (x_min, y_min, x_max, y_max in pixels) outlined in red;
         labels are drawn when Pillow is installed."""
         check_tag(tag)
-        step, wall = check_step(global_step) or 0, _now(walltime)
+        step, wall = _when(global_step, walltime)
         img = to_hwc_uint8(to_numpy(img_tensor, "img_tensor"), dataformats, "img_tensor")
         boxes = to_numpy(box_tensor, "box_tensor").astype(np.float64)
         if boxes.ndim == 1 and boxes.size == 4:
@@ -277,7 +282,7 @@ class SummaryWriter:
     def add_figure(self, tag: str, figure: Any, global_step: Any = None, close: bool = True, walltime: Any = None) -> None:
         """Log a matplotlib figure (or a list of figures, as a grid) as an image."""
         check_tag(tag)
-        step, wall = check_step(global_step) or 0, _now(walltime)
+        step, wall = _when(global_step, walltime)
         figures = list(figure) if isinstance(figure, (list, tuple)) else [figure]
         if not figures:
             raise ValueError("figure must be a matplotlib figure or a non-empty list of them")
@@ -296,7 +301,7 @@ class SummaryWriter:
     def add_video(self, tag: str, vid_tensor: Any, global_step: Any = None, fps: float = 4, walltime: Any = None) -> None:
         """Log a video (N, T, C, H, W) as an animated GIF (needs Pillow)."""
         check_tag(tag)
-        step, wall = check_step(global_step) or 0, _now(walltime)
+        step, wall = _when(global_step, walltime)
         vid = to_numpy(vid_tensor, "vid_tensor")
         if vid.ndim != 5:
             raise ValueError(f"vid_tensor must have shape (N, T, C, H, W), got {vid.shape}")
@@ -322,14 +327,14 @@ class SummaryWriter:
         check_tag(tag)
         if not isinstance(text_string, str):
             raise TypeError(f"text_string must be a str, got {type(text_string).__name__}")
-        step, wall = check_step(global_step) or 0, _now(walltime)
+        step, wall = _when(global_step, walltime)
         self._emit(lambda: _event_bytes([text_value(tag, text_string)], step, wall))
 
     def add_audio(self, tag: str, snd_tensor: Any, global_step: Any = None, sample_rate: int = 44100, walltime: Any = None) -> None:
         """Log audio: samples in [-1, 1] shaped (L,), (C, L) or (L, C) with C = 1 or 2 (mono,
         stereo); written as 16-bit WAV."""
         check_tag(tag)
-        step, wall = check_step(global_step) or 0, _now(walltime)
+        step, wall = _when(global_step, walltime)
         if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, np.integer)) or not 1 <= sample_rate <= 1_000_000:
             raise ValueError(f"sample_rate must be an int number of samples per second, got {sample_rate!r}")
         snd = to_numpy(snd_tensor, "snd_tensor").astype(np.float64)
@@ -349,7 +354,7 @@ class SummaryWriter:
                      weights: Any = None, walltime: Any = None) -> None:
         """Log a precision-recall curve from binary ``labels`` and ``predictions`` in [0, 1]."""
         check_tag(tag)
-        step, wall = check_step(global_step) or 0, _now(walltime)
+        step, wall = _when(global_step, walltime)
         if isinstance(num_thresholds, bool) or not isinstance(num_thresholds, (int, np.integer)) or not 2 <= num_thresholds <= 10_000:
             raise ValueError(f"num_thresholds must be an int from 2 to 10000, got {num_thresholds!r}")
         lab = to_numpy(labels, "labels").reshape(-1)
@@ -375,7 +380,7 @@ class SummaryWriter:
                          num_thresholds: int = 127, weights: Any = None, walltime: Any = None) -> None:
         """Log a PR curve from precomputed counts (one entry per threshold)."""
         check_tag(tag)
-        step, wall = check_step(global_step) or 0, _now(walltime)
+        step, wall = _when(global_step, walltime)
         names = ("true_positive_counts", "false_positive_counts", "true_negative_counts", "false_negative_counts", "precision", "recall")
         rows = [to_numpy(v, n).astype(np.float64).reshape(-1) for v, n in zip(
             (true_positive_counts, false_positive_counts, true_negative_counts, false_negative_counts, precision, recall), names)]
