@@ -4,12 +4,26 @@ import "uplot/dist/uPlot.min.css";
 import "./style.css";
 import { attach, type ModelLike } from "./session";
 import { UiState, h, isValidRegex, swatch, type XAxis } from "./ui";
+import { audioCard } from "./views/audio";
+import { CustomScalarsSection } from "./views/customscalars";
 import { distributionCard } from "./views/distributions";
+import { HparamsSection } from "./views/hparams";
 import { histogramCard } from "./views/histograms";
 import { imageCard } from "./views/images";
+import { prCard } from "./views/pr";
 import { scalarCard } from "./views/scalars";
 import { KindSection } from "./views/section";
 import { textCard } from "./views/text";
+
+/** What the dashboard asks of each of its sections. */
+interface Section {
+  readonly el: HTMLElement;
+  /** Cards shown after the filters, and cards in all. */
+  shown: number;
+  total: number;
+  sync(): void;
+  destroy(): void;
+}
 
 function initialize({ model }: { model: ModelLike }): () => void {
   const session = attach(model);
@@ -59,12 +73,16 @@ function render({ model, el }: { model: ModelLike; el: HTMLElement }): () => voi
   const runsPanel = h("div", { class: "tbx-runs" }, h("div", { class: "tbx-panel-title" }, h("span", { text: "Runs" }), allBtn, noneBtn), runInput, runList);
 
   // ---- sections ----
-  const sections = [
+  const sections: Section[] = [
     new KindSection("Scalars", "scalars", "scalars", scalarCard, ctx),
+    new HparamsSection(ctx),
+    new CustomScalarsSection(ctx),
     new KindSection("Histograms", "histograms", "histograms", histogramCard, ctx),
     new KindSection("Distributions", "distributions", "histograms", distributionCard, ctx),
     new KindSection("Images", "images", "images", imageCard, ctx),
+    new KindSection("Audio", "audio", "audio", audioCard, ctx),
     new KindSection("Text", "text", "text", textCard, ctx),
+    new KindSection("PR curves", "pr_curves", "pr_curves", prCard, ctx),
   ];
   const emptyEl = h("div", { class: "tbx-empty" });
   const main = h("div", { class: "tbx-main" }, emptyEl, ...sections.map((s) => s.el));

@@ -3,7 +3,7 @@
 
 export const PROTOCOL_VERSION = 1;
 
-export type Kind = "scalars" | "histograms" | "images" | "text";
+export type Kind = "scalars" | "histograms" | "images" | "text" | "pr_curves" | "audio" | "hparams" | "custom_scalars";
 
 // ---- wire format (JSON part) ----------------------------------------------------------------
 
@@ -61,7 +61,56 @@ export interface WireText extends WireItemBase {
   items: WireTextEntry[];
 }
 
-export type WireItem = WireScalars | WireHistograms | WireImages | WireText;
+export interface WirePrCurves extends WireItemBase {
+  kind: "pr_curves";
+  n: number;
+  step_buf: number;
+  wall_time_buf: number;
+  offsets_buf: number;
+  data_buf: number;
+}
+
+export interface WireAudioEntry {
+  step: number;
+  wall_time: number;
+  index: number;
+  sample_rate: number;
+  num_channels: number;
+  length_frames: number;
+  mime: string;
+  label: string;
+  data_buf: number;
+}
+
+export interface WireAudio extends WireItemBase {
+  kind: "audio";
+  items: WireAudioEntry[];
+}
+
+export interface WireHparamsEntry {
+  step: number;
+  wall_time: number;
+  record: string;
+  data: Record<string, unknown>;
+}
+
+export interface WireHparams extends WireItemBase {
+  kind: "hparams";
+  items: WireHparamsEntry[];
+}
+
+export interface WireLayoutEntry {
+  step: number;
+  wall_time: number;
+  categories: unknown[];
+}
+
+export interface WireCustomScalars extends WireItemBase {
+  kind: "custom_scalars";
+  items: WireLayoutEntry[];
+}
+
+export type WireItem = WireScalars | WireHistograms | WireImages | WireText | WirePrCurves | WireAudio | WireHparams | WireCustomScalars;
 
 export interface WireBatch {
   type: "batch";
@@ -140,14 +189,109 @@ export interface TextItem {
   entries: TextEntry[];
 }
 
-export type Item = ScalarsItem | HistogramsItem | ImagesItem | TextItem;
+/** One PR-curve record: counts and rates at thresholds t / (k - 1), t = 0..k-1. */
+export interface PrStep {
+  step: number;
+  wallTime: number;
+  tp: Float64Array;
+  fp: Float64Array;
+  tn: Float64Array;
+  fn: Float64Array;
+  precision: Float64Array;
+  recall: Float64Array;
+}
+
+export interface PrCurvesItem {
+  kind: "pr_curves";
+  run: string;
+  tag: string;
+  replace: boolean;
+  steps: PrStep[];
+}
+
+export interface AudioEntry {
+  step: number;
+  wallTime: number;
+  index: number;
+  sampleRate: number;
+  numChannels: number;
+  lengthFrames: number;
+  mime: string;
+  label: string;
+  data: Uint8Array;
+}
+
+export interface AudioItem {
+  kind: "audio";
+  run: string;
+  tag: string;
+  replace: boolean;
+  entries: AudioEntry[];
+}
+
+export type HparamValue = boolean | number | string | null;
+
+export interface HparamInfo {
+  name: string;
+  displayName: string;
+  type: string;
+}
+
+export interface MetricInfo {
+  tag: string;
+  group: string;
+  displayName: string;
+}
+
+/** One hparams plugin record (experiment, session start or session end). */
+export type HparamsRecord =
+  | { record: "experiment"; step: number; wallTime: number; hparams: HparamInfo[]; metrics: MetricInfo[] }
+  | { record: "session_start"; step: number; wallTime: number; hparams: Record<string, HparamValue>; groupName: string }
+  | { record: "session_end"; step: number; wallTime: number; status: string }
+  | { record: "other"; step: number; wallTime: number };
+
+export interface HparamsItem {
+  kind: "hparams";
+  run: string;
+  tag: string;
+  replace: boolean;
+  entries: HparamsRecord[];
+}
+
+export type LayoutChart =
+  | { title: string; kind: "multiline"; tags: string[] }
+  | { title: string; kind: "margin"; series: { value: string; lower: string; upper: string }[] };
+
+export interface LayoutCategory {
+  title: string;
+  closed: boolean;
+  charts: LayoutChart[];
+}
+
+export interface LayoutEntry {
+  step: number;
+  wallTime: number;
+  categories: LayoutCategory[];
+}
+
+export interface CustomScalarsItem {
+  kind: "custom_scalars";
+  run: string;
+  tag: string;
+  replace: boolean;
+  entries: LayoutEntry[];
+}
+
+export type Item =
+  | ScalarsItem | HistogramsItem | ImagesItem | TextItem | PrCurvesItem | AudioItem | HparamsItem | CustomScalarsItem;
 
 export interface Batch {
   seq: number;
   reset: boolean;
   runs: string[];
   items: Item[];
-  /** Data events carried: scalar points + histogram steps + images + text entries. */
+  /** Data events carried: scalar points + histogram steps + images + text entries + PR-curve
+   *  steps + audio clips + hparams records + layouts. */
   events: number;
 }
 
@@ -277,14 +421,111 @@ function decodeText(w: WireText): TextItem {
   return { kind: "text", run: w.run, tag: w.tag, replace: Boolean(w.replace), entries };
 }
 
+function decodePrCurves(w: WirePrCurves, buffers: readonly BufferLike[]): PrCurvesItem {
+  const where = `pr_curves ${w.run}/${w.tag}`;
+  const n = w.n;
+  const step = readF64(pick(buffers, w.step_buf, where), n, `${where} step`);
+  const wall = readF64(pick(buffers, w.wall_time_buf, where), n, `${where} wall_time`);
+  const offsets = readI32(pick(buffers, w.offsets_buf, where), n + 1, `${where} offsets`);
+  const total = n ? offsets[n] : 0;
+  const data = readF64(pick(buffers, w.data_buf, where), 6 * total, `${where} data`);
+  const steps: PrStep[] = [];
+  for (let j = 0; j < n; j++) {
+    const a = offsets[j];
+    const b = offsets[j + 1];
+    if (a < 0 || b < a || b > total) throw new ProtocolError(`${where}: bad offsets [${a}, ${b})`);
+    const k = b - a;
+    const row = (r: number) => data.subarray(6 * a + r * k, 6 * a + (r + 1) * k);
+    steps.push({
+      step: step[j], wallTime: wall[j],
+      tp: row(0), fp: row(1), tn: row(2), fn: row(3), precision: row(4), recall: row(5),
+    });
+  }
+  return { kind: "pr_curves", run: w.run, tag: w.tag, replace: Boolean(w.replace), steps };
+}
+
+function decodeAudio(w: WireAudio, buffers: readonly BufferLike[]): AudioItem {
+  const entries = (w.items ?? []).map((e): AudioEntry => ({
+    step: e.step,
+    wallTime: e.wall_time,
+    index: e.index ?? 0,
+    sampleRate: Number(e.sample_rate) || 0,
+    numChannels: Number(e.num_channels) || 0,
+    lengthFrames: Number(e.length_frames) || 0,
+    mime: e.mime || "audio/wav",
+    label: String(e.label ?? ""),
+    data: pick(buffers, e.data_buf, `audio ${w.run}/${w.tag}`).slice(),
+  }));
+  return { kind: "audio", run: w.run, tag: w.tag, replace: Boolean(w.replace), entries };
+}
+
+const str = (v: unknown): string => (typeof v === "string" ? v : v === undefined || v === null ? "" : String(v));
+
+function hparamValue(v: unknown): HparamValue {
+  return typeof v === "boolean" || typeof v === "number" || typeof v === "string" ? v : v === null || v === undefined ? null : String(v);
+}
+
+function decodeHparamsRecord(e: WireHparamsEntry): HparamsRecord {
+  const d = (e.data ?? {}) as Record<string, unknown>;
+  const base = { step: e.step, wallTime: e.wall_time };
+  if (e.record === "experiment") {
+    const hp = Array.isArray(d.hparams) ? (d.hparams as Record<string, unknown>[]) : [];
+    const metrics = Array.isArray(d.metrics) ? (d.metrics as Record<string, unknown>[]) : [];
+    return {
+      ...base, record: "experiment",
+      hparams: hp.map((x) => ({ name: str(x.name), displayName: str(x.display_name), type: str(x.type) })),
+      metrics: metrics.map((x) => ({ tag: str(x.tag), group: str(x.group), displayName: str(x.display_name) })),
+    };
+  }
+  if (e.record === "session_start") {
+    const raw = (typeof d.hparams === "object" && d.hparams !== null ? d.hparams : {}) as Record<string, unknown>;
+    const hparams: Record<string, HparamValue> = {};
+    for (const [k, v] of Object.entries(raw)) hparams[k] = hparamValue(v);
+    return { ...base, record: "session_start", hparams, groupName: str(d.group_name) };
+  }
+  if (e.record === "session_end") return { ...base, record: "session_end", status: str(d.status) };
+  return { ...base, record: "other" }; // kept so the event count matches the kernel's
+}
+
+function decodeHparams(w: WireHparams): HparamsItem {
+  const entries = (w.items ?? []).map(decodeHparamsRecord);
+  return { kind: "hparams", run: w.run, tag: w.tag, replace: Boolean(w.replace), entries };
+}
+
+function decodeLayout(e: WireLayoutEntry): LayoutEntry {
+  const categories: LayoutCategory[] = [];
+  for (const c of (Array.isArray(e.categories) ? e.categories : []) as Record<string, unknown>[]) {
+    const charts: LayoutChart[] = [];
+    for (const ch of (Array.isArray(c.charts) ? c.charts : []) as Record<string, unknown>[]) {
+      if (ch.kind === "margin") {
+        const series = (Array.isArray(ch.series) ? ch.series : []) as Record<string, unknown>[];
+        charts.push({ title: str(ch.title), kind: "margin", series: series.map((s) => ({ value: str(s.value), lower: str(s.lower), upper: str(s.upper) })) });
+      } else {
+        charts.push({ title: str(ch.title), kind: "multiline", tags: (Array.isArray(ch.tags) ? ch.tags : []).map(str) });
+      }
+    }
+    categories.push({ title: str(c.title), closed: Boolean(c.closed), charts });
+  }
+  return { step: e.step, wallTime: e.wall_time, categories };
+}
+
+function decodeCustomScalars(w: WireCustomScalars): CustomScalarsItem {
+  const entries = (w.items ?? []).map(decodeLayout);
+  return { kind: "custom_scalars", run: w.run, tag: w.tag, replace: Boolean(w.replace), entries };
+}
+
 export function eventsOf(item: Item): number {
   switch (item.kind) {
     case "scalars":
       return item.step.length;
     case "histograms":
+    case "pr_curves":
       return item.steps.length;
     case "images":
     case "text":
+    case "audio":
+    case "hparams":
+    case "custom_scalars":
       return item.entries.length;
   }
 }
@@ -313,6 +554,18 @@ export function decodeBatch(msg: WireBatch, buffers: readonly BufferLike[]): Bat
         break;
       case "text":
         item = decodeText(w);
+        break;
+      case "pr_curves":
+        item = decodePrCurves(w, buffers);
+        break;
+      case "audio":
+        item = decodeAudio(w, buffers);
+        break;
+      case "hparams":
+        item = decodeHparams(w);
+        break;
+      case "custom_scalars":
+        item = decodeCustomScalars(w);
         break;
       default:
         break;

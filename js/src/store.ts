@@ -1,6 +1,9 @@
 // Browser-side state of one Dashboard model: runs, series per (kind, tag, run), an events
 // counter and change notifications (coalesced to one per animation frame).
-import type { Batch, HistogramStep, ImageEntry, Item, Kind, TextEntry } from "./protocol";
+import type {
+  AudioEntry, Batch, HistogramStep, HparamsRecord, ImageEntry, Item, Kind, LayoutEntry, PrStep, TextEntry,
+} from "./protocol";
+import { eventsOf } from "./protocol";
 
 /** Fixed palette; a run's colour is picked by its discovery index (stable across reloads). */
 export const PALETTE = [
@@ -86,15 +89,23 @@ export class ListSeries<T> {
 export type HistogramSeries = ListSeries<HistogramStep>;
 export type ImageSeries = ListSeries<ImageEntry>;
 export type TextSeries = ListSeries<TextEntry>;
+export type PrSeries = ListSeries<PrStep>;
+export type AudioSeries = ListSeries<AudioEntry>;
+export type HparamsSeries = ListSeries<HparamsRecord>;
+export type LayoutSeries = ListSeries<LayoutEntry>;
 
 interface SeriesOf {
   scalars: ScalarSeries;
   histograms: HistogramSeries;
   images: ImageSeries;
   text: TextSeries;
+  pr_curves: PrSeries;
+  audio: AudioSeries;
+  hparams: HparamsSeries;
+  custom_scalars: LayoutSeries;
 }
 
-export const KINDS: readonly Kind[] = ["scalars", "histograms", "images", "text"];
+export const KINDS: readonly Kind[] = ["scalars", "histograms", "images", "text", "pr_curves", "audio", "hparams", "custom_scalars"];
 
 type Listener = () => void;
 
@@ -105,7 +116,7 @@ function schedule(fn: () => void): void {
 
 export class Store {
   runs: RunInfo[] = [];
-  /** Data events received since the last reset (scalar points + histogram steps + images + texts). */
+  /** Data events received since the last reset (as `eventsOf` counts them, like the kernel). */
   events = 0;
   /** Bumped on every applied batch. */
   version = 0;
@@ -118,6 +129,10 @@ export class Store {
     histograms: new Map(),
     images: new Map(),
     text: new Map(),
+    pr_curves: new Map(),
+    audio: new Map(),
+    hparams: new Map(),
+    custom_scalars: new Map(),
   };
   private listeners = new Set<Listener>();
   private pending = false;
@@ -186,36 +201,17 @@ export class Store {
 
   applyItem(item: Item): void {
     this.ensureRun(item.run);
-    switch (item.kind) {
-      case "scalars": {
-        const s = this.slot("scalars", item.tag, item.run, () => new ScalarSeries());
-        if (item.replace) s.replace(item.step, item.wallTime, item.value);
-        else s.append(item.step, item.wallTime, item.value);
-        this.events += item.step.length;
-        break;
-      }
-      case "histograms": {
-        const s = this.slot("histograms", item.tag, item.run, () => new ListSeries<HistogramStep>());
-        if (item.replace) s.replace(item.steps);
-        else s.append(item.steps);
-        this.events += item.steps.length;
-        break;
-      }
-      case "images": {
-        const s = this.slot("images", item.tag, item.run, () => new ListSeries<ImageEntry>());
-        if (item.replace) s.replace(item.entries);
-        else s.append(item.entries);
-        this.events += item.entries.length;
-        break;
-      }
-      case "text": {
-        const s = this.slot("text", item.tag, item.run, () => new ListSeries<TextEntry>());
-        if (item.replace) s.replace(item.entries);
-        else s.append(item.entries);
-        this.events += item.entries.length;
-        break;
-      }
+    if (item.kind === "scalars") {
+      const s = this.slot("scalars", item.tag, item.run, () => new ScalarSeries());
+      if (item.replace) s.replace(item.step, item.wallTime, item.value);
+      else s.append(item.step, item.wallTime, item.value);
+    } else {
+      const list: readonly unknown[] = item.kind === "histograms" || item.kind === "pr_curves" ? item.steps : item.entries;
+      const s = this.slot(item.kind, item.tag, item.run, () => new ListSeries<never>()) as ListSeries<unknown>;
+      if (item.replace) s.replace(list);
+      else s.append(list);
     }
+    this.events += eventsOf(item);
   }
 
   /** Apply a decoded batch: `reset` drops everything first; otherwise items append/replace. */

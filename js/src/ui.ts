@@ -9,6 +9,8 @@ export class UiState {
   hidden = new Set<string>();
   smoothing = 0.6;
   xAxis: XAxis = "step";
+  /** Run emphasised in every scalar chart (picked in the HParams panel); null for none. */
+  highlight: string | null = null;
   version = 0;
   private listeners = new Set<() => void>();
 

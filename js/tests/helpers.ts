@@ -61,6 +61,47 @@ export class BatchBuilder {
     return this;
   }
 
+  /** One PR-curve step per entry: rows TP, FP, TN, FN, precision, recall of k thresholds. */
+  prCurves(run: string, tag: string, steps: { step: number; tp: number[]; fp: number[]; tn: number[]; fn: number[] }[]): this {
+    const offsets = [0];
+    const data: number[] = [];
+    for (const s of steps) {
+      offsets.push(offsets[offsets.length - 1] + s.tp.length);
+      const precision = s.tp.map((t, i) => (t + s.fp[i] > 0 ? t / (t + s.fp[i]) : 1));
+      const recall = s.tp.map((t, i) => (t + s.fn[i] > 0 ? t / (t + s.fn[i]) : 0));
+      data.push(...s.tp, ...s.fp, ...s.tn, ...s.fn, ...precision, ...recall);
+    }
+    this.items.push({
+      kind: "pr_curves", run, tag, replace: false, n: steps.length,
+      step_buf: this.f64(steps.map((s) => s.step)),
+      wall_time_buf: this.f64(steps.map((s) => 1000 + s.step)),
+      offsets_buf: this.i32(offsets),
+      data_buf: this.f64(data),
+    });
+    return this;
+  }
+
+  audio(run: string, tag: string, step: number, wav: Uint8Array): this {
+    this.items.push({
+      kind: "audio", run, tag, replace: false,
+      items: [{ step, wall_time: 1000 + step, index: 0, sample_rate: 8000, num_channels: 1, length_frames: 4000, mime: "audio/wav", label: "clip", data_buf: this.buf(wav) }],
+    });
+    return this;
+  }
+
+  hparams(run: string, records: { record: string; data: Record<string, unknown> }[]): this {
+    this.items.push({
+      kind: "hparams", run, tag: "_hparams_", replace: false,
+      items: records.map((r) => ({ step: 0, wall_time: 1000, record: r.record, data: r.data })),
+    });
+    return this;
+  }
+
+  layout(run: string, categories: unknown[]): this {
+    this.items.push({ kind: "custom_scalars", run, tag: "custom_scalars__config__", replace: false, items: [{ step: 0, wall_time: 1000, categories }] });
+    return this;
+  }
+
   /** Message + DataViews, every buffer at an odd (unaligned) offset inside one shared ArrayBuffer. */
   build(seq: number, reset: boolean, runs: string[]): { msg: WireBatch; buffers: DataView[] } {
     const offsets: number[] = [];

@@ -47,8 +47,8 @@ return {
   loss: loss ? loss.dataset.tbxSeries || null : null,
   xmax: loss && loss.tbxChart ? loss.tbxChart.scales.x.max : null,
   kinds: Array.from(root.querySelectorAll('[data-tbx-kind]')).map(e => e.dataset.tbxKind + ':' + e.dataset.tbxTag),
-  // cards whose canvases are all blank (nothing drawn)
-  blank: Array.from(root.querySelectorAll('[data-tbx-kind]')).filter(card => {
+  // shown cards whose canvases are all blank (nothing drawn)
+  blank: Array.from(root.querySelectorAll('[data-tbx-kind]')).filter(card => !card.closest('[hidden]')).filter(card => {
     const canvases = Array.from(card.querySelectorAll('canvas'));
     if (!canvases.length) return false;
     return !canvases.some(c => {

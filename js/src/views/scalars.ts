@@ -214,7 +214,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     const w = width || Math.floor(chartBox.clientWidth) || 480;
     const sig = [
       runs.map((r) => `${r.run.name}:${r.s.version}`).join("|"),
-      ctx.ui.smoothing, ctx.ui.xAxis, logY, outliers, zoom ? zoom.join(",") : "", w,
+      ctx.ui.smoothing, ctx.ui.xAxis, logY, outliers, zoom ? zoom.join(",") : "", w, ctx.ui.highlight ?? "",
     ].join(";");
     if (sig === lastSig) return;
     lastSig = sig;
@@ -242,6 +242,10 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     el.dataset.tbxSeries = JSON.stringify(
       Object.fromEntries(runs.map((r) => [r.run.name, [r.s.n, r.s.step[r.s.n - 1], r.s.value[r.s.n - 1]]])),
     );
+
+    // Test hook: the highlighted run, when it is drawn here.
+    const highlight = ctx.ui.highlight !== null && runs.some((r) => r.run.name === ctx.ui.highlight) ? ctx.ui.highlight : null;
+    el.dataset.tbxHighlight = highlight ?? "";
 
     if (!canvasAvailable()) {
       destroyChart();
@@ -279,11 +283,11 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
       }
     }
 
-    const key = [runs.map((r) => r.run.name).join("|"), ctx.ui.xAxis, logY].join(";");
+    const key = [runs.map((r) => r.run.name).join("|"), ctx.ui.xAxis, logY, highlight ?? ""].join(";");
     if (!chart || key !== chartKey) {
       destroyChart();
       chartKey = key;
-      chart = makeChart(runs.map((r) => r.run), data, w);
+      chart = makeChart(runs.map((r) => r.run), data, w, highlight);
       (el as unknown as { tbxChart: uPlot | null }).tbxChart = chart; // for tests
     } else {
       chart.setData(data, false);
@@ -294,7 +298,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     chart.setScale("x", { min: x0, max: x1 });
   }
 
-  function makeChart(runs: RunInfo[], data: uPlot.AlignedData, w: number): uPlot {
+  function makeChart(runs: RunInfo[], data: uPlot.AlignedData, w: number, highlight: string | null): uPlot {
     chartBox.textContent = "";
     const colors = themeColors(el);
     const xAxis = ctx.ui.xAxis;
@@ -305,15 +309,18 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
       ...extra,
     });
     const series: uPlot.Series[] = [{ label: xLabel(xAxis), value: (_u, v) => (v === null ? "–" : fmtX(xAxis, v)) }];
+    // With a highlighted run, the others fade and it draws thicker.
+    const faded = (run: RunInfo) => highlight !== null && run.name !== highlight;
     for (const run of runs) {
       series.push({
-        label: `${run.name} (raw)`, stroke: withAlpha(run.color, 0.25), width: 1, spanGaps: true,
+        label: `${run.name} (raw)`, stroke: withAlpha(run.color, faded(run) ? 0.06 : 0.25), width: 1, spanGaps: true,
         points: { show: false }, value: (_u, v) => fmtNum(v),
       });
     }
     for (const run of runs) {
       series.push({
-        label: run.name, stroke: run.color, width: 2, spanGaps: true, points: { show: false },
+        label: run.name, stroke: faded(run) ? withAlpha(run.color, 0.3) : run.color,
+        width: run.name === highlight ? 3.5 : 2, spanGaps: true, // uPlot marks points only where sparse: one point shows
         value: (_u, v) => fmtNum(v),
       });
     }

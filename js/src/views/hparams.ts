@@ -1,0 +1,426 @@
+// HParams: one panel comparing the runs that logged a session. A table (sortable by any column,
+// filterable by regex) of hyperparameters, final metrics and status, and a parallel-coordinates
+// plot coloured by a chosen metric. Clicking a row or a line highlights that run in every
+// scalar card (click again to clear).
+import type { HparamValue } from "../protocol";
+import type { Store } from "../store";
+import {
+  canvasAvailable, compileFilter, fmtNum, h, isValidRegex, sizeCanvas, swatch, themeColors,
+  type ViewContext,
+} from "../ui";
+
+export interface MetricColumn {
+  /** Column key: the tag, or `group/tag` when the metric names a group. */
+  key: string;
+  tag: string;
+  group: string;
+  label: string;
+}
+
+export interface HparamsRow {
+  run: string;
+  hparams: Record<string, HparamValue>;
+  metrics: Record<string, number | null>;
+  status: string;
+}
+
+export interface HparamsTable {
+  hparams: string[];
+  metrics: MetricColumn[];
+  rows: HparamsRow[];
+}
+
+function lastValue(store: Store, run: string, tag: string): number | null | undefined {
+  const s = store.get("scalars", run, tag);
+  if (!s || s.n === 0) return undefined;
+  return s.value[s.n - 1];
+}
+
+/**
+ * The comparison table from the store (pure: reads only). A run with a `session_start` record
+ * is a row; metrics are the experiments' metric tags, each the last value logged in the run, or
+ * in `<run>/<group>` when the metric names a group (as `tbx_widget.load(...).hparams_table()`).
+ */
+export function hparamsTable(store: Store): HparamsTable {
+  const order: string[] = [];
+  const metrics = new Map<string, MetricColumn>();
+  for (const tag of store.tags("hparams")) {
+    for (const series of store.byTag("hparams", tag).values()) {
+      for (const r of series.entries) {
+        if (r.record !== "experiment") continue;
+        for (const hp of r.hparams) if (!order.includes(hp.name)) order.push(hp.name);
+        for (const m of r.metrics) {
+          const key = m.group ? `${m.group}/${m.tag}` : m.tag;
+          if (!metrics.has(key)) metrics.set(key, { key, tag: m.tag, group: m.group, label: m.displayName || key });
+        }
+      }
+    }
+  }
+  const rows: HparamsRow[] = [];
+  const names = new Set<string>(order);
+  for (const run of store.runs) {
+    let start: Record<string, HparamValue> | null = null;
+    let status = "";
+    for (const tag of store.tags("hparams")) {
+      for (const r of store.get("hparams", run.name, tag)?.entries ?? []) {
+        if (r.record === "session_start") start = r.hparams;
+        else if (r.record === "session_end") status = r.status.replace(/^STATUS_/, "").toLowerCase();
+      }
+    }
+    if (!start) continue;
+    for (const k of Object.keys(start).sort()) if (!names.has(k)) names.add(k);
+    const values: Record<string, number | null> = {};
+    for (const m of metrics.values()) {
+      const where = m.group ? (run.name === "." ? m.group : `${run.name}/${m.group}`) : run.name;
+      let v = lastValue(store, where, m.tag);
+      if (v === undefined && where !== run.name) v = lastValue(store, run.name, m.tag);
+      values[m.key] = v ?? null;
+    }
+    rows.push({ run: run.name, hparams: start, metrics: values, status });
+  }
+  return { hparams: [...names], metrics: [...metrics.values()], rows };
+}
+
+type Cell = HparamValue | undefined;
+
+/** Sort order: numbers before strings before missing; numbers by value, the rest as text. */
+export function compareCells(a: Cell, b: Cell): number {
+  const rank = (v: Cell) => (typeof v === "number" && !Number.isNaN(v) ? 0 : v === null || v === undefined ? 2 : 1);
+  const ra = rank(a);
+  const rb = rank(b);
+  if (ra !== rb) return ra - rb;
+  if (ra === 0) return (a as number) - (b as number);
+  if (ra === 2) return 0;
+  return String(a).localeCompare(String(b), undefined, { numeric: true });
+}
+
+function fmtCell(v: Cell): string {
+  if (v === undefined || v === null) return "–";
+  if (typeof v === "number") return fmtNum(v);
+  return String(v);
+}
+
+/** Colour ramp for a value in [0, 1] (low blue → high red). */
+function ramp(t: number): string {
+  const u = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0));
+  const r = Math.round(40 + 200 * u);
+  const g = Math.round(90 + 60 * (1 - Math.abs(u - 0.5) * 2));
+  const b = Math.round(220 - 180 * u);
+  return `rgb(${r},${g},${b})`;
+}
+
+interface Axis {
+  label: string;
+  get: (row: HparamsRow) => Cell;
+  /** Position in [0, 1] (1 at the top), or null when missing. */
+  pos: (v: Cell) => number | null;
+  ticks: { at: number; text: string }[];
+}
+
+function makeAxis(label: string, get: (row: HparamsRow) => Cell, rows: HparamsRow[]): Axis {
+  const values = rows.map(get);
+  const numeric = values.every((v) => v === null || v === undefined || typeof v === "number");
+  if (numeric) {
+    const nums = values.filter((v): v is number => typeof v === "number" && Number.isFinite(v));
+    const lo = nums.length ? Math.min(...nums) : 0;
+    const hi = nums.length ? Math.max(...nums) : 1;
+    // Positive values spanning two decades or more (learning rates, weight decays) go on a log scale.
+    const log = lo > 0 && hi / lo >= 100;
+    const f = log ? Math.log10 : (v: number) => v;
+    const pos = (v: Cell) =>
+      typeof v === "number" && Number.isFinite(v) && (!log || v > 0) ? (hi === lo ? 0.5 : (f(v) - f(lo)) / (f(hi) - f(lo))) : null;
+    const ticks = hi === lo ? [{ at: 0.5, text: fmtNum(lo) }]
+      : [...new Set(nums)].length <= 6 ? [...new Set(nums)].map((v) => ({ at: pos(v) ?? 0, text: fmtNum(v) }))
+      : [{ at: 0, text: fmtNum(lo) }, { at: 1, text: fmtNum(hi) }];
+    return { label: log ? `${label} (log)` : label, get, pos, ticks };
+  }
+  const cats = [...new Set(values.filter((v) => v !== null && v !== undefined).map((v) => String(v)))].sort((a, b) =>
+    a.localeCompare(b, undefined, { numeric: true }),
+  );
+  const at = (i: number) => (cats.length === 1 ? 0.5 : i / (cats.length - 1));
+  const pos = (v: Cell) => {
+    if (v === null || v === undefined) return null;
+    const i = cats.indexOf(String(v));
+    return i < 0 ? null : at(i);
+  };
+  return { label, get, pos, ticks: cats.map((c, i) => ({ at: at(i), text: c })) };
+}
+
+const PLOT_HEIGHT = 220;
+
+export class HparamsSection {
+  readonly el: HTMLDetailsElement;
+  shown = 0;
+  total = 0;
+  private readonly count: HTMLElement;
+  private readonly filter: HTMLInputElement;
+  private readonly colorBy: HTMLSelectElement;
+  private readonly tableBox: HTMLElement;
+  private readonly canvas: HTMLCanvasElement;
+  private sortKey = "run";
+  private sortDesc = false;
+  private lastSig = "";
+  private table: HparamsTable = { hparams: [], metrics: [], rows: [] };
+  private shownRows: HparamsRow[] = [];
+  private axes: Axis[] = [];
+  private width = 0;
+
+  constructor(private readonly ctx: ViewContext) {
+    this.count = h("span", { class: "tbx-count" });
+    this.filter = h("input", { type: "search", class: "tbx-input", placeholder: "filter sessions (regex)", "aria-label": "hparams filter" });
+    this.colorBy = h("select", { class: "tbx-select", "aria-label": "colour by metric" });
+    this.tableBox = h("div", { class: "tbx-hparams-table" });
+    this.canvas = h("canvas", { class: "tbx-canvas", role: "img", "aria-label": "parallel coordinates" });
+    const card = h("div", { class: "tbx-card" },
+      h("div", { class: "tbx-card-head" },
+        h("div", { class: "tbx-card-title", text: "sessions" }),
+        h("div", { class: "tbx-card-tools" }, this.filter, h("label", { class: "tbx-field" }, h("span", { text: "colour by" }), this.colorBy))),
+      h("div", { class: "tbx-card-body" }, this.tableBox, this.canvas,
+        h("div", { class: "tbx-card-note", text: "Click a row or a line to highlight that run in the scalar charts." })));
+    card.dataset.tbxKind = "hparams";
+    card.dataset.tbxTag = "sessions";
+    this.el = h("details", { class: "tbx-section", open: true },
+      h("summary", { class: "tbx-section-title" }, h("span", { text: "HParams" }), this.count), card);
+    this.el.dataset.tbxSection = "hparams";
+    this.el.addEventListener("toggle", () => this.sync());
+    this.filter.addEventListener("input", () => this.redraw());
+    this.colorBy.addEventListener("change", () => this.redraw());
+    this.canvas.addEventListener("click", (e) => this.pick(e));
+  }
+
+  private redraw(): void {
+    this.lastSig = "";
+    this.sync();
+  }
+
+  sync(): void {
+    const { store, ui } = this.ctx;
+    const visible = new Set(ui.visibleRuns(store).map((r) => r.name));
+    this.table = hparamsTable(store);
+    this.total = this.table.rows.length;
+    this.el.hidden = this.total === 0;
+    if (this.total === 0 || !this.el.open) {
+      this.count.textContent = String(this.total);
+      return;
+    }
+    const re = compileFilter(this.filter.value);
+    this.filter.classList.toggle("tbx-invalid", this.filter.value !== "" && !isValidRegex(this.filter.value));
+    const rows = this.table.rows.filter((r) => {
+      if (!visible.has(r.run)) return false;
+      if (!re) return true;
+      const text = [r.run, r.status, ...Object.values(r.hparams).map(fmtCell), ...Object.values(r.metrics).map(fmtCell)].join(" ");
+      return re.test(text);
+    });
+    this.shown = rows.length;
+    this.count.textContent = rows.length === this.total ? String(this.total) : `${rows.length} of ${this.total}`;
+    this.width = Math.max(320, Math.floor(this.tableBox.clientWidth) || 640);
+    // Scalar versions count: metrics are read from the scalar series.
+    const sig = [JSON.stringify(this.table), [...visible].join("|"), this.filter.value, this.sortKey, this.sortDesc,
+      this.colorBy.value, ui.highlight ?? "", this.width].join(";");
+    if (sig === this.lastSig) return;
+    this.lastSig = sig;
+    this.shownRows = this.sorted(rows);
+    this.renderColorBy();
+    this.renderTable();
+    this.drawPlot();
+  }
+
+  private cellOf(row: HparamsRow, key: string): Cell {
+    if (key === "run") return row.run;
+    if (key === "status") return row.status;
+    if (key.startsWith("h:")) return row.hparams[key.slice(2)];
+    return row.metrics[key.slice(2)];
+  }
+
+  private sorted(rows: HparamsRow[]): HparamsRow[] {
+    const sign = this.sortDesc ? -1 : 1;
+    return [...rows].sort((a, b) => {
+      const c = compareCells(this.cellOf(a, this.sortKey), this.cellOf(b, this.sortKey));
+      return c !== 0 ? sign * c : a.run.localeCompare(b.run);
+    });
+  }
+
+  private renderColorBy(): void {
+    const keys = this.table.metrics.map((m) => m.key);
+    const current = this.colorBy.value;
+    const have = [...this.colorBy.options].map((o) => o.value);
+    if (have.join("|") !== ["", ...keys].join("|")) {
+      this.colorBy.textContent = "";
+      this.colorBy.append(h("option", { value: "", text: "run colour" }));
+      for (const m of this.table.metrics) this.colorBy.append(h("option", { value: m.key, text: m.label }));
+      this.colorBy.value = keys.includes(current) ? current : keys[0] ?? "";
+    }
+  }
+
+  private renderTable(): void {
+    const { store, ui } = this.ctx;
+    const columns: { key: string; label: string }[] = [
+      { key: "run", label: "run" },
+      ...this.table.hparams.map((n) => ({ key: `h:${n}`, label: n })),
+      ...this.table.metrics.map((m) => ({ key: `m:${m.key}`, label: m.label })),
+      { key: "status", label: "status" },
+    ];
+    const head = h("tr", {});
+    for (const c of columns) {
+      const arrow = c.key === this.sortKey ? (this.sortDesc ? " ▼" : " ▲") : "";
+      const th = h("th", { class: c.key.startsWith("m:") ? "tbx-metric" : "", title: `sort by ${c.label}`, text: c.label + arrow });
+      th.dataset.tbxColumn = c.key;
+      th.setAttribute("aria-sort", c.key === this.sortKey ? (this.sortDesc ? "descending" : "ascending") : "none");
+      th.addEventListener("click", () => {
+        if (this.sortKey === c.key) this.sortDesc = !this.sortDesc;
+        else {
+          this.sortKey = c.key;
+          this.sortDesc = false;
+        }
+        this.redraw();
+      });
+      head.append(th);
+    }
+    const body = h("tbody", {});
+    for (const row of this.shownRows) {
+      const info = store.run(row.run);
+      const tr = h("tr", { class: ui.highlight === row.run ? "tbx-highlight" : "", title: "click to highlight in the scalar charts" });
+      tr.dataset.tbxRun = row.run;
+      for (const c of columns) {
+        const td = h("td", {});
+        if (c.key === "run" && info) td.append(swatch(info.color), " ");
+        td.append(fmtCell(this.cellOf(row, c.key)));
+        tr.append(td);
+      }
+      tr.addEventListener("click", () => this.toggleHighlight(row.run));
+      body.append(tr);
+    }
+    this.tableBox.textContent = "";
+    this.tableBox.append(h("table", { class: "tbx-table" }, h("thead", {}, head), body));
+    if (this.shownRows.length === 0) this.tableBox.append(h("div", { class: "tbx-card-note", text: "No session matches the filter." }));
+  }
+
+  private toggleHighlight(run: string): void {
+    const { ui } = this.ctx;
+    ui.highlight = ui.highlight === run ? null : run;
+    ui.changed();
+  }
+
+  private drawPlot(): void {
+    const rows = this.shownRows;
+    this.axes = [
+      ...this.table.hparams.map((n) => makeAxis(n, (r) => r.hparams[n], rows)),
+      ...this.table.metrics.map((m) => makeAxis(m.label, (r) => r.metrics[m.key], rows)),
+    ];
+    const width = this.width;
+    const g = canvasAvailable() ? sizeCanvas(this.canvas, width, PLOT_HEIGHT) : null;
+    if (!g) return;
+    const { fg, grid, muted } = themeColors(this.el);
+    g.clearRect(0, 0, width, PLOT_HEIGHT);
+    if (this.axes.length === 0) return;
+    const { x, y } = this.geometry();
+    g.font = "10px sans-serif";
+    // Axes.
+    this.axes.forEach((a, i) => {
+      g.strokeStyle = grid;
+      g.lineWidth = 1;
+      g.beginPath();
+      g.moveTo(x(i), y(0));
+      g.lineTo(x(i), y(1));
+      g.stroke();
+      g.fillStyle = fg;
+      g.textAlign = i === 0 ? "left" : i === this.axes.length - 1 ? "right" : "center";
+      g.fillText(a.label, x(i), 12);
+      g.fillStyle = muted;
+      g.textAlign = "left";
+      for (const t of a.ticks.slice(0, 12)) g.fillText(t.text, x(i) + 3, y(t.at) + 3);
+    });
+    // Lines, the highlighted one last and thickest.
+    const colorKey = this.colorBy.value;
+    const metric = this.table.metrics.find((m) => m.key === colorKey);
+    const vals = metric ? rows.map((r) => r.metrics[metric.key]).filter((v): v is number => typeof v === "number" && Number.isFinite(v)) : [];
+    const lo = vals.length ? Math.min(...vals) : 0;
+    const hi = vals.length ? Math.max(...vals) : 1;
+    const highlight = this.ctx.ui.highlight;
+    const ordered = [...rows].sort((a, b) => Number(a.run === highlight) - Number(b.run === highlight));
+    for (const row of ordered) {
+      const info = this.ctx.store.run(row.run);
+      let color = info?.color ?? "#888";
+      if (metric) {
+        const v = row.metrics[metric.key];
+        color = typeof v === "number" && Number.isFinite(v) ? ramp(hi === lo ? 0.5 : (v - lo) / (hi - lo)) : "#999";
+      }
+      const on = highlight === row.run;
+      g.strokeStyle = color;
+      g.globalAlpha = highlight && !on ? 0.25 : 1;
+      g.lineWidth = on ? 4 : 1.5;
+      g.beginPath();
+      let drawing = false;
+      this.axes.forEach((a, i) => {
+        const p = a.pos(a.get(row));
+        if (p === null) {
+          drawing = false;
+          return;
+        }
+        if (drawing) g.lineTo(x(i), y(p));
+        else g.moveTo(x(i), y(p));
+        drawing = true;
+      });
+      g.stroke();
+      g.globalAlpha = 1;
+    }
+    if (metric && vals.length) {
+      g.fillStyle = muted;
+      g.textAlign = "right";
+      g.fillText(`${metric.label}: ${fmtNum(lo)} (blue) … ${fmtNum(hi)} (red)`, width - 4, PLOT_HEIGHT - 4);
+      g.textAlign = "left";
+    }
+  }
+
+  private geometry(): { x: (i: number) => number; y: (p: number) => number } {
+    const n = this.axes.length;
+    const left = 12;
+    const right = this.width - 60;
+    const top = 22;
+    const bottom = PLOT_HEIGHT - 18;
+    return {
+      x: (i: number) => (n === 1 ? (left + right) / 2 : left + (i * (right - left)) / (n - 1)),
+      y: (p: number) => bottom - p * (bottom - top),
+    };
+  }
+
+  /** Click on the plot: highlight the run whose line passes nearest (within 8 px). */
+  private pick(e: MouseEvent): void {
+    if (this.axes.length === 0) return;
+    const box = this.canvas.getBoundingClientRect();
+    const px = e.clientX - box.left;
+    const py = e.clientY - box.top;
+    const { x, y } = this.geometry();
+    let best: { run: string; d: number } | null = null;
+    for (const row of this.shownRows) {
+      const pts = this.axes.map((a, i) => {
+        const p = a.pos(a.get(row));
+        return p === null ? null : [x(i), y(p)];
+      });
+      for (let i = 0; i + 1 < pts.length; i++) {
+        const a = pts[i];
+        const b = pts[i + 1];
+        if (!a || !b) continue;
+        const d = segmentDistance(px, py, a[0], a[1], b[0], b[1]);
+        if (!best || d < best.d) best = { run: row.run, d };
+      }
+      if (pts.length === 1 && pts[0]) {
+        const d = Math.hypot(px - pts[0][0], py - pts[0][1]);
+        if (!best || d < best.d) best = { run: row.run, d };
+      }
+    }
+    if (best && best.d <= 8) this.toggleHighlight(best.run);
+  }
+
+  destroy(): void {
+    this.el.remove();
+  }
+}
+
+function segmentDistance(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {
+  const dx = bx - ax;
+  const dy = by - ay;
+  const len = dx * dx + dy * dy;
+  const t = len > 0 ? Math.min(1, Math.max(0, ((px - ax) * dx + (py - ay) * dy) / len)) : 0;
+  return Math.hypot(px - (ax + t * dx), py - (ay + t * dy));
+}
