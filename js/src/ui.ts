@@ -40,6 +40,17 @@ export class UiState {
     return store.runs.filter((r) => !this.hidden.has(r.name) && (!re || re.test(r.name)));
   }
 
+  /**
+   * Whether `run` belongs to the highlighted session: the run itself, a run it was logged under
+   * (tensorboardX's `add_hparams` writes the session to a child of the training run) or one of
+   * its group sub-runs (Keras writes `<run>/train` and `<run>/validation`).
+   */
+  isHighlighted(run: string): boolean {
+    const h = this.highlight;
+    if (h === null) return false;
+    return run === h || (run !== "." && h.startsWith(`${run}/`)) || run.startsWith(`${h}/`);
+  }
+
   tagVisible(tag: string): boolean {
     const re = this.tagRegex();
     return !re || re.test(tag);

@@ -90,6 +90,18 @@ describe("hparams table", () => {
   });
 });
 
+describe("highlight", () => {
+  it("covers the session run, the run it was logged under and its group sub-runs", async () => {
+    const { UiState } = await import("../src/ui");
+    const ui = new UiState();
+    ui.highlight = "exp1/1700000000.5";
+    expect(["exp1", "exp1/1700000000.5", "exp1/1700000000.5/validation", "exp10", "exp2", "."].filter((r) => ui.isHighlighted(r)))
+      .toEqual(["exp1", "exp1/1700000000.5", "exp1/1700000000.5/validation"]);
+    ui.highlight = ".";
+    expect([".", "a", "a/b"].filter((r) => ui.isHighlighted(r))).toEqual(["."]);
+  });
+});
+
 describe("custom scalars", () => {
   it("multiline charts take tags matching a regex in full; margin charts pair value and bounds", () => {
     const store = new Store();
@@ -169,7 +181,7 @@ describe("rendered cards", () => {
     first.click();
     await new Promise((r) => setTimeout(r, 20));
     const accCard = root.querySelector('[data-tbx-kind="scalars"][data-tbx-tag="acc"]') as HTMLElement;
-    expect(accCard.dataset.tbxHighlight).toBe("lr_0.1");
+    expect(JSON.parse(accCard.dataset.tbxHighlight ?? "")).toEqual(["lr_0.1"]);
 
     const custom = root.querySelector('[data-tbx-kind="custom_scalars"][data-tbx-tag="acc chart"]') as HTMLElement;
     expect(JSON.parse(custom.dataset.tbxSeries ?? "[]")).toEqual([["lr_0.1", "acc", 2, 1, 0.9], ["lr_0.01", "acc", 2, 1, 0.7]]);

@@ -57,7 +57,7 @@ return {
   audio: audio ? { ready: audio.readyState, duration: audio.duration, src: audio.getAttribute('src').slice(0, 5) } : null,
   rows: hp ? Array.from(hp.querySelectorAll('tbody tr')).map(tr => Array.from(tr.children).map(td => td.textContent.trim())) : [],
   parallelDrawn: hp ? drawn(hp.querySelector('canvas')) : false,
-  highlight: acc ? acc.dataset.tbxHighlight || '' : null,
+  highlight: acc ? JSON.parse(acc.dataset.tbxHighlight || '[]') : null,
   highlightedRows: hp ? Array.from(hp.querySelectorAll('tbody tr.tbx-highlight')).map(tr => tr.dataset.tbxRun) : [],
   losses: card('custom_scalars', 'losses') ? JSON.parse(card('custom_scalars', 'losses').dataset.tbxSeries) : null,
   band: card('custom_scalars', 'band') ? JSON.parse(card('custom_scalars', 'band').dataset.tbxSeries) : null,
@@ -120,11 +120,11 @@ def test_pr_roc_audio_hparams_and_custom_scalars(jupyter: Any) -> None:
     # Clicking a row highlights its run in the scalar charts; clicking again clears it.
     row = jupyter.page.locator('[data-tbx-kind="hparams"] tbody tr[data-tbx-run="lr_0.01"]')
     row.click()
-    state = jupyter.poll(lambda: (lambda s: s if s["highlight"] == "lr_0.01" else None)(jupyter.js(READ)), 10, "the highlight")
+    state = jupyter.poll(lambda: (lambda s: s if s["highlight"] == ["lr_0.01"] else None)(jupyter.js(READ)), 10, "the highlight")
     assert state["highlightedRows"] == ["lr_0.01"]
     jupyter.screenshot("highlight")
     row.click()
-    jupyter.poll(lambda: (lambda s: s if s["highlight"] == "" else None)(jupyter.js(READ)), 10, "the highlight to clear")
+    jupyter.poll(lambda: (lambda s: s if s["highlight"] == [] else None)(jupyter.js(READ)), 10, "the highlight to clear")
 
     assert [line[1] for line in state["losses"]] == ["loss/train", "loss/val"]
     assert all(line[2] == 5 and line[3] == 4 for line in state["losses"])

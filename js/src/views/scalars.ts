@@ -243,9 +243,9 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
       Object.fromEntries(runs.map((r) => [r.run.name, [r.s.n, r.s.step[r.s.n - 1], r.s.value[r.s.n - 1]]])),
     );
 
-    // Test hook: the highlighted run, when it is drawn here.
-    const highlight = ctx.ui.highlight !== null && runs.some((r) => r.run.name === ctx.ui.highlight) ? ctx.ui.highlight : null;
-    el.dataset.tbxHighlight = highlight ?? "";
+    // Test hook: the highlighted runs drawn here (JSON list).
+    const highlight = runs.filter((r) => ctx.ui.isHighlighted(r.run.name)).map((r) => r.run.name);
+    el.dataset.tbxHighlight = JSON.stringify(highlight);
 
     if (!canvasAvailable()) {
       destroyChart();
@@ -283,7 +283,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
       }
     }
 
-    const key = [runs.map((r) => r.run.name).join("|"), ctx.ui.xAxis, logY, highlight ?? ""].join(";");
+    const key = [runs.map((r) => r.run.name).join("|"), ctx.ui.xAxis, logY, highlight.join("|")].join(";");
     if (!chart || key !== chartKey) {
       destroyChart();
       chartKey = key;
@@ -298,7 +298,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     chart.setScale("x", { min: x0, max: x1 });
   }
 
-  function makeChart(runs: RunInfo[], data: uPlot.AlignedData, w: number, highlight: string | null): uPlot {
+  function makeChart(runs: RunInfo[], data: uPlot.AlignedData, w: number, highlight: string[]): uPlot {
     chartBox.textContent = "";
     const colors = themeColors(el);
     const xAxis = ctx.ui.xAxis;
@@ -310,7 +310,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     });
     const series: uPlot.Series[] = [{ label: xLabel(xAxis), value: (_u, v) => (v === null ? "–" : fmtX(xAxis, v)) }];
     // With a highlighted run, the others fade and it draws thicker.
-    const faded = (run: RunInfo) => highlight !== null && run.name !== highlight;
+    const faded = (run: RunInfo) => highlight.length > 0 && !highlight.includes(run.name);
     for (const run of runs) {
       series.push({
         label: `${run.name} (raw)`, stroke: withAlpha(run.color, faded(run) ? 0.06 : 0.25), width: 1, spanGaps: true,
@@ -320,7 +320,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     for (const run of runs) {
       series.push({
         label: run.name, stroke: faded(run) ? withAlpha(run.color, 0.3) : run.color,
-        width: run.name === highlight ? 3.5 : 2, spanGaps: true, // uPlot marks points only where sparse: one point shows
+        width: highlight.includes(run.name) ? 3.5 : 2, spanGaps: true, // uPlot marks points only where sparse: one point shows
         value: (_u, v) => fmtNum(v),
       });
     }
