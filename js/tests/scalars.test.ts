@@ -159,3 +159,33 @@ describe("pan", () => {
     cleanup();
   });
 });
+
+describe("zoom", () => {
+  it("a zoomed chart holds only the zoomed range (plus the ends) and double-click restores all the data", async () => {
+    const model = new FakeModel({ logdir: "runs", height: 400, status: "ok", error: "", tag_filter: "", run_filter: "" });
+    const el = document.createElement("div");
+    document.body.append(el);
+    const cleanup = widget.render({ model, el });
+    const steps = Array.from({ length: 100_000 }, (_, i) => i);
+    const { msg, buffers } = new BatchBuilder().scalars("a", "loss", steps, steps.map((i) => Math.sin(i / 100))).build(1, true, ["a"]);
+    model.emit("msg:custom", msg, buffers);
+    attach(model).store.flush();
+    await new Promise((r) => setTimeout(r, 20));
+    const card = el.querySelector('[data-tbx-kind="scalars"]') as HTMLElement;
+    type Chart = { over: HTMLElement; data: ArrayLike<number>[]; scales: { x: { min: number; max: number } }; setScale: (k: string, r: object) => void };
+    const u = (card as unknown as { tbxChart: Chart }).tbxChart;
+    const x = () => Array.from(u.data[0]);
+    expect(x()[0]).toBe(0);
+    expect(x()[x().length - 1]).toBe(99_999);
+    u.setScale("x", { min: 1000, max: 1100 });
+    await new Promise((r) => setTimeout(r, 40));
+    // Every point of the zoomed range (101 < the chart's budget), its neighbours, and the ends.
+    expect(x()).toEqual([0, ...Array.from({ length: 103 }, (_, i) => 999 + i), 99_999]);
+    u.over.dispatchEvent(new MouseEvent("dblclick", { bubbles: true }));
+    await new Promise((r) => setTimeout(r, 40));
+    expect([u.scales.x.min, u.scales.x.max]).toEqual([0, 99_999]);
+    expect(x().length).toBeGreaterThan(200);
+    expect(x().filter((v) => v > 0 && v < 99_999).some((v) => v < 999 || v > 1101)).toBe(true);
+    cleanup();
+  });
+});

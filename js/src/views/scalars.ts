@@ -93,15 +93,17 @@ export function joinColumns(
   return { x, ys };
 }
 
-function mergeSorted(a: Int32Array, b: Int32Array): Int32Array {
-  const out: number[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    const v = j >= b.length || (i < a.length && a[i] <= b[j]) ? a[i++] : b[j++];
-    if (out.length === 0 || out[out.length - 1] !== v) out.push(v);
-  }
-  return Int32Array.from(out);
+/** Sorted indices with 0 and n - 1 added when missing. */
+export function withEnds(idx: Int32Array, n: number): Int32Array {
+  if (n === 0) return idx;
+  const head = idx.length === 0 || idx[0] !== 0;
+  const tail = n > 1 && (idx.length === 0 || idx[idx.length - 1] !== n - 1);
+  if (!head && !tail) return idx;
+  const out = new Int32Array(idx.length + Number(head) + Number(tail));
+  out.set(idx, Number(head));
+  if (head) out[0] = 0;
+  if (tail) out[out.length - 1] = n - 1;
+  return out;
 }
 
 function pickAt(a: Float64Array, idx: Int32Array): Float64Array {
@@ -253,11 +255,11 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
       return;
     }
 
-    // Decimate: the whole range at chart resolution (so resetting the zoom is exact), plus
-    // the zoomed range at chart resolution.
+    // Decimate at chart resolution: the whole range, or when zoomed the zoomed range plus each
+    // run's first and last point (so uPlot's double-click reset still spans all the data, and
+    // our setScale hook then drops the zoom and decimates the whole range again).
     const parts = cols.map((c) => {
-      let idx = fullDecimation(c, w);
-      if (zoom) idx = mergeSorted(idx, decimateIndices(c.x, [c.raw, c.smoothed], c.n, w, zoom[0], zoom[1]));
+      const idx = zoom ? withEnds(decimateIndices(c.x, [c.raw, c.smoothed], c.n, w, zoom[0], zoom[1]), c.n) : fullDecimation(c, w);
       return { x: pickAt(c.x, idx), ys: [pickAt(c.raw, idx), pickAt(c.smoothed, idx)] };
     });
     const joined = joinColumns(parts, logY);
