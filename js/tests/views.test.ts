@@ -162,6 +162,24 @@ describe("rendered cards", () => {
     expect(curves["lr_0.1"][2]).toBeCloseTo((1 / 6) * 0.375 + (5 / 6) * 0.875);
     expect(curves["lr_0.1"][3]).toEqual([3, 1, 5, 1]);
     expect(pr.querySelector(".tbx-confusion")?.textContent).toContain("actual +");
+    // The threshold slider moves the confusion matrix: at 0 everything is predicted positive.
+    const th = pr.querySelector('input[aria-label="threshold"]') as HTMLInputElement;
+    th.value = "0";
+    th.dispatchEvent(new Event("input"));
+    expect(JSON.parse(pr.dataset.tbxCurves ?? "{}")["lr_0.1"][3]).toEqual([4, 6, 0, 0]);
+    expect([...pr.querySelectorAll(".tbx-confusion td")].map((td) => td.textContent)).toEqual(["4", "0", "6", "0"]);
+    // Hovering the point of threshold 0.5 (recall 0.75, precision 0.75) shows its counts.
+    const canvas = pr.querySelector("canvas") as HTMLCanvasElement;
+    const px = 48 + 0.75 * (480 - 10 - 48);
+    const py = 240 - 30 - 0.75 * (240 - 30 - 8);
+    canvas.dispatchEvent(new MouseEvent("mousemove", { clientX: px + 2, clientY: py - 1 }));
+    const tip = pr.querySelector(".tbx-tip") as HTMLElement;
+    expect(tip.hidden).toBe(false);
+    expect(tip.textContent).toContain("threshold 0.5");
+    expect(tip.textContent).toContain("TP 3 · FP 1 · TN 5 · FN 1");
+    // The ROC toggle keeps the same records (AUC unchanged).
+    (pr.querySelector('button[title^="Show the ROC"]') as HTMLButtonElement).click();
+    expect(JSON.parse(pr.dataset.tbxCurves ?? "{}")["lr_0.1"][2]).toBeCloseTo((1 / 6) * 0.375 + (5 / 6) * 0.875);
 
     const audio = root.querySelector('[data-tbx-kind="audio"][data-tbx-tag="voice"] audio') as HTMLAudioElement;
     expect(audio.getAttribute("src")).toMatch(/^blob:/);
@@ -172,6 +190,13 @@ describe("rendered cards", () => {
       ["lr_0.01", "0.01", "adam", "0.7", "–", ""],
       ["lr_0.1", "0.1", "sgd", "0.9", "0.3", "success"],
     ]);
+    // The filter box keeps the sessions whose run or cells match.
+    const filter = root.querySelector('input[aria-label="hparams filter"]') as HTMLInputElement;
+    filter.value = "adam";
+    filter.dispatchEvent(new Event("input"));
+    expect([...root.querySelectorAll('[data-tbx-kind="hparams"] tbody tr')].map((tr) => (tr as HTMLElement).dataset.tbxRun)).toEqual(["lr_0.01"]);
+    filter.value = "";
+    filter.dispatchEvent(new Event("input"));
     // Two clicks on the lr header sort it descending; clicking a row highlights it in the scalar card.
     (root.querySelector('[data-tbx-column="h:lr"]') as HTMLElement).click();
     (root.querySelector('[data-tbx-column="h:lr"]') as HTMLElement).click();

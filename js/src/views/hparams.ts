@@ -266,7 +266,8 @@ export class HparamsSection {
       const th = h("th", { class: c.key.startsWith("m:") ? "tbx-metric" : "", title: `sort by ${c.label}`, text: c.label + arrow });
       th.dataset.tbxColumn = c.key;
       th.setAttribute("aria-sort", c.key === this.sortKey ? (this.sortDesc ? "descending" : "ascending") : "none");
-      th.addEventListener("click", () => {
+      th.tabIndex = 0;
+      onActivate(th, () => {
         if (this.sortKey === c.key) this.sortDesc = !this.sortDesc;
         else {
           this.sortKey = c.key;
@@ -287,7 +288,8 @@ export class HparamsSection {
         td.append(fmtCell(this.cellOf(row, c.key)));
         tr.append(td);
       }
-      tr.addEventListener("click", () => this.toggleHighlight(row.run));
+      tr.tabIndex = 0;
+      onActivate(tr, () => this.toggleHighlight(row.run));
       body.append(tr);
     }
     this.tableBox.textContent = "";
@@ -415,6 +417,17 @@ export class HparamsSection {
   destroy(): void {
     this.el.remove();
   }
+}
+
+/** Click, Enter or Space runs `fn` (rows and headers are focusable). */
+function onActivate(el: HTMLElement, fn: () => void): void {
+  el.addEventListener("click", fn);
+  el.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" || e.key === " ") {
+      e.preventDefault();
+      fn();
+    }
+  });
 }
 
 function segmentDistance(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {
