@@ -197,7 +197,9 @@ SWEEP = [
 
 Several runs of the same model with different learning rates and hidden sizes. Each run logs its
 curves and, at the end, its hyperparameters and final metrics with `add_hparams`; the dashboard
-overlays the curves (one colour per run) and the HParams view compares the runs.
+overlays the curves (one colour per run) and the HParams view compares the runs: sort the table
+by a column, colour the parallel-coordinates plot by a metric, and click a row or a line to
+highlight that run in the scalar charts.
 """),
     code("""
 import itertools
