@@ -25,7 +25,7 @@ SETUP = """
 import time, json
 import numpy as np
 from tbx_widget import SummaryWriter
-w = SummaryWriter("runs/latency")
+w = SummaryWriter("runs/latency-{rate}")  # a fresh logdir per rate: no earlier events counted
 d = w.show(height=400)
 """
 
@@ -54,7 +54,7 @@ const root = nb().content.widgets[0].node.querySelector('.tbx-dashboard');
 window.__tbx_obs = [];
 const mo = new MutationObserver(() => window.__tbx_obs.push([Date.now(), Number(root.dataset.tbxEvents)]));
 mo.observe(root, { attributes: true, attributeFilter: ['data-tbx-events'] });
-return true;
+return Number(root.dataset.tbxEvents);
 """
 
 
@@ -90,12 +90,13 @@ def main() -> None:
                     page = browser.new_page(viewport={"width": 1400, "height": 1000})
                     request = SimpleNamespace(node=SimpleNamespace(nodeid=f"bench-{rate}", _tbx_console=[]))
                     jupyter = Jupyter(server, page, request)
-                    name = server.write_notebook([SETUP, RUN.format(rate=rate, seconds=seconds)])
+                    name = server.write_notebook([SETUP.format(rate=rate), RUN.format(rate=rate, seconds=seconds)])
                     jupyter.open(name)
                     jupyter.run_cell(0)
                     jupyter.wait_cell_done(0)
                     jupyter.poll(lambda: jupyter.js("return !!nb().content.widgets[0].node.querySelector('.tbx-dashboard')"), 60, "dashboard")
-                    jupyter.js(OBSERVE)
+                    before = jupyter.js(OBSERVE)
+                    assert before == 0, f"the dashboard already holds {before} events: latencies would be wrong"
                     jupyter.run_cell(1)
                     jupyter.wait_cell_done(1, timeout=120 + seconds * 4)
                     observed = jupyter.js("return window.__tbx_obs")

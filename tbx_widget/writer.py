@@ -219,14 +219,19 @@ class SummaryWriter:
             raise TypeError(f"values must be numeric, got an array of dtype {arr.dtype}")
         if arr.size == 0:
             raise ValueError("values is empty: a histogram needs at least one value")
-        x = np.array(arr, dtype=np.float64).reshape(-1)  # a copy: the caller may change arr
-        if not np.isfinite(x.sum()) and not (finite := np.isfinite(x)).all():
+        x = arr.reshape(-1)
+        if x.dtype.kind != "f":
+            x = x.astype(np.float64)
+        if not np.isfinite(x.sum(dtype=np.float64)) and not (finite := np.isfinite(x)).all():
             bad = int(x.size - np.count_nonzero(finite))
             if bad == x.size:
                 raise ValueError(f"values has no finite values (all {bad} are NaN or infinite)")
             warnings.warn(f"add_histogram({tag!r}): left out {bad} NaN or infinite values of {x.size}", NonFiniteWarning, stacklevel=2)
             x = x[finite]
-        self._emit(lambda: _event_bytes([summary_pb2.Summary.Value(tag=tag, histo=histogram_proto(x, bins, max_bins, checked=True))], step, wall))
+        # Bucketed here, on the caller's thread: the caller may change its array after we return
+        # (weights are updated in place), and bucketing costs less than copying it would.
+        histo = histogram_proto(x, bins, max_bins, checked=True)
+        self._emit(lambda: _event_bytes([summary_pb2.Summary.Value(tag=tag, histo=histo)], step, wall))
 
     def add_histogram_raw(self, tag: str, min: float, max: float, num: float, sum: float, sum_squares: float,
                           bucket_limits: Any, bucket_counts: Any, global_step: Any = None, walltime: Any = None) -> None:

@@ -102,6 +102,30 @@ def test_histograms(tmp_path):
     assert raw.bucket_counts.tolist() == [1, 2, 3] and raw.sum_squares == 21
 
 
+def test_default_buckets_match_a_binary_search_on_every_kind_of_value(tmp_path):
+    from tbx_widget.summary.histogram import _upper_edges, tensorflow_counts, tensorflow_edges
+
+    rng = np.random.default_rng(1)
+    edges = tensorflow_edges()
+    special = np.concatenate([edges[1:-1], np.nextafter(edges[1:-1], -np.inf), np.nextafter(edges[1:-1], np.inf),
+                              [0.0, -0.0, 5e-324, -5e-324, 1e-300, -1e-300, 1e19, -1e19, 1e30, -1e30]])
+    for x in (rng.normal(size=100_003), rng.standard_cauchy(70_000) * 1e3, special, rng.normal(size=9).astype(np.float32)):
+        # Reference: the bucket [edges[i], edges[i+1]) by binary search, outer buckets open.
+        ref = np.searchsorted(_upper_edges(), x.astype(np.float64), side="right")
+        np.clip(ref, 0, len(edges) - 2, out=ref)
+        assert np.array_equal(tensorflow_counts(x), np.bincount(ref, minlength=len(edges) - 1)), x.dtype
+
+
+def test_histogram_is_of_the_values_at_call_time(tmp_path):
+    weights = np.ones(1000, dtype=np.float32)
+    with SummaryWriter(tmp_path) as w:
+        w.add_histogram("w", weights, 0)
+        weights *= 5  # an optimizer updating in place right after logging
+        w.add_histogram("w", weights, 1)
+    first, second = load(tmp_path).histograms(".", "w")
+    assert (first.max, first.sum, second.max, second.sum) == (1.0, 1000.0, 5.0, 5000.0)
+
+
 def test_histogram_leaves_out_nan_with_a_warning(tmp_path):
     with SummaryWriter(tmp_path) as w:
         with pytest.warns(UserWarning, match="left out 2 NaN or infinite"):

@@ -2,8 +2,8 @@
 
 Default buckets are TensorFlow's: edges ``±1e-12 * 1.1**k`` up to 1e20 and 0, with only the
 populated range kept (plus one empty bucket before it, whose right edge is where the data
-starts). With those edges the bucket of each value is computed from its logarithm and then
-checked against the real edges, instead of a binary search per value.
+starts). With those edges the bucket of each value is looked up from its top 16 bits and then
+checked against one real edge, instead of a binary search per value.
 """
 from __future__ import annotations
 
@@ -37,15 +37,16 @@ def tensorflow_edges() -> np.ndarray:
     return np.concatenate((-pos_arr[::-1], [0.0], pos_arr))
 
 
-_PREFIX_SHIFT = 44  # sign, exponent and the top 8 mantissa bits of a float64 pick a table cell
+_PREFIX_SHIFT = 48  # sign, exponent and the top 4 mantissa bits of a float64 pick a table cell
+_CHUNK = 32768  # values per pass: the temporaries of a chunk stay in the CPU cache
 
 
 @lru_cache(maxsize=1)
 def _prefix_table() -> np.ndarray:
-    """For each 20-bit float64 prefix, the bucket of the smallest value with that prefix.
+    """For each 16-bit float64 prefix, the bucket of the smallest value with that prefix.
 
-    A cell spans a value ratio of at most 1 + 2**-8, less than the edges' 1.1, so a value's
-    bucket is the cell's bucket or the next one."""
+    A cell spans a value ratio of at most 1 + 2**-4, less than the edges' 1.1, so it holds at
+    most one edge: a value's bucket is the cell's bucket or the next one."""
     prefixes = np.arange(1 << (64 - _PREFIX_SHIFT), dtype=np.uint64)
     lowest_bits = prefixes << np.uint64(_PREFIX_SHIFT)
     negative = (prefixes >> np.uint64(63 - _PREFIX_SHIFT)) == 1
@@ -55,15 +56,7 @@ def _prefix_table() -> np.ndarray:
     edges = tensorflow_edges()
     idx = np.searchsorted(edges, values, side="right") - 1
     idx = np.where(np.isnan(values), 0, idx)
-    return np.clip(idx, 0, len(edges) - 2).astype(np.intp)  # intp: bincount takes it as is
-
-
-def _tensorflow_bucket_index(x: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Index i of the bucket [edges[i], edges[i+1]) holding each finite value (values beyond
-    the outer edges go to the outer buckets)."""
-    idx = _prefix_table()[x.view(np.uint64) >> np.uint64(_PREFIX_SHIFT)]
-    idx += x >= _upper_edges()[idx]
-    return idx
+    return np.clip(idx, 0, len(edges) - 2).astype(np.intp)  # intp: take and bincount use it as is
 
 
 @lru_cache(maxsize=1)
@@ -73,6 +66,34 @@ def _upper_edges() -> np.ndarray:
     upper = tensorflow_edges()[1:].copy()
     upper[-1] = np.inf
     return upper
+
+
+def tensorflow_counts(x: np.ndarray) -> np.ndarray:
+    """Counts of finite values ``x`` (any real dtype, 1-D) in the default buckets
+    ``[edges[i], edges[i+1])`` (values beyond the outer edges count in the outer buckets).
+
+    Works through ``x`` in chunks so every temporary stays in cache, with a table lookup on each
+    value's top 16 bits and one comparison against the real edge; no copy of ``x`` is made."""
+    table, upper = _prefix_table(), _upper_edges()
+    total = np.zeros(len(upper), dtype=np.intp)
+    size = min(_CHUNK, len(x))
+    cell = np.empty(size, dtype=np.uint64)
+    idx = np.empty(size, dtype=np.intp)
+    edge = np.empty(size, dtype=np.float64)
+    above = np.empty(size, dtype=bool)
+    shift = np.uint64(_PREFIX_SHIFT)
+    for start in range(0, len(x), size):
+        chunk = x[start : start + size]
+        k = len(chunk)
+        if chunk.dtype != np.float64:
+            chunk = chunk.astype(np.float64)
+        np.right_shift(chunk.view(np.uint64), shift, out=cell[:k])
+        np.take(table, cell[:k], out=idx[:k], mode="clip")  # "clip": unbuffered; cells are in range
+        np.take(upper, idx[:k], out=edge[:k], mode="clip")
+        np.greater_equal(chunk, edge[:k], out=above[:k])
+        np.add(idx[:k], above[:k], out=idx[:k])
+        total += np.bincount(idx[:k], minlength=len(upper))
+    return total
 
 
 def _merge(counts: np.ndarray, limits: np.ndarray, max_bins: int) -> tuple[np.ndarray, np.ndarray]:
@@ -89,9 +110,14 @@ def _finite(values: Any, name: str) -> np.ndarray:
     arr = np.asarray(values)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must be numeric, got an array of dtype {arr.dtype}")
-    x = np.ascontiguousarray(arr.reshape(-1), dtype=np.float64)
-    finite = np.isfinite(x)
-    if not finite.all():
+    x = arr.reshape(-1)
+    if x.dtype.kind != "f":
+        x = x.astype(np.float64)
+    if np.isfinite(x.sum(dtype=np.float64)):
+        finite = None
+    else:
+        finite = np.isfinite(x)
+    if finite is not None and not finite.all():
         dropped = int((~finite).sum())
         x = x[finite]
         if len(x) == 0:
@@ -122,11 +148,11 @@ def check_bins(bins: Any) -> Any:
 def histogram_proto(values: Any, bins: Any = "tensorflow", max_bins: int | None = None, name: str = "values",
                     *, checked: bool = False) -> summary_pb2.HistogramProto:
     """Bucket ``values`` (NaN/Inf left out with a warning). ``checked``: ``values`` is already a
-    non-empty, finite, contiguous float64 vector (the writer checks on the caller's thread)."""
+    non-empty, finite, 1-D float vector."""
     x = values if checked else _finite(values, name)
     if isinstance(bins, str) and bins == "tensorflow":
         edges = tensorflow_edges()
-        counts = np.bincount(_tensorflow_bucket_index(x, edges), minlength=len(edges) - 1).astype(np.float64)
+        counts = tensorflow_counts(x).astype(np.float64)
     else:
         counts, edges = np.histogram(x, bins=bins)
         counts = counts.astype(np.float64)
@@ -142,9 +168,15 @@ def histogram_proto(values: Any, bins: Any = "tensorflow", max_bins: int | None 
         counts, limits = _merge(counts, np.concatenate(([edges[max(first - 1, 0)]], limits)), max_bins)
         limits = limits[1:]
     return summary_pb2.HistogramProto(
-        min=float(x.min()), max=float(x.max()), num=float(len(x)), sum=float(x.sum()),
-        sum_squares=float(np.dot(x, x)), bucket_limit=limits.tolist(), bucket=counts.tolist(),
+        min=float(x.min()), max=float(x.max()), num=float(len(x)), sum=float(x.sum(dtype=np.float64)),
+        sum_squares=_sum_squares(x), bucket_limit=limits.tolist(), bucket=counts.tolist(),
     )
+
+
+def _sum_squares(x: np.ndarray) -> float:
+    if x.dtype == np.float64:
+        return float(np.dot(x, x))
+    return float(sum(np.dot(c, c) for c in (x[i : i + _CHUNK].astype(np.float64) for i in range(0, len(x), _CHUNK))))
 
 
 def histogram_raw_proto(min: float, max: float, num: float, sum: float, sum_squares: float,
