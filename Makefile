@@ -27,7 +27,7 @@ tbx_widget/static/index.js: js/node_modules/.package-lock.json $(shell find js/s
 
 js: tbx_widget/static/index.js
 
-$(VENV)/.installed: pyproject.toml tbx_widget/static/index.js
+$(VENV)/.installed: pyproject.toml hatch_build.py tbx_widget/_native.c tbx_widget/static/index.js
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
 	$(PIP) install -e ".[test,e2e]"

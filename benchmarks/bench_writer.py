@@ -86,6 +86,18 @@ def main() -> None:
             print(f"| {label} | {cells} | {ratios} (target {targets[k]}x) |")
             if k == 1:
                 hist_ratio = min(times[name] / ours for name, _ in ws[1:])
+        from tbx_widget.summary import histogram
+
+        if histogram._native is not None:
+            native, histogram._native = histogram._native, None
+            try:
+                fallback = per_call(ws[0][1], root, cases[1][1], cases[1][2])
+            finally:
+                histogram._native = native
+            print(f"\nadd_histogram bucketed with the compiled kernel (tbx_widget/_native.c). Without it (numpy,"
+                  f" where the install found no C compiler): {fallback * 1e3:.2f} ms per call.")
+        else:
+            print("\nadd_histogram bucketed with numpy: this install has no compiled kernel.")
         if hist_ratio < targets[1]:
             print(
                 f"\nadd_histogram misses its {targets[1]}x target ({hist_ratio:.1f}x). The peers call np.histogram with"
@@ -94,9 +106,8 @@ def main() -> None:
                 " cost depends on the CPU: the issue saw 16-43 ms, this machine ~6 ms. Ours is a table"
                 " lookup on each value's top 16 bits, one comparison with the real edge and a bincount,"
                 " in cache-sized chunks: about six numpy passes, ~3.5 ms per 1,000,000 values here, at"
-                " numpy's per-element floor. What would close it: a compiled kernel doing lookup,"
-                " comparison and count in one pass (~1 ms); we ship none so that installing needs no"
-                " compiler and the runtime stays numpy-only."
+                " numpy's per-element floor. The compiled kernel does lookup, comparison and count in one"
+                " pass (about 1.3 ms); it is built wherever the install finds a C compiler."
             )
 
 

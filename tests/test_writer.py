@@ -103,7 +103,7 @@ def test_histograms(tmp_path):
 
 
 def test_default_buckets_match_a_binary_search_on_every_kind_of_value(tmp_path):
-    from tbx_widget.summary.histogram import _upper_edges, tensorflow_counts, tensorflow_edges
+    from tbx_widget.summary.histogram import _bucket, _upper_edges, numpy_counts, tensorflow_counts, tensorflow_edges
 
     rng = np.random.default_rng(1)
     edges = tensorflow_edges()
@@ -113,7 +113,26 @@ def test_default_buckets_match_a_binary_search_on_every_kind_of_value(tmp_path):
         # Reference: the bucket [edges[i], edges[i+1]) by binary search, outer buckets open.
         ref = np.searchsorted(_upper_edges(), x.astype(np.float64), side="right")
         np.clip(ref, 0, len(edges) - 2, out=ref)
-        assert np.array_equal(tensorflow_counts(x), np.bincount(ref, minlength=len(edges) - 1)), x.dtype
+        expected = np.bincount(ref, minlength=len(edges) - 1)
+        assert np.array_equal(tensorflow_counts(x), expected), x.dtype  # compiled kernel where built
+        assert np.array_equal(numpy_counts(x), expected), x.dtype  # the numpy fallback
+        assert _bucket(x)[1:] == (x.min(), x.max())
+    # Inputs the kernel does not take as they are go to numpy: strided, big-endian, float16.
+    y = rng.normal(size=2001)
+    for odd in (y[::2], y.astype(">f8"), y.astype(np.float16)):
+        ref = np.clip(np.searchsorted(_upper_edges(), odd.astype(np.float64), side="right"), 0, len(edges) - 2)
+        assert np.array_equal(tensorflow_counts(odd), np.bincount(ref, minlength=len(edges) - 1))
+
+
+def test_compiled_histogram_kernel_is_built_where_a_compiler_is():
+    import shutil
+    import sysconfig
+
+    from tbx_widget.summary import histogram
+
+    if shutil.which((sysconfig.get_config_var("CC") or "cc").split()[0]) is None:
+        pytest.skip("no C compiler here: the numpy path is the only one")
+    assert histogram._native is not None, "hatch_build.py should have compiled tbx_widget/_native.c"
 
 
 def test_histogram_is_of_the_values_at_call_time(tmp_path):

@@ -16,6 +16,11 @@ import numpy as np
 
 from .._proto import summary_pb2
 
+try:  # the optional compiled kernel (hatch_build.py builds it where a C compiler is found)
+    from .. import _native
+except ImportError:  # pragma: no cover - depends on the build
+    _native = None
+
 __all__ = ["tensorflow_edges", "histogram_proto", "histogram_raw_proto", "NonFiniteWarning"]
 
 _V0, _RATIO, _TOP = 1e-12, 1.1, 1e20
@@ -68,12 +73,31 @@ def _upper_edges() -> np.ndarray:
     return upper
 
 
+@lru_cache(maxsize=1)
+def _native_table() -> np.ndarray:
+    return _prefix_table().astype(np.int64)
+
+
 def tensorflow_counts(x: np.ndarray) -> np.ndarray:
     """Counts of finite values ``x`` (any real dtype, 1-D) in the default buckets
-    ``[edges[i], edges[i+1])`` (values beyond the outer edges count in the outer buckets).
+    ``[edges[i], edges[i+1])`` (values beyond the outer edges count in the outer buckets)."""
+    return _bucket(x)[0]
 
-    Works through ``x`` in chunks so every temporary stays in cache, with a table lookup on each
-    value's top 16 bits and one comparison against the real edge; no copy of ``x`` is made."""
+
+def _bucket(x: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """(counts, min, max) of finite, non-empty, 1-D ``x``: by the compiled kernel when it is
+    there and takes ``x`` as is, else by numpy."""
+    if _native is not None and x.dtype in (np.float64, np.float32) and x.flags.c_contiguous and x.dtype.isnative:
+        counts = np.zeros(len(_upper_edges()), dtype=np.int64)
+        lo, hi = _native.tf_counts(x, _native_table(), _upper_edges(), counts)
+        return counts, lo, hi
+    return numpy_counts(x), float(x.min()), float(x.max())
+
+
+def numpy_counts(x: np.ndarray) -> np.ndarray:
+    """``tensorflow_counts`` in numpy: works through ``x`` in chunks so every temporary stays in
+    cache, with a table lookup on each value's top 16 bits and one comparison against the real
+    edge; no copy of ``x`` is made."""
     table, upper = _prefix_table(), _upper_edges()
     total = np.zeros(len(upper), dtype=np.intp)
     size = min(_CHUNK, len(x))
@@ -152,10 +176,12 @@ def histogram_proto(values: Any, bins: Any = "tensorflow", max_bins: int | None 
     x = values if checked else _finite(values, name)
     if isinstance(bins, str) and bins == "tensorflow":
         edges = tensorflow_edges()
-        counts = tensorflow_counts(x).astype(np.float64)
+        counts, lo, hi = _bucket(x)
+        counts = counts.astype(np.float64)
     else:
         counts, edges = np.histogram(x, bins=bins)
         counts = counts.astype(np.float64)
+        lo, hi = float(x.min()), float(x.max())
     nonzero = np.flatnonzero(counts)
     first, last = int(nonzero[0]), int(nonzero[-1])
     if first > 0:
@@ -168,7 +194,7 @@ def histogram_proto(values: Any, bins: Any = "tensorflow", max_bins: int | None 
         counts, limits = _merge(counts, np.concatenate(([edges[max(first - 1, 0)]], limits)), max_bins)
         limits = limits[1:]
     return summary_pb2.HistogramProto(
-        min=float(x.min()), max=float(x.max()), num=float(len(x)), sum=float(x.sum(dtype=np.float64)),
+        min=lo, max=hi, num=float(len(x)), sum=float(x.sum(dtype=np.float64)),
         sum_squares=_sum_squares(x), bucket_limit=limits.tolist(), bucket=counts.tolist(),
     )
 
