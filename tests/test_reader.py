@@ -319,18 +319,48 @@ def test_unknown_run_or_tag_names_what_exists(logdir):
 # -- framing ---------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("kernel", ["compiled", "numpy"])
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.binary(max_size=300), max_size=40), st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), max_size=5), st.binary(max_size=30))
-def test_vectorised_framing_equals_the_careful_scan(records, flips, tail):
+def test_vectorised_framing_equals_the_careful_scan(kernel, records, flips, tail):
+    from tbx_widget.reader import spans
+
+    if kernel == "compiled" and spans._native is None:
+        pytest.skip("the compiled kernel is not built here")
     buf = bytearray(b"".join(encode_record(r) for r in records))
     for at, byte in flips:
         if buf:
             buf[at % len(buf)] = byte
     buf = bytes(buf) + tail
-    fast, slow = scan_spans(buf), scan_records(buf)
+    native = spans._native
+    if kernel == "numpy":
+        spans._native = None
+    try:
+        fast, slow = scan_spans(buf), scan_records(buf)
+    finally:
+        spans._native = native
     got = [buf[s : s + n] for s, n in zip(fast.starts.tolist(), fast.lengths.tolist())]
     assert got == slow.records
     assert (fast.end, fast.skipped, fast.need) == (slow.end, slow.skipped, slow.need)
+
+
+def test_compiled_span_crc_matches_the_c_package_and_checks_bounds():
+    from tbx_widget.reader import spans
+    from tbx_widget.records import masked_crc32c
+
+    if spans._native is None:
+        pytest.skip("the compiled kernel is not built here")
+    rng = np.random.default_rng(0)
+    buf = rng.integers(0, 256, size=5000, dtype=np.uint8)
+    starts = rng.integers(0, 4000, size=300).astype(np.int64)
+    lengths = rng.integers(0, 1000, size=300).astype(np.int64)
+    out = np.empty(300, dtype=np.uint32)
+    spans._native.masked_crc32c_spans(buf, starts, lengths, out)
+    assert out.tolist() == [masked_crc32c(buf[s : s + n].tobytes()) for s, n in zip(starts, lengths)]
+    with pytest.raises(ValueError, match="span 0 lies outside"):
+        spans._native.masked_crc32c_spans(buf, np.array([4999]), np.array([2]), np.empty(1, np.uint32))
+    with pytest.raises(TypeError, match="int64"):
+        spans._native.masked_crc32c_spans(buf, starts.astype(np.int32), lengths, out)
 
 
 def test_bulk_crc_matches_the_c_implementation():
