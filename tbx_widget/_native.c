@@ -6,7 +6,11 @@
  * - masked_crc32c_spans: the masked CRC32C of many records' data at once, for the reader
  *   (tbx_widget/reader/spans.py checks short records with per-position numpy tables otherwise).
  *
- * Both release the GIL. The build (hatch_build.py) skips this file where no C compiler is found.
+ * - scalar_events: decode the common scalar records (Event{wall_time, step, summary{value{tag,
+ *   simple_value}}}) of many spans at once, for the reader (reader/fast_scalars.py does the same
+ *   with numpy otherwise; records of any other layout are left for the protobuf path).
+ *
+ * All release the GIL. The build (hatch_build.py) skips this file where no C compiler is found.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -194,9 +198,157 @@ static PyObject *masked_crc32c_spans(PyObject *self, PyObject *args) {
     return result;
 }
 
+/* ---- scalar events ------------------------------------------------------------------------ */
+
+#define TAG_SLOTS 4096 /* open addressing; at most TAG_SLOTS / 2 distinct tags per call */
+
+typedef struct {
+    Py_ssize_t start; /* offset of the tag's bytes in the buffer (first record with it) */
+    Py_ssize_t len;
+    uint64_t hash;
+    int64_t id;
+} TagSlot;
+
+static uint64_t fnv1a(const uint8_t *p, Py_ssize_t n) {
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (Py_ssize_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+/* scalar_events(buf, starts, lengths, taken, step, wall, value, tag_id) -> [(start, len), ...]
+ *   For each span (int64 starts/lengths into buf) in the simple scalar layout, set taken[i] = 1
+ *   and fill step (int64), wall and value (float64) and tag_id (int64); other spans get taken 0.
+ *   Returns the distinct tags' (start, len) in id order, or None when a call holds more distinct
+ *   tags than the table takes (then nothing is reliable: use the numpy path). */
+static PyObject *scalar_events(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *o[8];
+    if (!PyArg_ParseTuple(args, "OOOOOOOO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6], &o[7])) return NULL;
+    Py_buffer b[8];
+    const int writable[8] = {0, 0, 0, 1, 1, 1, 1, 1};
+    int got = 0;
+    for (; got < 8; got++) {
+        int flags = PyBUF_C_CONTIGUOUS | (got ? PyBUF_FORMAT : 0) | (writable[got] ? PyBUF_WRITABLE : 0);
+        if (PyObject_GetBuffer(o[got], &b[got], flags) < 0) break;
+    }
+    PyObject *result = NULL;
+    TagSlot *slots = NULL;
+    if (got == 8) {
+        const Py_ssize_t n = b[1].len / 8;
+        const char c1 = item_char(&b[1]), c2 = item_char(&b[2]), c3 = item_char(&b[3]), c4 = item_char(&b[4]);
+        const char c5 = item_char(&b[5]), c6 = item_char(&b[6]), c7 = item_char(&b[7]);
+        const int i64ok = (c1 == 'q' || c1 == 'l') && (c2 == 'q' || c2 == 'l') && (c4 == 'q' || c4 == 'l') &&
+                          (c7 == 'q' || c7 == 'l');
+        if (!i64ok || c3 != '?' || c5 != 'd' || c6 != 'd' || b[1].itemsize != 8 || b[2].len != b[1].len ||
+            b[3].len != n || b[4].len != n * 8 || b[5].len != n * 8 || b[6].len != n * 8 || b[7].len != n * 8) {
+            PyErr_SetString(PyExc_TypeError,
+                            "expected int64 starts, lengths; out: bool taken, int64 step, float64 wall, value, int64 tag_id");
+        } else if ((slots = (TagSlot *)PyMem_Calloc(TAG_SLOTS, sizeof(TagSlot))) == NULL) {
+            PyErr_NoMemory();
+        } else {
+            const uint8_t *buf = (const uint8_t *)b[0].buf;
+            const Py_ssize_t size = b[0].len;
+            const int64_t *st = (const int64_t *)b[1].buf, *ln = (const int64_t *)b[2].buf;
+            char *taken = (char *)b[3].buf;
+            int64_t *step = (int64_t *)b[4].buf, *tag_id = (int64_t *)b[7].buf;
+            double *wall = (double *)b[5].buf, *value = (double *)b[6].buf;
+            int64_t ntags = 0;
+            int overflow = 0, outside = 0;
+            const uint16_t one = 1;
+            const int little = *(const char *)&one == 1;
+            Py_BEGIN_ALLOW_THREADS
+            for (Py_ssize_t i = 0; i < n && !overflow; i++) {
+                taken[i] = 0;
+                const int64_t start = st[i], len = ln[i];
+                if (start < 0 || len < 0 || start > size || len > size - start) {
+                    outside = 1;
+                    break;
+                }
+                if (len < 16 || len > 200 || !little) continue;
+                const uint8_t *r = buf + start;
+                if (r[0] != 0x09) continue;
+                Py_ssize_t o_ = 9, v = 0;
+                uint64_t stp = 0;
+                if (r[9] == 0x10) {
+                    for (v = 0; v < 10 && 10 + v < len; v++) {
+                        stp |= ((uint64_t)(r[10 + v] & 0x7F)) << (7 * v);
+                        if (r[10 + v] < 0x80) break;
+                    }
+                    if (v == 10 || 10 + v >= len) continue; /* no varint end */
+                    v += 1;
+                    o_ = 10 + v;
+                } else if (r[9] != 0x2A) {
+                    continue;
+                }
+                const int64_t summary_len = len - o_ - 2, value_len = len - o_ - 4, tag_len = len - o_ - 11;
+                if (tag_len < 0 || summary_len >= 0x80) continue;
+                if (r[o_] != 0x2A || r[o_ + 1] != summary_len || r[o_ + 2] != 0x0A || r[o_ + 3] != value_len ||
+                    r[o_ + 4] != 0x0A || r[o_ + 5] != tag_len || r[len - 5] != 0x15)
+                    continue;
+                const uint8_t *tag = r + o_ + 6;
+                const uint64_t h = fnv1a(tag, tag_len);
+                Py_ssize_t slot = (Py_ssize_t)(h & (TAG_SLOTS - 1));
+                int64_t id = -1;
+                for (;;) {
+                    TagSlot *s = &slots[slot];
+                    if (s->id == 0) { /* empty */
+                        if (ntags >= TAG_SLOTS / 2) {
+                            overflow = 1;
+                            break;
+                        }
+                        s->start = (Py_ssize_t)(tag - buf);
+                        s->len = tag_len;
+                        s->hash = h;
+                        s->id = ++ntags; /* stored +1 so an empty slot is all zeros */
+                        id = ntags - 1;
+                        break;
+                    }
+                    if (s->hash == h && s->len == tag_len && memcmp(buf + s->start, tag, (size_t)tag_len) == 0) {
+                        id = s->id - 1;
+                        break;
+                    }
+                    slot = (slot + 1) & (TAG_SLOTS - 1);
+                }
+                if (overflow) break;
+                double w;
+                float f;
+                memcpy(&w, r + 1, 8);
+                memcpy(&f, r + len - 4, 4);
+                taken[i] = 1;
+                step[i] = (int64_t)stp;
+                wall[i] = w;
+                value[i] = (double)f;
+                tag_id[i] = id;
+            }
+            Py_END_ALLOW_THREADS
+            if (outside) {
+                PyErr_SetString(PyExc_ValueError, "a span lies outside the buffer");
+            } else if (overflow) {
+                Py_INCREF(Py_None);
+                result = Py_None;
+            } else {
+                result = PyList_New((Py_ssize_t)ntags);
+                for (Py_ssize_t k = 0; result && k < TAG_SLOTS; k++) {
+                    if (slots[k].id == 0) continue;
+                    PyObject *pair = Py_BuildValue("(nn)", slots[k].start, slots[k].len);
+                    if (!pair) {
+                        Py_CLEAR(result);
+                        break;
+                    }
+                    PyList_SET_ITEM(result, (Py_ssize_t)(slots[k].id - 1), pair);
+                }
+            }
+        }
+    }
+    PyMem_Free(slots);
+    for (int k = 0; k < got; k++) PyBuffer_Release(&b[k]);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"tf_counts", tf_counts, METH_VARARGS, "Count finite values into TensorFlow's default buckets; returns (min, max)."},
     {"masked_crc32c_spans", masked_crc32c_spans, METH_VARARGS, "Masked CRC32C of many spans of a buffer, into out."},
+    {"scalar_events", scalar_events, METH_VARARGS, "Decode simple scalar event records in bulk."},
     {NULL, NULL, 0, NULL},
 };
 

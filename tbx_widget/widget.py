@@ -24,7 +24,7 @@ from .live.pump import Pump
 
 __all__ = ["Dashboard"]
 
-SNAPSHOT_SECS = 2.0  # how often the saved-notebook snapshot trait is refreshed while data flows
+SNAPSHOT_SECS = 5.0  # how often the saved-notebook snapshot trait is refreshed while data flows
 SNAPSHOT_POINTS = 200_000  # points kept in it, over all series
 
 

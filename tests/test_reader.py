@@ -8,7 +8,7 @@ import wave
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tbx_widget._proto import event_pb2, hparams_pb2, layout_pb2, summary_pb2, tensor_pb2
@@ -83,7 +83,21 @@ def test_scalars_round_trip_every_encoding(logdir):
     np.testing.assert_array_equal(logs.scalars(".", "f64").value, np.arange(300) / 3)
 
 
-@settings(max_examples=60, deadline=None)
+@pytest.fixture(params=["compiled", "numpy"])
+def scalar_kernel(request):
+    """Run a test with the compiled scalar decoder and with the numpy one."""
+    from tbx_widget.reader import fast_scalars as fs
+
+    if request.param == "compiled" and fs._native is None:
+        pytest.skip("the compiled kernel is not built here")
+    native = fs._native
+    if request.param == "numpy":
+        fs._native = None
+    yield request.param
+    fs._native = native
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.lists(
         st.tuples(
@@ -97,7 +111,7 @@ def test_scalars_round_trip_every_encoding(logdir):
     ),
     st.integers(7, 4096),
 )
-def test_fast_path_agrees_with_protobuf(tmp_path_factory, points, chunk):
+def test_fast_path_agrees_with_protobuf(scalar_kernel, tmp_path_factory, points, chunk):
     """Whatever the tags, steps (0, negative, huge) and chunking, the vectorised scalar path
     returns exactly what protobuf decodes, in order."""
     d = tmp_path_factory.mktemp("fast")
@@ -111,6 +125,31 @@ def test_fast_path_agrees_with_protobuf(tmp_path_factory, points, chunk):
     for tag, pts in expected.items():
         got = logs.scalars(".", tag)
         assert list(zip(got.step.tolist(), got.wall_time.tolist(), got.value.tolist())) == pts
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(-(2**63), 2**63 - 1), st.floats(width=32)), min_size=1, max_size=60),
+       st.lists(st.tuples(st.integers(0, 10**5), st.integers(0, 255)), max_size=6))
+def test_compiled_scalar_decoder_equals_the_numpy_one(points, flips):
+    """Byte for byte, including damaged records (which both must leave to protobuf alike)."""
+    from tbx_widget.reader import fast_scalars as fs
+
+    if fs._native is None:
+        pytest.skip("the compiled kernel is not built here")
+    records = [scalar_event(s, v, tag=f"tag{t}" * (1 + t % 3)).SerializeToString() for t, s, v in points]
+    buf = bytearray(b"".join(records))
+    for at, byte in flips:
+        buf[at % len(buf)] = byte
+    arr = np.frombuffer(bytes(buf), dtype=np.uint8)
+    lengths = np.array([len(r) for r in records], dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
+    native, numpy_ = fs._compiled(arr, starts, lengths), fs._numpy(arr, starts, lengths)
+    assert native is not None
+    assert native.taken.tolist() == numpy_.taken.tolist()
+    for a, b in ((native.step, numpy_.step), (native.wall_time, numpy_.wall_time), (native.order, numpy_.order)):
+        assert a.tolist() == b.tolist()
+    np.testing.assert_array_equal(native.value, numpy_.value)  # NaN == NaN here
+    assert [native.tags[i] for i in native.tag_id] == [numpy_.tags[i] for i in numpy_.tag_id]
 
 
 def test_nan_and_infinity_survive(logdir):

@@ -4,7 +4,8 @@ simple_value}}}`` records, as tensorboardX, torch and tbx_widget write them.
 Records of one length are stacked into a byte matrix; a record takes this path only if every
 framing byte sits where that layout puts it (field keys, single-byte lengths that add up to the
 record's length). Anything else, including metadata, tensor scalars and several values per
-event, is left for the protobuf path, so the two paths never disagree.
+event, is left for the protobuf path, so the two paths never disagree. Where the optional
+compiled kernel is built, it checks and decodes the same layout in one pass instead.
 """
 from __future__ import annotations
 
@@ -13,6 +14,11 @@ from typing import NamedTuple
 import numpy as np
 
 from .spans import _gather
+
+try:  # the optional compiled kernels (built by hatch_build.py where a C compiler is found)
+    from .. import _native
+except ImportError:  # pragma: no cover - depends on the build
+    _native = None
 
 __all__ = ["FastScalars", "fast_scalars"]
 
@@ -120,6 +126,30 @@ def _tag_ids(tag_bytes: np.ndarray, names: dict[bytes, int]) -> np.ndarray:
 
 def fast_scalars(arr: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> FastScalars:
     """Decode the simple-value scalar records among the spans ``arr[starts:starts+lengths]``."""
+    if _native is not None and np.little_endian:
+        got = _compiled(arr, starts, lengths)
+        if got is not None:
+            return got
+    return _numpy(arr, starts, lengths)
+
+
+def _compiled(arr: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> FastScalars | None:
+    """``fast_scalars`` by the compiled kernel; None when it declines (very many tags)."""
+    n = len(starts)
+    taken = np.empty(n, dtype=bool)
+    step, tag_id = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    wall, value = np.empty(n), np.empty(n)
+    starts = np.ascontiguousarray(starts, dtype=np.int64)
+    lengths = np.ascontiguousarray(lengths, dtype=np.int64)
+    spans = _native.scalar_events(arr, starts, lengths, taken, step, wall, value, tag_id)
+    if spans is None:
+        return None
+    tags = [arr[s : s + k].tobytes().decode("utf-8", errors="replace") for s, k in spans]
+    order = np.flatnonzero(taken)
+    return FastScalars(taken, order, tag_id[order], step[order], wall[order], value[order], tags)
+
+
+def _numpy(arr: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> FastScalars:
     taken = np.zeros(len(starts), dtype=bool)
     parts: list[tuple[np.ndarray, ...]] = []
     names: dict[bytes, int] = {}
