@@ -27,6 +27,22 @@ static char item_char(const Py_buffer *b) {
     return f[0] != 0 && f[1] == 0 ? f[0] : 0;
 }
 
+/* Take the buffers of n objects (C-contiguous, with their formats; those marked writable as
+ * writable). Returns 1, or 0 with an exception set and nothing held. */
+static int get_buffers(PyObject *const *objs, const int *writable, int n, Py_buffer *out) {
+    for (int k = 0; k < n; k++) {
+        if (PyObject_GetBuffer(objs[k], &out[k], PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable[k] ? PyBUF_WRITABLE : 0)) < 0) {
+            while (k-- > 0) PyBuffer_Release(&out[k]);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void release_buffers(Py_buffer *bufs, int n) {
+    for (int k = 0; k < n; k++) PyBuffer_Release(&bufs[k]);
+}
+
 /* Bucket, count and track min/max of n values of type T. */
 #define COUNT_LOOP(T)                                     \
     for (Py_ssize_t i = 0; i < n; i++) {                  \
@@ -52,25 +68,12 @@ static char item_char(const Py_buffer *b) {
  */
 static PyObject *tf_counts(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *ox, *otable, *oupper, *ocounts;
-    if (!PyArg_ParseTuple(args, "OOOO", &ox, &otable, &oupper, &ocounts)) return NULL;
-    Py_buffer x, table, upper, counts;
-    if (PyObject_GetBuffer(ox, &x, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return NULL;
-    if (PyObject_GetBuffer(otable, &table, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
-        PyBuffer_Release(&x);
-        return NULL;
-    }
-    if (PyObject_GetBuffer(oupper, &upper, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
-        PyBuffer_Release(&x);
-        PyBuffer_Release(&table);
-        return NULL;
-    }
-    if (PyObject_GetBuffer(ocounts, &counts, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE) < 0) {
-        PyBuffer_Release(&x);
-        PyBuffer_Release(&table);
-        PyBuffer_Release(&upper);
-        return NULL;
-    }
+    PyObject *o[4];
+    if (!PyArg_ParseTuple(args, "OOOO", &o[0], &o[1], &o[2], &o[3])) return NULL;
+    Py_buffer bufs[4];
+    static const int writable[4] = {0, 0, 0, 1};
+    if (!get_buffers(o, writable, 4, bufs)) return NULL;
+    Py_buffer x = bufs[0], table = bufs[1], upper = bufs[2], counts = bufs[3];
     PyObject *result = NULL;
     const int is64 = x.itemsize == 8 && item_char(&x) == 'd';
     const int is32 = x.itemsize == 4 && item_char(&x) == 'f';
@@ -99,10 +102,7 @@ static PyObject *tf_counts(PyObject *self, PyObject *args) {
         if (bad) PyErr_SetString(PyExc_ValueError, "table holds a bucket outside upper");
         else result = Py_BuildValue("(dd)", mn, mx);
     }
-    PyBuffer_Release(&x);
-    PyBuffer_Release(&table);
-    PyBuffer_Release(&upper);
-    PyBuffer_Release(&counts);
+    release_buffers(bufs, 4);
     return result;
 }
 
@@ -142,25 +142,12 @@ static uint32_t crc32c(const uint8_t *p, Py_ssize_t n, int little) {
  *   buf[starts[i] : starts[i] + lengths[i]]   (starts, lengths int64; out uint32[len(starts)]) */
 static PyObject *masked_crc32c_spans(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *obuf, *ostarts, *olengths, *oout;
-    if (!PyArg_ParseTuple(args, "OOOO", &obuf, &ostarts, &olengths, &oout)) return NULL;
-    Py_buffer buf, starts, lengths, out;
-    if (PyObject_GetBuffer(obuf, &buf, PyBUF_C_CONTIGUOUS) < 0) return NULL;
-    if (PyObject_GetBuffer(ostarts, &starts, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
-        PyBuffer_Release(&buf);
-        return NULL;
-    }
-    if (PyObject_GetBuffer(olengths, &lengths, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
-        PyBuffer_Release(&buf);
-        PyBuffer_Release(&starts);
-        return NULL;
-    }
-    if (PyObject_GetBuffer(oout, &out, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE) < 0) {
-        PyBuffer_Release(&buf);
-        PyBuffer_Release(&starts);
-        PyBuffer_Release(&lengths);
-        return NULL;
-    }
+    PyObject *o[4];
+    if (!PyArg_ParseTuple(args, "OOOO", &o[0], &o[1], &o[2], &o[3])) return NULL;
+    Py_buffer bufs[4];
+    static const int writable[4] = {0, 0, 0, 1};
+    if (!get_buffers(o, writable, 4, bufs)) return NULL;
+    Py_buffer buf = bufs[0], starts = bufs[1], lengths = bufs[2], out = bufs[3];
     PyObject *result = NULL;
     const Py_ssize_t n = starts.len / 8;
     const char sc = item_char(&starts), lc = item_char(&lengths), oc = item_char(&out);
@@ -191,10 +178,7 @@ static PyObject *masked_crc32c_spans(PyObject *self, PyObject *args) {
             result = Py_None;
         }
     }
-    PyBuffer_Release(&buf);
-    PyBuffer_Release(&starts);
-    PyBuffer_Release(&lengths);
-    PyBuffer_Release(&out);
+    release_buffers(bufs, 4);
     return result;
 }
 
@@ -225,15 +209,11 @@ static PyObject *scalar_events(PyObject *self, PyObject *args) {
     PyObject *o[8];
     if (!PyArg_ParseTuple(args, "OOOOOOOO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6], &o[7])) return NULL;
     Py_buffer b[8];
-    const int writable[8] = {0, 0, 0, 1, 1, 1, 1, 1};
-    int got = 0;
-    for (; got < 8; got++) {
-        int flags = PyBUF_C_CONTIGUOUS | (got ? PyBUF_FORMAT : 0) | (writable[got] ? PyBUF_WRITABLE : 0);
-        if (PyObject_GetBuffer(o[got], &b[got], flags) < 0) break;
-    }
+    static const int writable[8] = {0, 0, 0, 1, 1, 1, 1, 1};
+    if (!get_buffers(o, writable, 8, b)) return NULL;
     PyObject *result = NULL;
     TagSlot *slots = NULL;
-    if (got == 8) {
+    {
         const Py_ssize_t n = b[1].len / 8;
         const char c1 = item_char(&b[1]), c2 = item_char(&b[2]), c3 = item_char(&b[3]), c4 = item_char(&b[4]);
         const char c5 = item_char(&b[5]), c6 = item_char(&b[6]), c7 = item_char(&b[7]);
@@ -341,7 +321,7 @@ static PyObject *scalar_events(PyObject *self, PyObject *args) {
         }
     }
     PyMem_Free(slots);
-    for (int k = 0; k < got; k++) PyBuffer_Release(&b[k]);
+    release_buffers(b, 8);
     return result;
 }
 

@@ -2,7 +2,7 @@
 // Clips are served from object URLs made from the received bytes (revoked when replaced).
 import type { AudioEntry } from "../protocol";
 import { cardShell, fmtDuration, fmtNum, h, swatch, type CardView, type ViewContext } from "../ui";
-import { StepSlider } from "./stepslider";
+import { StepSlider, stepData } from "./stepslider";
 
 /** "1.5s · 16000 Hz · 1 channel" for a clip. */
 export function describeClip(e: AudioEntry): string {
@@ -30,13 +30,8 @@ export function audioCard(tag: string, ctx: ViewContext): CardView {
 
   function update(): void {
     const byRun = ctx.store.byTag("audio", tag);
-    const runs = ctx.ui.visibleRuns(ctx.store).filter((r) => (byRun.get(r.name)?.entries.length ?? 0) > 0);
-    const dataSig = runs.map((r) => `${r.name}:${byRun.get(r.name)?.version}`).join("|");
-    if (!lastSig.startsWith(dataSig + ";")) {
-      const steps: number[] = [];
-      for (const r of runs) for (const e of byRun.get(r.name)?.entries ?? []) steps.push(e.step);
-      slider.setSteps(steps);
-    }
+    const { runs, sig: dataSig, steps } = stepData(ctx, "audio", tag);
+    if (!lastSig.startsWith(dataSig + ";")) slider.setSteps(steps());
     const sig = `${dataSig};${slider.value}`;
     if (sig === lastSig) return;
     lastSig = sig;

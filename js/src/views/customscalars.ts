@@ -10,7 +10,8 @@ import {
   canvasAvailable, cardShell, fmtDuration, fmtNum, fmtWall, h, themeColors, withAlpha,
   type CardView, type ViewContext,
 } from "../ui";
-import { joinColumns, runColumns } from "./scalars";
+import { joinColumns, pickAt, runColumns } from "./scalars";
+import { sectionShell } from "./section";
 
 const CHART_HEIGHT = 220;
 
@@ -145,7 +146,7 @@ export function customChartCard(chart: LayoutChart, ctx: ViewContext): CardView 
       const ys = [y];
       if (chart.kind === "margin") ys.push(alignTo(c.step, l.lower), alignTo(c.step, l.upper));
       const idx = decimateIndices(c.x, ys, c.n, width);
-      parts.push({ x: take(c.x, idx), ys: ys.map((a) => take(a, idx)) });
+      parts.push({ x: pickAt(c.x, idx), ys: ys.map((a) => pickAt(a, idx)) });
     }
     const joined = joinColumns(parts, false);
     const data = [joined.x, ...joined.ys] as unknown as uPlot.AlignedData;
@@ -211,12 +212,6 @@ function alignTo(steps: Float64Array, other: ScalarSeries | undefined): Float64A
   return out;
 }
 
-function take(a: Float64Array, idx: Int32Array): Float64Array {
-  const out = new Float64Array(idx.length);
-  for (let i = 0; i < idx.length; i++) out[i] = a[idx[i]];
-  return out;
-}
-
 /** The custom-scalars section: one collapsible group per layout category, a card per chart. */
 export class CustomScalarsSection {
   readonly el: HTMLDetailsElement;
@@ -229,12 +224,8 @@ export class CustomScalarsSection {
   private groups: HTMLDetailsElement[] = [];
 
   constructor(private readonly ctx: ViewContext) {
-    this.count = h("span", { class: "tbx-count" });
     this.content = h("div", { class: "tbx-section-body" });
-    this.el = h("details", { class: "tbx-section", open: true },
-      h("summary", { class: "tbx-section-title" }, h("span", { text: "Custom scalars" }), this.count), this.content);
-    this.el.dataset.tbxSection = "custom_scalars";
-    this.el.addEventListener("toggle", () => this.sync());
+    ({ el: this.el, count: this.count } = sectionShell("Custom scalars", "custom_scalars", this.content, () => this.sync()));
   }
 
   sync(): void {

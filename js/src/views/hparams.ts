@@ -8,6 +8,7 @@ import {
   canvasAvailable, compileFilter, fmtNum, h, isValidRegex, sizeCanvas, swatch, themeColors,
   type ViewContext,
 } from "../ui";
+import { sectionShell } from "./section";
 
 export interface MetricColumn {
   /** Column key: the tag, or `group/tag` when the metric names a group. */
@@ -166,7 +167,6 @@ export class HparamsSection {
   private width = 0;
 
   constructor(private readonly ctx: ViewContext) {
-    this.count = h("span", { class: "tbx-count" });
     this.filter = h("input", { type: "search", class: "tbx-input", placeholder: "filter sessions (regex)", "aria-label": "hparams filter" });
     this.colorBy = h("select", { class: "tbx-select", "aria-label": "colour by metric" });
     this.tableBox = h("div", { class: "tbx-hparams-table" });
@@ -179,10 +179,7 @@ export class HparamsSection {
         h("div", { class: "tbx-card-note", text: "Click a row or a line to highlight that run in the scalar charts." })));
     card.dataset.tbxKind = "hparams";
     card.dataset.tbxTag = "sessions";
-    this.el = h("details", { class: "tbx-section", open: true },
-      h("summary", { class: "tbx-section-title" }, h("span", { text: "HParams" }), this.count), card);
-    this.el.dataset.tbxSection = "hparams";
-    this.el.addEventListener("toggle", () => this.sync());
+    ({ el: this.el, count: this.count } = sectionShell("HParams", "hparams", card, () => this.sync()));
     this.filter.addEventListener("input", () => this.redraw());
     this.colorBy.addEventListener("change", () => this.redraw());
     this.canvas.addEventListener("click", (e) => this.pick(e));

@@ -2,7 +2,7 @@
 // every image of that step side by side. Images are Blob object URLs, revoked when replaced.
 import type { ImageEntry } from "../protocol";
 import { cardShell, h, swatch, type CardView, type ViewContext } from "../ui";
-import { StepSlider } from "./stepslider";
+import { StepSlider, stepData } from "./stepslider";
 
 export function imageCard(tag: string, ctx: ViewContext): CardView {
   const { el, tools, body } = cardShell("images", tag);
@@ -26,11 +26,8 @@ export function imageCard(tag: string, ctx: ViewContext): CardView {
 
   function update(): void {
     const byRun = ctx.store.byTag("images", tag);
-    const runs = ctx.ui.visibleRuns(ctx.store).filter((r) => (byRun.get(r.name)?.entries.length ?? 0) > 0);
-    const steps: number[] = [];
-    for (const r of runs) for (const e of byRun.get(r.name)?.entries ?? []) steps.push(e.step);
-    const sigData = runs.map((r) => `${r.name}:${byRun.get(r.name)?.version}`).join("|");
-    if (sigData !== lastSig.split(";")[0]) slider.setSteps(steps);
+    const { runs, sig: sigData, steps } = stepData(ctx, "images", tag);
+    if (sigData !== lastSig.split(";")[0]) slider.setSteps(steps());
     const step = slider.value;
     const sig = `${sigData};${step}`;
     if (sig === lastSig) return;

@@ -9,7 +9,7 @@ import {
   canvasAvailable, cardShell, fmtNum, h, niceTicks, sizeCanvas, swatch, themeColors, toggleButton,
   type CardView, type ViewContext,
 } from "../ui";
-import { StepSlider } from "./stepslider";
+import { StepSlider, stepData } from "./stepslider";
 
 const PLOT_HEIGHT = 240;
 const PAD = { left: 48, right: 10, top: 8, bottom: 30 };
@@ -83,13 +83,8 @@ export function prCard(tag: string, ctx: ViewContext): CardView {
 
   function update(): void {
     const byRun = ctx.store.byTag("pr_curves", tag);
-    const runs = ctx.ui.visibleRuns(ctx.store).filter((r) => (byRun.get(r.name)?.entries.length ?? 0) > 0);
-    const dataSig = runs.map((r) => `${r.name}:${byRun.get(r.name)?.version}`).join("|");
-    if (!lastSig.startsWith(dataSig + ";")) {
-      const steps: number[] = [];
-      for (const r of runs) for (const e of byRun.get(r.name)?.entries ?? []) steps.push(e.step);
-      slider.setSteps(steps);
-    }
+    const { runs, sig: dataSig, steps } = stepData(ctx, "pr_curves", tag);
+    if (!lastSig.startsWith(dataSig + ";")) slider.setSteps(steps());
     width = Math.max(240, Math.floor(body.clientWidth) || 480);
     const sig = [dataSig, slider.value, roc, threshold, width].join(";");
     if (sig === lastSig) return;

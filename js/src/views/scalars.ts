@@ -106,7 +106,8 @@ export function withEnds(idx: Int32Array, n: number): Int32Array {
   return out;
 }
 
-function pickAt(a: Float64Array, idx: Int32Array): Float64Array {
+/** `a` at the given indices. */
+export function pickAt(a: Float64Array, idx: Int32Array): Float64Array {
   const out = new Float64Array(idx.length);
   for (let i = 0; i < idx.length; i++) out[i] = a[idx[i]];
   return out;

@@ -5,6 +5,16 @@ import { h, type CardView, type ViewContext } from "../ui";
 
 export type CardFactory = (tag: string, ctx: ViewContext) => CardView;
 
+/** A collapsible dashboard section: title with a count, `content`, `data-tbx-section` hook; it
+ * calls `onToggle` when opened or closed. */
+export function sectionShell(title: string, kind: string, content: HTMLElement, onToggle: () => void): { el: HTMLDetailsElement; count: HTMLElement } {
+  const count = h("span", { class: "tbx-count" });
+  const el = h("details", { class: "tbx-section", open: true }, h("summary", { class: "tbx-section-title" }, h("span", { text: title }), count), content);
+  el.dataset.tbxSection = kind;
+  el.addEventListener("toggle", onToggle);
+  return { el, count };
+}
+
 export function tagGroup(tag: string): string {
   const i = tag.indexOf("/");
   return i > 0 ? tag.slice(0, i) : tag;
@@ -28,16 +38,8 @@ export class KindSection {
     private readonly factory: CardFactory,
     private readonly ctx: ViewContext,
   ) {
-    this.count = h("span", { class: "tbx-count" });
     this.content = h("div", { class: "tbx-section-body" });
-    this.el = h(
-      "details",
-      { class: "tbx-section", open: true },
-      h("summary", { class: "tbx-section-title" }, h("span", { text: title }), this.count),
-      this.content,
-    );
-    this.el.dataset.tbxSection = cardKind;
-    this.el.addEventListener("toggle", () => this.sync());
+    ({ el: this.el, count: this.count } = sectionShell(title, cardKind, this.content, () => this.sync()));
   }
 
   sync(): void {

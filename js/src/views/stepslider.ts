@@ -1,6 +1,20 @@
 // A step slider over the steps present in a card; it follows the newest step until the user
 // picks another one (and follows again once moved back to the end).
-import { h } from "../ui";
+import type { Kind } from "../protocol";
+import type { ListSeries, RunInfo } from "../store";
+import { h, type ViewContext } from "../ui";
+
+type StepKind = Exclude<Kind, "scalars" | "histograms" | "hparams" | "custom_scalars">;
+
+/** What a step-slider card shows: the visible runs with entries of `tag`, their series, and a
+ * signature that changes when any of them does. */
+export function stepData(ctx: ViewContext, kind: StepKind, tag: string) {
+  const byRun = ctx.store.byTag(kind, tag) as ReadonlyMap<string, ListSeries<{ step: number }>>;
+  const runs: RunInfo[] = ctx.ui.visibleRuns(ctx.store).filter((r) => (byRun.get(r.name)?.entries.length ?? 0) > 0);
+  const sig = runs.map((r) => `${r.name}:${byRun.get(r.name)?.version}`).join("|");
+  const steps = () => runs.flatMap((r) => (byRun.get(r.name)?.entries ?? []).map((e) => e.step));
+  return { runs, sig, steps };
+}
 
 export class StepSlider {
   readonly el: HTMLElement;

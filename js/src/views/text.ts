@@ -3,7 +3,7 @@
 import DOMPurify from "dompurify";
 import { Marked } from "marked";
 import { cardShell, h, swatch, type CardView, type ViewContext } from "../ui";
-import { StepSlider } from "./stepslider";
+import { StepSlider, stepData } from "./stepslider";
 
 const markdown = new Marked({ gfm: true, breaks: false, async: false });
 
@@ -24,13 +24,8 @@ export function textCard(tag: string, ctx: ViewContext): CardView {
 
   function update(): void {
     const byRun = ctx.store.byTag("text", tag);
-    const runs = ctx.ui.visibleRuns(ctx.store).filter((r) => (byRun.get(r.name)?.entries.length ?? 0) > 0);
-    const sigData = runs.map((r) => `${r.name}:${byRun.get(r.name)?.version}`).join("|");
-    if (sigData !== lastSig.split(";")[0]) {
-      const steps: number[] = [];
-      for (const r of runs) for (const e of byRun.get(r.name)?.entries ?? []) steps.push(e.step);
-      slider.setSteps(steps);
-    }
+    const { runs, sig: sigData, steps } = stepData(ctx, "text", tag);
+    if (sigData !== lastSig.split(";")[0]) slider.setSteps(steps());
     const step = slider.value;
     const sig = `${sigData};${step}`;
     if (sig === lastSig) return;
