@@ -35,6 +35,13 @@ w.close()
 w.show(height=1400)
 """
 
+MORE = """
+with SummaryWriter("runs/views") as w2:
+    for step in range(5, 8):
+        w2.add_scalar("loss/train", 1.0 / (step + 1), step)
+        w2.add_scalar("loss/val", 1.2 / (step + 1), step)
+"""
+
 READ = """
 const root = nb().content.widgets[0].node.querySelector('.tbx-dashboard');
 if (!root) return null;
@@ -62,6 +69,7 @@ return {
   losses: card('custom_scalars', 'losses') ? JSON.parse(card('custom_scalars', 'losses').dataset.tbxSeries) : null,
   band: card('custom_scalars', 'band') ? JSON.parse(card('custom_scalars', 'band').dataset.tbxSeries) : null,
   bandDrawn: card('custom_scalars', 'band') ? drawn(card('custom_scalars', 'band').querySelector('canvas')) : false,
+  lossesPlotted: (() => { const u = (card('custom_scalars', 'losses') || {}).tbxChart; return u ? Array.from(u.data[0]) : null; })(),
 };
 """
 
@@ -74,7 +82,7 @@ def _roc_auc(tp: np.ndarray, fp: np.ndarray, tn: np.ndarray, fn: np.ndarray) -> 
 
 
 def test_pr_roc_audio_hparams_and_custom_scalars(jupyter: Any) -> None:
-    name = jupyter.server.write_notebook([LOG])
+    name = jupyter.server.write_notebook([LOG, MORE])
     jupyter.open(name)
     jupyter.run_cell(0)
     jupyter.wait_cell_done(0)
@@ -130,3 +138,11 @@ def test_pr_roc_audio_hparams_and_custom_scalars(jupyter: Any) -> None:
     assert all(line[2] == 5 and line[3] == 4 for line in state["losses"])
     assert state["losses"][1][4] == pytest.approx(float(np.float32(1.2 / 5)))
     assert [(line[1], line[2], line[4]) for line in state["band"]] == [("m", 5, 4.0)]
+    assert state["lossesPlotted"] == [0, 1, 2, 3, 4]
+
+    # More points for the multiline chart's tags: the plotted data follows.
+    jupyter.run_cell(1)
+    jupyter.wait_cell_done(1)
+    state = jupyter.poll(lambda: (lambda s: s if s["lossesPlotted"] == list(range(8)) else None)(jupyter.js(READ)), 30,
+                         "the custom chart to plot the new points")
+    assert [line[2:4] for line in state["losses"]] == [[8, 7], [8, 7]]

@@ -95,6 +95,8 @@ export function chartLines(chart: LayoutChart, store: Store, runs: RunInfo[]): L
   return lines;
 }
 
+type Part = { x: Float64Array; ys: Float64Array[] };
+
 function fmtX(xAxis: string, v: number): string {
   if (xAxis === "relative") return fmtDuration(v);
   if (xAxis === "wall") return fmtWall(v);
@@ -109,6 +111,15 @@ export function customChartCard(chart: LayoutChart, ctx: ViewContext): CardView 
   let plot: uPlot | null = null;
   let plotKey = "";
   let lastSig = "";
+  let partCache = new Map<string, { key: string; part: Part }>();
+
+  function linePart(l: Line, width: number): Part {
+    const c = runColumns(l.run, l.s, chart.kind === "multiline" ? ctx.ui.smoothing : 0, ctx.ui.xAxis);
+    const ys = [chart.kind === "multiline" ? c.smoothed : c.raw];
+    if (chart.kind === "margin") ys.push(alignTo(c.step, l.lower), alignTo(c.step, l.upper));
+    const idx = decimateIndices(c.x, ys, c.n, width);
+    return { x: pickAt(c.x, idx), ys: ys.map((a) => pickAt(a, idx)) };
+  }
 
   function destroyPlot(): void {
     plot?.destroy();
@@ -138,16 +149,19 @@ export function customChartCard(chart: LayoutChart, ctx: ViewContext): CardView 
     info.textContent = `${lines.length} line${lines.length === 1 ? "" : "s"}`;
     if (!canvasAvailable()) return;
 
-    // Columns per line: x and y (smoothed for multiline, raw value plus band for margin).
-    const parts: { x: Float64Array; ys: Float64Array[] }[] = [];
+    // Columns per line: x and y (smoothed for multiline, raw value plus band for margin),
+    // decimated to the chart's width; kept per line until its data or the settings change.
+    const parts: Part[] = [];
+    const live = new Map<string, { key: string; part: Part }>();
     for (const l of lines) {
-      const c = runColumns(l.run, l.s, chart.kind === "multiline" ? ui.smoothing : 0, ui.xAxis);
-      const y = chart.kind === "multiline" ? c.smoothed : c.raw;
-      const ys = [y];
-      if (chart.kind === "margin") ys.push(alignTo(c.step, l.lower), alignTo(c.step, l.upper));
-      const idx = decimateIndices(c.x, ys, c.n, width);
-      parts.push({ x: pickAt(c.x, idx), ys: ys.map((a) => pickAt(a, idx)) });
+      const id = `${l.run.name}\u0000${l.tag}`;
+      const key = [l.s.version, version(l.lower), version(l.upper), ui.smoothing, ui.xAxis, width].join(";");
+      let hit = partCache.get(id);
+      if (!hit || hit.key !== key) hit = { key, part: linePart(l, width) };
+      live.set(id, hit);
+      parts.push(hit.part);
     }
+    partCache = live;
     const joined = joinColumns(parts, false);
     const data = [joined.x, ...joined.ys] as unknown as uPlot.AlignedData;
     const key = [lines.map((l) => `${l.run.name}:${l.tag}:${l.color}`).join("|"), ui.xAxis, width].join(";");
@@ -195,6 +209,7 @@ export function customChartCard(chart: LayoutChart, ctx: ViewContext): CardView 
     update,
     destroy() {
       destroyPlot();
+      partCache.clear();
     },
   };
 }
