@@ -17,26 +17,46 @@
 #include <stdint.h>
 #include <string.h>
 
+static int host_little(void) {
+    const uint16_t one = 1;
+    return *(const char *)&one == 1;
+}
+
 /* The buffer's item type as one struct character ('d', 'f', ...), 0 when not in native byte order. */
 static char item_char(const Py_buffer *b) {
     const char *f = b->format ? b->format : "B";
-    const uint16_t one = 1;
-    const int little = *(const char *)&one == 1;
+    const int little = host_little();
     if (*f == '@' || *f == '=' || (*f == '<' && little) || ((*f == '>' || *f == '!') && !little)) f++;
     else if (*f == '<' || *f == '>' || *f == '!') return 0;
     return f[0] != 0 && f[1] == 0 ? f[0] : 0;
 }
 
-/* Take the buffers of n objects (C-contiguous, with their formats; those marked writable as
- * writable). Returns 1, or 0 with an exception set and nothing held. */
-static int get_buffers(PyObject *const *objs, const int *writable, int n, Py_buffer *out) {
+/* Take the buffers of a call's n positional arguments (C-contiguous, with their formats; those
+ * marked writable as writable). Returns 1, or 0 with an exception set and nothing held. */
+static int parse_buffers(PyObject *args, const int *writable, int n, Py_buffer *out) {
+    if (!PyTuple_Check(args) || PyTuple_GET_SIZE(args) != n) {
+        PyErr_Format(PyExc_TypeError, "expected %d arguments", n);
+        return 0;
+    }
     for (int k = 0; k < n; k++) {
-        if (PyObject_GetBuffer(objs[k], &out[k], PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable[k] ? PyBUF_WRITABLE : 0)) < 0) {
+        const int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable[k] ? PyBUF_WRITABLE : 0);
+        if (PyObject_GetBuffer(PyTuple_GET_ITEM(args, k), &out[k], flags) < 0) {
             while (k-- > 0) PyBuffer_Release(&out[k]);
             return 0;
         }
     }
     return 1;
+}
+
+/* An int64 buffer (struct 'q', or 'l' where long is 64 bits). */
+static int is_int64(const Py_buffer *b) {
+    const char c = item_char(b);
+    return b->itemsize == 8 && (c == 'q' || c == 'l');
+}
+
+/* Whether [start, start + len) lies inside a buffer of `size` bytes. */
+static int span_inside(int64_t start, int64_t len, Py_ssize_t size) {
+    return start >= 0 && len >= 0 && start <= size && len <= size - start;
 }
 
 static void release_buffers(Py_buffer *bufs, int n) {
@@ -68,11 +88,9 @@ static void release_buffers(Py_buffer *bufs, int n) {
  */
 static PyObject *tf_counts(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *o[4];
-    if (!PyArg_ParseTuple(args, "OOOO", &o[0], &o[1], &o[2], &o[3])) return NULL;
     Py_buffer bufs[4];
     static const int writable[4] = {0, 0, 0, 1};
-    if (!get_buffers(o, writable, 4, bufs)) return NULL;
+    if (!parse_buffers(args, writable, 4, bufs)) return NULL;
     Py_buffer x = bufs[0], table = bufs[1], upper = bufs[2], counts = bufs[3];
     PyObject *result = NULL;
     const int is64 = x.itemsize == 8 && item_char(&x) == 'd';
@@ -81,8 +99,8 @@ static PyObject *tf_counts(PyObject *self, PyObject *args) {
     const Py_ssize_t k = upper.len / (Py_ssize_t)sizeof(double);
     if (!(is64 || is32) || n < 1) {
         PyErr_SetString(PyExc_TypeError, "x must be a non-empty float64 or float32 buffer");
-    } else if (table.itemsize != 8 || table.len != 65536 * 8 || upper.itemsize != 8 || item_char(&upper) != 'd' ||
-               counts.itemsize != 8 || counts.len != upper.len || k < 1) {
+    } else if (!is_int64(&table) || table.len != 65536 * 8 || upper.itemsize != 8 || item_char(&upper) != 'd' ||
+               !is_int64(&counts) || counts.len != upper.len || k < 1) {
         PyErr_SetString(PyExc_ValueError, "table must be int64[65536], upper float64[k], counts int64[k]");
     } else {
         const int64_t *tab = (const int64_t *)table.buf;
@@ -142,29 +160,26 @@ static uint32_t crc32c(const uint8_t *p, Py_ssize_t n, int little) {
  *   buf[starts[i] : starts[i] + lengths[i]]   (starts, lengths int64; out uint32[len(starts)]) */
 static PyObject *masked_crc32c_spans(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *o[4];
-    if (!PyArg_ParseTuple(args, "OOOO", &o[0], &o[1], &o[2], &o[3])) return NULL;
     Py_buffer bufs[4];
     static const int writable[4] = {0, 0, 0, 1};
-    if (!get_buffers(o, writable, 4, bufs)) return NULL;
+    if (!parse_buffers(args, writable, 4, bufs)) return NULL;
     Py_buffer buf = bufs[0], starts = bufs[1], lengths = bufs[2], out = bufs[3];
     PyObject *result = NULL;
     const Py_ssize_t n = starts.len / 8;
-    const char sc = item_char(&starts), lc = item_char(&lengths), oc = item_char(&out);
-    if (starts.itemsize != 8 || lengths.itemsize != 8 || out.itemsize != 4 || lengths.len != starts.len ||
-        out.len != n * 4 || !(sc == 'q' || sc == 'l') || !(lc == 'q' || lc == 'l') || !(oc == 'I' || oc == 'L')) {
+    const char oc = item_char(&out);
+    if (!is_int64(&starts) || !is_int64(&lengths) || lengths.len != starts.len || out.itemsize != 4 ||
+        out.len != n * 4 || !(oc == 'I' || oc == 'L')) {
         PyErr_SetString(PyExc_TypeError, "starts and lengths must be int64[n] and out uint32[n]");
     } else {
         const int64_t *st = (const int64_t *)starts.buf, *ln = (const int64_t *)lengths.buf;
         uint32_t *o = (uint32_t *)out.buf;
         const uint8_t *b = (const uint8_t *)buf.buf;
         const Py_ssize_t size = buf.len;
-        const uint16_t one = 1;
-        const int little = *(const char *)&one == 1;
+        const int little = host_little();
         Py_ssize_t bad = -1;
         Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t i = 0; i < n; i++) {
-            if (st[i] < 0 || ln[i] < 0 || st[i] > size || ln[i] > size - st[i]) {
+            if (!span_inside(st[i], ln[i], size)) {
                 bad = i;
                 break;
             }
@@ -173,10 +188,7 @@ static PyObject *masked_crc32c_spans(PyObject *self, PyObject *args) {
         }
         Py_END_ALLOW_THREADS
         if (bad >= 0) PyErr_Format(PyExc_ValueError, "span %zd lies outside the buffer", bad);
-        else {
-            Py_INCREF(Py_None);
-            result = Py_None;
-        }
+        else result = Py_NewRef(Py_None);
     }
     release_buffers(bufs, 4);
     return result;
@@ -206,117 +218,109 @@ static uint64_t fnv1a(const uint8_t *p, Py_ssize_t n) {
  *   tags than the table takes (then nothing is reliable: use the numpy path). */
 static PyObject *scalar_events(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *o[8];
-    if (!PyArg_ParseTuple(args, "OOOOOOOO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6], &o[7])) return NULL;
     Py_buffer b[8];
     static const int writable[8] = {0, 0, 0, 1, 1, 1, 1, 1};
-    if (!get_buffers(o, writable, 8, b)) return NULL;
+    if (!parse_buffers(args, writable, 8, b)) return NULL;
     PyObject *result = NULL;
     TagSlot *slots = NULL;
-    {
-        const Py_ssize_t n = b[1].len / 8;
-        const char c1 = item_char(&b[1]), c2 = item_char(&b[2]), c3 = item_char(&b[3]), c4 = item_char(&b[4]);
-        const char c5 = item_char(&b[5]), c6 = item_char(&b[6]), c7 = item_char(&b[7]);
-        const int i64ok = (c1 == 'q' || c1 == 'l') && (c2 == 'q' || c2 == 'l') && (c4 == 'q' || c4 == 'l') &&
-                          (c7 == 'q' || c7 == 'l');
-        if (!i64ok || c3 != '?' || c5 != 'd' || c6 != 'd' || b[1].itemsize != 8 || b[2].len != b[1].len ||
-            b[3].len != n || b[4].len != n * 8 || b[5].len != n * 8 || b[6].len != n * 8 || b[7].len != n * 8) {
-            PyErr_SetString(PyExc_TypeError,
-                            "expected int64 starts, lengths; out: bool taken, int64 step, float64 wall, value, int64 tag_id");
-        } else if ((slots = (TagSlot *)PyMem_Calloc(TAG_SLOTS, sizeof(TagSlot))) == NULL) {
-            PyErr_NoMemory();
-        } else {
-            const uint8_t *buf = (const uint8_t *)b[0].buf;
-            const Py_ssize_t size = b[0].len;
-            const int64_t *st = (const int64_t *)b[1].buf, *ln = (const int64_t *)b[2].buf;
-            char *taken = (char *)b[3].buf;
-            int64_t *step = (int64_t *)b[4].buf, *tag_id = (int64_t *)b[7].buf;
-            double *wall = (double *)b[5].buf, *value = (double *)b[6].buf;
-            int64_t ntags = 0;
-            int overflow = 0, outside = 0;
-            const uint16_t one = 1;
-            const int little = *(const char *)&one == 1;
-            Py_BEGIN_ALLOW_THREADS
-            for (Py_ssize_t i = 0; i < n && !overflow; i++) {
-                taken[i] = 0;
-                const int64_t start = st[i], len = ln[i];
-                if (start < 0 || len < 0 || start > size || len > size - start) {
-                    outside = 1;
+    const Py_ssize_t n = b[1].len / 8;
+    const int i64ok = is_int64(&b[1]) && is_int64(&b[2]) && is_int64(&b[4]) && is_int64(&b[7]);
+    if (!i64ok || item_char(&b[3]) != '?' || item_char(&b[5]) != 'd' || item_char(&b[6]) != 'd' ||
+        b[2].len != b[1].len || b[3].len != n || b[4].len != n * 8 || b[5].len != n * 8 || b[6].len != n * 8 ||
+        b[7].len != n * 8) {
+        PyErr_SetString(PyExc_TypeError,
+                        "expected int64 starts, lengths; out: bool taken, int64 step, float64 wall, value, int64 tag_id");
+    } else if ((slots = (TagSlot *)PyMem_Calloc(TAG_SLOTS, sizeof(TagSlot))) == NULL) {
+        PyErr_NoMemory();
+    } else {
+        const uint8_t *buf = (const uint8_t *)b[0].buf;
+        const Py_ssize_t size = b[0].len;
+        const int64_t *st = (const int64_t *)b[1].buf, *ln = (const int64_t *)b[2].buf;
+        char *taken = (char *)b[3].buf;
+        int64_t *step = (int64_t *)b[4].buf, *tag_id = (int64_t *)b[7].buf;
+        double *wall = (double *)b[5].buf, *value = (double *)b[6].buf;
+        int64_t ntags = 0;
+        int overflow = 0, outside = 0;
+        const int little = host_little();
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t i = 0; i < n && !overflow; i++) {
+            taken[i] = 0;
+            const int64_t start = st[i], len = ln[i];
+            if (!span_inside(start, len, size)) {
+                outside = 1;
+                break;
+            }
+            if (len < 16 || len > 200 || !little) continue;
+            const uint8_t *r = buf + start;
+            if (r[0] != 0x09) continue;
+            Py_ssize_t o_ = 9, v = 0;
+            uint64_t stp = 0;
+            if (r[9] == 0x10) {
+                for (v = 0; v < 10 && 10 + v < len; v++) {
+                    stp |= ((uint64_t)(r[10 + v] & 0x7F)) << (7 * v);
+                    if (r[10 + v] < 0x80) break;
+                }
+                if (v == 10 || 10 + v >= len) continue; /* no varint end */
+                v += 1;
+                o_ = 10 + v;
+            } else if (r[9] != 0x2A) {
+                continue;
+            }
+            const int64_t summary_len = len - o_ - 2, value_len = len - o_ - 4, tag_len = len - o_ - 11;
+            if (tag_len < 0 || summary_len >= 0x80) continue;
+            if (r[o_] != 0x2A || r[o_ + 1] != summary_len || r[o_ + 2] != 0x0A || r[o_ + 3] != value_len ||
+                r[o_ + 4] != 0x0A || r[o_ + 5] != tag_len || r[len - 5] != 0x15)
+                continue;
+            const uint8_t *tag = r + o_ + 6;
+            const uint64_t h = fnv1a(tag, tag_len);
+            Py_ssize_t slot = (Py_ssize_t)(h & (TAG_SLOTS - 1));
+            int64_t id = -1;
+            for (;;) {
+                TagSlot *s = &slots[slot];
+                if (s->id == 0) { /* empty */
+                    if (ntags >= TAG_SLOTS / 2) {
+                        overflow = 1;
+                        break;
+                    }
+                    s->start = (Py_ssize_t)(tag - buf);
+                    s->len = tag_len;
+                    s->hash = h;
+                    s->id = ++ntags; /* stored +1 so an empty slot is all zeros */
+                    id = ntags - 1;
                     break;
                 }
-                if (len < 16 || len > 200 || !little) continue;
-                const uint8_t *r = buf + start;
-                if (r[0] != 0x09) continue;
-                Py_ssize_t o_ = 9, v = 0;
-                uint64_t stp = 0;
-                if (r[9] == 0x10) {
-                    for (v = 0; v < 10 && 10 + v < len; v++) {
-                        stp |= ((uint64_t)(r[10 + v] & 0x7F)) << (7 * v);
-                        if (r[10 + v] < 0x80) break;
-                    }
-                    if (v == 10 || 10 + v >= len) continue; /* no varint end */
-                    v += 1;
-                    o_ = 10 + v;
-                } else if (r[9] != 0x2A) {
-                    continue;
+                if (s->hash == h && s->len == tag_len && memcmp(buf + s->start, tag, (size_t)tag_len) == 0) {
+                    id = s->id - 1;
+                    break;
                 }
-                const int64_t summary_len = len - o_ - 2, value_len = len - o_ - 4, tag_len = len - o_ - 11;
-                if (tag_len < 0 || summary_len >= 0x80) continue;
-                if (r[o_] != 0x2A || r[o_ + 1] != summary_len || r[o_ + 2] != 0x0A || r[o_ + 3] != value_len ||
-                    r[o_ + 4] != 0x0A || r[o_ + 5] != tag_len || r[len - 5] != 0x15)
-                    continue;
-                const uint8_t *tag = r + o_ + 6;
-                const uint64_t h = fnv1a(tag, tag_len);
-                Py_ssize_t slot = (Py_ssize_t)(h & (TAG_SLOTS - 1));
-                int64_t id = -1;
-                for (;;) {
-                    TagSlot *s = &slots[slot];
-                    if (s->id == 0) { /* empty */
-                        if (ntags >= TAG_SLOTS / 2) {
-                            overflow = 1;
-                            break;
-                        }
-                        s->start = (Py_ssize_t)(tag - buf);
-                        s->len = tag_len;
-                        s->hash = h;
-                        s->id = ++ntags; /* stored +1 so an empty slot is all zeros */
-                        id = ntags - 1;
-                        break;
-                    }
-                    if (s->hash == h && s->len == tag_len && memcmp(buf + s->start, tag, (size_t)tag_len) == 0) {
-                        id = s->id - 1;
-                        break;
-                    }
-                    slot = (slot + 1) & (TAG_SLOTS - 1);
-                }
-                if (overflow) break;
-                double w;
-                float f;
-                memcpy(&w, r + 1, 8);
-                memcpy(&f, r + len - 4, 4);
-                taken[i] = 1;
-                step[i] = (int64_t)stp;
-                wall[i] = w;
-                value[i] = (double)f;
-                tag_id[i] = id;
+                slot = (slot + 1) & (TAG_SLOTS - 1);
             }
-            Py_END_ALLOW_THREADS
-            if (outside) {
-                PyErr_SetString(PyExc_ValueError, "a span lies outside the buffer");
-            } else if (overflow) {
-                Py_INCREF(Py_None);
-                result = Py_None;
-            } else {
-                result = PyList_New((Py_ssize_t)ntags);
-                for (Py_ssize_t k = 0; result && k < TAG_SLOTS; k++) {
-                    if (slots[k].id == 0) continue;
-                    PyObject *pair = Py_BuildValue("(nn)", slots[k].start, slots[k].len);
-                    if (!pair) {
-                        Py_CLEAR(result);
-                        break;
-                    }
-                    PyList_SET_ITEM(result, (Py_ssize_t)(slots[k].id - 1), pair);
+            if (overflow) break;
+            double w;
+            float f;
+            memcpy(&w, r + 1, 8);
+            memcpy(&f, r + len - 4, 4);
+            taken[i] = 1;
+            step[i] = (int64_t)stp;
+            wall[i] = w;
+            value[i] = (double)f;
+            tag_id[i] = id;
+        }
+        Py_END_ALLOW_THREADS
+        if (outside) {
+            PyErr_SetString(PyExc_ValueError, "a span lies outside the buffer");
+        } else if (overflow) {
+            result = Py_NewRef(Py_None);
+        } else {
+            result = PyList_New((Py_ssize_t)ntags);
+            for (Py_ssize_t k = 0; result && k < TAG_SLOTS; k++) {
+                if (slots[k].id == 0) continue;
+                PyObject *pair = Py_BuildValue("(nn)", slots[k].start, slots[k].len);
+                if (!pair) {
+                    Py_CLEAR(result);
+                    break;
                 }
+                PyList_SET_ITEM(result, (Py_ssize_t)(slots[k].id - 1), pair);
             }
         }
     }
