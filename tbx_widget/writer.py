@@ -13,7 +13,6 @@ import datetime
 import os
 import socket
 import time
-import warnings
 import weakref
 from typing import Any, Callable, Iterable, Sequence
 
@@ -22,7 +21,7 @@ import numpy as np
 from ._proto import event_pb2, summary_pb2
 from .convert import check_child_name, check_step, check_tag, check_walltime, to_float, to_numpy
 from .event_file import EventFileWriter
-from .summary.histogram import NonFiniteWarning, check_bins, histogram_proto, histogram_raw_proto
+from .summary.histogram import check_bins, finite_values, histogram_proto, histogram_raw_proto
 from .summary.hparams import hparams_values
 from .summary.image import draw_boxes, encode_gif, encode_png, image_value, make_grid, to_hwc_uint8
 from .summary.plugins import audio_value, layout_proto, layout_value, pr_curve_counts, pr_curve_value, text_value
@@ -214,20 +213,7 @@ class SummaryWriter:
         bins = check_bins(bins)
         if max_bins is not None and (isinstance(max_bins, bool) or not isinstance(max_bins, int) or max_bins < 1):
             raise ValueError(f"max_bins must be a positive int or None, got {max_bins!r}")
-        arr = to_numpy(values, "values")
-        if arr.dtype.kind not in "biuf":
-            raise TypeError(f"values must be numeric, got an array of dtype {arr.dtype}")
-        if arr.size == 0:
-            raise ValueError("values is empty: a histogram needs at least one value")
-        x = arr.reshape(-1)
-        if x.dtype.kind != "f":
-            x = x.astype(np.float64)
-        if not np.isfinite(x.sum(dtype=np.float64)) and not (finite := np.isfinite(x)).all():
-            bad = int(x.size - np.count_nonzero(finite))
-            if bad == x.size:
-                raise ValueError(f"values has no finite values (all {bad} are NaN or infinite)")
-            warnings.warn(f"add_histogram({tag!r}): left out {bad} NaN or infinite values of {x.size}", NonFiniteWarning, stacklevel=2)
-            x = x[finite]
+        x = finite_values(to_numpy(values, "values"), "values", label=f"add_histogram({tag!r})", stacklevel=2)
         # Bucketed here, on the caller's thread: the caller may change its array after we return
         # (weights are updated in place), and bucketing costs less than copying it would.
         histo = histogram_proto(x, bins, max_bins, checked=True)

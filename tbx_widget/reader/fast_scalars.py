@@ -15,10 +15,7 @@ import numpy as np
 
 from .spans import _gather
 
-try:  # the optional compiled kernels (built by hatch_build.py where a C compiler is found)
-    from .. import _native
-except ImportError:  # pragma: no cover - depends on the build
-    _native = None
+from ..accel import native as _native  # None where the optional C kernels were not built
 
 __all__ = ["FastScalars", "fast_scalars"]
 

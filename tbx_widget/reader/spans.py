@@ -27,10 +27,7 @@ import numpy as np
 
 from ..records import FOOTER_SIZE, HEADER_SIZE, MAX_RECORD, _resync, masked_crc32c
 
-try:  # the optional compiled kernels (built by hatch_build.py where a C compiler is found)
-    from .. import _native
-except ImportError:  # pragma: no cover - depends on the build
-    _native = None
+from ..accel import native as _native  # None where the optional C kernels were not built
 
 __all__ = ["SpanScan", "scan_spans", "crc32c_rows"]
 
@@ -182,9 +179,9 @@ def _check(buf: bytes, arr: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray,
         rows = np.flatnonzero(lengths == length)
         expect_head = masked_crc32c(_U64.pack(length))
         bad[rows] |= head_crc[rows] != expect_head
-        data_starts = starts[rows] + HEADER_SIZE
         if _native is not None:
-            continue  # data checked above
+            continue  # data checked above, all lengths at once
+        data_starts = starts[rows] + HEADER_SIZE
         if length <= _TABLE_MAX:
             crc = _mask(crc32c_rows(_gather(arr, data_starts, length)))
             bad[rows] |= crc != foot_crc[rows]

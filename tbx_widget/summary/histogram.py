@@ -16,12 +16,9 @@ import numpy as np
 
 from .._proto import summary_pb2
 
-try:  # the optional compiled kernel (hatch_build.py builds it where a C compiler is found)
-    from .. import _native
-except ImportError:  # pragma: no cover - depends on the build
-    _native = None
+from ..accel import native as _native  # None where the optional C kernels were not built
 
-__all__ = ["tensorflow_edges", "histogram_proto", "histogram_raw_proto", "NonFiniteWarning"]
+__all__ = ["tensorflow_edges", "histogram_proto", "histogram_raw_proto", "finite_values", "NonFiniteWarning"]
 
 _V0, _RATIO, _TOP = 1e-12, 1.1, 1e20
 
@@ -130,25 +127,28 @@ def _merge(counts: np.ndarray, limits: np.ndarray, max_bins: int) -> tuple[np.nd
     return merged, edges
 
 
-def _finite(values: Any, name: str) -> np.ndarray:
+def finite_values(values: Any, name: str, *, label: str | None = None, stacklevel: int = 1) -> np.ndarray:
+    """``values`` as a 1-D float vector without NaN and Inf, which are left out with a
+    ``NonFiniteWarning`` that names ``label`` (default: ``name``). Raises TypeError or ValueError
+    naming ``name`` when the values are not numeric, empty or all non-finite. ``stacklevel`` is
+    that of the warning as seen from the caller of this function."""
     arr = np.asarray(values)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must be numeric, got an array of dtype {arr.dtype}")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty: a histogram needs at least one value")
     x = arr.reshape(-1)
     if x.dtype.kind != "f":
         x = x.astype(np.float64)
-    if np.isfinite(x.sum(dtype=np.float64)):
-        finite = None
-    else:
+    if not np.isfinite(x.sum(dtype=np.float64)):  # one cheap pass; a NaN or Inf shows in the sum
         finite = np.isfinite(x)
-    if finite is not None and not finite.all():
-        dropped = int((~finite).sum())
-        x = x[finite]
-        if len(x) == 0:
+        dropped = int(x.size - np.count_nonzero(finite))
+        if dropped == x.size:
             raise ValueError(f"{name} has no finite values (all {dropped} are NaN or infinite)")
-        warnings.warn(f"{name}: left out {dropped} NaN or infinite values of {dropped + len(x)}", NonFiniteWarning, stacklevel=4)
-    if len(x) == 0:
-        raise ValueError(f"{name} is empty: a histogram needs at least one value")
+        if dropped:  # (a sum can also overflow with every value finite)
+            warnings.warn(f"{label or name}: left out {dropped} NaN or infinite values of {x.size}", NonFiniteWarning,
+                          stacklevel=stacklevel + 1)
+            x = x[finite]
     return x
 
 
@@ -173,7 +173,7 @@ def histogram_proto(values: Any, bins: Any = "tensorflow", max_bins: int | None 
                     *, checked: bool = False) -> summary_pb2.HistogramProto:
     """Bucket ``values`` (NaN/Inf left out with a warning). ``checked``: ``values`` is already a
     non-empty, finite, 1-D float vector."""
-    x = values if checked else _finite(values, name)
+    x = values if checked else finite_values(values, name, stacklevel=3)
     if isinstance(bins, str) and bins == "tensorflow":
         edges = tensorflow_edges()
         counts, lo, hi = _bucket(x)
