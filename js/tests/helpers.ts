@@ -1,4 +1,5 @@
-// Hand-built protocol batches and a fake anywidget model.
+// Hand-built protocol batches, a fake anywidget model, stub object URLs.
+import { vi } from "vitest";
 import type { WireBatch, WireItem } from "../src/protocol";
 
 /** Packs buffers into one ArrayBuffer at odd offsets and returns DataViews over them. */
@@ -118,6 +119,13 @@ export class BatchBuilder {
     });
     return { msg: { type: "batch", protocol: 1, seq, reset, runs, items: this.items }, buffers };
   }
+}
+
+/** jsdom has no object URLs: hand out numbered `blob:test/N` ones and record revocations. */
+export function stubObjectUrls(): void {
+  let n = 0;
+  URL.createObjectURL = vi.fn(() => `blob:test/${++n}`);
+  URL.revokeObjectURL = vi.fn();
 }
 
 type Handler = (...args: any[]) => void;

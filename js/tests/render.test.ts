@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import widget from "../src/index";
 import { attach } from "../src/session";
 import { renderMarkdown } from "../src/views/text";
-import { BatchBuilder, FakeModel } from "./helpers";
+import { BatchBuilder, FakeModel, stubObjectUrls } from "./helpers";
 
 const XSS = 'hi <img src=x onerror="window.__tbxPwned=1"> <script>window.__tbxPwned=2</script> **bold** [l](javascript:window.__tbxPwned=3)';
 
@@ -26,11 +26,7 @@ function cards(root: Element, kind: string): string[] {
   return [...root.querySelectorAll(`[data-tbx-kind="${kind}"]`)].map((c) => c.getAttribute("data-tbx-tag") ?? "");
 }
 
-beforeEach(() => {
-  let n = 0;
-  URL.createObjectURL = vi.fn(() => `blob:test/${++n}`);
-  URL.revokeObjectURL = vi.fn();
-});
+beforeEach(stubObjectUrls);
 
 afterEach(() => {
   document.body.textContent = "";

@@ -1,11 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import widget from "../src/index";
 import { confusionAt, rocCurve, thresholdIndex } from "../src/math/roc";
 import { decodeBatch } from "../src/protocol";
 import { Store } from "../src/store";
 import { currentLayout, chartLines, fullMatch } from "../src/views/customscalars";
 import { compareCells, hparamsTable } from "../src/views/hparams";
-import { BatchBuilder, FakeModel } from "./helpers";
+import { BatchBuilder, FakeModel, stubObjectUrls } from "./helpers";
 
 // Counts at thresholds 0, 0.5, 1 for 4 positives and 6 negatives.
 const PR = { step: 3, tp: [4, 3, 0], fp: [6, 1, 0], tn: [0, 5, 6], fn: [0, 1, 4] };
@@ -131,11 +131,7 @@ describe("custom scalars", () => {
 });
 
 describe("rendered cards", () => {
-  beforeEach(() => {
-    let n = 0;
-    URL.createObjectURL = vi.fn(() => `blob:test/${++n}`);
-    URL.revokeObjectURL = vi.fn();
-  });
+  beforeEach(stubObjectUrls);
   afterEach(() => {
     document.body.textContent = "";
   });

@@ -29,8 +29,7 @@ export function audioCard(tag: string, ctx: ViewContext): CardView {
   }
 
   function update(): void {
-    const byRun = ctx.store.byTag("audio", tag);
-    const { runs, sig: dataSig, steps } = stepData(ctx, "audio", tag);
+    const { byRun, runs, sig: dataSig, steps } = stepData(ctx, "audio", tag);
     if (!lastSig.startsWith(dataSig + ";")) slider.setSteps(steps());
     const sig = `${dataSig};${slider.value}`;
     if (sig === lastSig) return;

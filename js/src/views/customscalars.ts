@@ -133,8 +133,9 @@ export function customChartCard(chart: LayoutChart, ctx: ViewContext): CardView 
     const lines = chartLines(chart, store, runs);
     const width = Math.max(240, Math.floor(box.clientWidth) || 480);
     const version = (s?: ScalarSeries) => (s ? s.version : -1);
-    const sig = [lines.map((l) => `${l.run.name}:${l.tag}:${l.s.version}:${version(l.lower)}:${version(l.upper)}`).join("|"),
-      ui.smoothing, ui.xAxis, width].join(";");
+    const settings = [ui.smoothing, ui.xAxis, width].join(";");
+    const keys = lines.map((l) => [l.run.name, l.tag, l.s.version, version(l.lower), version(l.upper), settings].join(":"));
+    const sig = keys.join("|");
     if (sig === lastSig) return;
     lastSig = sig;
     // Test hook: [run, tag, points, last step, last value] per line, as received.
@@ -153,14 +154,14 @@ export function customChartCard(chart: LayoutChart, ctx: ViewContext): CardView 
     // decimated to the chart's width; kept per line until its data or the settings change.
     const parts: Part[] = [];
     const live = new Map<string, { key: string; part: Part }>();
-    for (const l of lines) {
+    lines.forEach((l, i) => {
       const id = `${l.run.name}\u0000${l.tag}`;
-      const key = [l.s.version, version(l.lower), version(l.upper), ui.smoothing, ui.xAxis, width].join(";");
+      const key = keys[i];
       let hit = partCache.get(id);
       if (!hit || hit.key !== key) hit = { key, part: linePart(l, width) };
       live.set(id, hit);
       parts.push(hit.part);
-    }
+    });
     partCache = live;
     const joined = joinColumns(parts, false);
     const data = [joined.x, ...joined.ys] as unknown as uPlot.AlignedData;

@@ -211,7 +211,7 @@ export class HparamsSection {
     this.shown = rows.length;
     this.count.textContent = rows.length === this.total ? String(this.total) : `${rows.length} of ${this.total}`;
     this.width = Math.max(320, Math.floor(this.tableBox.clientWidth) || 640);
-    // Scalar versions count: metrics are read from the scalar series.
+    // The table itself is in the signature: its metrics change as their scalar series grow.
     const sig = [JSON.stringify(this.table), [...visible].join("|"), this.filter.value, this.sortKey, this.sortDesc,
       this.colorBy.value, ui.highlight ?? "", this.width].join(";");
     if (sig === this.lastSig) return;

@@ -25,8 +25,7 @@ export function imageCard(tag: string, ctx: ViewContext): CardView {
   }
 
   function update(): void {
-    const byRun = ctx.store.byTag("images", tag);
-    const { runs, sig: sigData, steps } = stepData(ctx, "images", tag);
+    const { byRun, runs, sig: sigData, steps } = stepData(ctx, "images", tag);
     if (sigData !== lastSig.split(";")[0]) slider.setSteps(steps());
     const step = slider.value;
     const sig = `${sigData};${step}`;

@@ -22,6 +22,9 @@ interface Curve {
   ys: ArrayLike<number>;
   index: ArrayLike<number>;
   auc: number;
+  /** The chosen threshold's index among this record's thresholds, and the matrix there. */
+  at: number;
+  matrix: Confusion;
 }
 
 /** The record of `step` in a run (the last one logged at that step), or undefined. */
@@ -82,8 +85,7 @@ export function prCard(tag: string, ctx: ViewContext): CardView {
   }
 
   function update(): void {
-    const byRun = ctx.store.byTag("pr_curves", tag);
-    const { runs, sig: dataSig, steps } = stepData(ctx, "pr_curves", tag);
+    const { byRun, runs, sig: dataSig, steps } = stepData(ctx, "pr_curves", tag);
     if (!lastSig.startsWith(dataSig + ";")) slider.setSteps(steps());
     width = Math.max(240, Math.floor(body.clientWidth) || 480);
     const sig = [dataSig, slider.value, roc, threshold, width].join(";");
@@ -95,19 +97,16 @@ export function prCard(tag: string, ctx: ViewContext): CardView {
       const rec = recordAt(byRun.get(run.name)?.entries ?? [], slider.value);
       if (!rec) continue;
       const r = rocCurve(rec.tp, rec.fp, rec.tn, rec.fn);
-      if (roc) curves.push({ run, rec, xs: r.fpr, ys: r.tpr, index: r.index, auc: r.auc });
-      else {
-        const p = prPoints(rec);
-        curves.push({ run, rec, xs: p.xs, ys: p.ys, index: p.index, auc: r.auc });
-      }
+      const at = thresholdIndex(threshold, rec.tp.length);
+      const matrix = confusionAt(rec.tp, rec.fp, rec.tn, rec.fn, at);
+      const points = roc ? { xs: r.fpr, ys: r.tpr, index: r.index } : prPoints(rec);
+      curves.push({ run, rec, ...points, auc: r.auc, at, matrix });
     }
     renderLegend();
     renderMatrices();
     // Test hook: per run, [step, thresholds, ROC AUC, [TP, FP, TN, FN] at the chosen threshold].
-    el.dataset.tbxCurves = JSON.stringify(Object.fromEntries(curves.map((c) => {
-      const m = confusionAt(c.rec.tp, c.rec.fp, c.rec.tn, c.rec.fn, thresholdIndex(threshold, c.rec.tp.length));
-      return [c.run.name, [c.rec.step, c.rec.tp.length, Number.isFinite(c.auc) ? c.auc : null, [m.tp, m.fp, m.tn, m.fn]]];
-    })));
+    el.dataset.tbxCurves = JSON.stringify(Object.fromEntries(curves.map(({ run, rec, auc, matrix: m }) =>
+      [run.name, [rec.step, rec.tp.length, Number.isFinite(auc) ? auc : null, [m.tp, m.fp, m.tn, m.fn]]])));
     draw();
   }
 
@@ -125,12 +124,9 @@ export function prCard(tag: string, ctx: ViewContext): CardView {
 
   function renderMatrices(): void {
     matrices.textContent = "";
-    const k = curves[0]?.rec.tp.length ?? 0;
-    thLabel.textContent = k ? fmtNum(thresholdAt(thresholdIndex(threshold, k), k)) : fmtNum(threshold);
-    for (const c of curves) {
-      const m = confusionAt(c.rec.tp, c.rec.fp, c.rec.tn, c.rec.fn, thresholdIndex(threshold, c.rec.tp.length));
-      matrices.append(confusionTable(c.run, m));
-    }
+    const first = curves[0];
+    thLabel.textContent = fmtNum(first ? first.matrix.threshold : threshold);
+    for (const c of curves) matrices.append(confusionTable(c.run, c.matrix));
   }
 
   function draw(): void {
@@ -182,9 +178,8 @@ export function prCard(tag: string, ctx: ViewContext): CardView {
       }
       g.stroke();
       // The chosen threshold's point.
-      const t = thresholdIndex(threshold, c.rec.tp.length);
       for (let i = 0; i < c.index.length; i++) {
-        if (c.index[i] !== t) continue;
+        if (c.index[i] !== c.at) continue;
         g.fillStyle = c.run.color;
         g.beginPath();
         g.arc(sx(c.xs[i]), sy(c.ys[i]), 4, 0, 2 * Math.PI);

@@ -6,14 +6,15 @@ import { h, type ViewContext } from "../ui";
 
 type StepKind = Exclude<Kind, "scalars" | "histograms" | "hparams" | "custom_scalars">;
 
-/** What a step-slider card shows: the visible runs with entries of `tag`, their series, and a
- * signature that changes when any of them does. */
-export function stepData(ctx: ViewContext, kind: StepKind, tag: string) {
-  const byRun = ctx.store.byTag(kind, tag) as ReadonlyMap<string, ListSeries<{ step: number }>>;
-  const runs: RunInfo[] = ctx.ui.visibleRuns(ctx.store).filter((r) => (byRun.get(r.name)?.entries.length ?? 0) > 0);
-  const sig = runs.map((r) => `${r.name}:${byRun.get(r.name)?.version}`).join("|");
-  const steps = () => runs.flatMap((r) => (byRun.get(r.name)?.entries ?? []).map((e) => e.step));
-  return { runs, sig, steps };
+/** What a step-slider card shows: the series of `tag` by run, the visible runs with entries,
+ * a signature that changes when any of those does, and (on demand) their steps. */
+export function stepData<K extends StepKind>(ctx: ViewContext, kind: K, tag: string) {
+  const byRun = ctx.store.byTag(kind, tag);
+  const series = (run: string) => byRun.get(run) as ListSeries<{ step: number }> | undefined;
+  const runs: RunInfo[] = ctx.ui.visibleRuns(ctx.store).filter((r) => (series(r.name)?.entries.length ?? 0) > 0);
+  const sig = runs.map((r) => `${r.name}:${series(r.name)?.version}`).join("|");
+  const steps = () => runs.flatMap((r) => (series(r.name)?.entries ?? []).map((e) => e.step));
+  return { byRun, runs, sig, steps };
 }
 
 export class StepSlider {

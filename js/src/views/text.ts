@@ -23,8 +23,7 @@ export function textCard(tag: string, ctx: ViewContext): CardView {
   let lastSig = "";
 
   function update(): void {
-    const byRun = ctx.store.byTag("text", tag);
-    const { runs, sig: sigData, steps } = stepData(ctx, "text", tag);
+    const { byRun, runs, sig: sigData, steps } = stepData(ctx, "text", tag);
     if (sigData !== lastSig.split(";")[0]) slider.setSteps(steps());
     const step = slider.value;
     const sig = `${sigData};${step}`;
