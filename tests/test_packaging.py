@@ -25,3 +25,20 @@ def test_wheel_contains_built_js(tmp_path):
     assert "tbx_widget/static/index.css" in names
     assert "tbx_widget/_proto/event_pb2.py" in names
     assert not [n for n in names if "node_modules" in n]
+
+
+# Colab's preinstalled stack: a requirement that excludes one of these makes `pip install tbx-widget`
+# upgrade it there (ipywidgets 8 in Colab's ipywidgets-7 front end can leave widgets blank).
+COLAB_STACK = {"ipywidgets": "7.7.1", "protobuf": "4.25.9"}
+
+
+def test_requirements_accept_colabs_preinstalled_versions():
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    reqs = {Requirement(d).name: Requirement(d) for d in deps}
+    for name, version in COLAB_STACK.items():
+        assert reqs[name].specifier.contains(version), f"{reqs[name]} excludes Colab's {name} {version}"
+    assert "ipywidgets" in reqs and not reqs["ipywidgets"].specifier.contains("7.5.1"), "anywidget needs ipywidgets>=7.6"
