@@ -1,41 +1,79 @@
-"""A static HTML snapshot of a logdir's scalars (inline SVG), for places widgets don't render.
+"""Static snapshots: a logdir's scalars as inline SVG, for places where widgets do not render.
+
+``snapshot_html(logs)`` is the ``text/html`` fallback a Dashboard carries beside its widget
+view (GitHub's viewer, nbviewer without widget state). ``static_snapshots`` is an nbconvert
+preprocessor and ``export_html`` a one-call export: an HTML page of a notebook whose dashboards
+show their snapshot with no kernel and no internet (nbconvert would otherwise choose the widget
+view, whose renderer it loads from a CDN: offline the page is blank).
 
 Every run name, tag and value is escaped: logdir content is untrusted.
 """
 from __future__ import annotations
 
 import html
+import json
+import os
+import pathlib
 from typing import Any
 
 import numpy as np
 
-__all__ = ["snapshot_html"]
+__all__ = ["snapshot_html", "static_snapshots", "export_html"]
 
 _PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 _W, _H, _PAD = 320, 120, 6
 _MAX_CARDS = 24
 _MAX_POINTS = 400
+_MARKER = "tbx-snapshot"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 
-def _polyline(x: np.ndarray, y: np.ndarray, x0: float, x1: float, y0: float, y1: float) -> str:
+def _points(x: np.ndarray, y: np.ndarray, x0: float, x1: float, y0: float, y1: float) -> str:
+    """SVG points of one curve, in step order, traced forward and then back.
+
+    The way back retraces the same points, so the shape encloses no area: the curve stays an
+    open line even where a sanitizer strips ``fill='none'`` (an SVG polyline is filled, and so
+    closed from its last point to its first, by default).
+    """
+    order = np.argsort(x, kind="stable")
+    x, y = x[order], y[order]
+    keep = np.isfinite(y)
+    x, y = x[keep], y[keep]
     if len(x) > _MAX_POINTS:  # min/max per bucket keeps spikes
         edges = np.linspace(0, len(x), _MAX_POINTS // 2 + 1).astype(int)
-        idx = []
+        idx: list[int] = []
         for lo, hi in zip(edges[:-1], edges[1:]):
             if hi > lo:
                 seg = y[lo:hi]
-                idx.extend(sorted({lo + int(np.nanargmin(seg)), lo + int(np.nanargmax(seg))}) if np.isfinite(seg).any() else [lo])
+                idx.extend(sorted({lo + int(np.argmin(seg)), lo + int(np.argmax(seg))}))
         x, y = x[idx], y[idx]
     sx = (_W - 2 * _PAD) / ((x1 - x0) or 1.0)
     sy = (_H - 2 * _PAD) / ((y1 - y0) or 1.0)
-    pts = " ".join(
-        f"{_PAD + (a - x0) * sx:.1f},{_H - _PAD - (b - y0) * sy:.1f}" for a, b in zip(x, y) if np.isfinite(b)
-    )
-    return pts
+    # A constant series (y0 == y1) is drawn through the middle of the card.
+    mid = (_H / 2) if y1 == y0 else None
+    pts = [
+        f"{_PAD + (a - x0) * sx:.1f},{mid if mid is not None else _H - _PAD - (b - y0) * sy:.1f}"
+        for a, b in zip(x.tolist(), y.tolist())
+    ]
+    return " ".join(pts + pts[-2::-1])
+
+
+def run_label(run: str, title: str = "") -> str:
+    """A run's display name: the root run ``.`` is named after the logdir, or ``(root)``."""
+    if run != ".":
+        return run
+    name = os.path.basename(os.path.normpath(title)) if title else ""
+    return name if name not in ("", ".", "..", os.sep) else "(root)"
 
 
 def snapshot_html(logs: Any, title: str = "") -> str:
-    """Cards of every scalar tag (all runs overlaid) as self-contained HTML."""
+    """Cards of every scalar tag (all runs overlaid) as self-contained HTML.
+
+    Args:
+        logs: anything with ``runs``, ``tags(run)`` and ``scalars(run, tag)`` (a ``Logs``).
+        title: the logdir, shown in the heading and naming the root run.
+    """
     runs = list(logs.runs)
     by_tag: dict[str, list[tuple[int, str, Any]]] = {}
     for i, run in enumerate(runs):
@@ -43,7 +81,7 @@ def snapshot_html(logs: Any, title: str = "") -> str:
             by_tag.setdefault(tag, []).append((i, run, logs.scalars(run, tag)))
     head = f"<b>tbx_widget</b> snapshot of <code>{html.escape(title)}</code>: {len(runs)} run(s)"
     if not by_tag:
-        return f"<div class='tbx-snapshot'>{head}; no scalars yet.</div>"
+        return f"<div class='{_MARKER}'>{head}; no scalars yet.</div>"
     cards = []
     for tag in sorted(by_tag)[:_MAX_CARDS]:
         series = [(i, run, s) for i, run, s in by_tag[tag] if len(s.step)]
@@ -56,17 +94,141 @@ def snapshot_html(logs: Any, title: str = "") -> str:
             continue
         x0, x1, y0, y1 = float(xs.min()), float(xs.max()), float(finite.min()), float(finite.max())
         lines = "".join(
-            f"<polyline fill='none' stroke='{_PALETTE[i % len(_PALETTE)]}' stroke-width='1.5' "
-            f"points='{_polyline(np.asarray(s.step, float), np.asarray(s.value, float), x0, x1, y0, y1)}'>"
-            f"<title>{html.escape(run)}</title></polyline>"
+            f"<polyline fill='none' style='fill:none' stroke='{_PALETTE[i % len(_PALETTE)]}' stroke-width='1.5' "
+            f"stroke-linejoin='round' points='{_points(np.asarray(s.step, float), np.asarray(s.value, float), x0, x1, y0, y1)}'>"
+            f"<title>{html.escape(run_label(run, title))}</title></polyline>"
             for i, run, s in series
         )
-        last = ", ".join(f"{html.escape(run)}: {float(s.value[-1]):.6g}" for _, run, s in series)
+        last = ", ".join(
+            f"<span style='color:{_PALETTE[i % len(_PALETTE)]}'>■</span> "
+            f"{html.escape(run_label(run, title))}: {float(s.value[-1]):.6g}"
+            for i, run, s in series
+        )
         cards.append(
-            "<div style='display:inline-block;margin:4px;padding:4px;border:1px solid #ddd'>"
+            "<div style='display:inline-block;margin:4px;padding:4px;border:1px solid #ddd;vertical-align:top'>"
             f"<div style='font:12px sans-serif'><b>{html.escape(tag)}</b> · steps {x0:.0f}–{x1:.0f}</div>"
             f"<svg width='{_W}' height='{_H}' viewBox='0 0 {_W} {_H}'>{lines}</svg>"
             f"<div style='font:11px sans-serif;color:#555'>last: {last} · range {y0:.4g} … {y1:.4g}</div></div>"
         )
     more = f"<div>… and {len(by_tag) - _MAX_CARDS} more tags</div>" if len(by_tag) > _MAX_CARDS else ""
-    return f"<div class='tbx-snapshot'><div>{head}</div>{''.join(cards)}{more}</div>"
+    return f"<div class='{_MARKER}'><div>{head}</div>{''.join(cards)}{more}</div>"
+
+
+# -- static exports ---------------------------------------------------------------------------
+
+
+class _Series:
+    def __init__(self, step: list[Any], value: list[Any]):
+        self.step = np.asarray(step, dtype=float)
+        self.value = np.asarray([np.nan if v is None else v for v in value], dtype=float)
+
+
+class _StateLogs:
+    """The Logs interface ``snapshot_html`` needs, read from a dashboard's saved ``_snapshot``."""
+
+    def __init__(self, snapshot: dict[str, Any]):
+        self.runs = list(snapshot.get("runs", []))
+        self._series = {(s["run"], s["tag"]): s for s in snapshot.get("series", [])}
+
+    def tags(self, run: str) -> dict[str, list[str]]:
+        return {"scalars": [tag for (r, tag) in self._series if r == run]}
+
+    def scalars(self, run: str, tag: str) -> _Series:
+        s = self._series[(run, tag)]
+        return _Series(s["step"], s["value"])
+
+
+def _fresh_snapshot(state: dict[str, Any], base: str) -> str | None:
+    """The dashboard's snapshot from its logdir on disk, else from its saved widget state."""
+    logdir = state.get("logdir")
+    if isinstance(logdir, str) and logdir:
+        path = logdir if os.path.isabs(logdir) else os.path.join(base, logdir)
+        if os.path.isdir(path):
+            from .reader import load
+
+            return snapshot_html(load(path), title=logdir)
+    saved = state.get("_snapshot")
+    if isinstance(saved, str) and saved:
+        return snapshot_html(_StateLogs(json.loads(saved)), title=str(logdir or ""))
+    return None
+
+
+def _static_output(snapshot: str, view: dict[str, Any]) -> str:
+    """The snapshot, followed by the widget view tag: where the widget renderer loads (online),
+    it draws the live dashboard beside the tag and the CSS hides the snapshot; offline the
+    snapshot is what shows."""
+    view_json = json.dumps(view).replace("</", "<\\/")
+    return (
+        "<div class='tbx-static'>"
+        "<style>.tbx-static:has(.tbx-header) > .tbx-snapshot { display: none; }</style>"
+        f"{snapshot}<script type='{WIDGET_VIEW}'>{view_json}</script></div>"
+    )
+
+
+def static_snapshots(nb: Any, resources: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
+    """nbconvert preprocessor: each tbx_widget dashboard output becomes its static snapshot.
+
+    The snapshot is redrawn from the dashboard's logdir when it is on disk (relative paths are
+    read from the notebook's directory, ``resources["metadata"]["path"]``), else from the data
+    saved in the widget state, so a dashboard displayed before training shows the final curves.
+    Other widgets are left alone. Use it after ``--execute``::
+
+        jupyter nbconvert --to html --execute \\
+            --HTMLExporter.preprocessors=tbx_widget.snapshot.static_snapshots notebook.ipynb
+    """
+    resources = resources if resources is not None else {}
+    base = (resources.get("metadata") or {}).get("path") or os.getcwd()
+    states = ((nb.get("metadata") or {}).get("widgets") or {}).get(WIDGET_STATE, {}).get("state", {})
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            data = out.get("data") or {}
+            view = data.get(WIDGET_VIEW)
+            if not isinstance(view, dict) or _MARKER not in str(data.get("text/html", "")):
+                continue
+            state = (states.get(view.get("model_id")) or {}).get("state", {})
+            try:
+                snapshot = _fresh_snapshot(state, base) or str(data["text/html"])
+            except Exception:  # an unreadable logdir keeps the snapshot taken at display time
+                snapshot = str(data["text/html"])
+            data["text/html"] = _static_output(snapshot, view)
+            del data[WIDGET_VIEW]
+    return nb, resources
+
+
+def export_html(
+    notebook: str | os.PathLike[str],
+    output: str | os.PathLike[str] | None = None,
+    *,
+    execute: bool = False,
+    timeout: int = 600,
+) -> pathlib.Path:
+    """Write ``notebook`` as a standalone HTML page whose dashboards show their snapshot offline.
+
+    Args:
+        notebook: path of the ``.ipynb`` file.
+        output: HTML path to write; default: the notebook's path with ``.html``.
+        execute: run the notebook first (in its own directory, outputs and widget state kept).
+        timeout: seconds allowed per cell when executing.
+
+    Returns the path written.
+    """
+    if not isinstance(notebook, (str, os.PathLike)):
+        raise TypeError(f"notebook must be a path (str or os.PathLike), got {type(notebook).__name__}")
+    if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout <= 0:
+        raise ValueError(f"timeout must be a positive int number of seconds, got {timeout!r}")
+    src = pathlib.Path(notebook)
+    if not src.is_file():
+        raise ValueError(f"notebook {os.fspath(notebook)!r} is not a file")
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import ExecutePreprocessor
+
+    nb = nbformat.read(src, as_version=4)
+    resources: dict[str, Any] = {"metadata": {"path": str(src.parent.resolve()), "name": src.stem}}
+    if execute:
+        nb, resources = ExecutePreprocessor(timeout=timeout, store_widget_state=True).preprocess(nb, resources)
+    nb, resources = static_snapshots(nb, resources)
+    body, _ = HTMLExporter().from_notebook_node(nb, resources=resources)
+    dest = pathlib.Path(output) if output is not None else src.with_suffix(".html")
+    dest.write_text(body, encoding="utf-8")
+    return dest
