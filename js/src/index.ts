@@ -3,7 +3,9 @@
 import "uplot/dist/uPlot.min.css";
 import "./style.css";
 import { attach, type ModelLike } from "./session";
-import { UiState, h, isValidRegex, swatch, type XAxis } from "./ui";
+import { createRunsPanel } from "./runspanel";
+import { createToolbar } from "./toolbar";
+import { UiState, h, isolateKeys } from "./ui";
 import { audioCard } from "./views/audio";
 import { CustomScalarsSection } from "./views/customscalars";
 import { distributionCard } from "./views/distributions";
@@ -54,23 +56,9 @@ function render({ model, el }: { model: ModelLike; el: HTMLElement }): () => voi
   const errorEl = h("div", { class: "tbx-error", role: "alert" });
   const header = h("div", { class: "tbx-header" }, h("span", { class: "tbx-brand", text: "tbx" }), logdirEl, statusEl);
 
-  // ---- toolbar ----
-  const tagInput = h("input", { type: "search", class: "tbx-input", placeholder: "filter tags (regex)", "aria-label": "tag filter", value: ui.tagFilter });
-  const smoothRange = h("input", { type: "range", min: 0, max: 0.99, step: 0.01, value: ui.smoothing, "aria-label": "smoothing", class: "tbx-smooth-range" });
-  const smoothNum = h("input", { type: "number", min: 0, max: 0.999, step: 0.001, value: ui.smoothing, "aria-label": "smoothing value", class: "tbx-input tbx-smooth-num" });
-  const xSelect = h("select", { class: "tbx-select", "aria-label": "x axis" },
-    h("option", { value: "step", text: "step" }), h("option", { value: "relative", text: "relative time" }), h("option", { value: "wall", text: "wall time" }));
-  const toolbar = h("div", { class: "tbx-toolbar" },
-    tagInput,
-    h("label", { class: "tbx-field" }, h("span", { text: "smoothing" }), smoothRange, smoothNum),
-    h("label", { class: "tbx-field" }, h("span", { text: "x axis" }), xSelect));
-
-  // ---- runs panel ----
-  const runInput = h("input", { type: "search", class: "tbx-input", placeholder: "filter runs (regex)", "aria-label": "run filter", value: ui.runFilter });
-  const runList = h("ul", { class: "tbx-run-list" });
-  const allBtn = h("button", { type: "button", class: "tbx-btn", text: "all" });
-  const noneBtn = h("button", { type: "button", class: "tbx-btn", text: "none" });
-  const runsPanel = h("div", { class: "tbx-runs" }, h("div", { class: "tbx-panel-title" }, h("span", { text: "Runs" }), allBtn, noneBtn), runInput, runList);
+  ui.logdir = String(model.get("logdir") ?? "");
+  const toolbar = createToolbar(ui);
+  const runsPanel = createRunsPanel(ctx);
 
   // ---- sections ----
   const sections: Section[] = [
@@ -86,11 +74,12 @@ function render({ model, el }: { model: ModelLike; el: HTMLElement }): () => voi
   ];
   const emptyEl = h("div", { class: "tbx-empty" });
   const main = h("div", { class: "tbx-main" }, emptyEl, ...sections.map((s) => s.el));
-  const body = h("div", { class: "tbx-body" }, runsPanel, main);
+  const body = h("div", { class: "tbx-body" }, runsPanel.el, main);
 
-  const root = h("div", { class: "tbx-dashboard" }, header, errorEl, toolbar, body);
+  const root = h("div", { class: "tbx-dashboard" }, header, errorEl, toolbar.el, body);
   root.dataset.tbxEvents = String(store.events);
   el.append(root);
+  cleanups.push(isolateKeys(root));
 
   // ---- behaviour ----
   const applyHeight = () => {
@@ -109,25 +98,6 @@ function render({ model, el }: { model: ModelLike; el: HTMLElement }): () => voi
     statusEl.textContent = status === "ok" ? "" : status === "no_logdir" ? "no log directory" : status === "no_runs" ? "no runs yet" : status;
   };
 
-  const renderRuns = () => {
-    const re = ui.runRegex();
-    runInput.classList.toggle("tbx-invalid", ui.runFilter !== "" && !isValidRegex(ui.runFilter));
-    runList.textContent = "";
-    for (const run of store.runs) {
-      if (re && !re.test(run.name)) continue;
-      const box = h("input", { type: "checkbox", checked: !ui.hidden.has(run.name), "aria-label": `show run ${run.name}` });
-      box.addEventListener("change", () => {
-        if (box.checked) ui.hidden.delete(run.name);
-        else ui.hidden.add(run.name);
-        ui.changed();
-      });
-      runList.append(h("li", { class: "tbx-run" }, h("label", { title: run.name }, box, swatch(run.color), h("span", { class: "tbx-run-name", text: run.name }))));
-    }
-    if (runList.childElementCount === 0) {
-      runList.append(h("li", { class: "tbx-card-note", text: store.runs.length ? "No runs match the filter." : "No runs yet." }));
-    }
-  };
-
   const renderEmpty = () => {
     const status = String(model.get("status") ?? "ok");
     const logdir = String(model.get("logdir") ?? "");
@@ -143,43 +113,13 @@ function render({ model, el }: { model: ModelLike; el: HTMLElement }): () => voi
 
   const sync = () => {
     root.dataset.tbxEvents = String(store.events);
-    tagInput.classList.toggle("tbx-invalid", ui.tagFilter !== "" && !isValidRegex(ui.tagFilter));
-    renderRuns();
+    ui.logdir = String(model.get("logdir") ?? "");
+    toolbar.sync();
+    runsPanel.sync();
     for (const s of sections) s.sync();
     applyHeader();
     renderEmpty();
   };
-
-  tagInput.addEventListener("input", () => {
-    ui.tagFilter = tagInput.value;
-    ui.changed();
-  });
-  runInput.addEventListener("input", () => {
-    ui.runFilter = runInput.value;
-    ui.changed();
-  });
-  allBtn.addEventListener("click", () => {
-    ui.hidden.clear();
-    ui.changed();
-  });
-  noneBtn.addEventListener("click", () => {
-    for (const r of store.runs) ui.hidden.add(r.name);
-    ui.changed();
-  });
-  const setSmoothing = (v: number, from: "range" | "num") => {
-    if (!Number.isFinite(v)) return;
-    const w = Math.min(Math.max(v, 0), 0.999);
-    ui.smoothing = w;
-    if (from !== "range") smoothRange.value = String(Math.min(w, 0.99));
-    if (from !== "num") smoothNum.value = String(w);
-    ui.changed();
-  };
-  smoothRange.addEventListener("input", () => setSmoothing(Number(smoothRange.value), "range"));
-  smoothNum.addEventListener("change", () => setSmoothing(Number(smoothNum.value), "num"));
-  xSelect.addEventListener("change", () => {
-    ui.xAxis = xSelect.value as XAxis;
-    ui.changed();
-  });
 
   cleanups.push(ui.subscribe(sync));
   cleanups.push(store.subscribe(sync));

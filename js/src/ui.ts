@@ -1,4 +1,5 @@
 // Shared view plumbing: UI state (filters, smoothing, x axis), DOM helpers, formatting.
+import { computeFolds } from "./runfold";
 import type { RunInfo, Store } from "./store";
 
 export type XAxis = "step" | "relative" | "wall";
@@ -34,10 +35,73 @@ export class UiState {
     return compileFilter(this.tagFilter);
   }
 
-  /** Runs shown in charts: matching the run filter and not toggled off. */
-  visibleRuns(store: Store): RunInfo[] {
+  /** The dashboard's log directory (names the root run "."). */
+  logdir = "";
+  private foldCache: { store: Store | null; version: number; runs: number; folds: Map<string, string> } =
+    { store: null, version: -1, runs: -1, folds: new Map() };
+  private shownAs = new Map<string, RunInfo>();
+
+  /** `add_hparams` session runs folded into the run that logged them (see runfold.ts). */
+  folds(store: Store): Map<string, string> {
+    const c = this.foldCache;
+    if (c.store !== store || c.version !== store.version || c.runs !== store.runs.length) {
+      this.foldCache = { store, version: store.version, runs: store.runs.length, folds: computeFolds(store) };
+    }
+    return this.foldCache.folds;
+  }
+
+  /** The run a run is listed under: its parent when folded, else itself. */
+  entryOf(store: Store, run: string): string {
+    return this.folds(store).get(run) ?? run;
+  }
+
+  /** Runs listed in the runs panel: every run except folded session runs. */
+  entries(store: Store): RunInfo[] {
+    const folds = this.folds(store);
+    return store.runs.filter((r) => !folds.has(r.name));
+  }
+
+  /** Whether the run filter matches a panel entry. */
+  entryMatches(name: string): boolean {
     const re = this.runRegex();
-    return store.runs.filter((r) => !this.hidden.has(r.name) && (!re || re.test(r.name)));
+    return !re || re.test(name);
+  }
+
+  /**
+   * Runs shown in charts: those whose panel entry matches the run filter and is not toggled off.
+   * A folded session run comes with its parent's colour (same name, so series lookups hold).
+   */
+  visibleRuns(store: Store): RunInfo[] {
+    const folds = this.folds(store);
+    const out: RunInfo[] = [];
+    for (const r of store.runs) {
+      const entry = folds.get(r.name);
+      const key = entry ?? r.name;
+      if (this.hidden.has(key) || !this.entryMatches(key)) continue;
+      const parent = entry === undefined ? undefined : store.run(entry);
+      if (!parent || parent.color === r.color) {
+        out.push(r);
+        continue;
+      }
+      let shown = this.shownAs.get(r.name);
+      if (!shown || shown.color !== parent.color || shown.index !== r.index) {
+        shown = { ...r, color: parent.color };
+        this.shownAs.set(r.name, shown);
+      }
+      out.push(shown);
+    }
+    return out;
+  }
+
+  /** A run's colour as the charts draw it (a folded session run takes its parent's). */
+  runColor(store: Store, run: string): string {
+    const info = store.run(this.entryOf(store, run));
+    return info?.color ?? "#888";
+  }
+
+  /** A run's label: its panel entry's display name (the root run "." named after the logdir). */
+  runLabel(store: Store, run: string): string {
+    return runDisplayName(this.entryOf(store, run), this.logdir);
   }
 
   /**
@@ -247,4 +311,29 @@ export function fmtWall(seconds: number): string {
   if (!Number.isFinite(seconds)) return "–";
   const d = new Date(seconds * 1000);
   return d.toLocaleString();
+}
+
+/** How a run is named on screen: the root run "." after the logdir's last path component. */
+export function runDisplayName(run: string, logdir: string): string {
+  if (run !== ".") return run;
+  const last = logdir.replace(/[\\/]+$/, "").split(/[\\/]/).pop() ?? "";
+  return last && last !== "." ? last : "(root)";
+}
+
+// ---- keyboard ----
+
+/**
+ * Keep key presses inside the widget from the host page: JupyterLab and Notebook 7 handle
+ * keydown on the document (command-mode shortcuts such as the arrow keys, `a`, `b`, `d d`) and
+ * cancel the default action, so sliders and inputs would not see them. Chords that mean
+ * something to the notebook as a whole (Ctrl/Cmd/Alt combinations, Shift+Enter, Escape) still
+ * pass. Returns a function removing the listener.
+ */
+export function isolateKeys(root: HTMLElement): () => void {
+  const onKey = (e: KeyboardEvent) => {
+    if (e.ctrlKey || e.metaKey || e.altKey || e.key === "Escape" || (e.key === "Enter" && e.shiftKey)) return;
+    e.stopPropagation();
+  };
+  root.addEventListener("keydown", onKey);
+  return () => root.removeEventListener("keydown", onKey);
 }

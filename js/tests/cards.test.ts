@@ -1,0 +1,165 @@
+// Toolbar, runs panel (with add_hparams sessions folded into their runs), key isolation.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import widget from "../src/index";
+import { decodeBatch } from "../src/protocol";
+import { computeFolds, parentRun } from "../src/runfold";
+import { createToolbar, parseSmoothing } from "../src/toolbar";
+import { Store } from "../src/store";
+import { UiState, runDisplayName } from "../src/ui";
+import { attach } from "../src/session";
+import { BatchBuilder, FakeModel, stubObjectUrls } from "./helpers";
+
+const START = (lr: number) => [
+  { record: "experiment", data: { hparams: [{ name: "lr", type: "DATA_TYPE_FLOAT64" }], metrics: [{ tag: "hparam/acc", group: "" }] } },
+  { record: "session_start", data: { hparams: { lr }, group_name: "" } },
+  { record: "session_end", data: { status: "STATUS_SUCCESS" } },
+];
+
+/** Two trainings `lr=0.1`, `lr=0.01`, each with one add_hparams child run (tensorboardX layout). */
+function sweep(): BatchBuilder {
+  return new BatchBuilder()
+    .scalars("lr=0.1", "loss", [0, 1], [1, 0.5])
+    .scalars("lr=0.01", "loss", [0, 1], [1, 0.8])
+    .hparams("lr=0.1/1733000000.5", START(0.1))
+    .scalars("lr=0.1/1733000000.5", "hparam/acc", [0], [0.9])
+    .hparams("lr=0.01/1733000001.25", START(0.01))
+    .scalars("lr=0.01/1733000001.25", "hparam/acc", [0], [0.7]);
+}
+
+function storeOf(b: BatchBuilder, runs: string[]): Store {
+  const store = new Store();
+  const { msg, buffers } = b.build(1, true, runs);
+  store.apply(decodeBatch(msg, buffers));
+  return store;
+}
+
+beforeEach(stubObjectUrls);
+afterEach(() => {
+  document.body.textContent = "";
+});
+
+describe("folding add_hparams session runs", () => {
+  it("parentRun goes one directory up, the root for top-level runs", () => {
+    expect(parentRun("a/b/1733.5")).toBe("a/b");
+    expect(parentRun("1733.5")).toBe(".");
+    expect(parentRun(".")).toBeNull();
+  });
+
+  it("folds each training's single session child into it, with the parent's colour", () => {
+    const store = storeOf(sweep(), ["lr=0.1", "lr=0.01", "lr=0.1/1733000000.5", "lr=0.01/1733000001.25"]);
+    expect([...computeFolds(store)]).toEqual([
+      ["lr=0.1/1733000000.5", "lr=0.1"],
+      ["lr=0.01/1733000001.25", "lr=0.01"],
+    ]);
+    const ui = new UiState();
+    expect(ui.entries(store).map((r) => r.name)).toEqual(["lr=0.1", "lr=0.01"]);
+    const child = ui.visibleRuns(store).find((r) => r.name === "lr=0.1/1733000000.5");
+    expect(child?.color).toBe(store.run("lr=0.1")?.color);
+    expect(store.run("lr=0.1/1733000000.5")?.color).not.toBe(store.run("lr=0.1")?.color);
+    expect(ui.runLabel(store, "lr=0.1/1733000000.5")).toBe("lr=0.1");
+    // Hiding the entry hides the session too; the run filter matches the entry's name.
+    ui.hidden.add("lr=0.1");
+    expect(ui.visibleRuns(store).map((r) => r.name)).toEqual(["lr=0.01", "lr=0.01/1733000001.25"]);
+    ui.hidden.clear();
+    ui.runFilter = "^lr=0\\.01$";
+    expect(ui.visibleRuns(store).map((r) => r.name)).toEqual(["lr=0.01", "lr=0.01/1733000001.25"]);
+  });
+
+  it("keeps sessions apart when one writer logged several, when the parent is no run, or the child has other data", () => {
+    // One writer at the root, three add_hparams calls: three sessions, three entries.
+    const many = new BatchBuilder().scalars(".", "loss", [0], [1]).hparams("a", START(0.1)).hparams("b", START(0.2)).hparams("c", START(0.3));
+    expect(computeFolds(storeOf(many, [".", "a", "b", "c"])).size).toBe(0);
+    // A single session under the root folds into it.
+    const one = new BatchBuilder().scalars(".", "loss", [0], [1]).hparams("1733.5", START(0.1));
+    expect([...computeFolds(storeOf(one, [".", "1733.5"]))]).toEqual([["1733.5", "."]]);
+    // No parent run: the session stays on its own.
+    const orphan = new BatchBuilder().hparams("x/1733.5", START(0.1));
+    expect(computeFolds(storeOf(orphan, ["x/1733.5"])).size).toBe(0);
+    // A child with images is a run of its own (Keras-like sub-runs never hold a session anyway).
+    const rich = new BatchBuilder().scalars("r", "loss", [0], [1]).hparams("r/s", START(0.1)).images("r/s", "img", 0, new Uint8Array([1]));
+    expect(computeFolds(storeOf(rich, ["r", "r/s"])).size).toBe(0);
+    // The parent logged its own session: the child is another one.
+    const both = new BatchBuilder().hparams("p", START(0.1)).hparams("p/s", START(0.2));
+    expect(computeFolds(storeOf(both, ["p", "p/s"])).size).toBe(0);
+  });
+
+  it("names the root run after the log directory", () => {
+    expect(runDisplayName(".", "/tmp/runs/exp1/")).toBe("exp1");
+    expect(runDisplayName(".", "")).toBe("(root)");
+    expect(runDisplayName("a/b", "/x")).toBe("a/b");
+  });
+});
+
+function mount(batch: BatchBuilder, runs: string[], logdir = "runs/sweep") {
+  const model = new FakeModel({ logdir, height: 500, tag_filter: "", run_filter: "", status: "ok", error: "", _sent_seq: 0 });
+  widget.initialize({ model });
+  const el = document.createElement("div");
+  document.body.append(el);
+  widget.render({ model, el });
+  const { msg, buffers } = batch.build(1, true, runs);
+  model.emit("msg:custom", msg, buffers);
+  attach(model).store.flush();
+  return { model, root: el.querySelector(".tbx-dashboard") as HTMLElement };
+}
+
+describe("runs panel", () => {
+  it("lists one entry per training, the root run under the logdir's name, in a scrolling list", () => {
+    const b = sweep().scalars(".", "loss", [0], [2]);
+    const { root } = mount(b, [".", "lr=0.1", "lr=0.01", "lr=0.1/1733000000.5", "lr=0.01/1733000001.25"]);
+    const names = [...root.querySelectorAll(".tbx-run-name")].map((s) => s.textContent);
+    expect(names).toEqual(["sweep", "lr=0.1", "lr=0.01"]);
+    const item = root.querySelector('.tbx-run[data-tbx-run="lr=0.1"]') as HTMLElement;
+    expect(item.dataset.tbxFolded).toBe("lr=0.1/1733000000.5");
+    expect(root.querySelector(".tbx-runs .tbx-count")?.textContent).toBe("3");
+    // Unticking the entry hides the session's row in the HParams table too.
+    const box = item.querySelector("input") as HTMLInputElement;
+    box.checked = false;
+    box.dispatchEvent(new Event("change"));
+    const rows = [...root.querySelectorAll('[data-tbx-kind="hparams"] tbody tr')].map((tr) => (tr as HTMLElement).dataset.tbxRun);
+    expect(rows).toEqual(["lr=0.01/1733000001.25"]);
+  });
+});
+
+describe("toolbar", () => {
+  it("parses smoothing input, clamping to [0, 0.999]", () => {
+    expect(parseSmoothing("0.95")).toBe(0.95);
+    expect(parseSmoothing("5")).toBe(0.999);
+    expect(parseSmoothing("-1")).toBe(0);
+    expect(parseSmoothing("")).toBeNull();
+    expect(parseSmoothing("abc")).toBeNull();
+  });
+
+  it("applies the smoothing number on Enter, and moves the slider with it", () => {
+    const ui = new UiState();
+    let changes = 0;
+    ui.subscribe(() => changes++);
+    const bar = createToolbar(ui);
+    document.body.append(bar.el);
+    const num = bar.el.querySelector('input[aria-label="smoothing value"]') as HTMLInputElement;
+    const range = bar.el.querySelector('input[aria-label="smoothing"]') as HTMLInputElement;
+    num.focus();
+    num.value = "0.9";
+    num.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+    expect(ui.smoothing).toBe(0.9);
+    expect(changes).toBe(1);
+    bar.sync();
+    expect(range.value).toBe("0.9");
+    num.value = "7";
+    num.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+    expect(ui.smoothing).toBe(0.999);
+    expect(num.value).toBe("0.999");
+  });
+
+  it("keeps key presses inside the dashboard from the notebook, but not Shift+Enter or Ctrl chords", () => {
+    const { root } = mount(sweep(), ["lr=0.1", "lr=0.01"]);
+    const seen: string[] = [];
+    const onDoc = (e: KeyboardEvent) => seen.push(`${e.shiftKey ? "S-" : ""}${e.ctrlKey ? "C-" : ""}${e.key}`);
+    document.addEventListener("keydown", onDoc);
+    const range = root.querySelector('input[aria-label="smoothing"]') as HTMLInputElement;
+    for (const init of [{ key: "ArrowRight" }, { key: "a" }, { key: "Enter", shiftKey: true }, { key: "s", ctrlKey: true }]) {
+      range.dispatchEvent(new KeyboardEvent("keydown", { ...init, bubbles: true }));
+    }
+    document.removeEventListener("keydown", onDoc);
+    expect(seen).toEqual(["S-Enter", "C-s"]);
+  });
+});
