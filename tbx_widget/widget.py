@@ -7,6 +7,7 @@ the browser on data already pushed, because browser → kernel messages wait unt
 """
 from __future__ import annotations
 
+import html
 import json
 import math
 import os
@@ -20,12 +21,14 @@ import anywidget
 import traitlets as t
 
 from .live.follower import Follower
+from .live.pacing import Pacer
 from .live.pump import Pump
 
 __all__ = ["Dashboard"]
 
 SNAPSHOT_SECS = 5.0  # how often the saved-notebook snapshot trait is refreshed while data flows
 SNAPSHOT_POINTS = 200_000  # points kept in it, over all series
+REPR_WAIT = 3.0  # seconds the static fallback waits for the background thread's current read
 
 
 def snapshot_json(logs: Any) -> str:
@@ -96,6 +99,7 @@ class Dashboard(anywidget.AnyWidget):
     run_filter = t.Unicode("").tag(sync=True)
     status = t.Unicode("no_runs").tag(sync=True)
     error = t.Unicode("").tag(sync=True)
+    skipped = t.Int(0).tag(sync=True)
     _sent_seq = t.Int(0).tag(sync=True)
     _snapshot = t.Unicode("").tag(sync=True)
 
@@ -126,6 +130,10 @@ class Dashboard(anywidget.AnyWidget):
         self._snapshot_at = -SNAPSHOT_SECS
         self._snapshot_dirty = False
         self._follower = Follower(os.fspath(logdir))
+        self._pacer = Pacer()
+        self._resend = False  # a front end asked for the full state; the pump thread sends it
+        self._passes = threading.Condition()
+        self._passes_started = self._passes_done = 0
         self.on_msg(self._on_browser_message)
         self._pump = Pump(self._push, os.fspath(logdir), poll_interval=poll_interval, on_error=self._report)
         self._pump.wake()
@@ -133,8 +141,22 @@ class Dashboard(anywidget.AnyWidget):
     # -- kernel → browser ---------------------------------------------------------------------
 
     def _push(self) -> None:
+        with self._passes:
+            self._passes_started += 1
+        try:
+            self._push_once()
+        finally:
+            with self._passes:
+                self._passes_done += 1
+                self._passes.notify_all()
+
+    def _push_once(self) -> None:
         with self._send_lock:
-            if self._follower.poll(self._send_batch):
+            if self._resend:
+                self._resend = False
+                self._follower.snapshot(self._send_batch)
+                self._snapshot_dirty = True
+            elif self._follower.poll(self._send_batch):
                 self._snapshot_dirty = True
             self._update_status()
             now = time.monotonic()
@@ -143,19 +165,23 @@ class Dashboard(anywidget.AnyWidget):
                 self._snapshot_at, self._snapshot_dirty = now, False
                 self._snapshot = self._follower.with_preview(snapshot_json)
 
-    def _resend_all(self) -> None:
-        with self._send_lock:
-            self._follower.snapshot(self._send_batch)
-            self._update_status()
-
     def _send_batch(self, batch) -> None:
-        self.send(batch.content, buffers=batch.buffers)
-        self._sent_seq = batch.content["seq"]
+        """Send one batch once the pacer has room for it (this waits on the pump thread)."""
+        seq = batch.content["seq"]
+
+        def send() -> None:
+            self.send(batch.content, buffers=batch.buffers)
+            self._sent_seq = seq
+
+        self._pacer.send(seq, batch_bytes(batch), send)
 
     def _update_status(self) -> None:
         status = self._follower.status()
         if status != self.status:
             self.status = status
+        skipped = int(getattr(self._follower.logs, "skipped_records", 0) or 0)
+        if skipped != self.skipped:
+            self.skipped = skipped
         if self.error:
             self.error = ""
 
@@ -165,9 +191,18 @@ class Dashboard(anywidget.AnyWidget):
     # -- browser → kernel (delivered only while the kernel is idle) ----------------------------
 
     def _on_browser_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        if isinstance(content, dict) and content.get("type") in ("ready", "resync"):
-            if content["type"] == "resync" or self._sent_seq:
-                self._resend_all()
+        if not isinstance(content, dict):
+            return
+        kind = content.get("type")
+        if kind == "ack":
+            seq = content.get("seq")
+            if isinstance(seq, int) and not isinstance(seq, bool):
+                self._pacer.ack(seq)
+        elif kind in ("ready", "resync") and (kind == "resync" or self._sent_seq):
+            # Answered by the pump thread: this (the kernel's main) thread delivers the acks the
+            # resend waits for, so it must not wait itself.
+            self._resend = True
+            self._pump.wake()
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -177,6 +212,9 @@ class Dashboard(anywidget.AnyWidget):
 
     def close(self) -> None:
         """Stop following the logdir and close the widget (its thread holds it alive until then)."""
+        pacer = getattr(self, "_pacer", None)
+        if pacer is not None:
+            pacer.close()
         pump = getattr(self, "_pump", None)
         if pump is not None:
             pump.stop()
@@ -191,12 +229,33 @@ class Dashboard(anywidget.AnyWidget):
         from .snapshot import snapshot_html
 
         data = bundle[0] if isinstance(bundle, tuple) else bundle
+        data["text/plain"] = repr(self)
         try:
-            self._push()  # read (and send) what is on disk; the preview comes from it
-            data["text/html"] = self._follower.with_preview(lambda logs: snapshot_html(logs, title=self.logdir))
+            # The preview comes from what the pump thread has read: wait (a little) for a read
+            # that starts now. Sending is paced, so a big logdir is not read in that time; the
+            # fallback then says so instead of holding up the cell.
+            if self._wait_for_fresh_pass(REPR_WAIT):
+                data["text/html"] = self._follower.with_preview(lambda logs: snapshot_html(logs, title=self.logdir))
+            else:
+                data["text/html"] = f"<p>{html.escape(repr(self))} (still reading the log directory)</p>"
         except Exception as exc:  # a fallback must never break the live view
-            data["text/html"] = f"<p>tbx_widget dashboard of {self.logdir!r} (snapshot failed: {type(exc).__name__})</p>"
+            data["text/html"] = f"<p>tbx_widget dashboard of {html.escape(repr(self.logdir))} (snapshot failed: {type(exc).__name__})</p>"
         return bundle
+
+    def _wait_for_fresh_pass(self, timeout: float) -> bool:
+        """Wake the pump and wait until a read that started after this call has finished."""
+        with self._passes:
+            want = self._passes_started + 1
+        self._pump.wake()
+        with self._passes:
+            return self._passes.wait_for(lambda: self._passes_done >= want, timeout)
+
+    def __repr__(self) -> str:
+        return (
+            f"Dashboard({self.logdir!r}): a live widget. It shows in a notebook front end "
+            f"(JupyterLab, Notebook 7, VS Code, Colab); in plain Python read the data with "
+            f"tbx_widget.load({self.logdir!r})"
+        )
 
     def _ipython_display_(self) -> None:
         """Display, unless ``show()`` already displayed this dashboard in the same cell (so
@@ -221,6 +280,12 @@ class Dashboard(anywidget.AnyWidget):
         display(self)
         self._shown_at = _execution_count()
         return self
+
+
+def batch_bytes(batch: Any) -> int:
+    """About how many bytes a batch puts on the wire: its buffers plus its JSON."""
+    runs = batch.content.get("runs", ())
+    return sum(len(b) for b in batch.buffers) + 128 * len(batch.content.get("items", ())) + sum(len(r) + 4 for r in runs)
 
 
 def _execution_count() -> int | None:

@@ -1,11 +1,15 @@
-"""The pump wakes on flush notices under its logdir, rate-limits, and survives errors."""
+"""The pump wakes on flush notices under its logdir, rate-limits, and survives errors; the pacer
+bounds the bytes in flight to the browser."""
 from __future__ import annotations
 
 import os
 import threading
 import time
 
+import pytest
+
 from tbx_widget import signals
+from tbx_widget.live.pacing import Pacer
 from tbx_widget.live.pump import Pump
 
 
@@ -72,3 +76,107 @@ def test_errors_are_reported_and_the_thread_keeps_going(tmp_path):
     finally:
         pump.stop()
     assert len(errors) == 1 and "RuntimeError: boom" in errors[0]
+
+
+# -- pacing: bytes in flight bounded by acks, a paced rate when acks are held back ------------
+
+
+class FakeClock:
+    """A clock that only moves when the pacer waits (or the test says so)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.waits: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def wait(self, _cond, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+
+def fake_pacer(**kwargs) -> tuple[Pacer, FakeClock, list[tuple[float, int, int]]]:
+    clock = FakeClock()
+    sent: list[tuple[float, int, int]] = []  # (time, seq, bytes) of each send, as the fake send saw it
+    pacer = Pacer(clock=clock, wait=clock.wait, **kwargs)
+    return pacer, clock, sent
+
+
+def test_sends_freely_within_the_window_and_waits_beyond_it():
+    pacer, clock, sent = fake_pacer(window_bytes=100, ack_timeout=1.0, paced_rate=50)
+    for seq, n in ((1, 60), (2, 40)):
+        assert pacer.send(seq, n, lambda seq=seq, n=n: sent.append((clock.now, seq, n)))
+    assert clock.waits == [] and pacer.in_flight == 100
+    # Full: room comes after the ack timeout, at the paced rate (10 bytes at 50 B/s).
+    assert pacer.delay(10) == pytest.approx(1.2)
+    pacer.ack(1)
+    assert pacer.in_flight == 40 and pacer.delay(60) == 0
+    pacer.ack(2)
+    assert pacer.in_flight == 0
+    # Nothing in flight: a batch larger than the window still goes, alone.
+    assert pacer.send(3, 500, lambda: sent.append((clock.now, 3, 500)))
+    assert clock.waits == [] and pacer.delay(1) > 0
+
+
+def test_an_ack_releases_a_waiting_send_at_once():
+    pacer = Pacer(window_bytes=100, ack_timeout=60, paced_rate=1)  # real clock: only an ack can help
+    pacer.send(1, 100, lambda: None)
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: pacer.send(2, 100, done.set), daemon=True)
+    worker.start()
+    time.sleep(0.2)
+    assert not done.is_set()  # blocked: the window is full and the timeout is a minute away
+    t0 = time.monotonic()
+    pacer.ack(1)
+    assert done.wait(2.0) and time.monotonic() - t0 < 1.0
+    worker.join(1.0)
+    assert pacer.acks == 1 and pacer.in_flight == 100
+
+
+def test_without_acks_the_rate_is_bounded_and_never_stops():
+    window, timeout, rate = 100, 1.0, 50.0
+    pacer, clock, sent = fake_pacer(window_bytes=window, ack_timeout=timeout, paced_rate=rate)
+    for seq in range(1, 41):
+        assert pacer.send(seq, 25, lambda seq=seq: sent.append((clock.now, seq, 25)))
+    assert [s for _, s, _ in sent] == list(range(1, 41))  # all went out, in order, none dropped
+    total = 0
+    for when, _seq, n in sent:
+        total += n
+        # Never more than the window plus what the paced rate allows after the timeout.
+        assert total <= window + max(0.0, when - timeout) * rate + 1e-6
+    # ...and not slower than that either: 1,000 bytes, 100 at once, the rest at 50 B/s after 1 s.
+    assert sent[-1][0] == pytest.approx(timeout + (40 * 25 - window) / rate)
+
+
+def test_an_ack_after_the_fallback_restores_full_speed():
+    pacer, clock, sent = fake_pacer(window_bytes=100, ack_timeout=1.0, paced_rate=10)
+    pacer.send(1, 100, lambda: None)
+    clock.now = 3.0  # two seconds of paced drain: 20 bytes
+    assert pacer.in_flight == pytest.approx(80)
+    pacer.ack(1)  # the cell ended; the browser's held-back ack arrives
+    assert pacer.in_flight == 0
+    for seq in (2, 3, 4, 5):
+        pacer.send(seq, 25, lambda: None)
+    assert clock.waits == []  # a whole window again, without waiting
+
+
+def test_close_releases_a_waiting_send_without_sending():
+    pacer = Pacer(window_bytes=10, ack_timeout=60, paced_rate=1)
+    pacer.send(1, 10, lambda: None)
+    called, result = [], []
+    worker = threading.Thread(target=lambda: result.append(pacer.send(2, 10, lambda: called.append(1))), daemon=True)
+    worker.start()
+    time.sleep(0.1)
+    pacer.close()
+    worker.join(2.0)
+    assert result == [False] and called == []
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [({"window_bytes": 0}, "window_bytes"), ({"ack_timeout": -1}, "ack_timeout"), ({"paced_rate": "fast"}, "paced_rate")],
+)
+def test_pacer_arguments_are_checked(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        Pacer(**kwargs)
