@@ -4,14 +4,11 @@ import type {
   AudioEntry, Batch, HistogramStep, HparamsRecord, ImageEntry, Item, Kind, LayoutEntry, PrStep, TextEntry,
 } from "./protocol";
 import { eventsOf } from "./protocol";
+import { PALETTE, RunColors } from "./runstyle";
 
-/** Fixed palette; a run's colour is picked by its discovery index (stable across reloads). */
-export const PALETTE = [
-  "#ff7043", "#0077bb", "#cc3311", "#009988", "#ee3377",
-  "#33bbee", "#7e57c2", "#9e9d24", "#8d6e63", "#546e7a",
-  "#ec407a", "#26a69a", "#5c6bc0", "#ffa726", "#66bb6a",
-];
+export { PALETTE };
 
+/** The palette colour at an index (wrapping); run colours come from `RunColors` instead. */
 export function colorOf(index: number): string {
   return PALETTE[((index % PALETTE.length) + PALETTE.length) % PALETTE.length];
 }
@@ -124,6 +121,8 @@ export class Store {
   problem = "";
 
   private runIndex = new Map<string, RunInfo>();
+  /** Run colours by name, kept for the dashboard's lifetime (also across resets). */
+  private colors = new RunColors();
   private series: { [K in Kind]: Map<string, Map<string, SeriesOf[K]>> } = {
     scalars: new Map(),
     histograms: new Map(),
@@ -175,7 +174,7 @@ export class Store {
   setRuns(names: readonly string[]): void {
     names.forEach((name, i) => {
       if (this.runIndex.has(name)) return;
-      const info: RunInfo = { name, index: i, color: colorOf(i) };
+      const info: RunInfo = { name, index: i, color: this.colors.of(name) };
       this.runIndex.set(name, info);
       this.runs.push(info);
     });

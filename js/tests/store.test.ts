@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeBatch } from "../src/protocol";
 import { attach, handleMessage } from "../src/session";
+import { colorFor } from "../src/runstyle";
 import { colorOf, PALETTE, Store } from "../src/store";
 import { BatchBuilder, FakeModel } from "./helpers";
 
@@ -36,13 +37,17 @@ describe("Store", () => {
     expect(store.events).toBe(1);
   });
 
-  it("gives runs stable colours by discovery index", () => {
+  it("gives runs colours from their names, kept while runs appear and across resets", () => {
     const store = new Store();
     store.apply(batch(new BatchBuilder(), 1, true, ["x", "y", "z"]));
-    expect(store.runs.map((r) => r.color)).toEqual([PALETTE[0], PALETTE[1], PALETTE[2]]);
-    store.apply(batch(new BatchBuilder(), 2, false, ["x", "y", "z", "w"]));
-    expect(store.run("w")?.color).toBe(colorOf(3));
-    expect(store.run("x")?.color).toBe(PALETTE[0]);
+    const before = Object.fromEntries(store.runs.map((r) => [r.name, r.color]));
+    expect(before.x).toBe(colorFor("x"));
+    expect(new Set(Object.values(before)).size).toBe(3);
+    // New runs sorted before the old ones, then a full resend (reset) with more runs.
+    store.apply(batch(new BatchBuilder(), 2, false, ["a", "b", "x", "y", "z", "w"]));
+    store.apply(batch(new BatchBuilder(), 3, true, ["0", "a", "b", "w", "x", "y", "z"]));
+    for (const name of ["x", "y", "z"]) expect(store.run(name)?.color).toBe(before[name]);
+    expect(new Set(store.runs.map((r) => r.color)).size).toBe(7);
     expect(colorOf(PALETTE.length)).toBe(PALETTE[0]);
   });
 

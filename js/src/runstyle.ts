@@ -1,0 +1,77 @@
+// How a run looks everywhere in the dashboard: its colour (derived from its name, so the same run
+// has the same colour in every dashboard and keeps it while other runs appear) and its label.
+
+/**
+ * Twelve colours chosen from Paul Tol's discrete rainbow scheme (personal.sron.nl/~pault, 29
+ * colours), keeping those that stay visible on both light and dark backgrounds (contrast >= 2 on
+ * white and >= 2.3 on #111) and that are farthest apart for normal vision and for simulated
+ * protanopia, deuteranopia and tritanopia (Machado et al. 2009): every pair differs by CIELAB
+ * ΔE >= 9 under all four (tests/runstyle.test.ts checks this). Ordered so neighbours differ in hue.
+ */
+export const PALETTE: readonly string[] = [
+  "#1965B0", "#E8601C", "#4EB265", "#994F88", "#F4A736", "#7BAFDE",
+  "#DC050C", "#AA6F9E", "#5289C7", "#A5170E", "#CAACCB", "#BA8DB4",
+];
+
+/** FNV-1a hash of a string's UTF-16 code units (unsigned 32-bit). */
+export function hashName(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) {
+    h ^= name.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/**
+ * A run's colour: the palette slot its name hashes to. With `taken` (colours already given to
+ * other runs of the same dashboard), the first free slot after it instead, so a new run avoids
+ * existing colours while there are free ones; once all are taken, the hashed slot.
+ */
+export function colorFor(name: string, taken?: ReadonlySet<string>): string {
+  if (typeof name !== "string") throw new TypeError(`colorFor: name must be a string, got ${typeof name}`);
+  const start = hashName(name) % PALETTE.length;
+  if (taken) {
+    for (let k = 0; k < PALETTE.length; k++) {
+      const c = PALETTE[(start + k) % PALETTE.length];
+      if (!taken.has(c)) return c;
+    }
+  }
+  return PALETTE[start];
+}
+
+/**
+ * Colours of one dashboard's runs: each run gets `colorFor(name, colours in use)` the first time
+ * it is seen and keeps it for the dashboard's lifetime, whatever runs appear later.
+ */
+export class RunColors {
+  private byName = new Map<string, string>();
+  private used = new Set<string>();
+
+  /** The run's colour, assigned on first sight. */
+  of(name: string): string {
+    let c = this.byName.get(name);
+    if (c === undefined) {
+      c = colorFor(name, this.used.size < PALETTE.length ? this.used : undefined);
+      this.byName.set(name, c);
+      this.used.add(c);
+    }
+    return c;
+  }
+}
+
+/** Last path component of a log directory ("runs/exp1/" → "exp1"); "" when there is none. */
+export function logdirName(logdir: string): string {
+  const parts = logdir.split(/[\\/]+/).filter((p) => p !== "" && p !== "." && !/^[a-z][\w+.-]*:$/i.test(p));
+  return parts.length > 0 ? parts[parts.length - 1] : "";
+}
+
+/**
+ * The label shown for a run: the root run "." is named after the log directory's last component
+ * (or "(root)" when the log directory has none); every other run shows its own name.
+ */
+export function displayName(run: string, logdir = ""): string {
+  if (typeof run !== "string") throw new TypeError(`displayName: run must be a string, got ${typeof run}`);
+  if (run !== ".") return run;
+  return logdirName(typeof logdir === "string" ? logdir : "") || "(root)";
+}
