@@ -439,3 +439,163 @@ def test_smoothing_matches_tensorboard():
     assert out[2] == pytest.approx((0.6 * (0.4 * 2) + 0.4 * 4) / (1 - 0.36))
     with pytest.raises(ValueError, match="smoothing"):
         smooth([1], 1.0)
+
+
+# -- deltas: Changes.new, and the streaming mode (retain=False) -------------------------------
+
+
+def _mixed_events(steps, *, offset=0):
+    """Scalars on both decoding paths, histograms and text, ``steps`` steps from ``offset``."""
+    out = []
+    for step in range(offset, offset + steps):
+        out.append(scalar_event(step, step * 0.5))
+        t32 = tensor_pb2.TensorProto(dtype=1, float_val=[step * 2.0])
+        histo = summary_pb2.HistogramProto(min=0, max=step, num=2, sum=step, sum_squares=step**2, bucket_limit=[1.0, step + 1.0], bucket=[1, 1])
+        out.append(summary_event(step, tensor_value("f32", "scalars", t32), summary_pb2.Summary.Value(tag="h", histo=histo)))
+        out.append(summary_event(step, tensor_value("note", "text", string_tensor([f"step {step}".encode()], []))))
+    return out
+
+
+def _consume(held, changes):
+    """A consumer of deltas: apply a refresh's ``reset``/``reset_step`` then ``new``."""
+    assert set(changes.new) == set(changes.appended)
+    for key in changes.reset:
+        step = changes.reset_step[key]
+        if key[1] == "scalars":
+            s = held[key]
+            keep = s["step"] < step
+            held[key] = {k: v[keep] for k, v in s.items()}
+        else:
+            held[key] = [it for it in held[key] if it.step < step]
+    for key, data in changes.new.items():
+        assert changes.appended[key] == len(data) > 0
+        if key[1] == "scalars":
+            prev = held.get(key, {"step": np.zeros(0, np.int64), "wall_time": np.zeros(0), "value": np.zeros(0)})
+            held[key] = {k: np.concatenate((prev[k], getattr(data, k))) for k in prev}
+        else:
+            held[key] = held.get(key, []) + list(data)
+
+
+def _assert_held_equals_load(held, logdir):
+    full = load(logdir)
+    keys = {(run, kind, tag) for run in full.runs for kind, tags in full.tags(run).items() for tag in tags}
+    assert set(held) == keys
+    for run, kind, tag in keys:
+        got = held[(run, kind, tag)]
+        if kind == "scalars":
+            want = full.scalars(run, tag)
+            for col in ("step", "wall_time", "value"):
+                np.testing.assert_array_equal(got[col], getattr(want, col))
+        else:
+            want = full.items(kind, run, tag)
+            assert [(it.step, it.wall_time) for it in got] == [(it.step, it.wall_time) for it in want]
+            if kind == "text":
+                assert [it.text for it in got] == [it.text for it in want]
+
+
+@pytest.mark.parametrize("retain", [True, False])
+def test_changes_new_holds_exactly_what_each_refresh_added(logdir, retain):
+    path = logdir / "run1" / "events.out.tfevents.1.a"
+    write_file(path, _mixed_events(40))
+    logs = Logs(logdir, retain=retain)
+    held: dict = {}
+    while True:  # in small pieces: many refreshes
+        changes = logs.refresh(max_bytes=700)
+        _consume(held, changes)
+        if not changes.more:
+            break
+    assert logs.runs == ["run1"] and logs.tags("run1")["scalars"] == ["loss", "f32"]
+    assert logs.tags("run1")["histograms"] == ["h"] and logs.tags("run1")["text"] == ["note"]
+    _assert_held_equals_load(held, logdir)
+    write_file(path, _mixed_events(5, offset=40), header=False)
+    write_file(logdir / "run2" / "events.out.tfevents.1.b", [scalar_event(0, 1.0, tag="acc")])
+    changes = logs.refresh()
+    assert changes.new_runs == ["run2"]
+    assert changes.new[("run1", "scalars", "loss")].step.tolist() == [40, 41, 42, 43, 44]
+    assert [it.step for it in changes.new[("run1", "histograms", "h")]] == [40, 41, 42, 43, 44]
+    assert changes.new[("run2", "scalars", "acc")].value.tolist() == [1.0]
+    _consume(held, changes)
+    _assert_held_equals_load(held, logdir)
+    assert not logs.refresh().new
+
+
+def test_streaming_mode_keeps_no_data(logdir):
+    from tbx_widget.reader import NotRetainedError
+
+    write_file(logdir / "events.out.tfevents.1.a", [scalar_event(s, float(s), tag=f"t{s % 10}") for s in range(100_000)])
+    import gc
+    import tracemalloc
+
+    def kept_after_load(retain):
+        gc.collect()
+        tracemalloc.start()
+        logs = Logs(logdir, retain=retain)
+        points = sum(len(d) for d in logs.refresh().new.values())  # the delta is dropped here
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        return logs, points, kept
+
+    kept_after_load(False)  # first use: lazily built tables and imports are not the Logs' memory
+    stream, points, kept = kept_after_load(False)
+    assert points == 100_000
+    assert kept < 100_000  # bytes: runs, tags, offsets, not the 2.4 MB of points
+    _, _, kept_retained = kept_after_load(True)
+    assert kept_retained > 2_000_000  # the retaining mode does keep them (the test can fail)
+    assert stream.runs == ["."] and stream.tags(".")["scalars"] == [f"t{k}" for k in range(10)]
+    for query in (
+        lambda: stream.scalars(".", "t0"),
+        lambda: stream.items("text", ".", "x"),
+        lambda: stream.histograms(".", "x"),
+        lambda: stream.hparams_table(),
+        lambda: stream.custom_scalars("."),
+    ):
+        with pytest.raises(NotRetainedError, match="retain=False"):
+            query()
+    with pytest.raises(TypeError, match="retain"):
+        Logs(logdir, retain="no")
+
+
+@pytest.mark.parametrize("retain", [True, False])
+def test_purge_is_reported_in_reset_in_both_modes(logdir, retain):
+    path = logdir / "events.out.tfevents.1.a"
+    write_file(path, _mixed_events(10))
+    logs = Logs(logdir, retain=retain)
+    held: dict = {}
+    _consume(held, logs.refresh())
+    start = ev(4, session_log=event_pb2.SessionLog(status=event_pb2.SessionLog.START))
+    write_file(path, [scalar_event(3, 30.0), start] + _mixed_events(2, offset=4), header=False)
+    changes = logs.refresh()
+    keys = [(".", "scalars", "f32"), (".", "histograms", "h"), (".", "scalars", "loss"), (".", "text", "note")]
+    assert changes.reset == sorted(keys, key=lambda k: (k[1], k[2]))
+    assert all(changes.reset_step[k] == 4 for k in keys)
+    # Data added and purged within this one refresh never appears: step 3 survives, not 4..9.
+    assert changes.new[(".", "scalars", "loss")].step.tolist() == [3, 4, 5]
+    _consume(held, changes)
+    _assert_held_equals_load(held, logdir)
+    assert held[(".", "scalars", "loss")]["step"].tolist() == [0, 1, 2, 3, 3, 4, 5]
+    if retain:
+        np.testing.assert_array_equal(logs.scalars(".", "loss").step, [0, 1, 2, 3, 3, 4, 5])
+    # A purge below every delivered step but within this refresh's data only: no reset.
+    write_file(path, _mixed_events(3, offset=20) + [ev(21, session_log=event_pb2.SessionLog(status=event_pb2.SessionLog.START))], header=False)
+    changes = logs.refresh()
+    assert changes.reset == [] and changes.new[(".", "scalars", "loss")].step.tolist() == [20]
+    _consume(held, changes)
+    _assert_held_equals_load(held, logdir)
+
+
+def test_purge_split_across_max_bytes_reads_is_applied_by_the_consumer(logdir):
+    """The streaming consumer reads in pieces; a purge in a later piece cuts an earlier one."""
+    start = ev(5, session_log=event_pb2.SessionLog(status=event_pb2.SessionLog.START))
+    write_file(logdir / "events.out.tfevents.1.a", _mixed_events(30) + [start] + _mixed_events(3, offset=5))
+    logs = Logs(logdir, retain=False)
+    held: dict = {}
+    resets = 0
+    while True:
+        changes = logs.refresh(max_bytes=500)
+        resets += len(changes.reset)
+        _consume(held, changes)
+        if not changes.more:
+            break
+    assert resets == 4
+    _assert_held_equals_load(held, logdir)

@@ -10,10 +10,10 @@ from .items import (
     ScalarSeries,
     TextItem,
 )
-from .logs import Changes, Logs, load
+from .logs import Changes, Logs, NotRetainedError, load
 from .store import ReleasedError
 
 __all__ = [
-    "load", "Logs", "Changes", "ReleasedError", "KINDS", "ScalarSeries", "HistogramItem", "ImageItem", "TextItem",
+    "load", "Logs", "Changes", "NotRetainedError", "ReleasedError", "KINDS", "ScalarSeries", "HistogramItem", "ImageItem", "TextItem",
     "PrCurveItem", "AudioItem", "HParamsItem", "CustomScalarsItem",
 ]

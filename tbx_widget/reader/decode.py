@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 import numpy as np
+from google.protobuf.message import DecodeError
 
 from .._proto import event_pb2, hparams_pb2, layout_pb2, tensor_pb2
 from .items import (
@@ -19,7 +20,7 @@ from .items import (
     TextItem,
 )
 
-__all__ = ["Decoded", "decode_event", "tensor_to_numpy", "hparams_data"]
+__all__ = ["Decoded", "UndecodableError", "decode_event", "tensor_to_numpy", "hparams_data"]
 
 _NUMERIC = {
     1: "<f4", 2: "<f8", 3: "<i4", 4: "u1", 5: "<i2", 6: "i1", 9: "<i8", 10: "?", 14: None,
@@ -30,6 +31,12 @@ _FIELD = {  # dtype → the repeated field that holds its values when tensor_con
     9: "int64_val", 10: "bool_val", 17: "int_val", 19: "half_val", 22: "uint32_val", 23: "uint64_val",
 }
 CUSTOM_SCALARS_TAG = "custom_scalars__config__"
+
+
+class UndecodableError(ValueError):
+    """A record framed and checksummed correctly whose content cannot be decoded: not an Event,
+    plugin content that is not its proto, invalid UTF-8 where text is required, inconsistent
+    arrays. The reader skips that record alone and counts it."""
 
 
 class Decoded(NamedTuple):
@@ -221,7 +228,18 @@ def _wav_info(encoded: bytes) -> tuple[float, int, int]:
 
 
 def decode_event(data: bytes, plugins: dict[str, str]) -> Decoded:
-    """Decode one serialized Event. ``plugins`` (tag → plugin name) is read and updated."""
+    """Decode one serialized Event. ``plugins`` (tag → plugin name) is read and updated.
+
+    Raises ``UndecodableError`` when the record cannot be decoded (nothing else escapes)."""
+    try:
+        return _decode_event(data, plugins)
+    except UndecodableError:
+        raise
+    except (DecodeError, ValueError, IndexError, TypeError, OverflowError, UnicodeError) as exc:
+        raise UndecodableError(f"undecodable record ({type(exc).__name__}: {exc})") from exc
+
+
+def _decode_event(data: bytes, plugins: dict[str, str]) -> Decoded:
     event = event_pb2.Event.FromString(data)
     which = event.WhichOneof("what")
     out = Decoded(None, [], [])

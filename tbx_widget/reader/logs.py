@@ -20,25 +20,46 @@ from .items import (
 )
 from .run import RunReader, is_event_file
 
-__all__ = ["load", "Logs", "Changes"]
+__all__ = ["load", "Logs", "Changes", "NotRetainedError"]
 
 SeriesKey = tuple[str, str, str]  # (run, kind, tag)
 
 
+class NotRetainedError(RuntimeError):
+    """A query for data on a ``Logs(..., retain=False)``, which keeps none: use ``Changes.new``."""
+
+
 @dataclass
 class Changes:
-    """What one ``refresh()`` found: runs seen for the first time, points added per series
-    ``(run, kind, tag)``, series a purge truncated (re-read them from the start), and the bytes
-    skipped as corrupt."""
+    """What one ``refresh()`` found.
+
+    - ``new_runs``: runs seen for the first time.
+    - ``new``: ``(run, kind, tag)`` → exactly the data this refresh added to that series and
+      kept, in record order: a ``ScalarSeries`` for "scalars", a list of items (``HistogramItem``,
+      ``ImageItem``, ...) for the other kinds. Given in both modes of ``Logs``.
+    - ``appended``: the same keys → how many points or items (``len(new[key])``).
+    - ``reset``: series from which a purge (SessionLog START, or a restart rewinding the step)
+      dropped data delivered by *earlier* refreshes; ``reset_step[key]`` is the step from which
+      it was dropped: a consumer holding that series drops its points with ``step >=
+      reset_step[key]``, then appends ``new[key]``. (Data added and purged within one refresh
+      never appears in ``new``.) With ``retain=False`` the reader knows only the largest step
+      it delivered, so it may report a reset where no delivered point had such a step.
+    - ``skipped_bytes`` / ``skipped_records``: bytes failing their checksums and whole records
+      that framed correctly but could not be decoded (both skipped, the rest read).
+    - ``more``: ``max_bytes`` stopped the read early: call ``refresh()`` again.
+    """
 
     new_runs: list[str] = field(default_factory=list)
+    new: dict[SeriesKey, Any] = field(default_factory=dict)
     appended: dict[SeriesKey, int] = field(default_factory=dict)
     reset: list[SeriesKey] = field(default_factory=list)
+    reset_step: dict[SeriesKey, int] = field(default_factory=dict)
     skipped_bytes: int = 0
-    more: bool = False  # ``max_bytes`` stopped the read early: call refresh() again
+    skipped_records: int = 0
+    more: bool = False
 
     def __bool__(self) -> bool:
-        return bool(self.new_runs or self.appended or self.reset or self.skipped_bytes)
+        return bool(self.new_runs or self.appended or self.reset or self.skipped_bytes or self.skipped_records)
 
 
 def discover_runs(logdir: str) -> dict[str, str]:
@@ -59,10 +80,22 @@ class Logs:
     >>> logs = load("runs")                             # doctest: +SKIP
     >>> logs.runs, logs.tags(logs.runs[0])["scalars"]   # doctest: +SKIP
     >>> s = logs.scalars("exp1", "loss"); s.step, s.value  # doctest: +SKIP
+
+    ``retain=False`` is the streaming mode, for a consumer that keeps the data itself (the live
+    dashboard): each ``refresh()`` hands the new data over in ``Changes.new`` and keeps none of
+    it, only runs, tags, file offsets and per series the largest step (to report purges), so
+    memory stays flat however much is read. Then ``runs`` and ``tags()`` work, and the data
+    queries (``scalars()``, ``items()``, ``hparams_table()``, ...) raise ``NotRetainedError``.
+
+    >>> stream = Logs("runs", retain=False)             # doctest: +SKIP
+    >>> for (run, kind, tag), data in stream.refresh(max_bytes=1 << 26).new.items(): ...  # doctest: +SKIP
     """
 
-    def __init__(self, logdir: str | os.PathLike[str], *, chunk_size: int | None = None):
+    def __init__(self, logdir: str | os.PathLike[str], *, chunk_size: int | None = None, retain: bool = True):
+        if not isinstance(retain, bool):
+            raise TypeError(f"retain must be a bool, got {type(retain).__name__}")
         self.logdir = os.fspath(logdir)
+        self.retain = retain
         self._chunk = chunk_size
         self._runs: dict[str, RunReader] = {}
 
@@ -81,22 +114,29 @@ class Logs:
         found = discover_runs(self.logdir) if os.path.isdir(self.logdir) else {}
         for name in sorted(set(found) - set(self._runs)):
             kwargs = {"chunk_size": self._chunk} if self._chunk else {}
-            self._runs[name] = RunReader(name, found[name], **kwargs)
+            self._runs[name] = RunReader(name, found[name], retain=self.retain, **kwargs)
             changes.new_runs.append(name)
         for name, run in self._runs.items():
             if budget <= 0:
                 changes.more = True
                 break
+            records_before = run.skipped_records
             skipped, used, more = run.refresh(budget)
             budget -= used
             changes.more = changes.more or more
             changes.skipped_bytes += skipped
-            for (kind, tag), n in run.appended.items():
-                changes.appended[(name, kind, tag)] = n
-            changes.reset.extend((name, kind, tag) for kind, tag in sorted(run.truncated))
-        if changes.skipped_bytes:
+            changes.skipped_records += run.skipped_records - records_before
+            delta, truncated = run.take_changes()
+            for (kind, tag), data in delta.items():
+                changes.new[(name, kind, tag)] = data
+                changes.appended[(name, kind, tag)] = len(data)
+            for (kind, tag), step in sorted(truncated.items()):
+                changes.reset.append((name, kind, tag))
+                changes.reset_step[(name, kind, tag)] = step
+        if changes.skipped_bytes or changes.skipped_records:
             warnings.warn(
-                f"{self.logdir}: skipped {changes.skipped_bytes} corrupt bytes; every intact record after them was read",
+                f"{self.logdir}: skipped {changes.skipped_bytes} corrupt bytes and {changes.skipped_records} "
+                "undecodable records; every intact record after them was read",
                 CorruptRecordWarning,
                 stacklevel=2,
             )
@@ -107,12 +147,26 @@ class Logs:
         """Corrupt bytes skipped so far, over every file."""
         return sum(r.skipped_bytes for r in self._runs.values())
 
+    @property
+    def skipped_records(self) -> int:
+        """Records skipped so far because they framed correctly but could not be decoded."""
+        return sum(r.skipped_records for r in self._runs.values())
+
     # -- queries ------------------------------------------------------------------------------
 
     @property
     def runs(self) -> list[str]:
         """Run names in order of discovery (sorted within each refresh)."""
         return list(self._runs)
+
+    def _data(self, run: str) -> RunReader:
+        """The run, for a query of its data (which a streaming ``Logs`` does not keep)."""
+        if not self.retain:
+            raise NotRetainedError(
+                f"Logs({self.logdir!r}, retain=False) keeps no data; take it from refresh().new, "
+                "or use Logs(logdir) / load(logdir) to query it"
+            )
+        return self._run(run)
 
     def _run(self, run: str) -> RunReader:
         try:
@@ -131,7 +185,7 @@ class Logs:
         return self._items(kind, run, tag, start)
 
     def _items(self, kind: str, run: str, tag: str, start: int) -> list[Any]:
-        by_tag = self._run(run).items[kind]
+        by_tag = self._data(run).items[kind]
         if tag not in by_tag:
             raise KeyError(f"run {run!r} has no {kind} tag {tag!r}; it has {list(by_tag)}")
         return by_tag[tag].slice(start)
@@ -139,7 +193,7 @@ class Logs:
     def scalars(self, run: str, tag: str, *, start: int = 0) -> ScalarSeries:
         """The scalar series ``tag`` of ``run`` (from index ``start``): ``.step``, ``.wall_time``,
         ``.value`` as read-only numpy arrays."""
-        stores = self._run(run).scalars
+        stores = self._data(run).scalars
         if tag not in stores:
             raise KeyError(f"run {run!r} has no scalar tag {tag!r}; it has {list(stores)}")
         return stores[tag].series(start)
@@ -161,16 +215,18 @@ class Logs:
 
     def custom_scalars(self, run: str) -> list[CustomScalarsItem]:
         """The custom-scalars layouts written to ``run`` (usually one)."""
-        return [it for store in self._run(run).items["custom_scalars"].values() for it in store.items]
+        return [it for store in self._data(run).items["custom_scalars"].values() for it in store.items]
 
     def hparams(self, run: str) -> list[HParamsItem]:
         """The hparams plugin records of ``run`` (experiment, session_start, session_end)."""
-        return [it for store in self._run(run).items["hparams"].values() for it in store.items]
+        return [it for store in self._data(run).items["hparams"].values() for it in store.items]
 
     def hparams_table(self) -> list[dict[str, Any]]:
         """One row per run that logged a session: ``{"run", "hparams", "metrics", "status"}``,
         metrics being the last value of each metric tag the experiment names, looked up in the
         session's run (or its ``group`` sub-run, as Keras writes them)."""
+        if not self.retain:
+            self._data("")
         metric_tags: list[tuple[str, str]] = []
         for run in self._runs:
             for it in self.hparams(run):
@@ -203,7 +259,7 @@ class Logs:
     def release(self, run: str, kind: str, tag: str, upto: int) -> None:
         """Free the items of one series before index ``upto`` (a consumer that has handed them
         on, like the dashboard, keeps memory flat). Later reads must start at ``upto`` or after;
-        earlier indices raise ``ReleasedError``."""
+        earlier indices raise ``ReleasedError``. Nothing to do with ``retain=False``."""
         r = self._run(run)
         store = r.scalars.get(tag) if kind == "scalars" else r.items.get(kind, {}).get(tag)
         if store is not None:

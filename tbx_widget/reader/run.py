@@ -4,16 +4,16 @@ from __future__ import annotations
 import os
 from bisect import bisect_left
 from collections import defaultdict
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from ..records import _pread
-from .decode import decode_event
+from .decode import UndecodableError, decode_event
 from .fast_scalars import fast_scalars
-from .items import KINDS
+from .items import KINDS, ScalarSeries
 from .spans import scan_spans
-from .store import ItemStore, ScalarStore
+from .store import ItemStore, ScalarStore, _readonly
 
 __all__ = ["RunReader", "is_event_file"]
 
@@ -25,24 +25,37 @@ def is_event_file(name: str) -> bool:
     return "tfevents" in name
 
 
-# A change report: (kind, tag) -> points added, and the series a purge truncated.
-Report = Callable[[str, str, int], None]
-
-
 class RunReader:
-    """Reads the event files of one run directory incrementally."""
+    """Reads the event files of one run directory incrementally.
 
-    def __init__(self, name: str, directory: str, *, chunk_size: int = CHUNK):
+    After each ``refresh()`` (until ``take_changes()``): ``delta`` maps (kind, tag) to the data that refresh added and kept
+    (a ``ScalarSeries`` for scalars, a list of items otherwise, in record order) and ``truncated``
+    maps (kind, tag) to the step from which a purge dropped data delivered by earlier refreshes.
+    With ``retain`` the data also accumulates in ``scalars``/``items``; without it only the tags
+    and, per series, the largest step delivered (to detect purges) are kept.
+    """
+
+    def __init__(self, name: str, directory: str, *, chunk_size: int = CHUNK, retain: bool = True):
         self.name = name
         self.directory = directory
         self.chunk_size = int(chunk_size)
+        self.retain = bool(retain)
         self.offsets: dict[str, int] = {}  # file name -> bytes consumed
         self.skipped_bytes = 0
+        self.skipped_records = 0
         self.plugins: dict[str, str] = {}
         self.scalars: dict[str, ScalarStore] = {}
         self.items: dict[str, dict[str, ItemStore]] = {k: {} for k in KINDS if k != "scalars"}
-        self.appended: dict[tuple[str, str], int] = defaultdict(int)
-        self.truncated: set[tuple[str, str]] = set()
+        self.known: dict[str, dict[str, int | None]] = {k: {} for k in KINDS}  # kind -> tag -> max step held
+        self.delta: dict[tuple[str, str], Any] = {}
+        self.truncated: dict[tuple[str, str], int] = {}
+        self._pending: dict[tuple[str, str], list[Any]] = {}
+
+    def take_changes(self) -> tuple[dict[tuple[str, str], Any], dict[tuple[str, str], int]]:
+        """The last refresh's ``delta`` and ``truncated``, handed over: the run keeps no reference."""
+        delta, truncated = self.delta, self.truncated
+        self.delta, self.truncated = {}, {}
+        return delta, truncated
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -58,8 +71,9 @@ class RunReader:
     def refresh(self, budget: float = float("inf")) -> tuple[int, int, bool]:
         """Read what was appended to every file (and new files), about ``budget`` bytes at
         most. Returns (bytes skipped as corrupt, bytes consumed, whether bytes remain)."""
-        self.appended.clear()
-        self.truncated.clear()
+        self.delta = {}
+        self.truncated = {}
+        self._pending = {}
         skipped = used = 0
         more = False
         for name in self.files():
@@ -69,6 +83,7 @@ class RunReader:
             s, u, m = self._read_file(name, budget - used)
             skipped, used, more = skipped + s, used + u, more or m
         self.skipped_bytes += skipped
+        self._deliver()
         return skipped, used, more
 
     def _read_file(self, name: str, budget: float) -> tuple[int, int, bool]:
@@ -118,7 +133,11 @@ class RunReader:
         purges: list[tuple[int, int]] = []
         for i in np.flatnonzero(~fast.taken).tolist():
             s = int(starts[i])
-            decoded = decode_event(buf[s : s + int(lengths[i])], self.plugins)
+            try:
+                decoded = decode_event(buf[s : s + int(lengths[i])], self.plugins)
+            except UndecodableError:
+                self.skipped_records += 1  # costs this record alone
+                continue
             if decoded.purge is not None:
                 purges.append((i, decoded.purge))
             for tag, step, wall, value in decoded.scalars:
@@ -135,34 +154,66 @@ class RunReader:
             lo = hi
 
     def _commit(self, series: dict[str, tuple[np.ndarray, ...]], items: dict[tuple[str, str], list[tuple[int, Any]]], lo: int, hi: int) -> None:
+        """Add the records ``lo``..``hi`` (indices into the chunk) to this refresh's pending data."""
         for tag, (order, step, wall, value) in series.items():
             a, b = np.searchsorted(order, lo), np.searchsorted(order, hi)
             if b > a:
-                self.scalars.setdefault(tag, ScalarStore()).append(step[a:b], wall[a:b], value[a:b])
-                self.appended[("scalars", tag)] += int(b - a)
+                self._pending.setdefault(("scalars", tag), []).append((step[a:b], wall[a:b], value[a:b]))
         for (kind, tag), entries in items.items():
             keys = [e[0] for e in entries]
             a, b = bisect_left(keys, lo), bisect_left(keys, hi)
             if b > a:
-                self.items[kind].setdefault(tag, ItemStore()).extend(e[1] for e in entries[a:b])
-                self.appended[(kind, tag)] += b - a
+                self._pending.setdefault((kind, tag), []).append([e[1] for e in entries[a:b]])
 
     def _purge(self, step: int) -> None:
         """SessionLog START at ``step``: drop what was logged before with step >= ``step``."""
-        for tag, store in self.scalars.items():
-            if store.purge(step):
-                self.truncated.add(("scalars", tag))
-        for kind, by_tag in self.items.items():
-            for tag, store in by_tag.items():
-                if store.purge(step):
-                    self.truncated.add((kind, tag))
+        for key, chunks in self._pending.items():
+            if key[0] == "scalars":
+                chunks[:] = [(s[s < step], w[s < step], v[s < step]) for s, w, v in chunks]
+            else:
+                chunks[:] = [[it for it in chunk if it.step < step] for chunk in chunks]
+        for kind, by_tag in self.known.items():
+            for tag, held in by_tag.items():
+                if self.retain:
+                    store = self.scalars[tag] if kind == "scalars" else self.items[kind][tag]
+                    cut = store.purge(step)
+                else:  # only the largest step is known: an upper bound once a purge cut below it
+                    cut = held is not None and held >= step
+                    if cut:
+                        by_tag[tag] = step - 1
+                if cut:
+                    key = (kind, tag)
+                    self.truncated[key] = min(step, self.truncated.get(key, step))
+
+    def _deliver(self) -> None:
+        """Turn this refresh's pending chunks into ``delta`` (and the stores, when retaining)."""
+        for (kind, tag), chunks in self._pending.items():
+            if kind == "scalars":
+                cols = [np.concatenate(c) if len(chunks) > 1 else np.asarray(c[0]) for c in zip(*chunks)]
+                if not len(cols[0]):
+                    continue
+                step, wall, value = _readonly(np.asarray(cols[0], np.int64), np.asarray(cols[1], np.float64), np.asarray(cols[2], np.float64))
+                data: Any = ScalarSeries(step, wall, value)
+                if self.retain:
+                    self.scalars.setdefault(tag, ScalarStore()).append(step, wall, value)
+                top = int(step.max())
+            else:
+                data = [it for chunk in chunks for it in chunk]
+                if not data:
+                    continue
+                if self.retain:
+                    self.items[kind].setdefault(tag, ItemStore()).extend(data)
+                top = max(it.step for it in data)
+            held = self.known[kind].get(tag)
+            self.known[kind][tag] = top if held is None else max(held, top)
+            self.delta[(kind, tag)] = data
+        self._pending = {}
 
     # -- queries ------------------------------------------------------------------------------
 
     def tags(self) -> dict[str, list[str]]:
-        out = {"scalars": list(self.scalars)}
-        out.update({kind: list(by_tag) for kind, by_tag in self.items.items()})
-        return out
+        """Kind -> tags, in order of first appearance."""
+        return {kind: list(by_tag) for kind, by_tag in self.known.items()}
 
 
 def _scalar_columns(fast: Any, slow: dict[str, list[tuple[int, int, float, float]]]) -> dict[str, tuple[np.ndarray, ...]]:

@@ -54,7 +54,7 @@ class ScalarStore:
     def append(self, step: np.ndarray, wall: np.ndarray, value: np.ndarray) -> None:
         if len(step) == 0:
             return
-        self._blocks.append(_readonly(np.array(step, np.int64), np.array(wall, np.float64), np.array(value, np.float64)))
+        self._blocks.append(_readonly(np.asarray(step, np.int64), np.asarray(wall, np.float64), np.asarray(value, np.float64)))
         self._n += len(step)
         blocks = self._blocks
         while len(blocks) > 1 and len(blocks[-2][0]) <= 2 * len(blocks[-1][0]):
