@@ -6,6 +6,8 @@ import { computeFolds, parentRun } from "../src/runfold";
 import { createToolbar, parseSmoothing } from "../src/toolbar";
 import { Store } from "../src/store";
 import { UiState, runDisplayName } from "../src/ui";
+import { fitSize } from "../src/views/images";
+import { confusionStats } from "../src/views/pr";
 import { attach } from "../src/session";
 import { BatchBuilder, FakeModel, stubObjectUrls } from "./helpers";
 
@@ -161,5 +163,68 @@ describe("toolbar", () => {
     }
     document.removeEventListener("keydown", onDoc);
     expect(seen).toEqual(["S-Enter", "C-s"]);
+  });
+});
+
+describe("image cards", () => {
+  it("fits images into the thumbnail box: whole-number growth for small ones, shrink for large ones", () => {
+    expect(fitSize(28, 28, 160, 160)).toEqual({ width: 140, height: 140, scale: 5 });
+    expect(fitSize(640, 320, 160, 160)).toEqual({ width: 160, height: 80, scale: 0.25 });
+    expect(fitSize(160, 100, 160, 160)).toEqual({ width: 160, height: 100, scale: 1 });
+    expect(fitSize(0, 10, 160, 160)).toBeNull();
+  });
+
+  it("sizes each image before it loads, keeps the slider label width, and enlarges an image on click", () => {
+    const b = new BatchBuilder();
+    for (const step of [0, 5, 10, 100]) b.images("train", "samples", step, new Uint8Array([step]));
+    const { root } = mount(b, ["train"]);
+    const card = root.querySelector('[data-tbx-kind="images"]') as HTMLElement;
+    const img = card.querySelector("img.tbx-image") as HTMLImageElement;
+    // The 1x1 test image grows to the box by a whole factor, drawn pixelated.
+    expect([img.width, img.height]).toEqual([160, 160]);
+    expect(img.classList.contains("tbx-pixelated")).toBe(true);
+    const label = card.querySelector(".tbx-step-label") as HTMLElement;
+    expect(label.textContent).toBe("step 100 (4/4)");
+    const width = label.style.minWidth;
+    expect(width).toBe(`${"step 100 (4/4)".length}ch`);
+    const range = card.querySelector(".tbx-step-range") as HTMLInputElement;
+    range.value = "0";
+    range.dispatchEvent(new Event("input"));
+    expect(label.textContent).toBe("step 0 (1/4)");
+    expect(label.style.minWidth).toBe(width);
+    (card.querySelector("img.tbx-image") as HTMLImageElement).click();
+    const dialog = card.querySelector("dialog.tbx-image-dialog") as HTMLDialogElement;
+    expect(dialog).not.toBeNull();
+    expect(dialog.open).toBe(true);
+    expect(dialog.textContent).toContain("step 0");
+    const large = dialog.querySelector("img.tbx-image-large") as HTMLImageElement;
+    expect(large.width).toBeGreaterThan(160);
+    (dialog.querySelector('button[aria-pressed]') as HTMLButtonElement).click();
+    expect([large.width, large.height]).toEqual([1, 1]);
+    expect(dialog.textContent).toContain("actual size");
+    (dialog.querySelector('button[title^="Close"]') as HTMLButtonElement).click();
+    expect(card.querySelector("dialog")).toBeNull();
+  });
+});
+
+describe("PR card statistics", () => {
+  it("reports undefined ratios as a dash with the reason, not NaN", () => {
+    const stats = confusionStats({ tp: 0, fp: 0, tn: 6, fn: 4 });
+    expect(stats.map((s) => [s.name, s.value])).toEqual([["accuracy", 0.6], ["precision", null], ["recall", 0], ["F1", 0]]);
+    expect(stats[1].reason).toBe("no predicted positives at this threshold");
+    expect(confusionStats({ tp: 0, fp: 0, tn: 6, fn: 0 })[3]).toMatchObject({ value: null, reason: "no actual or predicted positives" });
+    expect(confusionStats({ tp: 3, fp: 1, tn: 5, fn: 1 }).map((s) => s.value)).toEqual([0.8, 0.75, 0.75, 0.75]);
+  });
+
+  it("shows the dash and the reason in the card at a threshold where nothing is predicted positive", () => {
+    const b = new BatchBuilder().prCurves(".", "pr", [{ step: 0, tp: [4, 0], fp: [6, 0], tn: [0, 6], fn: [0, 4] }]);
+    const { root } = mount(b, ["."]);
+    const th = root.querySelector('input[aria-label="threshold"]') as HTMLInputElement;
+    th.value = "1";
+    th.dispatchEvent(new Event("input"));
+    const note = root.querySelector(".tbx-pr-stats") as HTMLElement;
+    expect(note.textContent).not.toContain("NaN");
+    expect(note.textContent).toContain("precision – (no predicted positives at this threshold)");
+    expect(root.querySelector(".tbx-matrix .tbx-run-label")?.textContent).toBe("sweep");
   });
 });

@@ -42,7 +42,7 @@ export function audioCard(tag: string, ctx: ViewContext): CardView {
     }
     for (const run of runs) {
       const clips = (byRun.get(run.name)?.entries ?? []).filter((e) => e.step === slider.value);
-      const block = h("div", { class: "tbx-audio-run" }, h("div", { class: "tbx-run-label" }, swatch(run.color), h("span", { text: run.name })));
+      const block = h("div", { class: "tbx-audio-run" }, h("div", { class: "tbx-run-label" }, swatch(run.color), h("span", { text: ctx.ui.runLabel(ctx.store, run.name) })));
       if (clips.length === 0) block.append(h("div", { class: "tbx-card-note", text: "no audio at this step" }));
       // The last clip logged for each index at this step (a re-logged step replaces it).
       const byIndex = new Map<number, AudioEntry>();

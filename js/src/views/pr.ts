@@ -118,7 +118,7 @@ export function prCard(tag: string, ctx: ViewContext): CardView {
     }
     for (const c of curves) {
       const auc = Number.isFinite(c.auc) ? fmtNum(Number(c.auc.toFixed(4))) : "undefined (one class only)";
-      legend.append(h("span", { class: "tbx-legend-item" }, swatch(c.run.color), h("span", { text: `${c.run.name}: ROC AUC ${auc}` })));
+      legend.append(h("span", { class: "tbx-legend-item" }, swatch(c.run.color), h("span", { text: `${ctx.ui.runLabel(ctx.store, c.run.name)}: ROC AUC ${auc}` })));
     }
   }
 
@@ -126,7 +126,7 @@ export function prCard(tag: string, ctx: ViewContext): CardView {
     matrices.textContent = "";
     const first = curves[0];
     thLabel.textContent = fmtNum(first ? first.matrix.threshold : threshold);
-    for (const c of curves) matrices.append(confusionTable(c.run, c.matrix));
+    for (const c of curves) matrices.append(confusionTable(c.run, ctx.ui.runLabel(ctx.store, c.run.name), c.matrix));
   }
 
   function draw(): void {
@@ -212,7 +212,7 @@ export function prCard(tag: string, ctx: ViewContext): CardView {
     const r = c.rec;
     tip.textContent = "";
     tip.append(
-      h("div", { class: "tbx-run-label" }, swatch(c.run.color), h("span", { text: c.run.name })),
+      h("div", { class: "tbx-run-label" }, swatch(c.run.color), h("span", { text: ctx.ui.runLabel(ctx.store, c.run.name) })),
       h("div", { text: `threshold ${fmtNum(thresholdAt(t, r.tp.length))}` }),
       h("div", { text: `precision ${fmtNum(r.precision[t])} · recall ${fmtNum(r.recall[t])}` }),
       h("div", { text: `TP ${fmtNum(r.tp[t])} · FP ${fmtNum(r.fp[t])} · TN ${fmtNum(r.tn[t])} · FN ${fmtNum(r.fn[t])}` }),
@@ -225,19 +225,53 @@ export function prCard(tag: string, ctx: ViewContext): CardView {
   return { el, update, destroy() {} };
 }
 
+export interface Stat {
+  name: string;
+  /** The value, or null where it is undefined (0/0) ... */
+  value: number | null;
+  /** ... and why, in words. */
+  reason: string;
+}
+
+/**
+ * Accuracy, precision, recall and F1 of a confusion matrix; a ratio with nothing to divide by is
+ * null with the reason (not NaN). F1 is 2TP / (2TP + FP + FN): defined (0) when nothing is
+ * predicted positive but positives exist.
+ */
+export function confusionStats(m: Pick<Confusion, "tp" | "fp" | "tn" | "fn">): Stat[] {
+  const { tp, fp, tn, fn } = m;
+  const ratio = (num: number, den: number, reason: string): number | string => (den > 0 ? num / den : reason);
+  const stat = (name: string, v: number | string): Stat => (typeof v === "number" ? { name, value: v, reason: "" } : { name, value: null, reason: v });
+  return [
+    stat("accuracy", ratio(tp + tn, tp + fp + tn + fn, "no examples")),
+    stat("precision", ratio(tp, tp + fp, "no predicted positives at this threshold")),
+    stat("recall", ratio(tp, tp + fn, "no actual positives")),
+    stat("F1", ratio(2 * tp, 2 * tp + fp + fn, "no actual or predicted positives")),
+  ];
+}
+
 /** A run's 2 x 2 confusion matrix with accuracy, precision, recall and F1. */
-function confusionTable(run: RunInfo, m: Confusion): HTMLElement {
+function confusionTable(run: RunInfo, label: string, m: Confusion): HTMLElement {
   const cell = (v: number, cls: string) => h("td", { class: cls, text: fmtNum(v) });
   const table = h("table", { class: "tbx-confusion" },
     h("thead", {}, h("tr", {}, h("th", { text: "" }), h("th", { text: "predicted +" }), h("th", { text: "predicted −" }))),
     h("tbody", {},
       h("tr", {}, h("th", { text: "actual +" }), cell(m.tp, "tbx-good"), cell(m.fn, "tbx-bad")),
       h("tr", {}, h("th", { text: "actual −" }), cell(m.fp, "tbx-bad"), cell(m.tn, "tbx-good"))));
-  const stats = `accuracy ${fmtNum(m.accuracy)} · precision ${fmtNum(m.precision)} · recall ${fmtNum(m.recall)} · F1 ${fmtNum(m.f1)}`;
+  const stats = h("div", { class: "tbx-card-note tbx-pr-stats" });
+  confusionStats(m).forEach((st, i) => {
+    if (i > 0) stats.append(" · ");
+    const item = h("span", { text: `${st.name} ${st.value === null ? "–" : fmtNum(st.value)}` });
+    if (st.reason) {
+      item.title = st.reason;
+      item.append(h("span", { class: "tbx-why", text: ` (${st.reason})` }));
+    }
+    stats.append(item);
+  });
   const box = h("div", { class: "tbx-matrix" },
-    h("div", { class: "tbx-run-label" }, swatch(run.color), h("span", { text: run.name })),
+    h("div", { class: "tbx-run-label" }, swatch(run.color), h("span", { text: label })),
     table,
-    h("div", { class: "tbx-card-note", text: stats }));
+    stats);
   box.dataset.tbxRun = run.name;
   return box;
 }

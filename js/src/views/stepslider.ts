@@ -57,6 +57,14 @@ export class StepSlider {
     this.input.max = String(Math.max(0, this.steps.length - 1));
     this.input.value = String(i);
     this.input.disabled = this.steps.length <= 1;
-    this.label.textContent = this.selected === null ? "no steps" : `step ${this.selected} (${i + 1}/${this.steps.length})`;
+    this.label.textContent = this.selected === null ? "no steps" : stepLabel(this.selected, i, this.steps.length);
+    // As wide as the widest label these steps can give, so the slider never shifts sideways.
+    const widest = this.steps.reduce((a, s) => (String(s).length > String(a).length ? s : a), 0);
+    this.label.style.minWidth = `${stepLabel(widest, this.steps.length - 1, this.steps.length).length}ch`;
   }
+}
+
+/** "step 40 (3/10)": the step and its position among the card's steps. */
+export function stepLabel(step: number, i: number, n: number): string {
+  return `step ${step} (${i + 1}/${n})`;
 }

@@ -36,7 +36,7 @@ export function textCard(tag: string, ctx: ViewContext): CardView {
     }
     for (const run of runs) {
       const entries = (byRun.get(run.name)?.entries ?? []).filter((e) => e.step === step);
-      const block = h("div", { class: "tbx-text-entry" }, h("div", { class: "tbx-run-label" }, swatch(run.color), h("span", { text: run.name })));
+      const block = h("div", { class: "tbx-text-entry" }, h("div", { class: "tbx-run-label" }, swatch(run.color), h("span", { text: ctx.ui.runLabel(ctx.store, run.name) })));
       if (entries.length === 0) block.append(h("div", { class: "tbx-card-note", text: "no text at this step" }));
       const e = entries[entries.length - 1];
       if (e) {
