@@ -42,6 +42,18 @@ function statusMessage(status: string, logdir: string): string {
   return "";
 }
 
+/** The header's status line: the follower's state and the corrupt records the reader skipped. */
+export function statusLine(status: string, skipped: number): string {
+  const parts: string[] = [];
+  if (status === "no_logdir") parts.push("no log directory");
+  else if (status === "no_runs") parts.push("no runs yet");
+  else if (status !== "ok") parts.push(status);
+  if (Number.isFinite(skipped) && skipped > 0) {
+    parts.push(`${skipped} corrupt record${skipped === 1 ? "" : "s"} skipped`);
+  }
+  return parts.join(" · ");
+}
+
 function render({ model, el }: { model: ModelLike; el: HTMLElement }): () => void {
   const { store } = attach(model);
   const ui = new UiState();
@@ -94,8 +106,7 @@ function render({ model, el }: { model: ModelLike; el: HTMLElement }): () => voi
     const problem = [error, store.problem].filter(Boolean).join(" · ");
     errorEl.textContent = problem;
     errorEl.hidden = problem === "";
-    const status = String(model.get("status") ?? "ok");
-    statusEl.textContent = status === "ok" ? "" : status === "no_logdir" ? "no log directory" : status === "no_runs" ? "no runs yet" : status;
+    statusEl.textContent = statusLine(String(model.get("status") ?? "ok"), Number(model.get("skipped") ?? 0));
   };
 
   const renderEmpty = () => {
@@ -127,7 +138,7 @@ function render({ model, el }: { model: ModelLike; el: HTMLElement }): () => voi
     applyHeader();
     renderEmpty();
   };
-  for (const ev of ["change:error", "change:status", "change:logdir"]) {
+  for (const ev of ["change:error", "change:status", "change:logdir", "change:skipped"]) {
     model.on(ev, onHeader);
     cleanups.push(() => model.off(ev, onHeader));
   }
@@ -144,5 +155,6 @@ function render({ model, el }: { model: ModelLike; el: HTMLElement }): () => voi
   };
 }
 
-export { initialize, render };
+// Only the default export: anywidget warns about (and ignores `initialize` next to) a direct
+// `render` export.
 export default { initialize, render };

@@ -1,5 +1,7 @@
 // One session per widget model: receives batches (from `initialize`, before any view exists),
 // keeps the single store all views of that model share, and asks for a resync on seq gaps.
+// Batches are applied in slices of at most SLICE_MS (a queue drained by setTimeout ticks) and
+// acknowledged once applied, so the kernel paces what it sends (docs/protocol.md, flow control).
 import { decodeBatch, isBatch, type Batch, type ScalarsItem } from "./protocol";
 import { Store } from "./store";
 
@@ -19,8 +21,22 @@ export interface Session {
   lastSeq: number;
   /** A resync was asked for and no reset batch has come yet. */
   resyncPending: boolean;
+  /** Messages received and not yet applied. */
+  queue: QueuedMessage[];
+  /** Longest time (ms) one slice of applying batches took (a test hook and a diagnostic). */
+  longestSliceMs: number;
   detach(): void;
 }
+
+export interface QueuedMessage {
+  msg: unknown;
+  buffers: readonly DataView[] | undefined;
+}
+
+/** Time budget of one slice of applying batches (ms): keeps frames flowing while data pours in. */
+export const SLICE_MS = 8;
+
+const now = (): number => (typeof performance !== "undefined" ? performance.now() : Date.now());
 
 const sessions = new WeakMap<object, Session>();
 
@@ -44,20 +60,85 @@ export function handleMessage(session: Session, model: ModelLike, msg: unknown, 
   session.store.apply(batch);
 }
 
+/**
+ * Queues incoming messages and applies them in slices: a message that finds the queue idle is
+ * applied at once (within the slice budget); the rest wait for `setTimeout(0)` ticks, each
+ * applying batches until SLICE_MS have passed (always at least one). The applied batches are
+ * acknowledged with one `{"type": "ack", "seq"}` per burst, sent from a later tick.
+ */
+export class Intake {
+  private scheduled = false;
+  private ackScheduled = false;
+  private ackedSeq = 0;
+  private closed = false;
+
+  constructor(
+    private readonly session: Session,
+    private readonly model: ModelLike,
+    private readonly budgetMs: number = SLICE_MS,
+    private readonly clock: () => number = now,
+  ) {}
+
+  receive(msg: unknown, buffers: readonly DataView[] | undefined): void {
+    if (this.closed) return;
+    this.session.queue.push({ msg, buffers });
+    if (!this.scheduled) this.drain();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.session.queue.length = 0;
+  }
+
+  /** Apply queued messages for up to the budget; schedule the rest. */
+  drain(): void {
+    this.scheduled = false;
+    if (this.closed) return;
+    const q = this.session.queue;
+    const t0 = this.clock();
+    let head = 0;
+    do {
+      const { msg, buffers } = q[head++];
+      handleMessage(this.session, this.model, msg, buffers);
+    } while (head < q.length && this.clock() - t0 < this.budgetMs);
+    q.splice(0, head);
+    this.session.longestSliceMs = Math.max(this.session.longestSliceMs, this.clock() - t0);
+    if (q.length) {
+      this.scheduled = true;
+      setTimeout(() => this.drain(), 0);
+    }
+    if (this.session.lastSeq !== this.ackedSeq && !this.ackScheduled) {
+      this.ackScheduled = true;
+      setTimeout(() => this.ack(), 0);
+    }
+  }
+
+  private ack(): void {
+    this.ackScheduled = false;
+    if (this.closed || this.session.lastSeq === this.ackedSeq) return;
+    this.ackedSeq = this.session.lastSeq;
+    this.model.send({ type: "ack", seq: this.ackedSeq });
+  }
+}
+
 /** Create the model's session (idempotent): subscribe to custom messages and say "ready". */
 export function attach(model: ModelLike): Session {
   const existing = sessions.get(model);
   if (existing) return existing;
-  const onMsg = (msg: unknown, buffers?: DataView[]) => handleMessage(session, model, msg, buffers);
+  const onMsg = (msg: unknown, buffers?: DataView[]) => intake.receive(msg, buffers);
   const session: Session = {
     store: new Store(),
     lastSeq: 0,
     resyncPending: false,
+    queue: [],
+    longestSliceMs: 0,
     detach: () => {
       model.off("msg:custom", onMsg);
+      intake.close();
       sessions.delete(model);
     },
   };
+  const intake = new Intake(session, model);
   sessions.set(model, session);
   const saved = snapshotBatch(model.get("_snapshot"));
   if (saved) session.store.apply(saved); // the last state saved with the notebook, until a kernel speaks

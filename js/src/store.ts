@@ -111,6 +111,12 @@ function schedule(fn: () => void): void {
   else setTimeout(fn, 16);
 }
 
+const clock = (): number => (typeof performance !== "undefined" ? performance.now() : Date.now());
+
+/** Notifications that take longer than a frame are spaced so they use at most a quarter of the
+ * main thread while data pours in (the next waits 3x the last one's cost, up to a second). */
+const FRAME_MS = 16;
+
 export class Store {
   runs: RunInfo[] = [];
   /** Data events received since the last reset (as `eventsOf` counts them, like the kernel). */
@@ -135,6 +141,8 @@ export class Store {
   };
   private listeners = new Set<Listener>();
   private pending = false;
+  private notifyCost = 0;
+  private notifiedAt = 0;
 
   // ---- reading ----
 
@@ -245,12 +253,21 @@ export class Store {
   changed(): void {
     if (this.pending) return;
     this.pending = true;
-    schedule(() => this.flush());
+    const wait = this.notifyCost > FRAME_MS ? Math.min(1000, 3 * this.notifyCost) - (clock() - this.notifiedAt) : 0;
+    if (wait > 0) setTimeout(() => schedule(() => this.flushIfPending()), wait);
+    else schedule(() => this.flushIfPending());
+  }
+
+  private flushIfPending(): void {
+    if (this.pending) this.flush();
   }
 
   /** Notify now (pending or not). */
   flush(): void {
     this.pending = false;
+    const t0 = clock();
     for (const fn of [...this.listeners]) fn();
+    this.notifiedAt = clock();
+    this.notifyCost = this.notifiedAt - t0;
   }
 }
