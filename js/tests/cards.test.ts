@@ -6,6 +6,7 @@ import { computeFolds, parentRun } from "../src/runfold";
 import { createToolbar, parseSmoothing } from "../src/toolbar";
 import { Store } from "../src/store";
 import { UiState, runDisplayName } from "../src/ui";
+import { hparamsTable, layoutHeaders, spreadTicks, truncate } from "../src/views/hparams";
 import { fitSize } from "../src/views/images";
 import { confusionStats } from "../src/views/pr";
 import { attach } from "../src/session";
@@ -226,5 +227,58 @@ describe("PR card statistics", () => {
     expect(note.textContent).not.toContain("NaN");
     expect(note.textContent).toContain("precision – (no predicted positives at this threshold)");
     expect(root.querySelector(".tbx-matrix .tbx-run-label")?.textContent).toBe("sweep");
+  });
+});
+
+describe("HParams panel", () => {
+  const measure = (t: string) => 6 * t.length;
+
+  it("thins tick labels closer than the gap, keeping both ends of the axis", () => {
+    // y grows downwards: 200 is the bottom tick, 20 the top.
+    expect(spreadTicks([200, 195, 150, 25, 20], 12)).toEqual([true, false, true, false, true]);
+    expect(spreadTicks([100], 12)).toEqual([true]);
+    const keep = spreadTicks([20, 26, 200, 140, 134], 12);
+    expect(keep).toEqual([true, false, true, true, false]);
+  });
+
+  it("lays out column headers without overlaps and inside the plot, the last one included", () => {
+    const labels = ["learning_rate", "optimizer", "hparam/accuracy_on_the_validation_set"];
+    const xs = [12, 200, 388];
+    const heads = layoutHeaders(labels, xs, 400, measure);
+    for (let i = 0; i < heads.length; i++) {
+      expect(heads[i].x).toBeGreaterThanOrEqual(2);
+      expect(heads[i].x + measure(heads[i].text)).toBeLessThanOrEqual(398);
+      if (i > 0) expect(heads[i].x).toBeGreaterThan(heads[i - 1].x + measure(heads[i - 1].text));
+    }
+    expect(heads[1].text).toBe("optimizer");
+    expect(heads[2].text.endsWith("…")).toBe(true);
+    expect(truncate("abcdef", 24, measure)).toBe("abc…");
+    expect(truncate("abc", 24, measure)).toBe("abc");
+  });
+
+  it("folded sessions show as their training run, in its colour, with its metrics when the session has none", () => {
+    const b = sweep().scalars("lr=0.1", "hparam/acc", [3], [0.95]);
+    // The second session logged no metric of its own: its training run's last value is used.
+    const store = storeOf(b, ["lr=0.1", "lr=0.01", "lr=0.1/1733000000.5", "lr=0.01/1733000001.25"]);
+    const ui = new UiState();
+    const t = hparamsTable(store, ui.folds(store));
+    expect(t.rows.map((r) => [r.run, r.metrics["hparam/acc"]])).toEqual([
+      ["lr=0.1/1733000000.5", 0.9],
+      ["lr=0.01/1733000001.25", 0.7],
+    ]);
+    const { root } = mount(sweep(), ["lr=0.1", "lr=0.01", "lr=0.1/1733000000.5", "lr=0.01/1733000001.25"]);
+    const cells = [...root.querySelectorAll('[data-tbx-kind="hparams"] tbody tr')].map((tr) => (tr.children[0] as HTMLElement).textContent?.trim());
+    expect(cells).toEqual(["lr=0.01", "lr=0.1"]);
+    const sw = root.querySelector('[data-tbx-kind="hparams"] tbody tr[data-tbx-run="lr=0.1/1733000000.5"] .tbx-swatch') as HTMLElement;
+    const entry = root.querySelector('.tbx-run[data-tbx-run="lr=0.1"] .tbx-swatch') as HTMLElement;
+    expect(sw.style.background).toBe(entry.style.background);
+  });
+
+  it("uses the training run's metric when the session logged none", () => {
+    const b = new BatchBuilder().scalars("r", "hparam/acc", [5], [0.8]).hparams("r/1733.5", START(0.1));
+    const store = storeOf(b, ["r", "r/1733.5"]);
+    const t = hparamsTable(store, new UiState().folds(store));
+    expect(t.rows.map((r) => r.metrics["hparam/acc"])).toEqual([0.8]);
+    expect(hparamsTable(store).rows.map((r) => r.metrics["hparam/acc"])).toEqual([null]);
   });
 });

@@ -40,9 +40,10 @@ function lastValue(store: Store, run: string, tag: string): number | null | unde
 /**
  * The comparison table from the store (pure: reads only). A run with a `session_start` record
  * is a row; metrics are the experiments' metric tags, each the last value logged in the run, or
- * in `<run>/<group>` when the metric names a group (as `tbx_widget.load(...).hparams_table()`).
+ * in `<run>/<group>` when the metric names a group (as `tbx_widget.load(...).hparams_table()`);
+ * a session folded into its parent run (`folds`) falls back to the parent's last value.
  */
-export function hparamsTable(store: Store): HparamsTable {
+export function hparamsTable(store: Store, folds: ReadonlyMap<string, string> = new Map()): HparamsTable {
   const order: string[] = [];
   const metrics = new Map<string, MetricColumn>();
   for (const tag of store.tags("hparams")) {
@@ -75,6 +76,9 @@ export function hparamsTable(store: Store): HparamsTable {
       const where = m.group ? (run.name === "." ? m.group : `${run.name}/${m.group}`) : run.name;
       let v = lastValue(store, where, m.tag);
       if (v === undefined && where !== run.name) v = lastValue(store, run.name, m.tag);
+      // A folded session run (see runfold.ts) may have left a metric to the run that logged it.
+      const parent = folds.get(run.name);
+      if (v === undefined && parent !== undefined) v = lastValue(store, parent, m.tag);
       values[m.key] = v ?? null;
     }
     rows.push({ run: run.name, hparams: start, metrics: values, status });
@@ -148,6 +152,66 @@ function makeAxis(label: string, get: (row: HparamsRow) => Cell, rows: HparamsRo
 }
 
 const PLOT_HEIGHT = 220;
+const LABEL_FONT = "10px sans-serif";
+/** Smallest vertical distance between two tick labels of one axis (px). */
+const TICK_GAP = 12;
+
+/**
+ * Which tick labels to draw: walking from the bottom up, a label is kept when it is at least
+ * `gap` px from the last kept one; the top-most label is always kept (dropping the one below it
+ * if they collide), so each axis shows its range's ends.
+ */
+export function spreadTicks(ys: readonly number[], gap: number): boolean[] {
+  const order = ys.map((y, i) => ({ y, i })).sort((a, b) => b.y - a.y);
+  const keep = ys.map(() => false);
+  let last = Infinity;
+  const kept: { y: number; i: number }[] = [];
+  for (const t of order) {
+    if (last - t.y >= gap) {
+      keep[t.i] = true;
+      kept.push(t);
+      last = t.y;
+    }
+  }
+  const top = order[order.length - 1];
+  if (top && !keep[top.i]) {
+    const prev = kept[kept.length - 1];
+    if (prev && prev.y - top.y < gap && kept.length > 1) keep[prev.i] = false;
+    keep[top.i] = true;
+  }
+  return keep;
+}
+
+/** `text` cut with an ellipsis to fit `max` px as `measure` measures it. */
+export function truncate(text: string, max: number, measure: (t: string) => number): string {
+  if (measure(text) <= max) return text;
+  let lo = 0;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (measure(text.slice(0, mid) + "…") <= max) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo > 0 ? text.slice(0, lo) + "…" : "…";
+}
+
+/**
+ * Column headers of the parallel-coordinates plot: each centred on its axis where it fits, cut
+ * with an ellipsis to its share of the space between its neighbours, never past the plot's edges
+ * (the first and last are not clipped) nor into a neighbour's share. Returns each text's left x.
+ */
+export function layoutHeaders(labels: readonly string[], xs: readonly number[], width: number,
+  measure: (t: string) => number): { text: string; x: number }[] {
+  // Each header owns the span from half-way to its left neighbour to half-way to its right one.
+  return labels.map((l, i) => {
+    const lo = i > 0 ? (xs[i - 1] + xs[i]) / 2 + 3 : 2;
+    const hi = i + 1 < xs.length ? (xs[i] + xs[i + 1]) / 2 - 3 : width - 2;
+    const text = truncate(l, Math.max(0, hi - lo), measure);
+    const w = measure(text);
+    const x = Math.min(Math.max(lo, xs[i] - w / 2), hi - w);
+    return { text, x };
+  });
+}
 
 export class HparamsSection {
   readonly el: HTMLDetailsElement;
@@ -193,7 +257,7 @@ export class HparamsSection {
   sync(): void {
     const { store, ui } = this.ctx;
     const visible = new Set(ui.visibleRuns(store).map((r) => r.name));
-    this.table = hparamsTable(store);
+    this.table = hparamsTable(store, ui.folds(store));
     this.total = this.table.rows.length;
     this.el.hidden = this.total === 0;
     if (this.total === 0 || !this.el.open) {
@@ -205,7 +269,7 @@ export class HparamsSection {
     const rows = this.table.rows.filter((r) => {
       if (!visible.has(r.run)) return false;
       if (!re) return true;
-      const text = [r.run, r.status, ...Object.values(r.hparams).map(fmtCell), ...Object.values(r.metrics).map(fmtCell)].join(" ");
+      const text = [r.run, ui.runLabel(store, r.run), r.status, ...Object.values(r.hparams).map(fmtCell), ...Object.values(r.metrics).map(fmtCell)].join(" ");
       return re.test(text);
     });
     this.shown = rows.length;
@@ -223,7 +287,7 @@ export class HparamsSection {
   }
 
   private cellOf(row: HparamsRow, key: string): Cell {
-    if (key === "run") return row.run;
+    if (key === "run") return this.ctx.ui.runLabel(this.ctx.store, row.run);
     if (key === "status") return row.status;
     if (key.startsWith("h:")) return row.hparams[key.slice(2)];
     return row.metrics[key.slice(2)];
@@ -276,12 +340,14 @@ export class HparamsSection {
     }
     const body = h("tbody", {});
     for (const row of this.shownRows) {
-      const info = store.run(row.run);
       const tr = h("tr", { class: ui.highlight === row.run ? "tbx-highlight" : "", title: "click to highlight in the scalar charts" });
       tr.dataset.tbxRun = row.run;
       for (const c of columns) {
         const td = h("td", {});
-        if (c.key === "run" && info) td.append(swatch(info.color), " ");
+        if (c.key === "run") {
+          td.append(swatch(ui.runColor(store, row.run)), " ");
+          if (ui.entryOf(store, row.run) !== row.run) td.title = `session run ${row.run}`;
+        }
         td.append(fmtCell(this.cellOf(row, c.key)));
         tr.append(td);
       }
@@ -310,24 +376,19 @@ export class HparamsSection {
     const g = canvasAvailable() ? sizeCanvas(this.canvas, width, PLOT_HEIGHT) : null;
     if (!g) return;
     const { fg, grid, muted } = themeColors(this.el);
+    const bg = getComputedStyle(this.el).getPropertyValue("--tbx-bg").trim() || "#fff";
     g.clearRect(0, 0, width, PLOT_HEIGHT);
     if (this.axes.length === 0) return;
-    const { x, y } = this.geometry();
-    g.font = "10px sans-serif";
-    // Axes.
-    this.axes.forEach((a, i) => {
-      g.strokeStyle = grid;
-      g.lineWidth = 1;
+    const { x, y, spacing } = this.geometry();
+    g.font = LABEL_FONT;
+    // Axes first, then the lines, then every label on top with a halo in the background colour.
+    g.strokeStyle = grid;
+    g.lineWidth = 1;
+    this.axes.forEach((_a, i) => {
       g.beginPath();
       g.moveTo(x(i), y(0));
       g.lineTo(x(i), y(1));
       g.stroke();
-      g.fillStyle = fg;
-      g.textAlign = i === 0 ? "left" : i === this.axes.length - 1 ? "right" : "center";
-      g.fillText(a.label, x(i), 12);
-      g.fillStyle = muted;
-      g.textAlign = "left";
-      for (const t of a.ticks.slice(0, 12)) g.fillText(t.text, x(i) + 3, y(t.at) + 3);
     });
     // Lines, the highlighted one last and thickest.
     const colorKey = this.colorBy.value;
@@ -338,8 +399,7 @@ export class HparamsSection {
     const highlight = this.ctx.ui.highlight;
     const ordered = [...rows].sort((a, b) => Number(a.run === highlight) - Number(b.run === highlight));
     for (const row of ordered) {
-      const info = this.ctx.store.run(row.run);
-      let color = info?.color ?? "#888";
+      let color = this.ctx.ui.runColor(this.ctx.store, row.run);
       if (metric) {
         const v = row.metrics[metric.key];
         color = typeof v === "number" && Number.isFinite(v) ? ramp(hi === lo ? 0.5 : (v - lo) / (hi - lo)) : "#999";
@@ -363,23 +423,46 @@ export class HparamsSection {
       g.stroke();
       g.globalAlpha = 1;
     }
+    const measure = (t: string) => g.measureText(t).width;
+    const label = (text: string, px: number, py: number, color: string) => {
+      g.lineJoin = "round";
+      g.lineWidth = 3;
+      g.strokeStyle = bg;
+      g.strokeText(text, px, py);
+      g.fillStyle = color;
+      g.fillText(text, px, py);
+    };
+    g.textAlign = "left";
+    for (const head of layoutHeaders(this.axes.map((a) => a.label), this.axes.map((_a, i) => x(i)), width, measure)) {
+      label(head.text, head.x, 12, fg);
+    }
+    // Tick labels right of their axis, thinned where they would overlap, cut to the gap to the next.
+    this.axes.forEach((a, i) => {
+      const room = Math.max(24, (i + 1 < this.axes.length ? spacing : width - x(i)) - 10);
+      const ticks = a.ticks.map((t) => ({ ...t, py: y(t.at) }));
+      const keep = spreadTicks(ticks.map((t) => t.py), TICK_GAP);
+      ticks.forEach((t, k) => {
+        if (keep[k]) label(truncate(t.text, room, measure), x(i) + 3, t.py + 3, muted);
+      });
+    });
     if (metric && vals.length) {
-      g.fillStyle = muted;
       g.textAlign = "right";
-      g.fillText(`${metric.label}: ${fmtNum(lo)} (blue) … ${fmtNum(hi)} (red)`, width - 4, PLOT_HEIGHT - 4);
+      label(`${metric.label}: ${fmtNum(lo)} (blue) … ${fmtNum(hi)} (red)`, width - 4, PLOT_HEIGHT - 4, muted);
       g.textAlign = "left";
     }
   }
 
-  private geometry(): { x: (i: number) => number; y: (p: number) => number } {
+  private geometry(): { x: (i: number) => number; y: (p: number) => number; spacing: number } {
     const n = this.axes.length;
     const left = 12;
-    const right = this.width - 60;
-    const top = 22;
+    // Room right of the last axis for its tick labels.
+    const right = this.width - Math.min(90, Math.max(40, this.width / (n + 1) - 10));
+    const top = 26;
     const bottom = PLOT_HEIGHT - 18;
     return {
       x: (i: number) => (n === 1 ? (left + right) / 2 : left + (i * (right - left)) / (n - 1)),
       y: (p: number) => bottom - p * (bottom - top),
+      spacing: n === 1 ? right - left : (right - left) / (n - 1),
     };
   }
 
