@@ -5,6 +5,7 @@ import json
 from types import SimpleNamespace as NS
 
 import numpy as np
+import pytest
 
 from tbx_widget.live.encode import PROTOCOL_VERSION, BatchBuilder, mime_of
 
@@ -24,7 +25,7 @@ def test_scalars_item_round_trips_exactly():
     assert content["type"] == "batch" and content["protocol"] == PROTOCOL_VERSION
     assert content["seq"] == 7 and content["reset"] is True and content["runs"] == ["train"]
     (item,) = content["items"]
-    assert item["kind"] == "scalars" and item["n"] == 4 and item["replace"] is False
+    assert item["kind"] == "scalars" and item["n"] == 4 and "replace" not in item
     assert f64(batch.buffers[item["step_buf"]]).tolist() == [0.0, 1.0, 2.0, float(2**40)]
     assert f64(batch.buffers[item["wall_time_buf"]]).tolist() == [1.5, 2.5, 3.5, 4.5]
     got = f64(batch.buffers[item["value_buf"]])
@@ -32,12 +33,13 @@ def test_scalars_item_round_trips_exactly():
     assert batch.events == 4
 
 
-def test_empty_series_adds_nothing_unless_replacing():
+def test_empty_series_adds_nothing():
     b = BatchBuilder()
     b.add_scalars("r", "t", [], [], [])
-    assert not b and b.events == 0
-    b.add_scalars("r", "t", [], [], [], replace=True)
-    assert b.items[0]["replace"] is True and b.items[0]["n"] == 0
+    b.add_histograms("r", "h", [])
+    b.add_images("r", "i", [])
+    b.add_texts("r", "x", [])
+    assert not b and b.events == 0 and b.nbytes == 0 and not b.buffers
 
 
 def test_histograms_pack_offsets_limits_counts_stats():
@@ -103,3 +105,63 @@ def test_oversized_content_is_cut_with_a_visible_note():
     b.add_texts("r", "t", [NS(step=1, wall_time=2.0, text="x" * (MAX_TEXT_CHARS + 5))])
     entry = b.items[-1]["items"][0]
     assert len(entry["text"]) == MAX_TEXT_CHARS and "cut" in entry["note"]
+
+
+def _hist(step, limits, counts):
+    return NS(step=step, wall_time=1.0, bucket_limits=limits, bucket_counts=counts, min=0.0, max=1.0, num=sum(counts), sum=0.0, sum_squares=0.0)
+
+
+def test_a_histogram_whose_limits_and_counts_differ_is_dropped_alone():
+    good, bad = _hist(1, [1.0, 2.0], [3.0, 4.0]), _hist(2, [1.0, 2.0, 3.0], [1.0])
+    b = BatchBuilder()
+    with pytest.raises(ValueError, match="3 bucket limits but 1 counts"):
+        b.add_histograms("r", "h", [good, bad])
+    assert not b and not b.buffers and b.nbytes == 0  # a failed add leaves nothing behind
+    assert b.add("histograms", "r", "h", [good, bad, _hist(3, [5.0], [6.0])]) == 1
+    (item,) = b.items
+    assert item["n"] == 2 and f64(b.buffers[item["step_buf"]]).tolist() == [1.0, 3.0]
+    assert np.frombuffer(b.buffers[item["offsets_buf"]], "<i4").tolist() == [0, 2, 3]
+    # More than MAX_BUCKETS with a mismatch used to raise "cannot reshape": dropped the same way.
+    wide = _hist(4, np.arange(3000.0), np.ones(10))
+    assert b.add("histograms", "r", "w", [wide]) == 1 and len(b.items) == 1
+
+
+def test_non_finite_wall_times_give_strict_json():
+    png = b"\x89PNG\r\n\x1a\n"
+    b = BatchBuilder()
+    b.add_images("r", "img", [NS(step=1, wall_time=float("nan"), index=0, width=1, height=1, encoded=png)])
+    b.add_texts("r", "t", [NS(step=1, wall_time=float("inf"), text="hi"), NS(step=2, wall_time=5.0, text="ok")])
+    b.add_audio("r", "a", [NS(step=1, wall_time=-float("inf"), index=0, sample_rate=float("nan"), num_channels=1,
+                              length_frames=1, content_type="audio/wav", label="", encoded=b"RIFF")])
+    b.add_hparams("r", "_hparams_", [NS(step=0, wall_time=float("nan"), kind="session_end", data={"status": "x", "v": np.float32(0.5)})])
+    b.add_custom_scalars("r", "cs", [NS(step=0, wall_time=float("nan"), categories=[{"title": "t", "x": float("nan")}])])
+    batch = b.build(seq=1, reset=False, runs=["r"])
+    content = json.loads(json.dumps(batch.content, allow_nan=False))  # strict JSON: raises on NaN
+    images, text, audio, hparams, layouts = content["items"]
+    assert images["items"][0]["wall_time"] is None
+    assert [e["wall_time"] for e in text["items"]] == [None, 5.0]
+    assert audio["items"][0]["wall_time"] is None and audio["items"][0]["sample_rate"] is None
+    assert hparams["items"][0]["wall_time"] is None and hparams["items"][0]["data"]["v"] == 0.5
+    assert layouts["items"][0]["categories"] == [{"title": "t", "x": None}]
+
+
+def test_add_drops_only_the_items_that_cannot_be_encoded():
+    b = BatchBuilder()
+    texts = [NS(step=1, wall_time=1.0, text="a"), NS(step="not a step", wall_time=1.0, text="b"), NS(step=3, wall_time=1.0, text="c")]
+    assert b.add("text", "r", "t", texts) == 1
+    assert [e["text"] for e in b.items[0]["items"]] == ["a", "c"]
+    bad_json = NS(step=0, wall_time=1.0, kind="experiment", data={"x": object()})
+    assert b.add("hparams", "r", "_hparams_", [bad_json]) == 1 and len(b.items) == 1
+    assert b.add("scalars", "r", "s", NS(step=np.arange(3), wall_time=np.zeros(2), value=np.zeros(3))) == 3
+    assert len(b.items) == 1 and b.events == 2
+    with pytest.raises(ValueError, match="kind must be one of"):
+        b.add("meshes", "r", "m", [])
+
+
+def test_nbytes_counts_buffers_and_json_as_items_are_added():
+    b = BatchBuilder()
+    b.add_scalars("run", "tag", np.arange(10), np.zeros(10), np.zeros(10))
+    assert 240 <= b.nbytes < 240 + 200
+    before = b.nbytes
+    b.add_texts("run", "t", [NS(step=1, wall_time=1.0, text="x" * 5000)])
+    assert b.nbytes - before >= 5000  # text travels in the JSON: it counts toward the batch size

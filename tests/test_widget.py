@@ -30,8 +30,6 @@ class Recorder:
                 if item["kind"] != "scalars":
                     continue
                 key = (item["run"], item["tag"])
-                if item["replace"]:
-                    out[key] = []
                 steps = np.frombuffer(buffers[item["step_buf"]], "<f8")
                 values = np.frombuffer(buffers[item["value_buf"]], "<f8")
                 out.setdefault(key, []).extend(zip(steps.tolist(), values.tolist()))
@@ -191,9 +189,9 @@ def test_opens_no_listening_port(tmp_path, dashboard_factory):
 
 
 def test_follower_memory_stays_flat_sent_data_is_released(tmp_path):
-    """Once sent, items leave the kernel's memory; a snapshot re-reads them from disk."""
+    """The follower's reader keeps no data (it streams); a snapshot re-reads it from disk."""
     from tbx_widget.live.follower import Follower
-    from tbx_widget.reader import ReleasedError
+    from tbx_widget.reader import NotRetainedError
 
     logdir = tmp_path / "runs"
     writer = EventFileWriter(logdir / "a")
@@ -205,7 +203,7 @@ def test_follower_memory_stays_flat_sent_data_is_released(tmp_path):
     follower.poll(got.append)
     points = sum(i["n"] for b in got for i in b.content["items"] if i["kind"] == "scalars")
     assert points == 3000 and len(got) > 1
-    with pytest.raises(ReleasedError):
+    with pytest.raises(NotRetainedError):
         follower.logs.scalars("a", "loss", start=0)
     again: list = []
     follower.snapshot(again.append)

@@ -5,8 +5,10 @@ binary frames); the JSON part names each buffer by its index (``*_buf`` fields).
 """
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -19,6 +21,11 @@ MAX_BUCKETS = 1024  # histogram buckets per step (adjacent buckets are merged)
 MAX_IMAGE_PIXELS = 4096 * 4096  # larger images are not sent
 MAX_IMAGE_BYTES = 32 << 20
 MAX_TEXT_CHARS = 100_000  # longer text is cut
+
+# Estimated JSON bytes of an item (beyond its run and tag) and of one entry of a list item:
+# batches are cut by size, and the JSON of many small items counts as much as their buffers.
+ITEM_JSON_BYTES = 128
+ENTRY_JSON_BYTES = 128
 
 
 def mime_of(encoded: bytes) -> str:
@@ -35,7 +42,10 @@ def _f64(values: Any) -> bytes:
 
 
 def _jsonable(value: Any) -> Any:
-    """Plain JSON: tuples to lists, non-finite floats to None (JSON has no NaN)."""
+    """Plain JSON: tuples to lists, numpy scalars to Python ones, non-finite floats to None
+    (JSON has no NaN)."""
+    if isinstance(value, np.generic):
+        value = value.item()
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -83,150 +93,214 @@ class Batch:
     events: int  # data events carried (scalar points + histogram steps + images + texts)
 
 
+def _finite(value: Any) -> float | None:
+    """A float for JSON: non-finite values become None (JSON has no NaN or Infinity)."""
+    x = float(value)
+    return x if math.isfinite(x) else None
+
+
+def _json_size(entries: Any) -> int:
+    """Bytes of ``entries`` as strict JSON; raises ValueError if they are not JSON-able."""
+    return len(json.dumps(entries, allow_nan=False, ensure_ascii=False))
+
+
 @dataclass
 class BatchBuilder:
-    """Collects items for one batch; ``build`` freezes them into a ``Batch``."""
+    """Collects items for one batch; ``build`` freezes them into a ``Batch``.
+
+    ``nbytes`` is the batch's size so far (buffers plus an estimate of its JSON), kept as items
+    are added so that checking it costs nothing. Each ``add_*`` either adds its whole item or,
+    when it raises, leaves the builder as it was; ``add`` drops only the items that fail.
+    """
 
     items: list[dict[str, Any]] = field(default_factory=list)
     buffers: list[bytes] = field(default_factory=list)
     events: int = 0
+    nbytes: int = 0
 
     def _buf(self, data: bytes) -> int:
         self.buffers.append(data)
+        self.nbytes += len(data)
         return len(self.buffers) - 1
+
+    def _item(self, item: dict[str, Any], events: int, json_bytes: int = 0) -> None:
+        self.items.append(item)
+        self.events += events
+        self.nbytes += ITEM_JSON_BYTES + len(item["run"]) + len(item["tag"]) + json_bytes
 
     def __bool__(self) -> bool:
         return bool(self.items)
 
-    def add_scalars(self, run: str, tag: str, step: Any, wall_time: Any, value: Any, *, replace: bool = False) -> None:
-        n = len(step)
-        if n == 0 and not replace:
-            return
-        self.items.append(
-            {
-                "kind": "scalars", "run": run, "tag": tag, "replace": replace, "n": n,
-                "step_buf": self._buf(_f64(step)),
-                "wall_time_buf": self._buf(_f64(wall_time)),
-                "value_buf": self._buf(_f64(value)),
-            }
-        )
-        self.events += n
+    def _adder(self, kind: str) -> Callable[[str, str, Any], None]:
+        try:
+            name = _ADDERS[kind]
+        except KeyError:
+            raise ValueError(f"kind must be one of {list(_ADDERS)}, got {kind!r}") from None
+        return getattr(self, name)
 
-    def add_histograms(self, run: str, tag: str, items: Sequence[Any], *, replace: bool = False) -> None:
+    def add(self, kind: str, run: str, tag: str, data: Any) -> int:
+        """Add one series' new data of ``kind`` (a ``ScalarSeries`` for scalars, a list of items
+        otherwise). Items that cannot be encoded (a histogram whose limits and counts differ in
+        length, a value of the wrong type, ...) are dropped and the rest is added; returns how
+        many were dropped."""
+        adder = self._adder(kind)
+        mark = self._mark()
+        try:
+            adder(run, tag, data)
+            return 0
+        except Exception:
+            self._rollback(mark)
+        if kind == "scalars":
+            return len(data.step)  # three numeric columns: nothing to salvage item by item
+        good = []
+        for it in data:
+            try:
+                BatchBuilder()._adder(kind)(run, tag, [it])
+            except Exception:
+                continue
+            good.append(it)
+        adder(run, tag, good)
+        return len(data) - len(good)
+
+    def _mark(self) -> tuple[int, int, int, int]:
+        return len(self.items), len(self.buffers), self.events, self.nbytes
+
+    def _rollback(self, mark: tuple[int, int, int, int]) -> None:
+        del self.items[mark[0] :]
+        del self.buffers[mark[1] :]
+        self.events, self.nbytes = mark[2], mark[3]
+
+    def add_scalars(self, run: str, tag: str, step: Any, wall_time: Any, value: Any) -> None:
+        n = len(step)
+        if n == 0:
+            return
+        if len(wall_time) != n or len(value) != n:
+            raise ValueError(f"scalars {run}/{tag}: {n} steps, {len(wall_time)} wall times, {len(value)} values")
+        bufs = [_f64(step), _f64(wall_time), _f64(value)]
+        self._item(
+            {
+                "kind": "scalars", "run": run, "tag": tag, "n": n,
+                "step_buf": self._buf(bufs[0]), "wall_time_buf": self._buf(bufs[1]), "value_buf": self._buf(bufs[2]),
+            },
+            n,
+        )
+
+    def _add_scalar_series(self, run: str, tag: str, series: Any) -> None:
+        self.add_scalars(run, tag, series.step, series.wall_time, series.value)
+
+    def add_histograms(self, run: str, tag: str, items: Sequence[Any]) -> None:
         """``items`` have .step .wall_time .bucket_limits .bucket_counts .min .max .num .sum .sum_squares."""
         n = len(items)
-        if n == 0 and not replace:
+        if n == 0:
             return
+        for h in items:
+            if len(h.bucket_limits) != len(h.bucket_counts):
+                raise ValueError(
+                    f"histogram {run}/{tag} step {h.step}: {len(h.bucket_limits)} bucket limits but "
+                    f"{len(h.bucket_counts)} counts"
+                )
         items = [_rebucket(h) for h in items]
-        sizes = [len(h.bucket_limits) for h in items]
         offsets = np.zeros(n + 1, dtype="<i4")
-        np.cumsum(sizes, out=offsets[1:])
-        limits = np.concatenate([np.asarray(h.bucket_limits, dtype="<f8") for h in items]) if n else np.zeros(0)
-        counts = np.concatenate([np.asarray(h.bucket_counts, dtype="<f8") for h in items]) if n else np.zeros(0)
+        np.cumsum([len(h.bucket_limits) for h in items], out=offsets[1:])
+        limits = np.concatenate([np.asarray(h.bucket_limits, dtype="<f8") for h in items])
+        counts = np.concatenate([np.asarray(h.bucket_counts, dtype="<f8") for h in items])
         stats = np.array([(h.min, h.max, h.num, h.sum, h.sum_squares) for h in items], dtype="<f8").reshape(-1)
-        self.items.append(
-            {
-                "kind": "histograms", "run": run, "tag": tag, "replace": replace, "n": n,
-                "step_buf": self._buf(_f64([h.step for h in items])),
-                "wall_time_buf": self._buf(_f64([h.wall_time for h in items])),
-                "offsets_buf": self._buf(offsets.tobytes()),
-                "limits_buf": self._buf(_f64(limits)),
-                "counts_buf": self._buf(_f64(counts)),
-                "stats_buf": self._buf(stats.tobytes()),
-            }
-        )
-        self.events += n
+        bufs = [_f64([h.step for h in items]), _f64([h.wall_time for h in items]), offsets.tobytes(), _f64(limits), _f64(counts), stats.tobytes()]
+        names = ("step_buf", "wall_time_buf", "offsets_buf", "limits_buf", "counts_buf", "stats_buf")
+        item = {"kind": "histograms", "run": run, "tag": tag, "n": n}
+        item.update({name: self._buf(b) for name, b in zip(names, bufs)})
+        self._item(item, n)
 
-    def add_images(self, run: str, tag: str, items: Iterable[Any], *, replace: bool = False) -> None:
+    def add_images(self, run: str, tag: str, items: Iterable[Any]) -> None:
         """``items`` have .step .wall_time .index .width .height .encoded."""
-        entries = []
+        entries, data = [], []
         for im in items:
-            entry = {
-                "step": int(im.step), "wall_time": float(im.wall_time), "index": int(im.index),
-                "width": int(im.width), "height": int(im.height), "mime": mime_of(im.encoded),
+            width, height, encoded = int(im.width), int(im.height), bytes(im.encoded)
+            entry: dict[str, Any] = {
+                "step": int(im.step), "wall_time": _finite(im.wall_time), "index": int(im.index),
+                "width": width, "height": height, "mime": mime_of(encoded),
             }
-            if int(im.width) * int(im.height) > MAX_IMAGE_PIXELS or len(im.encoded) > MAX_IMAGE_BYTES:
+            if width * height > MAX_IMAGE_PIXELS or len(encoded) > MAX_IMAGE_BYTES:
                 entry["note"] = (
-                    f"image not shown: {int(im.width)}x{int(im.height)} pixels, {len(im.encoded):,} bytes "
+                    f"image not shown: {width}x{height} pixels, {len(encoded):,} bytes "
                     f"(the dashboard shows up to {MAX_IMAGE_PIXELS:,} pixels and {MAX_IMAGE_BYTES >> 20} MiB)"
                 )
+                data.append(None)
             else:
-                entry["data_buf"] = self._buf(bytes(im.encoded))
+                data.append(encoded)
             entries.append(entry)
-        if entries or replace:
-            self.items.append({"kind": "images", "run": run, "tag": tag, "replace": replace, "items": entries})
-            self.events += len(entries)
+        if entries:
+            for entry, encoded in zip(entries, data):
+                if encoded is not None:
+                    entry["data_buf"] = self._buf(encoded)
+            self._item({"kind": "images", "run": run, "tag": tag, "items": entries}, len(entries), ENTRY_JSON_BYTES * len(entries))
 
-    def add_texts(self, run: str, tag: str, items: Iterable[Any], *, replace: bool = False) -> None:
+    def add_texts(self, run: str, tag: str, items: Iterable[Any]) -> None:
         """``items`` have .step .wall_time .text (untrusted: the browser sanitises it)."""
         entries = []
+        size = 0
         for t in items:
             text = str(t.text)
-            entry = {"step": int(t.step), "wall_time": float(t.wall_time), "text": text[:MAX_TEXT_CHARS]}
+            entry = {"step": int(t.step), "wall_time": _finite(t.wall_time), "text": text[:MAX_TEXT_CHARS]}
             if len(text) > MAX_TEXT_CHARS:
                 entry["note"] = f"text cut to its first {MAX_TEXT_CHARS:,} of {len(text):,} characters"
             entries.append(entry)
-        if entries or replace:
-            self.items.append({"kind": "text", "run": run, "tag": tag, "replace": replace, "items": entries})
-            self.events += len(entries)
+            size += ENTRY_JSON_BYTES + len(entry["text"])
+        if entries:
+            self._item({"kind": "text", "run": run, "tag": tag, "items": entries}, len(entries), size)
 
-    def add_pr_curves(self, run: str, tag: str, items: Sequence[Any], *, replace: bool = False) -> None:
+    def add_pr_curves(self, run: str, tag: str, items: Sequence[Any]) -> None:
         """``items`` have .step .wall_time .tp .fp .tn .fn .precision .recall (one array each)."""
         n = len(items)
-        if n == 0 and not replace:
+        if n == 0:
             return
         offsets = np.zeros(n + 1, dtype="<i4")
         np.cumsum([len(p.tp) for p in items], out=offsets[1:])
-        data = (
-            np.concatenate([np.stack([p.tp, p.fp, p.tn, p.fn, p.precision, p.recall]).reshape(-1) for p in items])
-            if n else np.zeros(0)
-        )
-        self.items.append(
-            {
-                "kind": "pr_curves", "run": run, "tag": tag, "replace": replace, "n": n,
-                "step_buf": self._buf(_f64([p.step for p in items])),
-                "wall_time_buf": self._buf(_f64([p.wall_time for p in items])),
-                "offsets_buf": self._buf(offsets.tobytes()),
-                "data_buf": self._buf(_f64(data)),
-            }
-        )
-        self.events += n
+        data = np.concatenate([np.stack([p.tp, p.fp, p.tn, p.fn, p.precision, p.recall]).reshape(-1) for p in items])
+        bufs = [_f64([p.step for p in items]), _f64([p.wall_time for p in items]), offsets.tobytes(), _f64(data)]
+        names = ("step_buf", "wall_time_buf", "offsets_buf", "data_buf")
+        item = {"kind": "pr_curves", "run": run, "tag": tag, "n": n}
+        item.update({name: self._buf(b) for name, b in zip(names, bufs)})
+        self._item(item, n)
 
-    def add_audio(self, run: str, tag: str, items: Iterable[Any], *, replace: bool = False) -> None:
+    def add_audio(self, run: str, tag: str, items: Iterable[Any]) -> None:
         """``items`` have .step .wall_time .index .sample_rate .num_channels .length_frames
         .content_type .label .encoded."""
         entries = [
-            {
-                "step": int(a.step), "wall_time": float(a.wall_time), "index": int(a.index),
-                "sample_rate": float(a.sample_rate), "num_channels": int(a.num_channels),
-                "length_frames": int(a.length_frames), "mime": a.content_type or "audio/wav",
-                "label": str(a.label), "data_buf": self._buf(bytes(a.encoded)),
-            }
+            (
+                {
+                    "step": int(a.step), "wall_time": _finite(a.wall_time), "index": int(a.index),
+                    "sample_rate": _finite(a.sample_rate), "num_channels": int(a.num_channels),
+                    "length_frames": int(a.length_frames), "mime": str(a.content_type or "audio/wav"),
+                    "label": str(a.label),
+                },
+                bytes(a.encoded),
+            )
             for a in items
         ]
-        if entries or replace:
-            self.items.append({"kind": "audio", "run": run, "tag": tag, "replace": replace, "items": entries})
-            self.events += len(entries)
+        if entries:
+            for entry, encoded in entries:
+                entry["data_buf"] = self._buf(encoded)
+            out = [entry for entry, _ in entries]
+            self._item({"kind": "audio", "run": run, "tag": tag, "items": out}, len(out), ENTRY_JSON_BYTES * len(out))
 
-    def add_hparams(self, run: str, tag: str, items: Iterable[Any], *, replace: bool = False) -> None:
+    def add_hparams(self, run: str, tag: str, items: Iterable[Any]) -> None:
         """``items`` have .step .wall_time .kind .data (plain JSON-able dicts)."""
         entries = [
-            {"step": int(h.step), "wall_time": float(h.wall_time), "record": h.kind, "data": _jsonable(h.data)}
+            {"step": int(h.step), "wall_time": _finite(h.wall_time), "record": str(h.kind), "data": _jsonable(h.data)}
             for h in items
         ]
-        if entries or replace:
-            self.items.append({"kind": "hparams", "run": run, "tag": tag, "replace": replace, "items": entries})
-            self.events += len(entries)
+        if entries:
+            self._item({"kind": "hparams", "run": run, "tag": tag, "items": entries}, len(entries), _json_size(entries))
 
-    def add_custom_scalars(self, run: str, tag: str, items: Iterable[Any], *, replace: bool = False) -> None:
+    def add_custom_scalars(self, run: str, tag: str, items: Iterable[Any]) -> None:
         """``items`` have .step .wall_time .categories."""
         entries = [
-            {"step": int(c.step), "wall_time": float(c.wall_time), "categories": _jsonable(c.categories)}
+            {"step": int(c.step), "wall_time": _finite(c.wall_time), "categories": _jsonable(c.categories)}
             for c in items
         ]
-        if entries or replace:
-            self.items.append({"kind": "custom_scalars", "run": run, "tag": tag, "replace": replace, "items": entries})
-            self.events += len(entries)
+        if entries:
+            self._item({"kind": "custom_scalars", "run": run, "tag": tag, "items": entries}, len(entries), _json_size(entries))
 
     def build(self, *, seq: int, reset: bool, runs: Sequence[str]) -> Batch:
         content = {
@@ -234,3 +308,15 @@ class BatchBuilder:
             "runs": list(runs), "items": self.items,
         }
         return Batch(content, self.buffers, self.events)
+
+
+_ADDERS = {
+    "scalars": "_add_scalar_series",
+    "histograms": "add_histograms",
+    "images": "add_images",
+    "text": "add_texts",
+    "pr_curves": "add_pr_curves",
+    "audio": "add_audio",
+    "hparams": "add_hparams",
+    "custom_scalars": "add_custom_scalars",
+}

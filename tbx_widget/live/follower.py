@@ -1,13 +1,17 @@
-"""Follower: what the browser has been sent, and the batches that bring it up to date.
+"""Follower: the batches that bring a dashboard's browser up to date with a logdir.
 
-It owns the dashboard's ``Logs`` (the incremental reader) and a cursor per series: the number
-of items already sent. ``poll(emit)`` reads what was appended on disk and emits batches with
-only the new items; ``snapshot(emit)`` emits the full state, the first batch marked ``reset``.
+It owns the dashboard's ``Logs`` in streaming mode (``retain=False``): each ``refresh()`` hands
+over the new items per series (``Changes.new``) and the reader keeps none of them, so memory
+stays flat however large the logdir (it is read at most ``read_bytes`` at a time). ``poll(emit)``
+emits batches with what was appended on disk; ``snapshot(emit)`` re-reads the logdir from disk
+and emits the full state, the first batch marked ``reset``. A purge (SessionLog START) that cuts
+into data already sent is honoured the same way: the logdir is re-sent from disk.
 
-Memory stays flat however large the logdir: the logdir is read at most ``read_bytes`` at a
-time, and once a series' items are sent they are released from the reader (the event files
-remain the source of truth: a snapshot re-reads them). What stays in memory per scalar series
-is a preview of at most ``PREVIEW_POINTS`` points, for the static HTML fallback.
+A poll costs the new data plus the series that changed: an idle poll touches no series. An
+item that cannot be encoded (a histogram whose limits and counts differ in length, ...) is
+dropped and counted in ``dropped``; the rest of its series, and every other series, is sent.
+What stays in memory per scalar series is a preview of at most ``PREVIEW_POINTS`` points, for
+the static HTML fallback.
 """
 from __future__ import annotations
 
@@ -24,9 +28,9 @@ __all__ = ["Follower", "Preview"]
 
 MAX_BATCH_BYTES = 4 << 20
 SCALAR_CHUNK = MAX_BATCH_BYTES // 24  # points per scalar item: three float64 buffers
+ITEM_CHUNK = 64  # items (histogram steps, images, ...) per wire item, so big series span batches
 READ_BYTES = 64 << 20  # event-file bytes read per step of a poll or snapshot
 PREVIEW_POINTS = 1000
-KINDS = ("scalars", "histograms", "images", "text", "pr_curves", "audio", "hparams", "custom_scalars")
 T = TypeVar("T")
 Emit = Callable[[Batch], None]
 
@@ -85,20 +89,19 @@ class _PreviewLogs:
 class _Batches:
     """Accumulates items, emitting a batch whenever the current one is full."""
 
-    def __init__(self, follower: "Follower", runs: Sequence[str], reset: bool, emit: Emit):
-        self._follower, self._runs, self._reset, self._emit = follower, list(runs), reset, emit
+    def __init__(self, runs: Sequence[str], reset: bool, emit: Emit, next_seq: Callable[[], int]):
+        self._runs, self._reset, self._emit, self._next_seq = list(runs), reset, emit, next_seq
         self.emitted = 0
         self.builder = BatchBuilder()
 
     def added(self) -> None:
-        if sum(len(b) for b in self.builder.buffers) >= MAX_BATCH_BYTES:
+        if self.builder.nbytes >= MAX_BATCH_BYTES:
             self.cut()
 
     def cut(self) -> None:
         first = self.emitted == 0
         if self.builder or (self._reset and first):
-            self._follower._seq += 1
-            self._emit(self.builder.build(seq=self._follower._seq, reset=self._reset and first, runs=self._runs))
+            self._emit(self.builder.build(seq=self._next_seq(), reset=self._reset and first, runs=self._runs))
             self.emitted += 1
         self.builder = BatchBuilder()
 
@@ -110,14 +113,18 @@ class Follower:
         self.logdir = logdir
         self.read_bytes = int(read_bytes)
         self._lock = threading.RLock()
-        self._sent: dict[tuple[str, str, str], int] = {}
-        self._replace: set[tuple[str, str, str]] = set()
         self._previews: dict[tuple[str, str], Preview] = {}
         self._seq = 0
-        self._logs = Logs(logdir)  # tolerates a logdir that does not exist yet
+        self.dropped = 0  # items that could not be encoded (skipped; the rest of their series is sent)
+        self._logs = self._new_logs()
+
+    def _new_logs(self) -> Logs:
+        # Streaming mode: each refresh hands over its new data and the reader keeps none of it.
+        return Logs(self.logdir, retain=False)  # tolerates a logdir that does not exist yet
 
     @property
     def logs(self) -> Logs:
+        """The streaming reader (runs, tags and counters; it keeps no data)."""
         return self._logs
 
     def status(self) -> str:
@@ -131,10 +138,11 @@ class Follower:
             count = 0
             while True:
                 changes = self._logs.refresh(max_bytes=self.read_bytes)
-                if any(key in self._sent for key in changes.reset):
-                    # A purge cut into data already sent (and released): start over from disk.
+                if changes.reset:
+                    # A purge cut into data already sent: the browser must drop it, so start
+                    # over from disk (the event files are the source of truth).
                     return count + self._snapshot(emit)
-                count += self._collect(emit, reset=False)
+                count += self._collect(emit, changes.new, reset=False)
                 if not changes.more:
                     return count
 
@@ -144,64 +152,51 @@ class Follower:
             return self._snapshot(emit)
 
     def _snapshot(self, emit: Emit) -> int:
-        self._logs = Logs(self.logdir)
-        self._sent.clear()
-        self._replace.clear()
-        self._previews.clear()
-        count, first = 0, True
+        count, read_bytes = 0, self.read_bytes
         while True:
-            changes = self._logs.refresh(max_bytes=self.read_bytes)
-            count += self._collect(emit, reset=first)
-            first = False
-            if not changes.more:
-                return count
+            self._logs = self._new_logs()
+            self._previews.clear()
+            first = True
+            while True:
+                changes = self._logs.refresh(max_bytes=read_bytes)
+                if changes.reset:
+                    break  # a purge of data sent a piece earlier: again, in larger pieces
+                count += self._collect(emit, changes.new, reset=first)
+                first = False
+                if not changes.more:
+                    return count
+            # One refresh never reports a reset (data added and purged within it is simply not
+            # delivered), so growing pieces end this loop.
+            read_bytes *= 4
 
     def with_preview(self, fn: Callable[[Any], T]) -> T:
         """Call ``fn`` with a Logs-like view of the scalar previews (for the static fallback)."""
         with self._lock:
             return fn(_PreviewLogs(self._logs.runs, dict(self._previews)))
 
-    def _collect(self, emit: Emit, *, reset: bool) -> int:
-        logs = self._logs
-        runs = list(logs.runs)
-        out = _Batches(self, runs, reset, emit)
-        for run in runs:
-            tags = logs.tags(run)
-            for kind in KINDS:
-                for tag in tags.get(kind, ()):
-                    key = (run, kind, tag)
-                    start = self._sent.get(key, 0)
-                    replace = key in self._replace
-                    self._replace.discard(key)
-                    sent = start + self._add_series(out, kind, run, tag, start, replace)
-                    self._sent[key] = sent
-                    logs.release(run, kind, tag, sent)
+    def _next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def _collect(self, emit: Emit, new: dict[tuple[str, str, str], Any], *, reset: bool) -> int:
+        """Emit ``new`` (run, kind, tag) -> data, as a refresh delivered it: the cost is that of
+        the new data and of the series that changed, never of every series known."""
+        out = _Batches(self._logs.runs, reset, emit, self._next_seq)
+        for (run, kind, tag), data in new.items():
+            if kind == "scalars":
+                self._previews.setdefault((run, tag), Preview()).add(data)
+                chunk = SCALAR_CHUNK
+            else:
+                chunk = ITEM_CHUNK
+            for lo in range(0, len(data), chunk):
+                part = data[lo : lo + chunk] if kind != "scalars" else _slice(data, lo, lo + chunk)
+                self.dropped += out.builder.add(kind, run, tag, part)
+                out.added()
         out.cut()
         return out.emitted
 
-    def _add_series(self, out: _Batches, kind: str, run: str, tag: str, start: int, replace: bool) -> int:
-        """Add the items of one series from index ``start``; return how many were added."""
-        logs = self._logs
-        if kind == "scalars":
-            series = logs.scalars(run, tag, start=start)
-            self._previews.setdefault((run, tag), Preview()).add(series)
-            n = len(series.step)
-            for lo in range(0, n, SCALAR_CHUNK):
-                hi = min(n, lo + SCALAR_CHUNK)
-                out.builder.add_scalars(
-                    run, tag, series.step[lo:hi], series.wall_time[lo:hi], series.value[lo:hi], replace=replace and lo == 0
-                )
-                out.added()
-            return n
-        items = logs.items(kind, run, tag, start=start)
-        {
-            "histograms": out.builder.add_histograms,
-            "images": out.builder.add_images,
-            "text": out.builder.add_texts,
-            "pr_curves": out.builder.add_pr_curves,
-            "audio": out.builder.add_audio,
-            "hparams": out.builder.add_hparams,
-            "custom_scalars": out.builder.add_custom_scalars,
-        }[kind](run, tag, items, replace=replace)
-        out.added()
-        return len(items)
+
+def _slice(s: ScalarSeries, lo: int, hi: int) -> ScalarSeries:
+    if lo == 0 and hi >= len(s.step):
+        return s
+    return ScalarSeries(s.step[lo:hi], s.wall_time[lo:hi], s.value[lo:hi])
