@@ -1,5 +1,6 @@
 // Shared view plumbing: UI state (filters, smoothing, x axis), DOM helpers, formatting.
 import { computeFolds } from "./runfold";
+import { readTheme, type ThemeColors } from "./theme";
 import type { RunInfo, Store } from "./store";
 
 export type XAxis = "step" | "relative" | "wall";
@@ -243,13 +244,9 @@ export function canvasAvailable(): boolean {
   return canvasSupport;
 }
 
-/** The theme's text colour as the element sees it (for canvas axes). */
-export function themeColors(el: Element): { fg: string; grid: string; muted: string } {
-  const style = getComputedStyle(el);
-  const fg = style.getPropertyValue("--tbx-fg").trim() || style.color || "#333";
-  const grid = style.getPropertyValue("--tbx-grid").trim() || "rgba(128,128,128,0.2)";
-  const muted = style.getPropertyValue("--tbx-muted").trim() || "#888";
-  return { fg, grid, muted };
+/** The theme's colours as the element sees it (for canvas axes); see theme.ts. */
+export function themeColors(el: Element): ThemeColors {
+  return readTheme(el);
 }
 
 /** `#rrggbb` → `rgba(r,g,b,a)`. */

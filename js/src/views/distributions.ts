@@ -3,10 +3,8 @@
 import { DISTRIBUTION_PERCENTS, percentiles } from "../math/percentiles";
 import type { HistogramStep } from "../protocol";
 import type { RunInfo } from "../store";
-import {
-  canvasAvailable, cardShell, fmtNum, h, niceTicks, sizeCanvas, swatch, themeColors, withAlpha,
-  type CardView, type ViewContext,
-} from "../ui";
+import { onThemeChange, readTheme } from "../theme";
+import { canvasAvailable, cardShell, fmtNum, h, niceTicks, sizeCanvas, swatch, withAlpha, type CardView, type ViewContext } from "../ui";
 
 const PLOT_HEIGHT = 180;
 
@@ -97,6 +95,10 @@ function drawRun(canvas: HTMLCanvasElement, steps: readonly HistogramStep[], run
 export function distributionCard(tag: string, ctx: ViewContext): CardView {
   const { el, body } = cardShell("distributions", tag);
   let lastSig = "";
+  const unsubscribe = onThemeChange(() => {
+    lastSig = "";
+    update();
+  });
 
   function update(): void {
     const byRun = ctx.store.byTag("histograms", tag);
@@ -110,14 +112,14 @@ export function distributionCard(tag: string, ctx: ViewContext): CardView {
       body.append(h("div", { class: "tbx-card-note", text: "No visible run has data for this tag." }));
       return;
     }
-    const { fg, muted } = themeColors(el);
+    const { fg, muted } = readTheme(el);
     for (const run of runs) {
       const steps = byRun.get(run.name)?.entries ?? [];
       const canvas = h("canvas", { class: "tbx-canvas", role: "img", "aria-label": `${tag} distribution of ${run.name}` });
-      body.append(h("div", { class: "tbx-run-label" }, swatch(run.color), h("span", { text: run.name })), canvas);
+      body.append(h("div", { class: "tbx-run-label" }, swatch(run.color), h("span", { text: ctx.ui.runLabel(ctx.store, run.name) })), canvas);
       if (canvasAvailable()) drawRun(canvas, steps, run, width, fg, muted);
     }
   }
 
-  return { el, update, destroy() {} };
+  return { el, update, destroy: unsubscribe };
 }

@@ -1,0 +1,98 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { thinLabels } from "../src/chart/labels";
+import type { HistogramStep } from "../src/protocol";
+import { onThemeChange, readTheme } from "../src/theme";
+import { binReadout, pickBin, ridgeLayout } from "../src/views/histograms";
+
+function step(s: number, limits: number[], counts: number[], min: number, max: number): HistogramStep {
+  return { step: s, wallTime: s, limits: Float64Array.from(limits), counts: Float64Array.from(counts), min, max, num: 0, sum: 0, sumSquares: 0 };
+}
+
+describe("thinLabels", () => {
+  it("keeps labels at least `gap` apart, the forced ones first", () => {
+    const pos = Array.from({ length: 60 }, (_, i) => 10 + i * 2); // 2 px apart
+    const kept = thinLabels(pos, 12, [59, 0]);
+    expect(kept).toContain(59);
+    expect(kept).toContain(0);
+    for (let i = 1; i < kept.length; i++) expect(pos[kept[i]] - pos[kept[i - 1]]).toBeGreaterThanOrEqual(12);
+    expect(kept.length).toBeGreaterThanOrEqual(9);
+    expect(thinLabels([0, 20, 40], 12)).toEqual([0, 1, 2]);
+    expect(() => thinLabels([0], -1)).toThrow(/gap must be >= 0, got -1/);
+  });
+});
+
+describe("histogram ridges", () => {
+  const steps = [
+    step(0, [0, 1, 2, 3], [0, 10, 30, 10], -1, 3),
+    step(5, [0, 1, 2, 3], [0, 5, 5, 40], -1, 3),
+  ];
+
+  it("re-bins the steps over their shared range, sorted by step", () => {
+    const L = ridgeLayout([steps[1], steps[0]], "offset", 400, 200, 4);
+    expect(L.steps.map((s) => s.step)).toEqual([0, 5]);
+    expect([L.lo, L.hi]).toEqual([-1, 3]);
+    expect(Array.from(L.counts[0])).toEqual([0, 10, 30, 10]);
+    expect(L.cmax).toBe(40);
+    expect(L.base[1]).toBeGreaterThan(L.base[0]); // newer ridges lower (in front)
+  });
+
+  it("reads out the bin under the cursor", () => {
+    const L = ridgeLayout(steps, "overlay", 400, 200, 4);
+    const binWidth = (L.right - L.left) / 4;
+    // Over bin 3 near the top: step 5's curve (count 40) is the closest.
+    const top = L.base[1] - L.ridge;
+    const p = pickBin(L, "overlay", L.left + 3.5 * binWidth, top + 2);
+    expect(p).toEqual({ step: 1, bin: 3 });
+    expect(binReadout(L, p!)).toBe("step 5 · [2, 3] · count 40");
+    // Over bin 2 around step 0's height (30 of 40).
+    const q = pickBin(L, "overlay", L.left + 2.5 * binWidth, L.base[0] - 0.75 * L.ridge);
+    expect(q).toEqual({ step: 0, bin: 2 });
+    expect(binReadout(L, q!)).toBe("step 0 · [1, 2) · count 30");
+    expect(pickBin(L, "overlay", L.right + 5, 50)).toBeNull();
+  });
+
+  it("picks the front-most offset ridge holding the point", () => {
+    const L = ridgeLayout(steps, "offset", 400, 200, 4);
+    const binWidth = (L.right - L.left) / 4;
+    expect(pickBin(L, "offset", L.left + 3.5 * binWidth, L.base[1] - 1)).toEqual({ step: 1, bin: 3 });
+    expect(pickBin(L, "offset", L.left + 0.5 * binWidth, L.base[0] - 1)?.step).toBe(0);
+  });
+});
+
+describe("theme", () => {
+  afterEach(() => {
+    document.body.removeAttribute("data-jp-theme-light");
+    document.body.style.removeProperty("--jp-ui-font-color1");
+  });
+
+  it("reads the host's colours from CSS variables", () => {
+    const el = document.createElement("div");
+    document.body.append(el);
+    el.style.setProperty("--jp-ui-font-color1", "rgb(1, 2, 3)");
+    expect(readTheme(el).fg).toBe("rgb(1, 2, 3)");
+    el.style.setProperty("--tbx-fg", "rgb(9, 9, 9)");
+    expect(readTheme(el).fg).toBe("rgb(9, 9, 9)");
+    const vs = document.createElement("div");
+    vs.style.setProperty("--vscode-editor-foreground", "#abcdef");
+    document.body.append(vs);
+    expect(readTheme(vs).fg).toBe("#abcdef");
+    el.remove();
+    vs.remove();
+  });
+
+  it("notifies subscribers when JupyterLab switches the theme, until unsubscribed", async () => {
+    const fn = vi.fn();
+    const off = onThemeChange(fn);
+    document.body.setAttribute("data-jp-theme-light", "false");
+    await new Promise((r) => setTimeout(r, 0));
+    expect(fn).toHaveBeenCalledTimes(1);
+    document.body.setAttribute("data-jp-theme-light", "true");
+    await new Promise((r) => setTimeout(r, 0));
+    expect(fn).toHaveBeenCalledTimes(2);
+    off();
+    document.body.setAttribute("data-jp-theme-light", "false");
+    await new Promise((r) => setTimeout(r, 0));
+    expect(fn).toHaveBeenCalledTimes(2);
+    expect(() => onThemeChange(null as unknown as () => void)).toThrow(/fn must be a function, got object/);
+  });
+});
