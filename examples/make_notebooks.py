@@ -17,6 +17,18 @@ def code(text: str) -> dict:
     return {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": text.strip("\n")}
 
 
+def install(packages: dict[str, str]) -> dict:
+    """The first cell: pip-installs only what is missing (Colab, a fresh venv); a no-op elsewhere."""
+    mapping = ", ".join(f"{module!r}: {pip!r}" for module, pip in packages.items())
+    return code(f"""
+# Installs only what is missing (as in Colab opened from a link); does nothing where it is installed.
+import importlib.util
+missing = [pip for module, pip in {{{mapping}}}.items() if importlib.util.find_spec(module) is None]
+if missing:
+    %pip install -q {{" ".join(missing)}}
+""")
+
+
 def save(name: str, cells: list[dict]) -> None:
     nb = {"cells": cells, "metadata": KERNEL, "nbformat": 4, "nbformat_minor": 5}
     for i, cell in enumerate(nb["cells"]):
@@ -31,10 +43,19 @@ QUICKSTART = [
 A tiny numpy-only classifier (a two-layer network on a two-spirals data set) trained in one
 cell, with the dashboard live beside it: loss and accuracy curves, weight histograms, an image
 of the decision boundary, and a text note. No server, no port: the dashboard is a widget.
+
+The training cell takes about 10 seconds: it sleeps 15 ms per step on purpose, so you can watch
+the curves grow while it runs. Run all cells again and you get one clean run, not two.
 """),
+    install({"tbx_widget": "tbx-widget"}),
     code("""
+import shutil
+import time
 import numpy as np
 from tbx_widget import SummaryWriter
+
+LOGDIR = "runs/quickstart"
+shutil.rmtree(LOGDIR, ignore_errors=True)  # start clean: a rerun does not append to the last run
 
 rng = np.random.default_rng(0)
 n = 400
@@ -45,7 +66,7 @@ X = np.stack([sign * t * np.cos(t), sign * t * np.sin(t)], axis=1) / 10 + rng.no
 y = label.astype(float)
 """),
     code("""
-writer = SummaryWriter("runs/quickstart")
+writer = SummaryWriter(LOGDIR)
 writer.show()  # the dashboard appears here and follows the run live
 """),
     code("""
@@ -76,12 +97,13 @@ for step in range(600):
         pg = 1 / (1 + np.exp(-(hg @ W2 + b2)[:, 0]))
         image = np.stack([pg, 0.3 * np.ones_like(pg), 1 - pg], -1).reshape(96, 96, 3)
         writer.add_image("decision_boundary", image, step, dataformats="HWC")
-writer.flush()
+    time.sleep(0.015)  # only so that you can watch it live: remove it to train at full speed
+writer.close()
 print(f"final loss {loss:.3f}")
 """),
     md("""
 Everything above is also on disk as standard TensorBoard event files: `tensorboard --logdir runs`
-reads them, and so does `tbx_widget.load("runs")`.
+reads them, and so does `tbx_widget.load("runs/quickstart")`.
 """),
 ]
 
@@ -89,21 +111,24 @@ IRIS = [
     md("""
 # Iris: a small MLP with curves, weight histograms, PR/ROC curves and a confusion matrix
 
-The 150 rows of Fisher's iris data ship with this notebook (`data/iris.csv`). A one-hidden-layer
+Fisher's 150 iris flowers ship inside scikit-learn (`load_iris`, no download). A one-hidden-layer
 network in numpy learns the three species; the dashboard shows loss and accuracy for training and
 validation, weight histograms, and one PR curve per class (the PR/ROC view adds the ROC curve, its
 area, and a confusion matrix at the threshold you pick).
 """),
+    install({"tbx_widget": "tbx-widget", "sklearn": "scikit-learn"}),
     code("""
-import csv
+import shutil
 import numpy as np
+from sklearn.datasets import load_iris
 from tbx_widget import SummaryWriter
 
-with open("data/iris.csv") as f:
-    rows = list(csv.DictReader(f))
-species = sorted({r["species"] for r in rows})
-X = np.array([[float(r[k]) for k in ("sepal_length", "sepal_width", "petal_length", "petal_width")] for r in rows])
-y = np.array([species.index(r["species"]) for r in rows])
+LOGDIR = "runs/iris"
+shutil.rmtree(LOGDIR, ignore_errors=True)  # start clean: a rerun does not append to the last run
+
+iris = load_iris()
+species = [str(name) for name in iris.target_names]
+X, y = iris.data, iris.target
 X = (X - X.mean(0)) / X.std(0)
 rng = np.random.default_rng(1)
 order = rng.permutation(len(X))
@@ -111,7 +136,7 @@ train, val = order[:110], order[110:]
 print(X.shape, species)
 """),
     code("""
-writer = SummaryWriter("runs/iris")
+writer = SummaryWriter(LOGDIR)
 writer.show()
 """),
     code("""
@@ -167,14 +192,19 @@ LINEAR = [
 The classic first example. Gradient descent on the slope and intercept; the dashboard shows the
 loss and the two parameters converging to 2 and 1 (parameter trajectories), live.
 """),
+    install({"tbx_widget": "tbx-widget"}),
     code("""
+import shutil
 import numpy as np
 from tbx_widget import SummaryWriter
+
+LOGDIR = "runs/linear_regression"
+shutil.rmtree(LOGDIR, ignore_errors=True)  # start clean: a rerun does not append to the last run
 
 rng = np.random.default_rng(0)
 x = rng.uniform(-3, 3, 200)
 y = 2 * x + 1 + rng.normal(0, 0.5, 200)
-writer = SummaryWriter("runs/linear_regression")
+writer = SummaryWriter(LOGDIR)
 writer.show(height=480)
 """),
     code("""
@@ -201,16 +231,21 @@ overlays the curves (one colour per run) and the HParams view compares the runs:
 by a column, colour the parallel-coordinates plot by a metric, and click a row or a line to
 highlight that run in the scalar charts.
 """),
+    install({"tbx_widget": "tbx-widget"}),
     code("""
 import itertools
+import shutil
 import numpy as np
 from tbx_widget import Dashboard, SummaryWriter
+
+LOGDIR = "runs/sweep"
+shutil.rmtree(LOGDIR, ignore_errors=True)  # start clean: a rerun does not append to the last sweep
 
 rng = np.random.default_rng(0)
 X = rng.normal(size=(256, 8))
 true_w = rng.normal(size=8)
 y = (X @ true_w > 0).astype(float)
-dashboard = Dashboard("runs/sweep", height=560)
+dashboard = Dashboard(LOGDIR, height=560)
 dashboard
 """),
     code("""
@@ -229,7 +264,7 @@ def train(lr, hidden, steps=150, seed=0):
 
 for lr, hidden in itertools.product([0.1, 0.5, 2.0], [4, 16]):
     name = f"lr={lr},hidden={hidden}"
-    with SummaryWriter(f"runs/sweep/{name}") as w:
+    with SummaryWriter(f"{LOGDIR}/{name}") as w:
         for step, loss, acc in train(lr, hidden):
             w.add_scalar("loss", loss, step)
             w.add_scalar("accuracy", acc, step)
@@ -238,26 +273,26 @@ for lr, hidden in itertools.product([0.1, 0.5, 2.0], [4, 16]):
 """),
     code("""
 import tbx_widget
-table = tbx_widget.load("runs/sweep").hparams_table()
+table = tbx_widget.load(LOGDIR).hparams_table()
 for row in sorted(table, key=lambda r: -r["metrics"]["hparam/accuracy"]):
     print(row["hparams"], row["metrics"])
 """),
 ]
 
-WORKER = "\n".join([
-    "import sys, time",
-    "import numpy as np",
-    "from tbx_widget import SummaryWriter",
-    "",
-    "rank = int(sys.argv[1])",
-    "rng = np.random.default_rng(rank)",
-    "with SummaryWriter(f'runs/workers/rank{rank}') as w:",
-    "    value = 1.0",
-    "    for step in range(100):",
-    "        value *= 0.97 + 0.02 * rng.random()",
-    "        w.add_scalar('loss', value, step)",
-    "        time.sleep(0.01)",
-])
+WORKER = """
+import sys, time
+import numpy as np
+from tbx_widget import SummaryWriter
+
+rank, logdir = int(sys.argv[1]), sys.argv[2]
+rng = np.random.default_rng(rank)
+with SummaryWriter(f"{logdir}/rank{rank}") as w:
+    value = 1.0
+    for step in range(100):
+        value *= 0.97 + 0.02 * rng.random()
+        w.add_scalar("loss", value, step)
+        time.sleep(0.01)
+""".strip("\n")
 
 MULTIPROCESS = [
     md("""
@@ -267,20 +302,26 @@ Three worker processes each train with their own seed and write their own run. T
 this notebook follows the logdir on disk, so it sees every worker's curves as they are written:
 the event files are the only channel, as with DDP ranks or a scheduler's jobs.
 """),
+    install({"tbx_widget": "tbx-widget"}),
     code("""
+import shutil
+LOGDIR = "runs/workers"
+shutil.rmtree(LOGDIR, ignore_errors=True)  # start clean: a rerun does not append to the last runs
+
 %load_ext tbx_widget
-%tbx runs/workers --height 480
+%tbx $LOGDIR --height 480
 """),
     code(f"""
-import pathlib, subprocess, sys
-pathlib.Path("worker.py").write_text({WORKER!r})
-procs = [subprocess.Popen([sys.executable, "worker.py", str(rank)]) for rank in range(3)]
+import subprocess, sys
+# Each worker is a separate Python process (its program is passed with -c: no file to clean up).
+WORKER = {WORKER!r}
+procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(rank), LOGDIR]) for rank in range(3)]
 codes = [p.wait() for p in procs]
 print("worker exit codes:", codes)
 """),
     code("""
 import tbx_widget
-logs = tbx_widget.load("runs/workers")
+logs = tbx_widget.load(LOGDIR)
 print({run: len(logs.scalars(run, "loss")) for run in logs.runs})
 """),
 ]
@@ -290,29 +331,66 @@ READING = [
 # Reading existing logs
 
 `tbx_widget` reads what TensorBoard reads: logs from TensorFlow's `tf.summary`, the Keras
-`TensorBoard` callback, `torch.utils.tensorboard` and tensorboardX. This notebook opens two such
-logdirs that ship with it (`data/keras_logs`, written by Keras 3 with TensorFlow; `data/torch_logs`,
-written by torch), shows them in the dashboard, and exports a chart with Altair.
+`TensorBoard` callback, `torch.utils.tensorboard` and tensorboardX. In real use you point it at
+the logdir your training wrote. So that this notebook runs anywhere on its own, it first writes
+two small logdirs: one laid out as Keras's TensorBoard callback lays it out (runs `train` and
+`validation`, tags `epoch_loss` and `epoch_accuracy`), and one written by
+`torch.utils.tensorboard` (by tbx_widget's writer where torch is not installed). Then it shows
+them in the dashboard, reads them into numpy and pandas, and draws a chart with Altair (rendered
+to SVG in the kernel by vl-convert: no JavaScript from a CDN, so it works offline).
+"""),
+    install({"tbx_widget": "tbx-widget", "pandas": "pandas", "vl_convert": "vl-convert-python"}),
+    code("""
+import shutil
+import numpy as np
+from tbx_widget import SummaryWriter
+
+LOGDIR = "runs/reading"
+shutil.rmtree(LOGDIR, ignore_errors=True)  # start clean: a rerun does not append to the last logs
+rng = np.random.default_rng(0)
+
+# Keras's layout: <logdir>/train and <logdir>/validation, one point per epoch.
+for run, gap in (("train", 0.0), ("validation", 0.12)):
+    with SummaryWriter(f"{LOGDIR}/keras/{run}") as w:
+        for epoch in range(20):
+            loss = 1.1 * np.exp(-epoch / 5) + 0.15 + gap + 0.03 * rng.random()
+            w.add_scalar("epoch_loss", loss, epoch)
+            w.add_scalar("epoch_accuracy", 1 - loss / 1.5, epoch)
+
+try:
+    from torch.utils.tensorboard import SummaryWriter as TorchWriter
+    writer_name = "torch.utils.tensorboard"
+except ImportError:
+    TorchWriter, writer_name = SummaryWriter, "tbx_widget (torch is not installed)"
+for lr in (0.1, 0.01):
+    w = TorchWriter(f"{LOGDIR}/torch/lr={lr}")
+    for step in range(0, 500, 10):
+        w.add_scalar("train/loss", np.exp(-lr * step / 5) + 0.05 * rng.random(), step)
+        w.add_scalar("train/lr", lr, step)
+    w.close()
+print("torch-style logs written by", writer_name)
 """),
     code("""
 %load_ext tbx_widget
-%tbx data/keras_logs
+%tbx $LOGDIR/keras
 """),
     code("""
 import tbx_widget
-logs = tbx_widget.load("data/keras_logs")
+logs = tbx_widget.load(f"{LOGDIR}/keras")
 print(logs.runs)
 print(logs.tags("train")["scalars"])
 loss = logs.scalars("validation", "epoch_loss")
 print(loss.step, loss.value)
 """),
     code("""
+import altair as alt
+alt.renderers.enable("svg")  # drawn in the kernel (vl-convert): no Vega JavaScript, no CDN
 chart = logs.chart("epoch_loss", smoothing=0.0)
-chart.save("epoch_loss.html")
+chart.save(f"{LOGDIR}/epoch_loss.svg")  # a file to put in a report, kept beside the logs
 chart
 """),
     code("""
-torch_logs = tbx_widget.load("data/torch_logs")
+torch_logs = tbx_widget.load(f"{LOGDIR}/torch")
 df = torch_logs.to_pandas()
 df.groupby(["run", "tag"]).value.agg(["count", "last"])
 """),

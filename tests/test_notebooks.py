@@ -1,6 +1,8 @@
-"""Every example notebook runs top to bottom on a fresh kernel, offline, and shows what it says."""
+"""Every example notebook runs on its own (as when opened in Colab from a link), offline, shows
+what it says, starts clean when it is run again, and leaves nothing beside it but its logs."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import pathlib
 import re
@@ -8,10 +10,13 @@ import shutil
 
 import pytest
 
+import tbx_widget
+
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
-NOTEBOOKS = pathlib.Path(__file__).resolve().parents[1] / "examples" / "notebooks"
+REPO = pathlib.Path(__file__).resolve().parents[1]
+NOTEBOOKS = REPO / "examples" / "notebooks"
 WIDGET = "application/vnd.jupyter.widget-view+json"
 
 # notebook -> (regex that must appear in its text outputs, number of dashboards it shows)
@@ -21,27 +26,51 @@ EXPECT = {
     "linear_regression.ipynb": (r"slope (1\.9[5-9]|2\.0[0-4])\d* \(true 2\), intercept (0\.9[5-9]|1\.0[0-4])", 1),
     "hyperparameter_sweep.ipynb": (r"\{'hidden': \d+\.0, 'lr': [\d.]+, 'optimizer': 'sgd'\} \{'hparam/loss': [\d.e-]+, 'hparam/accuracy': 1\.0", 1),
     "multi_process.ipynb": (r"worker exit codes: \[0, 0, 0\][\s\S]*'rank2': 100", 1),
-    "reading_existing_logs.ipynb": (r"\['train', 'validation'\]", 1),
+    "reading_existing_logs.ipynb": (r"\['train', 'validation'\][\s\S]*torch-style logs written by|torch-style logs written by[\s\S]*\['train', 'validation'\]", 1),
 }
 
 
-def test_every_notebook_is_listed_and_saved_without_outputs():
+def _generator():
+    spec = importlib.util.spec_from_file_location("make_notebooks", REPO / "examples" / "make_notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_notebook_is_listed_generated_and_saved_without_outputs(tmp_path):
     names = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
     assert names == sorted(EXPECT)
+    assert sorted(p.name for p in NOTEBOOKS.iterdir()) == names  # no data/ folder, nothing else
+    gen = _generator()
+    gen.HERE = tmp_path
+    for name, cells in gen.NOTEBOOKS.items():
+        gen.save(name, cells)
     for name in names:
-        nb = json.loads((NOTEBOOKS / name).read_text())
+        text = (NOTEBOOKS / name).read_text()
+        assert text == (tmp_path / name).read_text(), f"{name} is stale: run python examples/make_notebooks.py"
+        nb = json.loads(text)
         assert nb["metadata"]["kernelspec"]["name"] == "python3"
         assert all(not c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code"), name
+        first_code = next(c for c in nb["cells"] if c["cell_type"] == "code")
+        assert "find_spec" in first_code["source"] and "%pip install" in first_code["source"], name
+        assert "cdn" not in text.lower() or "no cdn" in text.lower()
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(EXPECT))
-def test_notebook_runs(name, tmp_path):
-    work = tmp_path / "nb"
-    shutil.copytree(NOTEBOOKS, work)
-    nb = nbformat.read(work / name, as_version=4)
-    client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(work)}})
-    client.execute()
+def _scalar_steps(logdir: pathlib.Path) -> dict[tuple[str, str], list[int]]:
+    """Each scalar series' steps, keyed by run and tag; add_hparams' child runs are named by the
+    time they were written, so that part of their name is replaced by ``<time>``."""
+    logs = tbx_widget.load(logdir)
+    keys, out = [], {}
+    for run in logs.runs:
+        for tag in logs.tags(run)["scalars"]:
+            key = (re.sub(r"/\d{9,}\.\d+$", "/<time>", run), tag)
+            keys.append(key)
+            out[key] = logs.scalars(run, tag).step.tolist()
+    assert len(keys) == len(set(keys)), f"a training was logged twice: {sorted(keys)}"
+    return out
+
+
+def _outputs(nb) -> tuple[list[str], int, list[str]]:
     texts, widgets, errors = [], 0, []
     for cell in nb.cells:
         for out in cell.get("outputs", []):
@@ -54,7 +83,35 @@ def test_notebook_runs(name, tmp_path):
                 texts.append(data["text/plain"])
             if WIDGET in data and "tbx-snapshot" in data.get("text/html", ""):
                 widgets += 1  # a dashboard, with its static fallback for non-widget viewers
-    assert not errors, errors
-    pattern, dashboards = EXPECT[name]
-    assert re.search(pattern, "\n".join(texts)), "\n".join(texts)[-2000:]
-    assert widgets == dashboards
+    return texts, widgets, errors
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(EXPECT))
+def test_notebook_runs_alone_and_clean_on_rerun(name, tmp_path):
+    work = tmp_path / "nb"
+    work.mkdir()
+    shutil.copy(NOTEBOOKS / name, work / name)  # alone: no data folder, no other notebook
+    nb = nbformat.read(work / name, as_version=4)
+    client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(work)}})
+    runs_after = []
+    with client.setup_kernel():
+        for _ in range(2):  # "Run All" twice in the same kernel
+            for index, cell in enumerate(nb.cells):
+                client.execute_cell(cell, index)
+            texts, widgets, errors = _outputs(nb)
+            assert not errors, errors
+            pattern, dashboards = EXPECT[name]
+            assert re.search(pattern, "\n".join(texts)), "\n".join(texts)[-2000:]
+            assert widgets == dashboards
+            install = next(c for c in nb.cells if c.cell_type == "code")
+            assert install.outputs == []  # everything is installed here: the cell does nothing
+            runs_after.append(_scalar_steps(work / "runs"))
+    first, second = runs_after
+    assert first, "the notebook wrote no scalars under runs/"
+    assert second == first  # the same runs with the same points: nothing appended, nothing doubled
+    for (run, tag), steps in second.items():
+        assert len(steps) == len(set(steps)), f"{run}/{tag} has repeated steps"
+        assert steps == sorted(steps), f"{run}/{tag} goes back in steps"
+    # Only the notebook and its logdir: no helper scripts or exported files beside it.
+    assert sorted(p.name for p in work.iterdir()) == [name, "runs"]
