@@ -1,6 +1,7 @@
 # tbx_widget — every step a fresh machine needs (Debian, python3, node/npm present).
 #   make demo   JupyterLab on examples/notebooks/quickstart.ipynb
 #   make test   every test: Python, JS, protobuf 4.25 compatibility, browser end-to-end
+#               (JupyterLab 4 and Notebook 7 with ipywidgets 8, classic Notebook 6.5 with ipywidgets 7.7.1)
 #   make bench  benchmarks against the peers (writes benchmarks/RESULTS.md)
 #   make proto  regenerate tbx_widget/_proto from proto/
 SHELL := /bin/bash
@@ -10,6 +11,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 PROTO_VENV := .venv-proto
 OLDPB_VENV := .venv-pb425
+CLASSIC_VENV := .venv-classic
 CHROMIUM ?= /usr/bin/chromium
 TORCH_WHEEL := $(wildcard /opt/wheels/torch-2.13.0*.whl)
 PYTEST_ARGS ?=
@@ -47,6 +49,17 @@ $(OLDPB_VENV)/.installed:
 	$(OLDPB_VENV)/bin/pip -q install "protobuf==4.25.9" numpy google-crc32c pytest hypothesis
 	@touch $@
 
+# Colab's widget stack, as close as this machine gets: classic Notebook 6.5, ipywidgets 7.7.1,
+# widgetsnbextension 3 (enabled by its own nbconfig file). tbx_widget is installed editable so the
+# e2e test sees the current sources and built JS; TBX_NO_NATIVE: the C kernel .so is already in the tree.
+$(CLASSIC_VENV)/.installed: pyproject.toml tbx_widget/static/index.js
+	test -x $(CLASSIC_VENV)/bin/python || $(PYTHON) -m venv $(CLASSIC_VENV)
+	TBX_NO_NATIVE=1 $(CLASSIC_VENV)/bin/pip --disable-pip-version-check -q install \
+	  "notebook==6.5.7" "ipywidgets==7.7.1" "widgetsnbextension>=3.6,<4" "ipykernel>=6.29" -e .
+	$(CLASSIC_VENV)/bin/jupyter nbextension list 2>&1 | grep -q "jupyter-js-widgets/extension.*enabled" || \
+	  $(CLASSIC_VENV)/bin/jupyter nbextension enable --py widgetsnbextension --sys-prefix
+	@touch $@
+
 chromium:
 	@if [ ! -x $(CHROMIUM) ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
@@ -55,10 +68,11 @@ chromium:
 proto: $(PROTO_VENV)/.installed
 	$(PROTO_VENV)/bin/python proto/generate.py
 
-test: install $(PROTO_VENV)/.installed $(OLDPB_VENV)/.installed chromium
+test: install $(PROTO_VENV)/.installed $(OLDPB_VENV)/.installed $(CLASSIC_VENV)/.installed chromium
 	$(MAKE) test-js
 	$(MAKE) test-oldpb
-	TBX_PROTOC_PYTHON=$(PROTO_VENV)/bin/python TBX_CHROMIUM=$(CHROMIUM) $(PY) -m pytest $(PYTEST_ARGS)
+	TBX_PROTOC_PYTHON=$(PROTO_VENV)/bin/python TBX_CHROMIUM=$(CHROMIUM) TBX_CLASSIC_VENV=$(CLASSIC_VENV) \
+	  $(PY) -m pytest $(PYTEST_ARGS)
 
 test-py: install
 	TBX_PROTOC_PYTHON=$(PROTO_VENV)/bin/python $(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
@@ -70,8 +84,8 @@ test-js: js/node_modules/.package-lock.json
 test-oldpb: $(OLDPB_VENV)/.installed
 	PYTHONPATH=. $(OLDPB_VENV)/bin/python -m pytest -p no:cacheprovider -q tests/test_proto.py tests/test_records.py tests/test_event_file.py
 
-test-e2e: install chromium
-	TBX_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -m e2e $(PYTEST_ARGS)
+test-e2e: install $(CLASSIC_VENV)/.installed chromium
+	TBX_CHROMIUM=$(CHROMIUM) TBX_CLASSIC_VENV=$(CLASSIC_VENV) $(PY) -m pytest -m e2e $(PYTEST_ARGS)
 
 demo: install
 	$(VENV)/bin/jupyter lab examples/notebooks/quickstart.ipynb
@@ -82,4 +96,4 @@ bench: install
 	$(PY) benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) $(PROTO_VENV) $(OLDPB_VENV) js/node_modules tbx_widget/static dist build
+	rm -rf $(VENV) $(PROTO_VENV) $(OLDPB_VENV) $(CLASSIC_VENV) js/node_modules tbx_widget/static dist build

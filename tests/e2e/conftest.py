@@ -85,10 +85,11 @@ def _free_port() -> int:
 
 
 class JupyterServer:
-    """A JupyterLab (``app="lab"``) or Notebook 7 (``app="notebook"``) server in a subprocess."""
+    """A JupyterLab (``app="lab"``) or Notebook 7 (``app="notebook"``) server in a subprocess
+    (``app="classic"``: ``ClassicNotebookServer``)."""
 
     def __init__(self, app: str, base: pathlib.Path) -> None:
-        assert app in ("lab", "notebook")
+        assert app in ("lab", "notebook", "classic")
         self.app = app
         self.base = base
         self.root = base / "root"
@@ -319,6 +320,65 @@ def notebook_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Jupyte
     yield from _server("notebook", tmp_path_factory)
 
 
+# Classic Notebook 6.5 with ipywidgets 7.7.1 and widgetsnbextension 3: the closest local stand-in
+# for Colab's widget stack. It lives in its own venv (``make .venv-classic/.installed``), named by
+# TBX_CLASSIC_VENV like TBX_CHROMIUM names the browser; server and kernel both run from it.
+CLASSIC_VENV = pathlib.Path(os.environ.get("TBX_CLASSIC_VENV", REPO / ".venv-classic"))
+
+
+class ClassicNotebookServer(JupyterServer):
+    """A classic Notebook 6 server (its own ``NotebookApp`` options) from the classic venv."""
+
+    def __init__(self, base: pathlib.Path, venv: pathlib.Path) -> None:
+        super().__init__("classic", base)
+        self.venv = venv.resolve()
+        self.app_class = "NotebookApp"
+
+    def command(self) -> list[str]:
+        cmd = [
+            str(self.venv / "bin" / "python"),
+            "-m",
+            "notebook",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={self.port}",
+            "--port-retries=0",
+            f"--NotebookApp.notebook_dir={self.root}",
+            f"--NotebookApp.token={self.token}",
+            "--NotebookApp.password=",
+            "--NotebookApp.open_browser=False",
+            "--NotebookApp.allow_remote_access=False",
+            "--NotebookApp.terminals_enabled=False",
+            "--MappingKernelManager.cull_idle_timeout=600",
+        ]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            cmd.append("--allow-root")
+        return cmd
+
+    def _env(self) -> dict[str, str]:
+        env = super()._env()
+        # The venv's own bin first: the kernel and its subprocesses use the classic stack.
+        env["PATH"] = os.pathsep.join([str(self.venv / "bin"), env.get("PATH", "")])
+        env["VIRTUAL_ENV"] = str(self.venv)
+        return env
+
+
+@pytest.fixture(scope="session")
+def classic_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClassicNotebookServer]:
+    python = CLASSIC_VENV / "bin" / "python"
+    if not python.exists():
+        pytest.fail(
+            f"no classic Notebook venv at {CLASSIC_VENV} (set TBX_CLASSIC_VENV, or run "
+            "`make .venv-classic/.installed`)"
+        )
+    server = ClassicNotebookServer(tmp_path_factory.mktemp("jupyter-classic"), CLASSIC_VENV)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 # --------------------------------------------------------------------------------------------
 # Browser
 # --------------------------------------------------------------------------------------------
@@ -518,3 +578,46 @@ def jupyter(request: pytest.FixtureRequest, page: Any) -> Iterator[Jupyter]:
         yield Jupyter(server, page, request)
     finally:
         server.shutdown_kernels()
+
+
+_CLASSIC_READY = """
+const nb = window.Jupyter && Jupyter.notebook;
+const k = nb && nb.kernel;
+const icon = document.querySelector('#kernel_indicator_icon');
+return !!(nb && nb._fully_loaded && k && k.is_connected() && k.widget_manager
+          && icon && icon.classList.contains('kernel_idle_icon'));
+"""
+
+
+class Classic:
+    """One notebook in a classic Notebook 6 page (``window.Jupyter.notebook``; no Lab commands)."""
+
+    poll = staticmethod(poll)
+
+    def __init__(self, server: ClassicNotebookServer, page: Any, request: pytest.FixtureRequest) -> None:
+        self.server, self.page, self.request = server, page, request
+
+    def js(self, body: str, arg: Any = None) -> Any:
+        return self.page.evaluate(f"async (arg) => {{ {body} }}", arg)
+
+    def open(self, name: str, timeout: float = 90) -> None:
+        self.page.goto(self.server.notebook_url(name), wait_until="domcontentloaded")
+        poll(lambda: self.js(_CLASSIC_READY), timeout, f"{name} open with an idle kernel and the widget manager")
+
+    def screenshot(self, label: str) -> pathlib.Path:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{_artifact_name(self.request.node.nodeid)}-{label}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def console(self) -> str:
+        return "\n".join(getattr(self.request.node, "_tbx_console", [])[-40:])
+
+
+@pytest.fixture
+def classic(classic_server: ClassicNotebookServer, page: Any, request: pytest.FixtureRequest) -> Iterator[Classic]:
+    """A classic Notebook 6.5 page (ipywidgets 7.7.1) for one test."""
+    try:
+        yield Classic(classic_server, page, request)
+    finally:
+        classic_server.shutdown_kernels()
