@@ -87,8 +87,9 @@ test-oldpb: $(OLDPB_VENV)/.installed
 test-e2e: install $(CLASSIC_VENV)/.installed chromium
 	TBX_CHROMIUM=$(CHROMIUM) TBX_CLASSIC_VENV=$(CLASSIC_VENV) $(PY) -m pytest -m e2e $(PYTEST_ARGS)
 
+# Also as root (--allow-root) and headless (prints the URL with its token instead of opening a browser).
 demo: install
-	$(VENV)/bin/jupyter lab examples/notebooks/quickstart.ipynb
+	$(PY) examples/demo.py
 
 # Peers are benchmark-only dependencies: tensorboardX, tensorboard, tbparse, torch (local wheel).
 bench: install

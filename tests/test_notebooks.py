@@ -115,3 +115,59 @@ def test_notebook_runs_alone_and_clean_on_rerun(name, tmp_path):
         assert steps == sorted(steps), f"{run}/{tag} goes back in steps"
     # Only the notebook and its logdir: no helper scripts or exported files beside it.
     assert sorted(p.name for p in work.iterdir()) == [name, "runs"]
+
+
+# -- make demo ---------------------------------------------------------------------------------
+
+
+def _demo():
+    spec = importlib.util.spec_from_file_location("demo", REPO / "examples" / "demo.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_demo_command_allows_root_and_headless():
+    demo = _demo()
+    root = demo.lab_command("py", 8888, "tok", uid=0, no_browser=True)
+    assert "--allow-root" in root and "--no-browser" in root
+    assert "--IdentityProvider.token=tok" in root and "--LabApp.default_url=/lab/tree/quickstart.ipynb" in root
+    user = demo.lab_command("py", 8888, "tok", uid=1000, no_browser=False)
+    assert "--allow-root" not in user and "--no-browser" not in user
+    assert demo.headless({}, "linux") and not demo.headless({"DISPLAY": ":0"}, "linux")
+    assert not demo.headless({"WAYLAND_DISPLAY": "wayland-0"}, "linux") and not demo.headless({}, "darwin")
+    text = demo.banner("http://127.0.0.1:8888/lab/tree/quickstart.ipynb?token=tok", 8888, no_browser=True)
+    assert "Open this URL in your browser" in text and "?token=tok" in text and "ssh -L 8888:" in text
+
+
+@pytest.mark.slow
+def test_demo_serves_the_quickstart_and_prints_its_url():
+    """`make demo`'s script, for real: as whatever user runs the tests (root in CI containers),
+    with no display; the printed URL opens the quickstart."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    proc = subprocess.Popen([sys.executable, str(REPO / "examples" / "demo.py")], env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        url, deadline = None, time.monotonic() + 120
+        while url is None and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            match = re.search(r"(http://127\.0\.0\.1:\d+/lab/tree/quickstart\.ipynb\?token=\w+)", line)
+            url = match.group(1) if match else None
+        assert url, f"no URL printed (exit code {proc.poll()})"
+        with urllib.request.urlopen(url, timeout=30) as response:
+            assert response.status == 200
+        base, token = url.split("/lab/tree/")[0], url.split("token=")[1]
+        with urllib.request.urlopen(f"{base}/api/contents/quickstart.ipynb?content=0&token={token}", timeout=30) as r:
+            assert json.loads(r.read())["type"] == "notebook"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        proc.stdout.close()
