@@ -4,6 +4,7 @@ plugin name, because writers put a value's metadata on its first occurrence only
 """
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -31,6 +32,10 @@ _FIELD = {  # dtype → the repeated field that holds its values when tensor_con
     9: "int64_val", 10: "bool_val", 17: "int_val", 19: "half_val", 22: "uint32_val", 23: "uint64_val",
 }
 CUSTOM_SCALARS_TAG = "custom_scalars__config__"
+MAX_FILL_ELEMENTS = 1 << 22
+"""The most elements a tensor stored as one value may expand to (4,194,304: 32 MiB as float64);
+a record asking for more is skipped and counted as undecodable."""
+_TENSOR_PLUGINS = frozenset({"scalars", "histograms", "images", "text", "pr_curves", "audio", "custom_scalars"})
 
 
 class UndecodableError(ValueError):
@@ -49,12 +54,20 @@ class Decoded(NamedTuple):
 
 
 def tensor_to_numpy(t: tensor_pb2.TensorProto) -> np.ndarray:
-    """A TensorProto as a numpy array (strings as an object array of bytes)."""
-    shape = tuple(d.size for d in t.tensor_shape.dim)
+    """A TensorProto as a numpy array (strings as an object array of bytes).
+
+    A tensor stored as one value that fills its shape (TensorFlow's rule) expands to at most
+    ``MAX_FILL_ELEMENTS`` elements; a larger one, or a shape with a negative dimension, raises
+    ``UndecodableError`` (so one record can never make the reader allocate more than that)."""
+    dims = [d.size for d in t.tensor_shape.dim]
+    if any(d < 0 for d in dims):
+        raise UndecodableError(f"tensor shape {dims} has a negative dimension")
+    shape = tuple(dims)
+    size = math.prod(dims)  # Python ints: no overflow
     if t.dtype == 7:  # DT_STRING
         arr = np.empty(len(t.string_val), dtype=object)
         arr[:] = list(t.string_val)
-        return arr.reshape(shape) if arr.size == int(np.prod(shape, dtype=np.int64)) else arr
+        return arr.reshape(shape) if arr.size == size else arr
     if t.dtype == 14:  # bfloat16: the upper half of a float32
         if t.tensor_content:
             raw = np.frombuffer(t.tensor_content, dtype="<u2")
@@ -71,8 +84,11 @@ def tensor_to_numpy(t: tensor_pb2.TensorProto) -> np.ndarray:
             arr = np.array(t.half_val, dtype=np.uint16).view(np.float16)
         else:
             arr = np.array(getattr(t, _FIELD[t.dtype]), dtype=dtype)
-    size = int(np.prod(shape, dtype=np.int64))
     if arr.size == 1 and size != 1:
+        if size > MAX_FILL_ELEMENTS:
+            raise UndecodableError(
+                f"a one-value tensor of shape {dims} would expand to {size} elements (at most {MAX_FILL_ELEMENTS})"
+            )
         arr = np.full(shape, arr.reshape(-1)[0])  # a single value fills the tensor (TF's rule)
     return arr.reshape(shape) if arr.size == size else arr
 
@@ -111,6 +127,14 @@ def _value_of(v: Any) -> Any:
     return None
 
 
+def _enum_name(enum: Any, value: int) -> str:
+    """The name of an enum value; a value this proto does not know (a newer writer) as its number."""
+    try:
+        return enum.Name(value)
+    except ValueError:
+        return str(value)
+
+
 def hparams_data(content: bytes) -> tuple[str, dict[str, Any]]:
     """Decode ``HParamsPluginData`` into (kind, plain dict)."""
     data = hparams_pb2.HParamsPluginData.FromString(content)
@@ -126,7 +150,7 @@ def hparams_data(content: bytes) -> tuple[str, dict[str, Any]]:
                     "name": h.name,
                     "display_name": h.display_name,
                     "description": h.description,
-                    "type": hparams_pb2.DataType.Name(h.type),
+                    "type": _enum_name(hparams_pb2.DataType, h.type),
                     "domain": (
                         [_value_of(x) for x in h.domain_discrete.values]
                         if h.HasField("domain_discrete")
@@ -157,7 +181,7 @@ def hparams_data(content: bytes) -> tuple[str, dict[str, Any]]:
         }
     if which == "session_end_info":
         s = data.session_end_info
-        return "session_end", {"status": hparams_pb2.Status.Name(s.status), "end_time_secs": s.end_time_secs}
+        return "session_end", {"status": _enum_name(hparams_pb2.Status, s.status), "end_time_secs": s.end_time_secs}
     return "unknown", {}
 
 
@@ -228,18 +252,25 @@ def _wav_info(encoded: bytes) -> tuple[float, int, int]:
 
 
 def decode_event(data: bytes, plugins: dict[str, str]) -> Decoded:
-    """Decode one serialized Event. ``plugins`` (tag → plugin name) is read and updated.
+    """Decode one serialized Event. ``plugins`` (tag → plugin name) is read, and updated only
+    when the whole event decodes.
 
-    Raises ``UndecodableError`` when the record cannot be decoded (nothing else escapes)."""
+    Raises ``UndecodableError`` when the record cannot be decoded: not an Event, plugin content
+    that is not its proto, invalid UTF-8 in a string field, a histogram whose bucket limits and
+    counts differ in length, a tensor of a known kind that does not have that kind's layout, or
+    one that would expand beyond ``MAX_FILL_ELEMENTS``. Nothing else escapes."""
+    seen: dict[str, str] = {}
     try:
-        return _decode_event(data, plugins)
+        out = _decode_event(data, plugins, seen)
     except UndecodableError:
         raise
-    except (DecodeError, ValueError, IndexError, TypeError, OverflowError, UnicodeError) as exc:
+    except (DecodeError, ValueError, IndexError, TypeError, OverflowError, RecursionError) as exc:
         raise UndecodableError(f"undecodable record ({type(exc).__name__}: {exc})") from exc
+    plugins.update(seen)
+    return out
 
 
-def _decode_event(data: bytes, plugins: dict[str, str]) -> Decoded:
+def _decode_event(data: bytes, plugins: dict[str, str], seen: dict[str, str]) -> Decoded:
     event = event_pb2.Event.FromString(data)
     which = event.WhichOneof("what")
     out = Decoded(None, [], [])
@@ -252,14 +283,18 @@ def _decode_event(data: bytes, plugins: dict[str, str]) -> Decoded:
     step, wall = event.step, event.wall_time
     for value in event.summary.value:
         tag = value.tag
-        if value.HasField("metadata") and value.metadata.plugin_data.plugin_name:
-            plugins.setdefault(tag, value.metadata.plugin_data.plugin_name)
-        plugin = plugins.get(tag, "")
+        if value.HasField("metadata") and value.metadata.plugin_data.plugin_name and tag not in plugins:
+            seen.setdefault(tag, value.metadata.plugin_data.plugin_name)
+        plugin = plugins.get(tag) or seen.get(tag, "")
         kind = value.WhichOneof("value")
         if kind == "simple_value":
             out.scalars.append((tag, step, wall, float(value.simple_value)))
         elif kind == "histo":
             h = value.histo
+            if len(h.bucket_limit) != len(h.bucket):
+                raise UndecodableError(
+                    f"histogram {tag!r} has {len(h.bucket_limit)} bucket limits and {len(h.bucket)} counts"
+                )
             out.items.append((
                 "histograms", tag,
                 HistogramItem(step, wall, np.array(h.bucket_limit, dtype=np.float64),
@@ -279,11 +314,11 @@ def _decode_event(data: bytes, plugins: dict[str, str]) -> Decoded:
             if plugin == "hparams":
                 kind_name, payload = hparams_data(value.metadata.plugin_data.content)
                 out.items.append(("hparams", tag, HParamsItem(step, wall, kind_name, payload)))
-            else:
-                try:
-                    _from_tensor(plugin, tag, step, wall, value, out)
-                except (ValueError, IndexError, TypeError):
-                    pass  # a tensor this reader does not understand is left out, like TensorBoard
+            elif plugin in _TENSOR_PLUGINS or tag == CUSTOM_SCALARS_TAG:
+                _from_tensor(plugin, tag, step, wall, value, out)  # a kind we show: errors cost the record
+            elif plugin == "" and value.tensor.dtype in _NUMERIC and math.prod(d.size for d in value.tensor.tensor_shape.dim) == 1:
+                _from_tensor(plugin, tag, step, wall, value, out)  # a plain scalar tensor
+            # Other plugins' tensors (and dtypes no kind uses) are not ours: left out, like TensorBoard.
         elif plugin == "hparams" and value.metadata.plugin_data.content:
             kind_name, payload = hparams_data(value.metadata.plugin_data.content)
             out.items.append(("hparams", tag, HParamsItem(step, wall, kind_name, payload)))

@@ -1,0 +1,138 @@
+"""Issue 13, reader side: one undecodable record costs that record alone; no record, length
+field, gap or directory depth makes the reader allocate, re-read or recurse without bound."""
+from __future__ import annotations
+
+import gc
+import os
+import struct
+import time
+import tracemalloc
+import warnings
+
+import numpy as np
+import pytest
+
+from tbx_widget._proto import event_pb2, hparams_pb2, summary_pb2, tensor_pb2
+from tbx_widget.reader import Logs, load
+from tbx_widget.reader.decode import MAX_FILL_ELEMENTS
+from tbx_widget.records import CorruptRecordWarning, encode_record, masked_crc32c
+
+
+def scalar_event(step, value, tag="loss"):
+    e = event_pb2.Event(step=step, wall_time=1000.0 + step)
+    e.summary.value.add(tag=tag, simple_value=value)
+    return e.SerializeToString()
+
+
+def value_event(step, value):
+    e = event_pb2.Event(step=step, wall_time=1000.0 + step)
+    e.summary.value.append(value)
+    return e.SerializeToString()
+
+
+def plugin_value(tag, plugin, *, content=b"", tensor=None):
+    v = summary_pb2.Summary.Value(tag=tag)
+    if tensor is not None:
+        v.tensor.CopyFrom(tensor)
+    v.metadata.plugin_data.plugin_name = plugin
+    v.metadata.plugin_data.content = content
+    return v
+
+
+def string_tensor(*values):
+    return tensor_pb2.TensorProto(dtype=7, string_val=list(values))
+
+
+def write_records(path, payloads):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = event_pb2.Event(wall_time=1.0, file_version="brain.Event:2").SerializeToString()
+    with open(path, "ab") as f:
+        f.write(b"".join(encode_record(p) for p in [header, *payloads]))
+
+
+def undecodable_records():
+    """Records with valid CRCs whose content cannot be decoded, one of each sort in issue 13."""
+    image = summary_pb2.Summary.Value(tag="IMGTAG", image=summary_pb2.Summary.Image(height=1, width=1, encoded_image_string=b"png"))
+    bad_utf8 = value_event(1, image).replace(b"IMGTAG", b"\xff\xfeGTAG")  # invalid UTF-8 in a string field
+    histo = summary_pb2.HistogramProto(min=0, max=1, num=3, bucket_limit=[0.5, 1.0, 2.0], bucket=[1, 2])
+    huge = tensor_pb2.TensorProto(dtype=1, float_val=[1.0])
+    huge.tensor_shape.dim.add(size=20000)
+    huge.tensor_shape.dim.add(size=20000)
+    return {
+        "not an Event": b"\x12\xff\xff\xff\xff\x0f",
+        "hparams content not a proto": value_event(1, plugin_value("_hparams_/session_start_info", "hparams", content=b"\xff\xff\xff")),
+        "custom scalars layout not a proto": value_event(1, plugin_value("custom_scalars__config__", "custom_scalars", tensor=string_tensor(b"\xff\xff\xff"))),
+        "invalid UTF-8 in a non-scalar value": bad_utf8,
+        "histogram limits and counts differ": value_event(1, summary_pb2.Summary.Value(tag="h", histo=histo)),
+        "one value, shape [20000, 20000]": value_event(1, plugin_value("pr", "pr_curves", tensor=huge)),
+    }
+
+
+# -- 1. one undecodable record costs that record ----------------------------------------------
+
+
+@pytest.mark.parametrize("case", list(undecodable_records()))
+def test_an_undecodable_record_costs_that_record_alone(logdir, case):
+    bad = undecodable_records()[case]
+    good_text = plugin_value("note", "text", tensor=string_tensor(b"hello"))
+    payloads = [scalar_event(0, 0.5), value_event(0, good_text), bad, scalar_event(1, 1.5), value_event(2, good_text)]
+    write_records(logdir / "a" / "events.out.tfevents.1.x", payloads)
+    write_records(logdir / "b" / "events.out.tfevents.1.y", [scalar_event(0, 9.0, tag="acc")])
+    with pytest.warns(CorruptRecordWarning, match="1 undecodable record"):
+        logs = load(logdir)
+    assert logs.skipped_records == 1 and logs.skipped_bytes == 0
+    assert logs.scalars("a", "loss").value.tolist() == [0.5, 1.5]
+    assert [t.step for t in logs.texts("a", "note")] == [0, 2]
+    assert logs.scalars("b", "acc").value.tolist() == [9.0]
+    # The same counts reach an incremental reader's Changes.
+    stream = Logs(logdir, retain=False)
+    with pytest.warns(CorruptRecordWarning):
+        changes = stream.refresh()
+    assert changes.skipped_records == 1 and changes.new[("a", "scalars", "loss")].value.tolist() == [0.5, 1.5]
+
+
+def test_a_failing_record_does_not_leave_its_plugin_name_behind(logdir):
+    """Writers put the plugin name on a tag's first value only: a record that fails after
+    naming a tag must not decide how the tag's later values are read."""
+    bad = value_event(0, plugin_value("t", "hparams", content=b"\xff\xff\xff"))
+    later = summary_pb2.Summary.Value(tag="t", tensor=tensor_pb2.TensorProto(dtype=1, float_val=[2.5]))
+    write_records(logdir / "events.out.tfevents.1.x", [bad, value_event(1, later)])
+    with pytest.warns(CorruptRecordWarning):
+        logs = load(logdir)
+    assert logs.scalars(".", "t").value.tolist() == [2.5]
+
+
+def test_unknown_enum_values_from_a_newer_writer_are_kept(logdir):
+    end = hparams_pb2.HParamsPluginData(version=0)
+    end.session_end_info.status = 42
+    write_records(logdir / "events.out.tfevents.1.x", [value_event(0, plugin_value("_hparams_/session_end_info", "hparams", content=end.SerializeToString()))])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (item,) = load(logdir).hparams(".")
+    assert item.data["status"] == "42"
+
+
+# -- 2. a tensor may expand only so far ------------------------------------------------------
+
+
+def test_a_one_value_tensor_with_a_huge_shape_allocates_nothing_large(logdir):
+    huge = undecodable_records()["one value, shape [20000, 20000]"]
+    write_records(logdir / "events.out.tfevents.1.x", [huge] * 3 + [scalar_event(0, 1.0)])
+    gc.collect()
+    tracemalloc.start()
+    with pytest.warns(CorruptRecordWarning, match="3 undecodable records"):
+        logs = load(logdir)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 20 << 20  # 1.6 GB before the bound
+    assert logs.skipped_records == 3 and logs.scalars(".", "loss").value.tolist() == [1.0]
+
+
+def test_a_one_value_tensor_within_the_limit_still_fills_its_shape(logdir):
+    t = tensor_pb2.TensorProto(dtype=1, float_val=[0.25])
+    t.tensor_shape.dim.add(size=6)
+    t.tensor_shape.dim.add(size=4)
+    write_records(logdir / "events.out.tfevents.1.x", [value_event(3, plugin_value("pr", "pr_curves", tensor=t))])
+    (curve,) = load(logdir).pr_curves(".", "pr")
+    np.testing.assert_array_equal(curve.tp, [0.25] * 4)
+    assert MAX_FILL_ELEMENTS >= 1 << 20
