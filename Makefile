@@ -2,6 +2,8 @@
 #   make demo   JupyterLab on examples/notebooks/quickstart.ipynb
 #   make test   every test: Python, JS, protobuf 4.25 compatibility, browser end-to-end
 #               (JupyterLab 4 and Notebook 7 with ipywidgets 8, classic Notebook 6.5 with ipywidgets 7.7.1)
+#   make test-tf  TensorFlow 2.17 CPU + protobuf 4.25 in one process with tbx_widget (not part of
+#               make test: its venv is 1.4 GB and takes ~2 min to install)
 #   make bench  benchmarks against the peers (writes benchmarks/RESULTS.md)
 #   make proto  regenerate tbx_widget/_proto from proto/
 SHELL := /bin/bash
@@ -12,11 +14,12 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 PROTO_VENV := .venv-proto
 OLDPB_VENV := .venv-pb425
 CLASSIC_VENV := .venv-classic
+TF_VENV := .venv-tf
 CHROMIUM ?= /usr/bin/chromium
 TORCH_WHEEL := $(wildcard /opt/wheels/torch-2.13.0*.whl)
 PYTEST_ARGS ?=
 
-.PHONY: all install js demo test test-py test-js test-oldpb test-e2e proto bench clean
+.PHONY: all install js demo test test-py test-js test-oldpb test-e2e test-tf proto bench clean
 
 all: install
 
@@ -60,6 +63,13 @@ $(CLASSIC_VENV)/.installed: pyproject.toml tbx_widget/static/index.js
 	  $(CLASSIC_VENV)/bin/jupyter nbextension enable --py widgetsnbextension --sys-prefix
 	@touch $@
 
+# TensorFlow CPU 2.17 (which requires protobuf<5) and protobuf 4.25 in one process with tbx_widget.
+$(TF_VENV)/.installed: pyproject.toml
+	test -x $(TF_VENV)/bin/python || $(PYTHON) -m venv $(TF_VENV)
+	TBX_NO_NATIVE=1 $(TF_VENV)/bin/pip --disable-pip-version-check -q install \
+	  "tensorflow-cpu==2.17.1" "protobuf==4.25.9" "pytest>=8" -e .
+	@touch $@
+
 chromium:
 	@if [ ! -x $(CHROMIUM) ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
@@ -72,7 +82,7 @@ test: install $(PROTO_VENV)/.installed $(OLDPB_VENV)/.installed $(CLASSIC_VENV)/
 	$(MAKE) test-js
 	$(MAKE) test-oldpb
 	TBX_PROTOC_PYTHON=$(PROTO_VENV)/bin/python TBX_CHROMIUM=$(CHROMIUM) TBX_CLASSIC_VENV=$(CLASSIC_VENV) \
-	  $(PY) -m pytest $(PYTEST_ARGS)
+	  $(PY) -m pytest -m "not tf" $(PYTEST_ARGS)
 
 test-py: install
 	TBX_PROTOC_PYTHON=$(PROTO_VENV)/bin/python $(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
@@ -87,6 +97,9 @@ test-oldpb: $(OLDPB_VENV)/.installed
 test-e2e: install $(CLASSIC_VENV)/.installed chromium
 	TBX_CHROMIUM=$(CHROMIUM) TBX_CLASSIC_VENV=$(CLASSIC_VENV) $(PY) -m pytest -m e2e $(PYTEST_ARGS)
 
+test-tf: $(TF_VENV)/.installed
+	TBX_REQUIRE_TF=1 $(TF_VENV)/bin/python -m pytest -p no:cacheprovider -q -m tf tests/test_tf_protobuf.py
+
 # Also as root (--allow-root) and headless (prints the URL with its token instead of opening a browser).
 demo: install
 	$(PY) examples/demo.py
@@ -97,4 +110,4 @@ bench: install
 	$(PY) benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) $(PROTO_VENV) $(OLDPB_VENV) $(CLASSIC_VENV) js/node_modules tbx_widget/static dist build
+	rm -rf $(VENV) $(PROTO_VENV) $(OLDPB_VENV) $(CLASSIC_VENV) $(TF_VENV) js/node_modules tbx_widget/static dist build
