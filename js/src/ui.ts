@@ -290,7 +290,7 @@ export function fmtNum(v: number | null | undefined): string {
   if (!Number.isFinite(v)) return v > 0 ? "∞" : "-∞";
   if (v === 0) return "0";
   const a = Math.abs(v);
-  if (a >= 1e6 || a < 1e-3) return v.toExponential(3);
+  if (a >= 1e6 || a < 1e-3) return v.toExponential(3).replace(/\.?0+e/, "e"); // 1e-4, not 1.000e-4
   return String(Number(v.toPrecision(5)));
 }
 

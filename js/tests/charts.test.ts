@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { INTEGER_INCRS, allIntegers, chartAxes, paddedRange, tickLabels } from "../src/chart/axes";
 import { thinLabels } from "../src/chart/labels";
+import { nearestDefined, nearestRun, renderTip, sortTipRows, type TipOrder, type TipRow } from "../src/chart/tooltip";
 import type { HistogramStep } from "../src/protocol";
 import { onThemeChange, readTheme } from "../src/theme";
 import { binReadout, pickBin, ridgeLayout } from "../src/views/histograms";
@@ -94,5 +96,63 @@ describe("theme", () => {
     await new Promise((r) => setTimeout(r, 0));
     expect(fn).toHaveBeenCalledTimes(2);
     expect(() => onThemeChange(null as unknown as () => void)).toThrow(/fn must be a function, got object/);
+  });
+});
+
+describe("chart axes", () => {
+  it("gives a constant series a small range around its value", () => {
+    const [lo, hi] = paddedRange(0.001, 0.001);
+    expect(lo).toBeCloseTo(0.0009, 12);
+    expect(hi).toBeCloseTo(0.0011, 12);
+    expect(paddedRange(0, 0)).toEqual([-1, 1]);
+    expect(paddedRange(-5, -5)).toEqual([-5.5, -4.5]);
+    expect(paddedRange(0, 10)).toEqual([-0.5, 10.5]);
+    expect(paddedRange(null, null)).toEqual([0, 1]);
+  });
+
+  it("leaves filtered log ticks blank and formats the rest readably", () => {
+    expect(tickLabels([1, null, null, 0.7, null, 0.5])).toEqual(["1", "", "", "0.7", "", "0.5"]);
+    expect(tickLabels([1e-4, 1e-5, 1e7])).toEqual(["1e-4", "1e-5", "1e+7"]);
+  });
+
+  it("uses whole-number ticks for integer-only x", () => {
+    expect(allIntegers(Float64Array.from([0, 1, 2]))).toBe(true);
+    expect(allIntegers(Float64Array.from([0, 0.5]))).toBe(false);
+    expect(INTEGER_INCRS.every((v) => Number.isInteger(v))).toBe(true);
+    expect(INTEGER_INCRS.slice(0, 4)).toEqual([1, 2, 5, 10]);
+    const theme = { fg: "#000", muted: "#555", grid: "#ccc", bg: "#fff", border: "#ddd" };
+    expect(chartAxes(theme, "step", true)[0].incrs).toBe(INTEGER_INCRS);
+    expect(chartAxes(theme, "step", false)[0].incrs).toBeUndefined();
+    expect(chartAxes(theme, "step", true)[1].stroke).toBe("#000");
+  });
+});
+
+describe("scalar tooltip", () => {
+  const row = (run: string, value: number, dist: number): TipRow => ({ run, label: run, color: "#000", x: 1, value, raw: value, step: null, dist });
+  const rows = [row("b", 0.5, 3), row("a10", 0.9, 30), row("a2", 0.1, 10)];
+
+  it("sorts by value, name (natural order) or nearest first", () => {
+    expect(sortTipRows(rows, "value").map((r) => r.run)).toEqual(["a10", "b", "a2"]);
+    expect(sortTipRows(rows, "name").map((r) => r.run)).toEqual(["a2", "a10", "b"]);
+    expect(sortTipRows(rows, "nearest").map((r) => r.run)).toEqual(["b", "a2", "a10"]);
+    expect(nearestRun(rows)).toBe("b");
+    expect(() => sortTipRows(rows, "size" as TipOrder)).toThrow(/order must be one of nearest, value, name, got size/);
+  });
+
+  it("finds each run's nearest defined point", () => {
+    const xs = [0, 1, 2, 3, 10];
+    expect(nearestDefined(xs, [null, 5, null, null, 7], 2)).toBe(1);
+    expect(nearestDefined(xs, [null, null, null, 4, 7], 0)).toBe(3);
+    expect(nearestDefined(xs, [null, null, null, 4, 7], 4)).toBe(4);
+    expect(nearestDefined(xs, [1, null, null, null, 7], 3)).toBe(0); // x 3: 0 is nearer than 10
+    expect(nearestDefined([0, 1, 2, 3, 4], [1, null, null, null, 7], 3)).toBe(4); // 4 is nearer than 0
+    expect(nearestDefined(xs, [null, null, null, null, null], 2)).toBe(-1);
+  });
+
+  it("renders rows in order with the hovered run marked", () => {
+    const tip = document.createElement("div");
+    renderTip(tip, "step 1", sortTipRows(rows, "name"), "b", String, String, false);
+    expect([...tip.querySelectorAll("tr")].map((tr) => tr.dataset.tbxRun)).toEqual(["a2", "a10", "b"]);
+    expect(tip.querySelector(".tbx-tip-hover")?.getAttribute("data-tbx-run")).toBe("b");
   });
 });

@@ -64,7 +64,7 @@ describe("scalar columns", () => {
 });
 
 describe("scalar cards with uPlot", () => {
-  it("draws a chart with a legend per run and survives smoothing, x axis and log-y changes", () => {
+  it("draws a chart with a compact legend per run and survives smoothing, x axis and log-y changes", () => {
     const model = new FakeModel({ logdir: "runs", height: 400, status: "ok", error: "", tag_filter: "", run_filter: "" });
     const el = document.createElement("div");
     document.body.append(el);
@@ -79,9 +79,13 @@ describe("scalar cards with uPlot", () => {
     attach(model).store.flush();
     const card = el.querySelector('[data-tbx-kind="scalars"][data-tbx-tag="loss"]') as HTMLElement;
     expect(card.querySelector(".uplot")).not.toBeNull();
-    const legend = card.querySelector(".u-legend")?.textContent ?? "";
-    expect(legend).toContain("a");
-    expect(legend).toContain("b (raw)");
+    // No uPlot legend (each run twice); a compact legend, one entry per run, hidden until asked.
+    expect(card.querySelector(".u-legend")).toBeNull();
+    const legend = card.querySelector(".tbx-legend") as HTMLElement;
+    expect([...legend.querySelectorAll(".tbx-legend-item")].map((e) => e.textContent)).toEqual(["a", "b"]);
+    expect(legend.hidden).toBe(true);
+    ([...card.querySelectorAll("button")].find((b) => b.textContent === "legend") as HTMLButtonElement).click();
+    expect(legend.hidden).toBe(false);
 
     const smooth = el.querySelector('input[aria-label="smoothing value"]') as HTMLInputElement;
     smooth.value = "0.95";
@@ -96,7 +100,7 @@ describe("scalar cards with uPlot", () => {
     const box = el.querySelector('.tbx-run input[type="checkbox"]') as HTMLInputElement;
     box.checked = false;
     box.dispatchEvent(new Event("change"));
-    expect(card.querySelector(".u-legend")?.textContent ?? "").not.toContain("a (raw)");
+    expect([...card.querySelectorAll(".tbx-legend-item")].map((e) => e.textContent)).toEqual(["b"]);
     expect(card.querySelectorAll(".uplot")).toHaveLength(1);
     cleanup();
     expect(card.querySelector(".uplot")).toBeNull();

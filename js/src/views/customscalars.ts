@@ -3,11 +3,13 @@
 // (full match, as TensorBoard does) from every visible run; margin charts draw a value line with
 // a band between its lower and upper tags.
 import uPlot from "uplot";
+import { allIntegers, chartAxes, paddedRange } from "../chart/axes";
 import { decimateIndices } from "../math/decimate";
 import type { LayoutCategory, LayoutChart } from "../protocol";
 import { colorOf, type RunInfo, type ScalarSeries, type Store } from "../store";
+import { onThemeChange, readTheme } from "../theme";
 import {
-  canvasAvailable, cardShell, fmtDuration, fmtNum, fmtWall, h, themeColors, withAlpha,
+  canvasAvailable, cardShell, fmtDuration, fmtNum, fmtWall, h, withAlpha,
   type CardView, type ViewContext,
 } from "../ui";
 import { joinColumns, pickAt, runColumns } from "./scalars";
@@ -112,6 +114,11 @@ export function customChartCard(chart: LayoutChart, ctx: ViewContext): CardView 
   let plotKey = "";
   let lastSig = "";
   let partCache = new Map<string, { key: string; part: Part }>();
+  const unsubscribeTheme = onThemeChange(() => {
+    plotKey = ""; // axes take the new theme's colours: rebuild the chart
+    lastSig = "";
+    update();
+  });
 
   function linePart(l: Line, width: number): Part {
     const c = runColumns(l.run, l.s, chart.kind === "multiline" ? ctx.ui.smoothing : 0, ctx.ui.xAxis);
@@ -165,22 +172,19 @@ export function customChartCard(chart: LayoutChart, ctx: ViewContext): CardView 
     partCache = live;
     const joined = joinColumns(parts, false);
     const data = [joined.x, ...joined.ys] as unknown as uPlot.AlignedData;
-    const key = [lines.map((l) => `${l.run.name}:${l.tag}:${l.color}`).join("|"), ui.xAxis, width].join(";");
+    const integerX = ui.xAxis === "step" && allIntegers(joined.x);
+    const key = [lines.map((l) => `${l.run.name}:${l.tag}:${l.color}`).join("|"), ui.xAxis, width, integerX].join(";");
     if (!plot || key !== plotKey) {
       destroyPlot();
       plotKey = key;
-      plot = makePlot(lines, data, width);
+      plot = makePlot(lines, data, width, integerX);
       (el as unknown as { tbxChart: uPlot | null }).tbxChart = plot; // for tests
     } else plot.setData(data);
   }
 
-  function makePlot(lines: Line[], data: uPlot.AlignedData, width: number): uPlot {
+  function makePlot(lines: Line[], data: uPlot.AlignedData, width: number, integerX: boolean): uPlot {
     box.textContent = "";
-    const colors = themeColors(el);
     const xAxis = ctx.ui.xAxis;
-    const axis = (extra: Partial<uPlot.Axis>): uPlot.Axis => ({
-      stroke: colors.fg, grid: { stroke: colors.grid, width: 1 }, ticks: { stroke: colors.grid, width: 1 }, ...extra,
-    });
     const series: uPlot.Series[] = [{ label: xAxis, value: (_u, v) => (v === null ? "–" : fmtX(xAxis, v)) }];
     const bands: uPlot.Band[] = [];
     for (const l of lines) {
@@ -194,11 +198,8 @@ export function customChartCard(chart: LayoutChart, ctx: ViewContext): CardView 
     }
     const opts: uPlot.Options = {
       width, height: CHART_HEIGHT, series, bands,
-      scales: { x: { time: xAxis === "wall" } },
-      axes: [
-        axis(xAxis === "relative" ? { values: (_u, ticks) => ticks.map((t) => fmtDuration(t)) } : {}),
-        axis({ size: 60, values: (_u, ticks) => ticks.map((t) => fmtNum(t)) }),
-      ],
+      scales: { x: { time: xAxis === "wall" }, y: { range: (_u, min, max) => paddedRange(min, max) } },
+      axes: chartAxes(readTheme(el), xAxis, integerX),
       cursor: { drag: { x: true, y: false, setScale: true } },
       legend: { show: true, live: true },
     };
@@ -209,6 +210,7 @@ export function customChartCard(chart: LayoutChart, ctx: ViewContext): CardView 
     el,
     update,
     destroy() {
+      unsubscribeTheme();
       destroyPlot();
       partCache.clear();
     },

@@ -2,12 +2,15 @@
 // smoothed line. Data are decimated to per-pixel min/max envelopes and recomputed only when the
 // data, the smoothing, the x axis or the zoom change.
 import uPlot from "uplot";
+import { allIntegers, chartAxes, paddedRange } from "../chart/axes";
+import { TIP_ORDERS, nearestDefined, nearestRun, renderTip, sortTipRows, type TipOrder, type TipRow } from "../chart/tooltip";
 import { decimateIndices, lowerBound } from "../math/decimate";
 import { quantile } from "../math/percentiles";
 import { smooth } from "../math/smoothing";
 import type { RunInfo, ScalarSeries } from "../store";
+import { onThemeChange, readTheme } from "../theme";
 import {
-  canvasAvailable, cardShell, download, fmtDuration, fmtNum, fmtWall, h, safeFileName, themeColors,
+  canvasAvailable, cardShell, download, fmtDuration, fmtNum, fmtWall, h, safeFileName, swatch,
   toggleButton, button, withAlpha, type CardView, type ViewContext, type XAxis,
 } from "../ui";
 
@@ -126,8 +129,13 @@ function fmtX(xAxis: XAxis, v: number): string {
 export function scalarCard(tag: string, ctx: ViewContext): CardView {
   const { el, tools, body } = cardShell("scalars", tag);
   const chartBox = h("div", { class: "tbx-chart" });
+  const tip = h("div", { class: "tbx-tip tbx-chart-tip", hidden: true });
+  const legend = h("div", { class: "tbx-legend tbx-legend-compact", hidden: true });
   const info = h("div", { class: "tbx-card-note" });
-  body.append(chartBox, info);
+  body.append(h("div", { class: "tbx-plot" }, chartBox, tip), legend, info);
+  let tipOrder: TipOrder = "nearest";
+  let shownRuns: RunInfo[] = [];
+  let focused = -1;
 
   let logY = false;
   let outliers = false;
@@ -155,6 +163,10 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
       outliers = on;
       redraw();
     }),
+    orderSelect(),
+    toggleButton("legend", "Show a compact legend of the runs", false, (on) => {
+      legend.hidden = !on;
+    }),
     button("CSV", "Download the visible runs as CSV", () => downloadCsv()),
     button("PNG", "Download the chart as PNG", () => downloadPng()),
   );
@@ -172,6 +184,21 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
         })
       : null;
   resize?.observe(chartBox);
+  const unsubscribeTheme = onThemeChange(() => {
+    chartKey = ""; // axes take the new theme's colours: rebuild the chart
+    lastSig = "";
+    schedule();
+  });
+
+  function orderSelect(): HTMLSelectElement {
+    const sel = h("select", { class: "tbx-select tbx-tip-order", title: "Order of the runs in the tooltip" },
+      ...TIP_ORDERS.map((o) => h("option", { value: o, text: o === "nearest" ? "nearest first" : `by ${o}` })));
+    sel.addEventListener("change", () => {
+      tipOrder = TIP_ORDERS.includes(sel.value as TipOrder) ? (sel.value as TipOrder) : "nearest";
+      if (chart) showTip(chart);
+    });
+    return sel;
+  }
 
   function schedule(): void {
     if (frame) return;
@@ -286,11 +313,15 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
       }
     }
 
-    const key = [runs.map((r) => r.run.name).join("|"), ctx.ui.xAxis, logY, highlight.join("|")].join(";");
+    const integerX = ctx.ui.xAxis === "step" && cols.every((c) => allIntegers(c.x, c.n));
+    const labels = runs.map((r) => ctx.ui.runLabel(ctx.store, r.run.name));
+    const key = [runs.map((r) => `${r.run.name}:${r.run.color}`).join("|"), labels.join("|"), ctx.ui.xAxis, logY, highlight.join("|"), integerX].join(";");
     if (!chart || key !== chartKey) {
       destroyChart();
       chartKey = key;
-      chart = makeChart(runs.map((r) => r.run), data, w, highlight);
+      shownRuns = runs.map((r) => r.run);
+      renderLegend(shownRuns, labels);
+      chart = makeChart(shownRuns, labels, data, w, highlight, integerX);
       (el as unknown as { tbxChart: uPlot | null }).tbxChart = chart; // for tests
     } else {
       chart.setData(data, false);
@@ -301,38 +332,85 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     chart.setScale("x", { min: x0, max: x1 });
   }
 
-  function makeChart(runs: RunInfo[], data: uPlot.AlignedData, w: number, highlight: string[]): uPlot {
-    chartBox.textContent = "";
-    const colors = themeColors(el);
-    const xAxis = ctx.ui.xAxis;
-    const axis = (extra: Partial<uPlot.Axis>): uPlot.Axis => ({
-      stroke: colors.fg,
-      grid: { stroke: colors.grid, width: 1 },
-      ticks: { stroke: colors.grid, width: 1 },
-      ...extra,
+  function renderLegend(runs: RunInfo[], labels: string[]): void {
+    legend.textContent = "";
+    runs.forEach((run, i) => legend.append(h("span", { class: "tbx-legend-item", title: labels[i] }, swatch(run.color), h("span", { text: labels[i] }))));
+  }
+
+  /** The floating tooltip at the cursor: each run's nearest point, sorted, nearest run emphasised. */
+  function showTip(u: uPlot): void {
+    const { idx, left, top } = u.cursor;
+    const xs = u.data[0] as unknown as ArrayLike<number>;
+    if (idx === null || idx === undefined || left === undefined || top === undefined || left < 0 || xs.length === 0) {
+      tip.hidden = true;
+      if (focused >= 0) {
+        focused = -1;
+        u.setSeries(null, { focus: true });
+      }
+      return;
+    }
+    const k = shownRuns.length;
+    const rows: TipRow[] = [];
+    shownRuns.forEach((run, i) => {
+      const sm = u.data[1 + k + i] as ArrayLike<number | null>;
+      const raw = u.data[1 + i] as ArrayLike<number | null>;
+      const j = nearestDefined(xs, sm, idx);
+      if (j < 0) return;
+      const v = sm[j] as number;
+      const dist = Math.hypot(u.valToPos(v, "y") - top, u.valToPos(xs[j], "x") - left);
+      rows.push({ run: run.name, label: ctx.ui.runLabel(ctx.store, run.name), color: run.color, x: xs[j], value: v, raw: raw[j] ?? null, step: null, dist });
     });
+    if (rows.length === 0) {
+      tip.hidden = true;
+      return;
+    }
+    const xAxis = ctx.ui.xAxis;
+    const hovered = nearestRun(rows);
+    const x0 = xs[idx];
+    renderTip(tip, `${xLabel(xAxis)} ${fmtX(xAxis, x0)}`, sortTipRows(rows, tipOrder), hovered, fmtNum, (v) => fmtX(xAxis, v), rows.some((r) => r.x !== x0));
+    tip.dataset.tbxOrder = tipOrder;
+    tip.hidden = false;
+    const h0 = shownRuns.findIndex((r) => r.name === hovered);
+    const want = h0 < 0 ? -1 : 1 + k + h0;
+    if (want !== focused) {
+      focused = want;
+      u.setSeries(want < 0 ? null : want, { focus: true });
+    }
+    // Beside the cursor, flipped to its left near the right edge, kept inside the plot box.
+    const over = u.over.getBoundingClientRect();
+    const box = (tip.parentElement ?? chartBox).getBoundingClientRect();
+    const cx = over.left - box.left + left;
+    const cy = over.top - box.top + top;
+    const tw = tip.offsetWidth;
+    const th = tip.offsetHeight;
+    const tx = cx + 16 + tw > box.width ? cx - 16 - tw : cx + 16;
+    tip.style.left = `${Math.max(0, tx)}px`;
+    tip.style.top = `${Math.max(0, Math.min(cy - th / 2, box.height - th))}px`;
+  }
+
+  function makeChart(runs: RunInfo[], labels: string[], data: uPlot.AlignedData, w: number, highlight: string[], integerX: boolean): uPlot {
+    chartBox.textContent = "";
+    focused = -1;
+    tip.hidden = true;
+    const theme = readTheme(el);
+    const xAxis = ctx.ui.xAxis;
     const series: uPlot.Series[] = [{ label: xLabel(xAxis), value: (_u, v) => (v === null ? "–" : fmtX(xAxis, v)) }];
     // With a highlighted run, the others fade and it draws thicker.
     const faded = (run: RunInfo) => highlight.length > 0 && !highlight.includes(run.name);
-    for (const run of runs) {
+    runs.forEach((run, i) => {
       series.push({
-        label: `${run.name} (raw)`, stroke: withAlpha(run.color, faded(run) ? 0.06 : 0.25), width: 1, spanGaps: true,
+        label: `${labels[i]} (raw)`, stroke: withAlpha(run.color, faded(run) ? 0.06 : 0.25), width: 1, spanGaps: true,
         points: { show: false }, value: (_u, v) => fmtNum(v),
       });
-    }
-    for (const run of runs) {
+    });
+    runs.forEach((run, i) => {
       series.push({
-        label: run.name, stroke: faded(run) ? withAlpha(run.color, 0.3) : run.color,
+        label: labels[i], stroke: faded(run) ? withAlpha(run.color, 0.3) : run.color,
         width: highlight.includes(run.name) ? 3.5 : 2, spanGaps: true, // uPlot marks points only where sparse: one point shows
         value: (_u, v) => fmtNum(v),
       });
-    }
-    const yRange: uPlot.Range.Function = (_u, min, max) => {
-      if (outliers && yBounds) return yBounds;
-      if (min === max) return [min - 1, max + 1];
-      const pad = (max - min) * 0.05;
-      return [min - pad, max + pad];
-    };
+    });
+    const yRange: uPlot.Range.Function = (_u, min, max) => (outliers && yBounds ? yBounds : paddedRange(min, max));
     const opts: uPlot.Options = {
       width: w,
       height: CHART_HEIGHT,
@@ -341,13 +419,12 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
         x: { time: xAxis === "wall" },
         y: logY ? { distr: 3 as uPlot.Scale.Distr } : { range: yRange },
       },
-      axes: [
-        axis(xAxis === "relative" ? { values: (_u, ticks) => ticks.map((t) => fmtDuration(t)) } : {}),
-        axis({ size: 60, values: (_u, ticks) => ticks.map((t) => fmtNum(t)) }),
-      ],
+      axes: chartAxes(theme, xAxis, integerX),
       cursor: { drag: { x: true, y: false, setScale: true } },
-      legend: { show: true, live: true },
+      focus: { alpha: 0.35 },
+      legend: { show: false },
       hooks: {
+        setCursor: [(u) => showTip(u)],
         setScale: [
           (u, scaleKey) => {
             if (scaleKey !== "x") return;
@@ -431,6 +508,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     destroy() {
       destroyed = true;
       resize?.disconnect();
+      unsubscribeTheme();
       destroyChart();
       cache.clear();
     },
