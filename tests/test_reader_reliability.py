@@ -136,3 +136,25 @@ def test_a_one_value_tensor_within_the_limit_still_fills_its_shape(logdir):
     (curve,) = load(logdir).pr_curves(".", "pr")
     np.testing.assert_array_equal(curve.tp, [0.25] * 4)
     assert MAX_FILL_ELEMENTS >= 1 << 20
+
+
+# -- 5. deep trees ---------------------------------------------------------------------------
+
+
+def test_a_logdir_nested_1100_levels_deep_loads(logdir):
+    path = logdir
+    for _ in range(1100):  # os.makedirs recurses too: one level at a time
+        path = path / "d"
+        path.mkdir()
+    write_records(path / "events.out.tfevents.1.x", [scalar_event(0, 1.0)])
+    write_records(logdir / "events.out.tfevents.1.y", [scalar_event(0, 2.0)])
+    logs = load(logdir)
+    deep = "/".join(["d"] * 1100)
+    assert logs.runs == [".", deep]
+    assert logs.scalars(deep, "loss").value.tolist() == [1.0]
+
+
+def test_discovery_skips_symlinked_directories_like_os_walk(logdir):
+    write_records(logdir / "real" / "events.out.tfevents.1.x", [scalar_event(0, 1.0)])
+    os.symlink(logdir / "real", logdir / "link")
+    assert load(logdir).runs == ["real"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import time
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -62,15 +63,99 @@ class Changes:
         return bool(self.new_runs or self.appended or self.reset or self.skipped_bytes or self.skipped_records)
 
 
+SETTLE_NS = 2_000_000_000  # a directory listed this long after its last change is trusted
+
+
+class RunDirs:
+    """The run directories under a logdir and their event files, found again on each ``scan()``.
+
+    A run is a directory that directly holds an event file (TensorBoard's rule; "." is the logdir
+    itself); symlinked directories are listed but not entered, as ``os.walk`` does. The walk is
+    iterative (any depth) and cheap when nothing changed: a directory is listed again only when
+    its mtime differs from when it was listed, or when that listing came less than
+    ``SETTLE_NS`` after its last change (a change within one tick of the filesystem clock would
+    leave the mtime as it was). Each scan thus costs one ``stat`` per directory once the tree is
+    quiet, instead of a listing per directory.
+    """
+
+    def __init__(self, logdir: str):
+        self.logdir = logdir
+        # directory -> (its mtime_ns when listed, when listed, subdirectories, event files)
+        self._listed: dict[str, tuple[int, int, list[str], list[str]]] = {}
+
+    def scan(self) -> dict[str, tuple[str, list[str]]]:
+        """Run name → (directory, event file names), runs in ``os.walk`` order (sorted)."""
+        found: dict[str, tuple[str, list[str]]] = {}
+        listed: dict[str, tuple[int, int, list[str], list[str]]] = {}
+        stack = [(self.logdir, ".")]
+        while stack:
+            directory, rel = stack.pop()
+            entry = self._list(directory)
+            if entry is None:
+                continue
+            listed[directory] = entry
+            _, _, subdirs, files = entry
+            if files:
+                found[rel] = (directory, files)
+            for name in reversed(subdirs):
+                stack.append((directory + os.sep + name, name if rel == "." else f"{rel}/{name}"))
+        self._listed = listed  # directories gone since are forgotten
+        return found
+
+    def _list(self, directory: str) -> tuple[int, int, list[str], list[str]] | None:
+        try:
+            mtime = os.stat(directory).st_mtime_ns
+        except OSError:
+            return None
+        old = self._listed.get(directory)
+        if old is not None and old[0] == mtime and old[1] - mtime > SETTLE_NS:
+            return old
+        now = time.time_ns()
+        subdirs, files = [], []
+        try:
+            with os.scandir(directory) as it:
+                for e in it:
+                    try:
+                        if e.is_dir():
+                            if not e.is_symlink():
+                                subdirs.append(e.name)
+                        elif is_event_file(e.name) and e.is_file():
+                            files.append(e.name)
+                    except OSError:
+                        continue
+        except OSError:
+            return None
+        return mtime, now, sorted(subdirs), sorted(files)
+
+
 def discover_runs(logdir: str) -> dict[str, str]:
     """Run name → directory for every directory under ``logdir`` that directly holds an event
-    file ("." is the logdir itself)."""
+    file ("." is the logdir itself). Iterative (Python 3.11's ``os.walk`` recurses, so a deep
+    tree raised ``RecursionError``); symlinked directories are not followed, as in ``os.walk``."""
     found: dict[str, str] = {}
-    for directory, dirs, files in os.walk(logdir):
-        dirs.sort()
-        if any(is_event_file(f) for f in files):
+    stack = [logdir]
+    while stack:
+        directory = stack.pop()
+        try:
+            with os.scandir(directory) as it:
+                entries = list(it)
+        except OSError:
+            continue  # vanished or unreadable: skipped, like os.walk
+        subdirs = []
+        has_events = False
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                continue
+            if is_dir:
+                subdirs.append(entry.path)
+            elif is_event_file(entry.name):
+                has_events = True
+        if has_events:
             rel = os.path.relpath(directory, logdir)
             found[rel.replace(os.sep, "/")] = directory
+        stack.extend(sorted(subdirs, reverse=True))  # visit in name order
     return found
 
 
@@ -98,6 +183,7 @@ class Logs:
         self.retain = retain
         self._chunk = chunk_size
         self._runs: dict[str, RunReader] = {}
+        self._dirs = RunDirs(self.logdir)
 
     def __repr__(self) -> str:
         return f"Logs({self.logdir!r}, runs={len(self._runs)})"
@@ -111,17 +197,18 @@ class Logs:
         says whether more remain), so a huge logdir can be consumed piece by piece."""
         changes = Changes()
         budget = float("inf") if max_bytes is None else max(1, int(max_bytes))
-        found = discover_runs(self.logdir) if os.path.isdir(self.logdir) else {}
+        found = self._dirs.scan()
         for name in sorted(set(found) - set(self._runs)):
             kwargs = {"chunk_size": self._chunk} if self._chunk else {}
-            self._runs[name] = RunReader(name, found[name], retain=self.retain, **kwargs)
+            self._runs[name] = RunReader(name, found[name][0], retain=self.retain, **kwargs)
             changes.new_runs.append(name)
         for name, run in self._runs.items():
             if budget <= 0:
                 changes.more = True
                 break
             records_before = run.skipped_records
-            skipped, used, more = run.refresh(budget)
+            listing = found.get(name)
+            skipped, used, more = run.refresh(budget, listing[1] if listing is not None else [])
             budget -= used
             changes.more = changes.more or more
             changes.skipped_bytes += skipped
