@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from bisect import bisect_left
 from collections import defaultdict
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -59,24 +59,29 @@ class RunReader:
 
     # -- reading ------------------------------------------------------------------------------
 
-    def files(self) -> list[str]:
-        try:
-            names = [n for n in os.listdir(self.directory) if is_event_file(n)]
-        except OSError:
-            return [n for n in self.offsets]
-        known = [n for n in self.offsets]
-        new = sorted(n for n in names if n not in self.offsets and os.path.isfile(os.path.join(self.directory, n)))
+    def files(self, listed: Iterable[str] | None = None) -> list[str]:
+        """The event files to read: those known, then new ones in name order. ``listed`` is the
+        directory's event files when the caller has just listed it (discovery does)."""
+        if listed is None:
+            try:
+                listed = [n for n in os.listdir(self.directory) if is_event_file(n)]
+            except OSError:
+                listed = []
+            listed = [n for n in listed if n not in self.offsets and os.path.isfile(os.path.join(self.directory, n))]
+        known = list(self.offsets)
+        new = sorted(n for n in listed if n not in self.offsets)
         return known + new
 
-    def refresh(self, budget: float = float("inf")) -> tuple[int, int, bool]:
+    def refresh(self, budget: float = float("inf"), listed: Iterable[str] | None = None) -> tuple[int, int, bool]:
         """Read what was appended to every file (and new files), about ``budget`` bytes at
-        most. Returns (bytes skipped as corrupt, bytes consumed, whether bytes remain)."""
+        most; ``listed`` as for ``files()``. Returns (bytes skipped as corrupt, bytes consumed,
+        whether bytes remain)."""
         self.delta = {}
         self.truncated = {}
         self._pending = {}
         skipped = used = 0
         more = False
-        for name in self.files():
+        for name in self.files(listed):
             if used >= budget:
                 more = True
                 break
@@ -87,9 +92,11 @@ class RunReader:
         return skipped, used, more
 
     def _read_file(self, name: str, budget: float) -> tuple[int, int, bool]:
-        path = os.path.join(self.directory, name)
+        path = self.directory + os.sep + name
         offset = self.offsets.setdefault(name, 0)
         try:
+            if os.stat(path).st_size <= offset:
+                return 0, 0, False  # nothing appended: one stat, no open (idle polls of many runs)
             fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
         except OSError:
             return 0, 0, False
