@@ -319,18 +319,37 @@ export function runDisplayName(run: string, logdir: string): string {
 
 // ---- keyboard ----
 
+/** Whether a key press inside the dashboard is left to the host page (notebook-wide chords). */
+function hostKey(e: KeyboardEvent): boolean {
+  return e.ctrlKey || e.metaKey || e.altKey || e.key === "Escape" || (e.key === "Enter" && e.shiftKey);
+}
+
 /**
  * Keep key presses inside the widget from the host page: JupyterLab and Notebook 7 handle
  * keydown on the document (command-mode shortcuts such as the arrow keys, `a`, `b`, `d d`) and
- * cancel the default action, so sliders and inputs would not see them. Chords that mean
- * something to the notebook as a whole (Ctrl/Cmd/Alt combinations, Shift+Enter, Escape) still
- * pass. Returns a function removing the listener.
+ * cancel the default action, so sliders and inputs would not see them. JupyterLab listens in the
+ * bubbling phase (stopped at the root here); Notebook 7 in the capture phase, before the event
+ * reaches the widget, so a window capture listener (which runs first) marks the focused element
+ * with Lumino's `data-lm-suppress-shortcuts` for that key press. Chords that mean something to the notebook as a
+ * whole (Ctrl/Cmd/Alt combinations, Shift+Enter, Escape) still pass. Returns a function removing
+ * the listeners.
  */
 export function isolateKeys(root: HTMLElement): () => void {
-  const onKey = (e: KeyboardEvent) => {
-    if (e.ctrlKey || e.metaKey || e.altKey || e.key === "Escape" || (e.key === "Enter" && e.shiftKey)) return;
-    e.stopPropagation();
+  const onCapture = (e: KeyboardEvent) => {
+    const target = e.target;
+    if (!(target instanceof Element) || !root.contains(target)) return;
+    // On the target itself: Lumino stops looking for a matching shortcut at the first element
+    // carrying the attribute, and a focused input matches selectors such as `... :focus` itself.
+    if (hostKey(e)) target.removeAttribute("data-lm-suppress-shortcuts");
+    else target.setAttribute("data-lm-suppress-shortcuts", "true");
   };
+  const onKey = (e: KeyboardEvent) => {
+    if (!hostKey(e)) e.stopPropagation();
+  };
+  window.addEventListener("keydown", onCapture, true);
   root.addEventListener("keydown", onKey);
-  return () => root.removeEventListener("keydown", onKey);
+  return () => {
+    window.removeEventListener("keydown", onCapture, true);
+    root.removeEventListener("keydown", onKey);
+  };
 }

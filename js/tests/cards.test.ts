@@ -164,6 +164,15 @@ describe("toolbar", () => {
     }
     document.removeEventListener("keydown", onDoc);
     expect(seen).toEqual(["S-Enter", "C-s"]);
+    // Notebook 7's Lumino listens in the capture phase, before the widget: it finds the root
+    // marked with data-lm-suppress-shortcuts for plain keys, unmarked for notebook chords.
+    const marks: string[] = [];
+    const onCapture = (e: KeyboardEvent) => marks.push(`${e.key}:${(e.target as Element).closest("[data-lm-suppress-shortcuts]") !== null}`);
+    document.addEventListener("keydown", onCapture, true);
+    range.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowLeft", bubbles: true }));
+    range.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", shiftKey: true, bubbles: true }));
+    document.removeEventListener("keydown", onCapture, true);
+    expect(marks).toEqual(["ArrowLeft:true", "Enter:false"]);
   });
 });
 

@@ -63,6 +63,14 @@ function openViewer(host: HTMLElement, url: string, e: ImageEntry, caption: stri
   close.addEventListener("click", done);
   img.addEventListener("click", done);
   dialog.addEventListener("close", () => dialog.remove());
+  // Escape closes it here, before the notebook's own Escape shortcut can claim the key.
+  dialog.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape") {
+      ev.preventDefault();
+      ev.stopPropagation();
+      done();
+    }
+  });
   // A click on the backdrop (the dialog element itself, outside its content) closes it.
   dialog.addEventListener("click", (ev) => {
     if (ev.target === dialog) done();
