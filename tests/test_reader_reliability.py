@@ -146,12 +146,18 @@ def test_a_logdir_nested_1100_levels_deep_loads(logdir):
     for _ in range(1100):  # os.makedirs recurses too: one level at a time
         path = path / "d"
         path.mkdir()
-    write_records(path / "events.out.tfevents.1.x", [scalar_event(0, 1.0)])
-    write_records(logdir / "events.out.tfevents.1.y", [scalar_event(0, 2.0)])
-    logs = load(logdir)
-    deep = "/".join(["d"] * 1100)
-    assert logs.runs == [".", deep]
-    assert logs.scalars(deep, "loss").value.tolist() == [1.0]
+    try:
+        write_records(path / "events.out.tfevents.1.x", [scalar_event(0, 1.0)])
+        write_records(logdir / "events.out.tfevents.1.y", [scalar_event(0, 2.0)])
+        logs = load(logdir)
+        deep = "/".join(["d"] * 1100)
+        assert logs.runs == [".", deep]
+        assert logs.scalars(deep, "loss").value.tolist() == [1.0]
+    finally:  # shutil.rmtree (pytest's clean-up of old tmp dirs) recurses: remove bottom-up here
+        (path / "events.out.tfevents.1.x").unlink(missing_ok=True)
+        while path != logdir:
+            path.rmdir()
+            path = path.parent
 
 
 def test_discovery_skips_symlinked_directories_like_os_walk(logdir):

@@ -128,37 +128,6 @@ class RunDirs:
         return mtime, now, sorted(subdirs), sorted(files)
 
 
-def discover_runs(logdir: str) -> dict[str, str]:
-    """Run name → directory for every directory under ``logdir`` that directly holds an event
-    file ("." is the logdir itself). Iterative (Python 3.11's ``os.walk`` recurses, so a deep
-    tree raised ``RecursionError``); symlinked directories are not followed, as in ``os.walk``."""
-    found: dict[str, str] = {}
-    stack = [logdir]
-    while stack:
-        directory = stack.pop()
-        try:
-            with os.scandir(directory) as it:
-                entries = list(it)
-        except OSError:
-            continue  # vanished or unreadable: skipped, like os.walk
-        subdirs = []
-        has_events = False
-        for entry in entries:
-            try:
-                is_dir = entry.is_dir(follow_symlinks=False)
-            except OSError:
-                continue
-            if is_dir:
-                subdirs.append(entry.path)
-            elif is_event_file(entry.name):
-                has_events = True
-        if has_events:
-            rel = os.path.relpath(directory, logdir)
-            found[rel.replace(os.sep, "/")] = directory
-        stack.extend(sorted(subdirs, reverse=True))  # visit in name order
-    return found
-
-
 class Logs:
     """The runs of a logdir and their data; ``refresh()`` reads what was appended since.
 
