@@ -1,5 +1,6 @@
 // Shared view plumbing: UI state (filters, smoothing, x axis), DOM helpers, formatting.
 import { computeFolds } from "./runfold";
+import { displayName } from "./runstyle";
 import { readTheme, type ThemeColors } from "./theme";
 import type { RunInfo, Store } from "./store";
 
@@ -102,7 +103,7 @@ export class UiState {
 
   /** A run's label: its panel entry's display name (the root run "." named after the logdir). */
   runLabel(store: Store, run: string): string {
-    return runDisplayName(this.entryOf(store, run), this.logdir);
+    return displayName(this.entryOf(store, run), this.logdir);
   }
 
   /**
@@ -308,13 +309,6 @@ export function fmtWall(seconds: number): string {
   if (!Number.isFinite(seconds)) return "–";
   const d = new Date(seconds * 1000);
   return d.toLocaleString();
-}
-
-/** How a run is named on screen: the root run "." after the logdir's last path component. */
-export function runDisplayName(run: string, logdir: string): string {
-  if (run !== ".") return run;
-  const last = logdir.replace(/[\\/]+$/, "").split(/[\\/]/).pop() ?? "";
-  return last && last !== "." ? last : "(root)";
 }
 
 // ---- keyboard ----

@@ -5,7 +5,7 @@ import { decodeBatch } from "../src/protocol";
 import { computeFolds, parentRun } from "../src/runfold";
 import { createToolbar, parseSmoothing } from "../src/toolbar";
 import { Store } from "../src/store";
-import { UiState, runDisplayName } from "../src/ui";
+import { UiState } from "../src/ui";
 import { hparamsTable, layoutHeaders, spreadTicks, truncate } from "../src/views/hparams";
 import { fitSize } from "../src/views/images";
 import { confusionStats } from "../src/views/pr";
@@ -86,10 +86,14 @@ describe("folding add_hparams session runs", () => {
     expect(computeFolds(storeOf(both, ["p", "p/s"])).size).toBe(0);
   });
 
-  it("names the root run after the log directory", () => {
-    expect(runDisplayName(".", "/tmp/runs/exp1/")).toBe("exp1");
-    expect(runDisplayName(".", "")).toBe("(root)");
-    expect(runDisplayName("a/b", "/x")).toBe("a/b");
+  it("labels a run by its entry, the root run after the log directory", () => {
+    const store = storeOf(new BatchBuilder().scalars(".", "loss", [0], [1]).hparams("1733.5", START(0.1)), [".", "1733.5"]);
+    const ui = new UiState();
+    ui.logdir = "/tmp/runs/exp1/";
+    expect(ui.runLabel(store, ".")).toBe("exp1");
+    expect(ui.runLabel(store, "1733.5")).toBe("exp1");
+    ui.logdir = "";
+    expect(ui.runLabel(store, ".")).toBe("(root)");
   });
 });
 
