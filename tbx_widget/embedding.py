@@ -9,6 +9,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .convert import check_text
 from .summary.image import encode_png, make_grid
 
 __all__ = ["write_embedding"]
@@ -16,28 +17,43 @@ __all__ = ["write_embedding"]
 _config_lock = threading.Lock()
 
 
-def _cell(value: Any) -> str:
-    return str(value).replace("\t", " ").replace("\n", " ")
+def _cell(value: Any, name: str) -> str:
+    """One metadata.tsv cell: tabs and line breaks would split it, so they become spaces."""
+    text = check_text(value if isinstance(value, str) else str(value), name)
+    return text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
+
+
+def metadata_tsv(metadata: Sequence[Any], metadata_header: Sequence[str] | None) -> str:
+    """The metadata.tsv text (checked before any file is written: a bad cell raises ValueError
+    naming it and leaves no half-written embedding behind)."""
+    lines = []
+    if metadata_header is not None:
+        if isinstance(metadata_header, str):
+            raise TypeError("metadata_header must be a sequence of column names, got a str")
+        header = [_cell(h, f"metadata_header[{i}]") for i, h in enumerate(metadata_header)]
+        lines.append("\t".join(header))
+        for r, row in enumerate(metadata):
+            if isinstance(row, str) or not hasattr(row, "__len__") or len(row) != len(header):
+                raise ValueError(f"metadata[{r}] must be a row of {len(header)} cells (one per metadata_header column), got {row!r}")
+            lines.append("\t".join(_cell(v, f"metadata[{r}][{c}]") for c, v in enumerate(row)))
+    else:
+        lines.extend(_cell(v, f"metadata[{r}]") for r, v in enumerate(metadata))
+    return "".join(line + "\n" for line in lines)
 
 
 def write_embedding(logdir: str, subdir: str, name: str, mat: np.ndarray, metadata: Sequence[Any] | None,
                     label_img: np.ndarray | None, metadata_header: Sequence[str] | None) -> None:
     """Write one embedding under ``logdir/subdir`` and register it in the projector config."""
+    meta_text = metadata_tsv(metadata, metadata_header) if metadata is not None else None
     folder = os.path.join(logdir, subdir)
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, "tensors.tsv"), "w", encoding="utf-8") as f:
         for row in mat:
             f.write("\t".join(repr(float(v)) for v in row) + "\n")
     entry = [f'  tensor_name: "{_quote(name)}"', f'  tensor_path: "{_quote(subdir)}/tensors.tsv"']
-    if metadata is not None:
+    if meta_text is not None:
         with open(os.path.join(folder, "metadata.tsv"), "w", encoding="utf-8") as f:
-            if metadata_header is not None:
-                f.write("\t".join(_cell(h) for h in metadata_header) + "\n")
-                for row in metadata:
-                    f.write("\t".join(_cell(v) for v in row) + "\n")
-            else:
-                for v in metadata:
-                    f.write(_cell(v) + "\n")
+            f.write(meta_text)
         entry.append(f'  metadata_path: "{_quote(subdir)}/metadata.tsv"')
     if label_img is not None:
         n, _, h, w = label_img.shape
@@ -53,5 +69,20 @@ def write_embedding(logdir: str, subdir: str, name: str, mat: np.ndarray, metada
         f.write(text)
 
 
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
 def _quote(s: str) -> str:
-    return s.replace("\\", "\\\\").replace('"', '\\"')
+    """``s`` escaped for a double-quoted protobuf text-format string: backslash, quotes and
+    line breaks escaped, other control characters as octal escapes; the rest (any Unicode) is
+    written as is in the UTF-8 file, which the text-format parser reads."""
+    out = []
+    for ch in s:
+        esc = _ESCAPES.get(ch)
+        if esc is not None:
+            out.append(esc)
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\{ord(ch):03o}")
+        else:
+            out.append(ch)
+    return "".join(out)

@@ -23,6 +23,7 @@ import collections
 import itertools
 import os
 import socket
+import sys
 import threading
 import time
 import weakref
@@ -84,10 +85,17 @@ class EventFileWriter:
         return self._closed
 
     def add(self, item: EventItem) -> None:
-        """Queue one serialized event (or a callable producing events on the writer thread)."""
+        """Queue one serialized event (or a callable producing events on the writer thread),
+        then raise any error the background thread met earlier: the item stays queued either
+        way, so the call that reports an old error never loses its own event."""
+        self.enqueue(item)
+        self._raise_error()
+
+    def enqueue(self, item: EventItem) -> None:
+        """Queue ``item`` without reporting earlier background errors (see ``raise_error``).
+        Raises only when the item could not be queued (closed writer, file not creatable)."""
         if self._closed:
             raise ValueError("cannot write to a closed EventFileWriter")
-        self._raise_error()
         if self._fd is None:  # first use in a forked child: a file of its own
             self._open_file()
         pending = self._pending
@@ -97,7 +105,16 @@ class EventFileWriter:
             with self._cond:
                 self._cond.notify_all()
         elif n > _MAX_PENDING:
-            self.flush()  # backpressure: let the writer thread catch up
+            self._wait_written()  # backpressure: let the writer thread catch up
+
+    def raise_error(self) -> None:
+        """Raise (once) the error the background thread met since the last report, if any."""
+        self._raise_error()
+
+    def report(self, error: BaseException) -> None:
+        """Record ``error`` to be raised by the next ``add``/``flush``/``close`` (for producers
+        running on the writer thread that keep part of their output)."""
+        self._error = error
 
     def add_event(self, event: event_pb2.Event) -> None:
         """Queue an ``Event`` proto; it is serialized on the writer thread (do not mutate it after)."""
@@ -110,6 +127,11 @@ class EventFileWriter:
         self._raise_error()
         if self._fd is None:
             return
+        self._wait_written()
+        self._raise_error()
+
+    def _wait_written(self) -> None:
+        """Block until everything queued so far has been handed to the OS (or failed)."""
         with self._cond:
             self._requested += 1
             ticket = self._requested
@@ -118,7 +140,6 @@ class EventFileWriter:
                 if not self._thread.is_alive():
                     raise RuntimeError("tbx_widget event writer thread is not running")
                 self._cond.wait(0.5)
-        self._raise_error()
 
     def close(self) -> None:
         """Flush and close the file. Safe to call more than once."""
@@ -178,6 +199,7 @@ class EventFileWriter:
 
     def _open_file(self) -> None:
         self._fd, self._path = self._create_file()
+        _close_at_process_exit()
         self._thread = threading.Thread(target=self._run, name="tbx_widget-event-writer", daemon=True)
         self._thread.start()
         signals.publish(self._path)
@@ -310,6 +332,26 @@ def _close_all() -> None:
             writer.close()
         except Exception:
             pass  # at interpreter exit there is nobody left to tell
+
+
+_finalizer_pid: int | None = None  # the process whose multiprocessing exit runs _close_all
+
+
+def _close_at_process_exit() -> None:
+    """Close open writers when a ``multiprocessing`` worker exits, once per process.
+
+    Pool workers and other ``multiprocessing`` children leave through ``os._exit``, so atexit
+    never runs in them (a forked ``Pool`` worker lost every event it logged); ``multiprocessing``
+    runs its own finalizers before that exit. Registered when a file is opened, which in a child
+    happens after ``multiprocessing`` has reset its finalizer registry (it does at process start).
+    Without ``multiprocessing`` imported there is no such child, and atexit suffices."""
+    global _finalizer_pid
+    util = sys.modules.get("multiprocessing.util")
+    pid = os.getpid()
+    if util is None or _finalizer_pid == pid:
+        return
+    _finalizer_pid = pid
+    util.Finalize(None, _close_all, exitpriority=100)  # before multiprocessing's own (priority 0 and below)
 
 
 def _after_fork_in_child() -> None:

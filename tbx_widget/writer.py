@@ -1,10 +1,13 @@
 """SummaryWriter: the tensorboardX / torch.utils.tensorboard API over ``EventFileWriter``.
 
-Glue only: arguments are checked and copied on the caller's thread (so a rejected call writes
-nothing and a later change to the caller's array changes nothing), then everything heavy
-(bucketing, PNG/GIF/WAV encoding, protobuf serialization, CRC, I/O) runs on the event file's
-background thread. Scalars take a dedicated path: a tuple appended to a queue, serialized in
-batches by a hand-written encoder (byte-identical to protobuf's).
+Glue only. On the caller's thread every argument is checked (tags and text encode as UTF-8,
+steps fit int64, sizes are bounded...), so whatever could fail fails at the call, with a
+TypeError or ValueError naming the argument, and nothing else queued is lost. Also on the
+caller's thread: histograms are bucketed, figures rendered and GIFs encoded, and arrays the
+caller may change afterwards are copied. The rest (PNG/WAV encoding, protobuf serialization,
+CRC, I/O) runs on the event file's background thread, where nothing checked can fail. Scalars
+take a dedicated path: a tuple appended to a queue, serialized in batches by a hand-written
+encoder (byte-identical to protobuf's).
 """
 from __future__ import annotations
 
@@ -19,15 +22,23 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 from ._proto import event_pb2, summary_pb2
-from .convert import check_child_name, check_step, check_tag, check_walltime, to_float, to_numpy
+from .convert import (INT64_MAX, INT64_MIN, check_child_name, check_step, check_tag, check_text, check_walltime, to_float,
+                      to_numpy, to_real)
 from .event_file import EventFileWriter
-from .summary.histogram import check_bins, finite_values, histogram_proto, histogram_raw_proto
+from .summary.histogram import check_bins, check_rule_buckets, finite_values, histogram_proto, histogram_raw_proto
 from .summary.hparams import hparams_values
 from .summary.image import draw_boxes, encode_gif, encode_png, image_value, make_grid, to_hwc_uint8
 from .summary.plugins import audio_value, layout_proto, layout_value, pr_curve_counts, pr_curve_value, text_value
 from .summary.scalar import encode_scalar_events, scalar_value
 
 __all__ = ["SummaryWriter", "DEFAULT_FLUSH_SECS"]
+
+MIN_FPS = 1000 / 655_350
+"""Slowest video: a GIF stores a frame's delay in 16 bits of centiseconds (at most 655.35 s)."""
+
+MAX_VALUE_BYTES = 1 << 30
+"""Largest image, audio clip or text one call may log (raw bytes): its record stays well under
+protobuf's 2 GiB message limit, so serialization on the writer thread cannot fail."""
 
 DEFAULT_FLUSH_SECS = 2.0
 """Bytes reach the OS at least every 2 s (every 0.1 s while a dashboard in this process
@@ -48,6 +59,18 @@ def _now(walltime: Any) -> float:
 def _when(global_step: Any, walltime: Any) -> tuple[int, float]:
     """The (step, wall time) of an event: step 0 when none is given, the current time likewise."""
     return check_step(global_step) or 0, _now(walltime)
+
+
+def _check_size(nbytes: int, name: str) -> None:
+    if nbytes > MAX_VALUE_BYTES:
+        raise ValueError(f"{name} is too large to log: {nbytes} bytes (at most {MAX_VALUE_BYTES}, 1 GiB, per record)")
+
+
+def _raise_first_error(writers: Iterable[EventFileWriter | None]) -> None:
+    """Report an earlier background error of any of ``writers`` (after everything is queued)."""
+    for w in writers:
+        if w is not None:
+            w.raise_error()
 
 
 def _event_bytes(values: Sequence[summary_pb2.Summary.Value], step: int, wall: float) -> bytes:
@@ -141,12 +164,37 @@ class SummaryWriter:
         self._armed = False  # before draining: a scalar queued from now on schedules a new take
         q = self._scalars
         n = len(q)
-        return encode_scalar_events([q.popleft() for _ in range(n)])
+        points = [q.popleft() for _ in range(n)]
+        try:
+            return encode_scalar_events(points)
+        except Exception:  # every point was checked at its call; should one still fail, it alone is lost
+            return self._encode_each(points)
+
+    def _encode_each(self, points: list[tuple[str, float, int, float]]) -> list[bytes]:
+        out: list[bytes] = []
+        for point in points:
+            try:
+                out += encode_scalar_events([point])
+            except Exception as exc:
+                if self._file is not None:
+                    self._file.report(exc)
+        return out
+
+    def _arm_scalars(self, f: EventFileWriter) -> None:
+        """Queue a serialization of the queued scalars on ``f`` (armed first: the writer thread
+        may run it at once), then report an earlier background error: the scalars stay queued."""
+        self._armed = True
+        try:
+            f.enqueue(self._take_scalars)
+        except BaseException:
+            self._armed = False
+            raise
+        f.raise_error()
 
     def _emit(self, make: Callable[[], bytes], writer: EventFileWriter | None = None) -> None:
         target = writer if writer is not None else self._writer()
         if target is not None:
-            target.add(make)
+            target.add(make)  # queues ``make`` before it reports an earlier error
 
     def get_logdir(self) -> str:
         """The run's directory."""
@@ -159,47 +207,51 @@ class SummaryWriter:
                    double_precision: bool = False) -> None:
         """Log one number. ``new_style`` / ``double_precision`` write a float / double tensor (torch's
         forms); ``display_name`` / ``summary_description`` go into the summary metadata."""
-        if type(tag) is not str or not tag:
-            check_tag(tag)
-        t = type(scalar_value)
-        value = scalar_value if t is float else float(scalar_value) if t is int else to_float(scalar_value, "scalar_value")
-        step = global_step if type(global_step) is int else (check_step(global_step) or 0)
+        if type(tag) is not str or not tag or not tag.isascii():
+            tag = check_tag(tag)
+        value = scalar_value if type(scalar_value) is float else to_float(scalar_value, "scalar_value")
+        if type(global_step) is int and INT64_MIN <= global_step <= INT64_MAX:
+            step = global_step
+        else:
+            step = check_step(global_step) or 0
         wall = time.time() if walltime is None else _now(walltime)
         if new_style or double_precision or display_name or summary_description:
             proto = scalar_value_fn(tag, value, new_style, double_precision, display_name, summary_description)
             self._emit(lambda: _event_bytes([proto], step, wall))
             return
-        if self._file is None or self._closed:
-            if self._writer() is None:
+        f = self._file
+        if f is None or self._closed:
+            f = self._writer()
+            if f is None:
                 return
         self._scalars.append((tag, value, step, wall))
         if not self._armed:
-            self._armed = True
-            self._file.add(self._take_scalars)  # type: ignore[union-attr]
+            self._arm_scalars(f)
 
     def add_scalars(self, main_tag: str, tag_scalar_dict: dict[str, Any], global_step: Any = None, walltime: Any = None) -> None:
         """Log several numbers under one chart: each key is its own run
         ``<logdir>/<main_tag>/<key>`` (tensorboardX's layout), the tag is ``main_tag``."""
-        check_tag(main_tag, "main_tag")
+        main_tag = check_tag(main_tag, "main_tag")
         if not isinstance(tag_scalar_dict, dict):
             raise TypeError(f"tag_scalar_dict must be a dict of name -> number, got {type(tag_scalar_dict).__name__}")
         step = check_step(global_step) or 0
         wall = _now(walltime)
+        if ".." in main_tag.replace("\\", "/").split("/") or main_tag.startswith(("/", "\\")):
+            raise ValueError(f"main_tag {main_tag!r} would leave the logdir")
         points = []
         for key, value in tag_scalar_dict.items():
             if not isinstance(key, str) or not key:
                 raise TypeError(f"tag_scalar_dict keys must be non-empty str, got {key!r}")
+            key = check_tag(key, "tag_scalar_dict key")
             if ".." in key.replace("\\", "/").split("/") or key.startswith(("/", "\\")):
                 raise ValueError(f"tag_scalar_dict key {key!r} would leave the logdir")
-            if ".." in main_tag.replace("\\", "/").split("/") or main_tag.startswith(("/", "\\")):
-                raise ValueError(f"main_tag {main_tag!r} would leave the logdir")
             name = check_child_name(main_tag + "/" + key, "tag_scalar_dict key")
             points.append((name, to_float(value, f"tag_scalar_dict[{key!r}]")))
-        for name, value in points:
-            child = self._child(name)
+        targets = [(self._child(name), value) for name, value in points]  # every file exists before anything is queued
+        for child, value in targets:
             if child is not None:
-                data = encode_scalar_events([(main_tag, value, step, wall)])[0]
-                child.add(data)
+                child.enqueue(encode_scalar_events([(main_tag, value, step, wall)])[0])
+        _raise_first_error(child for child, _ in targets)
 
     # -- histograms -----------------------------------------------------------------------------
 
@@ -208,12 +260,13 @@ class SummaryWriter:
         """Log the distribution of ``values``: TensorFlow's exponential buckets by default, or a
         numpy rule ("auto", "fd", ...), a number of buckets, or explicit edges. NaN and Inf are
         left out with a warning."""
-        check_tag(tag)
+        tag = check_tag(tag)
         step, wall = _when(global_step, walltime)
         bins = check_bins(bins)
         if max_bins is not None and (isinstance(max_bins, bool) or not isinstance(max_bins, int) or max_bins < 1):
             raise ValueError(f"max_bins must be a positive int or None, got {max_bins!r}")
-        x = finite_values(to_numpy(values, "values"), "values", label=f"add_histogram({tag!r})", stacklevel=2)
+        x = finite_values(to_real(values, "values"), "values", label=f"add_histogram({tag!r})", stacklevel=2)
+        check_rule_buckets(x, bins)
         # Bucketed here, on the caller's thread: the caller may change its array after we return
         # (weights are updated in place), and bucketing costs less than copying it would.
         histo = histogram_proto(x, bins, max_bins, checked=True)
@@ -222,27 +275,28 @@ class SummaryWriter:
     def add_histogram_raw(self, tag: str, min: float, max: float, num: float, sum: float, sum_squares: float,
                           bucket_limits: Any, bucket_counts: Any, global_step: Any = None, walltime: Any = None) -> None:
         """Log a histogram computed elsewhere (right bucket edges and counts)."""
-        check_tag(tag)
+        tag = check_tag(tag)
         step, wall = _when(global_step, walltime)
         stats = [to_float(v, n) for v, n in ((min, "min"), (max, "max"), (num, "num"), (sum, "sum"), (sum_squares, "sum_squares"))]
-        histo = histogram_raw_proto(*stats, to_numpy(bucket_limits, "bucket_limits"), to_numpy(bucket_counts, "bucket_counts"))
+        histo = histogram_raw_proto(*stats, to_real(bucket_limits, "bucket_limits"), to_real(bucket_counts, "bucket_counts"))
         self._emit(lambda: _event_bytes([summary_pb2.Summary.Value(tag=tag, histo=histo)], step, wall))
 
     # -- images, figures, video ----------------------------------------------------------------
 
     def _image(self, tag: str, img: np.ndarray, step: int, wall: float) -> None:
+        _check_size(img.nbytes, "img_tensor")
         self._emit(lambda: _event_bytes([image_value(tag, img, encode_png(img))], step, wall))
 
     def add_image(self, tag: str, img_tensor: Any, global_step: Any = None, walltime: Any = None, dataformats: str = "CHW") -> None:
         """Log one image: uint8 as is, floats in [0, 1] scaled to 0-255 and clipped."""
-        check_tag(tag)
+        tag = check_tag(tag)
         step, wall = _when(global_step, walltime)
         img = to_hwc_uint8(to_numpy(img_tensor, "img_tensor"), dataformats, "img_tensor")
         self._image(tag, np.array(img, copy=True), step, wall)
 
     def add_images(self, tag: str, img_tensor: Any, global_step: Any = None, walltime: Any = None, dataformats: str = "NCHW") -> None:
         """Log a batch of images as one grid (8 per row)."""
-        check_tag(tag)
+        tag = check_tag(tag)
         step, wall = _when(global_step, walltime)
         arr = to_numpy(img_tensor, "img_tensor")
         if "N" not in str(dataformats).upper():
@@ -253,26 +307,33 @@ class SummaryWriter:
                              rescale: int = 1, dataformats: str = "CHW", labels: Sequence[str] | None = None) -> None:
         """Log an image with boxes (x_min, y_min, x_max, y_max in pixels) outlined in red;
         labels are drawn when Pillow is installed."""
-        check_tag(tag)
+        tag = check_tag(tag)
         step, wall = _when(global_step, walltime)
         img = to_hwc_uint8(to_numpy(img_tensor, "img_tensor"), dataformats, "img_tensor")
-        boxes = to_numpy(box_tensor, "box_tensor").astype(np.float64)
+        boxes = to_real(box_tensor, "box_tensor").astype(np.float64)
         if boxes.ndim == 1 and boxes.size == 4:
             boxes = boxes[None]
         if boxes.ndim != 2 or boxes.shape[1] != 4:
             raise ValueError(f"box_tensor must have shape (N, 4), got {boxes.shape}")
-        if labels is not None and len(labels) != len(boxes):
-            raise ValueError(f"labels must have one entry per box: {len(labels)} labels for {len(boxes)} boxes")
+        if not np.isfinite(boxes).all():
+            bad = int(np.flatnonzero(~np.isfinite(boxes).all(axis=1))[0])
+            raise ValueError(f"box_tensor must hold finite pixel coordinates, got {boxes[bad].tolist()} in box {bad}")
+        if labels is not None:
+            if isinstance(labels, str) or not hasattr(labels, "__len__"):
+                raise TypeError(f"labels must be a sequence of str (one per box), got {type(labels).__name__}")
+            if len(labels) != len(boxes):
+                raise ValueError(f"labels must have one entry per box: {len(labels)} labels for {len(boxes)} boxes")
+            labels = [check_text(x if isinstance(x, str) else str(x), f"labels[{i}]") for i, x in enumerate(labels)]
         if isinstance(rescale, bool) or not isinstance(rescale, int) or rescale < 1:
             raise ValueError(f"rescale must be a positive int, got {rescale!r}")
         if rescale > 1:
             img = np.repeat(np.repeat(img, rescale, axis=0), rescale, axis=1)
             boxes = boxes * rescale
-        self._image(tag, draw_boxes(img, boxes, list(labels) if labels is not None else None), step, wall)
+        self._image(tag, draw_boxes(img, boxes, labels), step, wall)
 
     def add_figure(self, tag: str, figure: Any, global_step: Any = None, close: bool = True, walltime: Any = None) -> None:
         """Log a matplotlib figure (or a list of figures, as a grid) as an image."""
-        check_tag(tag)
+        tag = check_tag(tag)
         step, wall = _when(global_step, walltime)
         figures = list(figure) if isinstance(figure, (list, tuple)) else [figure]
         if not figures:
@@ -291,44 +352,51 @@ class SummaryWriter:
 
     def add_video(self, tag: str, vid_tensor: Any, global_step: Any = None, fps: float = 4, walltime: Any = None) -> None:
         """Log a video (N, T, C, H, W) as an animated GIF (needs Pillow)."""
-        check_tag(tag)
+        tag = check_tag(tag)
         step, wall = _when(global_step, walltime)
-        vid = to_numpy(vid_tensor, "vid_tensor")
+        vid = to_real(vid_tensor, "vid_tensor")
         if vid.ndim != 5:
             raise ValueError(f"vid_tensor must have shape (N, T, C, H, W), got {vid.shape}")
-        if not isinstance(fps, (int, float)) or isinstance(fps, bool) or not fps > 0:
-            raise ValueError(f"fps must be a positive number, got {fps!r}")
+        if 0 in vid.shape:
+            raise ValueError(f"vid_tensor is empty: shape {vid.shape} (N, T, C, H, W) has a zero; a video needs at least one frame")
+        if isinstance(fps, bool) or not isinstance(fps, (int, float, np.integer, np.floating)) or not MIN_FPS <= fps < float("inf"):
+            raise ValueError(f"fps must be a positive number of frames per second, finite and at least {MIN_FPS:.4g} "
+                             f"(a GIF frame lasts at most 655.35 s), got {fps!r}")
         try:
             import PIL  # noqa: F401
         except ImportError:
             raise ImportError("add_video needs Pillow to encode GIFs: pip install pillow") from None
+        _check_size(vid.size, "vid_tensor")
         frames = np.stack([make_grid(vid[:, t], "vid_tensor") for t in range(vid.shape[1])])
         h, w, c = frames.shape[1:]
-
-        def make() -> bytes:
-            image = summary_pb2.Summary.Image(height=h, width=w, colorspace=c, encoded_image_string=encode_gif(frames, fps))
-            return _event_bytes([summary_pb2.Summary.Value(tag=tag, image=image)], step, wall)
-
-        self._emit(make)
+        try:  # here, not on the writer thread: Pillow's limits then fail this call, not a later one
+            gif = encode_gif(frames, float(fps))
+        except OverflowError:  # Pillow merges identical frames and their durations overflow GIF's 16 bits
+            raise ValueError(f"fps {fps!r} is too low for this video: its identical consecutive frames are merged "
+                             "into one that would last longer than a GIF allows (655 s)") from None
+        image = summary_pb2.Summary.Image(height=h, width=w, colorspace=c, encoded_image_string=gif)
+        self._emit(lambda: _event_bytes([summary_pb2.Summary.Value(tag=tag, image=image)], step, wall))
 
     # -- text, audio, pr curves -------------------------------------------------------------------
 
     def add_text(self, tag: str, text_string: str, global_step: Any = None, walltime: Any = None) -> None:
         """Log Markdown text (stored under ``<tag>/text_summary``, as tensorboardX and torch do)."""
-        check_tag(tag)
+        tag = check_tag(tag)
         if not isinstance(text_string, str):
             raise TypeError(f"text_string must be a str, got {type(text_string).__name__}")
+        data = check_text(text_string, "text_string").encode("utf-8")
+        _check_size(len(data), "text_string")
         step, wall = _when(global_step, walltime)
-        self._emit(lambda: _event_bytes([text_value(tag, text_string)], step, wall))
+        self._emit(lambda: _event_bytes([text_value(tag, data)], step, wall))
 
     def add_audio(self, tag: str, snd_tensor: Any, global_step: Any = None, sample_rate: int = 44100, walltime: Any = None) -> None:
         """Log audio: samples in [-1, 1] shaped (L,), (C, L) or (L, C) with C = 1 or 2 (mono,
         stereo); written as 16-bit WAV."""
-        check_tag(tag)
+        tag = check_tag(tag)
         step, wall = _when(global_step, walltime)
         if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, np.integer)) or not 1 <= sample_rate <= 1_000_000:
             raise ValueError(f"sample_rate must be an int number of samples per second, got {sample_rate!r}")
-        snd = to_numpy(snd_tensor, "snd_tensor").astype(np.float64)
+        snd = to_real(snd_tensor, "snd_tensor").astype(np.float64)
         if snd.ndim == 1:
             snd = snd[:, None]
         elif snd.ndim == 2 and snd.shape[0] in (1, 2) and snd.shape[1] > 2:
@@ -339,17 +407,18 @@ class SummaryWriter:
             raise ValueError("snd_tensor has no samples")
         if not np.isfinite(snd).all():
             raise ValueError("snd_tensor has NaN or infinite samples")
+        _check_size(snd.size * 2, "snd_tensor")  # 16-bit WAV
         self._emit(lambda: _event_bytes([audio_value(tag, snd, int(sample_rate))], step, wall))
 
     def add_pr_curve(self, tag: str, labels: Any, predictions: Any, global_step: Any = None, num_thresholds: int = 127,
                      weights: Any = None, walltime: Any = None) -> None:
         """Log a precision-recall curve from binary ``labels`` and ``predictions`` in [0, 1]."""
-        check_tag(tag)
+        tag = check_tag(tag)
         step, wall = _when(global_step, walltime)
         if isinstance(num_thresholds, bool) or not isinstance(num_thresholds, (int, np.integer)) or not 2 <= num_thresholds <= 10_000:
             raise ValueError(f"num_thresholds must be an int from 2 to 10000, got {num_thresholds!r}")
-        lab = to_numpy(labels, "labels").reshape(-1)
-        pred = to_numpy(predictions, "predictions").astype(np.float64).reshape(-1)
+        lab = to_real(labels, "labels").reshape(-1)
+        pred = to_real(predictions, "predictions").astype(np.float64).reshape(-1)
         if lab.shape != pred.shape:
             raise ValueError(f"labels and predictions must have the same length, got {lab.size} and {pred.size}")
         if lab.size == 0:
@@ -360,9 +429,12 @@ class SummaryWriter:
             raise ValueError(f"predictions must be probabilities in [0, 1], got values from {pred.min()!r} to {pred.max()!r}")
         w = None
         if weights is not None:
-            w = to_numpy(weights, "weights").astype(np.float64).reshape(-1)
+            w = to_real(weights, "weights").astype(np.float64).reshape(-1)
             if w.shape != lab.shape:
                 raise ValueError(f"weights must have one entry per label, got {w.size} for {lab.size}")
+            if not np.isfinite(w).all() or (w < 0).any():
+                bad = int(np.flatnonzero(~(np.isfinite(w) & (w >= 0)))[0])
+                raise ValueError(f"weights must be finite and non-negative, got {w[bad]!r} at index {bad}")
         table = pr_curve_counts(lab.astype(bool), pred, int(num_thresholds), w)
         self._emit(lambda: _event_bytes([pr_curve_value(tag, table)], step, wall))
 
@@ -370,13 +442,15 @@ class SummaryWriter:
                          false_negative_counts: Any, precision: Any, recall: Any, global_step: Any = None,
                          num_thresholds: int = 127, weights: Any = None, walltime: Any = None) -> None:
         """Log a PR curve from precomputed counts (one entry per threshold)."""
-        check_tag(tag)
+        tag = check_tag(tag)
         step, wall = _when(global_step, walltime)
         names = ("true_positive_counts", "false_positive_counts", "true_negative_counts", "false_negative_counts", "precision", "recall")
-        rows = [to_numpy(v, n).astype(np.float64).reshape(-1) for v, n in zip(
+        rows = [to_real(v, n).astype(np.float64).reshape(-1) for v, n in zip(
             (true_positive_counts, false_positive_counts, true_negative_counts, false_negative_counts, precision, recall), names)]
         if len({len(r) for r in rows}) != 1 or len(rows[0]) < 2:
             raise ValueError(f"the six PR arrays must have the same length of at least 2, got {[len(r) for r in rows]}")
+        if len(rows[0]) > 10_000:
+            raise ValueError(f"the six PR arrays may have at most 10000 thresholds, got {len(rows[0])}")
         table = np.stack(rows).astype(np.float32)
         self._emit(lambda: _event_bytes([pr_curve_value(tag, table)], step, wall))
 
@@ -389,7 +463,7 @@ class SummaryWriter:
         if not isinstance(hparam_dict, dict) or not isinstance(metric_dict, dict):
             raise TypeError("hparam_dict and metric_dict must be dicts")
         child = name if name is not None else run_name
-        child = check_child_name(child if child is not None else str(time.time()), "name")
+        child = check_child_name(child if child is not None else str(time.time()), "name" if name is not None else "run_name")
         step, wall = check_step(global_step) or 0, time.time()
         values = hparams_values(hparam_dict, metric_dict, hparam_domain_discrete)
         metrics = [(check_tag(k, "metric_dict key"), to_float(v, f"metric_dict[{k!r}]")) for k, v in metric_dict.items()]
@@ -397,9 +471,9 @@ class SummaryWriter:
         if writer is None:
             return
         for value in values:  # experiment, session start, session end: one event each
-            writer.add(_event_bytes([value], 0, wall))
+            writer.enqueue(_event_bytes([value], 0, wall))
         for data in encode_scalar_events([(k, v, step, wall) for k, v in metrics]):
-            writer.add(data)
+            writer.enqueue(data)
         writer.flush()
 
     def add_custom_scalars(self, layout: dict[str, dict[str, list[Any]]]) -> None:
@@ -409,9 +483,15 @@ class SummaryWriter:
         self._emit(lambda: _event_bytes([layout_value(proto)], 0, time.time()))
 
     def add_custom_scalars_multilinechart(self, tags: list[str], category: str = "default", title: str = "untitled") -> None:
+        """One multiline chart of ``tags`` (see ``add_custom_scalars``)."""
+        if isinstance(tags, str) or not isinstance(tags, (list, tuple)):
+            raise TypeError(f"tags must be a list of str, got {type(tags).__name__}")
         self.add_custom_scalars({category: {title: ["Multiline", list(tags)]}})
 
     def add_custom_scalars_marginchart(self, tags: list[str], category: str = "default", title: str = "untitled") -> None:
+        """One margin chart of ``[value, lower, upper]`` tags (see ``add_custom_scalars``)."""
+        if isinstance(tags, str) or not isinstance(tags, (list, tuple)):
+            raise TypeError(f"tags must be a list of str, got {type(tags).__name__}")
         if len(tags) != 3:
             raise ValueError(f"tags must be [value, lower, upper], got {tags!r}")
         self.add_custom_scalars({category: {title: ["Margin", list(tags)]}})
@@ -421,16 +501,16 @@ class SummaryWriter:
         """Write projector files (tensors, metadata, sprite) TensorBoard's projector reads."""
         from .embedding import write_embedding
 
-        check_tag(tag)
+        tag = check_tag(tag)
         step = check_step(global_step) or 0
-        arr = to_numpy(mat, "mat").astype(np.float64)
+        arr = to_real(mat, "mat").astype(np.float64)
         if arr.ndim != 2:
             raise ValueError(f"mat must be 2-D (points x dimensions), got shape {arr.shape}")
         if metadata is not None and len(metadata) != len(arr):
             raise ValueError(f"metadata must have one entry per row of mat: {len(metadata)} for {len(arr)}")
         img = None
         if label_img is not None:
-            img = to_numpy(label_img, "label_img")
+            img = to_real(label_img, "label_img")
             if img.ndim != 4 or len(img) != len(arr):
                 raise ValueError(f"label_img must be (N, C, H, W) with N = {len(arr)}, got {img.shape}")
         safe = check_child_name(tag.replace("/", "_"), "tag")
@@ -452,6 +532,9 @@ class SummaryWriter:
 
     def flush(self) -> None:
         """Return once everything logged so far has reached the OS (other processes see it)."""
+        f = self._file
+        if self._scalars and not self._armed and f is not None and not f.closed:
+            self._arm_scalars(f)  # never expected: every queued scalar has a take queued after it
         for w in [self._file, *self._children.values()]:
             if w is not None and not w.closed:
                 w.flush()
@@ -491,8 +574,8 @@ class SummaryWriter:
 
 
 def scalar_value_fn(tag: str, value: float, new_style: bool, double_precision: bool, display_name: str, description: str):
-    if not isinstance(display_name, str) or not isinstance(description, str):
-        raise TypeError("display_name and summary_description must be str")
+    display_name = check_text(display_name, "display_name")
+    description = check_text(description, "summary_description")
     return scalar_value(tag, value, new_style=new_style, double_precision=double_precision,
                         display_name=display_name, description=description)
 

@@ -18,9 +18,13 @@ from .._proto import summary_pb2
 
 from ..accel import native as _native  # None where the optional C kernels were not built
 
-__all__ = ["tensorflow_edges", "histogram_proto", "histogram_raw_proto", "finite_values", "NonFiniteWarning"]
+__all__ = ["tensorflow_edges", "histogram_proto", "histogram_raw_proto", "finite_values", "NonFiniteWarning",
+           "check_bins", "check_rule_buckets", "MAX_BUCKETS"]
 
 _V0, _RATIO, _TOP = 1e-12, 1.1, 1e20
+MAX_BUCKETS = 100_000
+"""Most buckets one histogram may have: 65 times TensorFlow's full default set (1,549), a record
+under 2 MB. ``bins=10**9`` once ran until the OOM killer struck; now it raises at the call."""
 
 
 class NonFiniteWarning(UserWarning):
@@ -162,11 +166,43 @@ def check_bins(bins: Any) -> Any:
     if isinstance(bins, (int, np.integer)) and not isinstance(bins, bool):
         if bins < 1:
             raise ValueError(f"bins must be a positive number of buckets, got {bins}")
+        if bins > MAX_BUCKETS:
+            raise ValueError(f"bins must be at most {MAX_BUCKETS} buckets, got {bins}")
         return int(bins)
-    edges = np.asarray(bins, dtype=np.float64) if not isinstance(bins, bool) else None
+    try:
+        edges = np.asarray(bins, dtype=np.float64) if not isinstance(bins, bool) else None
+    except (TypeError, ValueError):
+        edges = None
     if edges is None or edges.ndim != 1 or len(edges) < 2 or not np.all(np.diff(edges) > 0) or not np.isfinite(edges).all():
         raise ValueError(f"bins as edges must be at least two finite, increasing numbers, got {bins!r}")
+    if len(edges) > MAX_BUCKETS + 1:
+        raise ValueError(f"bins as edges may give at most {MAX_BUCKETS} buckets, got {len(edges)} edges")
     return edges
+
+
+def check_rule_buckets(x: np.ndarray, bins: Any) -> None:
+    """Raise ValueError naming ``bins`` when a numpy rule would give more than ``MAX_BUCKETS``
+    buckets for the finite values ``x``, before numpy allocates them. Only the rules whose width
+    can shrink independently of the count do ("fd", "auto" through "fd", "scott"): the others
+    give at most about sqrt(len(x)) buckets."""
+    if not isinstance(bins, str) or bins not in ("fd", "auto", "scott") or x.size < 2:
+        return
+    lo, hi = float(x.min()), float(x.max())
+    span = hi - lo
+    if not span > 0:
+        return  # numpy makes one bucket
+    n = x.size
+    if bins == "scott":
+        width = (24.0 * math.pi**0.5 / n) ** (1.0 / 3.0) * float(np.std(x))
+    else:
+        q75, q25 = np.percentile(x, [75, 25])
+        width = 2.0 * float(q75 - q25) * n ** (-1.0 / 3.0)
+        if bins == "auto":
+            sturges = span / (math.log2(n) + 1.0)
+            width = min(width, sturges) if width > 0 else sturges
+    if width > 0 and span / width > MAX_BUCKETS:
+        raise ValueError(f"bins={bins!r} would make about {span / width:.3g} buckets for these values (at most "
+                         f"{MAX_BUCKETS}): their range is wide against their spread; pass a number of buckets instead")
 
 
 def histogram_proto(values: Any, bins: Any = "tensorflow", max_bins: int | None = None, name: str = "values",
@@ -214,8 +250,14 @@ def histogram_raw_proto(min: float, max: float, num: float, sum: float, sum_squa
         raise ValueError(f"bucket_limits and bucket_counts must have the same length, got {len(limits)} and {len(counts)}")
     if len(limits) == 0:
         raise ValueError("bucket_limits must not be empty")
+    if len(limits) > MAX_BUCKETS:
+        raise ValueError(f"bucket_limits may have at most {MAX_BUCKETS} buckets, got {len(limits)}")
+    if np.isnan(limits).any():
+        raise ValueError("bucket_limits must not be NaN")
     if np.any(np.diff(limits) < 0):
         raise ValueError("bucket_limits must be increasing")
+    if not np.isfinite(counts).all() or (counts < 0).any():
+        raise ValueError("bucket_counts must be finite and non-negative")
     return summary_pb2.HistogramProto(
         min=float(min), max=float(max), num=float(num), sum=float(sum), sum_squares=float(sum_squares),
         bucket_limit=limits.tolist(), bucket=counts.tolist(),

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .._proto import layout_pb2, plugins_pb2, summary_pb2, tensor_pb2
+from ..convert import check_text
 from .scalar import plugin_metadata
 
 __all__ = ["text_value", "pr_curve_counts", "pr_curve_value", "audio_value", "layout_value", "CUSTOM_SCALARS_TAG"]
@@ -24,11 +25,12 @@ def _string_tensor(values: list[bytes], shape: tuple[int, ...]) -> tensor_pb2.Te
     return t
 
 
-def text_value(tag: str, text: str) -> summary_pb2.Summary.Value:
-    """tensorboardX's and torch's layout: tag ``<tag>/text_summary``, a one-element string tensor."""
+def text_value(tag: str, text: str | bytes) -> summary_pb2.Summary.Value:
+    """tensorboardX's and torch's layout: tag ``<tag>/text_summary``, a one-element string tensor
+    (``text`` as a str, or already encoded as UTF-8)."""
     return summary_pb2.Summary.Value(
         tag=f"{tag}/text_summary",
-        tensor=_string_tensor([text.encode("utf-8")], (1,)),
+        tensor=_string_tensor([text if isinstance(text, bytes) else text.encode("utf-8")], (1,)),
         metadata=plugin_metadata("text", plugins_pb2.TextPluginData(version=0).SerializeToString()),
     )
 
@@ -90,19 +92,28 @@ def layout_proto(layout: dict[str, dict[str, list[Any]]]) -> layout_pb2.Layout:
     for category, charts in layout.items():
         if not isinstance(charts, dict):
             raise TypeError(f"layout[{category!r}] must be a dict of charts, got {type(charts).__name__}")
-        cat = proto.category.add(title=str(category))
+        cat = proto.category.add(title=_text(category, "layout category"))
         for title, spec in charts.items():
+            where = f"layout[{category!r}][{title!r}]"
             if not (isinstance(spec, (list, tuple)) and len(spec) == 2 and spec[0] in ("Multiline", "Margin")):
-                raise ValueError(f"layout[{category!r}][{title!r}] must be ['Multiline', [tags]] or ['Margin', [value, lower, upper]], got {spec!r}")
-            chart = cat.chart.add(title=str(title))
+                raise ValueError(f"{where} must be ['Multiline', [tags]] or ['Margin', [value, lower, upper]], got {spec!r}")
+            chart = cat.chart.add(title=_text(title, f"layout[{category!r}] chart title"))
             kind, tags = spec
+            if isinstance(tags, (str, bytes)) or not isinstance(tags, (list, tuple)):
+                raise TypeError(f"{where} tags must be a list of str, got {type(tags).__name__}")
+            names = [_text(t, f"{where} tags[{i}]") for i, t in enumerate(tags)]
             if kind == "Multiline":
-                chart.multiline.tag.extend(str(t) for t in tags)
+                chart.multiline.tag.extend(names)
             else:
-                if len(tags) != 3:
+                if len(names) != 3:
                     raise ValueError(f"a Margin chart needs three tags [value, lower, upper], got {tags!r}")
-                chart.margin.series.add(value=str(tags[0]), lower=str(tags[1]), upper=str(tags[2]))
+                chart.margin.series.add(value=names[0], lower=names[1], upper=names[2])
     return proto
+
+
+def _text(value: Any, name: str) -> str:
+    """A layout string: str as is (other values through ``str``, as before), valid as UTF-8."""
+    return check_text(value if isinstance(value, str) else str(value), name)
 
 
 def layout_value(layout: layout_pb2.Layout) -> summary_pb2.Summary.Value:

@@ -3,6 +3,7 @@ the tensor form torch's ``new_style`` and TF2 write."""
 from __future__ import annotations
 
 import struct
+from functools import lru_cache
 from typing import Iterable
 
 from .._proto import summary_pb2, tensor_pb2
@@ -27,16 +28,16 @@ def _varint(n: int) -> bytes:
 
 
 _SMALL = [_varint(i) for i in range(1 << 14)]
-_prefixes: dict[str, bytes] = {}
+TAG_PREFIX_CACHE_SIZE = 4096
+"""Tags whose encoded prefix is kept: a training loop logs far fewer distinct tags, and a
+program that makes up new tags forever (a step in the tag) must not grow memory without bound."""
 
 
+@lru_cache(maxsize=TAG_PREFIX_CACHE_SIZE)
 def _tag_prefix(tag: str) -> bytes:
     """``Value`` bytes up to the float: key 1 (tag) and key 2 (simple_value, fixed32)."""
-    p = _prefixes.get(tag)
-    if p is None:
-        raw = tag.encode("utf-8")
-        p = _prefixes[tag] = b"\x0a" + _varint(len(raw)) + raw + b"\x15"
-    return p
+    raw = tag.encode("utf-8")
+    return b"\x0a" + _varint(len(raw)) + raw + b"\x15"
 
 
 def _f32(value: float) -> bytes:
