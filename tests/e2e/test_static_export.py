@@ -1,0 +1,113 @@
+"""A notebook executed and exported to HTML shows its dashboards' curves with no kernel and no
+internet (headless Chromium, every host name unresolvable: tests/e2e/conftest.py).
+
+Plain ``nbconvert --execute --to html`` picks the widget view, whose renderer comes from a CDN:
+offline that output is blank. ``tbx_widget.snapshot.static_snapshots`` (an nbconvert
+preprocessor) and ``export_html`` turn each dashboard output into its static SVG snapshot,
+redrawn from the logdir, with the widget view tag kept for a renderer that can load.
+"""
+from __future__ import annotations
+
+import io
+import pathlib
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+ARTIFACTS = pathlib.Path(__file__).resolve().parents[2] / "test-artifacts"  # as in conftest.py
+
+nbformat = pytest.importorskip("nbformat")
+
+pytestmark = pytest.mark.e2e
+
+CELLS = [
+    "from tbx_widget import Dashboard, SummaryWriter\nDashboard('runs/export', height=400)",
+    # Written after the dashboard was displayed: the snapshot taken at display time is empty.
+    "import math\n"
+    "for run, rate in (('fast', 8.0), ('slow', 40.0)):\n"
+    "    with SummaryWriter(f'runs/export/{run}') as w:\n"
+    "        for step in range(120):\n"
+    "            w.add_scalar('loss', math.exp(-step / rate) + 0.05, step)\n"
+    "print('trained')",
+]
+COLOURS = {"fast": (0x1F, 0x77, 0xB4), "slow": (0xFF, 0x7F, 0x0E)}  # the snapshot palette's first two
+
+
+def _nbconvert(work: pathlib.Path, *args: str) -> None:
+    cmd = [sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", "--execute", *args, "export.ipynb"]
+    done = subprocess.run(cmd, cwd=work, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pathlib.Path]:
+    work = tmp_path_factory.mktemp("export")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in CELLS]
+    nbformat.write(nb, work / "export.ipynb")
+    # What the README tells users to run, in one command.
+    _nbconvert(work, "--HTMLExporter.preprocessors=tbx_widget.snapshot.static_snapshots", "--output", "cli.html")
+    _nbconvert(work, "--output", "plain.html")
+    from tbx_widget.snapshot import export_html
+
+    helper = export_html(work / "export.ipynb", work / "helper.html", execute=True)
+    return {"cli": work / "cli.html", "helper": helper, "plain": work / "plain.html"}
+
+
+def _open_offline(browser: Any, path: pathlib.Path) -> tuple[Any, Any, list[str]]:
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    remote: list[str] = []
+    page.on("request", lambda r: remote.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
+    page.goto(path.as_uri(), wait_until="load")
+    page.wait_for_timeout(1500)  # let the CDN script tags fail
+    return context, page, remote
+
+
+def _pixels_near(png: bytes, colour: tuple[int, int, int], tol: int = 40) -> int:
+    from PIL import Image
+
+    import numpy as np
+
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=int)
+    return int((np.abs(rgb - np.array(colour)).max(axis=-1) <= tol).sum())
+
+
+@pytest.mark.parametrize("kind", ["cli", "helper"])
+def test_exported_html_shows_the_curves_offline(browser: Any, exported: dict[str, pathlib.Path], kind: str) -> None:
+    context, page, remote = _open_offline(browser, exported[kind])
+    try:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"static_export_{kind}.png"), full_page=True)
+        lines = page.locator(".tbx-snapshot svg polyline")
+        assert lines.count() == 2
+        titles = sorted(lines.nth(i).locator("title").text_content() for i in range(2))
+        assert titles == ["fast", "slow"]
+        assert page.locator(".tbx-snapshot").first.is_visible()
+        svg = page.locator(".tbx-snapshot svg").first
+        box = svg.bounding_box()
+        assert box and box["width"] > 200 and box["height"] > 80
+        shot = svg.screenshot()
+        for run, colour in COLOURS.items():
+            assert _pixels_near(shot, colour) > 100, f"the {run} curve is not drawn"
+        text = page.locator(".tbx-snapshot").first.inner_text()
+        assert "fast: 0.05" in text and "no scalars yet" not in text
+        # The page tried the CDN (widget renderer, require.js) and did without it.
+        assert any("unpkg.com" in url or "cdnjs" in url for url in remote)
+    finally:
+        context.close()
+
+
+def test_plain_export_is_blank_offline(browser: Any, exported: dict[str, pathlib.Path]) -> None:
+    """Why the preprocessor exists: without it nbconvert picks the widget view, and offline
+    nothing draws it."""
+    context, page, _ = _open_offline(browser, exported["plain"])
+    try:
+        assert page.locator(".tbx-snapshot").count() == 0
+        assert page.locator("script[type='application/vnd.jupyter.widget-view+json']").count() == 1
+        assert page.locator(".tbx-header").count() == 0
+    finally:
+        context.close()
