@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -12,7 +13,8 @@ from tbx_widget._proto import event_pb2, summary_pb2
 from tbx_widget.live import follower as follower_module
 from tbx_widget.live.encode import BatchBuilder
 from tbx_widget.live.follower import Follower
-from tbx_widget.records import encode_record
+from tbx_widget.reader.items import HistogramItem, TextItem
+from tbx_widget.records import CorruptRecordWarning, encode_record
 
 HEADER = encode_record(event_pb2.Event(wall_time=1.0, file_version="brain.Event:2").SerializeToString())
 
@@ -90,17 +92,44 @@ def test_one_bad_series_never_stops_the_others(tmp_path):
     )
     f = Follower(str(tmp_path))
     batches: list = []
-    f.poll(batches.append)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CorruptRecordWarning)  # the reader may skip the bad ones itself
+        f.poll(batches.append)
     got = received(batches)
     assert got[("scalars", "a", "loss")] == [0.0, 1.0]
     assert got[("histograms", "a", "w")] == [0.0, 3.0]  # the two bad steps dropped, the rest sent
     assert got[("images", "a", "img")] == [0] and got[("text", "a", "note")] == [0]
-    assert f.dropped == 2
+    assert f.dropped + f.logs.skipped_records == 2
     for b in batches:
         content = json.loads(json.dumps(b.content, allow_nan=False))  # strict JSON
         for item in content["items"]:
             for entry in item.get("items", []):
                 assert entry["wall_time"] is None
+
+
+def test_items_the_encoder_rejects_are_dropped_and_counted(tmp_path, monkeypatch):
+    """Whatever the reader lets through, one bad item costs that item alone."""
+    write(tmp_path / "a" / "events.out.tfevents.1.x", scalar(0, 1.0))
+    f = Follower(str(tmp_path))
+
+    def h(step, limits, counts):
+        return HistogramItem(step, 1.0, np.array(limits), np.array(counts), 0.0, 1.0, 1.0, 0.0, 0.0)
+
+    real_refresh = f.logs.refresh
+
+    def refresh(**kwargs):
+        changes = real_refresh(**kwargs)
+        changes.new[("a", "histograms", "w")] = [h(0, [1.0], [1.0]), h(1, np.arange(3000.0), np.ones(10)), h(2, [2.0], [3.0])]
+        changes.new[("a", "text", "t")] = [TextItem(0, float("nan"), "hi")]
+        return changes
+
+    monkeypatch.setattr(f.logs, "refresh", refresh)
+    batches: list = []
+    f.poll(batches.append)
+    got = received(batches)
+    assert got == {("scalars", "a", "loss"): [0.0], ("histograms", "a", "w"): [0.0, 2.0], ("text", "a", "t"): [0]}
+    assert f.dropped == 1
+    json.dumps([b.content for b in batches], allow_nan=False)
 
 
 def test_an_idle_poll_touches_no_series_and_a_poll_only_the_changed_ones(tmp_path, monkeypatch):
@@ -188,3 +217,67 @@ def test_a_purge_split_from_its_data_by_the_read_size_is_honoured(tmp_path, read
     getattr(f, how)(batches.append)
     assert received(batches)[("scalars", "a", "loss")] == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
     assert batches[0].content["reset"] is (how == "snapshot")
+
+
+def test_an_idle_refresh_lists_no_directory_and_opens_no_file(tmp_path, monkeypatch):
+    """20,000 runs took 1.1 s per idle poll: a listing per directory and an open per file."""
+    import os
+
+    from tbx_widget.reader import logs as logs_module
+
+    monkeypatch.setattr(logs_module, "SETTLE_NS", 0)  # trust listings at once (the tree is quiet)
+    for r in range(20):
+        write(tmp_path / "group" / f"r{r}" / "events.out.tfevents.1.x", scalar(0, 1.0))
+    f = Follower(str(tmp_path))
+    f.poll(lambda b: None)
+    calls = {"scandir": 0, "listdir": 0, "open": 0}
+    for name in calls:
+        real = getattr(os, name)
+
+        def counted(*args, _real=real, _name=name, **kwargs):
+            calls[_name] += 1
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(os, name, counted)
+    assert f.poll(lambda b: None) == 0
+    assert calls == {"scandir": 0, "listdir": 0, "open": 0}
+    write(tmp_path / "group" / "r3" / "events.out.tfevents.1.x", scalar(1, 2.0), header=False)
+    write(tmp_path / "group" / "r20" / "events.out.tfevents.1.x", scalar(0, 3.0))  # a new run
+    got: list = []
+    f.poll(got.append)
+    assert received(got) == {("scalars", "group/r3", "loss"): [1.0], ("scalars", "group/r20", "loss"): [0.0]}
+    assert calls["open"] == 2 and calls["scandir"] == 2  # the changed file; the changed directory and the new one
+
+
+def test_a_listing_made_within_the_directory_clock_tick_is_not_trusted(tmp_path, monkeypatch):
+    """A change in the same mtime tick as the listing leaves the mtime as it was: such a listing
+    is redone until it is older than SETTLE_NS."""
+    import os
+
+    from tbx_widget.reader import logs as logs_module
+
+    for settle, found in ((0, False), (10**12, True)):
+        monkeypatch.setattr(logs_module, "SETTLE_NS", settle)
+        root = tmp_path / str(settle)
+        write(root / "a" / "events.out.tfevents.1.x", scalar(0, 1.0))
+        dirs = logs_module.RunDirs(str(root))
+        assert list(dirs.scan()) == ["a"]
+        st = os.stat(root)
+        write(root / "b" / "events.out.tfevents.1.x", scalar(0, 1.0))
+        os.utime(root, ns=(st.st_atime_ns, st.st_mtime_ns))  # as if within the same tick
+        assert ("b" in dirs.scan()) is found
+
+
+def test_a_logdir_nested_deeper_than_the_recursion_limit_is_followed(tmp_path):
+    import os
+
+    deep = str(tmp_path)
+    for _ in range(1100):
+        deep += "/d"
+        os.mkdir(deep)
+    with open(deep + "/events.out.tfevents.1.x", "wb") as f:
+        f.write(HEADER + scalar(0, 1.0))
+    got: list = []
+    Follower(str(tmp_path)).poll(got.append)
+    ((kind, run, tag),) = received(got)
+    assert run == "/".join(["d"] * 1100) and tag == "loss"
