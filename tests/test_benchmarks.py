@@ -33,3 +33,18 @@ def test_synthetic_records_are_what_protobuf_writes():
         e = event_pb2.Event(wall_time=1.7e9 + step, step=step)
         e.summary.value.add(tag="metric/3", simple_value=float(np.float32([0.25, -1.5, 3.0][list(steps).index(step)])))
         assert row.tobytes() == encode_record(e.SerializeToString())
+
+
+def test_poll_benchmark_figures_meet_their_targets_at_tiny_size():
+    """bench_poll's figures (not its printout): every point sent, the first poll within 2x load()
+    plus a constant, idle polls far under the poll interval."""
+    sys.path.insert(0, str(BENCH))
+    import bench_poll
+
+    m = bench_poll.measure(tags=200, runs=(30, 120), points=3, rounds=2)
+    assert m["tags"]["count"] == 200 and sorted(m["runs"]) == [30, 120]
+    for f in [m["tags"], *m["runs"].values()]:
+        assert 0 < f["load"] and f["poll"] <= 2 * f["load"] + 0.5
+    for f in m["runs"].values():
+        assert 0 < f["idle"] < bench_poll.POLL_INTERVAL / 5
+    assert "| 120 runs x 2 tags x 3 points |" in bench_poll.report(m)
