@@ -11,7 +11,6 @@ interface WireItemBase {
   kind: string;
   run: string;
   tag: string;
-  replace?: boolean;
 }
 
 export interface WireScalars extends WireItemBase {
@@ -35,7 +34,8 @@ export interface WireHistograms extends WireItemBase {
 
 export interface WireImageEntry {
   step: number;
-  wall_time: number;
+  /** Seconds since the epoch; null when not finite (JSON has no NaN). */
+  wall_time: number | null;
   index: number;
   width: number;
   height: number;
@@ -51,7 +51,8 @@ export interface WireImages extends WireItemBase {
 
 export interface WireTextEntry {
   step: number;
-  wall_time: number;
+  /** Seconds since the epoch; null when not finite (JSON has no NaN). */
+  wall_time: number | null;
   text: string;
   note?: string;
 }
@@ -72,7 +73,8 @@ export interface WirePrCurves extends WireItemBase {
 
 export interface WireAudioEntry {
   step: number;
-  wall_time: number;
+  /** Seconds since the epoch; null when not finite (JSON has no NaN). */
+  wall_time: number | null;
   index: number;
   sample_rate: number;
   num_channels: number;
@@ -89,7 +91,8 @@ export interface WireAudio extends WireItemBase {
 
 export interface WireHparamsEntry {
   step: number;
-  wall_time: number;
+  /** Seconds since the epoch; null when not finite (JSON has no NaN). */
+  wall_time: number | null;
   record: string;
   data: Record<string, unknown>;
 }
@@ -101,7 +104,8 @@ export interface WireHparams extends WireItemBase {
 
 export interface WireLayoutEntry {
   step: number;
-  wall_time: number;
+  /** Seconds since the epoch; null when not finite (JSON has no NaN). */
+  wall_time: number | null;
   categories: unknown[];
 }
 
@@ -127,7 +131,6 @@ export interface ScalarsItem {
   kind: "scalars";
   run: string;
   tag: string;
-  replace: boolean;
   step: Float64Array;
   wallTime: Float64Array;
   value: Float64Array;
@@ -150,7 +153,6 @@ export interface HistogramsItem {
   kind: "histograms";
   run: string;
   tag: string;
-  replace: boolean;
   steps: HistogramStep[];
 }
 
@@ -170,7 +172,6 @@ export interface ImagesItem {
   kind: "images";
   run: string;
   tag: string;
-  replace: boolean;
   entries: ImageEntry[];
 }
 
@@ -185,7 +186,6 @@ export interface TextItem {
   kind: "text";
   run: string;
   tag: string;
-  replace: boolean;
   entries: TextEntry[];
 }
 
@@ -205,7 +205,6 @@ export interface PrCurvesItem {
   kind: "pr_curves";
   run: string;
   tag: string;
-  replace: boolean;
   steps: PrStep[];
 }
 
@@ -225,7 +224,6 @@ export interface AudioItem {
   kind: "audio";
   run: string;
   tag: string;
-  replace: boolean;
   entries: AudioEntry[];
 }
 
@@ -254,7 +252,6 @@ export interface HparamsItem {
   kind: "hparams";
   run: string;
   tag: string;
-  replace: boolean;
   entries: HparamsRecord[];
 }
 
@@ -278,7 +275,6 @@ export interface CustomScalarsItem {
   kind: "custom_scalars";
   run: string;
   tag: string;
-  replace: boolean;
   entries: LayoutEntry[];
 }
 
@@ -351,13 +347,15 @@ export function readI32(bytes: Uint8Array, expected?: number, what = "buffer"): 
 
 // ---- items ------------------------------------------------------------------------------------
 
+/** A JSON entry's wall time: null (a non-finite time, which JSON cannot carry) becomes NaN. */
+export const wallOf = (v: number | null | undefined): number => (typeof v === "number" ? v : NaN);
+
 function decodeScalars(w: WireScalars, buffers: readonly BufferLike[]): ScalarsItem {
   const where = `scalars ${w.run}/${w.tag}`;
   return {
     kind: "scalars",
     run: w.run,
     tag: w.tag,
-    replace: Boolean(w.replace),
     step: readF64(pick(buffers, w.step_buf, where), w.n, `${where} step`),
     wallTime: readF64(pick(buffers, w.wall_time_buf, where), w.n, `${where} wall_time`),
     value: readF64(pick(buffers, w.value_buf, where), w.n, `${where} value`),
@@ -390,14 +388,14 @@ function decodeHistograms(w: WireHistograms, buffers: readonly BufferLike[]): Hi
       sumSquares: stats[5 * k + 4],
     });
   }
-  return { kind: "histograms", run: w.run, tag: w.tag, replace: Boolean(w.replace), steps };
+  return { kind: "histograms", run: w.run, tag: w.tag, steps };
 }
 
 function decodeImages(w: WireImages, buffers: readonly BufferLike[]): ImagesItem {
   const entries = (w.items ?? []).map((e): ImageEntry => {
     const entry: ImageEntry = {
       step: e.step,
-      wallTime: e.wall_time,
+      wallTime: wallOf(e.wall_time),
       index: e.index ?? 0,
       width: e.width,
       height: e.height,
@@ -409,16 +407,16 @@ function decodeImages(w: WireImages, buffers: readonly BufferLike[]): ImagesItem
     if (e.note) entry.note = e.note;
     return entry;
   });
-  return { kind: "images", run: w.run, tag: w.tag, replace: Boolean(w.replace), entries };
+  return { kind: "images", run: w.run, tag: w.tag, entries };
 }
 
 function decodeText(w: WireText): TextItem {
   const entries = (w.items ?? []).map((e): TextEntry => {
-    const entry: TextEntry = { step: e.step, wallTime: e.wall_time, text: String(e.text ?? "") };
+    const entry: TextEntry = { step: e.step, wallTime: wallOf(e.wall_time), text: String(e.text ?? "") };
     if (e.note) entry.note = e.note;
     return entry;
   });
-  return { kind: "text", run: w.run, tag: w.tag, replace: Boolean(w.replace), entries };
+  return { kind: "text", run: w.run, tag: w.tag, entries };
 }
 
 function decodePrCurves(w: WirePrCurves, buffers: readonly BufferLike[]): PrCurvesItem {
@@ -441,13 +439,13 @@ function decodePrCurves(w: WirePrCurves, buffers: readonly BufferLike[]): PrCurv
       tp: row(0), fp: row(1), tn: row(2), fn: row(3), precision: row(4), recall: row(5),
     });
   }
-  return { kind: "pr_curves", run: w.run, tag: w.tag, replace: Boolean(w.replace), steps };
+  return { kind: "pr_curves", run: w.run, tag: w.tag, steps };
 }
 
 function decodeAudio(w: WireAudio, buffers: readonly BufferLike[]): AudioItem {
   const entries = (w.items ?? []).map((e): AudioEntry => ({
     step: e.step,
-    wallTime: e.wall_time,
+    wallTime: wallOf(e.wall_time),
     index: e.index ?? 0,
     sampleRate: Number(e.sample_rate) || 0,
     numChannels: Number(e.num_channels) || 0,
@@ -456,7 +454,7 @@ function decodeAudio(w: WireAudio, buffers: readonly BufferLike[]): AudioItem {
     label: String(e.label ?? ""),
     data: pick(buffers, e.data_buf, `audio ${w.run}/${w.tag}`).slice(),
   }));
-  return { kind: "audio", run: w.run, tag: w.tag, replace: Boolean(w.replace), entries };
+  return { kind: "audio", run: w.run, tag: w.tag, entries };
 }
 
 const str = (v: unknown): string => (typeof v === "string" ? v : v === undefined || v === null ? "" : String(v));
@@ -467,7 +465,7 @@ function hparamValue(v: unknown): HparamValue {
 
 function decodeHparamsRecord(e: WireHparamsEntry): HparamsRecord {
   const d = (e.data ?? {}) as Record<string, unknown>;
-  const base = { step: e.step, wallTime: e.wall_time };
+  const base = { step: e.step, wallTime: wallOf(e.wall_time) };
   if (e.record === "experiment") {
     const hp = Array.isArray(d.hparams) ? (d.hparams as Record<string, unknown>[]) : [];
     const metrics = Array.isArray(d.metrics) ? (d.metrics as Record<string, unknown>[]) : [];
@@ -489,7 +487,7 @@ function decodeHparamsRecord(e: WireHparamsEntry): HparamsRecord {
 
 function decodeHparams(w: WireHparams): HparamsItem {
   const entries = (w.items ?? []).map(decodeHparamsRecord);
-  return { kind: "hparams", run: w.run, tag: w.tag, replace: Boolean(w.replace), entries };
+  return { kind: "hparams", run: w.run, tag: w.tag, entries };
 }
 
 function decodeLayout(e: WireLayoutEntry): LayoutEntry {
@@ -506,12 +504,12 @@ function decodeLayout(e: WireLayoutEntry): LayoutEntry {
     }
     categories.push({ title: str(c.title), closed: Boolean(c.closed), charts });
   }
-  return { step: e.step, wallTime: e.wall_time, categories };
+  return { step: e.step, wallTime: wallOf(e.wall_time), categories };
 }
 
 function decodeCustomScalars(w: WireCustomScalars): CustomScalarsItem {
   const entries = (w.items ?? []).map(decodeLayout);
-  return { kind: "custom_scalars", run: w.run, tag: w.tag, replace: Boolean(w.replace), entries };
+  return { kind: "custom_scalars", run: w.run, tag: w.tag, entries };
 }
 
 export function eventsOf(item: Item): number {

@@ -169,7 +169,7 @@ export function snapshotBatch(text: unknown): Batch | null {
         wallTime[i] = num(s.wall_time, i);
         value[i] = num(s.value, i);
       }
-      items.push({ kind: "scalars", run: s.run, tag: s.tag, replace: false, step, wallTime, value });
+      items.push({ kind: "scalars", run: s.run, tag: s.tag, step, wallTime, value });
       events += n;
     }
     const runs = (snap.runs as unknown[]).filter((r): r is string => typeof r === "string");

@@ -51,14 +51,6 @@ export class ScalarSeries {
     this.n += m;
     this.version++;
   }
-
-  replace(step: Float64Array, wallTime: Float64Array, value: Float64Array): void {
-    this.n = 0;
-    this.step = new Float64Array(0);
-    this.wallTime = new Float64Array(0);
-    this.value = new Float64Array(0);
-    this.append(step, wallTime, value);
-  }
 }
 
 function grow(a: Float64Array, cap: number, used: number): Float64Array<ArrayBuffer> {
@@ -74,11 +66,6 @@ export class ListSeries<T> {
 
   append(more: readonly T[]): void {
     for (const e of more) this.entries.push(e);
-    this.version++;
-  }
-
-  replace(all: readonly T[]): void {
-    this.entries = [...all];
     this.version++;
   }
 }
@@ -209,19 +196,15 @@ export class Store {
   applyItem(item: Item): void {
     this.ensureRun(item.run);
     if (item.kind === "scalars") {
-      const s = this.slot("scalars", item.tag, item.run, () => new ScalarSeries());
-      if (item.replace) s.replace(item.step, item.wallTime, item.value);
-      else s.append(item.step, item.wallTime, item.value);
+      this.slot("scalars", item.tag, item.run, () => new ScalarSeries()).append(item.step, item.wallTime, item.value);
     } else {
       const list: readonly unknown[] = item.kind === "histograms" || item.kind === "pr_curves" ? item.steps : item.entries;
-      const s = this.slot(item.kind, item.tag, item.run, () => new ListSeries<never>()) as ListSeries<unknown>;
-      if (item.replace) s.replace(list);
-      else s.append(list);
+      (this.slot(item.kind, item.tag, item.run, () => new ListSeries<never>()) as ListSeries<unknown>).append(list);
     }
     this.events += eventsOf(item);
   }
 
-  /** Apply a decoded batch: `reset` drops everything first; otherwise items append/replace. */
+  /** Apply a decoded batch: `reset` drops everything first; items append. */
   apply(batch: Batch): void {
     if (batch.reset) {
       this.runs = [];

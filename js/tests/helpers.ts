@@ -26,9 +26,9 @@ export class BatchBuilder {
     return this.buf(b);
   }
 
-  scalars(run: string, tag: string, steps: number[], values: number[], replace = false): this {
+  scalars(run: string, tag: string, steps: number[], values: number[]): this {
     this.items.push({
-      kind: "scalars", run, tag, replace, n: steps.length,
+      kind: "scalars", run, tag, n: steps.length,
       step_buf: this.f64(steps), wall_time_buf: this.f64(steps.map((s) => 1000 + s)), value_buf: this.f64(values),
     });
     return this;
@@ -38,7 +38,7 @@ export class BatchBuilder {
     const offsets = [0];
     for (const s of steps) offsets.push(offsets[offsets.length - 1] + s.limits.length);
     this.items.push({
-      kind: "histograms", run, tag, replace: false, n: steps.length,
+      kind: "histograms", run, tag, n: steps.length,
       step_buf: this.f64(steps.map((s) => s.step)),
       wall_time_buf: this.f64(steps.map((s) => 1000 + s.step)),
       offsets_buf: this.i32(offsets),
@@ -51,14 +51,14 @@ export class BatchBuilder {
 
   images(run: string, tag: string, step: number, png: Uint8Array): this {
     this.items.push({
-      kind: "images", run, tag, replace: false,
+      kind: "images", run, tag,
       items: [{ step, wall_time: 1000 + step, index: 0, width: 1, height: 1, mime: "image/png", data_buf: this.buf(png) }],
     });
     return this;
   }
 
   text(run: string, tag: string, step: number, text: string): this {
-    this.items.push({ kind: "text", run, tag, replace: false, items: [{ step, wall_time: 1000 + step, text }] });
+    this.items.push({ kind: "text", run, tag, items: [{ step, wall_time: 1000 + step, text }] });
     return this;
   }
 
@@ -73,7 +73,7 @@ export class BatchBuilder {
       data.push(...s.tp, ...s.fp, ...s.tn, ...s.fn, ...precision, ...recall);
     }
     this.items.push({
-      kind: "pr_curves", run, tag, replace: false, n: steps.length,
+      kind: "pr_curves", run, tag, n: steps.length,
       step_buf: this.f64(steps.map((s) => s.step)),
       wall_time_buf: this.f64(steps.map((s) => 1000 + s.step)),
       offsets_buf: this.i32(offsets),
@@ -84,7 +84,7 @@ export class BatchBuilder {
 
   audio(run: string, tag: string, step: number, wav: Uint8Array): this {
     this.items.push({
-      kind: "audio", run, tag, replace: false,
+      kind: "audio", run, tag,
       items: [{ step, wall_time: 1000 + step, index: 0, sample_rate: 8000, num_channels: 1, length_frames: 4000, mime: "audio/wav", label: "clip", data_buf: this.buf(wav) }],
     });
     return this;
@@ -92,14 +92,14 @@ export class BatchBuilder {
 
   hparams(run: string, records: { record: string; data: Record<string, unknown> }[]): this {
     this.items.push({
-      kind: "hparams", run, tag: "_hparams_", replace: false,
+      kind: "hparams", run, tag: "_hparams_",
       items: records.map((r) => ({ step: 0, wall_time: 1000, record: r.record, data: r.data })),
     });
     return this;
   }
 
   layout(run: string, categories: unknown[]): this {
-    this.items.push({ kind: "custom_scalars", run, tag: "custom_scalars__config__", replace: false, items: [{ step: 0, wall_time: 1000, categories }] });
+    this.items.push({ kind: "custom_scalars", run, tag: "custom_scalars__config__", items: [{ step: 0, wall_time: 1000, categories }] });
     return this;
   }
 

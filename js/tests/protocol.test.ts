@@ -42,6 +42,18 @@ describe("decodeBatch", () => {
     expect(tx.entries[0]).toMatchObject({ step: 7, text: "hello *md*" });
   });
 
+  it("reads a null wall time (a non-finite one, which JSON cannot carry) as NaN", () => {
+    const b = new BatchBuilder().text("a", "note", 1, "x").images("a", "img", 2, new Uint8Array([0x89]));
+    for (const item of b.items) if ("items" in item) for (const e of item.items) e.wall_time = null;
+    const { msg, buffers } = b.build(1, false, ["a"]);
+    const wire = JSON.parse(JSON.stringify(msg)); // the JSON part as the kernel sends it
+    const [tx, im] = decodeBatch(wire, buffers).items;
+    if (tx.kind !== "text" || im.kind !== "images") throw new Error("kinds");
+    expect(Number.isNaN(tx.entries[0].wallTime)).toBe(true);
+    expect(Number.isNaN(im.entries[0].wallTime)).toBe(true);
+    expect(tx.entries[0].text).toBe("x");
+  });
+
   it("copies data out of the buffers (later reuse of the backing memory is harmless)", () => {
     const { msg, buffers } = new BatchBuilder().scalars("a", "x", [1], [2]).build(1, true, ["a"]);
     const batch = decodeBatch(msg, buffers);

@@ -11,7 +11,7 @@ function batch(b: BatchBuilder, seq: number, reset: boolean, runs: string[]) {
 }
 
 describe("Store", () => {
-  it("appends, replaces and resets series; counts events", () => {
+  it("appends and resets series; counts events", () => {
     const store = new Store();
     store.apply(batch(new BatchBuilder().scalars("a", "loss", [0, 1], [1, 2]).text("a", "t", 0, "x"), 1, true, ["a"]));
     expect(store.events).toBe(3);
@@ -21,8 +21,8 @@ describe("Store", () => {
     expect(Array.from(s?.value.subarray(0, s.n) ?? [])).toEqual([1, 2, 3, 4, 5]);
     expect(store.events).toBe(6);
 
-    store.apply(batch(new BatchBuilder().scalars("a", "loss", [10], [9], true), 3, false, ["a"]));
-    expect(store.get("scalars", "a", "loss")?.n).toBe(1);
+    store.apply(batch(new BatchBuilder().scalars("a", "loss", [10], [9]), 3, false, ["a"]));
+    expect(store.get("scalars", "a", "loss")?.n).toBe(6);
     expect(store.events).toBe(7);
 
     store.apply(batch(new BatchBuilder().histograms("b", "w", [{ step: 1, limits: [1], counts: [1], min: 0, max: 1 }]), 4, false, ["a", "b"]));
