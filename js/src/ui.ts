@@ -270,14 +270,15 @@ export function sizeCanvas(canvas: HTMLCanvasElement, width: number, height: num
   return ctx;
 }
 
-/** Round tick positions covering [min, max]. */
-export function niceTicks(min: number, max: number, count = 5): number[] {
+/** Round tick positions covering [min, max] (whole numbers only when `integer`). */
+export function niceTicks(min: number, max: number, count = 5, integer = false): number[] {
   if (!Number.isFinite(min) || !Number.isFinite(max)) return [];
   if (min === max) return [min];
   const raw = (max - min) / Math.max(1, count);
   const mag = Math.pow(10, Math.floor(Math.log10(raw)));
   const norm = raw / mag;
-  const step = (norm < 1.5 ? 1 : norm < 3 ? 2 : norm < 7 ? 5 : 10) * mag;
+  let step = (norm < 1.5 ? 1 : norm < 3 ? 2 : norm < 7 ? 5 : 10) * mag;
+  if (integer) step = Math.max(1, Math.round(step));
   const out: number[] = [];
   for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
   return out;

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { INTEGER_INCRS, allIntegers, chartAxes, paddedRange, tickLabels } from "../src/chart/axes";
 import { thinLabels } from "../src/chart/labels";
+import { niceTicks } from "../src/ui";
 import { nearestDefined, nearestRun, renderTip, sortTipRows, type TipOrder, type TipRow } from "../src/chart/tooltip";
 import type { HistogramStep } from "../src/protocol";
 import { onThemeChange, readTheme } from "../src/theme";
@@ -104,6 +105,10 @@ describe("chart axes", () => {
     const [lo, hi] = paddedRange(0.001, 0.001);
     expect(lo).toBeCloseTo(0.0009, 12);
     expect(hi).toBeCloseTo(0.0011, 12);
+    // A smoothed constant differs by rounding only: still a constant.
+    const [a, b] = paddedRange(0.001, 0.001 * (1 + 4e-16));
+    expect(a).toBeCloseTo(0.0009, 12);
+    expect(b).toBeCloseTo(0.0011, 12);
     expect(paddedRange(0, 0)).toEqual([-1, 1]);
     expect(paddedRange(-5, -5)).toEqual([-5.5, -4.5]);
     expect(paddedRange(0, 10)).toEqual([-0.5, 10.5]);
@@ -116,6 +121,8 @@ describe("chart axes", () => {
   });
 
   it("uses whole-number ticks for integer-only x", () => {
+    expect(niceTicks(0, 2, 10, true)).toEqual([0, 1, 2]);
+    expect(niceTicks(0, 2, 10)).toContain(0.2);
     expect(allIntegers(Float64Array.from([0, 1, 2]))).toBe(true);
     expect(allIntegers(Float64Array.from([0, 0.5]))).toBe(false);
     expect(INTEGER_INCRS.every((v) => Number.isInteger(v))).toBe(true);
@@ -151,7 +158,7 @@ describe("scalar tooltip", () => {
 
   it("renders rows in order with the hovered run marked", () => {
     const tip = document.createElement("div");
-    renderTip(tip, "step 1", sortTipRows(rows, "name"), "b", String, String, false);
+    renderTip(tip, "step 1", sortTipRows(rows, "name"), "b", String, String, 1);
     expect([...tip.querySelectorAll("tr")].map((tr) => tr.dataset.tbxRun)).toEqual(["a2", "a10", "b"]);
     expect(tip.querySelector(".tbx-tip-hover")?.getAttribute("data-tbx-run")).toBe("b");
   });

@@ -21,14 +21,16 @@ export function allIntegers(a: ArrayLike<number>, n = a.length): boolean {
 }
 
 /**
- * The y range for data spanning [min, max]: 5% padding; a constant series gets ±10% of its
- * value (a constant 0.001 reads as 0.0009 … 0.0011, not −1 … 1), or ±1 around 0.
+ * The y range for data spanning [min, max]: 5% padding; a constant series (up to rounding) gets
+ * ±10% of its value (a constant 0.001 reads as 0.0009 … 0.0011, not −1 … 1), or ±1 around 0.
  */
 export function paddedRange(min: number | null, max: number | null): [number, number] {
   if (min === null || max === null || !Number.isFinite(min) || !Number.isFinite(max)) return [0, 1];
-  if (min === max) {
-    const pad = Math.abs(min) * 0.1 || 1;
-    return [min - pad, max + pad];
+  // Constant up to rounding (smoothing a constant leaves differences of ~1e-16 of the value).
+  if (max - min <= 1e-9 * Math.max(Math.abs(min), Math.abs(max))) {
+    const mid = (min + max) / 2;
+    const pad = Math.abs(mid) * 0.1 || 1;
+    return [mid - pad, mid + pad];
   }
   const pad = (max - min) * 0.05;
   return [min - pad, max + pad];

@@ -52,9 +52,13 @@ export function nearestRun(rows: readonly TipRow[]): string | null {
   return best?.run ?? null;
 }
 
-/** Fill the tooltip element: a header line and one row per run (`data-tbx-run` on each). */
-export function renderTip(tip: HTMLElement, header: string, rows: readonly TipRow[], hovered: string | null, fmtValue: (v: number) => string, fmtX: (v: number) => string, showX: boolean): void {
+/**
+ * Fill the tooltip element: a header line and one row per run (`data-tbx-run` on each): colour,
+ * label, smoothed value, raw value, and where its point is when that is not at the cursor's `x`.
+ */
+export function renderTip(tip: HTMLElement, header: string, rows: readonly TipRow[], hovered: string | null, fmtValue: (v: number) => string, fmtX: (v: number) => string, x: number): void {
   tip.textContent = "";
+  const showX = rows.some((r) => r.x !== x);
   tip.append(h("div", { class: "tbx-tip-head", text: header }));
   const table = h("table", { class: "tbx-tip-rows" });
   for (const r of rows) {
@@ -63,7 +67,7 @@ export function renderTip(tip: HTMLElement, header: string, rows: readonly TipRo
       h("td", { class: "tbx-tip-name", text: r.label, title: r.label }),
       h("td", { class: "tbx-tip-num", text: fmtValue(r.value), title: "smoothed" }),
       h("td", { class: "tbx-tip-num tbx-tip-raw", text: r.raw === null ? "" : fmtValue(r.raw), title: "raw" }),
-      showX ? h("td", { class: "tbx-tip-num tbx-tip-raw", text: fmtX(r.x) }) : null);
+      showX ? h("td", { class: "tbx-tip-num tbx-tip-raw", text: r.x === x ? "" : `@ ${fmtX(r.x)}`, title: "where this run's nearest point is" }) : null);
     tr.dataset.tbxRun = r.run;
     table.append(tr);
   }

@@ -57,7 +57,7 @@ function drawRun(canvas: HTMLCanvasElement, steps: readonly HistogramStep[], run
     ctx.stroke();
     ctx.fillText(fmtNum(t), 4, y + 3);
   }
-  for (const t of niceTicks(x0, x1, Math.max(2, Math.floor((right - left) / 90)))) {
+  for (const t of niceTicks(x0, x1, Math.max(2, Math.floor((right - left) / 90)), d.step.every(Number.isInteger))) {
     ctx.fillText(fmtNum(t), sx(t) - 10, bottom + 15);
   }
   const k = DISTRIBUTION_PERCENTS.length; // 9: pairs (0,8), (1,7), (2,6), (3,5), median 4

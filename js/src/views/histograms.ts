@@ -154,7 +154,7 @@ function drawRun(canvas: HTMLCanvasElement, L: RidgeLayout, run: RunInfo, mode: 
   ctx.strokeStyle = theme.muted;
   ctx.textAlign = "center";
   ctx.textBaseline = "top";
-  for (const t of niceTicks(L.lo, L.hi, Math.max(2, Math.floor((L.right - L.left) / 80)))) {
+  for (const t of niceTicks(L.lo, L.hi, Math.max(3, Math.floor((L.right - L.left) / 50)))) {
     const x = sx(L, t);
     ctx.beginPath();
     ctx.moveTo(x, L.bottom);

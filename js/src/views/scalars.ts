@@ -191,8 +191,8 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
   });
 
   function orderSelect(): HTMLSelectElement {
-    const sel = h("select", { class: "tbx-select tbx-tip-order", title: "Order of the runs in the tooltip" },
-      ...TIP_ORDERS.map((o) => h("option", { value: o, text: o === "nearest" ? "nearest first" : `by ${o}` })));
+    const sel = h("select", { class: "tbx-select tbx-tip-order", title: "Order of the runs in the tooltip: nearest the cursor first, by value (largest first) or by name" },
+      ...TIP_ORDERS.map((o) => h("option", { value: o, text: o === "nearest" ? "nearest" : `by ${o}` })));
     sel.addEventListener("change", () => {
       tipOrder = TIP_ORDERS.includes(sel.value as TipOrder) ? (sel.value as TipOrder) : "nearest";
       if (chart) showTip(chart);
@@ -367,7 +367,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     const xAxis = ctx.ui.xAxis;
     const hovered = nearestRun(rows);
     const x0 = xs[idx];
-    renderTip(tip, `${xLabel(xAxis)} ${fmtX(xAxis, x0)}`, sortTipRows(rows, tipOrder), hovered, fmtNum, (v) => fmtX(xAxis, v), rows.some((r) => r.x !== x0));
+    renderTip(tip, `${xLabel(xAxis)} ${fmtX(xAxis, x0)}`, sortTipRows(rows, tipOrder), hovered, fmtNum, (v) => fmtX(xAxis, v), x0);
     tip.dataset.tbxOrder = tipOrder;
     tip.hidden = false;
     const h0 = shownRuns.findIndex((r) => r.name === hovered);
