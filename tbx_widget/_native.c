@@ -6,6 +6,9 @@
  * - masked_crc32c_spans: the masked CRC32C of many records' data at once, for the reader
  *   (tbx_widget/reader/spans.py checks short records with per-position numpy tables otherwise).
  *
+ * - resync: after corruption, the first position holding a valid record header (the reader's
+ *   records.resync does the same with numpy block by block otherwise).
+ *
  * - scalar_events: decode the common scalar records (Event{wall_time, step, summary{value{tag,
  *   simple_value}}}) of many spans at once, for the reader (reader/fast_scalars.py does the same
  *   with numpy otherwise; records of any other layout are left for the protobuf path).
@@ -194,6 +197,54 @@ static PyObject *masked_crc32c_spans(PyObject *self, PyObject *args) {
     return result;
 }
 
+/* resync(buf, pos) -> int: the first position p >= pos where buf[p : p + 12] is a record header
+ *   (u64 LE length < 2**31, then the masked CRC32C of those 8 bytes), or, when there is none,
+ *   the first position where fewer than 12 bytes remain (max(pos, len(buf) - 11)). */
+static PyObject *resync(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer b;
+    Py_ssize_t pos;
+    if (!PyArg_ParseTuple(args, "y*n", &b, &pos)) return NULL;
+    const uint8_t *buf = (const uint8_t *)b.buf;
+    const Py_ssize_t last = b.len - 12;
+    if (pos < 0) pos = 0;
+    Py_ssize_t found = pos > last ? pos : last + 1;
+    const int little = host_little();
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = pos; i <= last; i++) {
+        const uint8_t *h = buf + i;
+        if (h[7]) { /* byte 7 of a length is zero: jump to the next zero byte (memchr is fast) */
+            const uint8_t *z = (const uint8_t *)memchr(h + 8, 0, (size_t)(last + 7 - (i + 8) + 1));
+            i = z ? (Py_ssize_t)(z - buf) - 8 : last; /* the loop's i++: the window with z as byte 7 */
+            continue;
+        }
+        if ((h[4] | h[5] | h[6]) || (h[3] & 0x80)) continue; /* length >= 2**31 */
+        const uint32_t stored = (uint32_t)h[8] | ((uint32_t)h[9] << 8) | ((uint32_t)h[10] << 16) | ((uint32_t)h[11] << 24);
+        if (!stored && !(h[0] | h[1] | h[2] | h[3])) {
+            /* Twelve zero bytes are never a header (a zero length's CRC is not zero), nor is any
+             * window inside the same run of zeros: jump to the first window reaching past it. */
+            Py_ssize_t j = i + 12;
+            while (j + 8 <= b.len) {
+                uint64_t w;
+                memcpy(&w, buf + j, 8);
+                if (w) break;
+                j += 8;
+            }
+            while (j < b.len && !buf[j]) j++;
+            i = j - 12; /* the loop's i++ makes it j - 11, the first window holding buf[j] */
+            continue;
+        }
+        const uint32_t c = crc32c(h, 8, little);
+        if ((((c >> 15) | (c << 17)) + 0xA282EAD8u) == stored) {
+            found = i;
+            break;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&b);
+    return PyLong_FromSsize_t(found);
+}
+
 /* ---- scalar events ------------------------------------------------------------------------ */
 
 #define TAG_SLOTS 4096 /* open addressing; at most TAG_SLOTS / 2 distinct tags per call */
@@ -333,6 +384,7 @@ static PyMethodDef methods[] = {
     {"tf_counts", tf_counts, METH_VARARGS, "Count finite values into TensorFlow's default buckets; returns (min, max)."},
     {"masked_crc32c_spans", masked_crc32c_spans, METH_VARARGS, "Masked CRC32C of many spans of a buffer, into out."},
     {"scalar_events", scalar_events, METH_VARARGS, "Decode simple scalar event records in bulk."},
+    {"resync", resync, METH_VARARGS, "First valid record header at or after pos (or where fewer than 12 bytes remain)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 import google_crc32c
 import numpy as np
 
+from .accel import native as _native  # None where the optional C kernels were not built
+
 __all__ = [
     "HEADER_SIZE",
     "FOOTER_SIZE",
@@ -27,6 +29,8 @@ __all__ = [
     "ScanResult",
     "RecordReader",
     "CorruptRecordWarning",
+    "resync",
+    "pread",
 ]
 
 HEADER_SIZE = 12  # u64 length + u32 masked crc of the length
@@ -79,10 +83,6 @@ class ScanResult:
     need: int = 0
 
 
-def _header_ok(buf: memoryview, pos: int) -> bool:
-    return masked_crc32c(buf[pos : pos + 8]) == _CRC.unpack_from(buf, pos + 8)[0]
-
-
 def scan_records(buf: bytes | bytearray | memoryview, start: int = 0) -> ScanResult:
     """Split ``buf[start:]`` into records without allocating beyond ``buf``.
 
@@ -100,7 +100,7 @@ def scan_records(buf: bytes | bytearray | memoryview, start: int = 0) -> ScanRes
             break  # not even a header yet: pending
         length, header_crc = _HEAD.unpack_from(view, pos)
         if length > MAX_RECORD or masked_crc32c(view[pos : pos + 8]) != header_crc:
-            nxt = _resync(view, pos + 1)
+            nxt = resync(view, pos + 1)
             result.skipped += nxt - pos
             pos = nxt
             result.end = pos
@@ -120,28 +120,69 @@ def scan_records(buf: bytes | bytearray | memoryview, start: int = 0) -> ScanRes
     return result
 
 
-def _resync(view: memoryview, pos: int) -> int:
-    """First position at or after ``pos`` whose 12 bytes form a valid header, or where fewer
-    than 12 bytes remain (undecidable until more bytes arrive).
+def _header_tables() -> tuple[np.ndarray, int]:
+    """``T[j, b]``: the CRC32C contribution of byte value ``b`` at position ``j`` (0-3) of an
+    8-byte length field whose bytes 4-7 are zero, and the CRC of eight zero bytes. CRC32C is
+    affine in the message bits, so ``crc = K ^ T[0, b0] ^ T[1, b1] ^ T[2, b2] ^ T[3, b3]``."""
+    zero = _crc32c(bytes(8))
+    table = np.empty((4, 256), dtype=np.uint32)
+    for j in range(4):
+        for b in range(256):
+            msg = bytearray(8)
+            msg[j] = b
+            table[j, b] = _crc32c(bytes(msg)) ^ zero
+    return table, zero
 
-    A valid length is below 2**31, so bytes 4-7 of the header are zero and byte 3 is < 0x80:
-    numpy finds those candidates block by block and only they get a CRC check.
+
+_HEADER_TABLE, _ZERO_CRC = _header_tables()
+_RESYNC_BLOCK = 1 << 20
+
+
+def resync(buf: bytes | bytearray | memoryview, pos: int) -> int:
+    """First position at or after ``pos`` whose 12 bytes form a valid record header, or where
+    fewer than 12 bytes remain (undecidable until more bytes arrive).
+
+    A valid length is below 2**31, so bytes 4-7 of a header are zero and byte 3 is < 0x80; a
+    header of twelve zero bytes is never valid (the CRC of a zero length is not zero). numpy
+    finds the candidates a block at a time and checks all their CRCs at once, so garbage and
+    zero-filled gaps are skipped at memory speed; the compiled kernel does the same in one loop.
     """
-    last = len(view) - HEADER_SIZE
+    if _native is not None:
+        return _native.resync(buf, pos)
+    return _resync_numpy(buf, pos)
+
+
+def _resync_numpy(buf: bytes | bytearray | memoryview, pos: int) -> int:
+    arr = np.frombuffer(buf, dtype=np.uint8)
+    last = len(arr) - HEADER_SIZE
+    pos = max(0, int(pos))
     if pos > last:
         return pos
-    arr = np.frombuffer(view, dtype=np.uint8)
-    block = 1 << 16
+    table = _HEADER_TABLE
     while pos <= last:
-        end = min(last, pos + block - 1)  # candidates in [pos, end]
-        seg = arr[pos + 3 : end + 8]
+        end = min(last, pos + _RESYNC_BLOCK - 1)  # candidates in [pos, end]
         n = end - pos + 1
-        zero = seg == 0
-        cand = (seg[:n] < 0x80) & zero[1 : n + 1] & zero[2 : n + 2] & zero[3 : n + 3] & zero[4 : n + 4]
-        for offset in np.flatnonzero(cand):
-            at = pos + int(offset)
-            if _header_ok(view, at):
-                return at
+        seg = arr[pos : end + HEADER_SIZE]
+        nz = seg != 0
+        cand = ~(nz[4 : n + 4] | nz[5 : n + 5] | nz[6 : n + 6] | nz[7 : n + 7])
+        cand &= seg[3 : n + 3] < 0x80
+        some = nz[0:n] | nz[1 : n + 1] | nz[2 : n + 2] | nz[3 : n + 3]
+        some |= nz[8 : n + 8] | nz[9 : n + 9] | nz[10 : n + 10] | nz[11 : n + 11]
+        cand &= some  # twelve zero bytes: never a header
+        idx = np.flatnonzero(cand)
+        if len(idx):
+            crc = table[0][seg[idx]] ^ table[1][seg[idx + 1]] ^ table[2][seg[idx + 2]] ^ table[3][seg[idx + 3]]
+            crc ^= np.uint32(_ZERO_CRC)
+            masked = ((crc >> np.uint32(15)) | (crc << np.uint32(17))) + np.uint32(_MASK_DELTA)
+            stored = (
+                seg[idx + 8].astype(np.uint32)
+                | (seg[idx + 9].astype(np.uint32) << np.uint32(8))
+                | (seg[idx + 10].astype(np.uint32) << np.uint32(16))
+                | (seg[idx + 11].astype(np.uint32) << np.uint32(24))
+            )
+            hit = np.flatnonzero(masked == stored)
+            if len(hit):
+                return pos + int(idx[hit[0]])
         pos = end + 1
     return pos
 
@@ -172,11 +213,11 @@ class RecordReader:
             records: list[bytes] = []
             skipped = 0
             while self.offset < size:
-                buf = _pread(fd, min(size - self.offset, self._chunk), self.offset)
+                buf = pread(fd, min(size - self.offset, self._chunk), self.offset)
                 scan = scan_records(buf)
                 if scan.end == 0 and len(buf) < scan.need <= size - self.offset:
                     # A single record larger than the chunk, complete on disk: read exactly it.
-                    buf = _pread(fd, scan.need, self.offset)
+                    buf = pread(fd, scan.need, self.offset)
                     scan = scan_records(buf)
                 records.extend(scan.records)
                 skipped += scan.skipped
@@ -198,7 +239,8 @@ class RecordReader:
         return iter(self.read())
 
 
-def _pread(fd: int, n: int, offset: int) -> bytes:
+def pread(fd: int, n: int, offset: int) -> bytes:
+    """Read up to ``n`` bytes of ``fd`` at ``offset`` (``os.pread`` where there is one)."""
     if hasattr(os, "pread"):
         return os.pread(fd, n, offset)
     os.lseek(fd, offset, os.SEEK_SET)  # Windows has no os.pread

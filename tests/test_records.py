@@ -214,3 +214,22 @@ def test_large_garbage_region_is_skipped_quickly(tmp_path):
         got = reader.read()
     assert got == [b"first", b"last"]
     assert reader.skipped_bytes == len(garbage)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    junk=st.lists(st.sampled_from([b"\0" * 13, b"\0\0\0\0", b"\x01", b"\xff\x7f", b"\0\0\0\x80\0\0\0\0"]), max_size=30),
+    noise=st.binary(max_size=64),
+    payloads=st.lists(st.binary(max_size=40), max_size=3),
+    tail=st.integers(0, 15),
+    starts=st.lists(st.integers(-2, 400), min_size=1, max_size=5),
+)
+def test_compiled_resync_equals_the_numpy_one(junk, noise, payloads, tail, starts):
+    """Zero runs, near-headers and real records: both find the same first header."""
+    from tbx_widget import records
+
+    if records._native is None:
+        pytest.skip("the compiled kernel is not built here")
+    buf = b"".join(junk) + noise + b"".join(encode_record(p) for p in payloads) + b"\0" * tail
+    for pos in starts:
+        assert records._native.resync(buf, pos) == records._resync_numpy(buf, pos)

@@ -8,7 +8,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from ..records import _pread
+from ..records import pread
 from .decode import UndecodableError, decode_event
 from .fast_scalars import fast_scalars
 from .items import KINDS, ScalarSeries
@@ -110,7 +110,7 @@ class RunReader:
             while offset < size:
                 if used >= budget:
                     return skipped, used, True
-                buf = _pread(fd, min(size - offset, want), offset)
+                buf = pread(fd, min(size - offset, want), offset)
                 scan = scan_spans(buf)
                 if scan.end == 0 and len(buf) < size - offset:
                     # No whole record in this read, but more bytes on disk: read more.

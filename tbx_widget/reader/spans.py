@@ -25,7 +25,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..records import FOOTER_SIZE, HEADER_SIZE, MAX_RECORD, _resync, masked_crc32c
+from ..records import FOOTER_SIZE, HEADER_SIZE, MAX_RECORD, masked_crc32c, resync
 
 from ..accel import native as _native  # None where the optional C kernels were not built
 
@@ -114,13 +114,19 @@ def _u32_at(arr: np.ndarray, positions: np.ndarray) -> np.ndarray:
     return _gather(arr, positions, 4).view("<u4")[:, 0]
 
 
+@lru_cache(maxsize=4096)
+def _length_crc(length: int) -> int:
+    """The masked CRC a record header stores for ``length``."""
+    return masked_crc32c(_U64.pack(length))
+
+
 def _frame(buf: bytes, arr: np.ndarray, pos: int) -> tuple[list[np.ndarray], int, str, int]:
     """Trusting length fields, frame records from ``pos``. Returns (record start arrays, stop
     position, reason, need): reason is "end" (fewer than a header's bytes left), "partial" (a
     record runs past the buffer; ``need`` is the size that completes it) or "bad" (a length no
-    record can have)."""
+    record can have, or a header failing its CRC)."""
     size = len(buf)
-    unpack = _U64.unpack_from
+    unpack = _HEAD.unpack_from
     out: list[np.ndarray] = []
     history: list[int] = []
     while True:
@@ -130,10 +136,10 @@ def _frame(buf: bytes, arr: np.ndarray, pos: int) -> tuple[list[np.ndarray], int
             if size - pos < HEADER_SIZE:
                 out.append(np.array(got, dtype=np.int64))
                 return out, pos, "end", 0
-            length = unpack(buf, pos)[0]
-            if length > MAX_RECORD:
-                out.append(np.array(got, dtype=np.int64))
-                return out, pos, "bad", 0
+            length, head_crc = unpack(buf, pos)
+            if length > MAX_RECORD or head_crc != _length_crc(length):
+                out.append(np.array(got, dtype=np.int64))  # checked here: a zero-filled gap must
+                return out, pos, "bad", 0  # not be extrapolated as a run of empty records
             stop = pos + HEADER_SIZE + length + FOOTER_SIZE
             if stop > size:
                 out.append(np.array(got, dtype=np.int64))
@@ -177,7 +183,7 @@ def _check(buf: bytes, arr: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray,
         bad |= data_crc != foot_crc
     for length in np.unique(lengths).tolist():
         rows = np.flatnonzero(lengths == length)
-        expect_head = masked_crc32c(_U64.pack(length))
+        expect_head = _length_crc(length)
         bad[rows] |= head_crc[rows] != expect_head
         if _native is not None:
             continue  # data checked above, all lengths at once
@@ -222,5 +228,5 @@ def scan_spans(buf: bytes, start: int = 0) -> SpanScan:
             skipped += end - q  # sound header, damaged data: skip the record
             pos = end
         else:
-            pos = _resync(memoryview(buf), q + 1)
+            pos = resync(buf, q + 1)
             skipped += pos - q
