@@ -97,6 +97,8 @@ class Dashboard(anywidget.AnyWidget):
     height = t.Int(640).tag(sync=True)
     tag_filter = t.Unicode("").tag(sync=True)
     run_filter = t.Unicode("").tag(sync=True)
+    # Set by the browser: smoothing, x axis, filters, runs toggled off (js/src/settings.ts).
+    view_settings = t.Dict().tag(sync=True)
     status = t.Unicode("no_runs").tag(sync=True)
     error = t.Unicode("").tag(sync=True)
     skipped = t.Int(0).tag(sync=True)

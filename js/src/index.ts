@@ -4,6 +4,7 @@ import "uplot/dist/uPlot.min.css";
 import "./style.css";
 import { attach, type ModelLike } from "./session";
 import { createRunsPanel } from "./runspanel";
+import { bindSettings } from "./settings";
 import { createToolbar } from "./toolbar";
 import { UiState, h, isolateKeys } from "./ui";
 import { audioCard } from "./views/audio";
@@ -61,6 +62,7 @@ function render({ model, el }: { model: ModelLike; el: HTMLElement }): () => voi
   ui.tagFilter = String(model.get("tag_filter") ?? "");
   const ctx = { store, ui };
   const cleanups: (() => void)[] = [];
+  cleanups.push(bindSettings(model, ui));
 
   // ---- header ----
   const logdirEl = h("span", { class: "tbx-logdir" });

@@ -1,13 +1,15 @@
 // Toolbar, runs panel (with add_hparams sessions folded into their runs), key isolation.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import widget from "../src/index";
 import { decodeBatch } from "../src/protocol";
 import { computeFolds, parentRun } from "../src/runfold";
+import { SAVE_DELAY_MS, parseSettings } from "../src/settings";
 import { createToolbar, parseSmoothing } from "../src/toolbar";
 import { Store } from "../src/store";
 import { UiState } from "../src/ui";
 import { hparamsTable, layoutHeaders, spreadTicks, truncate } from "../src/views/hparams";
 import { fitSize } from "../src/views/images";
+import { StepSlider } from "../src/views/stepslider";
 import { confusionStats } from "../src/views/pr";
 import { attach } from "../src/session";
 import { BatchBuilder, FakeModel, stubObjectUrls } from "./helpers";
@@ -97,8 +99,16 @@ describe("folding add_hparams session runs", () => {
   });
 });
 
+/** The fake model plus anywidget's save_changes (counted). */
+class SavingModel extends FakeModel {
+  saved = 0;
+  save_changes(): void {
+    this.saved++;
+  }
+}
+
 function mount(batch: BatchBuilder, runs: string[], logdir = "runs/sweep") {
-  const model = new FakeModel({ logdir, height: 500, tag_filter: "", run_filter: "", status: "ok", error: "", _sent_seq: 0 });
+  const model = new SavingModel({ logdir, height: 500, tag_filter: "", run_filter: "", status: "ok", error: "", _sent_seq: 0 });
   widget.initialize({ model });
   const el = document.createElement("div");
   document.body.append(el);
@@ -293,5 +303,78 @@ describe("HParams panel", () => {
     const t = hparamsTable(store, new UiState().folds(store));
     expect(t.rows.map((r) => r.metrics["hparam/acc"])).toEqual([0.8]);
     expect(hparamsTable(store).rows.map((r) => r.metrics["hparam/acc"])).toEqual([null]);
+  });
+});
+
+describe("settings kept in the widget state", () => {
+  it("parses only valid fields", () => {
+    expect(parseSettings({ smoothing: 0.9, x_axis: "wall", tag_filter: "loss", run_filter: "lr", hidden_runs: ["a"] }))
+      .toEqual({ smoothing: 0.9, x_axis: "wall", tag_filter: "loss", run_filter: "lr", hidden_runs: ["a"] });
+    expect(parseSettings({ smoothing: 2, x_axis: "epoch", tag_filter: 3, hidden_runs: [1] })).toEqual({});
+    expect(parseSettings(null)).toEqual({});
+    expect(parseSettings([1])).toEqual({});
+  });
+
+  it("a re-rendered view starts from the settings the last one stored", async () => {
+    vi.useFakeTimers();
+    try {
+      const { model, root } = mount(sweep(), ["lr=0.1", "lr=0.01"]);
+      const num = root.querySelector('input[aria-label="smoothing value"]') as HTMLInputElement;
+      num.value = "0.85";
+      num.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+      const x = root.querySelector('select[aria-label="x axis"]') as HTMLSelectElement;
+      x.value = "relative";
+      x.dispatchEvent(new Event("change"));
+      const box = root.querySelector('.tbx-run[data-tbx-run="lr=0.01"] input') as HTMLInputElement;
+      box.checked = false;
+      box.dispatchEvent(new Event("change"));
+      expect(model.get("view_settings")).toBeUndefined(); // gathered, not sent yet
+      vi.advanceTimersByTime(SAVE_DELAY_MS + 1);
+      expect(model.get("view_settings")).toEqual({ smoothing: 0.85, x_axis: "relative", tag_filter: "", run_filter: "", hidden_runs: ["lr=0.01"] });
+      expect(model.saved).toBe(1);
+
+      const el2 = document.createElement("div");
+      document.body.append(el2);
+      widget.render({ model, el: el2 });
+      const root2 = el2.querySelector(".tbx-dashboard") as HTMLElement;
+      expect((root2.querySelector('input[aria-label="smoothing"]') as HTMLInputElement).value).toBe("0.85");
+      expect((root2.querySelector('select[aria-label="x axis"]') as HTMLSelectElement).value).toBe("relative");
+      expect((root2.querySelector('.tbx-run[data-tbx-run="lr=0.01"] input') as HTMLInputElement).checked).toBe(false);
+      // A change in one view shows in the other.
+      const tags = root2.querySelector('input[aria-label="tag filter"]') as HTMLInputElement;
+      tags.value = "loss";
+      tags.dispatchEvent(new Event("input"));
+      vi.advanceTimersByTime(SAVE_DELAY_MS + 1);
+      expect((root.querySelector('input[aria-label="tag filter"]') as HTMLInputElement).value).toBe("loss");
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe("step slider", () => {
+  it("follows the newest step until a step is picked; a picked step survives the data being resent", () => {
+    let changes = 0;
+    const s = new StepSlider(() => changes++);
+    s.setSteps([0, 10, 20]);
+    expect(s.value).toBe(20);
+    s.setSteps([0, 10, 20, 30]);
+    expect(s.value).toBe(30); // following
+    const input = s.el.querySelector("input") as HTMLInputElement;
+    input.value = "1";
+    input.dispatchEvent(new Event("input"));
+    expect([s.value, changes]).toEqual([10, 1]);
+    s.setSteps([0, 10, 20, 30, 40]);
+    expect(s.value).toBe(10); // stays where picked
+    s.setSteps([0]); // a resync arrives in parts: the nearest step before the pick meanwhile
+    expect(s.value).toBe(0);
+    s.setSteps([0, 10, 20, 30, 40]);
+    expect(s.value).toBe(10);
+    input.value = "4"; // back at the end: follows again
+    input.dispatchEvent(new Event("input"));
+    s.setSteps([0, 10, 20, 30, 40, 50]);
+    expect(s.value).toBe(50);
+    s.setSteps([]);
+    expect(s.value).toBeNull();
   });
 });

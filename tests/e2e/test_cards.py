@@ -86,7 +86,7 @@ def _set_theme(jupyter: Any, dark: bool) -> None:
 
 
 def test_cards_and_controls(jupyter: Any) -> None:
-    name = jupyter.server.write_notebook([LOG])
+    name = jupyter.server.write_notebook([LOG, "d.height = 500\nd"])
     jupyter.open(name)
     jupyter.run_cell(0)
     jupyter.wait_cell_done(0)
@@ -184,3 +184,15 @@ def test_cards_and_controls(jupyter: Any) -> None:
         page.keyboard.press("Escape")
         jupyter.poll(lambda: _state(jupyter)["dialog"] is None, 10, "Escape to close the enlarged image")
     _set_theme(jupyter, dark=False)
+
+    # ---- settings live in the widget's state: a second view of the same widget starts from them.
+    page.locator('.tbx-dashboard select[aria-label="x axis"]').select_option("relative")
+    page.wait_for_timeout(500)  # the settings are stored 250 ms after the last change
+    jupyter.run_cell(1)
+    jupyter.wait_cell_done(1)
+    second = jupyter.poll(lambda: jupyter.js("""
+      const root = nb().content.widgets[1].node.querySelector('.tbx-dashboard');
+      if (!root) return null;
+      return [root.querySelector('input[aria-label="smoothing"]').value, root.querySelector('select[aria-label="x axis"]').value];
+    """), 30, "the second view")
+    assert second == ["0.9", "relative"]

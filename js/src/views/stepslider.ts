@@ -1,5 +1,6 @@
 // A step slider over the steps present in a card; it follows the newest step until the user
-// picks another one (and follows again once moved back to the end).
+// picks another one (and follows again once moved back to the end). A picked step survives the
+// data being resent (a resync arrives in parts).
 import type { Kind } from "../protocol";
 import type { ListSeries, RunInfo } from "../store";
 import { h, type ViewContext } from "../ui";
@@ -22,8 +23,8 @@ export class StepSlider {
   private readonly input: HTMLInputElement;
   private readonly label: HTMLElement;
   private steps: number[] = [];
-  private selected: number | null = null;
-  private follow = true;
+  /** The step the user picked; null to follow the newest step. */
+  private wanted: number | null = null;
 
   constructor(private readonly onChange: () => void) {
     this.input = h("input", { type: "range", min: 0, max: 0, step: 1, value: 0, class: "tbx-step-range", "aria-label": "step" });
@@ -31,8 +32,7 @@ export class StepSlider {
     this.el = h("div", { class: "tbx-step" }, this.input, this.label);
     this.input.addEventListener("input", () => {
       const i = Number(this.input.value);
-      this.selected = this.steps[i] ?? null;
-      this.follow = i >= this.steps.length - 1;
+      this.wanted = i >= this.steps.length - 1 ? null : this.steps[i] ?? null;
       this.render();
       this.onChange();
     });
@@ -41,23 +41,29 @@ export class StepSlider {
   /** Set the available steps (any order, duplicates allowed). */
   setSteps(steps: Iterable<number>): void {
     this.steps = [...new Set(steps)].sort((a, b) => a - b);
-    if (this.follow || this.selected === null || !this.steps.includes(this.selected)) {
-      this.selected = this.steps.length ? this.steps[this.steps.length - 1] : null;
-      if (this.steps.length) this.follow = true;
-    }
     this.render();
   }
 
+  /**
+   * The step shown: the newest when following, else the one picked, or while that one is
+   * missing (data being resent) the nearest step before it; null without steps.
+   */
   get value(): number | null {
-    return this.selected;
+    const n = this.steps.length;
+    if (n === 0) return null;
+    if (this.wanted === null) return this.steps[n - 1];
+    let v = this.steps[0];
+    for (const s of this.steps) if (s <= this.wanted) v = s;
+    return v;
   }
 
   private render(): void {
-    const i = this.selected === null ? 0 : Math.max(0, this.steps.indexOf(this.selected));
+    const selected = this.value;
+    const i = selected === null ? 0 : Math.max(0, this.steps.indexOf(selected));
     this.input.max = String(Math.max(0, this.steps.length - 1));
     this.input.value = String(i);
     this.input.disabled = this.steps.length <= 1;
-    this.label.textContent = this.selected === null ? "no steps" : stepLabel(this.selected, i, this.steps.length);
+    this.label.textContent = selected === null ? "no steps" : stepLabel(selected, i, this.steps.length);
     // As wide as the widest label these steps can give, so the slider never shifts sideways.
     const widest = this.steps.reduce((a, s) => (String(s).length > String(a).length ? s : a), 0);
     this.label.style.minWidth = `${stepLabel(widest, this.steps.length - 1, this.steps.length).length}ch`;
