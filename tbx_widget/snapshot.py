@@ -139,14 +139,23 @@ class _StateLogs:
 
 
 def _fresh_snapshot(state: dict[str, Any], base: str) -> str | None:
-    """The dashboard's snapshot from its logdir on disk, else from its saved widget state."""
+    """The dashboard's snapshot from its logdir on disk, else from its saved widget state.
+
+    Read from disk, the saved state is brought up to date too (``_snapshot``, ``status``): a
+    notebook's kernel often stops before the dashboard's last periodic save, and a widget
+    renderer that can load (online) draws from that state.
+    """
     logdir = state.get("logdir")
     if isinstance(logdir, str) and logdir:
         path = logdir if os.path.isabs(logdir) else os.path.join(base, logdir)
         if os.path.isdir(path):
             from .reader import load
+            from .widget import snapshot_json
 
-            return snapshot_html(load(path), title=logdir)
+            logs = load(path)
+            state["_snapshot"] = snapshot_json(logs)
+            state["status"] = "ok" if logs.runs else "no_runs"
+            return snapshot_html(logs, title=logdir)
     saved = state.get("_snapshot")
     if isinstance(saved, str) and saved:
         return snapshot_html(_StateLogs(json.loads(saved)), title=str(logdir or ""))
@@ -170,8 +179,8 @@ def static_snapshots(nb: Any, resources: dict[str, Any] | None = None) -> tuple[
 
     The snapshot is redrawn from the dashboard's logdir when it is on disk (relative paths are
     read from the notebook's directory, ``resources["metadata"]["path"]``), else from the data
-    saved in the widget state, so a dashboard displayed before training shows the final curves.
-    Other widgets are left alone. Use it after ``--execute``::
+    saved in the widget state, so a dashboard displayed before training shows the final curves;
+    the saved widget state is refreshed from disk as well. Other widgets are left alone. Use it after ``--execute``::
 
         jupyter nbconvert --to html --execute \\
             --HTMLExporter.preprocessors=tbx_widget.snapshot.static_snapshots notebook.ipynb

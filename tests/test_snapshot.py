@@ -111,6 +111,11 @@ def test_preprocessor_redraws_from_the_logdir_on_disk(tmp_path):
     assert json.dumps({"version_major": 2, "version_minor": 1, "model_id": "m1"}) in html
     assert ":has(.tbx-header)" in html
     assert WIDGET_VIEW in slider["data"]  # other widgets are left alone
+    # The saved state a live renderer draws from is brought up to date from disk as well.
+    state = nb["metadata"]["widgets"][WIDGET_STATE]["state"]["m1"]["state"]
+    saved = json.loads(state["_snapshot"])
+    assert saved["runs"] == ["a"] and saved["series"][0]["value"] == [1.0, 0.5, 0.25]
+    assert state["status"] == "ok"
 
 
 def test_preprocessor_falls_back_to_the_saved_widget_state(tmp_path):

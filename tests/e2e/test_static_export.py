@@ -111,3 +111,68 @@ def test_plain_export_is_blank_offline(browser: Any, exported: dict[str, pathlib
         assert page.locator(".tbx-header").count() == 0
     finally:
         context.close()
+
+
+# -- the online path, with the CDN played by the npm registry's own packages ---------------------
+
+CDN_PACKAGES = ["@jupyter-widgets/html-manager@1", "requirejs@2", "anywidget@0.11"]
+
+
+@pytest.fixture(scope="module")
+def cdn_mirror(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pathlib.Path]:
+    """What unpkg, cdnjs and jsdelivr would serve the exported page, unpacked from the npm
+    registry (skipped where the registry cannot be reached)."""
+    work = tmp_path_factory.mktemp("cdn")
+    try:
+        done = subprocess.run(["npm", "pack", "--silent", *CDN_PACKAGES], cwd=work, capture_output=True,
+                              text=True, timeout=180)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        pytest.skip(f"npm pack failed: {exc}")
+    if done.returncode != 0:
+        pytest.skip(f"npm registry not reachable: {done.stderr[-300:]}")
+    out = {}
+    for tgz in work.glob("*.tgz"):
+        dest = work / tgz.stem
+        dest.mkdir()
+        subprocess.run(["tar", "xzf", str(tgz), "-C", str(dest)], check=True)
+        out[tgz.stem.rsplit("-", 1)[0]] = dest / "package"
+    return out
+
+
+def test_online_the_live_dashboard_replaces_the_snapshot(browser: Any, exported: dict[str, pathlib.Path],
+                                                         cdn_mirror: dict[str, pathlib.Path]) -> None:
+    served: list[str] = []
+
+    def cdn(route: Any) -> None:
+        url = route.request.url
+        name = url.split("?")[0].rsplit("/", 1)[-1]
+        if "cdnjs" in url and "require" in url:
+            body = (cdn_mirror["requirejs"] / "require.js").read_bytes()
+        elif "html-manager" in url:
+            body = (cdn_mirror["jupyter-widgets-html-manager"] / "dist" / name).read_bytes()
+        elif "anywidget" in url:
+            body = (cdn_mirror["anywidget"] / "dist" / name).read_bytes()
+        else:
+            route.abort()  # MathJax and anything else: offline
+            return
+        served.append(url)
+        route.fulfill(body=body, content_type="application/javascript")
+
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.route(lambda url: url.startswith("http"), cdn)
+    try:
+        page.goto(exported["cli"].as_uri(), wait_until="load")
+        page.locator(".tbx-header").first.wait_for(timeout=30_000)
+        page.wait_for_timeout(1000)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "static_export_online.png"), full_page=True)
+        assert any("html-manager" in u for u in served) and any("anywidget" in u for u in served)
+        assert not page.locator(".tbx-snapshot").first.is_visible()  # the live view took its place
+        # It draws the curves saved with the page: both runs, not an empty "no log directory".
+        assert page.locator(".tbx-static canvas").count() >= 1
+        assert "no log directory" not in page.locator(".tbx-header").first.inner_text()
+        runs_text = page.locator(".tbx-static").first.inner_text()
+        assert "fast" in runs_text and "slow" in runs_text
+    finally:
+        context.close()
