@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from types import SimpleNamespace as NS
 
 import numpy as np
@@ -165,3 +166,95 @@ def test_nbytes_counts_buffers_and_json_as_items_are_added():
     before = b.nbytes
     b.add_texts("run", "t", [NS(step=1, wall_time=1.0, text="x" * 5000)])
     assert b.nbytes - before >= 5000  # text travels in the JSON: it counts toward the batch size
+
+
+# -- golden batches: one protocol contract, checked from both sides (js/tests/golden.test.ts) --
+
+GOLDEN = Path(__file__).resolve().parents[1] / "js" / "tests" / "golden"
+
+
+def _num(x: float):
+    """A number as the golden files write it: non-finite values as strings (JSON has none)."""
+    x = float(x)
+    return x if np.isfinite(x) else ("NaN" if np.isnan(x) else ("Infinity" if x > 0 else "-Infinity"))
+
+
+def _nums(xs) -> list:
+    return [_num(x) for x in np.asarray(xs, dtype=np.float64).tolist()]
+
+
+def _golden_every_kind() -> tuple[dict, list]:
+    """A batch with every kind and the edge cases of docs/protocol.md, and what a front end must
+    decode from it (protocol.ts's decoded form)."""
+    from tbx_widget.reader.items import (
+        AudioItem, CustomScalarsItem, HistogramItem, HParamsItem, ImageItem, PrCurveItem, TextItem,
+    )
+
+    b, expect = BatchBuilder(), []
+    step, wall, value = np.array([0, 1, 2**40]), np.array([1.7e9, 1.7e9 + 0.5, np.nan]), np.array([0.25, np.nan, -np.inf])
+    b.add_scalars("run é/1", "loss/train", step, wall, value)
+    expect.append({"kind": "scalars", "run": "run é/1", "tag": "loss/train", "step": _nums(step), "wallTime": _nums(wall), "value": _nums(value)})
+    hists = [
+        HistogramItem(3, 10.0, np.array([0.0, 1.0]), np.array([2.0, 5.0]), -1.0, 1.0, 7.0, 1.5, 4.0),
+        HistogramItem(4, 11.0, np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0, 2.0]), 0.5, 3.0, 3.0, 6.0, 14.0),
+    ]
+    b.add_histograms("run é/1", "weights", hists)
+    expect.append({"kind": "histograms", "run": "run é/1", "tag": "weights", "steps": [
+        {"step": h.step, "wallTime": h.wall_time, "limits": _nums(h.bucket_limits), "counts": _nums(h.bucket_counts),
+         "min": h.min, "max": h.max, "num": h.num, "sum": h.sum, "sumSquares": h.sum_squares} for h in hists]})
+    png, gif = b"\x89PNG\r\n\x1a\nIHDR", b"GIF89a\x01\x00"
+    b.add_images("b", "img", [ImageItem(5, float("nan"), 0, 2, 1, png), ImageItem(5, 12.0, 1, 8192, 8192, gif)])
+    expect.append({"kind": "images", "run": "b", "tag": "img", "entries": [
+        {"step": 5, "wallTime": "NaN", "index": 0, "width": 2, "height": 1, "mime": "image/png", "data": list(png)},
+        {"step": 5, "wallTime": 12.0, "index": 1, "width": 8192, "height": 8192, "mime": "image/gif",
+         "note": b.items[-1]["items"][1]["note"]}]})
+    b.add_texts("b", "notes", [TextItem(6, float("inf"), "**bold** <script>x</script> ✓")])
+    expect.append({"kind": "text", "run": "b", "tag": "notes", "entries": [
+        {"step": 6, "wallTime": "NaN", "text": "**bold** <script>x</script> ✓"}]})
+    prs = [PrCurveItem(7, 13.0, np.array([0.0, 1.0]), *(np.array([a, a + 1.0]) for a in range(6))),
+           PrCurveItem(8, 14.0, np.array([0.0, 0.5, 1.0]), *(np.array([a, a + 0.5, a + 1.0]) for a in range(6)))]
+    b.add_pr_curves("b", "pr", prs)
+    expect.append({"kind": "pr_curves", "run": "b", "tag": "pr", "steps": [
+        {"step": p.step, "wallTime": p.wall_time, **{k: _nums(getattr(p, k)) for k in ("tp", "fp", "tn", "fn", "precision", "recall")}}
+        for p in prs]})
+    wav = b"RIFF\x00\x00\x00\x00WAVE"
+    b.add_audio("b", "snd", [AudioItem(9, 15.0, 0, wav, 8000.0, 1, 4, "audio/wav", "clip")])
+    expect.append({"kind": "audio", "run": "b", "tag": "snd", "entries": [
+        {"step": 9, "wallTime": 15.0, "index": 0, "sampleRate": 8000.0, "numChannels": 1, "lengthFrames": 4,
+         "mime": "audio/wav", "label": "clip", "data": list(wav)}]})
+    b.add_hparams("b/hp", "_hparams_/experiment", [
+        HParamsItem(0, 16.0, "experiment", {"hparams": [{"name": "lr", "display_name": "LR", "type": "DATA_TYPE_FLOAT64"}],
+                                            "metrics": [{"tag": "acc", "group": "", "display_name": ""}]}),
+        HParamsItem(0, 16.0, "session_start", {"hparams": {"lr": 0.1, "opt": "adam", "bn": True, "bad": float("nan")}, "group_name": "g"}),
+        HParamsItem(0, 17.0, "session_end", {"status": "STATUS_SUCCESS"}),
+    ])
+    expect.append({"kind": "hparams", "run": "b/hp", "tag": "_hparams_/experiment", "entries": [
+        {"record": "experiment", "step": 0, "wallTime": 16.0, "hparams": [{"name": "lr", "displayName": "LR", "type": "DATA_TYPE_FLOAT64"}],
+         "metrics": [{"tag": "acc", "group": "", "displayName": ""}]},
+        {"record": "session_start", "step": 0, "wallTime": 16.0, "hparams": {"lr": 0.1, "opt": "adam", "bn": True, "bad": None}, "groupName": "g"},
+        {"record": "session_end", "step": 0, "wallTime": 17.0, "status": "STATUS_SUCCESS"}]})
+    categories = [{"title": "losses", "closed": False, "charts": [
+        {"title": "all", "kind": "multiline", "tags": ["loss.*"]},
+        {"title": "band", "kind": "margin", "series": [{"value": "m", "lower": "lo", "upper": "hi"}]}]}]
+    b.add_custom_scalars("b", "custom_scalars__config__", [CustomScalarsItem(0, 18.0, categories)])
+    expect.append({"kind": "custom_scalars", "run": "b", "tag": "custom_scalars__config__", "entries": [
+        {"step": 0, "wallTime": 18.0, "categories": categories}]})
+    batch = b.build(seq=4, reset=True, runs=["run é/1", "b", "b/hp"])
+    return {"content": batch.content, "events": batch.events, "expect": expect}, batch.buffers
+
+
+def test_golden_batches_are_what_the_encoder_writes():
+    """js/tests/golden/*.json hold batches from this encoder and what a front end must decode
+    from them; the vitest golden.test.ts decodes them. Regenerate after a deliberate protocol
+    change: TBX_UPDATE_GOLDEN=1 pytest tests/test_live_encode.py -k golden"""
+    import base64
+    import os
+
+    golden, buffers = _golden_every_kind()
+    golden["buffers"] = [base64.b64encode(x).decode() for x in buffers]
+    text = json.dumps(golden, allow_nan=False, ensure_ascii=False, indent=1) + "\n"
+    path = GOLDEN / "every_kind.json"
+    if os.environ.get("TBX_UPDATE_GOLDEN"):
+        GOLDEN.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.read_text(encoding="utf-8") == text, "the encoder's output changed: see this test's docstring"
