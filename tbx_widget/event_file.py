@@ -10,9 +10,12 @@
 - Bytes reach the OS every ``flush_secs`` (every 0.1 s while a dashboard in this process is
   following) and on ``flush()``, which returns only once
   everything queued before it has been written (tensorboardX's flush does not wait).
-- An error on the background thread is raised by the next ``add``/``flush``/``close``; bytes
-  that failed to write stay queued and are retried, so nothing is dropped silently.
-- ``close()`` is idempotent; an atexit hook closes writers still open; a writer inherited
+- An error on the background thread is raised by the next ``add``/``flush``/``close``; the
+  ``add`` that reports it still queues its own item. Bytes that failed to write stay queued and
+  are retried, so nothing is dropped silently.
+- ``close()`` is idempotent; an atexit hook closes writers still open, and so does a
+  ``multiprocessing`` finalizer in child processes (which skip atexit) and, in such a child, a
+  SIGTERM handler when SIGTERM is left at its default (``Pool.terminate()``). A writer inherited
   across ``fork`` neither hangs nor writes into the parent's file: the child starts a new file
   of its own on first use.
 """
@@ -22,6 +25,7 @@ import atexit
 import collections
 import itertools
 import os
+import signal
 import socket
 import sys
 import threading
@@ -335,16 +339,22 @@ def _close_all() -> None:
 
 
 _finalizer_pid: int | None = None  # the process whose multiprocessing exit runs _close_all
+SIGTERM_GRACE_SECS = 5.0  # longest a terminated multiprocessing child spends closing its writers
 
 
 def _close_at_process_exit() -> None:
-    """Close open writers when a ``multiprocessing`` worker exits, once per process.
+    """Close open writers when a ``multiprocessing`` child exits, once per process.
 
     Pool workers and other ``multiprocessing`` children leave through ``os._exit``, so atexit
     never runs in them (a forked ``Pool`` worker lost every event it logged); ``multiprocessing``
     runs its own finalizers before that exit. Registered when a file is opened, which in a child
     happens after ``multiprocessing`` has reset its finalizer registry (it does at process start).
-    Without ``multiprocessing`` imported there is no such child, and atexit suffices."""
+    Without ``multiprocessing`` imported there is no such child, and atexit suffices.
+
+    ``Pool.terminate()`` (which leaving ``with Pool(...)`` calls) ends workers with SIGTERM
+    instead: in a ``multiprocessing`` child whose SIGTERM is untouched (the default action), a
+    handler closes the writers (for at most ``SIGTERM_GRACE_SECS``), then dies of the signal as
+    it would have."""
     global _finalizer_pid
     util = sys.modules.get("multiprocessing.util")
     pid = os.getpid()
@@ -352,6 +362,29 @@ def _close_at_process_exit() -> None:
         return
     _finalizer_pid = pid
     util.Finalize(None, _close_all, exitpriority=100)  # before multiprocessing's own (priority 0 and below)
+    mp = sys.modules.get("multiprocessing")
+    if mp is not None and mp.parent_process() is not None:
+        _close_on_sigterm()
+
+
+def _close_on_sigterm() -> None:
+    if os.name != "posix" or threading.current_thread() is not threading.main_thread():
+        return  # only the main thread may set a handler
+    try:
+        if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, _on_sigterm)
+    except (ValueError, OSError):
+        pass
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    # On a thread of its own with a time limit: the main thread, interrupted here, may hold a
+    # writer's lock, and a terminated process must die whatever happens.
+    closer = threading.Thread(target=_close_all, name="tbx_widget-close-on-sigterm", daemon=True)
+    closer.start()
+    closer.join(SIGTERM_GRACE_SECS)
+    signal.signal(signum, signal.SIG_DFL)
+    signal.raise_signal(signum)
 
 
 def _after_fork_in_child() -> None:

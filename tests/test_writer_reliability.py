@@ -296,6 +296,48 @@ def test_forked_pool_workers_keep_what_they_log_through_an_inherited_writer(tmp_
     assert logs.scalars(".", "parent").value.tolist() == [1.0]
 
 
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork")
+def test_workers_of_a_pool_left_by_with_keep_what_they_log(tmp_path):
+    """Leaving ``with Pool()`` terminates the workers (SIGTERM): they close their writers first."""
+    global _pool_writer
+    _pool_writer = SummaryWriter(tmp_path, flush_secs=3600)
+    try:
+        with multiprocessing.get_context("fork").Pool(4) as pool:
+            pool.map(_log_from_worker, range(40), chunksize=1)
+    finally:
+        _pool_writer.close()
+        _pool_writer = None
+    assert sorted(load(tmp_path).scalars(".", "x").step.tolist()) == list(range(4000))
+
+
+def _terminated_child(logdir: str, handler: str) -> None:
+    import signal
+
+    if handler == "own":
+        signal.signal(signal.SIGTERM, lambda *_: os._exit(3))  # the program's own handler stays in charge
+    w = SummaryWriter(logdir, flush_secs=3600)
+    w.add_scalar("x", 1.0, 0)
+    time.sleep(60)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGTERM")
+@pytest.mark.parametrize("handler", ["default", "own"])
+def test_a_terminated_child_still_dies_and_its_own_sigterm_handler_is_kept(tmp_path, handler):
+    proc = multiprocessing.get_context("spawn").Process(target=_terminated_child, args=(str(tmp_path), handler))
+    proc.start()
+    deadline = time.monotonic() + 60
+    while not any("tfevents" in f for f in os.listdir(tmp_path)) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.3)  # past the first add_scalar
+    proc.terminate()
+    proc.join(30)
+    if handler == "default":
+        assert proc.exitcode == -15  # died of SIGTERM, as it would have
+        assert load(tmp_path).scalars(".", "x").value.tolist() == [1.0]
+    else:
+        assert proc.exitcode == 3
+
+
 # -- small bounded caches and projector config ---------------------------------------------------
 
 
