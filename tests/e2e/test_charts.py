@@ -84,6 +84,7 @@ return {
   epochTicks: u(epoch) ? u(epoch).axes[0]._values : null,
   lossTicks: u(loss) ? u(loss).axes[1]._values : null,
   bins: hc ? JSON.parse(hc.dataset.tbxBins) : null,
+  uplotLegends: root.querySelectorAll('.u-legend').length,
 };
 """
 
@@ -156,6 +157,9 @@ def test_chart_defects(jupyter: Any) -> None:
     assert not jupyter.cell_errors(), jupyter.cell_errors()
     state = jupyter.poll(lambda: (lambda s: s if s and s["ready"] and len(s["colors"]) == 12 else None)(jupyter.js(READ)),
                          90, "every chart drawn with 12 runs")
+
+    # 4. No chart carries uPlot's legend (every run twice, overflowing the card with 12 runs).
+    assert state["uplotLegends"] == 0
 
     # 5. Axes: a constant 0.001 keeps its magnitude; integer steps get integer ticks.
     lr_ticks = [float(t) for t in state["lrTicks"] if t]

@@ -1,5 +1,6 @@
 // The scalar charts' floating tooltip, as TensorBoard has it: for each run the point nearest the
 // cursor, sorted by value, by name or nearest first, with the run nearest the cursor emphasised.
+import type uPlot from "uplot";
 import { h, swatch } from "../ui";
 
 export type TipOrder = "nearest" | "value" | "name";
@@ -72,4 +73,111 @@ export function renderTip(tip: HTMLElement, header: string, rows: readonly TipRo
     table.append(tr);
   }
   tip.append(table);
+}
+
+/** A line the tooltip reads: its uPlot series index (and its raw companion's, if any). */
+export interface TipSeries {
+  key: string;
+  label: string;
+  color: string;
+  index: number;
+  rawIndex?: number;
+}
+
+/** The tooltip order picker for a card's tools. */
+export function tipOrderSelect(initial: TipOrder, onChange: (order: TipOrder) => void): HTMLSelectElement {
+  const sel = h("select", { class: "tbx-select tbx-tip-order", title: "Order of the runs in the tooltip: nearest the cursor first, by value (largest first) or by name" },
+    ...TIP_ORDERS.map((o) => h("option", { value: o, text: o === "nearest" ? "nearest" : `by ${o}`, selected: o === initial })));
+  sel.addEventListener("change", () => onChange(TIP_ORDERS.includes(sel.value as TipOrder) ? (sel.value as TipOrder) : "nearest"));
+  return sel;
+}
+
+/**
+ * A floating tooltip over one uPlot chart (call `show` from its setCursor hook): each line's point
+ * nearest the cursor, sorted by `order`, the nearest line emphasised in the tooltip and focused in
+ * the chart (the others fade; uPlot's `focus.alpha` sets how much).
+ */
+export class ChartTooltip {
+  order: TipOrder = "nearest";
+  series: TipSeries[] = [];
+  private focused = -1;
+  private chart: uPlot | null = null;
+
+  constructor(
+    readonly tip: HTMLElement,
+    private readonly header: (x: number) => string,
+    private readonly fmtValue: (v: number) => string,
+    private readonly fmtX: (v: number) => string,
+  ) {}
+
+  /** A new chart: forget the focus and hide. */
+  reset(): void {
+    this.focused = -1;
+    this.chart = null;
+    this.tip.hidden = true;
+  }
+
+  /** Redraw at the last cursor position (after the order changed). */
+  refresh(): void {
+    if (this.chart) this.show(this.chart);
+  }
+
+  show(u: uPlot): void {
+    this.chart = u;
+    const { idx, left, top } = u.cursor;
+    const xs = u.data[0] as unknown as ArrayLike<number>;
+    if (idx === null || idx === undefined || left === undefined || top === undefined || left < 0 || xs.length === 0) {
+      this.hide(u);
+      return;
+    }
+    const rows: TipRow[] = [];
+    const index = new Map<string, number>();
+    for (const s of this.series) {
+      const col = u.data[s.index] as ArrayLike<number | null> | undefined;
+      if (!col) continue;
+      const j = nearestDefined(xs, col, idx);
+      if (j < 0) continue;
+      const v = col[j] as number;
+      const raw = s.rawIndex === undefined ? null : ((u.data[s.rawIndex] as ArrayLike<number | null>)[j] ?? null);
+      const dist = Math.hypot(u.valToPos(v, "y") - top, u.valToPos(xs[j], "x") - left);
+      rows.push({ run: s.key, label: s.label, color: s.color, x: xs[j], value: v, raw, step: null, dist });
+      index.set(s.key, s.index);
+    }
+    if (rows.length === 0) {
+      this.hide(u);
+      return;
+    }
+    const hovered = nearestRun(rows);
+    const x0 = xs[idx];
+    renderTip(this.tip, this.header(x0), sortTipRows(rows, this.order), hovered, this.fmtValue, this.fmtX, x0);
+    this.tip.dataset.tbxOrder = this.order;
+    this.tip.hidden = false;
+    this.focus(u, hovered === null ? -1 : index.get(hovered) ?? -1);
+    this.place(u, left, top);
+  }
+
+  private hide(u: uPlot): void {
+    this.tip.hidden = true;
+    this.focus(u, -1);
+  }
+
+  private focus(u: uPlot, i: number): void {
+    if (i === this.focused) return;
+    this.focused = i;
+    u.setSeries(i < 0 ? null : i, { focus: true });
+  }
+
+  /** Beside the cursor, flipped to its left near the right edge, kept inside the plot box. */
+  private place(u: uPlot, left: number, top: number): void {
+    const tip = this.tip;
+    const over = u.over.getBoundingClientRect();
+    const box = (tip.parentElement ?? u.root).getBoundingClientRect();
+    const cx = over.left - box.left + left;
+    const cy = over.top - box.top + top;
+    const tw = tip.offsetWidth;
+    const th = tip.offsetHeight;
+    const tx = cx + 16 + tw > box.width ? cx - 16 - tw : cx + 16;
+    tip.style.left = `${Math.max(0, tx)}px`;
+    tip.style.top = `${Math.max(0, Math.min(cy - th / 2, box.height - th))}px`;
+  }
 }

@@ -4,6 +4,7 @@
 // a band between its lower and upper tags.
 import uPlot from "uplot";
 import { allIntegers, chartAxes, paddedRange } from "../chart/axes";
+import { ChartTooltip, tipOrderSelect, type TipSeries } from "../chart/tooltip";
 import { decimateIndices } from "../math/decimate";
 import type { LayoutCategory, LayoutChart } from "../protocol";
 import { colorOf, type RunInfo, type ScalarSeries, type Store } from "../store";
@@ -106,10 +107,16 @@ function fmtX(xAxis: string, v: number): string {
 }
 
 export function customChartCard(chart: LayoutChart, ctx: ViewContext): CardView {
-  const { el, body } = cardShell("custom_scalars", chart.title);
+  const { el, tools, body } = cardShell("custom_scalars", chart.title);
   const box = h("div", { class: "tbx-chart" });
   const info = h("div", { class: "tbx-card-note" });
-  body.append(box, info);
+  const tip = h("div", { class: "tbx-tip tbx-chart-tip", hidden: true });
+  body.append(h("div", { class: "tbx-plot" }, box, tip), info);
+  const tooltip = new ChartTooltip(tip, (x) => `${ctx.ui.xAxis} ${fmtX(ctx.ui.xAxis, x)}`, fmtNum, (v) => fmtX(ctx.ui.xAxis, v));
+  tools.append(tipOrderSelect(tooltip.order, (order) => {
+    tooltip.order = order;
+    tooltip.refresh();
+  }));
   let plot: uPlot | null = null;
   let plotKey = "";
   let lastSig = "";
@@ -187,8 +194,10 @@ export function customChartCard(chart: LayoutChart, ctx: ViewContext): CardView 
     const xAxis = ctx.ui.xAxis;
     const series: uPlot.Series[] = [{ label: xAxis, value: (_u, v) => (v === null ? "–" : fmtX(xAxis, v)) }];
     const bands: uPlot.Band[] = [];
+    const tipSeries: TipSeries[] = [];
     for (const l of lines) {
       series.push({ label: l.label, stroke: l.color, width: 2, spanGaps: true, value: (_u, v) => fmtNum(v) });
+      tipSeries.push({ key: `${l.run.name}\u0000${l.tag}`, label: l.label, color: l.color, index: series.length - 1 });
       if (chart.kind === "margin") {
         const at = series.length;
         const edge = { stroke: withAlpha(l.color, 0.4), width: 1, spanGaps: true, points: { show: false }, value: (_u: uPlot, v: number) => fmtNum(v) };
@@ -201,8 +210,12 @@ export function customChartCard(chart: LayoutChart, ctx: ViewContext): CardView 
       scales: { x: { time: xAxis === "wall" }, y: { range: (_u, min, max) => paddedRange(min, max) } },
       axes: chartAxes(readTheme(el), xAxis, integerX),
       cursor: { drag: { x: true, y: false, setScale: true } },
-      legend: { show: true, live: true },
+      legend: { show: false },
+      focus: { alpha: 0.35 },
+      hooks: { setCursor: [(u) => tooltip.show(u)] },
     };
+    tooltip.reset();
+    tooltip.series = tipSeries;
     return new uPlot(opts, data, box);
   }
 

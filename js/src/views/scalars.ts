@@ -3,7 +3,7 @@
 // data, the smoothing, the x axis or the zoom change.
 import uPlot from "uplot";
 import { allIntegers, chartAxes, paddedRange } from "../chart/axes";
-import { TIP_ORDERS, nearestDefined, nearestRun, renderTip, sortTipRows, type TipOrder, type TipRow } from "../chart/tooltip";
+import { ChartTooltip, tipOrderSelect } from "../chart/tooltip";
 import { decimateIndices, lowerBound } from "../math/decimate";
 import { quantile } from "../math/percentiles";
 import { smooth } from "../math/smoothing";
@@ -133,9 +133,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
   const legend = h("div", { class: "tbx-legend tbx-legend-compact", hidden: true });
   const info = h("div", { class: "tbx-card-note" });
   body.append(h("div", { class: "tbx-plot" }, chartBox, tip), legend, info);
-  let tipOrder: TipOrder = "nearest";
-  let shownRuns: RunInfo[] = [];
-  let focused = -1;
+  const tooltip = new ChartTooltip(tip, (x) => `${xLabel(ctx.ui.xAxis)} ${fmtX(ctx.ui.xAxis, x)}`, fmtNum, (v) => fmtX(ctx.ui.xAxis, v));
 
   let logY = false;
   let outliers = false;
@@ -163,7 +161,10 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
       outliers = on;
       redraw();
     }),
-    orderSelect(),
+    tipOrderSelect(tooltip.order, (order) => {
+      tooltip.order = order;
+      tooltip.refresh();
+    }),
     toggleButton("legend", "Show a compact legend of the runs", false, (on) => {
       legend.hidden = !on;
     }),
@@ -189,16 +190,6 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     lastSig = "";
     schedule();
   });
-
-  function orderSelect(): HTMLSelectElement {
-    const sel = h("select", { class: "tbx-select tbx-tip-order", title: "Order of the runs in the tooltip: nearest the cursor first, by value (largest first) or by name" },
-      ...TIP_ORDERS.map((o) => h("option", { value: o, text: o === "nearest" ? "nearest" : `by ${o}` })));
-    sel.addEventListener("change", () => {
-      tipOrder = TIP_ORDERS.includes(sel.value as TipOrder) ? (sel.value as TipOrder) : "nearest";
-      if (chart) showTip(chart);
-    });
-    return sel;
-  }
 
   function schedule(): void {
     if (frame) return;
@@ -319,9 +310,9 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     if (!chart || key !== chartKey) {
       destroyChart();
       chartKey = key;
-      shownRuns = runs.map((r) => r.run);
-      renderLegend(shownRuns, labels);
-      chart = makeChart(shownRuns, labels, data, w, highlight, integerX);
+      const shown = runs.map((r) => r.run);
+      renderLegend(shown, labels);
+      chart = makeChart(shown, labels, data, w, highlight, integerX);
       (el as unknown as { tbxChart: uPlot | null }).tbxChart = chart; // for tests
     } else {
       chart.setData(data, false);
@@ -337,61 +328,11 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     runs.forEach((run, i) => legend.append(h("span", { class: "tbx-legend-item", title: labels[i] }, swatch(run.color), h("span", { text: labels[i] }))));
   }
 
-  /** The floating tooltip at the cursor: each run's nearest point, sorted, nearest run emphasised. */
-  function showTip(u: uPlot): void {
-    const { idx, left, top } = u.cursor;
-    const xs = u.data[0] as unknown as ArrayLike<number>;
-    if (idx === null || idx === undefined || left === undefined || top === undefined || left < 0 || xs.length === 0) {
-      tip.hidden = true;
-      if (focused >= 0) {
-        focused = -1;
-        u.setSeries(null, { focus: true });
-      }
-      return;
-    }
-    const k = shownRuns.length;
-    const rows: TipRow[] = [];
-    shownRuns.forEach((run, i) => {
-      const sm = u.data[1 + k + i] as ArrayLike<number | null>;
-      const raw = u.data[1 + i] as ArrayLike<number | null>;
-      const j = nearestDefined(xs, sm, idx);
-      if (j < 0) return;
-      const v = sm[j] as number;
-      const dist = Math.hypot(u.valToPos(v, "y") - top, u.valToPos(xs[j], "x") - left);
-      rows.push({ run: run.name, label: ctx.ui.runLabel(ctx.store, run.name), color: run.color, x: xs[j], value: v, raw: raw[j] ?? null, step: null, dist });
-    });
-    if (rows.length === 0) {
-      tip.hidden = true;
-      return;
-    }
-    const xAxis = ctx.ui.xAxis;
-    const hovered = nearestRun(rows);
-    const x0 = xs[idx];
-    renderTip(tip, `${xLabel(xAxis)} ${fmtX(xAxis, x0)}`, sortTipRows(rows, tipOrder), hovered, fmtNum, (v) => fmtX(xAxis, v), x0);
-    tip.dataset.tbxOrder = tipOrder;
-    tip.hidden = false;
-    const h0 = shownRuns.findIndex((r) => r.name === hovered);
-    const want = h0 < 0 ? -1 : 1 + k + h0;
-    if (want !== focused) {
-      focused = want;
-      u.setSeries(want < 0 ? null : want, { focus: true });
-    }
-    // Beside the cursor, flipped to its left near the right edge, kept inside the plot box.
-    const over = u.over.getBoundingClientRect();
-    const box = (tip.parentElement ?? chartBox).getBoundingClientRect();
-    const cx = over.left - box.left + left;
-    const cy = over.top - box.top + top;
-    const tw = tip.offsetWidth;
-    const th = tip.offsetHeight;
-    const tx = cx + 16 + tw > box.width ? cx - 16 - tw : cx + 16;
-    tip.style.left = `${Math.max(0, tx)}px`;
-    tip.style.top = `${Math.max(0, Math.min(cy - th / 2, box.height - th))}px`;
-  }
-
   function makeChart(runs: RunInfo[], labels: string[], data: uPlot.AlignedData, w: number, highlight: string[], integerX: boolean): uPlot {
     chartBox.textContent = "";
-    focused = -1;
-    tip.hidden = true;
+    tooltip.reset();
+    const k = runs.length;
+    tooltip.series = runs.map((run, i) => ({ key: run.name, label: labels[i], color: run.color, index: 1 + k + i, rawIndex: 1 + i }));
     const theme = readTheme(el);
     const xAxis = ctx.ui.xAxis;
     const series: uPlot.Series[] = [{ label: xLabel(xAxis), value: (_u, v) => (v === null ? "–" : fmtX(xAxis, v)) }];
@@ -424,7 +365,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
       focus: { alpha: 0.35 },
       legend: { show: false },
       hooks: {
-        setCursor: [(u) => showTip(u)],
+        setCursor: [(u) => tooltip.show(u)],
         setScale: [
           (u, scaleKey) => {
             if (scaleKey !== "x") return;
