@@ -31,6 +31,8 @@ __all__ = [
     "CorruptRecordWarning",
     "resync",
     "pread",
+    "Pending",
+    "probe_pending",
 ]
 
 HEADER_SIZE = 12  # u64 length + u32 masked crc of the length
@@ -147,7 +149,7 @@ def resync(buf: bytes | bytearray | memoryview, pos: int) -> int:
     finds the candidates a block at a time and checks all their CRCs at once, so garbage and
     zero-filled gaps are skipped at memory speed; the compiled kernel does the same in one loop.
     """
-    if _native is not None:
+    if _native is not None and hasattr(_native, "resync"):  # an older build lacks it
         return _native.resync(buf, pos)
     return _resync_numpy(buf, pos)
 
@@ -187,13 +189,90 @@ def _resync_numpy(buf: bytes | bytearray | memoryview, pos: int) -> int:
     return pos
 
 
+@dataclass
+class Pending:
+    """A record whose sound header (at ``start``) claims more bytes than the file holds yet
+    (it would end at ``stop``): a record still being written, or a corrupt length field whose
+    header CRC happens to match.
+
+    Waiting costs nothing: a reader re-reads nothing until the file grows. The bytes that
+    arrive after the header are searched once each (``probe``: how far) for a complete record;
+    a writer appends records in order, so a complete record after an incomplete one proves the
+    length corrupt, and reading resumes there (``probe_pending``). ``cand``/``cand_stop``: the
+    first header found after ``start`` whose record also ran past the end of the file then.
+    """
+
+    start: int
+    stop: int
+    probe: int
+    cand: int = -1
+    cand_stop: int = 0
+
+    @classmethod
+    def at(cls, start: int, need: int) -> "Pending":
+        """The pending record at ``start`` whose record needs ``need`` bytes from there."""
+        return cls(start, start + need, start + 1)
+
+
+def probe_pending(fd: int, pending: Pending, size: int, *, chunk_size: int = 1 << 20) -> int:
+    """For a file of ``size`` bytes: ``pending.stop`` if the pending record is complete now;
+    else the offset of the first complete, valid record after its start (the pending length
+    is corrupt: skip to there), or -1 while none has arrived. Reads only the bytes that
+    arrived since the last call, ``chunk_size`` at a time."""
+    if size >= pending.stop:
+        return pending.stop
+    if pending.cand >= 0 and size >= pending.cand_stop:
+        if _record_ok(fd, pending.cand, pending.cand_stop):
+            return pending.cand
+        pending.cand = -1
+    while pending.probe <= size - HEADER_SIZE:
+        base = pending.probe
+        buf = pread(fd, min(size - base, chunk_size), base)
+        pos = 0
+        while True:
+            pos = resync(buf, pos)
+            if pos > len(buf) - HEADER_SIZE:
+                break
+            length = _LEN.unpack_from(buf, pos)[0]
+            stop = base + pos + HEADER_SIZE + length + FOOTER_SIZE
+            if stop <= size:
+                if _record_ok(fd, base + pos, stop, buf if stop - base <= len(buf) else None, base):
+                    return base + pos
+            elif pending.cand < 0:
+                pending.cand, pending.cand_stop = base + pos, stop
+            pos += 1
+        pending.probe = base + pos
+    return -1
+
+
+def _record_ok(fd: int, start: int, stop: int, buf: bytes | None = None, base: int = 0) -> bool:
+    """Whether the record at file offsets [start, stop) has a valid data CRC (its header is
+    known to be sound). Uses ``buf`` (file bytes from ``base``) when given, else reads the data
+    a MiB at a time."""
+    if buf is not None:
+        view = memoryview(buf)[start - base : stop - base]
+        return masked_crc32c(view[HEADER_SIZE:-FOOTER_SIZE]) == _CRC.unpack_from(view, len(view) - FOOTER_SIZE)[0]
+    crc = 0
+    pos, end = start + HEADER_SIZE, stop - FOOTER_SIZE
+    while pos < end:
+        piece = pread(fd, min(end - pos, 1 << 20), pos)
+        if not piece:
+            return False
+        crc = google_crc32c.extend(crc, piece)
+        pos += len(piece)
+    footer = pread(fd, FOOTER_SIZE, end)
+    return len(footer) == FOOTER_SIZE and mask_crc(crc) == _CRC.unpack(footer)[0]
+
+
 class RecordReader:
     """Reads the records of one event file incrementally, from a byte offset.
 
     ``read()`` returns the records completed since the last call; ``offset`` is where the
     next call resumes, so a reader can be recreated from a saved offset. ``skipped_bytes``
-    counts bytes lost to corruption so far. Memory stays bounded by the file's real size:
-    a length field claiming more than the file holds is treated as a pending record.
+    counts bytes lost to corruption so far. Memory stays bounded by the file's real size: a
+    length field claiming more than the file holds is a pending record (see ``Pending``),
+    which costs no reads until the file grows, and is skipped as corrupt once a complete
+    record follows it.
     """
 
     def __init__(self, path: str | os.PathLike[str], offset: int = 0, *, chunk_size: int = 16 << 20):
@@ -201,6 +280,7 @@ class RecordReader:
         self.offset = int(offset)
         self.skipped_bytes = 0
         self._chunk = int(chunk_size)
+        self._pending: Pending | None = None
 
     def read(self) -> list[bytes]:
         """Return every record completed since the last call (possibly none)."""
@@ -213,6 +293,14 @@ class RecordReader:
             records: list[bytes] = []
             skipped = 0
             while self.offset < size:
+                if self._pending is not None:
+                    found = probe_pending(fd, self._pending, size)
+                    if found < 0:
+                        break  # still pending: nothing re-read
+                    if found != self._pending.stop:  # a record follows: the length was corrupt
+                        skipped += found - self.offset
+                        self.offset = found
+                    self._pending = None
                 buf = pread(fd, min(size - self.offset, self._chunk), self.offset)
                 scan = scan_records(buf)
                 if scan.end == 0 and len(buf) < scan.need <= size - self.offset:
@@ -223,7 +311,10 @@ class RecordReader:
                 skipped += scan.skipped
                 self.offset += scan.end
                 if scan.end == 0:
-                    break  # the rest is a record still being written
+                    if scan.need:  # a sound header whose record runs past the end of the file
+                        self._pending = Pending.at(self.offset, scan.need)
+                        continue  # the bytes after it may already show it corrupt
+                    break  # fewer than a header's bytes: wait for more
             if skipped:
                 self.skipped_bytes += skipped
                 warnings.warn(

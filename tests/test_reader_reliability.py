@@ -209,3 +209,96 @@ def test_the_record_reader_skips_the_gap_as_fast(tmp_path, kernels):
         assert reader.read() == [b"first", b"last"]
     assert time.perf_counter() - t0 < 1.0
     assert reader.skipped_bytes == (31 << 20)
+
+
+# -- 3. a length field claiming 2**31 - 1 bytes ----------------------------------------------
+
+
+def bogus_header(length=(1 << 31) - 1):
+    """A length field with a valid header CRC that no record follows."""
+    head = struct.pack("<Q", length)
+    return head + struct.pack("<I", masked_crc32c(head))
+
+
+@pytest.fixture
+def read_counter(monkeypatch):
+    """Bytes read from event files by the reader (every read goes through records.pread)."""
+    from tbx_widget import records
+    from tbx_widget.reader import run
+
+    got = {"bytes": 0}
+    real = records.pread
+
+    def counting(fd, n, offset):
+        data = real(fd, n, offset)
+        got["bytes"] += len(data)
+        return data
+
+    monkeypatch.setattr(records, "pread", counting)
+    monkeypatch.setattr(run, "pread", counting)
+    return got
+
+
+def test_a_huge_length_field_costs_no_reads_until_the_file_grows(logdir, read_counter):
+    path = logdir / "events.out.tfevents.1.x"
+    write_records(path, [scalar_event(s, float(s)) for s in range(10)])
+    with open(path, "ab") as f:
+        f.write(bogus_header() + os.urandom(5 << 20))  # e.g. the payload of a big record in progress
+    logs = Logs(logdir)
+    logs.refresh()
+    assert len(logs.scalars(".", "loss")) == 10 and logs.skipped_bytes == 0  # pending: no verdict yet
+    read_counter["bytes"] = 0
+    gc.collect()
+    tracemalloc.start()
+    for _ in range(5):
+        assert not logs.refresh()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert read_counter["bytes"] == 0 and peak < 256 << 10  # was 5 MB read and allocated each time
+    with open(path, "ab") as f:
+        f.write(os.urandom(1000))
+    assert not logs.refresh()
+    assert read_counter["bytes"] <= 1000 + 12  # only the bytes that arrived
+    # A complete record after it shows the length corrupt: skipped, and reading goes on.
+    write_records(path, [scalar_event(s, float(s)) for s in range(10, 13)])
+    with pytest.warns(CorruptRecordWarning, match="skipped"):
+        changes = logs.refresh()
+    assert changes.new[(".", "scalars", "loss")].step.tolist()[-3:] == [10, 11, 12]
+    assert logs.skipped_bytes == 12 + (5 << 20) + 1000  # exactly the bogus header and what followed it
+    write_records(path, [scalar_event(13, 13.0)])
+    assert logs.refresh().appended == {(".", "scalars", "loss"): 1}
+
+
+def test_a_big_record_written_in_pieces_is_waited_for_not_skipped(logdir, read_counter):
+    path = logdir / "events.out.tfevents.1.x"
+    write_records(path, [scalar_event(0, 0.0)])
+    png = os.urandom(3 << 20)
+    image = summary_pb2.Summary.Value(tag="big", image=summary_pb2.Summary.Image(height=1, width=1, encoded_image_string=png))
+    record = encode_record(value_event(1, image))
+    logs = Logs(logdir)
+    logs.refresh()
+    for lo in range(0, len(record), 1 << 20):
+        with open(path, "ab") as f:
+            f.write(record[lo : lo + (1 << 20)])
+        before = read_counter["bytes"]
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # never judged corrupt
+            logs.refresh()
+        assert read_counter["bytes"] - before <= (1 << 20) + len(record) + 16
+    assert logs.images(".", "big")[0].encoded == png and logs.skipped_bytes == 0
+
+
+def test_the_record_reader_waits_without_reading_and_resumes(tmp_path, read_counter):
+    from tbx_widget.records import RecordReader
+
+    path = tmp_path / "events"
+    path.write_bytes(encode_record(b"ok") + bogus_header() + os.urandom(1 << 20))
+    reader = RecordReader(path)
+    assert reader.read() == [b"ok"]
+    read_counter["bytes"] = 0
+    assert reader.read() == [] and read_counter["bytes"] == 0
+    with open(path, "ab") as f:
+        f.write(encode_record(b"after"))
+    with pytest.warns(CorruptRecordWarning):
+        assert reader.read() == [b"after"]
+    assert reader.skipped_bytes == 12 + (1 << 20)

@@ -8,7 +8,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from ..records import pread
+from ..records import Pending, pread, probe_pending
 from .decode import UndecodableError, decode_event
 from .fast_scalars import fast_scalars
 from .items import KINDS, ScalarSeries
@@ -50,6 +50,7 @@ class RunReader:
         self.delta: dict[tuple[str, str], Any] = {}
         self.truncated: dict[tuple[str, str], int] = {}
         self._pending: dict[tuple[str, str], list[Any]] = {}
+        self._waiting: dict[str, Pending] = {}  # file name -> the record its reading waits for
 
     def take_changes(self) -> tuple[dict[tuple[str, str], Any], dict[tuple[str, str], int]]:
         """The last refresh's ``delta`` and ``truncated``, handed over: the run keeps no reference."""
@@ -110,10 +111,25 @@ class RunReader:
             while offset < size:
                 if used >= budget:
                     return skipped, used, True
+                pending = self._waiting.get(name)
+                if pending is not None:
+                    found = probe_pending(fd, pending, size)
+                    if found < 0:
+                        break  # still pending: nothing re-read, nothing allocated
+                    if found != pending.stop:  # a complete record follows: the length was corrupt
+                        skipped += found - offset
+                        used += found - offset
+                        offset = self.offsets[name] = found
+                    del self._waiting[name]
                 buf = pread(fd, min(size - offset, want), offset)
                 scan = scan_spans(buf)
+                if scan.end == 0 and scan.need > size - offset:
+                    # A sound header whose record runs past the end of the file: wait for it
+                    # (the bytes after it may already show its length corrupt: probe them).
+                    self._waiting[name] = Pending.at(offset, scan.need)
+                    continue
                 if scan.end == 0 and len(buf) < size - offset:
-                    # No whole record in this read, but more bytes on disk: read more.
+                    # No whole record in this read, but it is complete on disk: read it all.
                     want = max(scan.need, 2 * want, 16)
                     continue
                 if len(scan.starts):
