@@ -240,7 +240,17 @@ def _golden_every_kind() -> tuple[dict, list]:
     expect.append({"kind": "custom_scalars", "run": "b", "tag": "custom_scalars__config__", "entries": [
         {"step": 0, "wallTime": 18.0, "categories": categories}]})
     batch = b.build(seq=4, reset=True, runs=["run é/1", "b", "b/hp"])
-    return {"content": batch.content, "events": batch.events, "expect": expect}, batch.buffers
+    from tbx_widget.reader import KINDS
+
+    return {"content": batch.content, "events": batch.events, "kinds": list(KINDS), "expect": expect}, batch.buffers
+
+
+def test_the_encoder_takes_every_kind_the_reader_reads():
+    from tbx_widget.live.encode import _ADDERS
+    from tbx_widget.reader import KINDS
+
+    assert list(_ADDERS) == list(KINDS)
+    assert sorted(i["kind"] for i in _golden_every_kind()[0]["content"]["items"]) == sorted(KINDS)  # goldens cover all
 
 
 def test_golden_batches_are_what_the_encoder_writes():

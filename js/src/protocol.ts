@@ -3,7 +3,11 @@
 
 export const PROTOCOL_VERSION = 1;
 
-export type Kind = "scalars" | "histograms" | "images" | "text" | "pr_curves" | "audio" | "hparams" | "custom_scalars";
+/** Every kind of data, in the order of the Python reader's `tbx_widget.reader.KINDS` (the golden
+ *  batches check that both sides list the same kinds in the same order). */
+export const KINDS = ["scalars", "histograms", "images", "text", "pr_curves", "hparams", "audio", "custom_scalars"] as const;
+
+export type Kind = (typeof KINDS)[number];
 
 // ---- wire format (JSON part) ----------------------------------------------------------------
 

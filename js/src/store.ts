@@ -3,7 +3,7 @@
 import type {
   AudioEntry, Batch, HistogramStep, HparamsRecord, ImageEntry, Item, Kind, LayoutEntry, PrStep, TextEntry,
 } from "./protocol";
-import { eventsOf } from "./protocol";
+import { eventsOf, KINDS } from "./protocol";
 import { PALETTE, RunColors } from "./runstyle";
 
 export { PALETTE };
@@ -89,7 +89,7 @@ interface SeriesOf {
   custom_scalars: LayoutSeries;
 }
 
-export const KINDS: readonly Kind[] = ["scalars", "histograms", "images", "text", "pr_curves", "audio", "hparams", "custom_scalars"];
+export { KINDS }; // one list, in protocol.ts
 
 type Listener = () => void;
 

@@ -2,12 +2,13 @@
 // Golden batches written by the Python encoder (tests/test_live_encode.py) decode to what the
 // kernel meant: one protocol contract, checked from both sides.
 import { describe, expect, it } from "vitest";
-import { decodeBatch, type WireBatch } from "../src/protocol";
+import { decodeBatch, KINDS, type WireBatch } from "../src/protocol";
 
 interface Golden {
   content: WireBatch;
   buffers: string[];
   events: number;
+  kinds: string[];
   expect: unknown[];
 }
 
@@ -43,6 +44,7 @@ describe("golden batches from the Python encoder", () => {
       expect(batch.runs).toEqual(golden.content.runs);
       expect(batch.events).toBe(golden.events);
       expect(batch.items.map(plain)).toEqual(golden.expect);
+      expect([...KINDS]).toEqual(golden.kinds); // the Python reader's kinds, in its order
     });
   }
 });

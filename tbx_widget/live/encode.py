@@ -310,13 +310,13 @@ class BatchBuilder:
         return Batch(content, self.buffers, self.events)
 
 
-_ADDERS = {
+_ADDERS = {  # kind (as the reader names it: reader.KINDS) -> BatchBuilder method
     "scalars": "_add_scalar_series",
     "histograms": "add_histograms",
     "images": "add_images",
     "text": "add_texts",
     "pr_curves": "add_pr_curves",
-    "audio": "add_audio",
     "hparams": "add_hparams",
+    "audio": "add_audio",
     "custom_scalars": "add_custom_scalars",
 }
