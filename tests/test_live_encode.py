@@ -268,3 +268,14 @@ def test_golden_batches_are_what_the_encoder_writes():
         GOLDEN.mkdir(exist_ok=True)
         path.write_text(text, encoding="utf-8")
     assert path.read_text(encoding="utf-8") == text, "the encoder's output changed: see this test's docstring"
+
+
+def test_rebucketing_keeps_the_right_edge_of_each_groups_last_bucket():
+    from tbx_widget.live.encode import MAX_BUCKETS, _rebucket
+
+    k = 3 * MAX_BUCKETS + 5  # groups of 4, the last one short
+    limits, counts = np.arange(1.0, k + 1), np.arange(k, dtype=np.float64)
+    h = _rebucket(_hist(1, limits, counts))
+    assert len(h.bucket_limits) == len(h.bucket_counts) == -(-k // 4) <= MAX_BUCKETS
+    assert h.bucket_limits.tolist() == limits[3::4].tolist() + [float(k)]
+    assert h.bucket_counts[0] == 0 + 1 + 2 + 3 and h.bucket_counts[-1] == k - 1 and h.bucket_counts.sum() == counts.sum()

@@ -12,6 +12,8 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from ..summary.histogram import merge_buckets
+
 __all__ = ["PROTOCOL_VERSION", "Batch", "BatchBuilder", "mime_of"]
 
 PROTOCOL_VERSION = 1
@@ -69,19 +71,15 @@ class _Histogram:
 
 
 def _rebucket(h: Any) -> Any:
-    """At most ``MAX_BUCKETS`` buckets: merge runs of adjacent buckets (counts add up, each
+    """At most ``MAX_BUCKETS`` buckets: runs of adjacent buckets merged (counts add up, each
     merged bucket keeps the right edge of its last member). Totals are unchanged."""
     k = len(h.bucket_limits)
     if k <= MAX_BUCKETS:
         return h
-    group = -(-k // MAX_BUCKETS)
-    counts = np.asarray(h.bucket_counts, dtype=np.float64)
-    pad = (-k) % group
-    merged = np.concatenate((counts, np.zeros(pad))).reshape(-1, group).sum(axis=1)
-    limits = np.asarray(h.bucket_limits, dtype=np.float64)[group - 1 :: group]
-    if len(limits) < len(merged):
-        limits = np.append(limits, h.bucket_limits[-1])
-    return _Histogram(h.step, h.wall_time, limits, merged, h.min, h.max, h.num, h.sum, h.sum_squares)
+    right = np.asarray(h.bucket_limits, dtype=np.float64)
+    # merge_buckets takes every edge: the first left edge (irrelevant here) then the right ones.
+    merged, edges = merge_buckets(np.asarray(h.bucket_counts, dtype=np.float64), np.concatenate((right[:1], right)), MAX_BUCKETS)
+    return _Histogram(h.step, h.wall_time, edges[1:], merged, h.min, h.max, h.num, h.sum, h.sum_squares)
 
 
 @dataclass

@@ -121,8 +121,11 @@ def numpy_counts(x: np.ndarray) -> np.ndarray:
     return total
 
 
-def _merge(counts: np.ndarray, limits: np.ndarray, max_bins: int) -> tuple[np.ndarray, np.ndarray]:
-    """At most ``max_bins`` buckets: adjacent buckets merged in groups (edges kept at group ends)."""
+def merge_buckets(counts: np.ndarray, limits: np.ndarray, max_bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most ``max_bins`` buckets: runs of adjacent buckets merged (counts add up, totals are
+    unchanged). ``limits`` are the ``len(counts) + 1`` bucket edges; the merged edges are those at
+    group ends. The one bucket merge of the project: the writer's ``bins`` bound and the
+    dashboard's per-card bound (``live.encode``) both use it."""
     n = len(counts)
     group = -(-n // max_bins)
     pad = (-n) % group
@@ -227,7 +230,7 @@ def histogram_proto(values: Any, bins: Any = "tensorflow", max_bins: int | None 
         counts = np.concatenate(([0.0], counts[: last + 1]))
         limits = np.concatenate(([edges[0]], edges[1 : last + 2]))
     if max_bins is not None and len(counts) > max_bins:
-        counts, limits = _merge(counts, np.concatenate(([edges[max(first - 1, 0)]], limits)), max_bins)
+        counts, limits = merge_buckets(counts, np.concatenate(([edges[max(first - 1, 0)]], limits)), max_bins)
         limits = limits[1:]
     return summary_pb2.HistogramProto(
         min=lo, max=hi, num=float(len(x)), sum=float(x.sum(dtype=np.float64)),
