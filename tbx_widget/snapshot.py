@@ -20,7 +20,10 @@ import numpy as np
 
 __all__ = ["snapshot_html", "static_snapshots", "export_html"]
 
-_PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+# The live dashboard's run colours (js/src/runstyle.ts: PALETTE, hashName, RunColors), so a run
+# has the same colour in the snapshot as in the dashboard.
+PALETTE = ("#1965B0", "#E8601C", "#4EB265", "#994F88", "#F4A736", "#7BAFDE",
+           "#DC050C", "#AA6F9E", "#5289C7", "#A5170E", "#CAACCB", "#BA8DB4")
 _W, _H, _PAD = 320, 120, 6
 _MAX_CARDS = 24
 _MAX_POINTS = 400
@@ -59,6 +62,30 @@ def _points(x: np.ndarray, y: np.ndarray, x0: float, x1: float, y0: float, y1: f
     return " ".join(pts + pts[-2::-1])
 
 
+def hash_name(name: str) -> int:
+    """FNV-1a (32-bit) of a string's UTF-16 code units, as the dashboard hashes run names."""
+    h = 0x811C9DC5
+    data = name.encode("utf-16-le", "surrogatepass")
+    for i in range(0, len(data), 2):
+        h ^= data[i] | (data[i + 1] << 8)
+        h = (h * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+def run_colors(runs: list[str]) -> dict[str, str]:
+    """Each run's colour: its name's palette slot, or the next free one while slots are free."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for run in runs:
+        start = hash_name(run) % len(PALETTE)
+        color = PALETTE[start]
+        if len(used) < len(PALETTE):
+            color = next(c for k in range(len(PALETTE)) if (c := PALETTE[(start + k) % len(PALETTE)]) not in used)
+        out[run] = color
+        used.add(color)
+    return out
+
+
 def run_label(run: str, title: str = "") -> str:
     """A run's display name: the root run ``.`` is named after the logdir, or ``(root)``."""
     if run != ".":
@@ -75,34 +102,35 @@ def snapshot_html(logs: Any, title: str = "") -> str:
         title: the logdir, shown in the heading and naming the root run.
     """
     runs = list(logs.runs)
-    by_tag: dict[str, list[tuple[int, str, Any]]] = {}
-    for i, run in enumerate(runs):
+    colors = run_colors(runs)
+    by_tag: dict[str, list[tuple[str, Any]]] = {}
+    for run in runs:
         for tag in logs.tags(run).get("scalars", ()):
-            by_tag.setdefault(tag, []).append((i, run, logs.scalars(run, tag)))
+            by_tag.setdefault(tag, []).append((run, logs.scalars(run, tag)))
     head = f"<b>tbx_widget</b> snapshot of <code>{html.escape(title)}</code>: {len(runs)} run(s)"
     if not by_tag:
         return f"<div class='{_MARKER}'>{head}; no scalars yet.</div>"
     cards = []
     for tag in sorted(by_tag)[:_MAX_CARDS]:
-        series = [(i, run, s) for i, run, s in by_tag[tag] if len(s.step)]
+        series = [(run, s) for run, s in by_tag[tag] if len(s.step)]
         if not series:
             continue
-        xs = np.concatenate([np.asarray(s.step, dtype=float) for _, _, s in series])
-        ys = np.concatenate([np.asarray(s.value, dtype=float) for _, _, s in series])
+        xs = np.concatenate([np.asarray(s.step, dtype=float) for _, s in series])
+        ys = np.concatenate([np.asarray(s.value, dtype=float) for _, s in series])
         finite = ys[np.isfinite(ys)]
         if not finite.size:
             continue
         x0, x1, y0, y1 = float(xs.min()), float(xs.max()), float(finite.min()), float(finite.max())
         lines = "".join(
-            f"<polyline fill='none' style='fill:none' stroke='{_PALETTE[i % len(_PALETTE)]}' stroke-width='1.5' "
+            f"<polyline fill='none' style='fill:none' stroke='{colors[run]}' stroke-width='1.5' "
             f"stroke-linejoin='round' points='{_points(np.asarray(s.step, float), np.asarray(s.value, float), x0, x1, y0, y1)}'>"
             f"<title>{html.escape(run_label(run, title))}</title></polyline>"
-            for i, run, s in series
+            for run, s in series
         )
         last = ", ".join(
-            f"<span style='color:{_PALETTE[i % len(_PALETTE)]}'>■</span> "
+            f"<span style='color:{colors[run]}'>■</span> "
             f"{html.escape(run_label(run, title))}: {float(s.value[-1]):.6g}"
-            for i, run, s in series
+            for run, s in series
         )
         cards.append(
             "<div style='display:inline-block;margin:4px;padding:4px;border:1px solid #ddd;vertical-align:top'>"

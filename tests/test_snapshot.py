@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import pathlib
 import re
 
 import numpy as np
@@ -141,3 +142,21 @@ def test_export_html_rejects_bad_arguments(tmp_path):
         export_html(tmp_path / "missing.ipynb")
     with pytest.raises(ValueError, match="timeout must be a positive int"):
         export_html(tmp_path / "x.ipynb", timeout=0)
+
+
+def test_run_colours_match_the_dashboard(tmp_path):
+    """The palette and name hash of js/src/runstyle.ts (values below computed with it in node)."""
+    from tbx_widget.snapshot import PALETTE, hash_name, run_colors
+
+    source = (pathlib.Path(__file__).resolve().parents[1] / "js" / "src" / "runstyle.ts").read_text()
+    block = source[source.index("PALETTE"):source.index("];", source.index("PALETTE"))]
+    assert tuple(re.findall(r'"(#[0-9A-Fa-f]{6})"', block)) == PALETTE
+    assert hash_name("fast") == 43254447 and hash_name("slow") == 1838498488
+    assert hash_name(".") == 722245873 and hash_name("é🙂run") == 792671292
+    assert run_colors(["fast", "slow"]) == {"fast": "#994F88", "slow": "#F4A736"}
+    # A name hashing to a taken slot moves to the next free one, as in RunColors.
+    assert run_colors(["lr=0.1,hidden=4", "é🙂run"]) == {"lr=0.1,hidden=4": "#1965B0", "é🙂run": "#E8601C"}
+    assert len(set(run_colors([f"r{i}" for i in range(12)]).values())) == 12
+    _write(tmp_path, "fast", [1.0, 0.5])
+    page = snapshot_html(tbx_widget.load(tmp_path))
+    assert "stroke='#994F88'" in page

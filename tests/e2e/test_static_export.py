@@ -32,7 +32,7 @@ CELLS = [
     "            w.add_scalar('loss', math.exp(-step / rate) + 0.05, step)\n"
     "print('trained')",
 ]
-COLOURS = {"fast": (0x1F, 0x77, 0xB4), "slow": (0xFF, 0x7F, 0x0E)}  # the snapshot palette's first two
+COLOURS = {"fast": (0x99, 0x4F, 0x88), "slow": (0xF4, 0xA7, 0x36)}  # the dashboard's colours for these names
 
 
 def _nbconvert(work: pathlib.Path, *args: str) -> None:
