@@ -1,11 +1,17 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { INTEGER_INCRS, allIntegers, chartAxes, paddedRange, tickLabels } from "../src/chart/axes";
 import { thinLabels } from "../src/chart/labels";
+import { Memo } from "../src/chart/memo";
+import { decodeBatch } from "../src/protocol";
+import { Store } from "../src/store";
+import { UiState } from "../src/ui";
+import { distributionCard } from "../src/views/distributions";
+import { BatchBuilder } from "./helpers";
 import { niceTicks } from "../src/ui";
 import { nearestDefined, nearestRun, renderTip, sortTipRows, type TipOrder, type TipRow } from "../src/chart/tooltip";
 import type { HistogramStep } from "../src/protocol";
 import { onThemeChange, readTheme } from "../src/theme";
-import { binReadout, pickBin, ridgeLayout } from "../src/views/histograms";
+import { binReadout, histogramCard, pickBin, ridgeLayout } from "../src/views/histograms";
 
 function step(s: number, limits: number[], counts: number[], min: number, max: number): HistogramStep {
   return { step: s, wallTime: s, limits: Float64Array.from(limits), counts: Float64Array.from(counts), min, max, num: 0, sum: 0, sumSquares: 0 };
@@ -161,5 +167,44 @@ describe("scalar tooltip", () => {
     renderTip(tip, "step 1", sortTipRows(rows, "name"), "b", String, String, 1);
     expect([...tip.querySelectorAll("tr")].map((tr) => tr.dataset.tbxRun)).toEqual(["a2", "a10", "b"]);
     expect(tip.querySelector(".tbx-tip-hover")?.getAttribute("data-tbx-run")).toBe("b");
+  });
+});
+
+describe("memo and per-run canvas cards", () => {
+  it("Memo reports changed signatures only", () => {
+    const m = new Memo();
+    expect(m.changed("a")).toBe(true);
+    expect(m.changed("a")).toBe(false);
+    expect(m.changed("b")).toBe(true);
+    m.invalidate();
+    expect(m.changed("b")).toBe(true);
+  });
+
+  it("histogram and distribution cards redraw when the theme changes and stop after destroy", async () => {
+    const store = new Store();
+    const { msg, buffers } = new BatchBuilder()
+      .histograms(".", "w", [{ step: 0, limits: [0, 1, 2], counts: [1, 3, 1], min: -1, max: 2 }])
+      .build(1, true, ["."]);
+    store.apply(decodeBatch(msg, buffers));
+    const ui = new UiState();
+    ui.logdir = "/tmp/exp7";
+    for (const make of [histogramCard, distributionCard]) {
+      const card = make("w", { store, ui });
+      document.body.append(card.el);
+      card.update();
+      expect(card.el.querySelector(".tbx-run-label")?.textContent).toMatch(/^exp7/); // the root run named after the logdir
+      const first = card.el.querySelector("canvas");
+      card.update();
+      expect(card.el.querySelector("canvas")).toBe(first); // nothing changed: not redrawn
+      document.body.setAttribute("data-jp-theme-light", document.body.getAttribute("data-jp-theme-light") === "false" ? "true" : "false");
+      await new Promise((r) => setTimeout(r, 0));
+      const second = card.el.querySelector("canvas");
+      expect(second).not.toBe(first);
+      card.destroy();
+      document.body.setAttribute("data-jp-theme-light", "true");
+      await new Promise((r) => setTimeout(r, 0));
+      expect(card.el.querySelector("canvas")).toBe(second);
+      card.el.remove();
+    }
   });
 });

@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import widget from "../src/index";
 import { attach } from "../src/session";
-import { joinColumns, runColumns } from "../src/views/scalars";
+import { joinColumns, runColumns } from "../src/math/columns";
 import { ScalarSeries } from "../src/store";
 import { BatchBuilder, FakeModel } from "./helpers";
 

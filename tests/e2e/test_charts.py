@@ -166,6 +166,14 @@ def test_chart_defects(jupyter: Any) -> None:
     assert lr_ticks and all(0.0008 <= t <= 0.0012 for t in lr_ticks), state["lrTicks"]
     assert all(t == "" or float(t).is_integer() for t in state["epochTicks"]), state["epochTicks"]
 
+    # Log scale: the ticks uPlot leaves out are blank, not "–"; the others read as numbers.
+    jupyter.page.locator('[data-tbx-kind="scalars"][data-tbx-tag="loss"] button', has_text="log y").first.click()
+    log_ticks = jupyter.poll(lambda: (lambda s: s["lossTicks"] if s and s["lossTicks"] and s["lossTicks"] != state["lossTicks"] else None)(jupyter.js(READ)),
+                             10, "log-scale ticks")
+    assert "–" not in log_ticks and len([t for t in log_ticks if t]) >= 2, log_ticks
+    assert all(float(t) > 0 for t in log_ticks if t), log_ticks
+    jupyter.page.locator('[data-tbx-kind="scalars"][data-tbx-tag="loss"] button', has_text="log y").first.click()
+
     # 1. Histogram: the drawn ridge is a bell, highest near 0, low at the edges.
     ridge = jupyter.js(RIDGE)
     assert abs(ridge["peak"] - ridge["zero"]) < 0.1 * ridge["width"], ridge

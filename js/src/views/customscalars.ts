@@ -4,7 +4,9 @@
 // a band between its lower and upper tags.
 import uPlot from "uplot";
 import { allIntegers, chartAxes, paddedRange } from "../chart/axes";
+import { Memo } from "../chart/memo";
 import { ChartTooltip, tipOrderSelect, type TipSeries } from "../chart/tooltip";
+import { joinColumns, pickAt, runColumns } from "../math/columns";
 import { decimateIndices } from "../math/decimate";
 import type { LayoutCategory, LayoutChart } from "../protocol";
 import { colorOf, type RunInfo, type ScalarSeries, type Store } from "../store";
@@ -13,7 +15,6 @@ import {
   canvasAvailable, cardShell, fmtDuration, fmtNum, fmtWall, h, withAlpha,
   type CardView, type ViewContext,
 } from "../ui";
-import { joinColumns, pickAt, runColumns } from "./scalars";
 import { sectionShell } from "./section";
 
 const CHART_HEIGHT = 220;
@@ -119,11 +120,11 @@ export function customChartCard(chart: LayoutChart, ctx: ViewContext): CardView 
   }));
   let plot: uPlot | null = null;
   let plotKey = "";
-  let lastSig = "";
+  const memo = new Memo();
   let partCache = new Map<string, { key: string; part: Part }>();
   const unsubscribeTheme = onThemeChange(() => {
     plotKey = ""; // axes take the new theme's colours: rebuild the chart
-    lastSig = "";
+    memo.invalidate();
     update();
   });
 
@@ -150,8 +151,7 @@ export function customChartCard(chart: LayoutChart, ctx: ViewContext): CardView 
     const settings = [ui.smoothing, ui.xAxis, width].join(";");
     const keys = lines.map((l) => [l.run.name, l.tag, l.s.version, version(l.lower), version(l.upper), settings].join(":"));
     const sig = keys.join("|");
-    if (sig === lastSig) return;
-    lastSig = sig;
+    if (!memo.changed(sig)) return;
     // Test hook: [run, tag, points, last step, last value] per line, as received.
     el.dataset.tbxSeries = JSON.stringify(lines.map((l) => [l.run.name, l.tag, l.s.n, l.s.step[l.s.n - 1], l.s.value[l.s.n - 1]]));
     if (lines.length === 0) {

@@ -3,8 +3,8 @@
 import { DISTRIBUTION_PERCENTS, percentiles } from "../math/percentiles";
 import type { HistogramStep } from "../protocol";
 import type { RunInfo } from "../store";
-import { onThemeChange, readTheme } from "../theme";
-import { canvasAvailable, cardShell, fmtNum, h, niceTicks, sizeCanvas, swatch, withAlpha, type CardView, type ViewContext } from "../ui";
+import { runCanvasCard } from "../chart/runcanvas";
+import { canvasAvailable, fmtNum, h, niceTicks, sizeCanvas, withAlpha, type CardView, type ViewContext } from "../ui";
 
 const PLOT_HEIGHT = 180;
 
@@ -93,33 +93,12 @@ function drawRun(canvas: HTMLCanvasElement, steps: readonly HistogramStep[], run
 }
 
 export function distributionCard(tag: string, ctx: ViewContext): CardView {
-  const { el, body } = cardShell("distributions", tag);
-  let lastSig = "";
-  const unsubscribe = onThemeChange(() => {
-    lastSig = "";
-    update();
-  });
-
-  function update(): void {
-    const byRun = ctx.store.byTag("histograms", tag);
-    const runs = ctx.ui.visibleRuns(ctx.store).filter((r) => (byRun.get(r.name)?.entries.length ?? 0) > 0);
-    const width = Math.max(240, Math.floor(body.clientWidth) || 480);
-    const sig = [runs.map((r) => `${r.name}:${byRun.get(r.name)?.version}`).join("|"), width].join(";");
-    if (sig === lastSig) return;
-    lastSig = sig;
-    body.textContent = "";
-    if (runs.length === 0) {
-      body.append(h("div", { class: "tbx-card-note", text: "No visible run has data for this tag." }));
-      return;
-    }
-    const { fg, muted } = readTheme(el);
-    for (const run of runs) {
-      const steps = byRun.get(run.name)?.entries ?? [];
+  return runCanvasCard(tag, ctx, {
+    kind: "distributions",
+    plot: (run, steps, width, theme) => {
       const canvas = h("canvas", { class: "tbx-canvas", role: "img", "aria-label": `${tag} distribution of ${run.name}` });
-      body.append(h("div", { class: "tbx-run-label" }, swatch(run.color), h("span", { text: ctx.ui.runLabel(ctx.store, run.name) })), canvas);
-      if (canvasAvailable()) drawRun(canvas, steps, run, width, fg, muted);
-    }
-  }
-
-  return { el, update, destroy: unsubscribe };
+      if (canvasAvailable()) drawRun(canvas, steps, run, width, theme.fg, theme.muted);
+      return canvas;
+    },
+  });
 }

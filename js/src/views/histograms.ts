@@ -6,8 +6,9 @@ import { thinLabels } from "../chart/labels";
 import { DEFAULT_BINS, rebin } from "../math/rebin";
 import type { HistogramStep } from "../protocol";
 import type { RunInfo } from "../store";
-import { onThemeChange, readTheme, type ThemeColors } from "../theme";
-import { canvasAvailable, cardShell, fmtNum, h, niceTicks, sizeCanvas, swatch, withAlpha, type CardView, type ViewContext } from "../ui";
+import { runCanvasCard } from "../chart/runcanvas";
+import type { ThemeColors } from "../theme";
+import { canvasAvailable, fmtNum, h, niceTicks, sizeCanvas, withAlpha, type CardView, type ViewContext } from "../ui";
 
 const MAX_RIDGES = 60;
 const PLOT_HEIGHT = 200;
@@ -217,42 +218,19 @@ function runPlot(tag: string, run: RunInfo, steps: readonly HistogramStep[], mod
 }
 
 export function histogramCard(tag: string, ctx: ViewContext): CardView {
-  const { el, tools, body } = cardShell("histograms", tag);
   let mode: HistogramMode = "offset";
-  let lastSig = "";
+  const card = runCanvasCard(tag, ctx, {
+    kind: "histograms",
+    heading: (label, steps) => `${label} · ${steps.length} steps`,
+    options: () => mode,
+    plot: (run, steps, width, theme) => runPlot(tag, run, steps, mode, width, theme),
+  });
   const select = h("select", { class: "tbx-select", title: "Histogram mode" },
     h("option", { value: "offset", text: "offset" }), h("option", { value: "overlay", text: "overlay" }));
   select.addEventListener("change", () => {
     mode = select.value === "overlay" ? "overlay" : "offset";
-    update();
+    card.update();
   });
-  tools.append(select);
-  const unsubscribe = onThemeChange(() => {
-    lastSig = "";
-    update();
-  });
-
-  function update(): void {
-    const byRun = ctx.store.byTag("histograms", tag);
-    const runs = ctx.ui.visibleRuns(ctx.store).filter((r) => (byRun.get(r.name)?.entries.length ?? 0) > 0);
-    const width = Math.max(240, Math.floor(body.clientWidth) || 480);
-    const sig = [runs.map((r) => `${r.name}:${byRun.get(r.name)?.version}`).join("|"), mode, width].join(";");
-    if (sig === lastSig) return;
-    lastSig = sig;
-    body.textContent = "";
-    if (runs.length === 0) {
-      body.append(h("div", { class: "tbx-card-note", text: "No visible run has data for this tag." }));
-      return;
-    }
-    const theme = readTheme(el);
-    for (const run of runs) {
-      const steps = byRun.get(run.name)?.entries ?? [];
-      body.append(
-        h("div", { class: "tbx-run-label" }, swatch(run.color), h("span", { text: `${ctx.ui.runLabel(ctx.store, run.name)} · ${steps.length} steps` })),
-        runPlot(tag, run, steps, mode, width, theme),
-      );
-    }
-  }
-
-  return { el, update, destroy: unsubscribe };
+  card.tools.append(select);
+  return card;
 }

@@ -1,12 +1,13 @@
 // Scalars: a card per tag, every visible run overlaid in one uPlot chart, raw faint behind the
 // smoothed line. Data are decimated to per-pixel min/max envelopes and recomputed only when the
-// data, the smoothing, the x axis or the zoom change.
+// data, the smoothing, the x axis or the zoom change. Column helpers live in math/columns.ts.
 import uPlot from "uplot";
 import { allIntegers, chartAxes, paddedRange } from "../chart/axes";
+import { Memo } from "../chart/memo";
 import { ChartTooltip, tipOrderSelect } from "../chart/tooltip";
+import { joinColumns, pickAt, runColumns, withEnds, type RunColumns } from "../math/columns";
 import { decimateIndices, lowerBound } from "../math/decimate";
 import { quantile } from "../math/percentiles";
-import { smooth } from "../math/smoothing";
 import type { RunInfo, ScalarSeries } from "../store";
 import { onThemeChange, readTheme } from "../theme";
 import {
@@ -16,104 +17,11 @@ import {
 
 const CHART_HEIGHT = 220;
 
-/** One run's columns in x order (x ascending), raw and smoothed y. */
-interface RunColumns {
-  run: RunInfo;
-  x: Float64Array;
-  raw: Float64Array;
-  smoothed: Float64Array;
-  step: Float64Array;
-  wall: Float64Array;
-  n: number;
-}
-
 interface Cached {
   version: number;
   weight: number;
   xAxis: XAxis;
   cols: RunColumns;
-}
-
-/** x, raw, smoothed of a series for an x axis, sorted by x (stable); cached per version. */
-export function runColumns(run: RunInfo, s: ScalarSeries, weight: number, xAxis: XAxis): RunColumns {
-  const n = s.n;
-  const step = s.step.subarray(0, n);
-  const wall = s.wallTime.subarray(0, n);
-  const raw = s.value.subarray(0, n);
-  const smoothed = smooth(raw, weight, n);
-  let x: Float64Array;
-  if (xAxis === "step") x = step;
-  else if (xAxis === "wall") x = wall;
-  else {
-    x = new Float64Array(n);
-    let t0 = Infinity;
-    for (let i = 0; i < n; i++) if (wall[i] < t0) t0 = wall[i];
-    for (let i = 0; i < n; i++) x[i] = wall[i] - t0;
-  }
-  let sorted = true;
-  for (let i = 1; i < n; i++) {
-    if (!(x[i] >= x[i - 1])) {
-      sorted = false;
-      break;
-    }
-  }
-  if (sorted) return { run, x, raw, smoothed, step, wall, n };
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => x[a] - x[b] || a - b);
-  const take = (a: Float64Array) => Float64Array.from(order, (i) => a[i]);
-  return { run, x: take(x), raw: take(raw), smoothed: take(smoothed), step: take(step), wall: take(wall), n };
-}
-
-/** Merge runs on a shared ascending x (uPlot's aligned data); missing values are null. */
-export function joinColumns(
-  parts: { x: Float64Array; ys: Float64Array[] }[],
-  positiveOnly: boolean,
-): { x: Float64Array; ys: (number | null)[][] } {
-  let total = 0;
-  for (const p of parts) total += p.x.length;
-  const all = new Float64Array(total);
-  let k = 0;
-  for (const p of parts) {
-    all.set(p.x, k);
-    k += p.x.length;
-  }
-  all.sort();
-  let m = 0;
-  for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[m - 1]) all[m++] = all[i];
-  const x = all.slice(0, m);
-  const ys: (number | null)[][] = [];
-  for (const p of parts) {
-    for (const y of p.ys) {
-      const col: (number | null)[] = new Array(m).fill(null);
-      let j = 0;
-      for (let i = 0; i < p.x.length; i++) {
-        while (x[j] < p.x[i]) j++;
-        const v = y[i];
-        col[j] = Number.isFinite(v) && (!positiveOnly || v > 0) ? v : null;
-      }
-      ys.push(col);
-    }
-  }
-  return { x, ys };
-}
-
-/** Sorted indices with 0 and n - 1 added when missing. */
-export function withEnds(idx: Int32Array, n: number): Int32Array {
-  if (n === 0) return idx;
-  const head = idx.length === 0 || idx[0] !== 0;
-  const tail = n > 1 && (idx.length === 0 || idx[idx.length - 1] !== n - 1);
-  if (!head && !tail) return idx;
-  const out = new Int32Array(idx.length + Number(head) + Number(tail));
-  out.set(idx, Number(head));
-  if (head) out[0] = 0;
-  if (tail) out[out.length - 1] = n - 1;
-  return out;
-}
-
-/** `a` at the given indices. */
-export function pickAt(a: Float64Array, idx: Int32Array): Float64Array {
-  const out = new Float64Array(idx.length);
-  for (let i = 0; i < idx.length; i++) out[i] = a[idx[i]];
-  return out;
 }
 
 function xLabel(xAxis: XAxis): string {
@@ -139,7 +47,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
   let outliers = false;
   let chart: uPlot | null = null;
   let chartKey = "";
-  let lastSig = "";
+  const memo = new Memo();
   let zoom: [number, number] | null = null;
   let full: [number, number] = [0, 1];
   let yBounds: [number, number] | null = null;
@@ -149,7 +57,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
   const cache = new Map<string, Cached>();
 
   const redraw = () => {
-    lastSig = "";
+    memo.invalidate();
     update();
   };
   tools.append(
@@ -179,7 +87,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
           if (w > 0 && w !== width) {
             width = w;
             if (chart) chart.setSize({ width: w, height: CHART_HEIGHT });
-            lastSig = "";
+            memo.invalidate();
             schedule();
           }
         })
@@ -187,7 +95,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
   resize?.observe(chartBox);
   const unsubscribeTheme = onThemeChange(() => {
     chartKey = ""; // axes take the new theme's colours: rebuild the chart
-    lastSig = "";
+    memo.invalidate();
     schedule();
   });
 
@@ -237,8 +145,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
       runs.map((r) => `${r.run.name}:${r.s.version}`).join("|"),
       ctx.ui.smoothing, ctx.ui.xAxis, logY, outliers, zoom ? zoom.join(",") : "", w, ctx.ui.highlight ?? "",
     ].join(";");
-    if (sig === lastSig) return;
-    lastSig = sig;
+    if (!memo.changed(sig)) return;
     for (const name of [...cache.keys()]) if (!runs.some((r) => r.run.name === name)) cache.delete(name);
 
     if (runs.length === 0) {
