@@ -4,6 +4,7 @@
 // scalar card (click again to clear).
 import type { HparamValue } from "../protocol";
 import type { Store } from "../store";
+import { onThemeChange } from "../theme";
 import {
   canvasAvailable, compileFilter, fmtNum, h, isValidRegex, sizeCanvas, swatch, themeColors,
   type ViewContext,
@@ -247,7 +248,10 @@ export class HparamsSection {
     this.filter.addEventListener("input", () => this.redraw());
     this.colorBy.addEventListener("change", () => this.redraw());
     this.canvas.addEventListener("click", (e) => this.pick(e));
+    this.unsubscribeTheme = onThemeChange(() => this.redraw()); // the canvas takes the new theme's colours
   }
+
+  private readonly unsubscribeTheme: () => void;
 
   private redraw(): void {
     this.lastSig = "";
@@ -495,6 +499,7 @@ export class HparamsSection {
   }
 
   destroy(): void {
+    this.unsubscribeTheme();
     this.el.remove();
   }
 }

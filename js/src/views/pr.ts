@@ -5,6 +5,7 @@
 import { confusionAt, rocCurve, thresholdAt, thresholdIndex, type Confusion } from "../math/roc";
 import type { PrStep } from "../protocol";
 import type { RunInfo } from "../store";
+import { onThemeChange } from "../theme";
 import {
   canvasAvailable, cardShell, fmtNum, h, niceTicks, sizeCanvas, swatch, themeColors, toggleButton,
   type CardView, type ViewContext,
@@ -83,6 +84,7 @@ export function prCard(tag: string, ctx: ViewContext): CardView {
     lastSig = "";
     update();
   }
+  const unsubscribeTheme = onThemeChange(redraw); // the canvas takes the new theme's colours
 
   function update(): void {
     const { byRun, runs, sig: dataSig, steps } = stepData(ctx, "pr_curves", tag);
@@ -222,7 +224,7 @@ export function prCard(tag: string, ctx: ViewContext): CardView {
     tip.style.top = `${Math.max(0, py - 10)}px`;
   }
 
-  return { el, update, destroy() {} };
+  return { el, update, destroy: unsubscribeTheme };
 }
 
 export interface Stat {
