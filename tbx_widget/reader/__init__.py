@@ -11,9 +11,8 @@ from .items import (
     TextItem,
 )
 from .logs import Changes, Logs, NotRetainedError, load
-from .store import ReleasedError
 
 __all__ = [
-    "load", "Logs", "Changes", "NotRetainedError", "ReleasedError", "KINDS", "ScalarSeries", "HistogramItem", "ImageItem", "TextItem",
+    "load", "Logs", "Changes", "NotRetainedError", "KINDS", "ScalarSeries", "HistogramItem", "ImageItem", "TextItem",
     "PrCurveItem", "AudioItem", "HParamsItem", "CustomScalarsItem",
 ]

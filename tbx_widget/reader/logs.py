@@ -312,15 +312,6 @@ class Logs:
             })
         return rows
 
-    def release(self, run: str, kind: str, tag: str, upto: int) -> None:
-        """Free the items of one series before index ``upto`` (a consumer that has handed them
-        on, like the dashboard, keeps memory flat). Later reads must start at ``upto`` or after;
-        earlier indices raise ``ReleasedError``. Nothing to do with ``retain=False``."""
-        r = self._run(run)
-        store = r.scalars.get(tag) if kind == "scalars" else r.items.get(kind, {}).get(tag)
-        if store is not None:
-            store.release(upto)
-
     # -- export -------------------------------------------------------------------------------
 
     def to_pandas(self, kind: str = "scalars", *, runs: Iterable[str] | None = None):

@@ -7,11 +7,7 @@ import numpy as np
 
 from .items import ScalarSeries
 
-__all__ = ["ScalarStore", "ItemStore", "ReleasedError"]
-
-
-class ReleasedError(IndexError):
-    """The data asked for was released from memory (``Logs.release``); re-read the logdir."""
+__all__ = ["ScalarStore", "ItemStore"]
 
 _EMPTY = ScalarSeries(np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
 
@@ -31,25 +27,14 @@ class ScalarStore:
     Arrays handed out are read-only and never change afterwards (purges build new arrays).
     """
 
-    __slots__ = ("_blocks", "_n", "base")
+    __slots__ = ("_blocks", "_n")
 
     def __init__(self) -> None:
         self._blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._n = 0  # points held
-        self.base = 0  # points released before them
 
     def __len__(self) -> int:
-        return self.base + self._n
-
-    def release(self, upto: int) -> None:
-        """Free the points before index ``upto`` (indices of later points do not change)."""
-        drop = min(int(upto), len(self)) - self.base
-        if drop <= 0:
-            return
-        rest = self.series(self.base + drop)
-        self._blocks = [(rest.step, rest.wall_time, rest.value)] if len(rest.step) else []
-        self._n -= drop
-        self.base += drop
+        return self._n
 
     def append(self, step: np.ndarray, wall: np.ndarray, value: np.ndarray) -> None:
         if len(step) == 0:
@@ -65,9 +50,6 @@ class ScalarStore:
     def series(self, start: int = 0) -> ScalarSeries:
         """The points from index ``start`` on."""
         start = max(0, int(start))
-        if start < self.base:
-            raise ReleasedError(f"points before index {self.base} were released from memory")
-        start -= self.base
         if start >= self._n:
             return _EMPTY
         if start == 0 and len(self._blocks) > 1:
@@ -88,8 +70,8 @@ class ScalarStore:
     def purge(self, step: int) -> bool:
         """Drop the points whose step is >= ``step``; True when any was dropped."""
         if not self._n:
-            return bool(self.base)  # released points may have had such steps: assume so
-        full = self.series(self.base)
+            return False
+        full = self.series(0)
         keep = full.step < step
         if keep.all():
             return False
@@ -101,35 +83,26 @@ class ScalarStore:
 
 
 class ItemStore:
-    """Append-only list of items, with the same release and purge rules as ``ScalarStore``."""
+    """Append-only list of items, with the same purge rule as ``ScalarStore``."""
 
-    __slots__ = ("items", "base")
+    __slots__ = ("items",)
 
     def __init__(self) -> None:
         self.items: list[Any] = []
-        self.base = 0
 
     def __len__(self) -> int:
-        return self.base + len(self.items)
+        return len(self.items)
 
     def extend(self, items: Any) -> None:
         self.items.extend(items)
 
     def slice(self, start: int = 0) -> list[Any]:
-        start = max(0, int(start))
-        if start < self.base:
-            raise ReleasedError(f"items before index {self.base} were released from memory")
-        return self.items[start - self.base :]
-
-    def release(self, upto: int) -> None:
-        drop = min(int(upto), len(self)) - self.base
-        if drop > 0:
-            del self.items[:drop]
-            self.base += drop
+        return self.items[max(0, int(start)) :]
 
     def purge(self, step: int) -> bool:
+        """Drop the items whose step is >= ``step``; True when any was dropped."""
         kept = [it for it in self.items if it.step < step]
         if len(kept) == len(self.items):
-            return bool(self.base)
+            return False
         self.items = kept
         return True
