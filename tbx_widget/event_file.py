@@ -7,8 +7,8 @@
   constructor returns, so the file is a valid event file from the start.
 - ``add()`` queues serialized events, or callables that produce them on the background thread
   (serialization, PNG encoding and the like never run on the training loop's thread).
-- Bytes reach the OS every ``flush_secs`` (every 0.1 s while a dashboard in this process is
-  following) and on ``flush()``, which returns only once
+- Bytes reach the OS every ``flush_secs`` (every 0.1 s while a dashboard in this process
+  follows a directory holding the file) and on ``flush()``, which returns only once
   everything queued before it has been written (tensorboardX's flush does not wait).
 - An error on the background thread is raised by the next ``add``/``flush``/``close``; the
   ``add`` that reports it still queues its own item. Bytes that failed to write stay queued and
@@ -45,7 +45,7 @@ EventItem = Union[bytes, Callable[[], Union[bytes, Iterable[bytes], None]]]
 FILE_VERSION = "brain.Event:2"
 _WRITE_CHUNK = 1 << 20  # write to the OS whenever this much is buffered
 _MAX_PENDING = 100_000  # queued items before add() waits for the writer thread
-LIVE_FLUSH_SECS = 0.1  # flush interval while a dashboard in this process is following
+LIVE_FLUSH_SECS = 0.1  # flush interval while a dashboard in this process follows the file's directory
 
 _counter = itertools.count()
 _live: "weakref.WeakSet[EventFileWriter]" = weakref.WeakSet()
@@ -234,7 +234,7 @@ class EventFileWriter:
             if self._buffer or self._pending:
                 if next_flush is None or due:
                     interval = self.flush_secs
-                    if signals.has_listeners():
+                    if signals.has_listeners(self._path):
                         interval = min(interval, LIVE_FLUSH_SECS)
                     next_flush = now + interval
             else:

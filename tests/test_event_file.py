@@ -274,3 +274,32 @@ def test_flushes_quickly_while_a_dashboard_listens(logdir):
     assert len(read_events(writer.path)) == 2
     assert elapsed < 1.0  # flush_secs is an hour: only the live interval explains this
     assert heard
+
+
+def test_only_writers_under_a_followed_directory_flush_fast(tmp_path):
+    followed, other = tmp_path / "followed", tmp_path / "followed-other"  # a sibling sharing the prefix
+    heard = []
+    fast = EventFileWriter(followed / "run", flush_secs=3600)
+    slow = EventFileWriter(other, flush_secs=3600)
+    signals.subscribe(heard.append, root=followed)
+    try:
+        assert signals.has_listeners(fast.path) and not signals.has_listeners(slow.path)
+        assert signals.has_listeners()  # someone listens, somewhere
+        start = time.monotonic()
+        fast.add_event(scalar_event(1, 1.0))
+        slow.add_event(scalar_event(1, 1.0))
+        while len(read_events(fast.path)) < 2 and time.monotonic() < start + 5:
+            time.sleep(0.01)
+        assert len(read_events(fast.path)) == 2 and time.monotonic() - start < 1.0
+        time.sleep(0.5)
+        assert len(read_events(slow.path)) == 1  # its event waits for its own (hour-long) interval
+    finally:
+        signals.unsubscribe(heard.append)
+        fast.close()
+        slow.close()
+    assert heard and set(heard) == {fast.path}  # told only about the file it follows
+
+
+def test_subscribe_rejects_a_root_that_is_not_a_path():
+    with pytest.raises(TypeError, match="root must be a path"):
+        signals.subscribe(print, root=3)

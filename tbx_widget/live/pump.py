@@ -38,7 +38,7 @@ class Pump:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="tbx_widget-dashboard-pump", daemon=True)
-        signals.subscribe(self._on_flush)
+        signals.subscribe(self._on_flush, root=self._root)
         self._thread.start()
 
     def _on_flush(self, path: str) -> None:
