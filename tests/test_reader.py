@@ -599,3 +599,50 @@ def test_purge_split_across_max_bytes_reads_is_applied_by_the_consumer(logdir):
             break
     assert resets == 4
     _assert_held_equals_load(held, logdir)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    ops=st.lists(st.tuples(st.sampled_from(["scalar", "text", "purge"]), st.integers(0, 12)), max_size=40),
+    cuts=st.lists(st.integers(0, 40), max_size=4),
+    max_bytes=st.sampled_from([None, 1, 200, 5000]),
+    retain=st.booleans(),
+)
+def test_deltas_applied_by_a_consumer_equal_load_whatever_the_purges(tmp_path_factory, ops, cuts, max_bytes, retain):
+    """Events and purges written in several appends, read in pieces: a consumer applying
+    ``reset_step`` then ``new`` holds exactly what ``load()`` returns at the end."""
+    logdir = tmp_path_factory.mktemp("deltas")
+    events = []
+    for kind, step in ops:
+        if kind == "scalar":
+            events.append(scalar_event(step, float(len(events))))
+        elif kind == "text":
+            events.append(summary_event(step, tensor_value("note", "text", string_tensor([b"x%d" % len(events)], []))))
+        else:
+            events.append(ev(step, session_log=event_pb2.SessionLog(status=event_pb2.SessionLog.START)))
+    path = logdir / "events.out.tfevents.1.a"
+    logs = Logs(logdir, retain=retain)
+    held: dict = {}
+    bounds = sorted({0, len(events), *(min(c, len(events)) for c in cuts)})
+    for k, (lo, hi) in enumerate(zip(bounds, bounds[1:] or [len(events)])):
+        write_file(path, events[lo:hi], header=k == 0)
+        while True:
+            changes = logs.refresh(max_bytes=max_bytes)
+            _consume(held, changes)
+            if not changes.more:
+                break
+    if not events:
+        write_file(path, [])
+        _consume(held, logs.refresh())
+    held = {k: v for k, v in held.items() if len(v if k[1] != "scalars" else v["step"])}
+    full = load(logdir)
+    want = {(".", kind, tag) for kind, tags in full.tags(".").items() for tag in tags}
+    want = {k for k in want if len(full.scalars(".", k[2]) if k[1] == "scalars" else full.items(k[1], ".", k[2]))}
+    assert set(held) == want
+    for _, kind, tag in want:
+        if kind == "scalars":
+            s = full.scalars(".", tag)
+            assert held[(".", kind, tag)]["step"].tolist() == s.step.tolist()
+            assert held[(".", kind, tag)]["value"].tolist() == s.value.tolist()
+        else:
+            assert [it.text for it in held[(".", kind, tag)]] == [it.text for it in full.items(kind, ".", tag)]
