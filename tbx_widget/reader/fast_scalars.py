@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .spans import _gather
+from .spans import gather_rows
 
 from ..accel import native as _native  # None where the optional C kernels were not built
 
@@ -154,7 +154,7 @@ def _numpy(arr: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> FastScal
         if length < 16 or length > 200:
             continue
         idx = np.flatnonzero(lengths == length)
-        rows = _gather(arr, starts[idx], length)
+        rows = gather_rows(arr, starts[idx], length)
         head = rows[:, 0] == _WALL
         with_step = head & (rows[:, 9] == _STEP)
         no_step = head & (rows[:, 9] == _SUMMARY)

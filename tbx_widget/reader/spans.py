@@ -29,7 +29,7 @@ from ..records import FOOTER_SIZE, HEADER_SIZE, MAX_RECORD, masked_crc32c, resyn
 
 from ..accel import native as _native  # None where the optional C kernels were not built
 
-__all__ = ["SpanScan", "scan_spans", "crc32c_rows"]
+__all__ = ["SpanScan", "scan_spans", "crc32c_rows", "gather_rows"]
 
 _U64 = struct.Struct("<Q")
 _HEAD = struct.Struct("<QI")
@@ -103,7 +103,7 @@ def _mask(c: np.ndarray) -> np.ndarray:
     return ((c >> np.uint32(15)) | (c << np.uint32(17))) + _MASK_DELTA
 
 
-def _gather(arr: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
+def gather_rows(arr: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
     """Rows ``arr[s : s + width]`` for each start (a copy; no index matrix is built)."""
     if len(arr) < width:
         return np.zeros((0, width), dtype=arr.dtype)
@@ -111,7 +111,7 @@ def _gather(arr: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
 
 
 def _u32_at(arr: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    return _gather(arr, positions, 4).view("<u4")[:, 0]
+    return gather_rows(arr, positions, 4).view("<u4")[:, 0]
 
 
 @lru_cache(maxsize=4096)
@@ -164,7 +164,7 @@ def _frame(buf: bytes, arr: np.ndarray, pos: int) -> tuple[list[np.ndarray], int
             continue
         offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
         cand = (pos + stride * np.arange(periods, dtype=np.int64)[:, None] + offsets).reshape(-1)
-        found = _gather(arr, cand, 8).view("<u8")[:, 0].astype(np.int64)
+        found = gather_rows(arr, cand, 8).view("<u8")[:, 0].astype(np.int64)
         miss = np.flatnonzero(found != np.tile(pattern, periods))
         m = int(miss[0]) if len(miss) else len(cand)
         out.append(cand[:m])
@@ -173,7 +173,7 @@ def _frame(buf: bytes, arr: np.ndarray, pos: int) -> tuple[list[np.ndarray], int
 
 def _check(buf: bytes, arr: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, int]:
     """Lengths of the framed records and the index of the first one failing a CRC (or len)."""
-    lengths = _gather(arr, starts, 8).view("<u8")[:, 0].astype(np.int64)
+    lengths = gather_rows(arr, starts, 8).view("<u8")[:, 0].astype(np.int64)
     bad = np.zeros(len(starts), dtype=bool)
     head_crc = _u32_at(arr, starts + 8)
     foot_crc = _u32_at(arr, starts + HEADER_SIZE + lengths)
@@ -189,7 +189,7 @@ def _check(buf: bytes, arr: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray,
             continue  # data checked above, all lengths at once
         data_starts = starts[rows] + HEADER_SIZE
         if length <= _TABLE_MAX:
-            crc = _mask(crc32c_rows(_gather(arr, data_starts, length)))
+            crc = _mask(crc32c_rows(gather_rows(arr, data_starts, length)))
             bad[rows] |= crc != foot_crc[rows]
         else:
             for r, s in zip(rows.tolist(), data_starts.tolist()):
