@@ -281,3 +281,23 @@ def test_a_logdir_nested_deeper_than_the_recursion_limit_is_followed(tmp_path):
     Follower(str(tmp_path)).poll(got.append)
     ((kind, run, tag),) = received(got)
     assert run == "/".join(["d"] * 1100) and tag == "loss"
+
+
+def test_a_batch_names_only_the_runs_new_to_the_browser(tmp_path):
+    """Every batch used to carry every run's name: 20,000 runs put ~300 KB in each batch."""
+    for r in ("a", "b"):
+        write(tmp_path / r / "events.out.tfevents.1.x", scalar(0, 1.0))
+    f = Follower(str(tmp_path))
+    batches: list = []
+    f.poll(batches.append)
+    assert [b.content["runs"] for b in batches] == [["a", "b"]]
+    write(tmp_path / "a" / "events.out.tfevents.1.x", scalar(1, 2.0), header=False)
+    write(tmp_path / "c" / "events.out.tfevents.1.x", scalar(0, 1.0))
+    write(tmp_path / "d" / "events.out.tfevents.1.x")  # no data yet, but discovered: named too
+    f.poll(batches.append)
+    assert batches[-1].content["runs"] == ["c", "d"]
+    write(tmp_path / "b" / "events.out.tfevents.1.x", scalar(1, 2.0), header=False)
+    f.poll(batches.append)
+    assert batches[-1].content["runs"] == []
+    f.snapshot(batches.append)
+    assert batches[-1].content["reset"] and batches[-1].content["runs"] == ["a", "b", "c", "d"]

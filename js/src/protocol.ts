@@ -125,6 +125,8 @@ export interface WireBatch {
   protocol: number;
   seq: number;
   reset: boolean;
+  /** A reset batch: every run known, in order of discovery; otherwise the runs discovered since
+   *  the previous batch (usually none), to append in this order. */
   runs: string[];
   items: WireItem[];
 }

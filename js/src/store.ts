@@ -166,10 +166,12 @@ export class Store {
     this.changed();
   }
 
+  /** Add the runs of `names` not known yet, in order (a batch names the runs new to the browser;
+   *  a reset batch names them all). */
   setRuns(names: readonly string[]): void {
-    names.forEach((name, i) => {
+    names.forEach((name) => {
       if (this.runIndex.has(name)) return;
-      const info: RunInfo = { name, index: i, color: this.colors.of(name) };
+      const info: RunInfo = { name, index: this.runs.length, color: this.colors.of(name) };
       this.runIndex.set(name, info);
       this.runs.push(info);
     });

@@ -51,6 +51,16 @@ describe("Store", () => {
     expect(colorOf(PALETTE.length)).toBe(PALETTE[0]);
   });
 
+  it("appends the runs a batch names to those it has; a reset batch names them all", () => {
+    const store = new Store();
+    store.apply(batch(new BatchBuilder(), 1, true, ["a", "b"]));
+    store.apply(batch(new BatchBuilder().scalars("c", "loss", [0], [1]), 2, false, ["c"]));
+    store.apply(batch(new BatchBuilder().scalars("a", "loss", [0], [1]), 3, false, []));
+    expect(store.runs.map((r) => [r.name, r.index])).toEqual([["a", 0], ["b", 1], ["c", 2]]);
+    store.apply(batch(new BatchBuilder(), 4, true, ["c", "a"]));
+    expect(store.runs.map((r) => [r.name, r.index])).toEqual([["c", 0], ["a", 1]]);
+  });
+
   it("coalesces change notifications", async () => {
     const store = new Store();
     let calls = 0;

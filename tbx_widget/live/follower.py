@@ -87,7 +87,8 @@ class _PreviewLogs:
 
 
 class _Batches:
-    """Accumulates items, emitting a batch whenever the current one is full."""
+    """Accumulates items, emitting a batch whenever the current one is full. The first batch
+    emitted names ``runs`` (the runs the browser has not been told of); later ones name none."""
 
     def __init__(self, runs: Sequence[str], reset: bool, emit: Emit, next_seq: Callable[[], int]):
         self._runs, self._reset, self._emit, self._next_seq = list(runs), reset, emit, next_seq
@@ -101,7 +102,8 @@ class _Batches:
     def cut(self) -> None:
         first = self.emitted == 0
         if self.builder or (self._reset and first):
-            self._emit(self.builder.build(seq=self._next_seq(), reset=self._reset and first, runs=self._runs))
+            runs = self._runs if first else []
+            self._emit(self.builder.build(seq=self._next_seq(), reset=self._reset and first, runs=runs))
             self.emitted += 1
         self.builder = BatchBuilder()
 
@@ -115,6 +117,7 @@ class Follower:
         self._lock = threading.RLock()
         self._previews: dict[tuple[str, str], Preview] = {}
         self._seq = 0
+        self._runs_told = 0  # how many of logs.runs (in order) the browser has been told of
         self.dropped = 0  # items that could not be encoded (skipped; the rest of their series is sent)
         self._logs = self._new_logs()
 
@@ -181,7 +184,8 @@ class Follower:
     def _collect(self, emit: Emit, new: dict[tuple[str, str, str], Any], *, reset: bool) -> int:
         """Emit ``new`` (run, kind, tag) -> data, as a refresh delivered it: the cost is that of
         the new data and of the series that changed, never of every series known."""
-        out = _Batches(self._logs.runs, reset, emit, self._next_seq)
+        runs = self._logs.runs
+        out = _Batches(runs if reset else runs[self._runs_told :], reset, emit, self._next_seq)
         for (run, kind, tag), data in new.items():
             if kind == "scalars":
                 self._previews.setdefault((run, tag), Preview()).add(data)
@@ -193,6 +197,8 @@ class Follower:
                 self.dropped += out.builder.add(kind, run, tag, part)
                 out.added()
         out.cut()
+        if out.emitted:
+            self._runs_told = len(runs)
         return out.emitted
 
 
