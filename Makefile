@@ -54,8 +54,9 @@ $(OLDPB_VENV)/.installed:
 
 # Colab's widget stack, as close as this machine gets: classic Notebook 6.5, ipywidgets 7.7.1,
 # widgetsnbextension 3 (enabled by its own nbconfig file). tbx_widget is installed editable so the
-# e2e test sees the current sources and built JS; TBX_NO_NATIVE: the C kernel .so is already in the tree.
-$(CLASSIC_VENV)/.installed: pyproject.toml tbx_widget/static/index.js
+# e2e test sees the current sources and built JS (so a JS rebuild does not reinstall it: order-only);
+# TBX_NO_NATIVE: the C kernel .so is already in the tree.
+$(CLASSIC_VENV)/.installed: pyproject.toml | tbx_widget/static/index.js
 	test -x $(CLASSIC_VENV)/bin/python || $(PYTHON) -m venv $(CLASSIC_VENV)
 	TBX_NO_NATIVE=1 $(CLASSIC_VENV)/bin/pip --disable-pip-version-check -q install \
 	  "notebook==6.5.7" "ipywidgets==7.7.1" "widgetsnbextension>=3.6,<4" "ipykernel>=6.29" -e .

@@ -601,8 +601,21 @@ class Classic:
         return self.page.evaluate(f"async (arg) => {{ {body} }}", arg)
 
     def open(self, name: str, timeout: float = 90) -> None:
+        """Open a notebook; return once its kernel is idle and the widget manager has loaded.
+
+        widgetsnbextension 3 asks the kernel for its widgets when it connects (ipywidgets 7.7.1
+        has no "jupyter.widget.control" comm, so it logs a fallback warning and sends a
+        comm_info request). When that answer comes it re-renders every widget output, and a
+        widget displayed before then loses its view for good (the view's removal blanks the
+        output's model_id). So a cell sent before that request would be answered first and its
+        widget would vanish when the cell ends: wait for the warning, then for a comm_info of our
+        own (the kernel answers in order) before running anything.
+        """
         self.page.goto(self.server.notebook_url(name), wait_until="domcontentloaded")
         poll(lambda: self.js(_CLASSIC_READY), timeout, f"{name} open with an idle kernel and the widget manager")
+        poll(lambda: any("jupyter.widget.control" in line for line in self.request.node._tbx_console),
+             timeout, "the widget manager's first load from the kernel")
+        self.js("await new Promise(done => Jupyter.notebook.kernel.comm_info('', done));")
 
     def screenshot(self, label: str) -> pathlib.Path:
         ARTIFACTS.mkdir(exist_ok=True)

@@ -14,8 +14,8 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 
-STEPS = 50
-PERIOD = 0.1
+STEPS = 60
+PERIOD = 0.12
 TAGS = ("train/loss", "train/acc")
 
 STACK_CELL = """
@@ -87,12 +87,18 @@ def test_dashboard_fills_live_with_ipywidgets_7(classic: Any) -> None:
     assert second["events"] > first["events"]
     classic.screenshot("running")
 
+    seen: dict[str, Any] = {}
+
     def finished() -> dict[str, Any] | None:
-        state = classic.js(READ, 1)
+        state = seen["last"] = classic.js(READ, 1)
         done = "[*]" not in state["prompt"] and f"logged {STEPS}" in state["output"]
         return state if done and state["events"] == len(TAGS) * STEPS and len(state["drawn"]) == len(TAGS) else None
 
-    final = classic.poll(finished, 60, f"all {len(TAGS) * STEPS} events and both scalar cards drawn")
+    try:
+        final = classic.poll(finished, 60, f"all {len(TAGS) * STEPS} events and both scalar cards drawn")
+    except pytest.fail.Exception:
+        classic.screenshot("timeout")
+        pytest.fail(f"the dashboard did not end with every event drawn: {seen.get('last')}\n{classic.console()}")
     classic.screenshot("done")
     assert sorted(final["scalars"]) == sorted(TAGS)
     assert sorted(final["drawn"]) == sorted(TAGS)
