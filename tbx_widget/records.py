@@ -6,7 +6,10 @@ with ``mask(c) = ((c >> 15) | (c << 17)) + 0xA282EAD8 (mod 2**32)``.
 The pure functions here (``masked_crc32c``, ``encode_record``, ``scan_records``) do no I/O;
 ``RecordReader`` adds the file access: it tails a file another process may still be writing,
 returns a partial last record only once it is complete, and resynchronises after corruption
-instead of stopping (TensorBoard stops at the first bad record and loses the rest).
+instead of stopping (TensorBoard stops at the first bad record and loses the rest). ``resync``
+finds the next valid header at memory speed (numpy, or the optional compiled kernel);
+``Pending``/``probe_pending`` wait for a record whose length runs past the end of the file
+without re-reading anything, and skip it once a complete record after it proves it corrupt.
 """
 from __future__ import annotations
 
@@ -47,7 +50,9 @@ _crc32c = google_crc32c.value  # C implementation
 
 
 class CorruptRecordWarning(RuntimeWarning):
-    """Bytes of an event file were skipped because they failed their checksum."""
+    """Bytes of an event file were skipped because they failed their checksum (or a length
+    field was shown corrupt), or records that framed correctly could not be decoded; every
+    intact record after them was read."""
 
 
 def mask_crc(crc: int) -> int:
