@@ -4,7 +4,9 @@
 view (GitHub's viewer, nbviewer without widget state). ``static_snapshots`` is an nbconvert
 preprocessor and ``export_html`` a one-call export: an HTML page of a notebook whose dashboards
 show their snapshot with no kernel and no internet (nbconvert would otherwise choose the widget
-view, whose renderer it loads from a CDN: offline the page is blank).
+view, whose renderer it loads from a CDN: offline the page is blank). ``refresh_snapshots``
+redraws the fallback saved in a ``.ipynb`` (a dashboard shown before training saved an empty
+one), for GitHub's viewer.
 
 Every run name, tag and value is escaped: logdir content is untrusted.
 """
@@ -14,11 +16,12 @@ import html
 import json
 import os
 import pathlib
+import re
 from typing import Any
 
 import numpy as np
 
-__all__ = ["snapshot_html", "static_snapshots", "export_html"]
+__all__ = ["snapshot_html", "static_snapshots", "refresh_snapshots", "export_html"]
 
 # The live dashboard's run colours (js/src/runstyle.ts: PALETTE, hashName, RunColors), so a run
 # has the same colour in the snapshot as in the dashboard.
@@ -108,8 +111,9 @@ def snapshot_html(logs: Any, title: str = "") -> str:
         for tag in logs.tags(run).get("scalars", ()):
             by_tag.setdefault(tag, []).append((run, logs.scalars(run, tag)))
     head = f"<b>tbx_widget</b> snapshot of <code>{html.escape(title)}</code>: {len(runs)} run(s)"
+    root = f"<div class='{_MARKER}' data-logdir='{html.escape(title, quote=True)}'>"
     if not by_tag:
-        return f"<div class='{_MARKER}'>{head}; no scalars yet.</div>"
+        return f"{root}{head}; no scalars yet.</div>"
     cards = []
     for tag in sorted(by_tag)[:_MAX_CARDS]:
         series = [(run, s) for run, s in by_tag[tag] if len(s.step)]
@@ -139,7 +143,7 @@ def snapshot_html(logs: Any, title: str = "") -> str:
             f"<div style='font:11px sans-serif;color:#555'>last: {last} · range {y0:.4g} … {y1:.4g}</div></div>"
         )
     more = f"<div>… and {len(by_tag) - _MAX_CARDS} more tags</div>" if len(by_tag) > _MAX_CARDS else ""
-    return f"<div class='{_MARKER}'><div>{head}</div>{''.join(cards)}{more}</div>"
+    return f"{root}<div>{head}</div>{''.join(cards)}{more}</div>"
 
 
 # -- static exports ---------------------------------------------------------------------------
@@ -166,15 +170,24 @@ class _StateLogs:
         return _Series(s["step"], s["value"])
 
 
-def _fresh_snapshot(state: dict[str, Any], base: str) -> str | None:
+def _logdir_of(state: dict[str, Any], fallback_html: str) -> str:
+    """The dashboard's logdir: from its saved widget state, else from its display-time snapshot
+    (notebooks saved without widget state still carry that)."""
+    logdir = state.get("logdir")
+    if isinstance(logdir, str) and logdir:
+        return logdir
+    found = re.search(r"data-logdir=['\"]([^'\"]*)['\"]", fallback_html)
+    return html.unescape(found.group(1)) if found else ""
+
+
+def _fresh_snapshot(state: dict[str, Any], base: str, logdir: str) -> str | None:
     """The dashboard's snapshot from its logdir on disk, else from its saved widget state.
 
     Read from disk, the saved state is brought up to date too (``_snapshot``, ``status``): a
     notebook's kernel often stops before the dashboard's last periodic save, and a widget
     renderer that can load (online) draws from that state.
     """
-    logdir = state.get("logdir")
-    if isinstance(logdir, str) and logdir:
+    if logdir:
         path = logdir if os.path.isabs(logdir) else os.path.join(base, logdir)
         if os.path.isdir(path):
             from .reader import load
@@ -186,7 +199,7 @@ def _fresh_snapshot(state: dict[str, Any], base: str) -> str | None:
             return snapshot_html(logs, title=logdir)
     saved = state.get("_snapshot")
     if isinstance(saved, str) and saved:
-        return snapshot_html(_StateLogs(json.loads(saved)), title=str(logdir or ""))
+        return snapshot_html(_StateLogs(json.loads(saved)), title=logdir)
     return None
 
 
@@ -202,34 +215,56 @@ def _static_output(snapshot: str, view: dict[str, Any]) -> str:
     )
 
 
-def static_snapshots(nb: Any, resources: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
-    """nbconvert preprocessor: each tbx_widget dashboard output becomes its static snapshot.
-
-    The snapshot is redrawn from the dashboard's logdir when it is on disk (relative paths are
-    read from the notebook's directory, ``resources["metadata"]["path"]``), else from the data
-    saved in the widget state, so a dashboard displayed before training shows the final curves;
-    the saved widget state is refreshed from disk as well. Other widgets are left alone. Use it after ``--execute``::
-
-        jupyter nbconvert --to html --execute \\
-            --HTMLExporter.preprocessors=tbx_widget.snapshot.static_snapshots notebook.ipynb
-    """
-    resources = resources if resources is not None else {}
-    base = (resources.get("metadata") or {}).get("path") or os.getcwd()
+def _dashboards(nb: Any, resources: dict[str, Any] | None):
+    """Each tbx_widget dashboard output's data, widget view and freshest snapshot HTML."""
+    base = ((resources or {}).get("metadata") or {}).get("path") or os.getcwd()
     states = ((nb.get("metadata") or {}).get("widgets") or {}).get(WIDGET_STATE, {}).get("state", {})
     for cell in nb.get("cells", []):
         for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
             data = out.get("data") or {}
             view = data.get(WIDGET_VIEW)
-            if not isinstance(view, dict) or _MARKER not in str(data.get("text/html", "")):
+            old = str(data.get("text/html", ""))
+            if not isinstance(view, dict) or _MARKER not in old:
                 continue
             state = (states.get(view.get("model_id")) or {}).get("state", {})
             try:
-                snapshot = _fresh_snapshot(state, base) or str(data["text/html"])
+                snapshot = _fresh_snapshot(state, base, _logdir_of(state, old)) or old
             except Exception:  # an unreadable logdir keeps the snapshot taken at display time
-                snapshot = str(data["text/html"])
-            data["text/html"] = _static_output(snapshot, view)
-            del data[WIDGET_VIEW]
-    return nb, resources
+                snapshot = old
+            yield data, view, snapshot
+
+
+def static_snapshots(nb: Any, resources: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
+    """nbconvert preprocessor for HTML: each tbx_widget dashboard output becomes its snapshot.
+
+    The snapshot is redrawn from the dashboard's logdir when it is on disk (relative paths are
+    read from the notebook's directory, ``resources["metadata"]["path"]``), else from the data
+    saved in the widget state, so a dashboard displayed before training shows the final curves;
+    the saved widget state is refreshed from disk as well. Other widgets are left alone. Use it
+    after ``--execute``::
+
+        jupyter nbconvert --to html --execute \\
+            --HTMLExporter.preprocessors=tbx_widget.snapshot.static_snapshots notebook.ipynb
+    """
+    for data, view, snapshot in _dashboards(nb, resources):
+        data["text/html"] = _static_output(snapshot, view)
+        del data[WIDGET_VIEW]
+    return nb, resources if resources is not None else {}
+
+
+def refresh_snapshots(nb: Any, resources: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
+    """nbconvert preprocessor for ``.ipynb`` files: redraw each dashboard's ``text/html``
+    fallback (what GitHub's viewer shows) from its logdir, keeping the widget view.
+
+    A dashboard shown before training saves "no scalars yet" as its fallback; run this in the
+    notebook's directory after the training, before committing the notebook::
+
+        jupyter nbconvert --to notebook --inplace \\
+            --NotebookExporter.preprocessors=tbx_widget.snapshot.refresh_snapshots notebook.ipynb
+    """
+    for data, _view, snapshot in _dashboards(nb, resources):
+        data["text/html"] = snapshot
+    return nb, resources if resources is not None else {}
 
 
 def export_html(

@@ -10,7 +10,8 @@ import pytest
 
 import tbx_widget
 from tbx_widget import SummaryWriter
-from tbx_widget.snapshot import WIDGET_STATE, WIDGET_VIEW, export_html, run_label, snapshot_html, static_snapshots
+from tbx_widget.snapshot import (WIDGET_STATE, WIDGET_VIEW, export_html, refresh_snapshots, run_label,
+                                 snapshot_html, static_snapshots)
 
 
 def _polylines(page: str) -> list[list[tuple[float, float]]]:
@@ -160,3 +161,22 @@ def test_run_colours_match_the_dashboard(tmp_path):
     _write(tmp_path, "fast", [1.0, 0.5])
     page = snapshot_html(tbx_widget.load(tmp_path))
     assert "stroke='#994F88'" in page
+
+
+def test_refresh_keeps_the_widget_and_redraws_the_fallback_without_widget_state(tmp_path):
+    (tmp_path / "runs").mkdir()
+    empty = snapshot_html(tbx_widget.load(tmp_path / "runs"), title="runs")  # shown before training
+    assert "no scalars yet" in empty
+    _write(tmp_path / "runs", "a", [1.0, 0.5, 0.25])
+    nb = _notebook({}, html=empty)
+    del nb["metadata"]["widgets"]  # saved without widget state: the logdir comes from the fallback
+    nb, _ = refresh_snapshots(nb, {"metadata": {"path": str(tmp_path)}})
+    data = nb["cells"][0]["outputs"][0]["data"]
+    assert data[WIDGET_VIEW]["model_id"] == "m1"  # still a live widget where widgets render
+    assert "no scalars yet" not in data["text/html"] and "a: 0.25" in data["text/html"]
+    assert "<script" not in data["text/html"]
+
+
+def test_logdir_names_are_escaped_in_the_data_attribute(tmp_path):
+    page = snapshot_html(tbx_widget.load(tmp_path), title="x' onmouseover='alert(1)")
+    assert "data-logdir='x&#x27; onmouseover=&#x27;alert(1)'" in page
