@@ -165,7 +165,8 @@ describe("scalar tooltip", () => {
   it("renders rows in order with the hovered run marked", () => {
     const tip = document.createElement("div");
     renderTip(tip, "step 1", sortTipRows(rows, "name"), "b", String, String, 1);
-    expect([...tip.querySelectorAll("tr")].map((tr) => tr.dataset.tbxRun)).toEqual(["a2", "a10", "b"]);
+    expect([...tip.querySelectorAll("tr[data-tbx-run]")].map((tr) => (tr as HTMLElement).dataset.tbxRun)).toEqual(["a2", "a10", "b"]);
+    expect(tip.querySelector(".tbx-tip-cols")?.textContent).toBe("runsmoothedraw");
     expect(tip.querySelector(".tbx-tip-hover")?.getAttribute("data-tbx-run")).toBe("b");
   });
 });

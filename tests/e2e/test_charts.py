@@ -116,7 +116,7 @@ const root = nb().content.widgets[0].node.querySelector('.tbx-dashboard');
 const loss = root.querySelector('[data-tbx-kind="scalars"][data-tbx-tag="loss"]');
 const tip = loss.querySelector('.tbx-chart-tip');
 if (!tip || tip.hidden) return null;
-const rows = Array.from(tip.querySelectorAll('tr'));
+const rows = Array.from(tip.querySelectorAll('tr[data-tbx-run]'));
 const cr = loss.getBoundingClientRect(), tr = tip.getBoundingClientRect();
 return {
   order: tip.dataset.tbxOrder,

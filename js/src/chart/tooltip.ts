@@ -62,6 +62,9 @@ export function renderTip(tip: HTMLElement, header: string, rows: readonly TipRo
   const showX = rows.some((r) => r.x !== x);
   tip.append(h("div", { class: "tbx-tip-head", text: header }));
   const table = h("table", { class: "tbx-tip-rows" });
+  const anyRaw = rows.some((r) => r.raw !== null);
+  table.append(h("tr", { class: "tbx-tip-cols" }, h("td"), h("td", { text: "run" }), h("td", { class: "tbx-tip-num", text: anyRaw ? "smoothed" : "value" }),
+    h("td", { class: "tbx-tip-num", text: anyRaw ? "raw" : "" }), showX ? h("td") : null));
   for (const r of rows) {
     const tr = h("tr", { class: r.run === hovered ? "tbx-tip-row tbx-tip-hover" : "tbx-tip-row" },
       h("td", {}, swatch(r.color)),
