@@ -5,6 +5,7 @@ run, PR statistics say why a ratio is undefined, the root run is named after the
 Screenshots of each card in light and dark theme go to test-artifacts/."""
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from tbx_widget import SummaryWriter
 rng = np.random.default_rng(0)
 with SummaryWriter("runs/cards") as root:
     root.add_scalar("root_metric", 1.0, 0)
-for lr, opt, acc in [(0.1, "sgd", 0.91), (0.01, "adam", 0.75)]:
+for lr, opt, acc in [(0.1, "sgd", 0.91), (0.01, "adam", 0.75), (0.001, "sgd", 0.5)]:
     with SummaryWriter(f"runs/cards/lr={{lr}}") as w:
         for step in {STEPS}:
             w.add_scalar("loss", 1.0 / (step + 1) + lr, step)
@@ -29,7 +30,9 @@ for lr, opt, acc in [(0.1, "sgd", 0.91), (0.01, "adam", 0.75)]:
         labels = rng.integers(0, 2, 200)
         w.add_pr_curve("pr", labels, 0.3 * rng.random(200), 0, num_thresholds=11)  # untrained: nothing >= 0.5
         w.add_pr_curve("pr", labels, np.clip(0.4 * labels + 0.6 * rng.random(200), 0, 1), 1, num_thresholds=11)
-        w.add_hparams({{"learning_rate": lr, "optimizer": opt}}, {{"hparam/accuracy": acc}})
+        w.add_hparams({{"learning_rate": lr, "optimizer": opt, "batch_size": int(32 / lr ** 0.25), "dropout": 0.1 + lr,
+                        "weight_decay": lr / 10, "augmentation": "flip+crop" if lr > 0.005 else "none"}},
+                       {{"hparam/accuracy": acc, "hparam/validation_loss_at_the_end": 1 - acc + 0.003}})
 d = SummaryWriter("runs/cards").show(height=1600)
 """
 
@@ -52,8 +55,9 @@ return {
   smoothingNum: root.querySelector('input[aria-label="smoothing value"]').value,
   focused: document.activeElement ? document.activeElement.getAttribute('aria-label') : null,
   images: img ? Array.from(img.querySelectorAll('img.tbx-image')).map(i => [i.complete && i.naturalWidth > 0, i.width, i.height]) : [],
-  imageCard: img ? rect(img) : null,
-  imageRange: img ? rect(img.querySelector('.tbx-step-range')) : null,
+  // The card's size, and its slider's place within the card (page scrolling aside).
+  imageCard: img ? rect(img).slice(2) : null,
+  imageRange: img ? (([x, y], [cx, cy]) => [x - cx, y - cy])(rect(img.querySelector('.tbx-step-range')), rect(img)) : null,
   imageLabel: img ? img.querySelector('.tbx-step-label').textContent : null,
   dialog: img && img.querySelector('dialog') ? { open: img.querySelector('dialog').open,
     large: rect(img.querySelector('dialog img')), text: img.querySelector('dialog').textContent } : null,
@@ -93,24 +97,27 @@ def test_cards_and_controls(jupyter: Any) -> None:
     assert not jupyter.cell_errors(), jupyter.cell_errors()
     app = jupyter.server.app
     page = jupyter.page
-    # 1 root scalar; per training: 10 scalars, 10 images, 2 PR steps, 3 hparams records, 1 metric.
-    expected = 1 + 2 * (10 + 10 + 2 + 3 + 1)
-    state = jupyter.poll(lambda: (lambda s: s if s and s["events"] == expected and len(s["rows"]) == 2 else None)(_state(jupyter)),
+    # 1 root scalar; per training: 10 scalars, 10 images, 2 PR steps, 3 hparams records, 2 metrics.
+    expected = 1 + 3 * (10 + 10 + 2 + 3 + 2)
+    state = jupyter.poll(lambda: (lambda s: s if s and s["events"] == expected and len(s["rows"]) == 3 else None)(_state(jupyter)),
                          60, f"{expected} events and the HParams rows")
 
+    # Record each change of the events counter (a reset shows as a drop): evidence if a step fails.
+    jupyter.js("""const root = nb().content.widgets[0].node.querySelector('.tbx-dashboard'); window.__ev = [];
+      new MutationObserver(() => window.__ev.push([Math.round(performance.now()), root.dataset.tbxEvents])).observe(root, { attributes: true, attributeFilter: ['data-tbx-events'] });""")
     # ---- runs panel: one entry per training (sessions folded in), the root named after the logdir.
     runs = {r[0]: r for r in state["runs"]}
-    assert set(runs) == {".", "lr=0.1", "lr=0.01"}, state["runs"]
+    assert set(runs) == {".", "lr=0.1", "lr=0.01", "lr=0.001"}, state["runs"]
     assert runs["."][1] == "cards"
-    for lr in ("lr=0.1", "lr=0.01"):
+    for lr in ("lr=0.1", "lr=0.01", "lr=0.001"):
         assert runs[lr][3].startswith(f"{lr}/"), runs[lr]  # the folded session run
     # HParams rows carry the training's name and colour.
     rows = {r[1]: r for r in state["rows"]}
-    assert set(rows) == {"lr=0.1", "lr=0.01"}
+    assert set(rows) == {"lr=0.1", "lr=0.01", "lr=0.001"}
     for lr, row in rows.items():
         assert row[0] == runs[lr][3]
         assert row[2] == runs[lr][2], (row, runs[lr])
-    assert runs["lr=0.1"][2] != runs["lr=0.01"][2]
+    assert len({runs[lr][2] for lr in rows}) == 3
 
     # ---- keys inside the widget reach its controls (JupyterLab's shortcuts do not swallow them).
     smooth = page.locator('.tbx-dashboard input[aria-label="smoothing"]')
@@ -154,9 +161,17 @@ def test_cards_and_controls(jupyter: Any) -> None:
     # ---- PR at step 0: no predicted positives at 0.5, said in words, never NaN.
     pr = page.locator('[data-tbx-kind="pr_curves"][data-tbx-tag="pr"]')
     pr.locator('input[aria-label="step"]').focus()
+    mark = """const r = document.querySelector('[data-tbx-kind="pr_curves"] input[aria-label="step"]');
+      if (arg) r.__tbxMark = 1;
+      return { same: r.__tbxMark === 1, value: r.value, focused: document.activeElement === r };"""
+    jupyter.js(mark, True)
     page.keyboard.press("Home")
-    state = jupyter.poll(lambda: (lambda s: s if s["prStep"] == "step 0 (1/2)" else None)(_state(jupyter)), 10, "PR step 0")
-    assert len(state["prStats"]) == 2
+    deadline = time.monotonic() + 10
+    while (state := _state(jupyter))["prStep"] != "step 0 (1/2)":
+        if time.monotonic() > deadline:  # say whether the card was rebuilt or lost the focus
+            pytest.fail(f"Home did not take the PR card to step 0: {state['prStep']}, slider {jupyter.js(mark, False)} {jupyter.js('return [Math.round(performance.now()), window.__ev]')}")
+        time.sleep(0.1)
+    assert len(state["prStats"]) == 3
     for text in state["prStats"]:
         assert "NaN" not in text
         assert "precision – (no predicted positives at this threshold)" in text
