@@ -56,7 +56,8 @@ export function statusLine(status: string, skipped: number): string {
 }
 
 function render({ model, el }: { model: ModelLike; el: HTMLElement }): () => void {
-  const { store } = attach(model);
+  const session = attach(model);
+  const { store } = session;
   const ui = new UiState();
   ui.runFilter = String(model.get("run_filter") ?? "");
   ui.tagFilter = String(model.get("tag_filter") ?? "");
@@ -126,6 +127,7 @@ function render({ model, el }: { model: ModelLike; el: HTMLElement }): () => voi
 
   const sync = () => {
     root.dataset.tbxEvents = String(store.events);
+    root.dataset.tbxSliceMs = String(Math.round(session.longestSliceMs));
     ui.logdir = String(model.get("logdir") ?? "");
     toolbar.sync();
     runsPanel.sync();

@@ -2,6 +2,7 @@
 // before the first "/" (as TensorBoard does) into collapsible groups; applies the tag filter.
 import type { Kind } from "../protocol";
 import { h, type CardView, type ViewContext } from "../ui";
+import { LazyUpdates } from "./visibility";
 
 export type CardFactory = (tag: string, ctx: ViewContext) => CardView;
 
@@ -26,6 +27,7 @@ export class KindSection {
   private readonly content: HTMLElement;
   private readonly cards = new Map<string, CardView>();
   private readonly groups = new Map<string, { el: HTMLDetailsElement; body: HTMLElement; label: HTMLElement }>();
+  private readonly lazy = new LazyUpdates();
   /** Tags shown after the last sync (after the tag filter). */
   shown = 0;
   /** Tags of this kind in the store. */
@@ -49,6 +51,7 @@ export class KindSection {
     const live = new Set(tags);
     for (const [tag, card] of this.cards) {
       if (!live.has(tag)) {
+        this.lazy.unwatch(card);
         card.destroy();
         card.el.remove();
         this.cards.delete(tag);
@@ -100,6 +103,7 @@ export class KindSection {
         if (!card) {
           card = this.factory(tag, this.ctx);
           this.cards.set(tag, card);
+          this.lazy.watch(card);
         }
         if (card.el.parentElement !== g.body || card.el.previousElementSibling !== prevCard) {
           if (prevCard) prevCard.after(card.el);
@@ -107,12 +111,13 @@ export class KindSection {
         }
         prevCard = card.el;
         // Only draw what can be seen (collapsed sections and groups wait until opened).
-        if (this.el.open && g.el.open) card.update();
+        if (this.el.open && g.el.open) this.lazy.update(card);
       }
     }
   }
 
   destroy(): void {
+    this.lazy.destroy();
     for (const card of this.cards.values()) card.destroy();
     this.cards.clear();
     this.groups.clear();

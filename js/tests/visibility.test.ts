@@ -1,0 +1,93 @@
+// Off-screen cards skip redraws and catch up when seen or when the data is quiet.
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { CardView } from "../src/ui";
+import { LazyUpdates } from "../src/views/visibility";
+
+class FakeObserver {
+  static last: FakeObserver | null = null;
+  watched = new Set<Element>();
+  constructor(public cb: (entries: IntersectionObserverEntry[]) => void) {
+    FakeObserver.last = this;
+  }
+  observe(el: Element) {
+    this.watched.add(el);
+  }
+  unobserve(el: Element) {
+    this.watched.delete(el);
+  }
+  disconnect() {
+    this.watched.clear();
+  }
+  show(el: Element, visible: boolean) {
+    this.cb([{ target: el, isIntersecting: visible } as IntersectionObserverEntry]);
+  }
+}
+
+function card(): CardView & { updates: number } {
+  const el = document.createElement("div");
+  document.body.append(el);
+  const c = { el, updates: 0, update: () => void c.updates++, destroy: () => {} };
+  return c;
+}
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+  vi.useRealTimers();
+  document.body.textContent = "";
+});
+
+describe("LazyUpdates", () => {
+  it("redraws at once without IntersectionObserver (as before)", () => {
+    vi.stubGlobal("IntersectionObserver", undefined);
+    const lazy = new LazyUpdates();
+    const c = card();
+    lazy.watch(c);
+    lazy.update(c);
+    expect(c.updates).toBe(1);
+  });
+
+  it("redraws visible cards now, off-screen ones when they scroll into view or the data is quiet", () => {
+    vi.useFakeTimers();
+    vi.stubGlobal("IntersectionObserver", FakeObserver);
+    const lazy = new LazyUpdates(1000);
+    const io = FakeObserver.last!;
+    const [a, b, c] = [card(), card(), card()];
+    for (const x of [a, b, c]) lazy.watch(x);
+    io.show(a.el, true);
+    for (let i = 0; i < 5; i++) {
+      for (const x of [a, b, c]) lazy.update(x);
+      vi.advanceTimersByTime(100); // data keeps coming: no catch-up yet
+    }
+    expect([a.updates, b.updates, c.updates]).toEqual([5, 0, 0]);
+    expect(lazy.pending).toBe(2);
+    io.show(b.el, true); // scrolled into view: drawn once, now
+    expect(b.updates).toBe(1);
+    vi.advanceTimersByTime(1000); // quiet: the rest catch up, one card per task
+    expect(c.updates).toBe(1);
+    expect(lazy.pending).toBe(0);
+    lazy.unwatch(c);
+    lazy.update(a);
+    expect(a.updates).toBe(6);
+    lazy.destroy();
+  });
+});
+
+describe("LazyUpdates under a steady stream", () => {
+  it("still brings off-screen cards up to date every few seconds", () => {
+    vi.useFakeTimers();
+    let t = 0;
+    vi.spyOn(performance, "now").mockImplementation(() => t);
+    vi.stubGlobal("IntersectionObserver", FakeObserver);
+    const lazy = new LazyUpdates(1000, 5000);
+    const off = card();
+    lazy.watch(off);
+    for (let i = 0; i < 60; i++) {
+      lazy.update(off); // a batch every 100 ms: never a quiet second
+      vi.advanceTimersByTime(100);
+      t += 100;
+    }
+    expect(off.updates).toBeGreaterThanOrEqual(1);
+    expect(off.updates).toBeLessThanOrEqual(2);
+    vi.restoreAllMocks();
+  });
+});
