@@ -203,8 +203,23 @@ export function cardShell(kind: string, tag: string): { el: HTMLElement; tools: 
   const title = h("div", { class: "tbx-card-title", title: tag, text: tag });
   const tools = h("div", { class: "tbx-card-tools" });
   const body = h("div", { class: "tbx-card-body" });
-  el.append(h("div", { class: "tbx-card-head" }, title, tools), body);
+  el.append(h("div", { class: "tbx-card-head" }, title, tools, expandButton(el)), body);
   return { el, tools, body };
+}
+
+/** Dispatched (bubbling) by a card whose width changed by the user's hand; sections redraw it. */
+export const CARD_RESIZE_EVENT = "tbx-card-resize";
+
+/** The "full width" toggle of a card: the card spans every column of its grid while pressed. */
+function expandButton(card: HTMLElement): HTMLButtonElement {
+  const b = toggleButton("⤢", "Expand to the full width (click again to restore)", false, (on) => {
+    card.classList.toggle("tbx-card-wide", on);
+    b.title = on ? "Back to the grid" : "Expand to the full width (click again to restore)";
+    card.dispatchEvent(new CustomEvent(CARD_RESIZE_EVENT, { bubbles: true }));
+  });
+  b.classList.add("tbx-card-expand");
+  b.setAttribute("aria-label", "full width");
+  return b;
 }
 
 export function swatch(color: string): HTMLElement {

@@ -6,7 +6,7 @@ import { computeFolds, parentRun } from "../src/runfold";
 import { SAVE_DELAY_MS, parseSettings } from "../src/settings";
 import { createToolbar, parseSmoothing } from "../src/toolbar";
 import { Store } from "../src/store";
-import { UiState } from "../src/ui";
+import { CARD_RESIZE_EVENT, UiState, cardShell } from "../src/ui";
 import { hparamsTable, layoutHeaders, spreadTicks, truncate } from "../src/views/hparams";
 import { fitSize } from "../src/views/images";
 import { StepSlider } from "../src/views/stepslider";
@@ -376,5 +376,21 @@ describe("step slider", () => {
     expect(s.value).toBe(50);
     s.setSteps([]);
     expect(s.value).toBeNull();
+  });
+});
+
+describe("card full-width toggle", () => {
+  it("spans the card over the grid and tells its section to redraw it", () => {
+    const { el } = cardShell("pr_curves", "pr");
+    document.body.append(el);
+    let events = 0;
+    document.body.addEventListener(CARD_RESIZE_EVENT, () => events++);
+    const btn = el.querySelector('button[aria-label="full width"]') as HTMLButtonElement;
+    btn.click();
+    expect(el.classList.contains("tbx-card-wide")).toBe(true);
+    expect(btn.getAttribute("aria-pressed")).toBe("true");
+    btn.click();
+    expect(el.classList.contains("tbx-card-wide")).toBe(false);
+    expect(events).toBe(2);
   });
 });
