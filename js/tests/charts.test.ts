@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { INTEGER_INCRS, allIntegers, chartAxes, paddedRange, tickLabels } from "../src/chart/axes";
+import { INTEGER_INCRS, allIntegers, chartAxes, paddedRange, tickLabels, yAxisSize } from "../src/chart/axes";
 import { thinLabels } from "../src/chart/labels";
 import { Memo } from "../src/chart/memo";
 import { decodeBatch } from "../src/protocol";
@@ -124,6 +124,12 @@ describe("chart axes", () => {
   it("leaves filtered log ticks blank and formats the rest readably", () => {
     expect(tickLabels([1, null, null, 0.7, null, 0.5])).toEqual(["1", "", "", "0.7", "", "0.5"]);
     expect(tickLabels([1e-4, 1e-5, 1e7])).toEqual(["1e-4", "1e-5", "1e+7"]);
+  });
+
+  it("sizes the y axis to its longest label", () => {
+    expect(yAxisSize(["0.00105", "0.001"])).toBeGreaterThan(yAxisSize(["1", "2"]));
+    expect(yAxisSize(["0.00105"])).toBeGreaterThanOrEqual(7 * 7);
+    expect(yAxisSize(null)).toBe(50);
   });
 
   it("uses whole-number ticks for integer-only x", () => {

@@ -70,13 +70,15 @@ const ucanvas = (c) => u(c) && u(c).ctx.canvas;
 const hc = hist && hist.querySelector('canvas');
 const dc = dist && dist.querySelector('canvas');
 const cc = custom && custom.tbxChart && custom.tbxChart.ctx.canvas;
+// The y axis: left of the plot area (uPlot's bbox is in canvas pixels).
+const axisWidth = (p) => p.bbox.left / (p.ctx.canvas.width / p.ctx.canvas.getBoundingClientRect().width) - 2;
 return {
   light: document.body.dataset.jpThemeLight,
   colors: loss ? Object.fromEntries(Array.from(loss.querySelectorAll('.tbx-legend-item')).map(e => [e.title, e.querySelector('.tbx-swatch').style.background])) : {},
   ready: !!(u(loss) && u(lr) && u(epoch) && hc && dc && cc),
   contrast: u(loss) && hc && dc && cc ? {
-    scalars: contrast(ucanvas(loss), 0, 0, 50, 200),
-    custom: contrast(cc, 0, 0, 50, 200),
+    scalars: contrast(ucanvas(loss), 0, 0, axisWidth(u(loss)), 200),
+    custom: contrast(cc, 0, 0, axisWidth(custom.tbxChart), 200),
     histograms: contrast(hc, 0, 180, hc.getBoundingClientRect().width - 64, 200),
     distributions: contrast(dc, 0, 0, 50, 160),
   } : null,
@@ -135,10 +137,11 @@ def _set_theme(jupyter: Any, name: str, light: str) -> None:
 
 def _card_shots(jupyter: Any, theme: str) -> None:
     artifacts = jupyter.screenshot(f"charts-{theme}").parent
-    for kind, tag in [("scalars", "loss"), ("histograms", "weights"), ("distributions", "weights"), ("custom_scalars", "losses")]:
+    for kind, tag in [("scalars", "loss"), ("scalars", "lr"), ("scalars", "epoch_acc"), ("histograms", "weights"),
+                      ("distributions", "weights"), ("custom_scalars", "losses")]:
         card = jupyter.page.locator(f'[data-tbx-kind="{kind}"][data-tbx-tag="{tag}"]').first
         card.scroll_into_view_if_needed()
-        card.screenshot(path=str(artifacts / f"chart-{kind}-{jupyter.server.app}-{theme}.png"))
+        card.screenshot(path=str(artifacts / f"chart-{kind}-{tag}-{jupyter.server.app}-{theme}.png"))
 
 
 def _readable(state: dict | None) -> dict | None:

@@ -41,6 +41,13 @@ export function tickLabels(ticks: readonly (number | null)[], fmt: (v: number) =
   return ticks.map((t) => (t === null || t === undefined || !Number.isFinite(t) ? "" : fmt(t)));
 }
 
+/** Width for a y axis whose labels are `values` (about 7 px per character at uPlot's 12 px font). */
+export function yAxisSize(values: readonly string[] | null | undefined): number {
+  let longest = 0;
+  for (const v of values ?? []) if (v && v.length > longest) longest = v.length;
+  return longest === 0 ? 50 : Math.max(40, Math.ceil(longest * 7) + 18);
+}
+
 /** Axis options in the theme's colours: x (by kind; integer ticks when `integerX`) and y. */
 export function chartAxes(theme: ThemeColors, xKind: XKind, integerX: boolean): uPlot.Axis[] {
   const base = (): uPlot.Axis => ({
@@ -54,6 +61,6 @@ export function chartAxes(theme: ThemeColors, xKind: XKind, integerX: boolean): 
     x.values = (_u, ticks) => tickLabels(ticks);
     if (integerX) x.incrs = INTEGER_INCRS as number[];
   }
-  const y: uPlot.Axis = { ...base(), size: 60, values: (_u, ticks) => tickLabels(ticks) };
+  const y: uPlot.Axis = { ...base(), size: (_u, values) => yAxisSize(values), values: (_u, ticks) => tickLabels(ticks) };
   return [x, y];
 }

@@ -24,6 +24,14 @@ interface Cached {
   cols: RunColumns;
 }
 
+/** uPlot `points.show`: mark points only when the shown range has fewer than two (no line). */
+function lonePoint(u: uPlot, seriesIdx: number, i0: number, i1: number): boolean {
+  const col = u.data[seriesIdx];
+  let seen = 0;
+  for (let i = i0; i <= i1 && seen < 2; i++) if (col[i] !== null && col[i] !== undefined) seen++;
+  return seen < 2;
+}
+
 function xLabel(xAxis: XAxis): string {
   return xAxis === "step" ? "step" : xAxis === "relative" ? "relative time" : "wall time";
 }
@@ -254,7 +262,8 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     runs.forEach((run, i) => {
       series.push({
         label: labels[i], stroke: faded(run) ? withAlpha(run.color, 0.3) : run.color,
-        width: highlight.includes(run.name) ? 3.5 : 2, spanGaps: true, // uPlot marks points only where sparse: one point shows
+        width: highlight.includes(run.name) ? 3.5 : 2, spanGaps: true,
+        points: { show: lonePoint }, // a series of one point still shows; lines carry no dots
         value: (_u, v) => fmtNum(v),
       });
     });
