@@ -176,3 +176,49 @@ def test_online_the_live_dashboard_replaces_the_snapshot(browser: Any, exported:
         assert "fast" in runs_text and "slow" in runs_text
     finally:
         context.close()
+
+
+def test_jupyterlab_export_menu_uses_the_preprocessor_from_server_config(
+        exported: dict[str, pathlib.Path], tmp_path: pathlib.Path) -> None:
+    """File > Save and Export Notebook As > HTML asks the server's /nbconvert/html handler,
+    which reads ``c.HTMLExporter.preprocessors`` from jupyter_server_config.py."""
+    import os
+    import socket
+    import time
+    import urllib.request
+
+    work = exported["cli"].parent
+    run = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
+                          "--output", "saved.ipynb", "export.ipynb"], cwd=work, capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "jupyter_server_config.py").write_text(
+        'c.HTMLExporter.preprocessors = ["tbx_widget.snapshot.static_snapshots"]\n')
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    cmd = [sys.executable, "-m", "jupyter", "server", "--no-browser", f"--port={port}", "--port-retries=0",
+           "--IdentityProvider.token=t0k", f"--ServerApp.root_dir={work}"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")
+    server = subprocess.Popen(cmd, env={**os.environ, "JUPYTER_CONFIG_DIR": str(config)},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token=t0k", timeout=2).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, "jupyter server did not start"
+                time.sleep(0.5)
+        with urllib.request.urlopen(f"{base}/nbconvert/html/saved.ipynb?download=false&token=t0k", timeout=120) as r:
+            page = r.read().decode()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert "tbx-static" in page and "no scalars yet" not in page
+    assert page.count("<polyline") == 2 and "fast: 0.05" in page
