@@ -394,3 +394,32 @@ describe("card full-width toggle", () => {
     expect(events).toBe(2);
   });
 });
+
+describe("sections across a resync", () => {
+  it("a card whose tag leaves the store and comes back (a reset in parts) keeps its state", () => {
+    const b = new BatchBuilder().prCurves(".", "pr", [PR_STEP(0), PR_STEP(1)]);
+    const { model, root } = mount(b, ["."]);
+    const card = root.querySelector('[data-tbx-kind="pr_curves"]') as HTMLElement;
+    const range = card.querySelector('input[aria-label="step"]') as HTMLInputElement;
+    range.value = "0";
+    range.dispatchEvent(new Event("input"));
+    (card.querySelector('button[aria-label="full width"]') as HTMLButtonElement).click();
+    // The kernel resends everything: first a reset batch without the PR data, then the rest.
+    const store = attach(model).store;
+    let m = new BatchBuilder().scalars(".", "loss", [0], [1]).build(2, true, ["."]);
+    model.emit("msg:custom", m.msg, m.buffers);
+    store.flush();
+    expect(root.querySelector('[data-tbx-kind="pr_curves"]')).toBeNull();
+    m = new BatchBuilder().prCurves(".", "pr", [PR_STEP(0), PR_STEP(1)]).build(3, false, ["."]);
+    model.emit("msg:custom", m.msg, m.buffers);
+    store.flush();
+    const again = root.querySelector('[data-tbx-kind="pr_curves"]') as HTMLElement;
+    expect(again).toBe(card);
+    expect(again.classList.contains("tbx-card-wide")).toBe(true);
+    expect(again.querySelector(".tbx-step-label")?.textContent).toBe("step 0 (1/2)");
+  });
+});
+
+function PR_STEP(step: number) {
+  return { step, tp: [4, 0], fp: [6, 0], tn: [0, 6], fn: [0, 4] };
+}

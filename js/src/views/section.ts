@@ -1,10 +1,13 @@
 // One collapsible section per card kind: keeps a card per tag, grouped by the tag's prefix
 // before the first "/" (as TensorBoard does) into collapsible groups; applies the tag filter.
 import type { Kind } from "../protocol";
-import { h, type CardView, type ViewContext } from "../ui";
+import { CARD_RESIZE_EVENT, h, type CardView, type ViewContext } from "../ui";
 import { LazyUpdates } from "./visibility";
 
 export type CardFactory = (tag: string, ctx: ViewContext) => CardView;
+
+/** How long a card whose tag left the store is kept for the tag's return (ms). */
+export const RETIRE_MS = 10_000;
 
 /** A collapsible dashboard section: title with a count, `content`, `data-tbx-section` hook; it
  * calls `onToggle` when opened or closed. */
@@ -28,6 +31,7 @@ export class KindSection {
   private readonly cards = new Map<string, CardView>();
   private readonly groups = new Map<string, { el: HTMLDetailsElement; body: HTMLElement; label: HTMLElement }>();
   private readonly lazy = new LazyUpdates();
+  private readonly retired = new Map<string, { card: CardView; since: number }>();
   /** Tags shown after the last sync (after the tag filter). */
   shown = 0;
   /** Tags of this kind in the store. */
@@ -42,6 +46,10 @@ export class KindSection {
   ) {
     this.content = h("div", { class: "tbx-section-body" });
     ({ el: this.el, count: this.count } = sectionShell(title, cardKind, this.content, () => this.sync()));
+    // A card toggled to full width (or back) redraws at its new width at once.
+    this.content.addEventListener(CARD_RESIZE_EVENT, (e) => {
+      for (const card of this.cards.values()) if (card.el === e.target) card.update();
+    });
   }
 
   sync(): void {
@@ -49,12 +57,25 @@ export class KindSection {
     const tags = store.tags(this.source);
     this.total = tags.length;
     const live = new Set(tags);
+    // A tag gone from the store retires its card: kept (its step, toggles, full width) for
+    // RETIRE_MS in case the data is being resent in parts (a resync), destroyed after that.
+    const now = Date.now();
     for (const [tag, card] of this.cards) {
       if (!live.has(tag)) {
         this.lazy.unwatch(card);
-        card.destroy();
         card.el.remove();
         this.cards.delete(tag);
+        this.retired.set(tag, { card, since: now });
+      }
+    }
+    for (const [tag, r] of this.retired) {
+      if (live.has(tag)) {
+        this.retired.delete(tag);
+        this.cards.set(tag, r.card);
+        this.lazy.watch(r.card);
+      } else if (now - r.since > RETIRE_MS) {
+        this.retired.delete(tag);
+        r.card.destroy();
       }
     }
     const visible = tags.filter((t) => ui.tagVisible(t));
@@ -119,7 +140,9 @@ export class KindSection {
   destroy(): void {
     this.lazy.destroy();
     for (const card of this.cards.values()) card.destroy();
+    for (const r of this.retired.values()) r.card.destroy();
     this.cards.clear();
+    this.retired.clear();
     this.groups.clear();
     this.el.remove();
   }
