@@ -17,6 +17,7 @@ import os
 import struct
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import google_crc32c
 import numpy as np
@@ -219,7 +220,7 @@ class Pending:
         return cls(start, start + need, start + 1)
 
 
-def probe_pending(fd: int, pending: Pending, size: int, *, chunk_size: int = 1 << 20) -> int:
+def probe_pending(fd: Any, pending: Pending, size: int, *, chunk_size: int = 1 << 20) -> int:
     """For a file of ``size`` bytes: ``pending.stop`` if the pending record is complete now;
     else the offset of the first complete, valid record after its start (the pending length
     is corrupt: skip to there), or -1 while none has arrived. Reads only the bytes that
@@ -250,7 +251,7 @@ def probe_pending(fd: int, pending: Pending, size: int, *, chunk_size: int = 1 <
     return -1
 
 
-def _record_ok(fd: int, start: int, stop: int, buf: bytes | None = None, base: int = 0) -> bool:
+def _record_ok(fd: Any, start: int, stop: int, buf: bytes | None = None, base: int = 0) -> bool:
     """Whether the record at file offsets [start, stop) has a valid data CRC (its header is
     known to be sound). Uses ``buf`` (file bytes from ``base``) when given, else reads the data
     a MiB at a time."""
@@ -335,8 +336,11 @@ class RecordReader:
         return iter(self.read())
 
 
-def pread(fd: int, n: int, offset: int) -> bytes:
-    """Read up to ``n`` bytes of ``fd`` at ``offset`` (``os.pread`` where there is one)."""
+def pread(fd: Any, n: int, offset: int) -> bytes:
+    """Read up to ``n`` bytes of ``fd`` at ``offset`` (``os.pread`` where there is one). ``fd``
+    may also be an object with a ``pread(n, offset)`` method (a remote object, see storage.py)."""
+    if not isinstance(fd, int):
+        return fd.pread(n, offset)
     if hasattr(os, "pread"):
         return os.pread(fd, n, offset)
     os.lseek(fd, offset, os.SEEK_SET)  # Windows has no os.pread

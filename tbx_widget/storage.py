@@ -1,0 +1,197 @@
+"""Where log bytes live: local files and fsspec URLs (s3://, gs://, az://, memory://, ...) behind
+one small interface, so records, reader and writer never know which.
+
+A ``Storage`` is made for a root (a logdir): ``list()`` finds every event file under it in one
+call (one flat listing of an object store, not one per directory), ``read(path, start, end)`` is
+a ranged read, ``size``/``exists``/``open``/``append`` do what they say. fsspec and its backends
+are optional: a URL whose backend is missing raises an ``ImportError`` naming the extra to
+install. Nothing here ever turns a URL into a local path (no ``s3:`` directory appears).
+"""
+from __future__ import annotations
+
+import os
+import re
+from typing import Any, BinaryIO, Mapping
+
+__all__ = ["is_url", "Storage", "EXTRAS"]
+
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]+)://")
+
+# fsspec protocol -> the tbx-widget extra that installs its backend
+EXTRAS = {
+    "s3": "s3", "s3a": "s3",
+    "gs": "gcs", "gcs": "gcs",
+    "az": "azure", "abfs": "azure", "abfss": "azure", "adl": "azure",
+}
+# object stores: the first path component is a bucket (container) that must exist
+_BUCKETED = frozenset(EXTRAS)
+
+
+def is_url(path: Any) -> bool:
+    """Whether ``path`` is a URL with a scheme (``s3://...``, ``memory://...``), as opposed to a
+    local path (``C:\\runs`` and ``runs`` are local; ``file://`` URLs count as URLs)."""
+    if isinstance(path, os.PathLike):
+        path = os.fspath(path)
+    return isinstance(path, str) and _SCHEME.match(path) is not None
+
+
+def _protocol(url: str) -> str:
+    m = _SCHEME.match(url)
+    assert m is not None
+    return m.group(1).lower()
+
+
+def _filesystem(url: str, storage_options: Mapping[str, Any]) -> tuple[Any, str]:
+    """The fsspec filesystem for ``url`` and the root path in its own form."""
+    protocol = _protocol(url)
+    extra = EXTRAS.get(protocol)
+    hint = f"pip install 'tbx-widget[{extra}]'" if extra else f"install the fsspec backend for {protocol}://"
+    try:
+        import fsspec
+        from fsspec.core import url_to_fs
+    except ImportError:
+        raise ImportError(f"reading {url!r} needs fsspec and its {protocol} backend: {hint}") from None
+    try:
+        fsspec.get_filesystem_class(protocol)
+    except ImportError as exc:
+        raise ImportError(f"reading {url!r} needs the fsspec backend for {protocol}:// ({exc}): {hint}") from None
+    except ValueError:
+        raise ValueError(f"logdir {url!r}: fsspec knows no protocol {protocol!r}") from None
+    fs, root = url_to_fs(url, **dict(storage_options))
+    return fs, root.rstrip("/")
+
+
+class _Ranged:
+    """One remote object as ``records.pread`` wants it: ``pread(n, offset)``."""
+
+    __slots__ = ("_storage", "_path")
+
+    def __init__(self, storage: "Storage", path: str):
+        self._storage, self._path = storage, path
+
+    def pread(self, n: int, offset: int) -> bytes:
+        return self._storage.read(self._path, offset, offset + n)
+
+
+class Storage:
+    """A logdir root, local or an fsspec URL, and the operations the reader needs.
+
+    Args:
+        root: a local directory or a URL (``s3://bucket/runs``).
+        storage_options: passed to the fsspec filesystem (credentials, ``endpoint_url``, ...);
+            only for URLs.
+        check: for an object store, check now that the bucket (container) exists and can be read:
+            ``FileNotFoundError`` or ``PermissionError`` here instead of an empty dashboard later.
+    """
+
+    def __init__(self, root: str | os.PathLike[str], storage_options: Mapping[str, Any] | None = None, *, check: bool = True):
+        if not isinstance(root, (str, os.PathLike)):
+            raise TypeError(f"root must be a path or URL string, got {type(root).__name__}")
+        if storage_options is not None and not isinstance(storage_options, Mapping):
+            raise TypeError(f"storage_options must be a dict, got {type(storage_options).__name__}")
+        self.url = os.fspath(root)
+        self.remote = is_url(self.url)
+        if not self.remote and storage_options:
+            raise ValueError(f"storage_options are for URLs (s3://, gs://, ...); {self.url!r} is a local path")
+        self.sep = "/" if self.remote else os.sep
+        if self.remote:
+            self.fs, self.root = _filesystem(self.url, storage_options or {})
+            self.protocol = _protocol(self.url)
+            if check and self.protocol in _BUCKETED:
+                self._check_bucket()
+        else:
+            self.fs, self.root, self.protocol = None, self.url, "file"
+
+    def __repr__(self) -> str:
+        return f"Storage({self.url!r})"
+
+    def _check_bucket(self) -> None:
+        bucket = self.root.split("/", 1)[0]
+        try:
+            ok = self.fs.exists(bucket)
+        except PermissionError as exc:
+            raise PermissionError(f"logdir {self.url!r}: access to bucket {bucket!r} denied ({exc})") from None
+        if not ok:
+            raise FileNotFoundError(
+                f"logdir {self.url!r}: bucket {bucket!r} does not exist (or these credentials cannot see it)"
+            )
+
+    def join(self, *parts: str) -> str:
+        """A path under the root (in the storage's own form)."""
+        return self.sep.join((self.root, *parts)) if parts else self.root
+
+    # -- the reader's operations --------------------------------------------------------------
+
+    def list(self, match: Any = None) -> dict[str, int]:
+        """Every file under the root → its size, in one listing call for a URL (fsspec ``find``
+        with details; the listing cache is dropped first, so the answer is current). ``match``
+        (a callable on the file's name) keeps only the files it accepts."""
+        out: dict[str, int] = {}
+        if self.remote:
+            self.fs.invalidate_cache(self.root)
+            found = self.fs.find(self.root, detail=True)
+            for path, info in found.items():
+                if info.get("type", "file") != "file":
+                    continue
+                name = path.rsplit("/", 1)[-1]
+                if match is None or match(name):
+                    out[path] = int(info.get("size") or 0)
+            return out
+        for directory, dirs, files in os.walk(self.root):
+            dirs.sort()
+            for name in sorted(files):
+                if match is None or match(name):
+                    path = os.path.join(directory, name)
+                    try:
+                        out[path] = os.stat(path).st_size
+                    except OSError:
+                        continue
+        return out
+
+    def read(self, path: str, start: int, end: int) -> bytes:
+        """Bytes ``start``..``end`` of ``path`` (fewer at its end): one ranged read."""
+        if start >= end:
+            return b""
+        if self.remote:
+            return self.fs.cat_file(path, start=start, end=end)
+        with open(path, "rb") as f:
+            f.seek(start)
+            return f.read(end - start)
+
+    def ranged(self, path: str) -> _Ranged:
+        """``path`` as an object with ``pread(n, offset)`` (what ``records`` reads through)."""
+        return _Ranged(self, path)
+
+    def size(self, path: str) -> int:
+        """The size of ``path`` in bytes (``FileNotFoundError`` when it is missing)."""
+        if self.remote:
+            self.fs.invalidate_cache(path)
+            return int(self.fs.info(path)["size"])
+        return os.stat(path).st_size
+
+    def exists(self, path: str | None = None) -> bool:
+        """Whether ``path`` (default: the root) exists; an object store's root exists when any
+        object lies under it."""
+        path = self.root if path is None else path
+        if self.remote:
+            self.fs.invalidate_cache(path)
+            return bool(self.fs.exists(path))
+        return os.path.exists(path)
+
+    def open(self, path: str, mode: str = "rb") -> BinaryIO:
+        """``path`` opened in binary ``mode`` ("rb" or "wb")."""
+        if mode not in ("rb", "wb"):
+            raise ValueError(f"mode must be 'rb' or 'wb', got {mode!r}")
+        if self.remote:
+            return self.fs.open(path, mode)
+        return open(path, mode)
+
+    def append(self, path: str, data: bytes) -> None:
+        """Add ``data`` at the end of ``path`` (created if missing). Object stores have no
+        append: the object is uploaded again, whole (what a remote event writer does)."""
+        if self.remote:
+            old = self.fs.cat_file(path) if self.fs.exists(path) else b""
+            self.fs.pipe_file(path, bytes(old) + bytes(data))
+            return
+        with open(path, "ab") as f:
+            f.write(data)
