@@ -22,6 +22,16 @@ describe("smooth (TensorBoard debiased EMA)", () => {
     Array.from(smooth(ys, w)).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 12));
   });
 
+  it("returns a constant series as is (no rounding wiggle)", () => {
+    const c = Math.fround(0.001);
+    const out = smooth(new Array(30).fill(c), 0.6);
+    expect(Array.from(out).every((v) => v === c)).toBe(true);
+    const withNaN = smooth([c, NaN, c], 0.6);
+    expect(withNaN[0]).toBe(c);
+    expect(Number.isNaN(withNaN[1])).toBe(true);
+    expect(withNaN[2]).toBe(c);
+  });
+
   it("passes non-finite points through and does not count them", () => {
     const out = smooth([1, NaN, 2, Infinity, -Infinity], 0.5);
     expect(out[0]).toBeCloseTo(1, 12);
