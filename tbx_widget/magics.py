@@ -1,7 +1,9 @@
-"""``%load_ext tbx_widget`` registers ``%tbx [LOGDIR] [--height N] [--tags REGEX] [--runs REGEX]``."""
+"""``%load_ext tbx_widget`` registers ``%tbx [LOGDIR] [--height N] [--tags REGEX] [--runs REGEX]
+[--storage-options JSON]``; LOGDIR may be a URL (``s3://bucket/runs``)."""
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 from typing import Any
 
@@ -15,10 +17,11 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> _Parser:
     parser = _Parser(prog="%tbx", description="Show a live dashboard of a TensorBoard logdir.", add_help=False)
-    parser.add_argument("logdir", nargs="?", default="runs", help="directory to follow (default: runs)")
+    parser.add_argument("logdir", nargs="?", default="runs", help="directory or fsspec URL to follow (default: runs)")
     parser.add_argument("--height", type=int, default=640, help="dashboard height in pixels")
     parser.add_argument("--tags", default=None, help="initial tag filter (regular expression)")
     parser.add_argument("--runs", default=None, help="initial run filter (regular expression)")
+    parser.add_argument("--storage-options", default=None, help="fsspec options for a URL logdir, as a JSON object")
     return parser
 
 
@@ -29,11 +32,21 @@ def parse_tbx_args(line: str) -> dict[str, Any]:
     except ValueError as exc:
         raise ValueError(f"%tbx: cannot parse {line!r}: {exc}") from None
     ns = _parser().parse_args(words)
-    return {"logdir": ns.logdir, "height": ns.height, "tags": ns.tags, "runs": ns.runs}
+    kwargs = {"logdir": ns.logdir, "height": ns.height, "tags": ns.tags, "runs": ns.runs}
+    if ns.storage_options is not None:
+        try:
+            options = json.loads(ns.storage_options)
+        except ValueError as exc:
+            raise ValueError(f"%tbx: --storage-options must be a JSON object, got {ns.storage_options!r} ({exc})") from None
+        if not isinstance(options, dict):
+            raise ValueError(f"%tbx: --storage-options must be a JSON object, got {ns.storage_options!r}")
+        kwargs["storage_options"] = options
+    return kwargs
 
 
 def tbx(line: str) -> None:
-    """%tbx [LOGDIR] [--height N] [--tags REGEX] [--runs REGEX]: display a live Dashboard."""
+    """%tbx [LOGDIR] [--height N] [--tags REGEX] [--runs REGEX] [--storage-options JSON]: display a
+    live Dashboard (LOGDIR may be an fsspec URL)."""
     from IPython.core.error import UsageError
     from IPython.display import display
 
@@ -42,7 +55,7 @@ def tbx(line: str) -> None:
     try:
         kwargs = parse_tbx_args(line)
         dashboard = Dashboard(**kwargs)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, ImportError, FileNotFoundError, PermissionError) as exc:
         raise UsageError(str(exc)) from None
     display(dashboard)
 

@@ -23,12 +23,14 @@ import traitlets as t
 from .live.follower import Follower
 from .live.pacing import Pacer
 from .live.pump import Pump
+from .storage import is_url
 
 __all__ = ["Dashboard"]
 
 SNAPSHOT_SECS = 5.0  # how often the saved-notebook snapshot trait is refreshed while data flows
 SNAPSHOT_POINTS = 200_000  # points kept in it, over all series
 REPR_WAIT = 3.0  # seconds the static fallback waits for the background thread's current read
+REMOTE_LATENCY_FACTOR = 3.0  # a remote logdir is polled after max(poll_interval, 3 x the last poll)
 
 
 def snapshot_json(logs: Any) -> str:
@@ -83,11 +85,16 @@ class Dashboard(anywidget.AnyWidget):
 
     Args:
         logdir: directory to follow; it may not exist yet (runs appear when writers start).
+            Or an fsspec URL (``s3://bucket/runs``, ``gs://...``, ``az://...``): its bucket must
+            exist; each poll costs one listing plus one ranged read per file that grew, and the
+            next poll waits at least 3 times as long as the last one took.
         height: dashboard height in pixels.
         tags: initial tag filter (regular expression).
         runs: initial run filter (regular expression).
         poll_interval: seconds between checks for files written by other processes; writers in
             this process wake the dashboard as soon as they flush.
+        storage_options: for a URL logdir, the fsspec filesystem's options (credentials,
+            ``endpoint_url``, ...).
     """
 
     _esm = _static("index.js")
@@ -113,6 +120,7 @@ class Dashboard(anywidget.AnyWidget):
         tags: str | None = None,
         runs: str | None = None,
         poll_interval: float = 0.5,
+        storage_options: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         if not isinstance(logdir, (str, os.PathLike)):
@@ -121,6 +129,8 @@ class Dashboard(anywidget.AnyWidget):
             raise ValueError(f"height must be an int number of pixels between 120 and 10000, got {height!r}")
         if not isinstance(poll_interval, (int, float)) or not 0.05 <= poll_interval <= 60:
             raise ValueError(f"poll_interval must be between 0.05 and 60 seconds, got {poll_interval!r}")
+        # Before the widget exists: a URL with a missing bucket or backend raises here.
+        follower = Follower(os.fspath(logdir), storage_options=storage_options)
         super().__init__(
             logdir=os.fspath(logdir),
             height=height,
@@ -131,13 +141,14 @@ class Dashboard(anywidget.AnyWidget):
         self._send_lock = threading.Lock()
         self._snapshot_at = -SNAPSHOT_SECS
         self._snapshot_dirty = False
-        self._follower = Follower(os.fspath(logdir))
+        self._follower = follower
         self._pacer = Pacer()
         self._resend = False  # a front end asked for the full state; the pump thread sends it
         self._passes = threading.Condition()
         self._passes_started = self._passes_done = 0
         self.on_msg(self._on_browser_message)
-        self._pump = Pump(self._push, os.fspath(logdir), poll_interval=poll_interval, on_error=self._report)
+        self._pump = Pump(self._push, os.fspath(logdir), poll_interval=poll_interval, on_error=self._report,
+                          latency_factor=REMOTE_LATENCY_FACTOR if is_url(os.fspath(logdir)) else 0.0)
         self._pump.wake()
 
     # -- kernel → browser ---------------------------------------------------------------------

@@ -111,8 +111,9 @@ class _Batches:
 class Follower:
     """Incremental batches of a logdir for one dashboard."""
 
-    def __init__(self, logdir: str, *, read_bytes: int = READ_BYTES):
+    def __init__(self, logdir: str, *, read_bytes: int = READ_BYTES, storage_options: dict[str, Any] | None = None):
         self.logdir = logdir
+        self.storage_options = storage_options
         self.read_bytes = int(read_bytes)
         self._lock = threading.RLock()
         self._previews: dict[tuple[str, str], Preview] = {}
@@ -123,7 +124,8 @@ class Follower:
 
     def _new_logs(self) -> Logs:
         # Streaming mode: each refresh hands over its new data and the reader keeps none of it.
-        return Logs(self.logdir, retain=False)  # tolerates a logdir that does not exist yet
+        # A URL's bucket must exist (FileNotFoundError here); a local logdir may not exist yet.
+        return Logs(self.logdir, retain=False, storage_options=self.storage_options)
 
     @property
     def logs(self) -> Logs:
@@ -131,7 +133,7 @@ class Follower:
         return self._logs
 
     def status(self) -> str:
-        if not os.path.isdir(self.logdir):
+        if self._logs.storage is None and not os.path.isdir(self.logdir):
             return "no_logdir"
         return "ok" if self._logs.runs else "no_runs"
 

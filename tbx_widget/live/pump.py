@@ -3,7 +3,10 @@
 It wakes when a writer in this process announces a flush of a file under the watched logdir
 (``signals``), and otherwise every ``poll_interval`` seconds to catch other processes
 (scripts, DDP ranks, TensorFlow). It sends at most one batch every ``min_gap`` seconds
-(20 a second by default), so bursts of flushes coalesce into one message.
+(20 a second by default), so bursts of flushes coalesce into one message. With a
+``latency_factor`` k (remote logdirs) the next poll waits max(poll_interval, k x the last poll's
+duration), so a slow store is polled less often instead of being polled back to back. A step
+that fails is retried with a growing wait, the error and the wait reported through ``on_error``.
 """
 from __future__ import annotations
 
@@ -29,8 +32,11 @@ class Pump:
         poll_interval: float = 0.5,
         min_gap: float = 0.05,
         on_error: Callable[[str], None] | None = None,
+        latency_factor: float = 0.0,
     ):
         self._step = step
+        self.latency_factor = float(latency_factor)
+        self.last_duration = 0.0  # seconds the last step took
         self._root = os.path.abspath(logdir) + os.sep
         self.poll_interval = float(poll_interval)
         self.min_gap = float(min_gap)
@@ -64,7 +70,7 @@ class Pump:
         last = 0.0
         failures = 0
         while not self._stop.is_set():
-            self._wake.wait(self.poll_interval * (1 + min(failures, 10)))
+            self._wake.wait(self.next_wait(failures))
             self._wake.clear()
             if self._stop.is_set():
                 return
@@ -78,5 +84,14 @@ class Pump:
                 failures = 0
             except Exception:  # keep following; show the error instead of dying silently
                 failures += 1
+                self.last_duration = time.monotonic() - last
                 if self._on_error is not None:
-                    self._on_error(traceback.format_exc(limit=5))
+                    self._on_error(f"{traceback.format_exc(limit=5)}(retrying in {self.next_wait(failures):.1f} s, attempt {failures + 1})")
+            finally:
+                self.last_duration = time.monotonic() - last
+
+    def next_wait(self, failures: int = 0) -> float:
+        """Seconds until the next poll: ``poll_interval``, or k x the last poll's duration when
+        that is longer (``latency_factor`` k), growing after consecutive failures."""
+        wait = max(self.poll_interval, self.latency_factor * self.last_duration)
+        return min(wait, max(self.poll_interval, 60.0)) * (1 + min(failures, 10))
