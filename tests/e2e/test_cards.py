@@ -176,6 +176,20 @@ def test_cards_and_controls(jupyter: Any) -> None:
         assert "NaN" not in text
         assert "precision – (no predicted positives at this threshold)" in text
 
+    # ---- full width: the PR card spans its grid and its plot is redrawn at the new width.
+    wide = """const card = document.querySelector('[data-tbx-kind="pr_curves"][data-tbx-tag="pr"]');
+      const grid = card.parentElement;
+      return [Math.round(card.getBoundingClientRect().width), Math.round(grid.getBoundingClientRect().width),
+              card.querySelector('canvas').getBoundingClientRect().width];"""
+    narrow_card, grid_width, narrow_canvas = jupyter.js(wide)
+    assert narrow_card < grid_width
+    pr.locator('button[aria-label="full width"]').click()
+    wide_card, _, wide_canvas = jupyter.poll(lambda: (lambda w: w if w[0] == grid_width and w[2] > narrow_canvas + 100 else None)(jupyter.js(wide)),
+                                             10, "the PR card at full width with a wider plot")
+    pr.screenshot(path=str(jupyter.screenshot("pr-wide").parent / f"cards-pr-wide-{app}.png"))
+    pr.locator('button[aria-label="full width"]').click()
+    jupyter.poll(lambda: jupyter.js(wide)[0] == narrow_card, 10, "the PR card back in the grid")
+
     # ---- screenshots, light then dark: the cards, the runs panel, the enlarged image.
     artifacts = jupyter.screenshot("cards").parent
     for theme in ("light", "dark"):
