@@ -366,3 +366,60 @@ def test_embedding_tags_with_line_breaks_and_quotes_keep_the_projector_config_pa
         assert (tmp_path / e.tensor_path).is_file() and (tmp_path / e.metadata_path).is_file()
         assert (tmp_path / e.metadata_path).read_text(encoding="utf-8").splitlines() == ["a b", "c d", "e"]
 
+
+
+# -- audit: whatever the arguments, the call fails or the writer thread cannot ------------------
+
+import warnings  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tbx_widget.summary.histogram import NonFiniteWarning  # noqa: E402
+
+_any_text = st.text(st.characters(codec=None, min_codepoint=0, max_codepoint=0x10FFFF), max_size=12)  # surrogates included
+_any_number = st.one_of(
+    st.integers(min_value=-(2**80), max_value=2**80), st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([10**400, -(10**400), np.float32(1e38), np.int64(-(2**63)), np.uint64(2**64 - 1), True]),
+)
+_any_value = st.one_of(_any_number, _any_text, st.none(), st.lists(_any_number, max_size=3))
+# Mostly valid, sometimes hostile: so that calls get past their first check often.
+_tag = st.one_of(st.just("t"), _any_text)
+_step = st.one_of(st.none(), st.integers(0, 100), _any_value)
+_numbers = st.lists(st.one_of(st.floats(-10, 10), _any_number), max_size=5)
+_call = st.one_of(
+    st.tuples(st.just("add_scalar"), st.tuples(_tag, _any_number, _step), st.fixed_dictionaries({}, optional={
+        "walltime": _any_value, "new_style": st.booleans(), "display_name": _any_value})),
+    st.tuples(st.just("add_scalars"), st.tuples(_tag, st.dictionaries(_any_text, _any_value, max_size=2), _step), st.just({})),
+    st.tuples(st.just("add_text"), st.tuples(_tag, st.one_of(_any_text, _any_value), _step), st.just({})),
+    st.tuples(st.just("add_histogram"), st.tuples(_tag, _numbers, _step), st.fixed_dictionaries({}, optional={
+        "bins": st.one_of(st.integers(-5, 2 * 10**5), _any_number, st.sampled_from(["fd", "auto", "scott", "x"]))})),
+    st.tuples(st.just("add_audio"), st.tuples(_tag, _numbers, _step),
+              st.fixed_dictionaries({}, optional={"sample_rate": st.one_of(st.integers(-5, 2 * 10**6), _any_number)})),
+    st.tuples(st.just("add_pr_curve"), st.tuples(_tag, st.lists(st.integers(0, 1), min_size=2, max_size=2),
+                                                 st.lists(st.one_of(st.floats(0, 1), _any_number), min_size=2, max_size=2), _step),
+              st.fixed_dictionaries({}, optional={"weights": st.lists(_any_number, min_size=2, max_size=2)})),
+    st.tuples(st.just("add_image"), st.tuples(_tag, st.lists(st.lists(st.lists(_any_number, min_size=2, max_size=2),
+                                                                        min_size=2, max_size=2), min_size=1, max_size=3), _step),
+              st.just({})),
+    st.tuples(st.just("add_hparams"), st.tuples(st.dictionaries(st.one_of(_any_text, st.integers()), _any_value, max_size=2),
+                                                st.dictionaries(_any_text, _any_value, max_size=2)), st.just({})),
+    st.tuples(st.just("add_custom_scalars"), st.tuples(st.dictionaries(_any_text, st.dictionaries(
+        _any_text, st.tuples(st.just("Multiline"), st.lists(_any_text, max_size=2)), max_size=1), max_size=1)), st.just({})),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(calls=st.lists(_call, min_size=1, max_size=6))
+def test_any_arguments_fail_at_the_call_or_not_at_all(tmp_path_factory, calls):
+    logdir = tmp_path_factory.mktemp("fuzz")
+    with warnings.catch_warnings(), SummaryWriter(logdir, flush_secs=3600) as w:
+        warnings.simplefilter("ignore", NonFiniteWarning)  # NaN left out of a histogram, as documented
+        for method, args, kwargs in calls:
+            try:
+                getattr(w, method)(*args, **kwargs)
+            except (TypeError, ValueError):
+                pass  # rejected at the call, as promised; anything else fails the test
+            w.add_scalar("good", 1.0, 0)
+        w.flush()  # nothing accepted may fail on the writer thread
+    assert len(load(logdir).scalars(".", "good")) == len(calls)

@@ -147,7 +147,9 @@ def finite_values(values: Any, name: str, *, label: str | None = None, stackleve
     x = arr.reshape(-1)
     if x.dtype.kind != "f":
         x = x.astype(np.float64)
-    if not np.isfinite(x.sum(dtype=np.float64)):  # one cheap pass; a NaN or Inf shows in the sum
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = x.sum(dtype=np.float64)
+    if not np.isfinite(total):  # one cheap pass; a NaN or Inf shows in the sum
         finite = np.isfinite(x)
         dropped = int(x.size - np.count_nonzero(finite))
         if dropped == x.size:
@@ -232,16 +234,20 @@ def histogram_proto(values: Any, bins: Any = "tensorflow", max_bins: int | None 
     if max_bins is not None and len(counts) > max_bins:
         counts, limits = merge_buckets(counts, np.concatenate(([edges[max(first - 1, 0)]], limits)), max_bins)
         limits = limits[1:]
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = float(x.sum(dtype=np.float64))
     return summary_pb2.HistogramProto(
-        min=lo, max=hi, num=float(len(x)), sum=float(x.sum(dtype=np.float64)),
+        min=lo, max=hi, num=float(len(x)), sum=total,
         sum_squares=_sum_squares(x), bucket_limit=limits.tolist(), bucket=counts.tolist(),
     )
 
 
 def _sum_squares(x: np.ndarray) -> float:
-    if x.dtype == np.float64:
-        return float(np.dot(x, x))
-    return float(sum(np.dot(c, c) for c in (x[i : i + _CHUNK].astype(np.float64) for i in range(0, len(x), _CHUNK))))
+    """Sum of squares (inf, without a warning, when it overflows float64, as the sum may)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if x.dtype == np.float64:
+            return float(np.dot(x, x))
+        return float(sum(np.dot(c, c) for c in (x[i : i + _CHUNK].astype(np.float64) for i in range(0, len(x), _CHUNK))))
 
 
 def histogram_raw_proto(min: float, max: float, num: float, sum: float, sum_squares: float,

@@ -35,7 +35,8 @@ def _to_uint8(arr: np.ndarray, name: str) -> np.ndarray:
     if kind == "b":
         return arr.astype(np.uint8) * 255
     if kind == "f":
-        out = np.nan_to_num(arr.astype(np.float32) * 255.0, nan=0.0, posinf=255.0, neginf=0.0)
+        with np.errstate(over="ignore", invalid="ignore"):  # huge values become inf, then 255: no warning
+            out = np.nan_to_num(arr.astype(np.float32) * 255.0, nan=0.0, posinf=255.0, neginf=0.0)
         return np.clip(out, 0, 255).astype(np.uint8)
     if kind in "iu":
         return np.clip(arr, 0, 255).astype(np.uint8)
