@@ -7,7 +7,10 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+import numpy as np
+
 from ..records import CorruptRecordWarning
+from ..storage import Storage, is_url
 from .items import (
     KINDS,
     AudioItem,
@@ -128,6 +131,69 @@ class RunDirs:
         return mtime, now, sorted(subdirs), sorted(files)
 
 
+class RemoteRunDirs:
+    """The runs under a remote logdir (an fsspec URL), found by one listing per ``scan()``.
+
+    One flat listing of every object under the root (fsspec ``find``), whatever the number of
+    runs or directories: a poll's listing cost is one call (paginated by the store, 1,000 keys a
+    page on S3), and it also gives each event file's size, so an idle run costs no request.
+    """
+
+    def __init__(self, storage: Storage):
+        self.storage = storage
+
+    def scan(self) -> dict[str, tuple[str, dict[str, int]]]:
+        """Run name → (directory, event file name → size), runs sorted by name."""
+        root = self.storage.root
+        by_dir: dict[str, dict[str, int]] = {}
+        for path, size in self.storage.list(is_event_file).items():
+            directory, _, name = path.rpartition("/")
+            by_dir.setdefault(directory, {})[name] = size
+        found: dict[str, tuple[str, dict[str, int]]] = {}
+        for directory in sorted(by_dir):
+            if directory == root:
+                rel = "."
+            elif directory.startswith(root + "/"):
+                rel = directory[len(root) + 1 :]
+            else:
+                continue  # not under the root (a store answering with another form of path)
+            found[rel] = (directory, dict(sorted(by_dir[directory].items())))
+        return found
+
+
+def _merge(old: Changes, new: Changes) -> Changes:
+    """``old`` (undelivered: a refresh failed) followed by ``new``, as one ``Changes``."""
+    out = Changes(new_runs=old.new_runs + [r for r in new.new_runs if r not in old.new_runs])
+    out.skipped_bytes = old.skipped_bytes + new.skipped_bytes
+    out.skipped_records = old.skipped_records + new.skipped_records
+    out.more = new.more
+    out.reset_step = dict(old.reset_step)
+    for key, step in new.reset_step.items():  # both purges cut what the consumer held before
+        out.reset_step[key] = min(step, out.reset_step.get(key, step))
+    out.reset = list(dict.fromkeys(old.reset + new.reset))
+    for key, data in old.new.items():
+        cut = new.reset_step.get(key)
+        if cut is not None:  # the purge also covers what the failed refresh read
+            if key[1] == "scalars":
+                keep = data.step < cut
+                data = ScalarSeries(data.step[keep], data.wall_time[keep], data.value[keep])
+            else:
+                data = [it for it in data if it.step < cut]
+        out.new[key] = data
+    for key, data in new.new.items():
+        if key in out.new:
+            a = out.new[key]
+            if key[1] == "scalars":
+                data = ScalarSeries(*(np.concatenate(c) for c in zip(
+                    (a.step, a.wall_time, a.value), (data.step, data.wall_time, data.value))))
+            else:
+                data = list(a) + list(data)
+        out.new[key] = data
+    out.new = {k: v for k, v in out.new.items() if len(v)}
+    out.appended = {k: len(v) for k, v in out.new.items()}
+    return out
+
+
 class Logs:
     """The runs of a logdir and their data; ``refresh()`` reads what was appended since.
 
@@ -143,16 +209,39 @@ class Logs:
 
     >>> stream = Logs("runs", retain=False)             # doctest: +SKIP
     >>> for (run, kind, tag), data in stream.refresh(max_bytes=1 << 26).new.items(): ...  # doctest: +SKIP
+
+    ``logdir`` may be an fsspec URL (``s3://bucket/runs``, ``gs://...``, ``az://...``) with
+    ``storage_options`` for its filesystem (``{"endpoint_url": ..., "key": ..., ...}``): a
+    refresh then costs one listing call plus one ranged read per file that grew. A bucket that
+    does not exist raises ``FileNotFoundError`` here; a missing backend ``ImportError``.
     """
 
-    def __init__(self, logdir: str | os.PathLike[str], *, chunk_size: int | None = None, retain: bool = True):
+    def __init__(
+        self,
+        logdir: str | os.PathLike[str],
+        *,
+        chunk_size: int | None = None,
+        retain: bool = True,
+        storage_options: dict[str, Any] | None = None,
+    ):
         if not isinstance(retain, bool):
             raise TypeError(f"retain must be a bool, got {type(retain).__name__}")
+        if not isinstance(logdir, (str, os.PathLike)):
+            raise TypeError(f"logdir must be a path or URL string, got {type(logdir).__name__}")
         self.logdir = os.fspath(logdir)
         self.retain = retain
         self._chunk = chunk_size
         self._runs: dict[str, RunReader] = {}
-        self._dirs = RunDirs(self.logdir)
+        self._carry: Changes | None = None  # read by a refresh that then failed: delivered next
+        self.storage: Storage | None = None
+        self._dirs: RunDirs | RemoteRunDirs
+        if is_url(self.logdir):
+            self.storage = Storage(self.logdir, storage_options)
+            self._dirs = RemoteRunDirs(self.storage)
+        else:
+            if storage_options:
+                raise ValueError(f"storage_options are for URLs (s3://, gs://, ...); logdir {self.logdir!r} is a local path")
+            self._dirs = RunDirs(self.logdir)
 
     def __repr__(self) -> str:
         return f"Logs({self.logdir!r}, runs={len(self._runs)})"
@@ -163,35 +252,43 @@ class Logs:
         """Read everything appended since the last call: new bytes, new files, new runs.
 
         With ``max_bytes``, stop after about that many bytes of event files (``changes.more``
-        says whether more remain), so a huge logdir can be consumed piece by piece."""
+        says whether more remain), so a huge logdir can be consumed piece by piece.
+
+        If reading fails (a remote logdir's network error), the error propagates and nothing
+        read is lost: the data read before it is in the stores (``retain=True``) or handed over
+        by the next successful ``refresh()`` (``retain=False``), which continues from the same
+        offsets."""
         changes = Changes()
         budget = float("inf") if max_bytes is None else max(1, int(max_bytes))
         found = self._dirs.scan()
         for name in sorted(set(found) - set(self._runs)):
             kwargs = {"chunk_size": self._chunk} if self._chunk else {}
-            self._runs[name] = RunReader(name, found[name][0], retain=self.retain, **kwargs)
+            self._runs[name] = RunReader(name, found[name][0], retain=self.retain, storage=self.storage, **kwargs)
             changes.new_runs.append(name)
-        for name, run in self._runs.items():
-            if budget <= 0:
-                changes.more = True
-                break
-            listing = found.get(name)
-            listed = listing[1] if listing is not None else []
-            if run.quiet(listed):
-                continue  # nothing new: one stat per file, no other work (idle polls of many runs)
-            records_before = run.skipped_records
-            skipped, used, more = run.refresh(budget, listed)
-            budget -= used
-            changes.more = changes.more or more
-            changes.skipped_bytes += skipped
-            changes.skipped_records += run.skipped_records - records_before
-            delta, truncated = run.take_changes()
-            for (kind, tag), data in delta.items():
-                changes.new[(name, kind, tag)] = data
-                changes.appended[(name, kind, tag)] = len(data)
-            for (kind, tag), step in sorted(truncated.items()):
-                changes.reset.append((name, kind, tag))
-                changes.reset_step[(name, kind, tag)] = step
+        empty: dict[str, int] | list[str] = {} if self.storage is not None else []
+        try:
+            for name, run in self._runs.items():
+                if budget <= 0:
+                    changes.more = True
+                    break
+                listing = found.get(name)
+                listed = listing[1] if listing is not None else empty
+                if run.quiet(listed):
+                    continue  # nothing new: one stat per file, no other work (idle polls of many runs)
+                records_before = run.skipped_records
+                try:
+                    skipped, used, more = run.refresh(budget, listed)
+                finally:
+                    self._take(name, run, changes, records_before)
+                budget -= used
+                changes.more = changes.more or more
+                changes.skipped_bytes += skipped
+        except BaseException:
+            # Hand over next time what this refresh read (the offsets have moved past it).
+            self._carry = changes if self._carry is None else _merge(self._carry, changes)
+            raise
+        if self._carry is not None:
+            changes, self._carry = _merge(self._carry, changes), None
         if changes.skipped_bytes or changes.skipped_records:
             warnings.warn(
                 f"{self.logdir}: skipped {changes.skipped_bytes} corrupt bytes and {changes.skipped_records} "
@@ -200,6 +297,18 @@ class Logs:
                 stacklevel=2,
             )
         return changes
+
+    @staticmethod
+    def _take(name: str, run: RunReader, changes: Changes, records_before: int) -> None:
+        """Move what ``run``'s refresh delivered into ``changes``."""
+        changes.skipped_records += run.skipped_records - records_before
+        delta, truncated = run.take_changes()
+        for (kind, tag), data in delta.items():
+            changes.new[(name, kind, tag)] = data
+            changes.appended[(name, kind, tag)] = len(data)
+        for (kind, tag), step in sorted(truncated.items()):
+            changes.reset.append((name, kind, tag))
+            changes.reset_step[(name, kind, tag)] = step
 
     @property
     def skipped_bytes(self) -> int:
@@ -330,9 +439,22 @@ class Logs:
         return chart(self, tag, runs=runs, smoothing=smoothing, **kwargs)
 
 
-def load(logdir: str | os.PathLike[str]) -> Logs:
-    """Read every run under ``logdir`` and return a ``Logs`` (call ``refresh()`` for more)."""
+def load(logdir: str | os.PathLike[str], *, storage_options: dict[str, Any] | None = None) -> Logs:
+    """Read every run under ``logdir`` and return a ``Logs`` (call ``refresh()`` for more).
+
+    ``logdir`` may be an fsspec URL (``s3://bucket/runs``) with ``storage_options`` for its
+    filesystem (credentials, ``endpoint_url``, ...); see ``Logs``."""
+    if not isinstance(logdir, (str, os.PathLike)):
+        raise TypeError(f"logdir must be a path or URL string, got {type(logdir).__name__}")
     path = os.fspath(logdir)
+    if is_url(path):
+        logs = Logs(path, storage_options=storage_options)
+        logs.refresh()
+        if not logs.runs and not logs.storage.exists():  # type: ignore[union-attr]
+            raise FileNotFoundError(f"logdir {path!r}: nothing is stored under it")
+        return logs
+    if storage_options:
+        raise ValueError(f"storage_options are for URLs (s3://, gs://, ...); logdir {path!r} is a local path")
     if not os.path.isdir(path):
         raise FileNotFoundError(f"logdir {path!r} is not a directory")
     logs = Logs(path)

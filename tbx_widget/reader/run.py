@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from bisect import bisect_left
 from collections import defaultdict
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
 
@@ -14,6 +14,9 @@ from .fast_scalars import fast_scalars
 from .items import KINDS, ScalarSeries
 from .spans import scan_spans
 from .store import ItemStore, ScalarStore, _readonly
+
+if TYPE_CHECKING:
+    from ..storage import Storage
 
 __all__ = ["RunReader", "is_event_file"]
 
@@ -35,9 +38,12 @@ class RunReader:
     and, per series, the largest step delivered (to detect purges) are kept.
     """
 
-    def __init__(self, name: str, directory: str, *, chunk_size: int = CHUNK, retain: bool = True):
+    def __init__(self, name: str, directory: str, *, chunk_size: int = CHUNK, retain: bool = True, storage: Storage | None = None):
         self.name = name
         self.directory = directory
+        # a remote logdir's storage (None: local files, read through file descriptors)
+        self.storage = storage if storage is not None and storage.remote else None
+        self.sizes: dict[str, int] = {}  # remote: file name -> size when last listed
         self.chunk_size = int(chunk_size)
         self.retain = bool(retain)
         self.offsets: dict[str, int] = {}  # file name -> bytes consumed
@@ -79,6 +85,8 @@ class RunReader:
         offsets = self.offsets
         if any(n not in offsets for n in listed):
             return False
+        if self.storage is not None:  # a remote run's listing carries the sizes: no request
+            return all(size <= offsets[n] for n, size in dict(listed).items())
         for name, offset in offsets.items():
             try:
                 if os.stat(self.directory + os.sep + name).st_size > offset:
@@ -89,35 +97,53 @@ class RunReader:
 
     def refresh(self, budget: float = float("inf"), listed: Iterable[str] | None = None) -> tuple[int, int, bool]:
         """Read what was appended to every file (and new files), about ``budget`` bytes at
-        most; ``listed`` as for ``files()``. Returns (bytes skipped as corrupt, bytes consumed,
-        whether bytes remain)."""
+        most; ``listed`` as for ``files()`` (for a remote run: a dict name -> size, from the
+        listing, which is all a remote run learns of its files). Returns (bytes skipped as
+        corrupt, bytes consumed, whether bytes remain). If a read fails (a network error), what
+        was read before it is still delivered (``take_changes()``) before the error propagates."""
         self.delta = {}
         self.truncated = {}
         self._pending = {}
+        if self.storage is not None:
+            if not isinstance(listed, dict):
+                raise TypeError(f"a remote run needs its listing as a dict name -> size, got {type(listed).__name__}")
+            self.sizes = dict(listed)
         skipped = used = 0
         more = False
-        for name in self.files(listed):
-            if used >= budget:
-                more = True
-                break
-            s, u, m = self._read_file(name, budget - used)
-            skipped, used, more = skipped + s, used + u, more or m
-        self.skipped_bytes += skipped
-        self._deliver()
+        try:
+            for name in self.files(listed):
+                if used >= budget:
+                    more = True
+                    break
+                s, u, m = self._read_file(name, budget - used)
+                skipped, used, more = skipped + s, used + u, more or m
+        finally:
+            self.skipped_bytes += skipped
+            self._deliver()
         return skipped, used, more
 
     def _read_file(self, name: str, budget: float) -> tuple[int, int, bool]:
-        path = self.directory + os.sep + name
         offset = self.offsets.setdefault(name, 0)
-        try:
-            if os.stat(path).st_size <= offset:
-                return 0, 0, False  # nothing appended: one stat, no open (idle polls of many runs)
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-        except OSError:
-            return 0, 0, False
+        fd: Any
+        if self.storage is not None:
+            # An object replaced by a longer upload is continued from ``offset``: ranged reads
+            # of the new bytes only. Its size comes from the listing: no request when idle.
+            size = self.sizes.get(name, 0)
+            if size <= offset:
+                return 0, 0, False
+            fd = self.storage.ranged(self.directory + "/" + name)
+        else:
+            path = self.directory + os.sep + name
+            try:
+                if os.stat(path).st_size <= offset:
+                    return 0, 0, False  # nothing appended: one stat, no open (idle polls of many runs)
+                fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+            except OSError:
+                return 0, 0, False
         skipped = used = 0
         try:
-            size = os.fstat(fd).st_size
+            if self.storage is None:
+                size = os.fstat(fd).st_size
             def chunk() -> int:
                 return int(min(self.chunk_size, max(budget - used, 4096)))
 
@@ -156,7 +182,8 @@ class RunReader:
                 if scan.end == 0:
                     break  # the rest is a record still being written
         finally:
-            os.close(fd)
+            if self.storage is None:
+                os.close(fd)
         return skipped, used, False
 
     # -- decoding and committing --------------------------------------------------------------
