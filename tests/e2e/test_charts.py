@@ -232,6 +232,10 @@ def test_chart_defects(jupyter: Any) -> None:
     jupyter.poll(lambda: _readable(jupyter.js(READ)), 20, "readable tick labels in Dark")
     _card_shots(jupyter, "dark")
     jupyter.page.locator('[data-tbx-kind="histograms"] select.tbx-select').first.select_option("overlay")
+    # Overlay mode draws the same bell: every step on one baseline, highest near 0.
+    ridge = jupyter.poll(lambda: (lambda r: r if r["max"] > 100 else None)(jupyter.js(RIDGE)), 10, "the overlay ridges")
+    assert abs(ridge["peak"] - ridge["zero"]) < 0.1 * ridge["width"], ridge
+    assert ridge["heights"][0] < 0.1 * ridge["max"] and ridge["heights"][-1] < 0.1 * ridge["max"], ridge["heights"]
     jupyter.page.locator('[data-tbx-kind="histograms"]').first.screenshot(
         path=str(jupyter.screenshot("overlay-dark").parent / f"chart-histograms-overlay-{jupyter.server.app}-dark.png"))
     _set_theme(jupyter, "JupyterLab Light", "true")
