@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { INTEGER_INCRS, allIntegers, chartAxes, paddedRange, tickLabels, yAxisSize } from "../src/chart/axes";
 import { thinLabels } from "../src/chart/labels";
 import { Memo } from "../src/chart/memo";
+import { outlierRange } from "../src/math/columns";
 import { decodeBatch } from "../src/protocol";
 import { Store } from "../src/store";
 import { UiState } from "../src/ui";
@@ -213,5 +214,21 @@ describe("memo and per-run canvas cards", () => {
       expect(card.el.querySelector("canvas")).toBe(second);
       card.el.remove();
     }
+  });
+});
+
+describe("outlierRange", () => {
+  it("spans the 5th to 95th percentile of the raw values, within the zoom", () => {
+    const n = 101;
+    const x = Float64Array.from({ length: n }, (_, i) => i);
+    const raw = Float64Array.from({ length: n }, (_, i) => (i === 50 ? 1e9 : i));
+    const col = { run: { name: "a", index: 0, color: "#000" }, x, raw, smoothed: raw, step: x, wall: x, n };
+    const [lo, hi] = outlierRange([col], null)!;
+    expect(hi).toBeLessThan(200); // the spike at 1e9 is ignored
+    expect(lo).toBeGreaterThan(-10);
+    const [zlo, zhi] = outlierRange([col], [0, 20])!;
+    expect(zhi).toBeLessThan(25);
+    expect(zlo).toBeGreaterThan(-2);
+    expect(outlierRange([], null)).toBeNull();
   });
 });

@@ -2,6 +2,8 @@
 // order; runs joined on one shared x; index helpers for decimated views.
 import type { RunInfo, ScalarSeries } from "../store";
 import type { XAxis } from "../ui";
+import { lowerBound } from "./decimate";
+import { quantile } from "./percentiles";
 import { smooth } from "./smoothing";
 
 /** One run's columns in x order (x ascending), raw and smoothed y. */
@@ -95,4 +97,23 @@ export function pickAt(a: Float64Array, idx: Int32Array): Float64Array {
   const out = new Float64Array(idx.length);
   for (let i = 0; i < idx.length; i++) out[i] = a[idx[i]];
   return out;
+}
+
+/**
+ * The y range ignoring outliers: the 5th to 95th percentile of the raw values (those inside
+ * `zoom` when zoomed; at most ~20,000 sampled per run) plus 5%; null when there are none.
+ */
+export function outlierRange(cols: readonly RunColumns[], zoom: [number, number] | null): [number, number] | null {
+  const vals: number[] = [];
+  for (const c of cols) {
+    const a = zoom ? lowerBound(c.x, c.n, zoom[0]) : 0;
+    const b = zoom ? lowerBound(c.x, c.n, zoom[1] + 1e-12) : c.n;
+    const stride = Math.max(1, Math.floor((b - a) / 20000));
+    for (let i = a; i < b; i += stride) vals.push(c.raw[i]);
+  }
+  const lo = quantile(vals, 5);
+  const hi = quantile(vals, 95);
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return null;
+  const pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.05 || 1;
+  return [lo - pad, hi + pad];
 }

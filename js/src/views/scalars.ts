@@ -5,9 +5,9 @@ import uPlot from "uplot";
 import { allIntegers, chartAxes, paddedRange } from "../chart/axes";
 import { Memo } from "../chart/memo";
 import { ChartTooltip, tipOrderSelect } from "../chart/tooltip";
-import { joinColumns, pickAt, runColumns, withEnds, type RunColumns } from "../math/columns";
-import { decimateIndices, lowerBound } from "../math/decimate";
-import { quantile } from "../math/percentiles";
+import { enablePan } from "../chart/pan";
+import { joinColumns, outlierRange, pickAt, runColumns, withEnds, type RunColumns } from "../math/columns";
+import { decimateIndices } from "../math/decimate";
 import type { RunInfo, ScalarSeries } from "../store";
 import { onThemeChange, readTheme } from "../theme";
 import {
@@ -151,7 +151,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     const w = width || Math.floor(chartBox.clientWidth) || 480;
     const sig = [
       runs.map((r) => `${r.run.name}:${r.s.version}`).join("|"),
-      ctx.ui.smoothing, ctx.ui.xAxis, logY, outliers, zoom ? zoom.join(",") : "", w, ctx.ui.highlight ?? "",
+      ctx.ui.smoothing, ctx.ui.xAxis, logY, outliers, zoom ? zoom.join(",") : "", w, ctx.ui.highlight ?? "", ctx.ui.logdir,
     ].join(";");
     if (!memo.changed(sig)) return;
     for (const name of [...cache.keys()]) if (!runs.some((r) => r.run.name === name)) cache.delete(name);
@@ -202,22 +202,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     const smCols = joined.ys.filter((_, i) => i % 2 === 1);
     const data = [joined.x, ...rawCols, ...smCols] as unknown as uPlot.AlignedData;
 
-    yBounds = null;
-    if (outliers) {
-      const vals: number[] = [];
-      for (const c of cols) {
-        const a = zoom ? lowerBound(c.x, c.n, zoom[0]) : 0;
-        const b = zoom ? lowerBound(c.x, c.n, zoom[1] + 1e-12) : c.n;
-        const stride = Math.max(1, Math.floor((b - a) / 20000));
-        for (let i = a; i < b; i += stride) vals.push(c.raw[i]);
-      }
-      const lo = quantile(vals, 5);
-      const hi = quantile(vals, 95);
-      if (Number.isFinite(lo) && Number.isFinite(hi)) {
-        const pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.05 || 1;
-        yBounds = [lo - pad, hi + pad];
-      }
-    }
+    yBounds = outliers ? outlierRange(cols, zoom) : null;
 
     const integerX = ctx.ui.xAxis === "step" && cols.every((c) => allIntegers(c.x, c.n));
     const labels = runs.map((r) => ctx.ui.runLabel(ctx.store, r.run.name));
@@ -302,36 +287,8 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
       },
     };
     const u = new uPlot(opts, data, chartBox);
-    enablePan(u);
+    enablePan(u, () => full);
     return u;
-  }
-
-  /** Shift + drag pans the x range (plain drag zooms, double-click resets: uPlot's own). */
-  function enablePan(u: uPlot): void {
-    u.over.title = "drag to zoom, shift + drag to pan, double-click to reset";
-    u.over.addEventListener(
-      "mousedown",
-      (e: MouseEvent) => {
-        if (!e.shiftKey || e.button !== 0) return;
-        e.preventDefault();
-        e.stopImmediatePropagation(); // not a zoom selection
-        const min0 = u.scales.x.min ?? full[0];
-        const max0 = u.scales.x.max ?? full[1];
-        const x0 = e.clientX;
-        const width = u.over.getBoundingClientRect().width || 1;
-        const move = (ev: MouseEvent) => {
-          const dx = ((ev.clientX - x0) / width) * (max0 - min0);
-          u.setScale("x", { min: min0 - dx, max: max0 - dx });
-        };
-        const up = () => {
-          window.removeEventListener("mousemove", move);
-          window.removeEventListener("mouseup", up);
-        };
-        window.addEventListener("mousemove", move);
-        window.addEventListener("mouseup", up);
-      },
-      { capture: true },
-    );
   }
 
   function destroyChart(): void {
