@@ -66,6 +66,11 @@ class EventFileWriter:
             raise TypeError(f"filename_suffix must be a str, got {type(filename_suffix).__name__}")
         if "/" in filename_suffix or os.sep in filename_suffix:
             raise ValueError(f"filename_suffix must not contain a path separator, got {filename_suffix!r}")
+        for value, name in ((logdir, "logdir"), (filename_suffix, "filename_suffix")):
+            try:
+                os.fsencode(value)
+            except UnicodeEncodeError as exc:
+                raise ValueError(f"{name} cannot be a file name on this system, got {os.fspath(value)!r}: {exc.reason}") from None
         flush_secs = float(flush_secs)
         if not flush_secs > 0:
             raise ValueError(f"flush_secs must be a positive number of seconds, got {flush_secs!r}")
@@ -118,7 +123,7 @@ class EventFileWriter:
     def report(self, error: BaseException) -> None:
         """Record ``error`` to be raised by the next ``add``/``flush``/``close`` (for producers
         running on the writer thread that keep part of their output)."""
-        self._error = error
+        self._set_error(error)
 
     def add_event(self, event: event_pb2.Event) -> None:
         """Queue an ``Event`` proto; it is serialized on the writer thread (do not mutate it after)."""
@@ -177,6 +182,7 @@ class EventFileWriter:
         self._requested = 0  # flush tickets handed out
         self._done = 0  # flush tickets completed
         self._error: BaseException | None = None
+        self._error_lock = threading.Lock()  # set on the writer thread, taken on the caller's
         self._stopping = False
         self._fd: int | None = None
         self._path = ""
@@ -208,10 +214,16 @@ class EventFileWriter:
         self._thread.start()
         signals.publish(self._path)
 
+    def _set_error(self, error: BaseException) -> None:
+        with self._error_lock:
+            self._error = error
+
     def _raise_error(self) -> None:
-        err = self._error
+        if self._error is None:  # the common case, without the lock
+            return
+        with self._error_lock:
+            err, self._error = self._error, None
         if err is not None:
-            self._error = None
             raise err
 
     def _run(self) -> None:
@@ -261,7 +273,7 @@ class EventFileWriter:
                     for data in item:
                         buffer += encode_record(data)
             except Exception as exc:  # a bad item must not kill the thread: report it
-                self._error = exc
+                self._set_error(exc)
             if len(buffer) >= _WRITE_CHUNK:
                 self._write_buffer(announce=False)
 
@@ -273,7 +285,7 @@ class EventFileWriter:
         except OSError as exc:
             written = getattr(exc, "tbx_written", 0)
             del self._buffer[:written]
-            self._error = exc  # the rest stays buffered and is retried at the next flush
+            self._set_error(exc)  # the rest stays buffered and is retried at the next flush
             return
         del self._buffer[:written]
         if announce:
@@ -289,14 +301,14 @@ class EventFileWriter:
         except OSError:
             return
         old_fd, old_path = self._fd, self._path
-        self._error = FileNotFoundError(
+        self._set_error(FileNotFoundError(
             f"the event file {old_path} was deleted while being written (was its logdir removed?); "
             "events logged since its last flush are lost; writing continues in a new file"
-        )
+        ))
         try:
             fd, path = self._create_file()
         except OSError as exc:
-            self._error = exc
+            self._set_error(exc)
             return
         self._fd, self._path = fd, path
         try:

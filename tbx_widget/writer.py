@@ -36,6 +36,8 @@ __all__ = ["SummaryWriter", "DEFAULT_FLUSH_SECS"]
 MIN_FPS = 1000 / 655_350
 """Slowest video: a GIF stores a frame's delay in 16 bits of centiseconds (at most 655.35 s)."""
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
 MAX_VALUE_BYTES = 1 << 30
 """Largest image, audio clip or text one call may log (raw bytes): its record stays well under
 protobuf's 2 GiB message limit, so serialization on the writer thread cannot fail."""
@@ -435,6 +437,10 @@ class SummaryWriter:
             if not np.isfinite(w).all() or (w < 0).any():
                 bad = int(np.flatnonzero(~(np.isfinite(w) & (w >= 0)))[0])
                 raise ValueError(f"weights must be finite and non-negative, got {w[bad]!r} at index {bad}")
+            with np.errstate(over="ignore"):
+                total = float(w.sum())
+            if not total <= _FLOAT32_MAX:  # the table holds float32 counts
+                raise ValueError(f"weights must sum to at most {_FLOAT32_MAX:.4g} (the counts are stored as float32), got {total!r}")
         table = pr_curve_counts(lab.astype(bool), pred, int(num_thresholds), w)
         self._emit(lambda: _event_bytes([pr_curve_value(tag, table)], step, wall))
 
@@ -451,7 +457,8 @@ class SummaryWriter:
             raise ValueError(f"the six PR arrays must have the same length of at least 2, got {[len(r) for r in rows]}")
         if len(rows[0]) > 10_000:
             raise ValueError(f"the six PR arrays may have at most 10000 thresholds, got {len(rows[0])}")
-        table = np.stack(rows).astype(np.float32)
+        with np.errstate(over="ignore"):  # beyond float32: stored as infinity, as protobuf would
+            table = np.stack(rows).astype(np.float32)
         self._emit(lambda: _event_bytes([pr_curve_value(tag, table)], step, wall))
 
     # -- hparams, custom scalars, embeddings -------------------------------------------------------

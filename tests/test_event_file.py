@@ -303,3 +303,11 @@ def test_only_writers_under_a_followed_directory_flush_fast(tmp_path):
 def test_subscribe_rejects_a_root_that_is_not_a_path():
     with pytest.raises(TypeError, match="root must be a path"):
         signals.subscribe(print, root=3)
+
+
+def test_names_that_cannot_be_file_names_raise_a_value_error_naming_them(tmp_path):
+    with pytest.raises(ValueError, match="filename_suffix cannot be a file name"):
+        EventFileWriter(tmp_path, filename_suffix=".\ud800")
+    with pytest.raises(ValueError, match="logdir cannot be a file name"):
+        EventFileWriter(str(tmp_path / "run\ud800"))
+    assert os.listdir(tmp_path) == []

@@ -402,6 +402,12 @@ _call = st.one_of(
     st.tuples(st.just("add_image"), st.tuples(_tag, st.lists(st.lists(st.lists(_any_number, min_size=2, max_size=2),
                                                                         min_size=2, max_size=2), min_size=1, max_size=3), _step),
               st.just({})),
+    st.tuples(st.just("add_histogram_raw"), st.tuples(_tag, _any_number, _any_number, _any_number, _any_number, _any_number,
+                                                      _numbers, _numbers, _step), st.just({})),
+    st.tuples(st.just("add_pr_curve_raw"), st.tuples(_tag, *[st.lists(_any_number, min_size=2, max_size=2)] * 6, _step),
+              st.just({})),
+    st.tuples(st.just("add_image_with_boxes"), st.tuples(_tag, st.just(np.zeros((3, 4, 4))), st.lists(
+        st.lists(_any_number, min_size=4, max_size=4), min_size=1, max_size=2), _step), st.just({})),
     st.tuples(st.just("add_hparams"), st.tuples(st.dictionaries(st.one_of(_any_text, st.integers()), _any_value, max_size=2),
                                                 st.dictionaries(_any_text, _any_value, max_size=2)), st.just({})),
     st.tuples(st.just("add_custom_scalars"), st.tuples(st.dictionaries(_any_text, st.dictionaries(

@@ -186,25 +186,34 @@ def check_bins(bins: Any) -> Any:
 
 
 def check_rule_buckets(x: np.ndarray, bins: Any) -> None:
-    """Raise ValueError naming ``bins`` when a numpy rule would give more than ``MAX_BUCKETS``
-    buckets for the finite values ``x``, before numpy allocates them. Only the rules whose width
-    can shrink independently of the count do ("fd", "auto" through "fd", "scott"): the others
-    give at most about sqrt(len(x)) buckets."""
-    if not isinstance(bins, str) or bins not in ("fd", "auto", "scott") or x.size < 2:
-        return
+    """Raise ValueError naming ``bins`` when numpy could not bucket the finite values ``x`` with
+    ``bins`` (a count or a rule): their range overflows float64, or a rule would give more than
+    ``MAX_BUCKETS`` buckets (checked before numpy allocates them). Only the rules whose width can
+    shrink independently of the count can ("fd", "auto" through "fd", "scott"): the others give
+    at most about sqrt(len(x)) buckets."""
+    if isinstance(bins, np.ndarray) or bins == "tensorflow" or x.size < 2:
+        return  # explicit edges and the default buckets take any finite values
     lo, hi = float(x.min()), float(x.max())
-    span = hi - lo
-    if not span > 0:
-        return  # numpy makes one bucket
+    with np.errstate(over="ignore"):
+        span = hi - lo
+    if not math.isfinite(span):
+        raise ValueError(f"bins={bins!r} needs max(values) - min(values) to fit in a float64, got {lo!r} to {hi!r}; "
+                         "use the default bins='tensorflow' or explicit edges")
+    if span == 0 or not isinstance(bins, str) or bins not in ("fd", "auto", "scott"):
+        return  # one bucket; or a count, or a rule giving at most about sqrt(len(x)) buckets
     n = x.size
-    if bins == "scott":
-        width = (24.0 * math.pi**0.5 / n) ** (1.0 / 3.0) * float(np.std(x))
-    else:
-        q75, q25 = np.percentile(x, [75, 25])
-        width = 2.0 * float(q75 - q25) * n ** (-1.0 / 3.0)
-        if bins == "auto":
-            sturges = span / (math.log2(n) + 1.0)
-            width = min(width, sturges) if width > 0 else sturges
+    with np.errstate(over="ignore", invalid="ignore"):
+        if bins == "scott":
+            width = (24.0 * math.pi**0.5 / n) ** (1.0 / 3.0) * float(np.std(x))
+        else:
+            q75, q25 = np.percentile(x, [75, 25])
+            width = 2.0 * float(q75 - q25) * n ** (-1.0 / 3.0)
+            if bins == "auto":
+                sturges = span / (math.log2(n) + 1.0)
+                width = min(width, sturges) if width > 0 else sturges
+    if not math.isfinite(width):
+        raise ValueError(f"bins={bins!r} cannot size buckets for these values: their spread overflows float64; "
+                         "pass a number of buckets or explicit edges instead")
     if width > 0 and span / width > MAX_BUCKETS:
         raise ValueError(f"bins={bins!r} would make about {span / width:.3g} buckets for these values (at most "
                          f"{MAX_BUCKETS}): their range is wide against their spread; pass a number of buckets instead")
