@@ -5,7 +5,6 @@ run, PR statistics say why a ratio is undefined, the root run is named after the
 Screenshots of each card in light and dark theme go to test-artifacts/."""
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -51,6 +50,7 @@ return {
     color(li.querySelector('.tbx-swatch')), li.dataset.tbxFolded || '']),
   rows: hp ? Array.from(hp.querySelectorAll('tbody tr')).map(tr => [tr.dataset.tbxRun, tr.children[0].textContent.trim(),
     color(tr.querySelector('.tbx-swatch'))]) : [],
+  runList: (s => [s.overflowY, s.maxHeight])(getComputedStyle(root.querySelector('.tbx-run-list'))),
   smoothing: root.querySelector('input[aria-label="smoothing"]').value,
   smoothingNum: root.querySelector('input[aria-label="smoothing value"]').value,
   focused: document.activeElement ? document.activeElement.getAttribute('aria-label') : null,
@@ -102,13 +102,11 @@ def test_cards_and_controls(jupyter: Any) -> None:
     state = jupyter.poll(lambda: (lambda s: s if s and s["events"] == expected and len(s["rows"]) == 3 else None)(_state(jupyter)),
                          60, f"{expected} events and the HParams rows")
 
-    # Record each change of the events counter (a reset shows as a drop): evidence if a step fails.
-    jupyter.js("""const root = nb().content.widgets[0].node.querySelector('.tbx-dashboard'); window.__ev = [];
-      new MutationObserver(() => window.__ev.push([Math.round(performance.now()), root.dataset.tbxEvents])).observe(root, { attributes: true, attributeFilter: ['data-tbx-events'] });""")
     # ---- runs panel: one entry per training (sessions folded in), the root named after the logdir.
     runs = {r[0]: r for r in state["runs"]}
     assert set(runs) == {".", "lr=0.1", "lr=0.01", "lr=0.001"}, state["runs"]
     assert runs["."][1] == "cards"
+    assert state["runList"] == ["auto", "420px"]  # a long list scrolls inside the panel
     for lr in ("lr=0.1", "lr=0.01", "lr=0.001"):
         assert runs[lr][3].startswith(f"{lr}/"), runs[lr]  # the folded session run
     # HParams rows carry the training's name and colour.
@@ -160,17 +158,14 @@ def test_cards_and_controls(jupyter: Any) -> None:
 
     # ---- PR at step 0: no predicted positives at 0.5, said in words, never NaN.
     pr = page.locator('[data-tbx-kind="pr_curves"][data-tbx-tag="pr"]')
-    pr.locator('input[aria-label="step"]').focus()
-    mark = """const r = document.querySelector('[data-tbx-kind="pr_curves"] input[aria-label="step"]');
-      if (arg) r.__tbxMark = 1;
-      return { same: r.__tbxMark === 1, value: r.value, focused: document.activeElement === r };"""
-    jupyter.js(mark, True)
-    page.keyboard.press("Home")
-    deadline = time.monotonic() + 10
-    while (state := _state(jupyter))["prStep"] != "step 0 (1/2)":
-        if time.monotonic() > deadline:  # say whether the card was rebuilt or lost the focus
-            pytest.fail(f"Home did not take the PR card to step 0: {state['prStep']}, slider {jupyter.js(mark, False)} {jupyter.js('return [Math.round(performance.now()), window.__ev]')}")
-        time.sleep(0.1)
+    # (The keys are checked on the image card above: here an occasional Home in Notebook 7 reached
+    # the focused, enabled slider unprevented yet Chromium did not move it, so the mouse is used.)
+    pr_step = pr.locator('input[aria-label="step"]')
+    pr_step.scroll_into_view_if_needed()
+    box = pr_step.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 4, box["y"] + box["height"] / 2)
+    state = jupyter.poll(lambda: (lambda s: s if s["prStep"] == "step 0 (1/2)" else None)(_state(jupyter)), 10, "PR step 0")
     assert len(state["prStats"]) == 3
     for text in state["prStats"]:
         assert "NaN" not in text
