@@ -6,6 +6,7 @@ import { outlierRange } from "../src/math/columns";
 import { decodeBatch } from "../src/protocol";
 import { Store } from "../src/store";
 import { UiState } from "../src/ui";
+import { chartLines } from "../src/views/customscalars";
 import { distributionCard } from "../src/views/distributions";
 import { BatchBuilder } from "./helpers";
 import { niceTicks } from "../src/ui";
@@ -230,5 +231,18 @@ describe("outlierRange", () => {
     expect(zhi).toBeLessThan(25);
     expect(zlo).toBeGreaterThan(-2);
     expect(outlierRange([], null)).toBeNull();
+  });
+});
+
+describe("custom-scalar line labels", () => {
+  it("name the root run after the logdir when lines come from several runs", () => {
+    const store = new Store();
+    const { msg, buffers } = new BatchBuilder().scalars(".", "loss", [0], [1]).scalars("b", "loss", [0], [2]).build(1, true, [".", "b"]);
+    store.apply(decodeBatch(msg, buffers));
+    const ui = new UiState();
+    ui.logdir = "runs/exp7";
+    const chart = { title: "t", kind: "multiline" as const, tags: ["loss"] };
+    const lines = chartLines(chart, store, ui.visibleRuns(store), (run) => ui.runLabel(store, run));
+    expect(lines.map((l) => l.label)).toEqual(["loss · exp7", "loss · b"]);
   });
 });

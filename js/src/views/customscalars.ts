@@ -64,8 +64,8 @@ interface Line {
   upper?: ScalarSeries;
 }
 
-/** The lines a chart draws from the store, for the visible runs. */
-export function chartLines(chart: LayoutChart, store: Store, runs: RunInfo[]): Line[] {
+/** The lines a chart draws from the store, for the visible runs (`runLabel` names their runs). */
+export function chartLines(chart: LayoutChart, store: Store, runs: RunInfo[], runLabel: (run: string) => string = (run) => run): Line[] {
   const lines: Line[] = [];
   if (chart.kind === "multiline") {
     const res = chart.tags.map(fullMatch).filter((r): r is RegExp => r !== null);
@@ -94,7 +94,7 @@ export function chartLines(chart: LayoutChart, store: Store, runs: RunInfo[]): L
   const oneTagPerRun = runCount === lines.length;
   lines.forEach((l, i) => {
     l.color = oneTagPerRun ? l.run.color : colorOf(i);
-    if (runCount > 1) l.label = `${l.label} · ${l.run.name}`;
+    if (runCount > 1) l.label = `${l.label} · ${runLabel(l.run.name)}`;
   });
   return lines;
 }
@@ -145,7 +145,7 @@ export function customChartCard(chart: LayoutChart, ctx: ViewContext): CardView 
   function update(): void {
     const { store, ui } = ctx;
     const runs = ui.visibleRuns(store);
-    const lines = chartLines(chart, store, runs);
+    const lines = chartLines(chart, store, runs, (run) => ui.runLabel(store, run));
     const width = Math.max(240, Math.floor(box.clientWidth) || 480);
     const version = (s?: ScalarSeries) => (s ? s.version : -1);
     const settings = [ui.smoothing, ui.xAxis, width].join(";");
