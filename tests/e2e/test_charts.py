@@ -45,7 +45,9 @@ const lum = (rgb) => { const l = rgb.map(v => { v /= 255; return v <= 0.04045 ? 
 const bgOf = (el) => { let e = el; while (e) { const c = getComputedStyle(e).backgroundColor;
   if (c && !/rgba\\(.*,\\s*0\\)$/.test(c) && c !== 'transparent') return parse(c); e = e.parentElement; } return [255, 255, 255]; };
 const contrast = (canvas, x0, y0, x1, y1) => {
-  const r = canvas.width / canvas.getBoundingClientRect().width;
+  const shown = canvas.getBoundingClientRect().width;
+  if (!shown || !canvas.width || !Number.isFinite(x1)) return 0; // detached or being rebuilt: not yet
+  const r = canvas.width / shown;
   const g = canvas.getContext('2d');
   const d = g.getImageData(Math.round(x0 * r), Math.round(y0 * r), Math.max(1, Math.round((x1 - x0) * r)), Math.max(1, Math.round((y1 - y0) * r))).data;
   // The most opaque third of the inked pixels (glyph cores), each composited over the background.
