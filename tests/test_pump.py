@@ -161,6 +161,20 @@ def test_an_ack_after_the_fallback_restores_full_speed():
     assert clock.waits == []  # a whole window again, without waiting
 
 
+def test_slow_acks_never_pace_below_the_paced_rate():
+    """An ack only frees what it covers: the older batches still waiting keep draining at the
+    paced rate (a page busy drawing acks late, yet applies batches cheaply)."""
+    pacer, clock, sent = fake_pacer(window_bytes=100, ack_timeout=1.0, paced_rate=50)
+    for seq in (1, 2, 3, 4):
+        pacer.send(seq, 25, lambda: None)
+    clock.now = 0.9
+    pacer.ack(1)
+    pacer.send(5, 25, lambda: sent.append((clock.now, 5, 25)))  # fits: the ack freed 25 bytes
+    pacer.send(6, 25, lambda: sent.append((clock.now, 6, 25)))
+    # Batch 2 has waited since t=0: the drain starts at t=1.0, 25 bytes at 50 B/s take 0.5 s.
+    assert [round(t, 6) for t, _, _ in sent] == [0.9, 1.5]
+
+
 def test_close_releases_a_waiting_send_without_sending():
     pacer = Pacer(window_bytes=10, ack_timeout=60, paced_rate=1)
     pacer.send(1, 10, lambda: None)

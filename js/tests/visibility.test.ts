@@ -67,6 +67,9 @@ describe("LazyUpdates", () => {
     expect(lazy.pending).toBe(0);
     lazy.unwatch(c);
     lazy.update(a);
+    lazy.update(a);
+    expect(a.updates).toBe(5); // on screen: redrawn in a task of its own, once
+    vi.advanceTimersByTime(0);
     expect(a.updates).toBe(6);
     lazy.destroy();
   });
@@ -78,7 +81,7 @@ describe("LazyUpdates under a steady stream", () => {
     let t = 0;
     vi.spyOn(performance, "now").mockImplementation(() => t);
     vi.stubGlobal("IntersectionObserver", FakeObserver);
-    const lazy = new LazyUpdates(1000, 5000);
+    const lazy = new LazyUpdates(1000, 5000);  // at most 5 s behind
     const off = card();
     lazy.watch(off);
     for (let i = 0; i < 60; i++) {
@@ -88,6 +91,36 @@ describe("LazyUpdates under a steady stream", () => {
     }
     expect(off.updates).toBeGreaterThanOrEqual(1);
     expect(off.updates).toBeLessThanOrEqual(2);
+    vi.restoreAllMocks();
+  });
+});
+
+describe("LazyUpdates catch-up pacing", () => {
+  it("spaces off-screen catch-ups by three times the last one's cost", () => {
+    vi.useFakeTimers();
+    let t = 0;
+    vi.spyOn(performance, "now").mockImplementation(() => t);
+    vi.stubGlobal("IntersectionObserver", FakeObserver);
+    const lazy = new LazyUpdates(1000, 10_000);
+    const slow = () => {
+      const c = card();
+      c.update = () => {
+        c.updates++;
+        t += 100; // a 100 ms redraw
+      };
+      return c;
+    };
+    const [a, b] = [slow(), slow()];
+    lazy.watch(a);
+    lazy.watch(b);
+    lazy.update(a);
+    lazy.update(b);
+    vi.advanceTimersByTime(1000);
+    expect([a.updates, b.updates]).toEqual([1, 0]);
+    vi.advanceTimersByTime(250);
+    expect(b.updates).toBe(0);
+    vi.advanceTimersByTime(60);
+    expect(b.updates).toBe(1);
     vi.restoreAllMocks();
   });
 });

@@ -6,9 +6,10 @@ unacknowledged, so a big logdir arrives as fast as the page can take it and neve
 flood that blocks the page (and with it JupyterLab's websocket pings).
 
 Browser → kernel messages wait while a cell runs, so an ack can be held back for a long time
-through no fault of the page. Then, once nothing has been acknowledged for ``ack_timeout``
-seconds, the unacknowledged bytes are taken to drain at ``paced_rate`` bytes a second: live
-updates keep flowing at a bounded rate instead of stopping until the cell ends.
+through no fault of the page. So once the oldest unacknowledged batch has waited ``ack_timeout``
+seconds, unacknowledged bytes are taken to drain at ``paced_rate`` bytes a second: live updates
+keep flowing at a bounded rate instead of stopping until the cell ends. The paced rate is also a
+floor when acks come but come slowly (a page busy drawing still applies batches cheaply).
 """
 from __future__ import annotations
 
@@ -54,10 +55,9 @@ class Pacer:
         self._clock = clock
         self._wait = wait or (lambda cond, seconds: cond.wait(seconds))
         self._cond = threading.Condition()
-        self._pending: collections.deque[list[float]] = collections.deque()  # [seq, bytes left]
+        self._pending: collections.deque[list[float]] = collections.deque()  # [seq, bytes left, sent at]
         self._in_flight = 0.0
-        self._quiet_since = clock()  # last ack, or the first send after everything was acked
-        self._drained_to = self._quiet_since  # the paced drain has been counted up to here
+        self._drained_to = clock()  # the paced drain has been counted up to here
         self._closed = False
         self.acks = 0
         self.waited = 0.0  # seconds spent waiting for room, in all
@@ -94,8 +94,8 @@ class Pacer:
                 return False
             now = self._clock()
             if not self._pending:
-                self._quiet_since = self._drained_to = now
-            self._pending.append([seq, float(nbytes)])
+                self._drained_to = now
+            self._pending.append([seq, float(nbytes), now])
             self._in_flight += nbytes
         fn()
         return True
@@ -117,17 +117,18 @@ class Pacer:
                 self._in_flight -= self._pending.popleft()[1]
             if not self._pending:
                 self._in_flight = 0.0
-            self._quiet_since = self._drained_to = now
             self.acks += 1
             self._cond.notify_all()
 
     # -- internals (lock held) ----------------------------------------------------------------
 
     def _drain(self, now: float) -> None:
-        """Count the paced fallback's drain: after ``ack_timeout`` without an ack, unacknowledged
-        bytes leave the window at ``paced_rate``, oldest first."""
-        start = max(self._drained_to, self._quiet_since + self.ack_timeout)
-        if not self._pending or now <= start:
+        """Count the paced fallback's drain: once the oldest unacknowledged batch is
+        ``ack_timeout`` old, unacknowledged bytes leave the window at ``paced_rate``, oldest first."""
+        if not self._pending:
+            return
+        start = max(self._drained_to, self._pending[0][2] + self.ack_timeout)
+        if now <= start:
             return
         budget = (now - start) * self.paced_rate
         self._drained_to = now
@@ -141,7 +142,6 @@ class Pacer:
                 self._pending.popleft()
         if not self._pending:
             self._in_flight = 0.0
-            self._quiet_since = now  # a later send waits a full timeout again before pacing
 
     def _delay(self, nbytes: int, now: float) -> float:
         self._drain(now)
@@ -150,5 +150,5 @@ class Pacer:
             return 0.0
         # Room comes from an ack (wakes the wait) or from the paced drain, whichever is first.
         excess = min(excess, self._in_flight)
-        start = max(now, self._quiet_since + self.ack_timeout)
+        start = max(now, self._pending[0][2] + self.ack_timeout)
         return (start - now) + excess / self.paced_rate

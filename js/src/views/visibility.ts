@@ -1,13 +1,15 @@
-// Redraw only what can be seen: a card off screen skips redraws while data pours in and catches
-// up when it scrolls into view, once the data has been quiet for a moment, or at the latest
-// MAX_STALE_MS after it went stale (one card per task, so every card ends up current without
-// holding the page). Without IntersectionObserver (jsdom) every card redraws at once, as before.
+// Redraw only what can be seen, one card per task: a card on screen is redrawn in its own task
+// (so a slow chart never holds the page for more than itself); a card off screen skips redraws
+// while data pours in and catches up when it scrolls into view, once the data has been quiet for
+// a moment, or at the latest MAX_STALE_MS after it went stale, each catch-up spaced by three
+// times the previous one's cost. Without IntersectionObserver (jsdom) every card redraws at once,
+// as before.
 import type { CardView } from "../ui";
 
 /** Quiet time (ms) after the last request before off-screen cards catch up. */
 export const CATCH_UP_MS = 1000;
 /** Longest time (ms) an off-screen card stays behind while data keeps coming. */
-export const MAX_STALE_MS = 5000;
+export const MAX_STALE_MS = 10_000;
 
 const clock = (): number => (typeof performance !== "undefined" ? performance.now() : Date.now());
 
@@ -15,8 +17,11 @@ export class LazyUpdates {
   private readonly observer: IntersectionObserver | null;
   private readonly onScreen = new Set<Element>();
   private readonly stale = new Map<Element, CardView>();
+  private readonly due = new Set<CardView>();
+  private dueTimer: ReturnType<typeof setTimeout> | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private staleSince = -1;
+  private catchUpCost = 0;
 
   constructor(private readonly quietMs: number = CATCH_UP_MS, private readonly maxStaleMs: number = MAX_STALE_MS) {
     this.observer = typeof IntersectionObserver === "function"
@@ -32,13 +37,19 @@ export class LazyUpdates {
     this.observer?.unobserve(card.el);
     this.onScreen.delete(card.el);
     this.stale.delete(card.el);
+    this.due.delete(card);
   }
 
-  /** Redraw `card` now if it can be seen, else when it can (or when the data is quiet). */
+  /** Redraw `card` soon if it can be seen, else when it can (or when the data is quiet). */
   update(card: CardView): void {
-    if (!this.observer || this.onScreen.has(card.el)) {
-      this.stale.delete(card.el);
+    if (!this.observer) {
       card.update();
+      return;
+    }
+    if (this.onScreen.has(card.el)) {
+      this.stale.delete(card.el);
+      this.due.add(card);
+      if (this.dueTimer === undefined) this.dueTimer = setTimeout(() => this.drainDue(), 0);
       return;
     }
     this.stale.set(card.el, card);
@@ -51,14 +62,25 @@ export class LazyUpdates {
 
   /** Cards waiting for a redraw (a test hook). */
   get pending(): number {
-    return this.stale.size;
+    return this.stale.size + this.due.size;
   }
 
   destroy(): void {
     clearTimeout(this.timer);
+    clearTimeout(this.dueTimer);
     this.observer?.disconnect();
     this.stale.clear();
+    this.due.clear();
     this.onScreen.clear();
+  }
+
+  private drainDue(): void {
+    this.dueTimer = undefined;
+    const next = this.due.values().next();
+    if (next.done) return;
+    this.due.delete(next.value);
+    if (next.value.el.isConnected) next.value.update();
+    if (this.due.size) this.dueTimer = setTimeout(() => this.drainDue(), 0);
   }
 
   private seen(entries: IntersectionObserverEntry[]): void {
@@ -84,8 +106,10 @@ export class LazyUpdates {
     }
     const [el, card] = next.value;
     this.stale.delete(el);
+    const t0 = clock();
     if (el.isConnected) card.update();
-    if (this.stale.size) this.timer = setTimeout(() => this.catchUp(), 0);
+    this.catchUpCost = clock() - t0;
+    if (this.stale.size) this.timer = setTimeout(() => this.catchUp(), Math.min(this.maxStaleMs, 3 * this.catchUpCost));
     else this.staleSince = -1;
   }
 }
