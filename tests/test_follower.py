@@ -301,3 +301,19 @@ def test_a_batch_names_only_the_runs_new_to_the_browser(tmp_path):
     assert batches[-1].content["runs"] == []
     f.snapshot(batches.append)
     assert batches[-1].content["reset"] and batches[-1].content["runs"] == ["a", "b", "c", "d"]
+
+
+def test_a_preview_thins_the_same_whatever_the_pieces():
+    from tbx_widget.live.follower import PREVIEW_POINTS, Preview
+    from tbx_widget.reader import ScalarSeries
+
+    n = 5 * PREVIEW_POINTS + 7
+    step = np.arange(n)
+    whole, pieces = Preview(), Preview()
+    whole.add(ScalarSeries(step, step * 0.5, step * 2.0))
+    for lo, hi in ((0, 3), (3, 1500), (1500, 1501), (1501, n)):
+        pieces.add(ScalarSeries(step[lo:hi], step[lo:hi] * 0.5, step[lo:hi] * 2.0))
+    a, b = whole.series(), pieces.series()
+    assert a.step.tolist() == b.step.tolist() and b.value.tolist() == (b.step * 2.0).tolist()
+    assert len(b.step) <= 2 * PREVIEW_POINTS + 1 and b.step[0] == 0 and b.step[-1] == n - 1
+    assert len(set(np.diff(b.step[:-1]).tolist())) == 1  # evenly thinned, plus the last point

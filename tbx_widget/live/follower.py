@@ -53,7 +53,7 @@ class Preview:
         n = len(s.step)
         if not n:
             return
-        take = np.arange((-self.phase) % self.stride, n, self.stride)
+        take = slice((-self.phase) % self.stride, n, self.stride)  # a view: no index array
         self.phase = (self.phase + n) % self.stride
         self.step = np.concatenate((self.step, s.step[take]))
         self.value = np.concatenate((self.value, s.value[take]))
