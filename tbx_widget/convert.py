@@ -160,6 +160,8 @@ def check_step(step: Any, name: str = "global_step") -> int | None:
         out = int(step)
     elif isinstance(step, (str, bytes)):
         raise TypeError(f"{name} must be an int, got {_describe(step)}")
+    elif (item := _integer_item(step, name)) is not None:  # an integer tensor or array: exact, no float
+        out = item
     else:
         value = to_float(step, name)
         if not math.isfinite(value) or value != int(value):
@@ -168,6 +170,27 @@ def check_step(step: Any, name: str = "global_step") -> int | None:
     if not INT64_MIN <= out <= INT64_MAX:
         raise ValueError(f"{name} must fit in a signed 64-bit integer (-2**63 to 2**63 - 1), got {out!r}")
     return out
+
+
+def _integer_item(value: Any, name: str) -> int | None:
+    """The int in a one-element integer tensor or array, else None (left to ``to_float``)."""
+    dtype = getattr(value, "dtype", None)
+    if dtype is None or not hasattr(value, "item") or getattr(value, "is_meta", False):
+        return None
+    kind = getattr(dtype, "kind", None)  # numpy
+    if kind is None:  # torch ("torch.int64") and others: by name
+        text = str(dtype).rsplit(".", 1)[-1]
+        kind = "i" if text.startswith(("int", "uint")) else ""
+    if kind not in ("i", "u"):
+        return None
+    shape = getattr(value, "shape", ())
+    if int(np.prod(tuple(shape))) != 1:
+        return None
+    try:
+        item = value.item()
+    except (RuntimeError, NotImplementedError, ValueError):
+        return None
+    return item if type(item) is int else None
 
 
 def check_walltime(walltime: Any, name: str = "walltime") -> float | None:

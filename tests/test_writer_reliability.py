@@ -429,3 +429,15 @@ def test_any_arguments_fail_at_the_call_or_not_at_all(tmp_path_factory, calls):
             w.add_scalar("good", 1.0, 0)
         w.flush()  # nothing accepted may fail on the writer thread
     assert len(load(logdir).scalars(".", "good")) == len(calls)
+
+
+def test_integer_tensor_steps_are_exact_beyond_float_precision(tmp_path):
+    torch = pytest.importorskip("torch")
+    big = 2**62 + 1  # not representable as a float64
+    with SummaryWriter(tmp_path) as w:
+        w.add_scalar("x", 1.0, torch.tensor(big))
+        w.add_scalar("x", 2.0, np.array([big + 2]))
+        w.add_histogram("h", [1.0], torch.tensor([big], dtype=torch.int64))
+    logs = load(tmp_path)
+    assert logs.scalars(".", "x").step.tolist() == [big, big + 2]
+    assert [h.step for h in logs.histograms(".", "h")] == [big]
