@@ -32,6 +32,12 @@ tbx_widget/static/index.js: js/node_modules/.package-lock.json $(shell find js/s
 
 js: tbx_widget/static/index.js
 
+# Azure Blob API server for the remote-logdir tests (Azurite, pinned by tests/servers/package-lock.json;
+# the S3 and GCS servers come with the test extra).
+tests/servers/node_modules/.package-lock.json: tests/servers/package-lock.json
+	cd tests/servers && npm ci --no-audit --no-fund
+	@touch $@
+
 $(VENV)/.installed: pyproject.toml hatch_build.py tbx_widget/_native.c tbx_widget/static/index.js
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
@@ -40,7 +46,7 @@ $(VENV)/.installed: pyproject.toml hatch_build.py tbx_widget/_native.c tbx_widge
 	 else echo "no local CPU torch wheel: torch interop tests will skip"; fi
 	@touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed tests/servers/node_modules/.package-lock.json
 
 $(PROTO_VENV)/.installed:
 	$(PYTHON) -m venv $(PROTO_VENV)
@@ -111,4 +117,4 @@ bench: install
 	$(PY) benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) $(PROTO_VENV) $(OLDPB_VENV) $(CLASSIC_VENV) $(TF_VENV) js/node_modules tbx_widget/static dist build
+	rm -rf $(VENV) $(PROTO_VENV) $(OLDPB_VENV) $(CLASSIC_VENV) $(TF_VENV) js/node_modules tests/servers/node_modules tbx_widget/static dist build
