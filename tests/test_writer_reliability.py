@@ -157,19 +157,26 @@ def _wait_for_background_error(writer: SummaryWriter, timeout: float = 10.0) -> 
         time.sleep(0.005)
 
 
-def test_the_add_scalar_that_reports_a_full_disk_keeps_its_scalar_and_later_ones(tmp_path, monkeypatch):
-    w = SummaryWriter(tmp_path, flush_secs=0.02)
+def _writer_after_a_full_disk(logdir, monkeypatch) -> SummaryWriter:
+    """A writer whose periodic flush of scalar ("x", 0.0, 0) failed on a full disk, nobody told
+    yet; the space has been freed since."""
+    w = SummaryWriter(logdir, flush_secs=0.02)
     state = {"full": True, "failures": 0}
     _fail_writes_to(monkeypatch, w, state)
     w.add_scalar("x", 0.0, 0)
     _wait_for_background_error(w)  # the periodic flush hit the full disk
-    state["full"] = False  # space freed
+    state["full"] = False
+    assert state["failures"] >= 1
+    return w
+
+
+def test_the_add_scalar_that_reports_a_full_disk_keeps_its_scalar_and_later_ones(tmp_path, monkeypatch):
+    w = _writer_after_a_full_disk(tmp_path, monkeypatch)
     with pytest.raises(OSError, match="No space left"):
         w.add_scalar("x", 1.0, 1)  # reports the error, and still queues its own scalar
     for step in range(2, 100):
         w.add_scalar("x", float(step), step)
     w.close()
-    assert state["failures"] >= 1
     assert load(tmp_path).scalars(".", "x").step.tolist() == list(range(100))
 
 
@@ -195,24 +202,14 @@ def test_scalars_keep_reaching_disk_while_the_disk_is_full_on_and_off(tmp_path, 
 
 
 def test_close_reports_an_error_nobody_reported_yet(tmp_path, monkeypatch):
-    w = SummaryWriter(tmp_path, flush_secs=0.02)
-    state = {"full": True, "failures": 0}
-    _fail_writes_to(monkeypatch, w, state)
-    w.add_scalar("x", 0.0, 0)
-    _wait_for_background_error(w)
-    state["full"] = False
+    w = _writer_after_a_full_disk(tmp_path, monkeypatch)
     with pytest.raises(OSError, match="No space left"):
         w.close()
     assert load(tmp_path).scalars(".", "x").value.tolist() == [0.0]  # retried at close
 
 
 def test_the_add_image_that_reports_an_earlier_error_keeps_its_image(tmp_path, monkeypatch):
-    w = SummaryWriter(tmp_path, flush_secs=0.02)
-    state = {"full": True, "failures": 0}
-    _fail_writes_to(monkeypatch, w, state)
-    w.add_scalar("x", 0.0, 0)
-    _wait_for_background_error(w)
-    state["full"] = False
+    w = _writer_after_a_full_disk(tmp_path, monkeypatch)
     with pytest.raises(OSError, match="No space left"):
         w.add_image("img", np.ones((3, 4, 5)), 1)
     w.close()
@@ -222,18 +219,21 @@ def test_the_add_image_that_reports_an_earlier_error_keeps_its_image(tmp_path, m
     assert logs.scalars(".", "x").value.tolist() == [0.0]
 
 
-def test_add_scalars_and_hparams_queue_their_events_before_reporting(tmp_path, monkeypatch):
+def test_add_scalars_and_hparams_queue_their_events_before_reporting(tmp_path):
     w = SummaryWriter(tmp_path, flush_secs=0.02)
     w.add_scalars("m", {"a": 0.0, "b": 0.0}, 0)
-    children = [w._children["m/a"], w._children["m/b"]]
-    for child in children:  # as if each child's periodic flush had failed once
+    w.add_hparams({"lr": 0.1}, {"acc": 0.5}, name="trial", global_step=0)
+    for child in w._children.values():  # as if each child's periodic flush had failed once
         child.report(OSError(errno.ENOSPC, "No space left on device"))
     with pytest.raises(OSError):
         w.add_scalars("m", {"a": 1.0, "b": 1.0}, 1)
+    with pytest.raises(OSError):
+        w.add_hparams({"lr": 0.1}, {"acc": 0.7}, name="trial", global_step=1)
     with pytest.raises(OSError):  # the second child's error, reported once in its turn
         w.close()
     logs = load(tmp_path)
     assert logs.scalars("m/a", "m").step.tolist() == [0, 1] and logs.scalars("m/b", "m").step.tolist() == [0, 1]
+    assert logs.scalars("trial", "acc").value.tolist() == pytest.approx([0.5, 0.7])
 
 
 def test_an_event_file_deleted_under_the_writer_costs_only_what_it_held(tmp_path):
