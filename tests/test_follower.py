@@ -317,3 +317,20 @@ def test_a_preview_thins_the_same_whatever_the_pieces():
     assert a.step.tolist() == b.step.tolist() and b.value.tolist() == (b.step * 2.0).tolist()
     assert len(b.step) <= 2 * PREVIEW_POINTS + 1 and b.step[0] == 0 and b.step[-1] == n - 1
     assert len(set(np.diff(b.step[:-1]).tolist())) == 1  # evenly thinned, plus the last point
+
+
+def test_previews_share_a_bounded_budget_when_there_are_many_series(tmp_path, monkeypatch):
+    """10,000 tags kept 1,000-2,000 preview points each (hundreds of MB for long series)."""
+    monkeypatch.setattr(follower_module, "PREVIEW_TOTAL", 4000)
+    monkeypatch.setattr(follower_module, "PREVIEW_MIN", 4)
+    n_tags, points = 100, 500
+    path = tmp_path / "a" / "events.out.tfevents.1.x"
+    write(path, *(scalar(s, float(s), tag=f"t{k}") for s in range(points) for k in range(n_tags)))
+    f = Follower(str(tmp_path), read_bytes=4096)  # the data arrives in many pieces
+    f.poll(lambda b: None)
+    series = f.with_preview(lambda logs: [logs.scalars("a", tag) for tag in logs.tags("a")["scalars"]])
+    assert len(series) == n_tags
+    assert sum(len(s.step) for s in series) <= 2 * 4000 + n_tags
+    for s in series:
+        assert s.step[0] == 0 and s.step[-1] == points - 1 and len(s.step) >= 4
+        assert len(set(np.diff(s.step[:-1]).tolist())) == 1  # evenly thinned, plus the last point

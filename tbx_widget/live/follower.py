@@ -10,8 +10,9 @@ into data already sent is honoured the same way: the logdir is re-sent from disk
 A poll costs the new data plus the series that changed: an idle poll touches no series. An
 item that cannot be encoded (a histogram whose limits and counts differ in length, ...) is
 dropped and counted in ``dropped``; the rest of its series, and every other series, is sent.
-What stays in memory per scalar series is a preview of at most ``PREVIEW_POINTS`` points, for
-the static HTML fallback.
+What stays in memory per scalar series is an evenly thinned preview, for the saved-notebook
+snapshot and the static HTML fallback: up to ``PREVIEW_POINTS`` points per series, fewer when
+there are many series (about ``PREVIEW_TOTAL`` points over all of them).
 """
 from __future__ import annotations
 
@@ -30,7 +31,9 @@ MAX_BATCH_BYTES = 4 << 20
 SCALAR_CHUNK = MAX_BATCH_BYTES // 24  # points per scalar item: three float64 buffers
 ITEM_CHUNK = 64  # items (histogram steps, images, ...) per wire item, so big series span batches
 READ_BYTES = 64 << 20  # event-file bytes read per step of a poll or snapshot
-PREVIEW_POINTS = 1000
+PREVIEW_POINTS = 1000  # per scalar series, when there are few
+PREVIEW_TOTAL = 400_000  # over all series: 10,000 tags keep 40 points each, not 1,000
+PREVIEW_MIN = 16
 T = TypeVar("T")
 Emit = Callable[[Batch], None]
 
@@ -39,27 +42,32 @@ class Preview:
     """An evenly thinned copy of a scalar series (every k-th point, k doubling as it grows),
     plus its last point."""
 
-    __slots__ = ("step", "value", "wall", "stride", "phase", "last")
+    __slots__ = ("step", "value", "wall", "stride", "seen", "last")
 
     def __init__(self) -> None:
         self.step = np.zeros(0, np.int64)
         self.value = np.zeros(0)
         self.wall = np.zeros(0)
-        self.stride = 1
-        self.phase = 0
+        self.stride = 1  # the points kept are those whose index is a multiple of it
+        self.seen = 0  # points added so far
         self.last: tuple[int, float, float] | None = None
 
-    def add(self, s: ScalarSeries) -> None:
+    def add(self, s: ScalarSeries, limit: int = PREVIEW_POINTS) -> None:
+        """Take ``s`` (the points after those already added), keeping at most ``2 * limit``."""
         n = len(s.step)
         if not n:
             return
-        take = slice((-self.phase) % self.stride, n, self.stride)  # a view: no index array
-        self.phase = (self.phase + n) % self.stride
+        take = slice((-self.seen) % self.stride, n, self.stride)  # a view: no index array
+        self.seen += n
         self.step = np.concatenate((self.step, s.step[take]))
         self.value = np.concatenate((self.value, s.value[take]))
         self.wall = np.concatenate((self.wall, s.wall_time[take]))
         self.last = (int(s.step[-1]), float(s.wall_time[-1]), float(s.value[-1]))
-        while len(self.step) > 2 * PREVIEW_POINTS:
+        self.shrink(limit)
+
+    def shrink(self, limit: int) -> None:
+        """Halve the points kept (doubling the stride) until at most ``2 * limit`` remain."""
+        while len(self.step) > 2 * limit:
             self.step, self.value, self.wall = self.step[::2], self.value[::2], self.wall[::2]
             self.stride *= 2
 
@@ -117,6 +125,7 @@ class Follower:
         self.read_bytes = int(read_bytes)
         self._lock = threading.RLock()
         self._previews: dict[tuple[str, str], Preview] = {}
+        self._preview_limit = PREVIEW_POINTS
         self._seq = 0
         self._runs_told = 0  # how many of logs.runs (in order) the browser has been told of
         self.dropped = 0  # items that could not be encoded (skipped; the rest of their series is sent)
@@ -161,6 +170,7 @@ class Follower:
         while True:
             self._logs = self._new_logs()
             self._previews.clear()
+            self._preview_limit = PREVIEW_POINTS
             first = True
             while True:
                 changes = self._logs.refresh(max_bytes=read_bytes)
@@ -179,6 +189,23 @@ class Follower:
         with self._lock:
             return fn(_PreviewLogs(self._logs.runs, dict(self._previews)))
 
+    def _preview(self, run: str, tag: str) -> Preview:
+        """The preview of a scalar series. Each time the number of series doubles, the points
+        per series are set for up to twice as many series and every preview is thinned to it:
+        previews hold about ``PREVIEW_TOTAL`` points at most (twice that just after a
+        doubling), at a cost amortised over the series."""
+        p = self._previews.get((run, tag))
+        if p is None:
+            p = self._previews[(run, tag)] = Preview()
+            n = len(self._previews)
+            if n & (n - 1) == 0:  # a power of two
+                limit = max(PREVIEW_MIN, min(PREVIEW_POINTS, PREVIEW_TOTAL // (2 * n)))
+                if limit < self._preview_limit:
+                    self._preview_limit = limit
+                    for other in self._previews.values():
+                        other.shrink(limit)
+        return p
+
     def _next_seq(self) -> int:
         self._seq += 1
         return self._seq
@@ -190,7 +217,7 @@ class Follower:
         out = _Batches(runs if reset else runs[self._runs_told :], reset, emit, self._next_seq)
         for (run, kind, tag), data in new.items():
             if kind == "scalars":
-                self._previews.setdefault((run, tag), Preview()).add(data)
+                self._preview(run, tag).add(data, self._preview_limit)
                 chunk = SCALAR_CHUNK
             else:
                 chunk = ITEM_CHUNK
