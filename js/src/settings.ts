@@ -1,5 +1,5 @@
 // View settings kept in the widget's state (the synced `view_settings` trait): smoothing, x axis,
-// tag and run filters, runs toggled off. A re-rendered view of the same widget, another view of
+// tag and run filters, runs toggled off, collapsed sections and groups. A re-rendered view of the same widget, another view of
 // it, or a reopened notebook with saved widget state starts from them; views of one widget stay
 // in step with each other.
 import type { ModelLike } from "./session";
@@ -13,6 +13,8 @@ export interface ViewSettings {
   tag_filter: string;
   run_filter: string;
   hidden_runs: string[];
+  /** Collapsed sections and tag groups (see UiState.collapsed). */
+  collapsed: string[];
 }
 
 /** The widget model as far as settings need it (anywidget's model has all of these). */
@@ -36,11 +38,12 @@ export function parseSettings(raw: unknown): Partial<ViewSettings> {
   if (typeof r.tag_filter === "string") out.tag_filter = r.tag_filter;
   if (typeof r.run_filter === "string") out.run_filter = r.run_filter;
   if (Array.isArray(r.hidden_runs) && r.hidden_runs.every((x) => typeof x === "string")) out.hidden_runs = [...(r.hidden_runs as string[])];
+  if (Array.isArray(r.collapsed) && r.collapsed.every((x) => typeof x === "string")) out.collapsed = [...(r.collapsed as string[])];
   return out;
 }
 
 export function settingsOf(ui: UiState): ViewSettings {
-  return { smoothing: ui.smoothing, x_axis: ui.xAxis, tag_filter: ui.tagFilter, run_filter: ui.runFilter, hidden_runs: [...ui.hidden].sort() };
+  return { smoothing: ui.smoothing, x_axis: ui.xAxis, tag_filter: ui.tagFilter, run_filter: ui.runFilter, hidden_runs: [...ui.hidden].sort(), collapsed: [...ui.collapsed].sort() };
 }
 
 /** Copy settings into the UiState; true when anything changed. */
@@ -51,6 +54,7 @@ export function applySettings(ui: UiState, s: Partial<ViewSettings>): boolean {
   if (s.tag_filter !== undefined) ui.tagFilter = s.tag_filter;
   if (s.run_filter !== undefined) ui.runFilter = s.run_filter;
   if (s.hidden_runs !== undefined) ui.hidden = new Set(s.hidden_runs);
+  if (s.collapsed !== undefined) ui.collapsed = new Set(s.collapsed);
   return JSON.stringify(settingsOf(ui)) !== before;
 }
 

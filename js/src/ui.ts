@@ -12,6 +12,8 @@ export class UiState {
   hidden = new Set<string>();
   smoothing = 0.6;
   xAxis: XAxis = "step";
+  /** Collapsed sections (`section:<kind>`) and tag groups (`group:<kind>/<group>`). */
+  collapsed = new Set<string>();
   /** Run emphasised in every scalar chart (picked in the HParams panel); null for none. */
   highlight: string | null = null;
   version = 0;

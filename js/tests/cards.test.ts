@@ -308,8 +308,8 @@ describe("HParams panel", () => {
 
 describe("settings kept in the widget state", () => {
   it("parses only valid fields", () => {
-    expect(parseSettings({ smoothing: 0.9, x_axis: "wall", tag_filter: "loss", run_filter: "lr", hidden_runs: ["a"] }))
-      .toEqual({ smoothing: 0.9, x_axis: "wall", tag_filter: "loss", run_filter: "lr", hidden_runs: ["a"] });
+    expect(parseSettings({ smoothing: 0.9, x_axis: "wall", tag_filter: "loss", run_filter: "lr", hidden_runs: ["a"], collapsed: ["section:text"] }))
+      .toEqual({ smoothing: 0.9, x_axis: "wall", tag_filter: "loss", run_filter: "lr", hidden_runs: ["a"], collapsed: ["section:text"] });
     expect(parseSettings({ smoothing: 2, x_axis: "epoch", tag_filter: 3, hidden_runs: [1] })).toEqual({});
     expect(parseSettings(null)).toEqual({});
     expect(parseSettings([1])).toEqual({});
@@ -330,7 +330,7 @@ describe("settings kept in the widget state", () => {
       box.dispatchEvent(new Event("change"));
       expect(model.get("view_settings")).toBeUndefined(); // gathered, not sent yet
       vi.advanceTimersByTime(SAVE_DELAY_MS + 1);
-      expect(model.get("view_settings")).toEqual({ smoothing: 0.85, x_axis: "relative", tag_filter: "", run_filter: "", hidden_runs: ["lr=0.01"] });
+      expect(model.get("view_settings")).toEqual({ smoothing: 0.85, x_axis: "relative", tag_filter: "", run_filter: "", hidden_runs: ["lr=0.01"], collapsed: [] });
       expect(model.saved).toBe(1);
 
       const el2 = document.createElement("div");
@@ -346,6 +346,18 @@ describe("settings kept in the widget state", () => {
       tags.dispatchEvent(new Event("input"));
       vi.advanceTimersByTime(SAVE_DELAY_MS + 1);
       expect((root.querySelector('input[aria-label="tag filter"]') as HTMLInputElement).value).toBe("loss");
+      // Collapsing a section (the user's click on its summary) is kept and shared too.
+      const hp = root2.querySelector('[data-tbx-section="hparams"]') as HTMLDetailsElement;
+      hp.open = false;
+      hp.dispatchEvent(new Event("toggle"));
+      vi.advanceTimersByTime(SAVE_DELAY_MS + 1);
+      expect(model.get("view_settings").collapsed).toEqual(["section:hparams"]);
+      expect((root.querySelector('[data-tbx-section="hparams"]') as HTMLDetailsElement).open).toBe(false);
+      const el3 = document.createElement("div");
+      document.body.append(el3);
+      widget.render({ model, el: el3 });
+      expect((el3.querySelector('[data-tbx-section="hparams"]') as HTMLDetailsElement).open).toBe(false);
+      expect((el3.querySelector('[data-tbx-section="scalars"]') as HTMLDetailsElement).open).toBe(true);
     } finally {
       vi.useRealTimers();
     }

@@ -5,7 +5,7 @@ import os
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
 
@@ -22,7 +22,11 @@ from .items import (
     ScalarSeries,
     TextItem,
 )
+from .graphs import GraphItem
 from .run import RunReader, is_event_file
+
+if TYPE_CHECKING:
+    from .aggregate import Aggregate
 
 __all__ = ["load", "Logs", "Changes", "NotRetainedError"]
 
@@ -426,11 +430,42 @@ class Logs:
 
     # -- export -------------------------------------------------------------------------------
 
-    def to_pandas(self, kind: str = "scalars", *, runs: Iterable[str] | None = None):
-        """A long DataFrame of ``kind``: scalars give columns run, tag, step, wall_time, value."""
+    def to_pandas(self, kind: str = "scalars", *, runs: Iterable[str] | None = None, group: Any = None):
+        """A long DataFrame of ``kind``: scalars give columns run, tag, step, wall_time, value;
+        with ``group`` (a grouping, see ``tbx_widget.groups``) a ``group`` column follows ``run``."""
         from ..export import to_pandas
 
-        return to_pandas(self, kind, runs=runs)
+        return to_pandas(self, kind, runs=runs, group=group)
+
+    def run_groups(self, group: Any, runs: Iterable[str] | None = None) -> dict[str, list[str]]:
+        """Group name -> member runs under ``group`` (see ``tbx_widget.groups``)."""
+        from ..groups import group_runs, parse_grouping
+
+        spec = parse_grouping(group)
+        names = list(runs) if runs is not None else self.runs
+        hp = {r["run"]: r["hparams"] for r in self.hparams_table()} if spec["by"] == "hparam" else None
+        return group_runs(names, spec, hp)
+
+    def aggregate(self, tag: str, group: Any = None, *, runs: Iterable[str] | None = None) -> dict[str, "Aggregate"]:
+        """Scalar ``tag`` aggregated over the runs of each group: group name -> ``Aggregate``
+        (numpy arrays step, mean, median, min, max, std, count; see ``reader.aggregate``).
+
+        ``group`` is a regex (``r"(lr=[^,]+)"``: one group per captured text), a dict such as
+        ``{"by": "ranks"}`` or ``{"by": "prefix", "sep": "/"}``, or None: every run with the tag
+        in one group named ``"*"``. Runs without the tag are left out."""
+        from .aggregate import aggregate
+
+        if not isinstance(tag, str):
+            raise TypeError(f"tag must be a str, got {type(tag).__name__}")
+        names = [r for r in (list(runs) if runs is not None else self.runs) if tag in self._data(r).scalars]
+        if not names:
+            raise KeyError(f"no run has a scalar tag {tag!r}")
+        groups = {"*": names} if group is None else self.run_groups(group, names)
+        out = {}
+        for key, members in groups.items():
+            series = [self.scalars(r, tag) for r in members]
+            out[key] = aggregate([(s.step, s.value) for s in series], runs=members)
+        return out
 
     def chart(self, tag: str, runs: Iterable[str] | None = None, smoothing: float = 0.6, **kwargs: Any):
         """An Altair chart of scalar ``tag`` over ``runs``: raw faint, smoothed bold."""

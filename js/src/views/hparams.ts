@@ -9,7 +9,7 @@ import {
   canvasAvailable, compileFilter, fmtNum, h, isValidRegex, sizeCanvas, swatch, themeColors,
   type ViewContext,
 } from "../ui";
-import { sectionShell } from "./section";
+import { applyOpenState, sectionShell } from "./section";
 
 export interface MetricColumn {
   /** Column key: the tag, or `group/tag` when the metric names a group. */
@@ -244,7 +244,7 @@ export class HparamsSection {
         h("div", { class: "tbx-card-note", text: "Click a row or a line to highlight that run in the scalar charts." })));
     card.dataset.tbxKind = "hparams";
     card.dataset.tbxTag = "sessions";
-    ({ el: this.el, count: this.count } = sectionShell("HParams", "hparams", card, () => this.sync()));
+    ({ el: this.el, count: this.count } = sectionShell("HParams", "hparams", card, () => this.sync(), ctx.ui));
     this.filter.addEventListener("input", () => this.redraw());
     this.colorBy.addEventListener("change", () => this.redraw());
     this.canvas.addEventListener("click", (e) => this.pick(e));
@@ -260,6 +260,7 @@ export class HparamsSection {
 
   sync(): void {
     const { store, ui } = this.ctx;
+    applyOpenState(this.el, "section:hparams", ui);
     const visible = new Set(ui.visibleRuns(store).map((r) => r.name));
     this.table = hparamsTable(store, ui.folds(store));
     this.total = this.table.rows.length;

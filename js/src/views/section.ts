@@ -1,7 +1,7 @@
 // One collapsible section per card kind: keeps a card per tag, grouped by the tag's prefix
 // before the first "/" (as TensorBoard does) into collapsible groups; applies the tag filter.
 import type { Kind } from "../protocol";
-import { CARD_RESIZE_EVENT, h, type CardView, type ViewContext } from "../ui";
+import { CARD_RESIZE_EVENT, h, type CardView, type UiState, type ViewContext } from "../ui";
 import { LazyUpdates } from "./visibility";
 
 export type CardFactory = (tag: string, ctx: ViewContext) => CardView;
@@ -10,13 +10,32 @@ export type CardFactory = (tag: string, ctx: ViewContext) => CardView;
 export const RETIRE_MS = 10_000;
 
 /** A collapsible dashboard section: title with a count, `content`, `data-tbx-section` hook; it
- * calls `onToggle` when opened or closed. */
-export function sectionShell(title: string, kind: string, content: HTMLElement, onToggle: () => void): { el: HTMLDetailsElement; count: HTMLElement } {
+ * calls `onToggle` when opened or closed. With `ui`, its open state is kept in
+ * `ui.collapsed` (so it is part of the saved view settings). */
+export function sectionShell(title: string, kind: string, content: HTMLElement, onToggle: () => void, ui?: UiState): { el: HTMLDetailsElement; count: HTMLElement } {
   const count = h("span", { class: "tbx-count" });
   const el = h("details", { class: "tbx-section", open: true }, h("summary", { class: "tbx-section-title" }, h("span", { text: title }), count), content);
   el.dataset.tbxSection = kind;
+  if (ui) keepOpenState(el, `section:${kind}`, ui);
   el.addEventListener("toggle", onToggle);
   return { el, count };
+}
+
+/** Mirror a <details>' open state into `ui.collapsed[key]` (and start from it). */
+export function keepOpenState(el: HTMLDetailsElement, key: string, ui: UiState): void {
+  el.open = !ui.collapsed.has(key);
+  el.addEventListener("toggle", () => {
+    if (el.open === !ui.collapsed.has(key)) return; // set from the settings: nothing new
+    if (el.open) ui.collapsed.delete(key);
+    else ui.collapsed.add(key);
+    ui.changed();
+  });
+}
+
+/** Open or close `el` as `ui.collapsed` says (settings changed in another view). */
+export function applyOpenState(el: HTMLDetailsElement, key: string, ui: UiState): void {
+  const open = !ui.collapsed.has(key);
+  if (el.open !== open) el.open = open;
 }
 
 export function tagGroup(tag: string): string {
@@ -45,7 +64,7 @@ export class KindSection {
     private readonly ctx: ViewContext,
   ) {
     this.content = h("div", { class: "tbx-section-body" });
-    ({ el: this.el, count: this.count } = sectionShell(title, cardKind, this.content, () => this.sync()));
+    ({ el: this.el, count: this.count } = sectionShell(title, cardKind, this.content, () => this.sync(), ctx.ui));
     // A card toggled to full width (or back) redraws at its new width at once.
     this.content.addEventListener(CARD_RESIZE_EVENT, (e) => {
       for (const card of this.cards.values()) if (card.el === e.target) card.update();
@@ -54,6 +73,7 @@ export class KindSection {
 
   sync(): void {
     const { store, ui } = this.ctx;
+    applyOpenState(this.el, `section:${this.cardKind}`, ui);
     const tags = store.tags(this.source);
     this.total = tags.length;
     const live = new Set(tags);
@@ -107,9 +127,12 @@ export class KindSection {
         const label = h("span", { class: "tbx-count" });
         const body = h("div", { class: "tbx-grid" });
         const el = h("details", { class: "tbx-group", open: true }, h("summary", { class: "tbx-group-title" }, h("span", { text: name }), label), body);
+        keepOpenState(el, this.groupKey(name), ui);
         el.addEventListener("toggle", () => this.sync());
         g = { el, body, label };
         this.groups.set(name, g);
+      } else {
+        applyOpenState(g.el, this.groupKey(name), ui);
       }
       if (g.el.previousElementSibling !== prevGroup || g.el.parentElement !== this.content) {
         if (prevGroup) prevGroup.after(g.el);
@@ -135,6 +158,10 @@ export class KindSection {
         if (this.el.open && g.el.open) this.lazy.update(card);
       }
     }
+  }
+
+  private groupKey(name: string): string {
+    return `group:${this.cardKind}/${name}`;
   }
 
   destroy(): void {
