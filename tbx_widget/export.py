@@ -39,16 +39,24 @@ def _pandas():
     return pd
 
 
-def to_pandas(logs: "Logs", kind: str = "scalars", *, runs: Iterable[str] | None = None):
+def to_pandas(logs: "Logs", kind: str = "scalars", *, runs: Iterable[str] | None = None, group: Any = None):
     """A long DataFrame of one kind over ``runs`` (all by default).
 
     scalars: run, tag, step, wall_time, value. histograms: run, tag, step, wall_time, min, max,
     num, sum, sum_squares, bucket_limits, bucket_counts. images: run, tag, step, wall_time,
     index, width, height, encoded. text: run, tag, step, wall_time, text. hparams: one row per
-    session with its hyperparameters and final metrics as columns.
+    session with its hyperparameters and final metrics as columns. With ``group`` (a grouping,
+    see ``tbx_widget.groups``) a ``group`` column after ``run`` names each row's run group.
     """
     pd = _pandas()
     names = list(runs) if runs is not None else logs.runs
+    if group is not None:
+        out = to_pandas(logs, kind, runs=names)
+        if "run" not in out.columns:
+            return out
+        key = {run: g for g, members in logs.run_groups(group, names).items() for run in members}
+        out.insert(1, "group", [key[r] for r in out["run"]] if len(out) else [])
+        return out
     if kind == "hparams":
         rows = [{"run": r["run"], **r["hparams"], **r["metrics"]} for r in logs.hparams_table() if r["run"] in names]
         return pd.DataFrame(rows)

@@ -1,5 +1,5 @@
 """``%load_ext tbx_widget`` registers ``%tbx [LOGDIR] [--height N] [--tags REGEX] [--runs REGEX]
-[--storage-options JSON]``; LOGDIR may be a URL (``s3://bucket/runs``)."""
+[--storage-options JSON] [--group REGEX|ranks]``; LOGDIR may be a URL (``s3://bucket/runs``)."""
 from __future__ import annotations
 
 import argparse
@@ -22,6 +22,8 @@ def _parser() -> _Parser:
     parser.add_argument("--tags", default=None, help="initial tag filter (regular expression)")
     parser.add_argument("--runs", default=None, help="initial run filter (regular expression)")
     parser.add_argument("--storage-options", default=None, help="fsspec options for a URL logdir, as a JSON object")
+    parser.add_argument("--group", default=None,
+                        help="group runs: 'ranks' (per-rank runs gpu_0, rank_1, ...) or a regex (one group per captured text)")
     return parser
 
 
@@ -33,6 +35,10 @@ def parse_tbx_args(line: str) -> dict[str, Any]:
         raise ValueError(f"%tbx: cannot parse {line!r}: {exc}") from None
     ns = _parser().parse_args(words)
     kwargs = {"logdir": ns.logdir, "height": ns.height, "tags": ns.tags, "runs": ns.runs}
+    if ns.group is not None:
+        from .groups import parse_grouping
+
+        kwargs["group"] = {"by": "ranks"} if ns.group == "ranks" else parse_grouping(ns.group)
     if ns.storage_options is not None:
         try:
             options = json.loads(ns.storage_options)
@@ -45,7 +51,7 @@ def parse_tbx_args(line: str) -> dict[str, Any]:
 
 
 def tbx(line: str) -> None:
-    """%tbx [LOGDIR] [--height N] [--tags REGEX] [--runs REGEX] [--storage-options JSON]: display a
+    """%tbx [LOGDIR] [--height N] [--tags REGEX] [--runs REGEX] [--storage-options JSON] [--group REGEX|ranks]: display a
     live Dashboard (LOGDIR may be an fsspec URL)."""
     from IPython.core.error import UsageError
     from IPython.display import display

@@ -95,6 +95,9 @@ class Dashboard(anywidget.AnyWidget):
             this process wake the dashboard as soon as they flush.
         storage_options: for a URL logdir, the fsspec filesystem's options (credentials,
             ``endpoint_url``, ...).
+        group: draw run groups as one line with a band: a regex (one group per captured text,
+            ``r"(lr=[^,]+)"``), ``{"by": "ranks"}`` (per-rank runs ``gpu_0``, ``rank_1``, ...),
+            ``{"by": "prefix", "sep": "/"}``; see ``tbx_widget.groups``. Kept in ``view_settings``.
     """
 
     _esm = _static("index.js")
@@ -121,6 +124,7 @@ class Dashboard(anywidget.AnyWidget):
         runs: str | None = None,
         poll_interval: float = 0.5,
         storage_options: dict[str, Any] | None = None,
+        group: Any = None,
         **kwargs: Any,
     ) -> None:
         if not isinstance(logdir, (str, os.PathLike)):
@@ -130,6 +134,10 @@ class Dashboard(anywidget.AnyWidget):
         if not isinstance(poll_interval, (int, float)) or not 0.05 <= poll_interval <= 60:
             raise ValueError(f"poll_interval must be between 0.05 and 60 seconds, got {poll_interval!r}")
         # Before the widget exists: a URL with a missing bucket or backend raises here.
+        if group is not None:
+            from .groups import parse_grouping
+
+            kwargs["view_settings"] = {**kwargs.get("view_settings", {}), "group": parse_grouping(group)}
         follower = Follower(os.fspath(logdir), storage_options=storage_options)
         super().__init__(
             logdir=os.fspath(logdir),

@@ -24,6 +24,7 @@ import numpy as np
 from ._proto import event_pb2, summary_pb2
 from .convert import (INT64_MAX, INT64_MIN, check_child_name, check_step, check_tag, check_text, check_walltime, to_float,
                       to_numpy, to_real)
+from .distributed import rank_logdir
 from .event_file import EventFileWriter
 from .summary.histogram import check_bins, check_rule_buckets, finite_values, histogram_proto, histogram_raw_proto
 from .summary.hparams import hparams_values
@@ -101,12 +102,17 @@ class SummaryWriter:
         flush_secs: seconds between writes to the OS (default 2.0; 0.1 while a dashboard in this
             process follows the logdir).
         filename_suffix: appended to the event file's name.
-        write_to_disk: ``False`` checks every call but writes nothing.
+        write_to_disk: ``False`` checks every call but writes nothing (rank 0 only:
+            ``write_to_disk=int(os.environ.get("RANK", 0)) == 0``).
+        rank: one run per rank: an int ``r`` writes to ``<logdir>/rank_<r>``; ``"env"`` takes
+            ``r`` from ``RANK`` / ``LOCAL_RANK`` (checked against ``WORLD_SIZE``); see
+            ``tbx_widget.distributed``. ``show()`` then shows every rank of ``logdir`` grouped.
     """
 
     def __init__(self, logdir: str | os.PathLike[str] | None = None, comment: str = "", purge_step: int | None = None,
                  max_queue: int = 10, flush_secs: float = DEFAULT_FLUSH_SECS, filename_suffix: str = "",
-                 write_to_disk: bool = True, log_dir: str | os.PathLike[str] | None = None, **kwargs: Any) -> None:
+                 write_to_disk: bool = True, log_dir: str | os.PathLike[str] | None = None,
+                 rank: int | str | None = None, **kwargs: Any) -> None:
         if logdir is not None and log_dir is not None and os.fspath(logdir) != os.fspath(log_dir):
             raise ValueError(f"give logdir or log_dir, not both (got {logdir!r} and {log_dir!r})")
         if not isinstance(comment, str):
@@ -115,6 +121,8 @@ class SummaryWriter:
         if chosen is not None and not isinstance(chosen, (str, os.PathLike)):
             raise TypeError(f"logdir must be a path (str or os.PathLike), got {type(chosen).__name__}")
         self.logdir = os.fspath(chosen) if chosen is not None else _default_logdir(comment)
+        self._ranks_dir = self.logdir if rank is not None else None
+        self.logdir = rank_logdir(self.logdir, rank)
         if isinstance(max_queue, bool) or not isinstance(max_queue, int) or max_queue < 1:
             raise ValueError(f"max_queue must be a positive int, got {max_queue!r}")
         if not isinstance(flush_secs, (int, float)) or isinstance(flush_secs, bool) or not flush_secs > 0:
@@ -560,10 +568,13 @@ class SummaryWriter:
             raise errors[0]
 
     def show(self, **kwargs: Any):
-        """Display a live Dashboard of this writer's logdir in the notebook and return it."""
+        """Display a live Dashboard of this writer's logdir in the notebook and return it;
+        keyword arguments go to ``Dashboard`` (``group=r"(lr=[^,]+)"`` groups runs)."""
         from .widget import Dashboard
 
-        dashboard = Dashboard(self.logdir, **kwargs)
+        if self._ranks_dir is not None:  # one run per rank: all ranks, grouped
+            kwargs.setdefault("group", {"by": "ranks"})
+        dashboard = Dashboard(self._ranks_dir or self.logdir, **kwargs)
         try:
             import IPython  # noqa: F401
         except ImportError:

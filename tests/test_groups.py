@@ -1,0 +1,236 @@
+"""Run groups (tbx_widget/groups.py), aggregation over runs (reader/aggregate.py, Logs.aggregate,
+to_pandas(group=...)) and one run per rank (SummaryWriter(rank=...), distributed.py)."""
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tbx_widget import SummaryWriter, load
+from tbx_widget.distributed import rank_from_env, rank_logdir
+from tbx_widget.groups import group_key, group_runs, parse_grouping
+from tbx_widget.magics import parse_tbx_args
+from tbx_widget.reader.aggregate import aggregate
+
+CASES = json.loads((pathlib.Path(__file__).parent / "fixtures" / "groups_cases.json").read_text())["cases"]
+
+
+# -- grouping rules (the same cases js/tests/groups.test.ts checks) ------------------------------
+
+@pytest.mark.parametrize("case", CASES, ids=[json.dumps(c["group"]) for c in CASES])
+def test_shared_cases(case):
+    hparams = case.get("hparams", {})
+    got = {run: group_key(run, case["group"], hparams.get(run)) for run in case["keys"]}
+    assert got == case["keys"]
+
+
+def test_group_runs_keeps_order_and_places_every_run():
+    runs = ["lr=0.1,s=1", "base", "lr=0.2,s=1", "lr=0.1,s=2"]
+    assert group_runs(runs, r"(lr=[^,]+)") == {"lr=0.1": ["lr=0.1,s=1", "lr=0.1,s=2"], "base": ["base"], "lr=0.2": ["lr=0.2,s=1"]}
+    assert group_runs(["gpu_0", "gpu_1", "cpu"], {"by": "ranks"}) == {"gpu_*": ["gpu_0", "gpu_1"], "cpu": ["cpu"]}
+
+
+def test_parse_grouping_forms_and_errors():
+    import re
+
+    assert parse_grouping(None) == {"by": "off"}
+    assert parse_grouping("a(b)") == parse_grouping(re.compile("a(b)")) == {"by": "regex", "pattern": "a(b)"}
+    assert parse_grouping({"by": "prefix"}) == {"by": "prefix", "sep": "/"}
+    with pytest.raises(ValueError, match=r"group pattern '\(' is not a valid regular expression"):
+        parse_grouping("(")
+    with pytest.raises(ValueError, match=r"group\['by'\] must be one of .* got 'rank'"):
+        parse_grouping({"by": "rank"})
+    with pytest.raises(TypeError, match="group must be None, a regex string or a dict.*got int"):
+        parse_grouping(3)
+    with pytest.raises(ValueError, match="'hparam' needs a non-empty 'name'"):
+        parse_grouping({"by": "hparam"})
+    with pytest.raises(ValueError, match="'prefix' needs a non-empty 'sep'"):
+        parse_grouping({"by": "prefix", "sep": ""})
+
+
+# -- aggregation -------------------------------------------------------------------------------
+
+def _arr(*xs):
+    return np.array(xs, dtype=np.float64)
+
+
+def test_aggregate_hand_computed_ragged_steps():
+    a = (np.array([0, 1, 2]), _arr(1.0, 2.0, 3.0))
+    b = (np.array([0, 1]), _arr(3.0, 6.0))
+    c = (np.array([0, 2, 4]), _arr(5.0, 9.0, 7.0))
+    g = aggregate([a, b, c], runs=["a", "b", "c"])
+    np.testing.assert_array_equal(g.step, [0, 1, 2, 4])
+    np.testing.assert_array_equal(g.count, [3, 2, 2, 1])
+    np.testing.assert_allclose(g.mean, [3.0, 4.0, 6.0, 7.0])
+    np.testing.assert_allclose(g.median, [3.0, 4.0, 6.0, 7.0])
+    np.testing.assert_allclose(g.min, [1.0, 2.0, 3.0, 7.0])
+    np.testing.assert_allclose(g.max, [5.0, 6.0, 9.0, 7.0])
+    # population std: step 0 values 1, 3, 5 -> sqrt(8/3); step 1: 2, 6 -> 2; step 2: 3, 9 -> 3
+    np.testing.assert_allclose(g.std, [np.sqrt(8 / 3), 2.0, 3.0, 0.0])
+    assert g.runs == ("a", "b", "c") and len(g) == 4
+    assert g.step.dtype == np.int64 and g.count.dtype == np.int64
+
+
+def test_aggregate_median_of_odd_and_even_counts_unsorted_values():
+    g = aggregate([(np.array([5]), _arr(10.0)), (np.array([5]), _arr(-2.0)), (np.array([5]), _arr(4.0)), (np.array([7]), _arr(1.0))])
+    np.testing.assert_allclose(g.median, [4.0, 1.0])
+    g2 = aggregate([(np.array([5]), _arr(x)) for x in (10.0, -2.0, 4.0, 0.0)])
+    np.testing.assert_allclose(g2.median, [2.0])  # (0 + 4) / 2
+
+
+def test_aggregate_nan_is_not_counted_and_repeated_step_takes_last():
+    a = (np.array([0, 1, 1]), _arr(np.nan, 1.0, 5.0))  # step 1 logged twice: 5 counts
+    b = (np.array([0, 1]), _arr(np.nan, 3.0))
+    g = aggregate([a, b])
+    np.testing.assert_array_equal(g.step, [0, 1])
+    np.testing.assert_array_equal(g.count, [0, 2])
+    assert np.isnan(g.mean[0]) and np.isnan(g.min[0]) and np.isnan(g.std[0])
+    np.testing.assert_allclose([g.mean[1], g.min[1], g.max[1]], [4.0, 3.0, 5.0])
+
+
+def test_aggregate_empty_and_bad_input():
+    g = aggregate([])
+    assert len(g) == 0 and g.count.dtype == np.int64
+    with pytest.raises(ValueError, match=r"series\[0\]: step and value must be 1-d arrays of one length"):
+        aggregate([(np.array([0, 1]), _arr(1.0))])
+    with pytest.raises(ValueError, match=r"series\[0\]: steps must be integers, got dtype float64"):
+        aggregate([(_arr(0.5), _arr(1.0))])
+    with pytest.raises(TypeError, match=r"series\[0\] must be a \(step, value\) tuple"):
+        aggregate([[np.array([0]), _arr(1.0)]])
+
+
+def _sweep(logdir: pathlib.Path) -> None:
+    values = {"lr=0.1,seed=1": [4.0, 2.0, 1.0], "lr=0.1,seed=2": [6.0, 4.0], "lr=0.5,seed=1": [1.0, 1.0, 1.0, 0.5], "base": [9.0]}
+    for run, vs in values.items():
+        with SummaryWriter(logdir / run) as w:
+            for step, v in enumerate(vs):
+                w.add_scalar("loss", v, step * 10)
+            w.add_scalar("other", 1.0, 0)
+
+
+def test_logs_aggregate_by_regex(logdir):
+    _sweep(logdir)
+    logs = load(logdir)
+    groups = logs.aggregate("loss", group=r"(lr=[^,]+)")
+    assert list(groups) == ["base", "lr=0.1", "lr=0.5"]  # runs are read in sorted order
+    g = groups["lr=0.1"]
+    assert g.runs == ("lr=0.1,seed=1", "lr=0.1,seed=2")
+    np.testing.assert_array_equal(g.step, [0, 10, 20])
+    np.testing.assert_array_equal(g.count, [2, 2, 1])
+    np.testing.assert_allclose(g.mean, [5.0, 3.0, 1.0])
+    np.testing.assert_allclose(g.min, [4.0, 2.0, 1.0])
+    np.testing.assert_allclose(g.max, [6.0, 4.0, 1.0])
+    np.testing.assert_allclose(g.std, [1.0, 1.0, 0.0])
+    np.testing.assert_array_equal(groups["lr=0.5"].count, [1, 1, 1, 1])
+    everything = logs.aggregate("loss")
+    assert list(everything) == ["*"] and everything["*"].count[0] == 4
+    with pytest.raises(KeyError, match="no run has a scalar tag 'nope'"):
+        logs.aggregate("nope", group=r"(lr=[^,]+)")
+    with pytest.raises(TypeError, match="tag must be a str, got int"):
+        logs.aggregate(1)
+
+
+def test_to_pandas_group_column(logdir):
+    _sweep(logdir)
+    df = load(logdir).to_pandas(group=r"(lr=[^,]+)")
+    assert list(df.columns) == ["run", "group", "tag", "step", "wall_time", "value"]
+    by_run = dict(zip(df["run"], df["group"]))
+    assert by_run == {"lr=0.1,seed=1": "lr=0.1", "lr=0.1,seed=2": "lr=0.1", "lr=0.5,seed=1": "lr=0.5", "base": "base"}
+    means = df[df.tag == "loss"].groupby(["group", "step"])["value"].mean()
+    assert means[("lr=0.1", 10)] == 3.0
+    assert "group" not in load(logdir).to_pandas().columns
+
+
+def test_aggregate_by_hparam(logdir):
+    for i, lr in enumerate([0.1, 0.1, 0.2]):
+        with SummaryWriter(logdir / f"trial{i}") as w:
+            w.add_scalar("acc", float(i), 0)
+            w.add_hparams({"lr": lr}, {"hp/acc": float(i)}, run_name=".")
+    groups = load(logdir).aggregate("acc", group={"by": "hparam", "name": "lr"})
+    assert {k: g.runs for k, g in groups.items()} == {"lr=0.1": ("trial0", "trial1"), "lr=0.2": ("trial2",)}
+    np.testing.assert_allclose(groups["lr=0.1"].mean, [0.5])
+
+
+# -- dashboard / magic arguments -----------------------------------------------------------------
+
+def test_magic_and_dashboard_take_the_grouping(logdir):
+    assert parse_tbx_args("runs --group ranks")["group"] == {"by": "ranks"}
+    assert parse_tbx_args("runs --group '(lr=[^,]+)'")["group"] == {"by": "regex", "pattern": "(lr=[^,]+)"}
+    with pytest.raises(ValueError, match="not a valid regular expression"):
+        parse_tbx_args("runs --group '('")
+    from tbx_widget import Dashboard
+
+    d = Dashboard(logdir, group=r"(lr=[^,]+)")
+    try:
+        assert d.view_settings == {"group": {"by": "regex", "pattern": "(lr=[^,]+)"}}
+    finally:
+        d.close()
+    with pytest.raises(ValueError, match=r"group\['by'\] must be one of"):
+        Dashboard(logdir, group={"by": "bogus"})
+
+
+# -- one run per rank --------------------------------------------------------------------------
+
+def test_rank_logdir_and_env():
+    assert rank_logdir("runs", None) == "runs"
+    assert rank_logdir("runs", 3) == os.path.join("runs", "rank_3")
+    assert rank_from_env({"RANK": "2", "WORLD_SIZE": "4", "LOCAL_RANK": "0"}) == 2
+    assert rank_from_env({"LOCAL_RANK": "1"}) == 1
+    assert rank_from_env({}) == 0
+    with pytest.raises(ValueError, match="rank 4 from the environment is not below WORLD_SIZE=4"):
+        rank_from_env({"RANK": "4", "WORLD_SIZE": "4"})
+    with pytest.raises(ValueError, match="RANK='x' is not an integer"):
+        rank_from_env({"RANK": "x"})
+    for bad in (-1, True, "0", 1.0):
+        with pytest.raises(ValueError, match="rank must be None, an int >= 0 or 'env'"):
+            rank_logdir("runs", bad)
+
+
+RANK_SCRIPT = """
+import sys
+from tbx_widget import SummaryWriter
+with SummaryWriter(sys.argv[1], rank="env") as w:
+    import os
+    r = int(os.environ["RANK"])
+    for step in range(3):
+        w.add_scalar("loss", float(r + step), step)
+"""
+
+
+def test_four_rank_processes_write_one_run_each_grouped_by_default(logdir):
+    procs = []
+    for r in range(4):
+        env = {**os.environ, "RANK": str(r), "WORLD_SIZE": "4", "LOCAL_RANK": str(r)}
+        procs.append(subprocess.Popen([sys.executable, "-c", RANK_SCRIPT, str(logdir)], env=env))
+    assert [p.wait(timeout=120) for p in procs] == [0, 0, 0, 0]
+    logs = load(logdir)
+    assert sorted(logs.runs) == ["rank_0", "rank_1", "rank_2", "rank_3"]
+    groups = logs.aggregate("loss", group={"by": "ranks"})
+    assert list(groups) == ["rank_*"]
+    g = groups["rank_*"]
+    np.testing.assert_array_equal(g.count, [4, 4, 4])
+    np.testing.assert_allclose(g.mean, [1.5, 2.5, 3.5])
+    np.testing.assert_allclose(g.min, [0.0, 1.0, 2.0])
+    np.testing.assert_allclose(g.max, [3.0, 4.0, 5.0])
+
+
+def test_writer_rank_argument_and_show_groups_all_ranks(logdir):
+    w = SummaryWriter(logdir, rank=1)
+    try:
+        assert w.logdir == os.path.join(str(logdir), "rank_1")
+        w.add_scalar("x", 1.0, 0)
+        w.flush()
+        d = w.show()
+        try:
+            assert d.logdir == str(logdir) and d.view_settings["group"] == {"by": "ranks"}
+        finally:
+            d.close()
+    finally:
+        w.close()
+    with pytest.raises(ValueError, match="rank must be None, an int >= 0 or 'env', got -2"):
+        SummaryWriter(logdir, rank=-2)
