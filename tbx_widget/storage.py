@@ -62,14 +62,22 @@ def _filesystem(url: str, storage_options: Mapping[str, Any]) -> tuple[Any, str]
 
 
 class _Ranged:
-    """One remote object as ``records.pread`` wants it: ``pread(n, offset)``."""
+    """One remote object as ``records.pread`` wants it: ``pread(n, offset)``, served from a
+    window of it fetched beforehand (``start``, ``data``) when that covers the read, else by a
+    ranged read. ``size`` is the object's size as listed (a read past it returns what the
+    window holds)."""
 
-    __slots__ = ("_storage", "_path")
+    __slots__ = ("_storage", "_path", "_start", "_data", "_size")
 
-    def __init__(self, storage: "Storage", path: str):
+    def __init__(self, storage: "Storage", path: str, start: int = 0, data: bytes = b"", size: int | None = None):
         self._storage, self._path = storage, path
+        self._start, self._data, self._size = start, data, size
 
     def pread(self, n: int, offset: int) -> bytes:
+        lo, data = self._start, self._data
+        hi = lo + len(data)
+        if data and lo <= offset <= hi and (offset + n <= hi or hi == self._size):
+            return data[offset - lo : offset - lo + n]
         return self._storage.read(self._path, offset, offset + n)
 
 
@@ -158,9 +166,20 @@ class Storage:
             f.seek(start)
             return f.read(end - start)
 
-    def ranged(self, path: str) -> _Ranged:
-        """``path`` as an object with ``pread(n, offset)`` (what ``records`` reads through)."""
-        return _Ranged(self, path)
+    def read_many(self, ranges: list[tuple[str, int, int]]) -> list[bytes]:
+        """Several ranged reads (path, start, end) at once: for a URL, concurrent requests
+        (fsspec ``cat_ranges``), so reading many runs does not cost one round trip after another."""
+        if not ranges:
+            return []
+        if self.remote:
+            paths, starts, ends = (list(x) for x in zip(*ranges))
+            return [bytes(b) for b in self.fs.cat_ranges(paths, starts, ends, on_error="raise")]
+        return [self.read(p, s, e) for p, s, e in ranges]
+
+    def ranged(self, path: str, start: int = 0, data: bytes = b"", size: int | None = None) -> _Ranged:
+        """``path`` as an object with ``pread(n, offset)`` (what ``records`` reads through),
+        serving reads from ``data`` (its bytes from ``start``, fetched before) where it can."""
+        return _Ranged(self, path, start, data, size)
 
     def size(self, path: str) -> int:
         """The size of ``path`` in bytes (``FileNotFoundError`` when it is missing)."""

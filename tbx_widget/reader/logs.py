@@ -70,6 +70,7 @@ class Changes:
         return bool(self.new_runs or self.appended or self.reset or self.skipped_bytes or self.skipped_records)
 
 
+PREFETCH_BYTES = 64 << 20  # remote: bytes fetched concurrently at the start of a refresh, at most
 SETTLE_NS = 2_000_000_000  # a directory listed this long after its last change is trusted
 
 
@@ -270,6 +271,8 @@ class Logs:
             self._runs[name] = RunReader(name, found[name][0], retain=self.retain, storage=self.storage, **kwargs)
             changes.new_runs.append(name)
         empty: dict[str, int] | list[str] = {} if self.storage is not None else []
+        if self.storage is not None:
+            self._prefetch(found, budget)
         try:
             for name, run in self._runs.items():
                 if budget <= 0:
@@ -301,6 +304,28 @@ class Logs:
                 stacklevel=2,
             )
         return changes
+
+    def _prefetch(self, found: dict[str, Any], budget: float) -> None:
+        """Remote: fetch the first piece of every file that grew, all at once (concurrent ranged
+        reads), so a refresh of many runs waits for about one round trip, not one per file."""
+        want: list[tuple[RunReader, str, int, int]] = []
+        left = min(budget, PREFETCH_BYTES)
+        for name, run in self._runs.items():
+            listing = found.get(name)
+            if listing is None:
+                continue
+            for fname, size in listing[1].items():
+                offset = run.offsets.get(fname, 0)
+                if size > offset and left > 0:
+                    n = int(min(size - offset, run.chunk_size, max(left, 4096)))
+                    want.append((run, fname, offset, n))
+                    left -= n
+        if len(want) < 2:
+            return  # one file: its own read is as fast
+        assert self.storage is not None
+        datas = self.storage.read_many([(run.directory + "/" + f, off, off + n) for run, f, off, n in want])
+        for (run, fname, off, _), data in zip(want, datas):
+            run.prefetched[fname] = (off, data)
 
     @staticmethod
     def _take(name: str, run: RunReader, changes: Changes, records_before: int) -> None:
@@ -392,6 +417,12 @@ class Logs:
     def hparams(self, run: str) -> list[HParamsItem]:
         """The hparams plugin records of ``run`` (experiment, session_start, session_end)."""
         return [it for store in self._data(run).items["hparams"].values() for it in store.items]
+
+    def graphs(self, run: str) -> list[GraphItem]:
+        """The model graphs of ``run``: its ``Event.graph_def`` (tag "graph_def": TensorFlow, torch,
+        ``add_graph``) and Keras model configs (tag as logged, usually "keras"), each a
+        ``GraphItem`` whose ``nodes`` have name (slash-separated scopes), op, inputs and shape."""
+        return [it for store in self._data(run).items["graphs"].values() for it in store.items]
 
     def hparams_table(self) -> list[dict[str, Any]]:
         """One row per run that logged a session: ``{"run", "hparams", "metrics", "status"}``,

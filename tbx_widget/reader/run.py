@@ -44,6 +44,7 @@ class RunReader:
         # a remote logdir's storage (None: local files, read through file descriptors)
         self.storage = storage if storage is not None and storage.remote else None
         self.sizes: dict[str, int] = {}  # remote: file name -> size when last listed
+        self.prefetched: dict[str, tuple[int, bytes]] = {}  # remote: name -> (offset, bytes) fetched for the next refresh
         self.chunk_size = int(chunk_size)
         self.retain = bool(retain)
         self.offsets: dict[str, int] = {}  # file name -> bytes consumed
@@ -118,6 +119,7 @@ class RunReader:
                 s, u, m = self._read_file(name, budget - used)
                 skipped, used, more = skipped + s, used + u, more or m
         finally:
+            self.prefetched = {}
             self.skipped_bytes += skipped
             self._deliver()
         return skipped, used, more
@@ -131,7 +133,8 @@ class RunReader:
             size = self.sizes.get(name, 0)
             if size <= offset:
                 return 0, 0, False
-            fd = self.storage.ranged(self.directory + "/" + name)
+            start, data = self.prefetched.pop(name, (offset, b""))
+            fd = self.storage.ranged(self.directory + "/" + name, start, data, size)
         else:
             path = self.directory + os.sep + name
             try:

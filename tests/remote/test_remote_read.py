@@ -38,6 +38,8 @@ class Counting:
             self.calls[name] += 1
             if name == "cat_file":
                 self.reads.append((args[0], kwargs.get("start"), kwargs.get("end")))
+            elif name == "cat_ranges":
+                self.reads.extend(zip(*args[:3]))
             return attr(*args, **kwargs)
 
         return call
@@ -134,7 +136,9 @@ def test_one_listing_per_poll_whatever_the_number_of_runs(remote, tmp_path):
     counting = logs.storage.fs = Counting(logs.storage.fs)
     logs.refresh()
     assert len(logs.runs) == 8
-    assert counting.calls["find"] == 1 and counting.calls["cat_file"] == 8
+    # One listing; the eight new files read at once (concurrent ranged reads: one cat_ranges).
+    assert counting.calls["find"] == 1 and counting.calls["cat_ranges"] == 1 and "cat_file" not in counting.calls
+    assert len(counting.reads) == 8
 
     counting.reset()
     assert not logs.refresh()  # idle poll: one listing, no read, no per-run request
