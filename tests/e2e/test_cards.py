@@ -211,12 +211,14 @@ def test_cards_and_controls(jupyter: Any) -> None:
 
     # ---- settings live in the widget's state: a second view of the same widget starts from them.
     page.locator('.tbx-dashboard select[aria-label="x axis"]').select_option("relative")
+    page.locator('[data-tbx-section="images"] > summary').click()
     page.wait_for_timeout(500)  # the settings are stored 250 ms after the last change
     jupyter.run_cell(1)
     jupyter.wait_cell_done(1)
     second = jupyter.poll(lambda: jupyter.js("""
       const root = nb().content.widgets[1].node.querySelector('.tbx-dashboard');
       if (!root) return null;
-      return [root.querySelector('input[aria-label="smoothing"]').value, root.querySelector('select[aria-label="x axis"]').value];
+      return [root.querySelector('input[aria-label="smoothing"]').value, root.querySelector('select[aria-label="x axis"]').value,
+              root.querySelector('[data-tbx-section="images"]').open];
     """), 30, "the second view")
-    assert second == ["0.9", "relative"]
+    assert second == ["0.9", "relative", False]
