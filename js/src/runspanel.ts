@@ -9,6 +9,7 @@ export interface RunsPanel {
   sync(): void;
 }
 
+/** The runs panel over `ctx`'s store; toggling a run or filtering writes `ctx.ui`. */
 export function createRunsPanel(ctx: ViewContext): RunsPanel {
   const { store, ui } = ctx;
   const runInput = h("input", { type: "search", class: "tbx-input", placeholder: "filter runs (regex)", "aria-label": "run filter", value: ui.runFilter });

@@ -20,6 +20,7 @@ export function parseSmoothing(text: string): number | null {
   return Math.min(Math.max(v, 0), MAX_SMOOTHING);
 }
 
+/** The toolbar bound to `ui`: its controls write the UiState and `sync` shows it back. */
 export function createToolbar(ui: UiState): Toolbar {
   const tagInput = h("input", { type: "search", class: "tbx-input", placeholder: "filter tags (regex)", "aria-label": "tag filter", value: ui.tagFilter });
   const smoothRange = h("input", { type: "range", min: 0, max: SLIDER_MAX, step: 0.01, value: ui.smoothing, "aria-label": "smoothing", class: "tbx-smooth-range" });
