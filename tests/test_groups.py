@@ -17,7 +17,8 @@ from tbx_widget.groups import group_key, group_runs, parse_grouping
 from tbx_widget.magics import parse_tbx_args
 from tbx_widget.reader.aggregate import aggregate
 
-CASES = json.loads((pathlib.Path(__file__).parent / "fixtures" / "groups_cases.json").read_text())["cases"]
+SHARED = json.loads((pathlib.Path(__file__).parent / "fixtures" / "groups_cases.json").read_text())
+CASES = SHARED["cases"]
 
 
 # -- grouping rules (the same cases js/tests/groups.test.ts checks) ------------------------------
@@ -57,6 +58,20 @@ def test_parse_grouping_forms_and_errors():
 
 def _arr(*xs):
     return np.array(xs, dtype=np.float64)
+
+
+def _nan(xs):
+    return np.array([np.nan if x is None else x for x in xs], dtype=np.float64)
+
+
+@pytest.mark.parametrize("case", SHARED["aggregate"])
+def test_shared_aggregate_cases(case):
+    g = aggregate([(np.array(m["step"], dtype=np.int64), _nan(m["value"])) for m in case["members"]])
+    want = case["want"]
+    np.testing.assert_array_equal(g.step, want["step"])
+    np.testing.assert_array_equal(g.count, want["count"])
+    for stat in ("mean", "median", "min", "max", "std"):
+        np.testing.assert_allclose(getattr(g, stat), _nan(want[stat]), rtol=1e-12, err_msg=stat)
 
 
 def test_aggregate_hand_computed_ragged_steps():
