@@ -124,3 +124,32 @@ describe("LazyUpdates catch-up pacing", () => {
     vi.restoreAllMocks();
   });
 });
+
+describe("LazyUpdates on-screen pacing", () => {
+  it("waits three times a slow redraw's cost before the next one, coalescing requests", () => {
+    vi.useFakeTimers();
+    let t = 0;
+    vi.spyOn(performance, "now").mockImplementation(() => t);
+    vi.stubGlobal("IntersectionObserver", FakeObserver);
+    const lazy = new LazyUpdates();
+    const io = FakeObserver.last!;
+    const c = card();
+    c.update = () => {
+      c.updates++;
+      t += 100;
+    };
+    lazy.watch(c);
+    io.show(c.el, true);
+    lazy.update(c);
+    vi.advanceTimersByTime(0);
+    expect(c.updates).toBe(1);
+    for (let i = 0; i < 5; i++) lazy.update(c); // five batches while it waits: one redraw
+    vi.advanceTimersByTime(250);
+    expect(c.updates).toBe(1);
+    vi.advanceTimersByTime(60);
+    expect(c.updates).toBe(2);
+    vi.advanceTimersByTime(1000);
+    expect(c.updates).toBe(2);
+    vi.restoreAllMocks();
+  });
+});
