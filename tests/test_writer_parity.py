@@ -105,3 +105,18 @@ def test_image_pixels_match(tmp_path):
         raw = __import__("base64").b64decode(v["image"]["encodedImageString"])
         pixels.append(np.asarray(PIL.open(io.BytesIO(raw)).convert("RGB")))
     np.testing.assert_array_equal(pixels[0], pixels[1])
+
+
+@pytest.mark.parametrize("bins", ["tensorflow", 10, "auto"])
+@pytest.mark.parametrize("max_bins", [1, 3, 5, 7, 20])
+def test_max_bins_merges_buckets_as_both_peers_do(tmp_path, bins, max_bins):
+    """tensorboardX and torch merge groups of len(buckets) // max_bins before trimming the empty
+    ends, so the result can hold a few more than max_bins buckets."""
+    torch_tb = pytest.importorskip("torch.utils.tensorboard")
+    rng = np.random.default_rng(3)
+    data = np.concatenate([rng.normal(0, 1, 1000), rng.normal(40, 3, 50)])
+    for cls, name in ((tensorboardX.SummaryWriter, "tbx"), (torch_tb.SummaryWriter, "torch"), (SummaryWriter, "ours")):
+        with cls(str(tmp_path / name)) as w:
+            w.add_histogram("h", data, 1, bins=bins, max_bins=max_bins)
+    (theirs,), (torchs,), (ours,) = ([v["histo"] for v in summaries(tmp_path / n).values()] for n in ("tbx", "torch", "ours"))
+    assert ours == theirs == torchs

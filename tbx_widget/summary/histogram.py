@@ -19,7 +19,7 @@ from .._proto import summary_pb2
 from ..accel import native as _native  # None where the optional C kernels were not built
 
 __all__ = ["tensorflow_edges", "histogram_proto", "histogram_raw_proto", "finite_values", "NonFiniteWarning",
-           "check_bins", "check_rule_buckets", "MAX_BUCKETS"]
+           "check_bins", "check_rule_buckets", "subsample_buckets", "MAX_BUCKETS"]
 
 _V0, _RATIO, _TOP = 1e-12, 1.1, 1e20
 MAX_BUCKETS = 100_000
@@ -124,14 +124,25 @@ def numpy_counts(x: np.ndarray) -> np.ndarray:
 def merge_buckets(counts: np.ndarray, limits: np.ndarray, max_bins: int) -> tuple[np.ndarray, np.ndarray]:
     """At most ``max_bins`` buckets: runs of adjacent buckets merged (counts add up, totals are
     unchanged). ``limits`` are the ``len(counts) + 1`` bucket edges; the merged edges are those at
-    group ends. The one bucket merge of the project: the writer's ``bins`` bound and the
-    dashboard's per-card bound (``live.encode``) both use it."""
+    group ends. The dashboard's per-card bound (``live.encode``); the writer's ``max_bins``
+    follows the peers instead (``subsample_buckets``)."""
     n = len(counts)
     group = -(-n // max_bins)
     pad = (-n) % group
     merged = np.concatenate((counts, np.zeros(pad))).reshape(-1, group).sum(axis=1)
     edges = np.concatenate((limits[:-1:group], limits[-1:]))
     return merged, edges
+
+
+def subsample_buckets(counts: np.ndarray, edges: np.ndarray, max_bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """``max_bins`` as tensorboardX and torch apply it: all ``len(counts)`` buckets (before the
+    empty ends are trimmed) merged in groups of ``len(counts) // max_bins``, the last group padded
+    with empty buckets. The result can have a few more than ``max_bins`` buckets (10 buckets with
+    ``max_bins=3`` give 4); the peers' events are matched bucket for bucket."""
+    group = len(counts) // max_bins
+    pad = (-len(counts)) % group
+    merged = np.concatenate((counts, np.zeros(pad))).reshape(-1, group).sum(axis=1)
+    return merged, np.concatenate((edges[:-1:group], edges[-1:]))
 
 
 def finite_values(values: Any, name: str, *, label: str | None = None, stacklevel: int = 1) -> np.ndarray:
@@ -232,6 +243,8 @@ def histogram_proto(values: Any, bins: Any = "tensorflow", max_bins: int | None 
         counts, edges = np.histogram(x, bins=bins)
         counts = counts.astype(np.float64)
         lo, hi = float(x.min()), float(x.max())
+    if max_bins is not None and len(counts) > max_bins:
+        counts, edges = subsample_buckets(counts, np.asarray(edges, dtype=np.float64), max_bins)
     nonzero = np.flatnonzero(counts)
     first, last = int(nonzero[0]), int(nonzero[-1])
     if first > 0:
@@ -240,9 +253,6 @@ def histogram_proto(values: Any, bins: Any = "tensorflow", max_bins: int | None 
     else:
         counts = np.concatenate(([0.0], counts[: last + 1]))
         limits = np.concatenate(([edges[0]], edges[1 : last + 2]))
-    if max_bins is not None and len(counts) > max_bins:
-        counts, limits = merge_buckets(counts, np.concatenate(([edges[max(first - 1, 0)]], limits)), max_bins)
-        limits = limits[1:]
     with np.errstate(over="ignore", invalid="ignore"):
         total = float(x.sum(dtype=np.float64))
     return summary_pb2.HistogramProto(
