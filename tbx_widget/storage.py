@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from typing import Any, BinaryIO, Mapping
 
 __all__ = ["is_url", "Storage", "EXTRAS"]
@@ -116,13 +117,27 @@ class Storage:
     def _check_bucket(self) -> None:
         bucket = self.root.split("/", 1)[0]
         try:
-            ok = self.fs.exists(bucket)
-        except PermissionError as exc:
-            raise PermissionError(f"logdir {self.url!r}: access to bucket {bucket!r} denied ({exc})") from None
+            with warnings.catch_warnings():
+                # adlfs warns, and answers True, when it may not read a container's properties:
+                # the listing that follows (Logs lists at construction) tells denial apart.
+                warnings.simplefilter("ignore", UserWarning)
+                ok = self.fs.exists(bucket)
+        except Exception as exc:
+            raise self._denied(exc) or exc
         if not ok:
             raise FileNotFoundError(
                 f"logdir {self.url!r}: bucket {bucket!r} does not exist (or these credentials cannot see it)"
             )
+
+    def _denied(self, exc: BaseException) -> PermissionError | None:
+        """``exc`` as a ``PermissionError`` naming the logdir when it is an access denial (HTTP
+        401/403, whatever the backend calls it), else None."""
+        status = getattr(exc, "status_code", None) or getattr(exc, "code", None) or getattr(exc, "status", None)
+        if isinstance(exc, PermissionError) or status in (401, 403):
+            denied = PermissionError(f"logdir {self.url!r}: access denied ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})")
+            denied.__cause__ = exc
+            return denied
+        return None
 
     def join(self, *parts: str) -> str:
         """A path under the root (in the storage's own form)."""
@@ -137,7 +152,10 @@ class Storage:
         out: dict[str, int] = {}
         if self.remote:
             self.fs.invalidate_cache(self.root)
-            found = self.fs.find(self.root, detail=True)
+            try:
+                found = self.fs.find(self.root, detail=True)
+            except Exception as exc:
+                raise self._denied(exc) or exc
             for path, info in found.items():
                 if info.get("type", "file") != "file":
                     continue

@@ -70,6 +70,7 @@ class Changes:
         return bool(self.new_runs or self.appended or self.reset or self.skipped_bytes or self.skipped_records)
 
 
+LISTING_REUSE = 2.0  # remote: seconds the listing made by the constructor serves the first refresh
 PREFETCH_BYTES = 64 << 20  # remote: bytes fetched concurrently at the start of a refresh, at most
 SETTLE_NS = 2_000_000_000  # a directory listed this long after its last change is trusted
 
@@ -240,9 +241,13 @@ class Logs:
         self._carry: Changes | None = None  # read by a refresh that then failed: delivered next
         self.storage: Storage | None = None
         self._dirs: RunDirs | RemoteRunDirs
+        self._listed: tuple[float, dict[str, Any]] | None = None
         if is_url(self.logdir):
             self.storage = Storage(self.logdir, storage_options)
             self._dirs = RemoteRunDirs(self.storage)
+            # List now: a bucket that denies access fails here, not in a background poll. A
+            # refresh within LISTING_REUSE seconds uses this listing instead of another.
+            self._listed = (time.monotonic(), self._dirs.scan())
         else:
             if storage_options:
                 raise ValueError(f"storage_options are for URLs (s3://, gs://, ...); logdir {self.logdir!r} is a local path")
@@ -265,7 +270,11 @@ class Logs:
         offsets."""
         changes = Changes()
         budget = float("inf") if max_bytes is None else max(1, int(max_bytes))
-        found = self._dirs.scan()
+        if self._listed is not None and time.monotonic() - self._listed[0] < LISTING_REUSE:
+            found = self._listed[1]
+        else:
+            found = self._dirs.scan()
+        self._listed = None
         for name in sorted(set(found) - set(self._runs)):
             kwargs = {"chunk_size": self._chunk} if self._chunk else {}
             self._runs[name] = RunReader(name, found[name][0], retain=self.retain, storage=self.storage, **kwargs)
