@@ -16,6 +16,8 @@ and ``js/src/math/groups.ts`` reads (tests/fixtures/groups_cases.json holds case
 
 A run the grouping does not place (no match, no separator, no such hparam) is a group of its
 own, named after the run. ``parse_grouping`` also takes a regex string or compiled pattern.
+How the dashboard draws a group may ride along: ``"stat"`` (``"mean"`` | ``"median"``),
+``"band"`` (``"minmax"`` | ``"std"`` | ``"none"``), ``"members"`` (bool: members faint).
 """
 from __future__ import annotations
 
@@ -32,9 +34,24 @@ _RANK_RE = re.compile(RANK_PATTERN, re.IGNORECASE)
 _KINDS = ("off", "ranks", "regex", "prefix", "hparam")
 
 
-def parse_grouping(spec: Any) -> dict[str, str]:
+_LOOK = {"stat": ("mean", "median"), "band": ("minmax", "std", "none"), "members": (True, False)}
+
+
+def parse_grouping(spec: Any) -> dict[str, Any]:
     """The JSON form of a grouping from ``None`` (off), a regex string or ``re.Pattern``, or a
     dict ``{"by": ...}`` as described in the module docstring."""
+    g = _parse_rule(spec)
+    if isinstance(spec, Mapping) and g["by"] != "off":
+        for name, allowed in _LOOK.items():
+            if name in spec:
+                value = spec[name]
+                if not any(value is a or (isinstance(a, str) and value == a) for a in allowed):
+                    raise ValueError(f"group[{name!r}] must be one of {list(allowed)}, got {value!r}")
+                g[name] = value
+    return g
+
+
+def _parse_rule(spec: Any) -> dict[str, Any]:
     if spec is None:
         return {"by": "off"}
     if isinstance(spec, re.Pattern):

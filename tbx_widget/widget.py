@@ -137,7 +137,11 @@ class Dashboard(anywidget.AnyWidget):
         if group is not None:
             from .groups import parse_grouping
 
-            kwargs["view_settings"] = {**kwargs.get("view_settings", {}), "group": parse_grouping(group)}
+            spec = parse_grouping(group)
+            if spec["by"] == "hparam":
+                raise ValueError("group: the dashboard groups by run name ('ranks', 'regex', 'prefix'); "
+                                 "group by an hparam with load(logdir).aggregate(tag, group={'by': 'hparam', ...})")
+            kwargs["view_settings"] = {**kwargs.get("view_settings", {}), "group": spec}
         follower = Follower(os.fspath(logdir), storage_options=storage_options)
         super().__init__(
             logdir=os.fspath(logdir),

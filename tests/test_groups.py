@@ -52,6 +52,12 @@ def test_parse_grouping_forms_and_errors():
         parse_grouping({"by": "hparam"})
     with pytest.raises(ValueError, match="'prefix' needs a non-empty 'sep'"):
         parse_grouping({"by": "prefix", "sep": ""})
+    assert parse_grouping({"by": "ranks", "stat": "median", "band": "std", "members": True}) == \
+        {"by": "ranks", "stat": "median", "band": "std", "members": True}
+    with pytest.raises(ValueError, match=r"group\['band'\] must be one of \['minmax', 'std', 'none'\], got 'range'"):
+        parse_grouping({"by": "ranks", "band": "range"})
+    with pytest.raises(ValueError, match=r"group\['members'\] must be one of \[True, False\], got 1"):
+        parse_grouping({"by": "ranks", "members": 1})
 
 
 # -- aggregation -------------------------------------------------------------------------------
@@ -187,6 +193,8 @@ def test_magic_and_dashboard_take_the_grouping(logdir):
         d.close()
     with pytest.raises(ValueError, match=r"group\['by'\] must be one of"):
         Dashboard(logdir, group={"by": "bogus"})
+    with pytest.raises(ValueError, match="the dashboard groups by run name"):
+        Dashboard(logdir, group={"by": "hparam", "name": "lr"})
 
 
 # -- one run per rank --------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 // tag and run filters, runs toggled off, collapsed sections and groups. A re-rendered view of the same widget, another view of
 // it, or a reopened notebook with saved widget state starts from them; views of one widget stay
 // in step with each other.
+import { GROUP_OFF, parseGrouping, type Grouping } from "./math/groups";
 import type { ModelLike } from "./session";
 import type { UiState, XAxis } from "./ui";
 
@@ -15,6 +16,8 @@ export interface ViewSettings {
   hidden_runs: string[];
   /** Collapsed sections and tag groups (see UiState.collapsed). */
   collapsed: string[];
+  /** Run groups (math/groups.ts); absent when grouping is off. */
+  group?: Grouping;
 }
 
 /** The widget model as far as settings need it (anywidget's model has all of these). */
@@ -39,11 +42,14 @@ export function parseSettings(raw: unknown): Partial<ViewSettings> {
   if (typeof r.run_filter === "string") out.run_filter = r.run_filter;
   if (Array.isArray(r.hidden_runs) && r.hidden_runs.every((x) => typeof x === "string")) out.hidden_runs = [...(r.hidden_runs as string[])];
   if (Array.isArray(r.collapsed) && r.collapsed.every((x) => typeof x === "string")) out.collapsed = [...(r.collapsed as string[])];
+  const group = parseGrouping(r.group);
+  if (group) out.group = group;
   return out;
 }
 
 export function settingsOf(ui: UiState): ViewSettings {
-  return { smoothing: ui.smoothing, x_axis: ui.xAxis, tag_filter: ui.tagFilter, run_filter: ui.runFilter, hidden_runs: [...ui.hidden].sort(), collapsed: [...ui.collapsed].sort() };
+  const group = ui.grouping.by === "off" ? {} : { group: { ...ui.grouping } };
+  return { ...group, smoothing: ui.smoothing, x_axis: ui.xAxis, tag_filter: ui.tagFilter, run_filter: ui.runFilter, hidden_runs: [...ui.hidden].sort(), collapsed: [...ui.collapsed].sort() };
 }
 
 /** Copy settings into the UiState; true when anything changed. */
@@ -55,6 +61,7 @@ export function applySettings(ui: UiState, s: Partial<ViewSettings>): boolean {
   if (s.run_filter !== undefined) ui.runFilter = s.run_filter;
   if (s.hidden_runs !== undefined) ui.hidden = new Set(s.hidden_runs);
   if (s.collapsed !== undefined) ui.collapsed = new Set(s.collapsed);
+  ui.grouping = s.group ?? GROUP_OFF; // stored settings leave the group out when it is off
   return JSON.stringify(settingsOf(ui)) !== before;
 }
 

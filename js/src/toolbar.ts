@@ -1,5 +1,6 @@
 // The dashboard toolbar: tag filter, smoothing (slider and number box) and x axis. It writes
 // into the shared UiState and reflects it back (`sync`), so settings set elsewhere show here.
+import { createGroupControl } from "./groupcontrol";
 import { h, isValidRegex, type UiState, type XAxis } from "./ui";
 
 export interface Toolbar {
@@ -28,10 +29,12 @@ export function createToolbar(ui: UiState): Toolbar {
   const xSelect = h("select", { class: "tbx-select", "aria-label": "x axis" },
     h("option", { value: "step", text: "step" }), h("option", { value: "relative", text: "relative time" }), h("option", { value: "wall", text: "wall time" }));
   xSelect.value = ui.xAxis;
+  const group = createGroupControl(ui);
   const el = h("div", { class: "tbx-toolbar" },
     tagInput,
     h("label", { class: "tbx-field" }, h("span", { text: "smoothing" }), smoothRange, smoothNum),
-    h("label", { class: "tbx-field" }, h("span", { text: "x axis" }), xSelect));
+    h("label", { class: "tbx-field" }, h("span", { text: "x axis" }), xSelect),
+    group.el);
 
   tagInput.addEventListener("input", () => {
     ui.tagFilter = tagInput.value;
@@ -69,6 +72,7 @@ export function createToolbar(ui: UiState): Toolbar {
     if (smoothRange.value !== rangeValue) smoothRange.value = rangeValue;
     if (Number(smoothNum.value) !== ui.smoothing && document.activeElement !== smoothNum) smoothNum.value = String(ui.smoothing);
     if (xSelect.value !== ui.xAxis) xSelect.value = ui.xAxis;
+    group.sync();
   };
   sync();
   return { el, sync };

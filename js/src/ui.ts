@@ -1,4 +1,5 @@
 // Shared view plumbing: UI state (filters, smoothing, x axis), DOM helpers, formatting.
+import { GROUP_OFF, type Grouping } from "./math/groups";
 import { computeFolds } from "./runfold";
 import { displayName } from "./runstyle";
 import { readTheme, type ThemeColors } from "./theme";
@@ -16,6 +17,8 @@ export class UiState {
   collapsed = new Set<string>();
   /** Run emphasised in every scalar chart (picked in the HParams panel); null for none. */
   highlight: string | null = null;
+  /** Run groups drawn as one line with a band in the scalar charts (math/groups.ts). */
+  grouping: Grouping = GROUP_OFF;
   version = 0;
   private listeners = new Set<() => void>();
 

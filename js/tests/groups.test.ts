@@ -1,8 +1,15 @@
 /// <reference types="vite/client" />
 // Run groups: the shared cases of tests/fixtures/groups_cases.json (also checked by
 // tests/test_groups.py against tbx_widget/groups.py and reader/aggregate.py).
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import uPlot from "uplot";
+import { groupingFrom } from "../src/groupcontrol";
+import widget from "../src/index";
 import { aggregateSeries, groupKey, groupRuns, parseGrouping, type Grouping } from "../src/math/groups";
+import { attach } from "../src/session";
+import { parseSettings, settingsOf, applySettings } from "../src/settings";
+import { UiState } from "../src/ui";
+import { BatchBuilder, FakeModel } from "./helpers";
 
 interface Shared {
   cases: { group: Grouping; hparams?: Record<string, Record<string, unknown>>; keys: Record<string, string> }[];
@@ -82,5 +89,139 @@ describe("parseGrouping and groupRuns", () => {
       expect(got.max[p]).toBe(vs[vs.length - 1]);
       expect(got.median[p]).toBeCloseTo(vs.length % 2 ? vs[(vs.length - 1) / 2] : (vs[vs.length / 2 - 1] + vs[vs.length / 2]) / 2, 12);
     }
+  });
+});
+
+describe("grouping settings and control", () => {
+  it("keeps the grouping in view_settings only when it is on; stored settings without it mean off", () => {
+    const ui = new UiState();
+    expect("group" in settingsOf(ui)).toBe(false);
+    applySettings(ui, parseSettings({ group: { by: "regex", pattern: "(lr=[^,]+)", band: "std" } }));
+    expect(settingsOf(ui).group).toEqual({ by: "regex", pattern: "(lr=[^,]+)", band: "std" });
+    applySettings(ui, parseSettings({ smoothing: 0.5 }));
+    expect(ui.grouping.by).toBe("off");
+  });
+
+  it("reads the control's inputs into a grouping; an invalid regex is none", () => {
+    expect(groupingFrom("regex", "(", "mean", "minmax", false)).toBeNull();
+    expect(groupingFrom("regex", "", "mean", "minmax", false)).toBeNull();
+    expect(groupingFrom("prefix", "", "median", "std", true)).toEqual({ by: "prefix", sep: "/", stat: "median", band: "std", members: true });
+    expect(groupingFrom("off", "x", "mean", "minmax", true)).toEqual({ by: "off" });
+  });
+});
+
+describe("grouped scalar charts", () => {
+  beforeAll(() => {
+    if (typeof (globalThis as { Path2D?: unknown }).Path2D === "undefined") {
+      (globalThis as { Path2D?: unknown }).Path2D = class {
+        moveTo() {}
+        lineTo() {}
+        rect() {}
+        arc() {}
+        closePath() {}
+        addPath() {}
+        bezierCurveTo() {}
+        quadraticCurveTo() {}
+      };
+    }
+    const noop = () => undefined;
+    const fakeCtx = new Proxy({} as Record<string | symbol, unknown>, {
+      get(target, key) {
+        if (key in target) return target[key];
+        if (key === "measureText") return () => ({ width: 10, actualBoundingBoxAscent: 8, actualBoundingBoxDescent: 2 });
+        if (key === "getLineDash") return () => [];
+        return noop;
+      },
+      set(target, key, value) {
+        target[key] = value;
+        return true;
+      },
+    });
+    HTMLCanvasElement.prototype.getContext = (function (this: HTMLCanvasElement) {
+      (fakeCtx as Record<string, unknown>).canvas = this;
+      return fakeCtx;
+    }) as unknown as HTMLCanvasElement["getContext"];
+  });
+
+  it("draws 4 per-rank runs as one mean line with a min-max band, counts per step, and back to 4 lines when off", () => {
+    const model = new FakeModel({ logdir: "runs", height: 400, status: "ok", error: "", tag_filter: "", run_filter: "", view_settings: { smoothing: 0, group: { by: "ranks" } } });
+    const el = document.createElement("div");
+    document.body.append(el);
+    const cleanup = widget.render({ model, el });
+    const b = new BatchBuilder();
+    // gpu_3 stops early: step 2 is aggregated over three ranks.
+    for (let r = 0; r < 4; r++) b.scalars(`gpu_${r}`, "loss", r === 3 ? [0, 1] : [0, 1, 2], r === 3 ? [r, r + 1] : [r, r + 1, r + 2]);
+    const { msg, buffers } = b.build(1, true, ["gpu_0", "gpu_1", "gpu_2", "gpu_3"]);
+    model.emit("msg:custom", msg, buffers);
+    attach(model).store.flush();
+    const card = el.querySelector('[data-tbx-kind="scalars"][data-tbx-tag="loss"]') as HTMLElement;
+    expect(JSON.parse(card.dataset.tbxGroups ?? "{}")).toEqual({ "gpu_*": ["gpu_0", "gpu_1", "gpu_2", "gpu_3"] });
+    const chart = () => (card as unknown as { tbxChart: uPlot }).tbxChart;
+    const u = chart();
+    // x, centre raw, centre smoothed, band lower, band upper, member count
+    expect(u.data).toHaveLength(6);
+    expect(Array.from(u.data[0])).toEqual([0, 1, 2]);
+    expect(u.data[2]).toEqual([1.5, 2.5, 3]); // mean of 0..3, 1..4, and 2, 3, 4 at step 2
+    expect(u.data[3]).toEqual([0, 1, 2]);
+    expect(u.data[4]).toEqual([3, 4, 4]);
+    expect(u.data[5]).toEqual([4, 4, 3]);
+    expect((u as unknown as { bands?: unknown[] }).bands).toHaveLength(1);
+    expect([...card.querySelectorAll(".tbx-legend-item")].map((e) => e.textContent)).toEqual(["gpu_* (4 runs)"]);
+    expect(card.querySelector(".tbx-card-note")?.textContent).toContain("4 runs in 1 line (1 group)");
+
+    // median with a ±std band, members faint underneath
+    const control = el.querySelector(".tbx-group") as HTMLElement;
+    const stat = control.querySelector('select[aria-label="group line"]') as HTMLSelectElement;
+    stat.value = "median";
+    stat.dispatchEvent(new Event("change"));
+    const band = control.querySelector('select[aria-label="group band"]') as HTMLSelectElement;
+    band.value = "std";
+    band.dispatchEvent(new Event("change"));
+    const members = control.querySelector('input[aria-label="show member runs"]') as HTMLInputElement;
+    members.checked = true;
+    members.dispatchEvent(new Event("change"));
+    const v = chart();
+    expect(v.data).toHaveLength(6 + 4);
+    expect(v.data[2]).toEqual([1.5, 2.5, 3]);
+    const sd = Math.sqrt(1.25); // population std of 0, 1, 2, 3
+    expect((v.data[3] as number[])[0]).toBeCloseTo(1.5 - sd, 12);
+    expect((v.data[4] as number[])[0]).toBeCloseTo(1.5 + sd, 12);
+
+    const by = control.querySelector('select[aria-label="group runs"]') as HTMLSelectElement;
+    by.value = "off";
+    by.dispatchEvent(new Event("change"));
+    const w = chart();
+    expect(w.data).toHaveLength(1 + 2 * 4);
+    expect((w as unknown as { bands?: unknown[] }).bands ?? []).toHaveLength(0);
+    expect(JSON.parse(card.dataset.tbxGroups ?? "{}")).toEqual({});
+    cleanup();
+  });
+
+  it("groups by a regex capture typed into the control and stores it in view_settings", async () => {
+    const model = new FakeModel({ logdir: "runs", height: 400, status: "ok", error: "", tag_filter: "", run_filter: "", view_settings: {} });
+    const el = document.createElement("div");
+    document.body.append(el);
+    const cleanup = widget.render({ model, el });
+    const b = new BatchBuilder();
+    for (const run of ["lr=0.1,s=1", "lr=0.1,s=2", "lr=0.2,s=1"]) b.scalars(run, "acc", [0, 1], [1, 2]);
+    const { msg, buffers } = b.build(1, true, ["lr=0.1,s=1", "lr=0.1,s=2", "lr=0.2,s=1"]);
+    model.emit("msg:custom", msg, buffers);
+    attach(model).store.flush();
+    const control = el.querySelector(".tbx-group") as HTMLElement;
+    const by = control.querySelector('select[aria-label="group runs"]') as HTMLSelectElement;
+    by.value = "regex";
+    by.dispatchEvent(new Event("change"));
+    const text = control.querySelector('input[aria-label="group pattern"]') as HTMLInputElement;
+    text.value = "(lr=[^,";
+    text.dispatchEvent(new Event("input"));
+    expect(text.classList.contains("tbx-invalid")).toBe(true);
+    text.value = "(lr=[^,]+)";
+    text.dispatchEvent(new Event("input"));
+    const card = el.querySelector('[data-tbx-kind="scalars"][data-tbx-tag="acc"]') as HTMLElement;
+    expect(JSON.parse(card.dataset.tbxGroups ?? "{}")).toEqual({ "lr=0.1": ["lr=0.1,s=1", "lr=0.1,s=2"] });
+    expect([...card.querySelectorAll(".tbx-legend-item")].map((e) => e.textContent)).toEqual(["lr=0.1 (2 runs)", "lr=0.2,s=1"]);
+    await new Promise((r) => setTimeout(r, 400));
+    expect((model.get("view_settings") as { group?: unknown }).group).toEqual({ by: "regex", pattern: "(lr=[^,]+)", stat: "mean", band: "minmax", members: false });
+    cleanup();
   });
 });

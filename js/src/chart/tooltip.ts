@@ -85,6 +85,13 @@ export interface TipSeries {
   color: string;
   index: number;
   rawIndex?: number;
+  /** A run group's line: the series holding its member count at each point (shown with the label). */
+  countIndex?: number;
+}
+
+/** A group's tooltip label: its name and how many member runs have a value at the point. */
+export function groupLabel(label: string, count: number): string {
+  return `${label} (${count} run${count === 1 ? "" : "s"})`;
 }
 
 /** The tooltip order picker for a card's tools. */
@@ -143,7 +150,9 @@ export class ChartTooltip {
       const v = col[j] as number;
       const raw = s.rawIndex === undefined ? null : ((u.data[s.rawIndex] as ArrayLike<number | null>)[j] ?? null);
       const dist = Math.hypot(u.valToPos(v, "y") - top, u.valToPos(xs[j], "x") - left);
-      rows.push({ run: s.key, label: s.label, color: s.color, x: xs[j], value: v, raw, step: null, dist });
+      const count = s.countIndex === undefined ? null : (u.data[s.countIndex] as ArrayLike<number | null>)[j];
+      const label = count === null || count === undefined ? s.label : groupLabel(s.label, count);
+      rows.push({ run: s.key, label, color: s.color, x: xs[j], value: v, raw, step: null, dist });
       index.set(s.key, s.index);
     }
     if (rows.length === 0) {

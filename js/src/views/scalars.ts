@@ -1,13 +1,16 @@
 // Scalars: a card per tag, every visible run overlaid in one uPlot chart, raw faint behind the
-// smoothed line. Data are decimated to per-pixel min/max envelopes and recomputed only when the
+// smoothed line; with run grouping on (UiState.grouping), a group of runs is one line (mean or
+// median) with a band (min–max or ±std), its members optionally faint underneath. Data are decimated to per-pixel min/max envelopes and recomputed only when the
 // data, the smoothing, the x axis or the zoom change. Column helpers live in math/columns.ts.
 import uPlot from "uplot";
 import { allIntegers, chartAxes, paddedRange } from "../chart/axes";
+import { groupColumns, type GroupColumns } from "../chart/grouplines";
 import { Memo } from "../chart/memo";
-import { ChartTooltip, tipOrderSelect } from "../chart/tooltip";
+import { ChartTooltip, groupLabel, tipOrderSelect, type TipSeries } from "../chart/tooltip";
 import { enablePan } from "../chart/pan";
 import { joinColumns, outlierRange, pickAt, runColumns, withEnds, type RunColumns } from "../math/columns";
 import { decimateIndices } from "../math/decimate";
+import { groupRuns, type Grouping } from "../math/groups";
 import type { RunInfo, ScalarSeries } from "../store";
 import { onThemeChange, readTheme } from "../theme";
 import {
@@ -30,6 +33,17 @@ function lonePoint(u: uPlot, seriesIdx: number, i0: number, i1: number): boolean
   let seen = 0;
   for (let i = i0; i <= i1 && seen < 2; i++) if (col[i] !== null && col[i] !== undefined) seen++;
   return seen < 2;
+}
+
+/** What the chart draws as one line: a run, or a group of runs aggregated. */
+interface Line {
+  key: string;
+  label: string;
+  color: string;
+  cols: { x: Float64Array; raw: Float64Array; smoothed: Float64Array; n: number };
+  highlighted: boolean;
+  /** A group of two or more runs: its aggregated columns and its members' columns. */
+  group?: { cols: GroupColumns; members: RunColumns[] };
 }
 
 function xLabel(xAxis: XAxis): string {
@@ -63,6 +77,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
   let frame = 0;
   let destroyed = false;
   const cache = new Map<string, Cached>();
+  const groupCache = new Map<string, { sig: string; cols: GroupColumns }>();
 
   const redraw = () => {
     memo.invalidate();
@@ -137,13 +152,51 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
   }
 
   // The whole-range decimation of a run's columns at a width, kept while they do not change.
-  const fullCache = new WeakMap<RunColumns, { w: number; idx: Int32Array }>();
-  function fullDecimation(c: RunColumns, w: number): Int32Array {
+  const fullCache = new WeakMap<object, { w: number; idx: Int32Array }>();
+  function fullDecimation(c: { x: Float64Array; n: number }, ys: Float64Array[], w: number): Int32Array {
     const hit = fullCache.get(c);
     if (hit && hit.w === w) return hit.idx;
-    const idx = decimateIndices(c.x, [c.raw, c.smoothed], c.n, w);
+    const idx = decimateIndices(c.x, ys, c.n, w);
     fullCache.set(c, { w, idx });
     return idx;
+  }
+
+  /** The chart's lines: each run, or with grouping on each group of 2+ runs as one line. */
+  function linesOf(runs: { run: RunInfo; s: ScalarSeries }[], cols: RunColumns[], g: Grouping): Line[] {
+    const runLine = (i: number): Line => ({
+      key: runs[i].run.name, label: ctx.ui.runLabel(ctx.store, runs[i].run.name), color: runs[i].run.color,
+      cols: cols[i], highlighted: ctx.ui.isHighlighted(runs[i].run.name),
+    });
+    if (g.by === "off") {
+      groupCache.clear();
+      return runs.map((_, i) => runLine(i));
+    }
+    const index = new Map(runs.map((r, i) => [r.run.name, i]));
+    const lines: Line[] = [];
+    const used = new Set<string>();
+    for (const [key, names] of groupRuns(runs.map((r) => r.run.name), g)) {
+      const idx = names.map((n) => index.get(n) as number);
+      if (idx.length === 1) {
+        lines.push(runLine(idx[0]));
+        continue;
+      }
+      const stat = g.stat ?? "mean";
+      const band = g.band ?? "minmax";
+      const sig = [idx.map((i) => `${runs[i].run.name}:${runs[i].s.version}`).join("|"), ctx.ui.smoothing, ctx.ui.xAxis, stat, band].join(";");
+      let hit = groupCache.get(key);
+      if (!hit || hit.sig !== sig) {
+        hit = { sig, cols: groupColumns(idx.map((i) => cols[i]), stat, band, ctx.ui.xAxis === "step") };
+        groupCache.set(key, hit);
+      }
+      used.add(key);
+      lines.push({
+        key: `group:${key}`, label: key, color: runs[idx[0]].run.color, cols: hit.cols,
+        highlighted: idx.some((i) => ctx.ui.isHighlighted(runs[i].run.name)),
+        group: { cols: hit.cols, members: idx.map((i) => cols[i]) },
+      });
+    }
+    for (const key of [...groupCache.keys()]) if (!used.has(key)) groupCache.delete(key);
+    return lines;
   }
 
   function update(): void {
@@ -152,6 +205,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     const sig = [
       runs.map((r) => `${r.run.name}:${r.s.version}`).join("|"),
       ctx.ui.smoothing, ctx.ui.xAxis, logY, outliers, zoom ? zoom.join(",") : "", w, ctx.ui.highlight ?? "", ctx.ui.logdir,
+      JSON.stringify(ctx.ui.grouping),
     ].join(";");
     if (!memo.changed(sig)) return;
     for (const name of [...cache.keys()]) if (!runs.some((r) => r.run.name === name)) cache.delete(name);
@@ -173,7 +227,13 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
       }
     }
     full = [fmin, fmax];
-    info.textContent = `${runs.length} run${runs.length === 1 ? "" : "s"}, ${points.toLocaleString()} points`;
+    const grouping = ctx.ui.grouping;
+    const lines = linesOf(runs, cols, grouping);
+    const groups = lines.filter((l) => l.group);
+    const inGroups = groups.length ? ` in ${lines.length} line${lines.length === 1 ? "" : "s"} (${groups.length} group${groups.length === 1 ? "" : "s"})` : "";
+    info.textContent = `${runs.length} run${runs.length === 1 ? "" : "s"}${inGroups}, ${points.toLocaleString()} points`;
+    // Test hook: each group drawn as one line, with its member runs.
+    el.dataset.tbxGroups = JSON.stringify(Object.fromEntries(groups.map((l) => [l.label, l.group!.members.map((c) => c.run.name)])));
     // Test hook (docs/protocol.md): per run, [points, last step, last value] as received.
     el.dataset.tbxSeries = JSON.stringify(
       Object.fromEntries(runs.map((r) => [r.run.name, [r.s.n, r.s.step[r.s.n - 1], r.s.value[r.s.n - 1]]])),
@@ -192,27 +252,46 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     // Decimate at chart resolution: the whole range, or when zoomed the zoomed range plus each
     // run's first and last point (so uPlot's double-click reset still spans all the data, and
     // our setScale hook then drops the zoom and decimates the whole range again).
-    const parts = cols.map((c) => {
-      const idx = zoom ? withEnds(decimateIndices(c.x, [c.raw, c.smoothed], c.n, w, zoom[0], zoom[1]), c.n) : fullDecimation(c, w);
-      return { x: pickAt(c.x, idx), ys: [pickAt(c.raw, idx), pickAt(c.smoothed, idx)] };
+    const band = grouping.band ?? "minmax";
+    const showMembers = grouping.members === true;
+    const decimated = (c: { x: Float64Array; n: number }, ys: Float64Array[], extra: Float64Array[] = []) => {
+      const idx = zoom ? withEnds(decimateIndices(c.x, ys, c.n, w, zoom[0], zoom[1]), c.n) : fullDecimation(c, ys, w);
+      return { x: pickAt(c.x, idx), ys: [...ys, ...extra].map((y) => pickAt(y, idx)) };
+    };
+    const parts = lines.map((l) => {
+      const g = l.group?.cols;
+      if (!g) return decimated(l.cols, [l.cols.raw, l.cols.smoothed]);
+      return decimated(g, band === "none" ? [g.raw, g.smoothed] : [g.raw, g.smoothed, g.lo, g.hi], [g.count]);
     });
+    const memberCols = showMembers ? groups.flatMap((l) => l.group!.members.map((cols) => ({ cols, color: l.color }))) : [];
+    for (const m of memberCols) parts.push(decimated(m.cols, [m.cols.smoothed]));
     const joined = joinColumns(parts, logY);
-    // Column order: all raw series first (drawn behind), then all smoothed.
-    const rawCols = joined.ys.filter((_, i) => i % 2 === 0);
-    const smCols = joined.ys.filter((_, i) => i % 2 === 1);
-    const data = [joined.x, ...rawCols, ...smCols] as unknown as uPlot.AlignedData;
+    // Column order: all raw series first (drawn behind), then all smoothed, then per group its
+    // band edges and member count, then the faint member runs.
+    const rawCols: (number | null)[][] = [];
+    const smCols: (number | null)[][] = [];
+    const extraCols: (number | null)[][] = [];
+    let k = 0;
+    for (const l of lines) {
+      rawCols.push(joined.ys[k++]);
+      smCols.push(joined.ys[k++]);
+      if (l.group) {
+        if (band !== "none") extraCols.push(joined.ys[k++], joined.ys[k++]);
+        extraCols.push(joined.ys[k++]);
+      }
+    }
+    const data = [joined.x, ...rawCols, ...smCols, ...extraCols, ...joined.ys.slice(k)] as unknown as uPlot.AlignedData;
 
     yBounds = outliers ? outlierRange(cols, zoom) : null;
 
     const integerX = ctx.ui.xAxis === "step" && cols.every((c) => allIntegers(c.x, c.n));
-    const labels = runs.map((r) => ctx.ui.runLabel(ctx.store, r.run.name));
-    const key = [runs.map((r) => `${r.run.name}:${r.run.color}`).join("|"), labels.join("|"), ctx.ui.xAxis, logY, highlight.join("|"), integerX].join(";");
+    const key = [lines.map((l) => `${l.key}:${l.color}:${l.label}:${l.group?.members.length ?? 0}`).join("|"), ctx.ui.xAxis, logY, highlight.join("|"), integerX,
+      band, memberCols.map((m) => m.cols.run.name).join("|")].join(";");
     if (!chart || key !== chartKey) {
       destroyChart();
       chartKey = key;
-      const shown = runs.map((r) => r.run);
-      renderLegend(shown, labels);
-      chart = makeChart(shown, labels, data, w, highlight, integerX);
+      renderLegend(lines);
+      chart = makeChart(lines, data, w, integerX, band !== "none", memberCols);
       (el as unknown as { tbxChart: uPlot | null }).tbxChart = chart; // for tests
     } else {
       chart.setData(data, false);
@@ -223,43 +302,71 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     chart.setScale("x", { min: x0, max: x1 });
   }
 
-  function renderLegend(runs: RunInfo[], labels: string[]): void {
+  function renderLegend(lines: Line[]): void {
     legend.textContent = "";
-    runs.forEach((run, i) => legend.append(h("span", { class: "tbx-legend-item", title: labels[i] }, swatch(run.color), h("span", { text: labels[i] }))));
+    for (const l of lines) {
+      const label = l.group ? groupLabel(l.label, l.group.members.length) : l.label;
+      legend.append(h("span", { class: "tbx-legend-item", title: label }, swatch(l.color), h("span", { text: label })));
+    }
   }
 
-  function makeChart(runs: RunInfo[], labels: string[], data: uPlot.AlignedData, w: number, highlight: string[], integerX: boolean): uPlot {
+  function makeChart(lines: Line[], data: uPlot.AlignedData, w: number, integerX: boolean, withBand: boolean,
+    memberCols: { cols: RunColumns; color: string }[]): uPlot {
     chartBox.textContent = "";
     tooltip.reset();
-    const k = runs.length;
-    tooltip.series = runs.map((run, i) => ({ key: run.name, label: labels[i], color: run.color, index: 1 + k + i, rawIndex: 1 + i }));
+    const k = lines.length;
     const theme = readTheme(el);
     const xAxis = ctx.ui.xAxis;
     const series: uPlot.Series[] = [{ label: xLabel(xAxis), value: (_u, v) => (v === null ? "–" : fmtX(xAxis, v)) }];
+    const bands: uPlot.Band[] = [];
+    const tipSeries: TipSeries[] = lines.map((l, i) => ({ key: l.key, label: l.label, color: l.color, index: 1 + k + i, rawIndex: 1 + i }));
     // With a highlighted run, the others fade and it draws thicker.
-    const faded = (run: RunInfo) => highlight.length > 0 && !highlight.includes(run.name);
-    runs.forEach((run, i) => {
+    const anyHighlight = lines.some((l) => l.highlighted);
+    const faded = (l: Line) => anyHighlight && !l.highlighted;
+    lines.forEach((l) => {
       series.push({
-        label: `${labels[i]} (raw)`, stroke: withAlpha(run.color, faded(run) ? 0.06 : 0.25), width: 1, spanGaps: true,
+        label: `${l.label} (raw)`, stroke: withAlpha(l.color, faded(l) ? 0.06 : 0.25), width: 1, spanGaps: true,
         points: { show: false }, value: (_u, v) => fmtNum(v),
       });
     });
-    runs.forEach((run, i) => {
+    lines.forEach((l) => {
       series.push({
-        label: labels[i], stroke: faded(run) ? withAlpha(run.color, 0.3) : run.color,
-        width: highlight.includes(run.name) ? 3.5 : 2, spanGaps: true,
+        label: l.label, stroke: faded(l) ? withAlpha(l.color, 0.3) : l.color,
+        width: l.highlighted ? 3.5 : 2, spanGaps: true,
         points: { show: lonePoint }, // a series of one point still shows; lines carry no dots
         value: (_u, v) => fmtNum(v),
       });
     });
+    lines.forEach((l, i) => {
+      if (!l.group) return;
+      if (withBand) {
+        const at = series.length;
+        const edge = { stroke: withAlpha(l.color, 0.35), width: 1, spanGaps: true, points: { show: false }, value: (_u: uPlot, v: number) => fmtNum(v) };
+        series.push({ ...edge, label: `${l.label} lower` }, { ...edge, label: `${l.label} upper` });
+        bands.push({ series: [at + 1, at], fill: withAlpha(l.color, faded(l) ? 0.05 : 0.18) });
+      }
+      // The member count: not drawn (own scale, hidden), read by the tooltip.
+      series.push({ label: `${l.label} runs`, show: false, scale: "count", spanGaps: true, points: { show: false } });
+      tipSeries[i].countIndex = series.length - 1;
+    });
+    // Member runs faint in their group's colour.
+    for (const { cols, color } of memberCols) {
+      series.push({
+        label: ctx.ui.runLabel(ctx.store, cols.run.name), stroke: withAlpha(color, 0.2), width: 1, spanGaps: true,
+        points: { show: false }, value: (_u, v) => fmtNum(v),
+      });
+    }
+    tooltip.series = tipSeries;
     const yRange: uPlot.Range.Function = (_u, min, max) => (outliers && yBounds ? yBounds : paddedRange(min, max));
     const opts: uPlot.Options = {
       width: w,
       height: CHART_HEIGHT,
       series,
+      bands,
       scales: {
         x: { time: xAxis === "wall" },
         y: logY ? { distr: 3 as uPlot.Scale.Distr } : { range: yRange },
+        count: { auto: false, range: [0, 1] },
       },
       axes: chartAxes(theme, xAxis, integerX),
       cursor: { drag: { x: true, y: false, setScale: true } },
