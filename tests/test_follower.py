@@ -334,3 +334,19 @@ def test_previews_share_a_bounded_budget_when_there_are_many_series(tmp_path, mo
     for s in series:
         assert s.step[0] == 0 and s.step[-1] == points - 1 and len(s.step) >= 4
         assert len(set(np.diff(s.step[:-1]).tolist())) == 1  # evenly thinned, plus the last point
+
+
+def test_a_kind_the_dashboard_cannot_show_is_skipped_not_fatal(tmp_path, monkeypatch):
+    write(tmp_path / "a" / "events.out.tfevents.1.x", scalar(0, 1.0))
+    f = Follower(str(tmp_path))
+    real_refresh = f.logs.refresh
+
+    def refresh(**kwargs):
+        changes = real_refresh(**kwargs)
+        changes.new[("a", "meshes", "m")] = [object()]  # read by a newer reader, not encoded
+        return changes
+
+    monkeypatch.setattr(f.logs, "refresh", refresh)
+    batches: list = []
+    f.poll(batches.append)
+    assert received(batches) == {("scalars", "a", "loss"): [0.0]}

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..summary.histogram import merge_buckets
 
-__all__ = ["PROTOCOL_VERSION", "Batch", "BatchBuilder", "mime_of"]
+__all__ = ["PROTOCOL_VERSION", "ENCODED_KINDS", "Batch", "BatchBuilder", "mime_of"]
 
 PROTOCOL_VERSION = 1
 
@@ -318,3 +318,4 @@ _ADDERS = {  # kind (as the reader names it: reader.KINDS) -> BatchBuilder metho
     "audio": "add_audio",
     "custom_scalars": "add_custom_scalars",
 }
+ENCODED_KINDS = tuple(_ADDERS)  # the kinds a batch can carry; the follower skips any other

@@ -23,7 +23,7 @@ from typing import Any, Callable, Sequence, TypeVar
 import numpy as np
 
 from ..reader import Logs, ScalarSeries
-from .encode import Batch, BatchBuilder
+from .encode import ENCODED_KINDS, Batch, BatchBuilder
 
 __all__ = ["Follower", "Preview"]
 
@@ -216,6 +216,8 @@ class Follower:
         runs = self._logs.runs
         out = _Batches(runs if reset else runs[self._runs_told :], reset, emit, self._next_seq)
         for (run, kind, tag), data in new.items():
+            if kind not in ENCODED_KINDS:
+                continue  # a kind the reader knows and the dashboard does not show (yet)
             if kind == "scalars":
                 self._preview(run, tag).add(data, self._preview_limit)
                 chunk = SCALAR_CHUNK
