@@ -260,3 +260,49 @@ def test_network_failure_is_reported_retried_and_nothing_is_lost(servers, tmp_pa
     finally:
         d.close()
         w.close()
+
+
+WRITER = r"""
+import glob, json, os, sys, time
+import fsspec
+from tbx_widget import SummaryWriter
+local, target, options = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+fs = fsspec.filesystem("s3", **options)
+with SummaryWriter(local) as w:
+    for i in range(200):
+        w.add_scalar("loss", 1.0 / (i + 1), i)
+        if i % 20 == 19:  # a flush, then the whole event file uploaded again (a remote writer's way)
+            w.flush()
+            (path,) = glob.glob(os.path.join(local, "*tfevents*"))
+            fs.put_file(path, target + "/" + os.path.basename(path))
+            time.sleep(0.05)
+"""
+
+
+def test_follows_a_bucket_written_by_another_process(servers, tmp_path):
+    """A separate process writes and re-uploads its event file ten times; a streaming reader
+    polling meanwhile receives every step exactly once, in order."""
+    import json
+    import subprocess
+    import sys
+
+    s3 = servers["s3"]
+    bucket = s3.new_bucket()
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path / "w"), f"{bucket}/exp/worker0",
+                             json.dumps(s3.storage_options)])
+    try:
+        logs = Logs(s3.url(bucket, "exp"), storage_options=s3.storage_options, retain=False)
+        steps: list[int] = []
+        polls = 0
+        deadline = time.monotonic() + 60
+        while len(steps) < 200 and time.monotonic() < deadline:
+            new = logs.refresh().new.get(("worker0", "scalars", "loss"))
+            if new is not None:
+                steps.extend(new.step.tolist())
+            polls += 1
+            time.sleep(0.02)
+        assert steps == list(range(200)), steps[-5:]
+        assert polls > 2  # it was followed while being written, not read once at the end
+    finally:
+        proc.wait(30)
+    assert proc.returncode == 0
