@@ -92,3 +92,114 @@ def test_graph_protos_match_tensorboards():
     compare(config_pb2.RunMetadata.DESCRIPTOR, tb_config.RunMetadata.DESCRIPTOR)
     compare(step_stats_pb2.StepStats.DESCRIPTOR, tb_steps.StepStats.DESCRIPTOR)
     assert checked > 30
+
+
+# --- reading: load(logdir).graphs(run) -------------------------------------------------------
+
+FIXTURES = __import__("pathlib").Path(__file__).parent / "fixtures" / "logs"
+
+
+def test_keras_fixture_model_config_reads_as_layers():
+    from tbx_widget import load
+
+    logs = load(FIXTURES / "keras")
+    assert logs.tags("train")["graphs"] == ["keras"]
+    (item,) = logs.graphs("train")
+    assert item.source == "keras" and item.step == 0
+    assert [(n.name, n.op, n.inputs) for n in item.nodes] == [
+        ("sequential/input_layer", "InputLayer", ()),
+        ("sequential/dense", "Dense", ("sequential/input_layer",)),
+        ("sequential/dense_1", "Dense", ("sequential/dense",)),
+    ]
+    assert item.nodes[0].shape == (-1, 4) and item.nodes[1].shape == (-1, 8)
+    assert 'activation="relu"' in item.nodes[1].attr
+    assert logs.graphs("validation") == []
+
+
+@pytest.mark.filterwarnings("ignore:.*torch.jit.trace.* is deprecated:DeprecationWarning")
+def test_graph_written_by_torch_reads_back(tmp_path):
+    pytest.importorskip("tensorboard")
+    from torch.utils.tensorboard import SummaryWriter as TorchWriter
+
+    from tbx_widget import load
+
+    with TorchWriter(tmp_path) as w:
+        w.add_graph(Net(), _inputs())
+    (item,) = load(tmp_path).graphs(".")
+    assert item.source == "graph_def"
+    by_name = {n.name: n for n in item.nodes}
+    assert by_name["Net/Sequential[seq]/Linear[1]/input"].shape == (2, 5)
+    assert by_name["Net/Sequential[seq]/Linear[1]/input"].inputs[0] == "Net/Sequential[seq]/Flatten[0]/input.5"
+    assert by_name["input/x"].op == "IO Node"
+
+
+def test_tensorflow_style_graph_def_reads_back(tmp_path):
+    """A TF GraphDef (as TensorFlow and Keras's write_graph store it) through TensorBoard's own writer:
+    control inputs (^name) and output indices (name:1) become plain node names; device and attrs kept."""
+    pytest.importorskip("tensorboard")
+    from tensorboard.compat.proto import event_pb2 as tb_event, graph_pb2 as tb_graph
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+    from tbx_widget import load
+
+    g = tb_graph.GraphDef()
+    g.versions.producer = 1645
+    x = g.node.add(name="x", op="Placeholder", device="/job:localhost/device:CPU:0")
+    x.attr["dtype"].type = 1
+    x.attr["_output_shapes"].list.shape.add().dim.add(size=-1)
+    x.attr["_output_shapes"].list.shape[0].dim.add(size=4)
+    g.node.add(name="dense/MatMul", op="MatMul", input=["x", "dense/kernel:0"])
+    g.node.add(name="dense/kernel", op="VarHandleOp")
+    split = g.node.add(name="split", op="Split", input=["dense/MatMul", "^x"])
+    split.attr["num_split"].i = 2
+    g.node.add(name="Identity", op="Identity", input=["split:1"])
+    w = EventFileWriter(str(tmp_path))
+    w.add_event(tb_event.Event(wall_time=5.0, step=0, graph_def=g.SerializeToString()))
+    w.close()
+    logs = load(tmp_path)
+    assert logs.tags(".")["graphs"] == ["graph_def"]
+    (item,) = logs.graphs(".")
+    nodes = {n.name: n for n in item.nodes}
+    assert nodes["x"].device == "/job:localhost/device:CPU:0" and nodes["x"].shape == (-1, 4)
+    assert "dtype=1" in nodes["x"].attr and "_output_shapes" not in nodes["x"].attr
+    assert nodes["dense/MatMul"].inputs == ("x", "dense/kernel")
+    assert nodes["split"].inputs == ("dense/MatMul", "x") and "num_split=2" in nodes["split"].attr
+    assert nodes["Identity"].inputs == ("split",)
+    assert item.raw == g.SerializeToString()
+
+
+def test_keras_functional_configs_keras2_and_keras3(tmp_path):
+    """Functional models: layers read what their inbound nodes name (Keras 2 lists, Keras 3
+    __keras_tensor__ with keras_history and shape); a nested model is a name scope."""
+    import json
+
+    from tbx_widget.reader.graphs import keras_item
+
+    k2 = {"class_name": "Functional", "config": {"name": "m", "layers": [
+        {"class_name": "InputLayer", "name": "in", "config": {"name": "in", "batch_input_shape": [None, 3]}, "inbound_nodes": []},
+        {"class_name": "Dense", "name": "d1", "config": {"name": "d1", "units": 2}, "inbound_nodes": [[["in", 0, 0, {}]]]},
+        {"class_name": "Dense", "name": "d2", "config": {"name": "d2", "units": 2}, "inbound_nodes": [[["in", 0, 0, {}]]]},
+        {"class_name": "Concatenate", "name": "cat", "config": {"name": "cat"}, "inbound_nodes": [[["d1", 0, 0, {}], ["d2", 0, 0, {}]]]},
+    ]}}
+    item = keras_item(3, 1.0, json.dumps(k2).encode())
+    assert [(n.name, n.inputs) for n in item.nodes] == [
+        ("m/in", ()), ("m/d1", ("m/in",)), ("m/d2", ("m/in",)), ("m/cat", ("m/d1", "m/d2"))]
+    assert item.nodes[0].shape == (-1, 3)
+
+    def kt(layer, shape):
+        return {"class_name": "__keras_tensor__", "config": {"shape": shape, "dtype": "float32", "keras_history": [layer, 0, 0]}}
+
+    inner = {"class_name": "Sequential", "config": {"name": "sub", "layers": [
+        {"class_name": "Dense", "config": {"name": "s1"}, "build_config": {"input_shape": [None, 8]}},
+        {"class_name": "Dense", "config": {"name": "s2"}, "build_config": {"input_shape": [None, 5]}}]},
+        "inbound_nodes": [{"args": [kt("a", [None, 8])], "kwargs": {}}]}
+    k3 = {"class_name": "Functional", "config": {"name": "f", "layers": [
+        {"class_name": "InputLayer", "config": {"name": "x", "batch_shape": [None, 4]}, "inbound_nodes": []},
+        {"class_name": "Dense", "config": {"name": "a"}, "inbound_nodes": [{"args": [kt("x", [None, 4])], "kwargs": {}}]},
+        inner]}}
+    nodes = {n.name: n for n in keras_item(0, 0.0, json.dumps(k3).encode()).nodes}
+    assert nodes["f/a"].inputs == ("f/x",) and nodes["f/a"].shape == (-1, 8)
+    assert nodes["f/sub/s1"].inputs == ("f/a",) and nodes["f/sub/s1"].shape == (-1, 5)
+    assert nodes["f/sub/s2"].inputs == ("f/sub/s1",)
+    with pytest.raises(ValueError, match="JSON object"):
+        keras_item(0, 0.0, b"[1, 2]")

@@ -239,6 +239,14 @@ def _golden_every_kind() -> tuple[dict, list]:
     b.add_custom_scalars("b", "custom_scalars__config__", [CustomScalarsItem(0, 18.0, categories)])
     expect.append({"kind": "custom_scalars", "run": "b", "tag": "custom_scalars__config__", "entries": [
         {"step": 0, "wallTime": 18.0, "categories": categories}]})
+    from tbx_widget.reader.graphs import GraphItem, GraphNode
+
+    graph = GraphItem(0, 19.0, "graph_def", (
+        GraphNode("input/x", "IO Node", (), "", (2, -1), ""), GraphNode("Net/fc/y", "aten::linear", ("input/x",), "/cpu:0", None, "attr= {}")), b"")
+    b.add_graphs("b", "graph_def", [graph])
+    expect.append({"kind": "graphs", "run": "b", "tag": "graph_def", "entries": [{"step": 0, "wallTime": 19.0, "source": "graph_def", "nodes": [
+        {"name": "input/x", "op": "IO Node", "inputs": [], "device": "", "shape": [2, -1], "attr": ""},
+        {"name": "Net/fc/y", "op": "aten::linear", "inputs": ["input/x"], "device": "/cpu:0", "shape": None, "attr": "attr= {}"}]}]})
     batch = b.build(seq=4, reset=True, runs=["run é/1", "b", "b/hp"])
     from tbx_widget.reader import KINDS
 

@@ -10,6 +10,7 @@ import { UiState, h, isolateKeys } from "./ui";
 import { audioCard } from "./views/audio";
 import { CustomScalarsSection } from "./views/customscalars";
 import { distributionCard } from "./views/distributions";
+import { graphCard } from "./views/graph";
 import { HparamsSection } from "./views/hparams";
 import { histogramCard } from "./views/histograms";
 import { imageCard } from "./views/images";
@@ -86,6 +87,7 @@ function render({ model, el }: { model: ModelLike; el: HTMLElement }): () => voi
     new KindSection("Audio", "audio", "audio", audioCard, ctx),
     new KindSection("Text", "text", "text", textCard, ctx),
     new KindSection("PR curves", "pr_curves", "pr_curves", prCard, ctx),
+    new KindSection("Graphs", "graphs", "graphs", graphCard, ctx),
   ];
   const emptyEl = h("div", { class: "tbx-empty" });
   const main = h("div", { class: "tbx-main" }, emptyEl, ...sections.map((s) => s.el));

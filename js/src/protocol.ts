@@ -5,7 +5,7 @@ export const PROTOCOL_VERSION = 1;
 
 /** Every kind of data, in the order of the Python reader's `tbx_widget.reader.KINDS` (the golden
  *  batches check that both sides list the same kinds in the same order). */
-export const KINDS = ["scalars", "histograms", "images", "text", "pr_curves", "hparams", "audio", "custom_scalars"] as const;
+export const KINDS = ["scalars", "histograms", "images", "text", "pr_curves", "hparams", "audio", "custom_scalars", "graphs"] as const;
 
 export type Kind = (typeof KINDS)[number];
 
@@ -118,7 +118,31 @@ export interface WireCustomScalars extends WireItemBase {
   items: WireLayoutEntry[];
 }
 
-export type WireItem = WireScalars | WireHistograms | WireImages | WireText | WirePrCurves | WireAudio | WireHparams | WireCustomScalars;
+export interface WireGraphNode {
+  name: string;
+  op: string;
+  inputs: string[];
+  device: string;
+  /** Shape of the node's first output; null when unknown (-1: an unknown dimension). */
+  shape: number[] | null;
+  attr: string;
+}
+
+export interface WireGraphEntry {
+  step: number;
+  wall_time: number | null;
+  /** "graph_def" (TensorFlow, torch, add_graph) or "keras" (a Keras model config). */
+  source: string;
+  nodes: WireGraphNode[];
+  note?: string;
+}
+
+export interface WireGraphs extends WireItemBase {
+  kind: "graphs";
+  items: WireGraphEntry[];
+}
+
+export type WireItem = WireScalars | WireHistograms | WireImages | WireText | WirePrCurves | WireAudio | WireHparams | WireCustomScalars | WireGraphs;
 
 export interface WireBatch {
   type: "batch";
@@ -284,8 +308,33 @@ export interface CustomScalarsItem {
   entries: LayoutEntry[];
 }
 
+/** One op of a graph: `name` is slash-separated (its name scopes, then its own name). */
+export interface GraphNode {
+  name: string;
+  op: string;
+  inputs: string[];
+  device: string;
+  shape: number[] | null;
+  attr: string;
+}
+
+export interface GraphEntry {
+  step: number;
+  wallTime: number;
+  source: string;
+  nodes: GraphNode[];
+  note?: string;
+}
+
+export interface GraphsItem {
+  kind: "graphs";
+  run: string;
+  tag: string;
+  entries: GraphEntry[];
+}
+
 export type Item =
-  | ScalarsItem | HistogramsItem | ImagesItem | TextItem | PrCurvesItem | AudioItem | HparamsItem | CustomScalarsItem;
+  | ScalarsItem | HistogramsItem | ImagesItem | TextItem | PrCurvesItem | AudioItem | HparamsItem | CustomScalarsItem | GraphsItem;
 
 export interface Batch {
   seq: number;
@@ -518,6 +567,20 @@ function decodeCustomScalars(w: WireCustomScalars): CustomScalarsItem {
   return { kind: "custom_scalars", run: w.run, tag: w.tag, entries };
 }
 
+function decodeGraphNode(n: WireGraphNode): GraphNode {
+  const shape = Array.isArray(n.shape) ? n.shape.map(Number) : null;
+  return { name: str(n.name), op: str(n.op), inputs: (Array.isArray(n.inputs) ? n.inputs : []).map(str), device: str(n.device), shape, attr: str(n.attr) };
+}
+
+function decodeGraphs(w: WireGraphs): GraphsItem {
+  const entries = (w.items ?? []).map((e): GraphEntry => {
+    const out: GraphEntry = { step: e.step, wallTime: wallOf(e.wall_time), source: str(e.source), nodes: (e.nodes ?? []).map(decodeGraphNode) };
+    if (e.note) out.note = str(e.note);
+    return out;
+  });
+  return { kind: "graphs", run: w.run, tag: w.tag, entries };
+}
+
 export function eventsOf(item: Item): number {
   switch (item.kind) {
     case "scalars":
@@ -530,6 +593,7 @@ export function eventsOf(item: Item): number {
     case "audio":
     case "hparams":
     case "custom_scalars":
+    case "graphs":
       return item.entries.length;
   }
 }
@@ -570,6 +634,9 @@ export function decodeBatch(msg: WireBatch, buffers: readonly BufferLike[]): Bat
         break;
       case "custom_scalars":
         item = decodeCustomScalars(w);
+        break;
+      case "graphs":
+        item = decodeGraphs(w);
         break;
       default:
         break;

@@ -1,7 +1,7 @@
 // Browser-side state of one Dashboard model: runs, series per (kind, tag, run), an events
 // counter and change notifications (coalesced to one per animation frame).
 import type {
-  AudioEntry, Batch, HistogramStep, HparamsRecord, ImageEntry, Item, Kind, LayoutEntry, PrStep, TextEntry,
+  AudioEntry, Batch, GraphEntry, HistogramStep, HparamsRecord, ImageEntry, Item, Kind, LayoutEntry, PrStep, TextEntry,
 } from "./protocol";
 import { eventsOf, KINDS } from "./protocol";
 import { PALETTE, RunColors } from "./runstyle";
@@ -77,6 +77,7 @@ export type PrSeries = ListSeries<PrStep>;
 export type AudioSeries = ListSeries<AudioEntry>;
 export type HparamsSeries = ListSeries<HparamsRecord>;
 export type LayoutSeries = ListSeries<LayoutEntry>;
+export type GraphSeries = ListSeries<GraphEntry>;
 
 interface SeriesOf {
   scalars: ScalarSeries;
@@ -87,6 +88,7 @@ interface SeriesOf {
   audio: AudioSeries;
   hparams: HparamsSeries;
   custom_scalars: LayoutSeries;
+  graphs: GraphSeries;
 }
 
 export { KINDS }; // one list, in protocol.ts
@@ -127,6 +129,7 @@ export class Store {
     audio: new Map(),
     hparams: new Map(),
     custom_scalars: new Map(),
+    graphs: new Map(),
   };
   private listeners = new Set<Listener>();
   private pending = false;

@@ -23,6 +23,7 @@ MAX_BUCKETS = 1024  # histogram buckets per step (adjacent buckets are merged)
 MAX_IMAGE_PIXELS = 4096 * 4096  # larger images are not sent
 MAX_IMAGE_BYTES = 32 << 20
 MAX_TEXT_CHARS = 100_000  # longer text is cut
+MAX_GRAPH_NODES = 50_000  # a larger graph sends its first nodes and says so
 
 # Estimated JSON bytes of an item (beyond its run and tag) and of one entry of a list item:
 # batches are cut by size, and the JSON of many small items counts as much as their buffers.
@@ -300,6 +301,22 @@ class BatchBuilder:
         if entries:
             self._item({"kind": "custom_scalars", "run": run, "tag": tag, "items": entries}, len(entries), _json_size(entries))
 
+    def add_graphs(self, run: str, tag: str, items: Iterable[Any]) -> None:
+        """``items`` have .step .wall_time .source .nodes (each .name .op .inputs .device .shape .attr)."""
+        entries = []
+        for g in items:
+            nodes = [
+                {"name": str(n.name), "op": str(n.op), "inputs": [str(i) for i in n.inputs], "device": str(n.device),
+                 "shape": None if n.shape is None else [int(d) for d in n.shape], "attr": str(n.attr)}
+                for n in g.nodes[:MAX_GRAPH_NODES]
+            ]
+            entry = {"step": int(g.step), "wall_time": _finite(g.wall_time), "source": str(g.source), "nodes": nodes}
+            if len(g.nodes) > MAX_GRAPH_NODES:
+                entry["note"] = f"graph cut to its first {MAX_GRAPH_NODES:,} of {len(g.nodes):,} nodes"
+            entries.append(entry)
+        if entries:
+            self._item({"kind": "graphs", "run": run, "tag": tag, "items": entries}, len(entries), _json_size(entries))
+
     def build(self, *, seq: int, reset: bool, runs: Sequence[str]) -> Batch:
         content = {
             "type": "batch", "protocol": PROTOCOL_VERSION, "seq": seq, "reset": reset,
@@ -317,5 +334,6 @@ _ADDERS = {  # kind (as the reader names it: reader.KINDS) -> BatchBuilder metho
     "hparams": "add_hparams",
     "audio": "add_audio",
     "custom_scalars": "add_custom_scalars",
+    "graphs": "add_graphs",
 }
 ENCODED_KINDS = tuple(_ADDERS)  # the kinds a batch can carry; the follower skips any other

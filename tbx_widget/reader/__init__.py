@@ -10,9 +10,10 @@ from .items import (
     ScalarSeries,
     TextItem,
 )
+from .graphs import GraphItem, GraphNode
 from .logs import Changes, Logs, NotRetainedError, load
 
 __all__ = [
     "load", "Logs", "Changes", "NotRetainedError", "KINDS", "ScalarSeries", "HistogramItem", "ImageItem", "TextItem",
-    "PrCurveItem", "AudioItem", "HParamsItem", "CustomScalarsItem",
+    "PrCurveItem", "AudioItem", "HParamsItem", "CustomScalarsItem", "GraphItem", "GraphNode",
 ]

@@ -11,6 +11,7 @@ import numpy as np
 from google.protobuf.message import DecodeError
 
 from .._proto import event_pb2, hparams_pb2, layout_pb2, tensor_pb2
+from .graphs import GRAPH_DEF_TAG, KERAS_PLUGIN, graph_def_item, keras_item
 from .items import (
     AudioItem,
     CustomScalarsItem,
@@ -278,6 +279,9 @@ def _decode_event(data: bytes, plugins: dict[str, str], seen: dict[str, str]) ->
         if event.session_log.status == event_pb2.SessionLog.START:
             return Decoded(event.step, [], [])
         return out
+    if which == "graph_def":
+        out.items.append(("graphs", GRAPH_DEF_TAG, graph_def_item(event.step, event.wall_time, event.graph_def)))
+        return out
     if which != "summary":
         return out
     step, wall = event.step, event.wall_time
@@ -314,6 +318,10 @@ def _decode_event(data: bytes, plugins: dict[str, str], seen: dict[str, str]) ->
             if plugin == "hparams":
                 kind_name, payload = hparams_data(value.metadata.plugin_data.content)
                 out.items.append(("hparams", tag, HParamsItem(step, wall, kind_name, payload)))
+            elif plugin == KERAS_PLUGIN:
+                config = tensor_to_numpy(value.tensor).reshape(-1)
+                if len(config):
+                    out.items.append(("graphs", tag, keras_item(step, wall, bytes(config[0]))))
             elif plugin in _TENSOR_PLUGINS or tag == CUSTOM_SCALARS_TAG:
                 _from_tensor(plugin, tag, step, wall, value, out)  # a kind we show: errors cost the record
             elif plugin == "" and value.tensor.dtype in _NUMERIC and math.prod(d.size for d in value.tensor.tensor_shape.dim) == 1:

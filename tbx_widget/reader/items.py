@@ -22,7 +22,7 @@ __all__ = [
     "CustomScalarsItem",
 ]
 
-KINDS = ("scalars", "histograms", "images", "text", "pr_curves", "hparams", "audio", "custom_scalars")
+KINDS = ("scalars", "histograms", "images", "text", "pr_curves", "hparams", "audio", "custom_scalars", "graphs")
 """The kinds ``Logs.tags(run)`` reports, in this order."""
 
 
