@@ -25,8 +25,8 @@ __all__ = ["snapshot_html", "static_snapshots", "refresh_snapshots", "export_htm
 
 # The live dashboard's run colours (js/src/runstyle.ts: PALETTE, hashName, RunColors), so a run
 # has the same colour in the snapshot as in the dashboard.
-PALETTE = ("#1965B0", "#E8601C", "#4EB265", "#994F88", "#F4A736", "#7BAFDE",
-           "#DC050C", "#AA6F9E", "#5289C7", "#A5170E", "#CAACCB", "#BA8DB4")
+PALETTE = ("#0072B2", "#9966FF", "#669999", "#E69F00", "#CAACCB", "#CC0099",
+           "#3300FF", "#996666", "#006633", "#999966", "#00CC99", "#D55E00")
 _W, _H, _PAD = 320, 120, 6
 _MAX_CARDS = 24
 _MAX_POINTS = 400

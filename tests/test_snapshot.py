@@ -154,13 +154,13 @@ def test_run_colours_match_the_dashboard(tmp_path):
     assert tuple(re.findall(r'"(#[0-9A-Fa-f]{6})"', block)) == PALETTE
     assert hash_name("fast") == 43254447 and hash_name("slow") == 1838498488
     assert hash_name(".") == 722245873 and hash_name("é🙂run") == 792671292
-    assert run_colors(["fast", "slow"]) == {"fast": "#994F88", "slow": "#F4A736"}
+    assert run_colors(["fast", "slow"]) == {"fast": PALETTE[3], "slow": PALETTE[4]}  # 43254447 % 12 == 3
     # A name hashing to a taken slot moves to the next free one, as in RunColors.
-    assert run_colors(["lr=0.1,hidden=4", "é🙂run"]) == {"lr=0.1,hidden=4": "#1965B0", "é🙂run": "#E8601C"}
+    assert run_colors(["lr=0.1,hidden=4", "é🙂run"]) == {"lr=0.1,hidden=4": PALETTE[0], "é🙂run": PALETTE[1]}
     assert len(set(run_colors([f"r{i}" for i in range(12)]).values())) == 12
     _write(tmp_path, "fast", [1.0, 0.5])
     page = snapshot_html(tbx_widget.load(tmp_path))
-    assert "stroke='#994F88'" in page
+    assert f"stroke='{PALETTE[3]}'" in page
 
 
 def test_refresh_keeps_the_widget_and_redraws_the_fallback_without_widget_state(tmp_path):

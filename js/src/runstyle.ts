@@ -2,15 +2,15 @@
 // has the same colour in every dashboard and keeps it while other runs appear) and its label.
 
 /**
- * Twelve colours chosen from Paul Tol's discrete rainbow scheme (personal.sron.nl/~pault, 29
- * colours), keeping those that stay visible on both light and dark backgrounds (contrast >= 2 on
- * white and >= 2.3 on #111) and that are farthest apart for normal vision and for simulated
- * protanopia, deuteranopia and tritanopia (Machado et al. 2009): every pair differs by CIELAB
- * ΔE >= 9 under all four (tests/runstyle.test.ts checks this). Ordered so neighbours differ in hue.
+ * Twelve colours chosen by js/scripts/palette-search.ts from Okabe-Ito, Paul Tol's sets, Tableau 10
+ * and an sRGB grid: readable on light and dark backgrounds (contrast >= 2 on white, >= 2.3 on
+ * #111) and as far apart as possible: every pair differs by CIEDE2000 >= 21 for normal vision and
+ * >= 10 under simulated protanopia, deuteranopia and tritanopia (Machado et al. 2009);
+ * js/tests/runstyle.test.ts checks this. Beyond 12 runs colours are reused (see `colorFor`).
  */
 export const PALETTE: readonly string[] = [
-  "#1965B0", "#E8601C", "#4EB265", "#994F88", "#F4A736", "#7BAFDE",
-  "#DC050C", "#AA6F9E", "#5289C7", "#A5170E", "#CAACCB", "#BA8DB4",
+  "#0072B2", "#9966FF", "#669999", "#E69F00", "#CAACCB", "#CC0099",
+  "#3300FF", "#996666", "#006633", "#999966", "#00CC99", "#D55E00",
 ];
 
 /** FNV-1a hash of a string's UTF-16 code units (unsigned 32-bit). */
@@ -26,7 +26,8 @@ export function hashName(name: string): number {
 /**
  * A run's colour: the palette slot its name hashes to. With `taken` (colours already given to
  * other runs of the same dashboard), the first free slot after it instead, so a new run avoids
- * existing colours while there are free ones; once all are taken, the hashed slot.
+ * existing colours while there are free ones; once all are taken, the hashed slot (so beyond 12
+ * runs a colour is shared, by runs chosen by their names' hashes).
  */
 export function colorFor(name: string, taken?: ReadonlySet<string>): string {
   if (typeof name !== "string") throw new TypeError(`colorFor: name must be a string, got ${typeof name}`);
