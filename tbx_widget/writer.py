@@ -534,8 +534,31 @@ class SummaryWriter:
 
     # -- not supported ---------------------------------------------------------------------------
 
-    def add_graph(self, *args: Any, **kwargs: Any) -> None:
-        raise NotImplementedError("tbx_widget does not write model graphs (add_graph); use torch.utils.tensorboard for that")
+    def add_graph(self, model: Any, input_to_model: Any = None, verbose: bool = False, use_strict_trace: bool = True) -> None:
+        """Log a torch model's graph as torch's writer does: ``model`` is traced with
+        ``torch.jit.trace`` on ``input_to_model`` (a tensor, or a tuple of the model's arguments;
+        None for a model without arguments) here, on the caller's thread, and written as an
+        ``Event.graph_def`` followed by the run metadata TensorBoard lists as "step1".
+        ``verbose`` prints the traced graph; ``use_strict_trace`` is ``torch.jit.trace``'s
+        ``strict``. Read back with ``load(logdir).graphs(run)``; the dashboard's Graphs section
+        draws it. Raises what ``torch.jit.trace`` raises when the model cannot be traced."""
+        from .summary.graph import check_model, graph_run_metadata, torch_graph
+
+        check_model(model)
+        import torch
+
+        if input_to_model is not None and not isinstance(input_to_model, (torch.Tensor, tuple, list, dict)):
+            raise TypeError(f"input_to_model must be a tensor or a tuple of tensors, got {type(input_to_model).__name__}")
+        for name, flag in (("verbose", verbose), ("use_strict_trace", use_strict_trace)):
+            if not isinstance(flag, (bool, np.bool_)):
+                raise TypeError(f"{name} must be a bool, got {flag!r}")
+        inputs = () if input_to_model is None else input_to_model
+        graph = torch_graph(model, inputs, verbose=bool(verbose), strict=bool(use_strict_trace)).SerializeToString()
+        _check_size(len(graph), "model graph")
+        meta = event_pb2.TaggedRunMetadata(tag="step1", run_metadata=graph_run_metadata().SerializeToString())
+        wall = time.time()
+        self._emit(lambda: event_pb2.Event(wall_time=wall, graph_def=graph).SerializeToString())
+        self._emit(lambda: event_pb2.Event(wall_time=wall, tagged_run_metadata=meta).SerializeToString())
 
     def add_onnx_graph(self, *args: Any, **kwargs: Any) -> None:
         raise NotImplementedError("tbx_widget does not write ONNX graphs (add_onnx_graph)")

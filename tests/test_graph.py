@@ -203,3 +203,78 @@ def test_keras_functional_configs_keras2_and_keras3(tmp_path):
     assert nodes["f/sub/s2"].inputs == ("f/sub/s1",)
     with pytest.raises(ValueError, match="JSON object"):
         keras_item(0, 0.0, b"[1, 2]")
+
+
+# --- writing: SummaryWriter.add_graph ----------------------------------------------------------
+
+
+@pytest.mark.filterwarnings("ignore:.*torch.jit.trace.* is deprecated:DeprecationWarning")
+def test_add_graph_is_read_by_tensorboard_as_torchs_graph(tmp_path):
+    """TensorBoard's EventAccumulator returns the same GraphDef (and run metadata "step1") from
+    our file as from torch's writer's file, for the same model and inputs."""
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from torch.utils.tensorboard import SummaryWriter as TorchWriter
+
+    from tbx_widget import SummaryWriter, load
+
+    model, args = Net(), _inputs()
+    with SummaryWriter(tmp_path / "ours") as w:
+        w.add_graph(model, args)
+        w.add_scalar("loss", 1.0, 0)
+    with TorchWriter(tmp_path / "torch") as w:
+        w.add_graph(model, args)
+    ours, theirs = EventAccumulator(str(tmp_path / "ours")).Reload(), EventAccumulator(str(tmp_path / "torch")).Reload()
+    assert ours.Tags()["graph"] is True
+    assert ours.Graph() == theirs.Graph()
+    assert [n.name for n in ours.Graph().node] == [n.name for n in theirs.Graph().node]
+    assert ours.Tags()["run_metadata"] == theirs.Tags()["run_metadata"] == ["step1"]
+    assert ours.RunMetadata("step1") == theirs.RunMetadata("step1")
+    (item,) = load(tmp_path / "ours").graphs(".")
+    assert len(item.nodes) == len(theirs.Graph().node)
+
+
+@pytest.mark.filterwarnings("ignore:.*torch.jit.trace.* is deprecated:DeprecationWarning")
+def test_add_graph_single_tensor_and_no_input(tmp_path):
+    from tbx_widget import SummaryWriter, load
+
+    class Const(torch.nn.Module):
+        def forward(self):
+            return torch.ones(3) * 2
+
+    with SummaryWriter(tmp_path) as w:
+        w.add_graph(torch.nn.Linear(3, 2), torch.randn(1, 3))
+        w.add_graph(Const())
+    first, second = load(tmp_path).graphs(".")
+    assert any(n.op == "aten::linear" for n in first.nodes)
+    assert any(n.name.startswith("output/") for n in second.nodes)
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "match"),
+    [
+        (("not a model", None), {}, TypeError, "model must be a torch.nn.Module"),
+        ((None, None), {}, TypeError, "model must be a torch.nn.Module"),
+        ((torch.nn.Linear(2, 2), "x"), {}, TypeError, "input_to_model must be a tensor"),
+        ((torch.nn.Linear(2, 2), torch.randn(1, 2)), {"verbose": "yes"}, TypeError, "verbose must be a bool"),
+        ((torch.nn.Linear(2, 2), torch.randn(1, 2)), {"use_strict_trace": 1}, TypeError, "use_strict_trace must be a bool"),
+    ],
+)
+def test_add_graph_bad_arguments_raise_on_the_callers_thread(tmp_path, args, kwargs, error, match):
+    from tbx_widget import SummaryWriter
+
+    with SummaryWriter(tmp_path) as w:
+        with pytest.raises(error, match=match):
+            w.add_graph(*args, **kwargs)
+        w.add_scalar("after", 1.0, 0)  # the writer still works
+
+
+@pytest.mark.filterwarnings("ignore:.*torch.jit.trace.* is deprecated:DeprecationWarning")
+def test_add_graph_untraceable_model_raises_like_torch(tmp_path):
+    from tbx_widget import SummaryWriter
+
+    model = torch.nn.Linear(3, 2)
+    with SummaryWriter(tmp_path) as w:
+        with pytest.raises(RuntimeError):
+            w.add_graph(model, torch.randn(1, 5))  # wrong width: the trace fails
+    assert model.training

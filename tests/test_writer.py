@@ -372,8 +372,8 @@ def test_writer_inherited_across_fork_writes_its_own_file(tmp_path):
 
 def test_unsupported_methods_say_so(tmp_path):
     with SummaryWriter(tmp_path) as w:
-        with pytest.raises(NotImplementedError, match="add_graph"):
-            w.add_graph(None)
+        with pytest.raises(NotImplementedError, match="add_onnx_graph"):
+            w.add_onnx_graph("model.onnx")
 
 
 def test_works_as_huggingface_tb_writer(tmp_path):
