@@ -30,6 +30,7 @@ __all__ = ["Dashboard"]
 SNAPSHOT_SECS = 5.0  # how often the saved-notebook snapshot trait is refreshed while data flows
 SNAPSHOT_POINTS = 200_000  # points kept in it, over all series
 REPR_WAIT = 3.0  # seconds the static fallback waits for the background thread's current read
+HEARTBEAT = 0.25  # seconds between beats of the kernel's event loop (is it free to take acks?)
 REMOTE_LATENCY_FACTOR = 3.0  # a remote logdir is polled after max(poll_interval, 3 x the last poll)
 
 
@@ -154,7 +155,12 @@ class Dashboard(anywidget.AnyWidget):
         self._snapshot_at = -SNAPSHOT_SECS
         self._snapshot_dirty = False
         self._follower = follower
-        self._pacer = Pacer()
+        self._loop = _running_loop()
+        self._beat = time.monotonic()
+        self._beat_handle: Any = None
+        if self._loop is not None:
+            self._heartbeat()
+        self._pacer = Pacer(held_back=self._acks_held_back)
         self._resend = False  # a front end asked for the full state; the pump thread sends it
         self._passes = threading.Condition()
         self._passes_started = self._passes_done = 0
@@ -215,6 +221,16 @@ class Dashboard(anywidget.AnyWidget):
 
     # -- browser → kernel (delivered only while the kernel is idle) ----------------------------
 
+    def _heartbeat(self) -> None:
+        """Runs on the kernel's event loop, which is free only while no cell runs."""
+        self._beat = time.monotonic()
+        self._beat_handle = self._loop.call_later(HEARTBEAT, self._heartbeat)
+
+    def _acks_held_back(self) -> bool:
+        """True when the browser's acks cannot arrive now: the kernel's main thread is running a
+        cell (its event loop has missed beats), or there is no event loop to deliver them."""
+        return self._loop is None or time.monotonic() - self._beat > 4 * HEARTBEAT
+
     def _on_browser_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
         if not isinstance(content, dict):
             return
@@ -240,6 +256,9 @@ class Dashboard(anywidget.AnyWidget):
         pacer = getattr(self, "_pacer", None)
         if pacer is not None:
             pacer.close()
+        handle = getattr(self, "_beat_handle", None)
+        if handle is not None:
+            handle.cancel()
         pump = getattr(self, "_pump", None)
         if pump is not None:
             pump.stop()
@@ -311,6 +330,16 @@ def batch_bytes(batch: Any) -> int:
     """About how many bytes a batch puts on the wire: its buffers plus its JSON."""
     runs = batch.content.get("runs", ())
     return sum(len(b) for b in batch.buffers) + 128 * len(batch.content.get("items", ())) + sum(len(r) + 4 for r in runs)
+
+
+def _running_loop() -> Any:
+    """The asyncio loop running on this (the kernel's main) thread, or None outside one."""
+    import asyncio
+
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _execution_count() -> int | None:

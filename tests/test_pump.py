@@ -194,3 +194,17 @@ def test_close_releases_a_waiting_send_without_sending():
 def test_pacer_arguments_are_checked(kwargs, name):
     with pytest.raises(ValueError, match=name):
         Pacer(**kwargs)
+
+
+def test_no_paced_fallback_while_acks_can_arrive():
+    """A kernel that is idle gets acks as soon as the page sends them: a late ack means a slow
+    page, so the kernel waits for it instead of queueing more bytes in front of the pings."""
+    busy = [False]
+    pacer, clock, sent = fake_pacer(window_bytes=100, ack_timeout=1.0, paced_rate=50, held_back=lambda: busy[0])
+    pacer.send(1, 100, lambda: None)
+    clock.now = 30.0
+    assert pacer.in_flight == 100  # thirty seconds, no drain: the kernel was idle
+    assert 0 < pacer.delay(10) <= 0.25  # it only re-checks
+    busy[0] = True  # a cell starts: acks are held back now
+    clock.now = 31.0
+    assert pacer.in_flight == pytest.approx(50)  # only the busy second drains, at the paced rate

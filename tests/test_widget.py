@@ -271,7 +271,7 @@ def test_kernel_waits_for_the_browser_ack_before_sending_more(tmp_path, dashboar
     import tbx_widget.widget as widget_module
     from tbx_widget.live.pacing import Pacer
 
-    monkeypatch.setattr(widget_module, "Pacer", lambda: Pacer(window_bytes=1, ack_timeout=60, paced_rate=1))
+    monkeypatch.setattr(widget_module, "Pacer", lambda **kw: Pacer(window_bytes=1, ack_timeout=60, paced_rate=1, **kw))
     logdir = tmp_path / "runs"
     dash = dashboard_factory(logdir, poll_interval=30)
     rec = Recorder(dash)
@@ -326,3 +326,28 @@ def test_repr_outside_a_notebook_says_how_to_view_it(tmp_path, dashboard_factory
     bundle = dash._repr_mimebundle_()
     data = bundle[0] if isinstance(bundle, tuple) else bundle
     assert data["text/plain"] == text
+
+
+def test_acks_count_as_held_back_only_while_the_kernel_loop_is_busy(tmp_path):
+    """The paced fallback is for a kernel running a cell (acks cannot be delivered); on an idle
+    kernel a late ack means a slow page, and the kernel waits for it."""
+    import asyncio
+
+    async def main() -> list[bool]:
+        dash = Dashboard(tmp_path / "runs", poll_interval=30)
+        try:
+            seen = [dash._acks_held_back()]
+            time.sleep(1.5)  # a cell running on the kernel's main thread: no beats
+            seen.append(dash._acks_held_back())
+            await asyncio.sleep(0.4)  # idle again
+            seen.append(dash._acks_held_back())
+            return seen
+        finally:
+            dash.close()
+
+    assert asyncio.run(main()) == [False, True, False]
+    outside = Dashboard(tmp_path / "runs", poll_interval=30)
+    try:
+        assert outside._acks_held_back()  # no event loop: nothing could deliver an ack
+    finally:
+        outside.close()

@@ -8,8 +8,10 @@ flood that blocks the page (and with it JupyterLab's websocket pings).
 Browser → kernel messages wait while a cell runs, so an ack can be held back for a long time
 through no fault of the page. So once the oldest unacknowledged batch has waited ``ack_timeout``
 seconds, unacknowledged bytes are taken to drain at ``paced_rate`` bytes a second: live updates
-keep flowing at a bounded rate instead of stopping until the cell ends. The paced rate is also a
-floor when acks come but come slowly (a page busy drawing still applies batches cheaply).
+keep flowing at a bounded rate instead of stopping until the cell ends. That fallback applies
+only while ``held_back()`` says acks cannot arrive (the kernel's main thread is busy): when the
+kernel is idle, a late ack means a slow page, and sending more would only queue bytes in the
+server in front of its websocket pings (which drops the connection).
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ __all__ = ["Pacer", "WINDOW_BYTES", "ACK_TIMEOUT", "PACED_RATE"]
 WINDOW_BYTES = 16 << 20  # unacknowledged bytes allowed in flight
 ACK_TIMEOUT = 2.0  # seconds without an ack before falling back to the paced rate
 PACED_RATE = 8 << 20  # bytes a second while acks are held back
+RECHECK = 0.25  # seconds between looks at ``held_back`` while waiting for an ack
 
 
 def _positive(name: str, value: float, what: str) -> float:
@@ -48,12 +51,14 @@ class Pacer:
         paced_rate: float = PACED_RATE,
         clock: Callable[[], float] = time.monotonic,
         wait: Callable[[threading.Condition, float], object] | None = None,
+        held_back: Callable[[], bool] = lambda: True,
     ) -> None:
         self.window_bytes = int(_positive("window_bytes", window_bytes, "bytes"))
         self.ack_timeout = _positive("ack_timeout", ack_timeout, "seconds")
         self.paced_rate = _positive("paced_rate", paced_rate, "bytes a second")
         self._clock = clock
         self._wait = wait or (lambda cond, seconds: cond.wait(seconds))
+        self._held_back = held_back
         self._cond = threading.Condition()
         self._pending: collections.deque[list[float]] = collections.deque()  # [seq, bytes left, sent at]
         self._in_flight = 0.0
@@ -127,6 +132,9 @@ class Pacer:
         ``ack_timeout`` old, unacknowledged bytes leave the window at ``paced_rate``, oldest first."""
         if not self._pending:
             return
+        if not self._held_back():
+            self._drained_to = now  # acks can arrive: only they make room
+            return
         start = max(self._drained_to, self._pending[0][2] + self.ack_timeout)
         if now <= start:
             return
@@ -149,6 +157,8 @@ class Pacer:
         if excess <= 0 or not self._pending:
             return 0.0
         # Room comes from an ack (wakes the wait) or from the paced drain, whichever is first.
+        if not self._held_back():
+            return RECHECK
         excess = min(excess, self._in_flight)
         start = max(now, self._pending[0][2] + self.ack_timeout)
         return (start - now) + excess / self.paced_rate
