@@ -27,6 +27,7 @@ from .convert import (INT64_MAX, INT64_MIN, check_child_name, check_step, check_
 from .distributed import rank_logdir
 from .event_file import EventFileWriter
 from .summary.histogram import check_bins, check_rule_buckets, finite_values, histogram_proto, histogram_raw_proto
+from .summary.curves import curve_arrays, curve_value, surface_arrays, surface_value
 from .summary.hparams import hparams_values
 from .summary.image import draw_boxes, encode_gif, encode_png, image_value, make_grid, to_hwc_uint8
 from .summary.plugins import audio_value, layout_proto, layout_value, pr_curve_counts, pr_curve_value, text_value
@@ -468,6 +469,27 @@ class SummaryWriter:
         with np.errstate(over="ignore"):  # beyond float32: stored as infinity, as protobuf would
             table = np.stack(rows).astype(np.float32)
         self._emit(lambda: _event_bytes([pr_curve_value(tag, table)], step, wall))
+
+    # -- curves and surfaces -------------------------------------------------------------------------
+
+    def add_curve(self, tag: str, x: Any, y: Any, global_step: Any = None, walltime: Any = None) -> None:
+        """Log y against x at a step: ``y`` is a 1-D array, a dict name -> 1-D array, or a 2-D
+        array with one series per row; ``x`` (finite, same length) may be None for 0, 1, 2, ...
+        Read back with ``load(logdir).curves(run, tag)``; the dashboard's Curves section draws it."""
+        tag = check_tag(tag)
+        step, wall = _when(global_step, walltime)
+        xs, ys, names = curve_arrays(x, y)
+        self._emit(lambda: _event_bytes([curve_value(tag, xs, ys, names)], step, wall))
+
+    def add_surface(self, tag: str, z: Any, x: Any = None, y: Any = None, global_step: Any = None, walltime: Any = None) -> None:
+        """Log a surface z over an x-y grid at a step: ``z`` 2-D (``z[i, j]`` at ``(x[j], y[i])``)
+        with optional 1-D or meshgrid ``x`` and ``y``, or three 1-D arrays of scattered points
+        (gridded). The tutorials' ``add_surface(tag, x, y, z, step)`` is accepted where only that
+        reading fits. Read back with ``load(logdir).surfaces(run, tag)``."""
+        tag = check_tag(tag)
+        step, wall = _when(global_step, walltime)
+        gx, gy, gz = surface_arrays(z, x, y)
+        self._emit(lambda: _event_bytes([surface_value(tag, gx, gy, gz)], step, wall))
 
     # -- hparams, custom scalars, embeddings -------------------------------------------------------
 

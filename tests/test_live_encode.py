@@ -247,6 +247,14 @@ def _golden_every_kind() -> tuple[dict, list]:
     expect.append({"kind": "graphs", "run": "b", "tag": "graph_def", "entries": [{"step": 0, "wallTime": 19.0, "source": "graph_def", "nodes": [
         {"name": "input/x", "op": "IO Node", "inputs": [], "device": "", "shape": [2, -1], "attr": ""},
         {"name": "Net/fc/y", "op": "aten::linear", "inputs": ["input/x"], "device": "/cpu:0", "shape": None, "attr": "attr= {}"}]}]})
+    from tbx_widget.reader.items import CurveItem, SurfaceItem
+
+    b.add_curves("b", "fit", [CurveItem(20, 21.0, np.array([0.0, 0.5, 1.0]), np.array([[1.0, np.nan, 3.0], [-1.0, 0.0, 1e300]]), ["model", "data"])])
+    expect.append({"kind": "curves", "run": "b", "tag": "fit", "entries": [{"step": 20, "wallTime": 21.0, "names": ["model", "data"],
+                   "x": [0.0, 0.5, 1.0], "ys": [[1.0, "NaN", 3.0], [-1.0, 0.0, 1e300]]}]})
+    b.add_surfaces("b", "loss", [SurfaceItem(21, float("nan"), np.array([0.0, 1.0]), np.array([-1.0]), np.array([[2.0, np.nan]]))])
+    expect.append({"kind": "surfaces", "run": "b", "tag": "loss", "entries": [{"step": 21, "wallTime": "NaN", "nx": 2, "ny": 1,
+                   "x": [0.0, 1.0], "y": [-1.0], "z": [2.0, "NaN"]}]})
     batch = b.build(seq=4, reset=True, runs=["run é/1", "b", "b/hp"])
     from tbx_widget.reader import KINDS
 

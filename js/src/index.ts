@@ -8,6 +8,7 @@ import { bindSettings } from "./settings";
 import { createToolbar } from "./toolbar";
 import { UiState, h, isolateKeys } from "./ui";
 import { audioCard } from "./views/audio";
+import { curveCard } from "./views/curves";
 import { CustomScalarsSection } from "./views/customscalars";
 import { distributionCard } from "./views/distributions";
 import { graphCard } from "./views/graph";
@@ -16,6 +17,7 @@ import { histogramCard } from "./views/histograms";
 import { imageCard } from "./views/images";
 import { prCard } from "./views/pr";
 import { scalarCard } from "./views/scalars";
+import { surfaceCard } from "./views/surfaces";
 import { KindSection } from "./views/section";
 import { textCard } from "./views/text";
 
@@ -87,6 +89,8 @@ function render({ model, el }: { model: ModelLike; el: HTMLElement }): () => voi
     new KindSection("Audio", "audio", "audio", audioCard, ctx),
     new KindSection("Text", "text", "text", textCard, ctx),
     new KindSection("PR curves", "pr_curves", "pr_curves", prCard, ctx),
+    new KindSection("Curves", "curves", "curves", curveCard, ctx),
+    new KindSection("Surfaces", "surfaces", "surfaces", surfaceCard, ctx),
     new KindSection("Graphs", "graphs", "graphs", graphCard, ctx),
   ];
   const emptyEl = h("div", { class: "tbx-empty" });

@@ -5,7 +5,7 @@ export const PROTOCOL_VERSION = 1;
 
 /** Every kind of data, in the order of the Python reader's `tbx_widget.reader.KINDS` (the golden
  *  batches check that both sides list the same kinds in the same order). */
-export const KINDS = ["scalars", "histograms", "images", "text", "pr_curves", "hparams", "audio", "custom_scalars", "graphs"] as const;
+export const KINDS = ["scalars", "histograms", "images", "text", "pr_curves", "hparams", "audio", "custom_scalars", "graphs", "curves", "surfaces"] as const;
 
 export type Kind = (typeof KINDS)[number];
 
@@ -142,7 +142,37 @@ export interface WireGraphs extends WireItemBase {
   items: WireGraphEntry[];
 }
 
-export type WireItem = WireScalars | WireHistograms | WireImages | WireText | WirePrCurves | WireAudio | WireHparams | WireCustomScalars | WireGraphs;
+export interface WireCurveEntry {
+  step: number;
+  wall_time: number | null;
+  /** The series' names; `data_buf` holds 1 + names.length rows of `points` float64: x, then each series. */
+  names: string[];
+  points: number;
+  data_buf: number;
+  note?: string;
+}
+
+export interface WireCurves extends WireItemBase {
+  kind: "curves";
+  items: WireCurveEntry[];
+}
+
+export interface WireSurfaceEntry {
+  step: number;
+  wall_time: number | null;
+  /** `data_buf` holds nx + ny + ny * nx float64: x, y, then z row by row (z[i][j] at x[j], y[i]). */
+  nx: number;
+  ny: number;
+  data_buf: number;
+  note?: string;
+}
+
+export interface WireSurfaces extends WireItemBase {
+  kind: "surfaces";
+  items: WireSurfaceEntry[];
+}
+
+export type WireItem = WireScalars | WireHistograms | WireImages | WireText | WirePrCurves | WireAudio | WireHparams | WireCustomScalars | WireGraphs | WireCurves | WireSurfaces;
 
 export interface WireBatch {
   type: "batch";
@@ -333,8 +363,45 @@ export interface GraphsItem {
   entries: GraphEntry[];
 }
 
+/** A curve at one step: `ys[k]` against `x` for each named series (NaN: a gap). */
+export interface CurveEntry {
+  step: number;
+  wallTime: number;
+  names: string[];
+  x: Float64Array;
+  ys: Float64Array[];
+  note?: string;
+}
+
+export interface CurvesItem {
+  kind: "curves";
+  run: string;
+  tag: string;
+  entries: CurveEntry[];
+}
+
+/** A surface at one step: `z[i * nx + j]` at (`x[j]`, `y[i]`), x and y increasing; NaN: no value. */
+export interface SurfaceEntry {
+  step: number;
+  wallTime: number;
+  nx: number;
+  ny: number;
+  x: Float64Array;
+  y: Float64Array;
+  z: Float64Array;
+  note?: string;
+}
+
+export interface SurfacesItem {
+  kind: "surfaces";
+  run: string;
+  tag: string;
+  entries: SurfaceEntry[];
+}
+
 export type Item =
-  | ScalarsItem | HistogramsItem | ImagesItem | TextItem | PrCurvesItem | AudioItem | HparamsItem | CustomScalarsItem | GraphsItem;
+  | ScalarsItem | HistogramsItem | ImagesItem | TextItem | PrCurvesItem | AudioItem | HparamsItem | CustomScalarsItem | GraphsItem
+  | CurvesItem | SurfacesItem;
 
 export interface Batch {
   seq: number;
@@ -581,6 +648,39 @@ function decodeGraphs(w: WireGraphs): GraphsItem {
   return { kind: "graphs", run: w.run, tag: w.tag, entries };
 }
 
+function decodeCurves(w: WireCurves, buffers: readonly BufferLike[]): CurvesItem {
+  const where = `curves ${w.run}/${w.tag}`;
+  const entries = (w.items ?? []).map((e): CurveEntry => {
+    const names = (Array.isArray(e.names) ? e.names : []).map(str);
+    const n = Number(e.points);
+    if (!Number.isInteger(n) || n < 0) throw new ProtocolError(`${where}: bad point count ${String(e.points)}`);
+    const data = readF64(pick(buffers, e.data_buf, where), (1 + names.length) * n, `${where} data`);
+    const out: CurveEntry = {
+      step: e.step, wallTime: wallOf(e.wall_time), names,
+      x: data.subarray(0, n), ys: names.map((_, k) => data.subarray((k + 1) * n, (k + 2) * n)),
+    };
+    if (e.note) out.note = str(e.note);
+    return out;
+  });
+  return { kind: "curves", run: w.run, tag: w.tag, entries };
+}
+
+function decodeSurfaces(w: WireSurfaces, buffers: readonly BufferLike[]): SurfacesItem {
+  const where = `surfaces ${w.run}/${w.tag}`;
+  const entries = (w.items ?? []).map((e): SurfaceEntry => {
+    const nx = Number(e.nx), ny = Number(e.ny);
+    if (!Number.isInteger(nx) || !Number.isInteger(ny) || nx < 1 || ny < 1) throw new ProtocolError(`${where}: bad grid ${String(e.nx)} x ${String(e.ny)}`);
+    const data = readF64(pick(buffers, e.data_buf, where), nx + ny + nx * ny, `${where} data`);
+    const out: SurfaceEntry = {
+      step: e.step, wallTime: wallOf(e.wall_time), nx, ny,
+      x: data.subarray(0, nx), y: data.subarray(nx, nx + ny), z: data.subarray(nx + ny),
+    };
+    if (e.note) out.note = str(e.note);
+    return out;
+  });
+  return { kind: "surfaces", run: w.run, tag: w.tag, entries };
+}
+
 export function eventsOf(item: Item): number {
   switch (item.kind) {
     case "scalars":
@@ -594,6 +694,8 @@ export function eventsOf(item: Item): number {
     case "hparams":
     case "custom_scalars":
     case "graphs":
+    case "curves":
+    case "surfaces":
       return item.entries.length;
   }
 }
@@ -637,6 +739,12 @@ export function decodeBatch(msg: WireBatch, buffers: readonly BufferLike[]): Bat
         break;
       case "graphs":
         item = decodeGraphs(w);
+        break;
+      case "curves":
+        item = decodeCurves(w, buffers);
+        break;
+      case "surfaces":
+        item = decodeSurfaces(w, buffers);
         break;
       default:
         break;

@@ -1,7 +1,7 @@
 // Browser-side state of one Dashboard model: runs, series per (kind, tag, run), an events
 // counter and change notifications (coalesced to one per animation frame).
 import type {
-  AudioEntry, Batch, GraphEntry, HistogramStep, HparamsRecord, ImageEntry, Item, Kind, LayoutEntry, PrStep, TextEntry,
+  AudioEntry, Batch, CurveEntry, GraphEntry, HistogramStep, HparamsRecord, ImageEntry, Item, Kind, LayoutEntry, PrStep, SurfaceEntry, TextEntry,
 } from "./protocol";
 import { eventsOf, KINDS } from "./protocol";
 import { PALETTE, RunColors } from "./runstyle";
@@ -78,6 +78,8 @@ export type AudioSeries = ListSeries<AudioEntry>;
 export type HparamsSeries = ListSeries<HparamsRecord>;
 export type LayoutSeries = ListSeries<LayoutEntry>;
 export type GraphSeries = ListSeries<GraphEntry>;
+export type CurveSeries = ListSeries<CurveEntry>;
+export type SurfaceSeries = ListSeries<SurfaceEntry>;
 
 interface SeriesOf {
   scalars: ScalarSeries;
@@ -89,6 +91,8 @@ interface SeriesOf {
   hparams: HparamsSeries;
   custom_scalars: LayoutSeries;
   graphs: GraphSeries;
+  curves: CurveSeries;
+  surfaces: SurfaceSeries;
 }
 
 export { KINDS }; // one list, in protocol.ts
@@ -130,6 +134,8 @@ export class Store {
     hparams: new Map(),
     custom_scalars: new Map(),
     graphs: new Map(),
+    curves: new Map(),
+    surfaces: new Map(),
   };
   private listeners = new Set<Listener>();
   private pending = false;

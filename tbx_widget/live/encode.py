@@ -24,6 +24,8 @@ MAX_IMAGE_PIXELS = 4096 * 4096  # larger images are not sent
 MAX_IMAGE_BYTES = 32 << 20
 MAX_TEXT_CHARS = 100_000  # longer text is cut
 MAX_GRAPH_NODES = 50_000  # a larger graph sends its first nodes and says so
+MAX_CURVE_POINTS = 20_000  # points per curve step (every m-th beyond)
+MAX_SURFACE_SIDE = 256  # grid cells per side of a surface step (every m-th row/column beyond)
 
 # Estimated JSON bytes of an item (beyond its run and tag) and of one entry of a list item:
 # batches are cut by size, and the JSON of many small items counts as much as their buffers.
@@ -317,6 +319,52 @@ class BatchBuilder:
         if entries:
             self._item({"kind": "graphs", "run": run, "tag": tag, "items": entries}, len(entries), _json_size(entries))
 
+    def add_curves(self, run: str, tag: str, items: Iterable[Any]) -> None:
+        """``items`` have .step .wall_time .x (n,) .y (k, n) .names; a curve of more than
+        ``MAX_CURVE_POINTS`` points sends every m-th point and says so."""
+        entries, bufs = [], []
+        for c in items:
+            x = np.asarray(c.x, dtype=np.float64)
+            y = np.asarray(c.y, dtype=np.float64).reshape(-1, len(x))
+            if len(c.names) != y.shape[0]:
+                raise ValueError(f"curve has {y.shape[0]} series and {len(c.names)} names")
+            n = len(x)
+            stride = -(-n // MAX_CURVE_POINTS) if n > MAX_CURVE_POINTS else 1
+            data = np.vstack([x[None, :], y])[:, ::stride]
+            entry = {"step": int(c.step), "wall_time": _finite(c.wall_time), "names": [str(s) for s in c.names],
+                     "points": int(data.shape[1])}
+            if stride > 1:
+                entry["note"] = f"every {stride}th of {n:,} points shown"
+            entries.append(entry)
+            bufs.append(_f64(data))
+        if not entries:
+            return
+        for entry, b in zip(entries, bufs):
+            entry["data_buf"] = self._buf(b)
+        self._item({"kind": "curves", "run": run, "tag": tag, "items": entries}, len(entries), _json_size(entries))
+
+    def add_surfaces(self, run: str, tag: str, items: Iterable[Any]) -> None:
+        """``items`` have .step .wall_time .x (nx,) .y (ny,) .z (ny, nx); a grid beyond
+        ``MAX_SURFACE_SIDE`` cells a side sends every m-th row/column and says so."""
+        entries, bufs = [], []
+        for sf in items:
+            x = np.asarray(sf.x, dtype=np.float64)
+            y = np.asarray(sf.y, dtype=np.float64)
+            z = np.asarray(sf.z, dtype=np.float64).reshape(len(y), len(x))
+            sx = -(-len(x) // MAX_SURFACE_SIDE) if len(x) > MAX_SURFACE_SIDE else 1
+            sy = -(-len(y) // MAX_SURFACE_SIDE) if len(y) > MAX_SURFACE_SIDE else 1
+            x, y, z = x[::sx], y[::sy], z[::sy, ::sx]
+            entry = {"step": int(sf.step), "wall_time": _finite(sf.wall_time), "nx": len(x), "ny": len(y)}
+            if sx > 1 or sy > 1:
+                entry["note"] = f"grid thinned to {len(y)} x {len(x)} of {len(sf.y)} x {len(sf.x)}"
+            entries.append(entry)
+            bufs.append(_f64(np.concatenate([x, y, z.reshape(-1)])))
+        if not entries:
+            return
+        for entry, b in zip(entries, bufs):
+            entry["data_buf"] = self._buf(b)
+        self._item({"kind": "surfaces", "run": run, "tag": tag, "items": entries}, len(entries), _json_size(entries))
+
     def build(self, *, seq: int, reset: bool, runs: Sequence[str]) -> Batch:
         content = {
             "type": "batch", "protocol": PROTOCOL_VERSION, "seq": seq, "reset": reset,
@@ -335,5 +383,7 @@ _ADDERS = {  # kind (as the reader names it: reader.KINDS) -> BatchBuilder metho
     "audio": "add_audio",
     "custom_scalars": "add_custom_scalars",
     "graphs": "add_graphs",
+    "curves": "add_curves",
+    "surfaces": "add_surfaces",
 }
 ENCODED_KINDS = tuple(_ADDERS)  # the kinds a batch can carry; the follower skips any other

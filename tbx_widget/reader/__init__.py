@@ -2,12 +2,14 @@
 from .items import (
     KINDS,
     AudioItem,
+    CurveItem,
     CustomScalarsItem,
     HistogramItem,
     HParamsItem,
     ImageItem,
     PrCurveItem,
     ScalarSeries,
+    SurfaceItem,
     TextItem,
 )
 from .graphs import GraphItem, GraphNode
@@ -16,4 +18,5 @@ from .logs import Changes, Logs, NotRetainedError, load
 __all__ = [
     "load", "Logs", "Changes", "NotRetainedError", "KINDS", "ScalarSeries", "HistogramItem", "ImageItem", "TextItem",
     "PrCurveItem", "AudioItem", "HParamsItem", "CustomScalarsItem", "GraphItem", "GraphNode",
+    "CurveItem", "SurfaceItem",
 ]

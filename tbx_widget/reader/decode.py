@@ -11,14 +11,17 @@ import numpy as np
 from google.protobuf.message import DecodeError
 
 from .._proto import event_pb2, hparams_pb2, layout_pb2, tensor_pb2
+from ..summary.curves import CURVE_PLUGIN, SURFACE_PLUGIN, parse_curve, parse_surface
 from .graphs import GRAPH_DEF_TAG, KERAS_PLUGIN, graph_def_item, keras_item
 from .items import (
     AudioItem,
+    CurveItem,
     CustomScalarsItem,
     HistogramItem,
     HParamsItem,
     ImageItem,
     PrCurveItem,
+    SurfaceItem,
     TextItem,
 )
 
@@ -322,6 +325,11 @@ def _decode_event(data: bytes, plugins: dict[str, str], seen: dict[str, str]) ->
                 config = tensor_to_numpy(value.tensor).reshape(-1)
                 if len(config):
                     out.items.append(("graphs", tag, keras_item(step, wall, bytes(config[0]))))
+            elif plugin == CURVE_PLUGIN:
+                x, y, names = parse_curve(tensor_to_numpy(value.tensor), value.metadata.plugin_data.content)
+                out.items.append(("curves", tag, CurveItem(step, wall, x, y, names)))
+            elif plugin == SURFACE_PLUGIN:
+                out.items.append(("surfaces", tag, SurfaceItem(step, wall, *parse_surface(tensor_to_numpy(value.tensor)))))
             elif plugin in _TENSOR_PLUGINS or tag == CUSTOM_SCALARS_TAG:
                 _from_tensor(plugin, tag, step, wall, value, out)  # a kind we show: errors cost the record
             elif plugin == "" and value.tensor.dtype in _NUMERIC and math.prod(d.size for d in value.tensor.tensor_shape.dim) == 1:

@@ -20,9 +20,11 @@ __all__ = [
     "AudioItem",
     "HParamsItem",
     "CustomScalarsItem",
+    "CurveItem",
+    "SurfaceItem",
 ]
 
-KINDS = ("scalars", "histograms", "images", "text", "pr_curves", "hparams", "audio", "custom_scalars", "graphs")
+KINDS = ("scalars", "histograms", "images", "text", "pr_curves", "hparams", "audio", "custom_scalars", "graphs", "curves", "surfaces")
 """The kinds ``Logs.tags(run)`` reports, in this order."""
 
 
@@ -127,3 +129,33 @@ class CustomScalarsItem:
     step: int
     wall_time: float
     categories: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class CurveItem:
+    """A curve at one step (``add_curve``): ``x`` (n,) and ``y`` (k, n) float64, one row per
+    series named by ``names`` (NaN in y: a gap)."""
+
+    step: int
+    wall_time: float
+    x: np.ndarray
+    y: np.ndarray
+    names: list[str]
+
+    def series(self, name: str) -> np.ndarray:
+        """The y values of the series ``name``."""
+        if name not in self.names:
+            raise KeyError(f"no series {name!r}; this curve has {self.names}")
+        return self.y[self.names.index(name)]
+
+
+@dataclass(frozen=True, slots=True)
+class SurfaceItem:
+    """A surface at one step (``add_surface``): ``z`` (ny, nx) float64 over increasing ``x`` (nx)
+    and ``y`` (ny); ``z[i, j]`` is at ``(x[j], y[i])``, NaN where there is no value."""
+
+    step: int
+    wall_time: float
+    x: np.ndarray
+    y: np.ndarray
+    z: np.ndarray

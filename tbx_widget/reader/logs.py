@@ -14,11 +14,13 @@ from ..storage import Storage, is_url
 from .items import (
     KINDS,
     AudioItem,
+    CurveItem,
     CustomScalarsItem,
     HistogramItem,
     HParamsItem,
     ImageItem,
     PrCurveItem,
+    SurfaceItem,
     ScalarSeries,
     TextItem,
 )
@@ -419,6 +421,14 @@ class Logs:
 
     def audio(self, run: str, tag: str, *, start: int = 0) -> list[AudioItem]:
         return self._items("audio", run, tag, start)
+
+    def curves(self, run: str, tag: str, *, start: int = 0) -> list[CurveItem]:
+        """The curves of ``add_curve``: per step, ``x`` (n,) and ``y`` (k, n) numpy arrays."""
+        return self._items("curves", run, tag, start)
+
+    def surfaces(self, run: str, tag: str, *, start: int = 0) -> list[SurfaceItem]:
+        """The surfaces of ``add_surface``: per step, ``x`` (nx,), ``y`` (ny,), ``z`` (ny, nx)."""
+        return self._items("surfaces", run, tag, start)
 
     def custom_scalars(self, run: str) -> list[CustomScalarsItem]:
         """The custom-scalars layouts written to ``run`` (usually one)."""

@@ -1,0 +1,282 @@
+// Surfaces (add_surface): a card per tag with a step slider and a run picker; at the chosen step a
+// heatmap with contour lines, a colour bar and a hover read-out, and beside it a 3-D view of the
+// same surface (canvas 2D, painter's algorithm: no WebGL, no library) rotated by dragging.
+import { colormap, contourLevels, contourSegments, cssColor, project, strideIndices, zRange, type Camera } from "../math/surface";
+import type { SurfaceEntry } from "../protocol";
+import { onThemeChange } from "../theme";
+import { canvasAvailable, cardShell, fmtNum, h, niceTicks, sizeCanvas, themeColors, type CardView, type ViewContext } from "../ui";
+import { entryAt } from "./curves";
+import { StepSlider, stepData } from "./stepslider";
+
+const HEIGHT = 260;
+const PAD = { left: 44, right: 58, top: 8, bottom: 28 };
+/** The 3-D view draws at most this many grid lines a side (coarser meshes for larger grids). */
+const MESH_SIDE = 48;
+
+/** Cell edges around increasing centres: midpoints, the ends extended by half a cell. */
+export function cellEdges(c: ArrayLike<number>): number[] {
+  const n = c.length;
+  if (n === 1) return [c[0] - 0.5, c[0] + 0.5];
+  const e = [c[0] - (c[1] - c[0]) / 2];
+  for (let i = 0; i + 1 < n; i++) e.push((c[i] + c[i + 1]) / 2);
+  e.push(c[n - 1] + (c[n - 1] - c[n - 2]) / 2);
+  return e;
+}
+
+export function surfaceCard(tag: string, ctx: ViewContext): CardView {
+  const { el, tools, body } = cardShell("surfaces", tag);
+  const runSelect = h("select", { class: "tbx-select", title: "Run shown", "aria-label": "run" });
+  const slider = new StepSlider(() => redraw());
+  tools.append(runSelect, slider.el);
+  const heat = h("canvas", { class: "tbx-canvas tbx-surface-heat", role: "img", "aria-label": `${tag} heatmap` });
+  const view3d = h("canvas", { class: "tbx-canvas tbx-surface-3d", role: "img", "aria-label": `${tag} 3-D view (drag to rotate)`, title: "drag to rotate" });
+  const tip = h("div", { class: "tbx-tip", role: "tooltip" });
+  tip.hidden = true;
+  const info = h("div", { class: "tbx-card-note" });
+  const row = h("div", { class: "tbx-plot tbx-surface-row" }, heat, view3d, tip);
+  row.style.display = "flex";
+  row.style.flexWrap = "wrap";
+  row.style.gap = "8px";
+  body.append(row, info);
+  runSelect.addEventListener("change", () => redraw());
+
+  const cam: Camera = { yaw: -0.6, pitch: 0.55 };
+  let entry: SurfaceEntry | undefined;
+  let lastSig = "";
+  let width = 0;
+  const unsubscribeTheme = onThemeChange(() => redraw());
+
+  function redraw(): void {
+    lastSig = "";
+    update();
+  }
+
+  function update(): void {
+    const { byRun, runs, sig: dataSig, steps } = stepData(ctx, "surfaces", tag);
+    if (!lastSig.startsWith(dataSig + ";")) slider.setSteps(steps());
+    const names = runs.map((r) => r.name);
+    if ([...runSelect.options].map((o) => o.value).join("\u0000") !== names.join("\u0000")) {
+      const keep = runSelect.value;
+      runSelect.textContent = "";
+      for (const r of runs) runSelect.append(h("option", { value: r.name, text: ctx.ui.runLabel(ctx.store, r.name), selected: r.name === keep }));
+      runSelect.hidden = runs.length <= 1;
+    }
+    width = Math.max(320, Math.floor(body.clientWidth) || 640);
+    const run = runSelect.value || names[0] || "";
+    const sig = [dataSig, slider.value, run, width, cam.yaw, cam.pitch].join(";");
+    if (sig === lastSig) return;
+    lastSig = sig;
+    entry = entryAt(byRun.get(run)?.entries ?? [], slider.value);
+    const range = entry ? zRange(entry.z) : null;
+    el.dataset.tbxSurface = JSON.stringify(entry && range ? { run, step: entry.step, nx: entry.nx, ny: entry.ny, zmin: range[0], zmax: range[1] } : {});
+    el.dataset.tbxYaw = cam.yaw.toFixed(3);
+    info.textContent = !entry ? "No visible run has a surface at this step." : entry.note ?? "";
+    draw();
+  }
+
+  function sizes(): [number, number] {
+    // Side by side when there is room, else stacked.
+    const side = width >= 640;
+    const w = side ? Math.floor((width - 8) / 2) : width;
+    return [w, w];
+  }
+
+  function draw(): void {
+    if (!canvasAvailable()) return;
+    const [hw, vw] = sizes();
+    const g = sizeCanvas(heat, hw, HEIGHT);
+    const g3 = sizeCanvas(view3d, vw, HEIGHT);
+    if (!g || !g3) return;
+    g.clearRect(0, 0, hw, HEIGHT);
+    g3.clearRect(0, 0, vw, HEIGHT);
+    if (!entry) return;
+    const range = zRange(entry.z);
+    if (!range) return;
+    drawHeatmap(g, hw, entry, range);
+    draw3d(g3, vw, entry, range);
+    el.dataset.tbxDrawn = String(Number(el.dataset.tbxDrawn ?? 0) + 1);
+  }
+
+  function heatGeometry(w: number, e: SurfaceEntry) {
+    const xe = cellEdges(e.x), ye = cellEdges(e.y);
+    const x0 = PAD.left, x1 = w - PAD.right, y0 = PAD.top, y1 = HEIGHT - PAD.bottom;
+    const sx = (v: number) => x0 + ((v - xe[0]) / (xe[xe.length - 1] - xe[0])) * (x1 - x0);
+    const sy = (v: number) => y1 - ((v - ye[0]) / (ye[ye.length - 1] - ye[0])) * (y1 - y0);
+    return { xe, ye, x0, x1, y0, y1, sx, sy };
+  }
+
+  function drawHeatmap(g: CanvasRenderingContext2D, w: number, e: SurfaceEntry, [lo, hi]: [number, number]): void {
+    const { fg, muted } = themeColors(el);
+    const { xe, ye, x0, x1, y0, y1, sx, sy } = heatGeometry(w, e);
+    const span = hi - lo || 1;
+    for (let i = 0; i < e.ny; i++) {
+      const top = sy(ye[i + 1]), bottom = sy(ye[i]);
+      for (let j = 0; j < e.nx; j++) {
+        const v = e.z[i * e.nx + j];
+        if (!Number.isFinite(v)) continue;
+        g.fillStyle = cssColor(colormap((v - lo) / span));
+        const left = sx(xe[j]), right = sx(xe[j + 1]);
+        g.fillRect(left, top, right - left + 0.5, bottom - top + 0.5); // + 0.5: no seams
+      }
+    }
+    // Contours: grid indices to pixels through the cell centres.
+    const px = (fj: number) => {
+      const j = Math.min(e.nx - 1, Math.floor(fj));
+      const f = fj - j;
+      return sx(j + 1 < e.nx ? e.x[j] + f * (e.x[j + 1] - e.x[j]) : e.x[j]);
+    };
+    const py = (fi: number) => {
+      const i = Math.min(e.ny - 1, Math.floor(fi));
+      const f = fi - i;
+      return sy(i + 1 < e.ny ? e.y[i] + f * (e.y[i + 1] - e.y[i]) : e.y[i]);
+    };
+    g.strokeStyle = "rgba(255,255,255,0.75)";
+    g.lineWidth = 1;
+    g.beginPath();
+    for (const level of contourLevels(lo, hi)) {
+      const s = contourSegments(e.z, e.nx, e.ny, level);
+      for (let k = 0; k < s.length; k += 4) {
+        g.moveTo(px(s[k]), py(s[k + 1]));
+        g.lineTo(px(s[k + 2]), py(s[k + 3]));
+      }
+    }
+    g.stroke();
+    // Axes.
+    g.font = "10px sans-serif";
+    g.fillStyle = fg;
+    for (const t of niceTicks(xe[0], xe[xe.length - 1], 4)) g.fillText(fmtNum(t), sx(t) - 8, y1 + 12);
+    for (const t of niceTicks(ye[0], ye[ye.length - 1], 4)) g.fillText(fmtNum(t), 2, sy(t) + 3);
+    g.fillStyle = muted;
+    g.fillText("x", (x0 + x1) / 2, HEIGHT - 4);
+    g.fillText("y", 2, y0 + 8);
+    // Colour bar.
+    const bx = w - PAD.right + 8, bw = 10;
+    for (let p = y0; p < y1; p++) {
+      g.fillStyle = cssColor(colormap((y1 - p) / (y1 - y0)));
+      g.fillRect(bx, p, bw, 1.5);
+    }
+    g.fillStyle = fg;
+    for (const t of niceTicks(lo, hi, 4)) {
+      if (t < lo || t > hi) continue;
+      g.fillText(fmtNum(t), bx + bw + 3, y1 - ((t - lo) / span) * (y1 - y0) + 3);
+    }
+  }
+
+  function draw3d(g: CanvasRenderingContext2D, w: number, e: SurfaceEntry, [lo, hi]: [number, number]): void {
+    const { fg, muted } = themeColors(el);
+    const is = strideIndices(e.ny, MESH_SIDE), js = strideIndices(e.nx, MESH_SIDE);
+    const xl = e.x[0], xh = e.x[e.nx - 1], yl = e.y[0], yh = e.y[e.ny - 1];
+    const nx = (v: number) => (xh > xl ? ((v - xl) / (xh - xl)) * 2 - 1 : 0);
+    const ny = (v: number) => (yh > yl ? ((v - yl) / (yh - yl)) * 2 - 1 : 0);
+    const nz = (v: number) => (hi > lo ? ((v - lo) / (hi - lo)) * 1.2 - 0.6 : 0);
+    const scale = Math.min(w, HEIGHT) * 0.3;
+    const cx = w / 2, cy = HEIGHT / 2 + 10;
+    const P = (x: number, y: number, z: number): [number, number, number] => {
+      const [a, b, d] = project(cam, x, y, z);
+      return [cx + a * scale, cy + b * scale, d];
+    };
+    // The box's floor and its vertical edges, behind the surface.
+    g.strokeStyle = muted;
+    g.lineWidth = 0.75;
+    const corners = [[-1, -1], [1, -1], [1, 1], [-1, 1]];
+    g.beginPath();
+    corners.forEach(([a, b], k) => {
+      const p = P(a, b, -0.6);
+      if (k === 0) g.moveTo(p[0], p[1]);
+      else g.lineTo(p[0], p[1]);
+    });
+    g.closePath();
+    for (const [a, b] of corners) {
+      const p = P(a, b, -0.6), q = P(a, b, 0.6);
+      g.moveTo(p[0], p[1]);
+      g.lineTo(q[0], q[1]);
+    }
+    g.stroke();
+    // Quads, far to near.
+    const quads: { d: number; pts: [number, number, number][]; v: number }[] = [];
+    for (let a = 0; a + 1 < is.length; a++) {
+      for (let b = 0; b + 1 < js.length; b++) {
+        const idx = [[is[a], js[b]], [is[a], js[b + 1]], [is[a + 1], js[b + 1]], [is[a + 1], js[b]]];
+        const vs = idx.map(([i, j]) => e.z[i * e.nx + j]);
+        if (!vs.every(Number.isFinite)) continue;
+        const pts = idx.map(([i, j], k) => P(nx(e.x[j]), ny(e.y[i]), nz(vs[k])));
+        quads.push({ d: pts.reduce((s, p) => s + p[2], 0) / 4, pts, v: vs.reduce((s, x) => s + x, 0) / 4 });
+      }
+    }
+    quads.sort((p, q) => p.d - q.d);
+    g.lineWidth = 0.5;
+    g.strokeStyle = "rgba(0,0,0,0.25)";
+    for (const q of quads) {
+      g.fillStyle = cssColor(colormap(hi > lo ? (q.v - lo) / (hi - lo) : 0.5));
+      g.beginPath();
+      g.moveTo(q.pts[0][0], q.pts[0][1]);
+      for (let k = 1; k < 4; k++) g.lineTo(q.pts[k][0], q.pts[k][1]);
+      g.closePath();
+      g.fill();
+      g.stroke();
+    }
+    if (is.length === 1 || js.length === 1) {
+      // A single row or column: a line.
+      g.strokeStyle = cssColor(colormap(0.5));
+      g.lineWidth = 2;
+      g.beginPath();
+      for (const i of is) for (const j of js) {
+        const p = P(nx(e.x[j]), ny(e.y[i]), nz(e.z[i * e.nx + j]));
+        g.lineTo(p[0], p[1]);
+      }
+      g.stroke();
+    }
+    g.fillStyle = fg;
+    g.font = "10px sans-serif";
+    const lx = P(1.15, -1, -0.6), ly = P(-1, 1.15, -0.6), lz = P(-1, -1, 0.72);
+    g.fillText("x", lx[0], lx[1]);
+    g.fillText("y", ly[0], ly[1]);
+    g.fillText("z", lz[0], lz[1]);
+    g.fillStyle = muted;
+    g.fillText("drag to rotate", 4, HEIGHT - 4);
+  }
+
+  // ---- rotation and hover ----
+  view3d.addEventListener("mousedown", (ev: MouseEvent) => {
+    if (ev.button !== 0) return;
+    ev.preventDefault();
+    const x0 = ev.clientX, y0 = ev.clientY, yaw0 = cam.yaw, pitch0 = cam.pitch;
+    const move = (m: MouseEvent) => {
+      cam.yaw = yaw0 + (m.clientX - x0) * 0.01;
+      cam.pitch = Math.max(-0.2, Math.min(1.5, pitch0 + (m.clientY - y0) * 0.01));
+      update();
+    };
+    const up = () => {
+      window.removeEventListener("mousemove", move);
+      window.removeEventListener("mouseup", up);
+    };
+    window.addEventListener("mousemove", move);
+    window.addEventListener("mouseup", up);
+  });
+  heat.addEventListener("mousemove", (ev: MouseEvent) => {
+    const e = entry;
+    if (!e) return;
+    const box = heat.getBoundingClientRect();
+    const [hw] = sizes();
+    const { xe, ye, x0, x1, y0, y1 } = heatGeometry(hw, e);
+    const px = ev.clientX - box.left, py = ev.clientY - box.top;
+    if (px < x0 || px > x1 || py < y0 || py > y1) {
+      tip.hidden = true;
+      return;
+    }
+    const xv = xe[0] + ((px - x0) / (x1 - x0)) * (xe[xe.length - 1] - xe[0]);
+    const yv = ye[0] + ((y1 - py) / (y1 - y0)) * (ye[ye.length - 1] - ye[0]);
+    let j = 0, i = 0;
+    while (j + 1 < e.nx && xe[j + 1] < xv) j++;
+    while (i + 1 < e.ny && ye[i + 1] < yv) i++;
+    tip.textContent = `x ${fmtNum(e.x[j])} · y ${fmtNum(e.y[i])} · z ${fmtNum(e.z[i * e.nx + j])}`;
+    tip.hidden = false;
+    tip.style.left = `${Math.min(px + 12, hw - 160)}px`;
+    tip.style.top = `${Math.max(0, py - 10)}px`;
+  });
+  heat.addEventListener("mouseleave", () => {
+    tip.hidden = true;
+  });
+
+  return { el, update, destroy: unsubscribeTheme };
+}
