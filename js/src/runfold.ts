@@ -10,7 +10,7 @@
 //   3. C holds a `session_start` hparams record and nothing but hparams records and scalars,
 //   4. C is P's only child holding a session (one writer sweeping many sessions into sibling
 //      children, as `for hp in grid: w.add_hparams(hp, ...)` does, keeps one entry per session).
-import type { Kind } from "./protocol";
+import { KINDS, type Kind } from "./protocol";
 import type { Store } from "./store";
 
 /** The run directory one level up (`.` for a top-level run), or null for the root itself. */
@@ -20,7 +20,8 @@ export function parentRun(name: string): string | null {
   return i < 0 ? "." : name.slice(0, i);
 }
 
-const OTHER_KINDS: readonly Kind[] = ["histograms", "images", "text", "pr_curves", "audio", "custom_scalars"];
+/** Kinds a session run may not hold (any but its hparams records and metric scalars). */
+const OTHER_KINDS: readonly Kind[] = KINDS.filter((k) => k !== "scalars" && k !== "hparams");
 
 /** Folded runs of `store`: child run name → the parent run it folds into (see the rule above). */
 export function computeFolds(store: Store): Map<string, string> {

@@ -43,21 +43,38 @@ export function colorFor(name: string, taken?: ReadonlySet<string>): string {
 
 /**
  * Colours of one dashboard's runs: each run gets `colorFor(name, colours in use)` the first time
- * it is seen and keeps it for the dashboard's lifetime, whatever runs appear later.
+ * it is seen and keeps it for the dashboard's lifetime, whatever runs appear later. `release`
+ * gives a run's slot back (a run that turned out to be part of another, see runfold.ts).
  */
 export class RunColors {
   private byName = new Map<string, string>();
-  private used = new Set<string>();
+  /** Colour → how many runs hold it (more than one once the palette is used up). */
+  private used = new Map<string, number>();
 
   /** The run's colour, assigned on first sight. */
   of(name: string): string {
     let c = this.byName.get(name);
     if (c === undefined) {
-      c = colorFor(name, this.used.size < PALETTE.length ? this.used : undefined);
+      c = colorFor(name, this.used.size < PALETTE.length ? new Set(this.used.keys()) : undefined);
       this.byName.set(name, c);
-      this.used.add(c);
+      this.used.set(c, (this.used.get(c) ?? 0) + 1);
     }
     return c;
+  }
+
+  /** Whether the run holds a colour. */
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  /** Give the run's colour back (free for the next new run once no other run holds it). */
+  release(name: string): void {
+    const c = this.byName.get(name);
+    if (c === undefined) return;
+    this.byName.delete(name);
+    const left = (this.used.get(c) ?? 1) - 1;
+    if (left > 0) this.used.set(c, left);
+    else this.used.delete(c);
   }
 }
 

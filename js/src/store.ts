@@ -4,6 +4,7 @@ import type {
   AudioEntry, Batch, CurveEntry, GraphEntry, HistogramStep, HparamsRecord, ImageEntry, Item, Kind, LayoutEntry, PrStep, SurfaceEntry, TextEntry,
 } from "./protocol";
 import { eventsOf, KINDS } from "./protocol";
+import { computeFolds } from "./runfold";
 import { PALETTE, RunColors } from "./runstyle";
 
 export { PALETTE };
@@ -124,6 +125,10 @@ export class Store {
   private runIndex = new Map<string, RunInfo>();
   /** Run colours by name, kept for the dashboard's lifetime (also across resets). */
   private colors = new RunColors();
+  /** Inside `apply`: new runs wait for their colour until the batch's items are in. */
+  private applying = false;
+  /** Folded session runs as of the last colour assignment (child → parent). */
+  private folds: ReadonlyMap<string, string> = new Map();
   private series: { [K in Kind]: Map<string, Map<string, SeriesOf[K]>> } = {
     scalars: new Map(),
     histograms: new Map(),
@@ -181,12 +186,38 @@ export class Store {
   /** Add the runs of `names` not known yet, in order (a batch names the runs new to the browser;
    *  a reset batch names them all). */
   setRuns(names: readonly string[]): void {
+    let added = false;
     names.forEach((name) => {
       if (this.runIndex.has(name)) return;
-      const info: RunInfo = { name, index: this.runs.length, color: this.colors.of(name) };
+      const info: RunInfo = { name, index: this.runs.length, color: "" };
       this.runIndex.set(name, info);
       this.runs.push(info);
+      added = true;
     });
+    if (added && !this.applying) this.assignColors(true);
+  }
+
+  /**
+   * Give runs their colours: each run its own (`RunColors`, in the order runs appeared), except
+   * an `add_hparams` session run folded into the run that logged it (runfold.ts), which shows
+   * that run's colour and takes no palette slot (one it held before it was known to fold is
+   * given back). `foldsMayChange`: runs or non-scalar data arrived (scalars never change folds).
+   */
+  private assignColors(foldsMayChange: boolean): void {
+    const folds = foldsMayChange && this.series.hparams.size > 0 ? computeFolds(this) : this.folds;
+    if (!foldsMayChange && !this.runs.some((r) => r.color === "")) return;
+    this.folds = folds;
+    for (const info of this.runs) {
+      const parent = folds.get(info.name);
+      if (parent === undefined) {
+        if (info.color === "" || !this.colors.has(info.name)) info.color = this.colors.of(info.name);
+      } else {
+        this.colors.release(info.name);
+        const p = this.runIndex.get(parent);
+        if (p && p.color === "") p.color = this.colors.of(parent);
+        info.color = p ? p.color : this.colors.of(info.name);
+      }
+    }
   }
 
   private ensureRun(name: string): void {
@@ -226,8 +257,15 @@ export class Store {
       for (const k of KINDS) this.series[k].clear();
       this.events = 0;
     }
-    this.setRuns(batch.runs);
-    for (const item of batch.items) this.applyItem(item);
+    this.applying = true;
+    const known = this.runs.length;
+    try {
+      this.setRuns(batch.runs);
+      for (const item of batch.items) this.applyItem(item);
+    } finally {
+      this.applying = false;
+    }
+    this.assignColors(batch.reset || this.runs.length !== known || batch.items.some((i) => i.kind !== "scalars"));
     this.version++;
     this.changed();
   }
