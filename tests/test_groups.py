@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from tbx_widget import SummaryWriter, load
-from tbx_widget.distributed import rank_from_env, rank_logdir
+from tbx_widget.distributed import is_rank_zero, rank_from_env, rank_logdir
 from tbx_widget.groups import group_key, group_runs, parse_grouping
 from tbx_widget.magics import parse_tbx_args
 from tbx_widget.reader.aggregate import aggregate
@@ -257,3 +257,50 @@ def test_writer_rank_argument_and_show_groups_all_ranks(logdir):
         w.close()
     with pytest.raises(ValueError, match="rank must be None, an int >= 0 or 'env', got -2"):
         SummaryWriter(logdir, rank=-2)
+
+
+RANK_ZERO_SCRIPT = """
+import sys
+from tbx_widget import SummaryWriter
+from tbx_widget.distributed import is_rank_zero
+with SummaryWriter(sys.argv[1], write_to_disk=is_rank_zero()) as w:
+    w.add_scalar("loss", 1.0, 0)
+"""
+
+
+def test_four_processes_rank_zero_only_write_one_run(logdir, monkeypatch):
+    procs = [subprocess.Popen([sys.executable, "-c", RANK_ZERO_SCRIPT, str(logdir / "run")],
+                              env={**os.environ, "RANK": str(r), "WORLD_SIZE": "4"}) for r in range(4)]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0, 0, 0]
+    assert len(os.listdir(logdir / "run")) == 1  # one event file: rank 0's
+    monkeypatch.setenv("RANK", "1")
+    assert not is_rank_zero()
+
+
+TORCH_SCRIPT = """
+import sys
+import torch.distributed as dist
+from tbx_widget import SummaryWriter
+rank = int(sys.argv[2])
+dist.init_process_group("gloo", init_method=sys.argv[3], rank=rank, world_size=4)
+with SummaryWriter(sys.argv[1], rank="env") as w:
+    w.add_scalar("loss", float(rank), 0)
+dist.barrier()
+dist.destroy_process_group()
+"""
+
+
+def test_rank_env_follows_torch_distributed_without_rank_variables(logdir):
+    pytest.importorskip("torch.distributed")
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k not in ("RANK", "LOCAL_RANK", "WORLD_SIZE")}
+    procs = [subprocess.Popen([sys.executable, "-c", TORCH_SCRIPT, str(logdir), str(r), f"tcp://127.0.0.1:{port}"], env=env)
+             for r in range(4)]
+    assert [p.wait(timeout=180) for p in procs] == [0, 0, 0, 0]
+    logs = load(logdir)
+    assert sorted(logs.runs) == ["rank_0", "rank_1", "rank_2", "rank_3"]
+    assert [float(logs.scalars(f"rank_{r}", "loss").value[0]) for r in range(4)] == [0.0, 1.0, 2.0, 3.0]
