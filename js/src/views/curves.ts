@@ -120,7 +120,7 @@ export function curveCard(tag: string, ctx: ViewContext): CardView {
         const e = entryAt(entries, step);
         if (!e || e.x.length === 0) return;
         const age = shownSteps.length - 1 - si; // 0: the chosen step
-        const alpha = age === 0 ? 1 : 0.15 + 0.55 * (si / Math.max(1, shownSteps.length - 1));
+        const alpha = age === 0 ? 1 : 0.25 + 0.5 * (si / Math.max(1, shownSteps.length - 1));
         tables.push(curveTable(e));
         e.names.forEach((name, k) => {
           seriesCount.add(name);

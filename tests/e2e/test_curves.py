@@ -1,0 +1,126 @@
+"""Curves and surfaces (issue 18) in a real JupyterLab 4: a curve card and a surface card draw
+(pixels on their canvases), their step sliders change the picture, dragging the 3-D view rotates
+it. Screenshots of both cards in light and dark theme go to test-artifacts/."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+LOG = """
+import numpy as np
+from tbx_widget import SummaryWriter
+x = np.linspace(-3, 3, 200)
+gx, gy = np.linspace(-2, 2, 40), np.linspace(-1.5, 1.5, 30)
+X, Y = np.meshgrid(gx, gy)
+with SummaryWriter("runs/curves/fit") as w:
+    for step in range(5):
+        a = (step + 1) / 5
+        w.add_curve("fit", x, {"model": np.tanh(a * x), "target": np.tanh(x)}, step)
+        w.add_surface("loss", X, Y, (X - a) ** 2 + 2 * (Y + a / 2) ** 2, step)  # the tutorials' (x, y, z) order
+d = SummaryWriter("runs/curves").show(height=1400)
+"""
+
+READ = """
+const root = document.querySelector('.tbx-dashboard');
+if (!root) return null;
+const card = (kind, tag) => root.querySelector(`[data-tbx-kind="${kind}"][data-tbx-tag="${tag}"]`);
+// Pixels drawn on a canvas: how many are not transparent, and a checksum of the picture.
+const pix = (c) => {
+  if (!c || !c.width || !c.height) return null;
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let n = 0, sum = 0;
+  for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0) { n++; sum = (sum * 31 + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) % 1000000007; }
+  return [n, sum];
+};
+const cv = card('curves', 'fit'), sf = card('surfaces', 'loss');
+return {
+  events: Number(root.dataset.tbxEvents),
+  curves: cv ? JSON.parse(cv.dataset.tbxCurves || '{}') : null,
+  curvePix: cv ? pix(cv.querySelector('canvas')) : null,
+  curveStep: cv ? cv.querySelector('.tbx-step-label').textContent : null,
+  surface: sf ? JSON.parse(sf.dataset.tbxSurface || '{}') : null,
+  yaw: sf ? sf.dataset.tbxYaw : null,
+  heatPix: sf ? pix(sf.querySelector('canvas.tbx-surface-heat')) : null,
+  viewPix: sf ? pix(sf.querySelector('canvas.tbx-surface-3d')) : null,
+};
+"""
+
+
+def _state(jupyter: Any) -> dict[str, Any]:
+    return jupyter.js(READ)
+
+
+def _until(jupyter: Any, ok: Any, what: str) -> dict[str, Any]:
+    return jupyter.poll(lambda: (lambda s: s if s and ok(s) else None)(_state(jupyter)), 30, what)
+
+
+def _click_left_end(page: Any, loc: Any) -> None:
+    loc.scroll_into_view_if_needed()
+    box = loc.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 4, box["y"] + box["height"] / 2)
+
+
+def _set_theme(jupyter: Any, dark: bool) -> None:
+    name = "JupyterLab Dark" if dark else "JupyterLab Light"
+    jupyter.js("await app.commands.execute('apputils:change-theme', { theme: arg });", name)
+    jupyter.poll(lambda: jupyter.js("return document.body.dataset.jpThemeLight;") == ("false" if dark else "true"),
+                 30, f"the {name} theme")
+    jupyter.page.wait_for_timeout(500)
+
+
+@pytest.mark.parametrize("jupyter", ["lab"], indirect=True)
+def test_curve_and_surface_cards_draw_and_follow_the_slider(jupyter: Any) -> None:
+    name = jupyter.server.write_notebook([LOG, "d"])
+    jupyter.open(name)
+    jupyter.run_cell(0)
+    jupyter.wait_cell_done(0)
+    assert not jupyter.cell_errors(), jupyter.cell_errors()
+    page = jupyter.page
+    state = _until(jupyter, lambda s: s["events"] == 10 and s["curvePix"] and s["heatPix"] and s["viewPix"]
+                   and s["curvePix"][0] > 1000 and s["heatPix"][0] > 1000 and s["viewPix"][0] > 1000,
+                   "both cards drawn at the last step")
+    assert state["curves"] == {"fit": [4, 2, 200]}
+    assert state["surface"]["step"] == 4 and (state["surface"]["nx"], state["surface"]["ny"]) == (40, 30)
+
+    # ---- the curve card's slider: step 0 is another picture.
+    curve = page.locator('[data-tbx-kind="curves"][data-tbx-tag="fit"]')
+    _click_left_end(page, curve.locator('input[aria-label="step"]'))
+    after = _until(jupyter, lambda s: s["curves"] == {"fit": [0, 2, 200]} and s["curvePix"] and s["curvePix"] != state["curvePix"],
+                   "the curve card at step 0, redrawn")
+    assert after["curveStep"] == "step 0 (1/5)"
+    # Overlay: earlier steps added to the picture at the last step.
+    curve.locator('input[aria-label="step"]').press("End")
+    last = _until(jupyter, lambda s: s["curves"] == {"fit": [4, 2, 200]} and s["curvePix"], "the curve card back at step 4")
+    curve.get_by_role("button", name="overlay").click()
+    _until(jupyter, lambda s: s["curvePix"] and s["curvePix"][0] > last["curvePix"][0], "more lines drawn with the overlay")
+
+    # ---- the surface card's slider and rotation.
+    surface = page.locator('[data-tbx-kind="surfaces"][data-tbx-tag="loss"]')
+    before = _state(jupyter)
+    _click_left_end(page, surface.locator('input[aria-label="step"]'))
+    moved = _until(jupyter, lambda s: s["surface"].get("step") == 0 and s["heatPix"] != before["heatPix"] and s["viewPix"] != before["viewPix"],
+                   "the surface card at step 0, both views redrawn")
+    view = surface.locator("canvas.tbx-surface-3d")
+    view.scroll_into_view_if_needed()
+    box = view.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + 80, box["y"] + box["height"] / 2 + 10, steps=5)
+    page.mouse.up()
+    _until(jupyter, lambda s: s["yaw"] != moved["yaw"] and s["viewPix"] != moved["viewPix"] and s["heatPix"] == moved["heatPix"],
+           "the 3-D view rotated (the heatmap unchanged)")
+
+    # ---- screenshots, light then dark.
+    artifacts = jupyter.screenshot("curves").parent
+    for theme in ("light", "dark"):
+        if theme == "dark":
+            _set_theme(jupyter, dark=True)
+        for kind, loc in (("curve", curve), ("surface", surface)):
+            loc.scroll_into_view_if_needed()
+            loc.screenshot(path=str(artifacts / f"curves-{kind}-lab-{theme}.png"))
+    _set_theme(jupyter, dark=False)
