@@ -23,8 +23,9 @@ function centre(s: GroupStats, stat: GroupStat): Float64Array {
 /** The group's columns, in ascending x. */
 export function groupColumns(members: readonly RunColumns[], stat: GroupStat, band: GroupBand, stepAxis: boolean): GroupColumns {
   const of = (pick: (c: RunColumns) => Float64Array) => members.map((c) => ({ step: c.step, value: pick(c), n: c.n }));
-  const sm = aggregateSeries(of((c) => c.smoothed));
-  const raw = aggregateSeries(of((c) => c.raw));
+  const median = stat === "median";
+  const sm = aggregateSeries(of((c) => c.smoothed), median);
+  const raw = aggregateSeries(of((c) => c.raw), median);
   const n = sm.n;
   const smoothed = centre(sm, stat);
   let lo: Float64Array;
@@ -44,7 +45,7 @@ export function groupColumns(members: readonly RunColumns[], stat: GroupStat, ba
   // Both aggregations run over the same steps (NaN or not, every logged step is kept).
   const out: GroupColumns = { x: sm.step, raw: centre(raw, stat), smoothed, lo, hi, count, n };
   if (stepAxis) return out;
-  const xs = aggregateSeries(of((c) => c.x));
+  const xs = aggregateSeries(of((c) => c.x), false);
   out.x = xs.mean;
   let sorted = true;
   for (let i = 1; i < n && sorted; i++) sorted = out.x[i] >= out.x[i - 1];

@@ -120,21 +120,63 @@ export interface GroupStats {
   n: number;
 }
 
+/** A member's steps, ascending and each once. */
+function uniqueSteps(m: MemberSeries): Float64Array {
+  const a = new Float64Array(m.n);
+  let sorted = true;
+  for (let i = 0; i < m.n; i++) {
+    a[i] = m.step[i];
+    if (i && !(a[i] > a[i - 1])) sorted = false;
+  }
+  if (sorted) return a;
+  a.sort();
+  let u = 0;
+  for (let i = 0; i < a.length; i++) if (u === 0 || a[i] !== a[u - 1]) a[u++] = a[i];
+  return a.slice(0, u);
+}
+
+/** The union of two ascending unique arrays. */
+function union(a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i] < b[j]) out[k++] = a[i++];
+    else if (b[j] < a[i]) out[k++] = b[j++];
+    else {
+      out[k++] = a[i++];
+      j++;
+    }
+  }
+  while (i < a.length) out[k++] = a[i++];
+  while (j < b.length) out[k++] = b[j++];
+  return k === out.length ? out : out.slice(0, k);
+}
+
+/** Every step of the members, ascending, once: pairwise merges (members' steps are mostly sorted). */
+function allSteps(members: readonly MemberSeries[]): Float64Array {
+  let level = members.map(uniqueSteps);
+  if (level.length === 0) return new Float64Array(0);
+  while (level.length > 1) {
+    const next: Float64Array[] = [];
+    for (let i = 0; i < level.length; i += 2) next.push(i + 1 < level.length ? union(level[i], level[i + 1]) : level[i]);
+    level = next;
+  }
+  return level[0];
+}
+
 /**
  * Aggregate members step by step: the union of their steps; at each step the members with a
  * (non-NaN) value there, a member's last value for a step it logged twice; std is the
- * population std (0 for one member). As tbx_widget/reader/aggregate.py.
+ * population std (0 for one member). As tbx_widget/reader/aggregate.py. Without `median`
+ * the median is left NaN (it is the one statistic that needs the values sorted).
  */
-export function aggregateSeries(members: readonly MemberSeries[]): GroupStats {
+export function aggregateSeries(members: readonly MemberSeries[], median = true): GroupStats {
   let total = 0;
   for (const m of members) total += m.n;
-  const all = new Float64Array(total);
-  let k = 0;
-  for (const m of members) for (let i = 0; i < m.n; i++) all[k++] = m.step[i];
-  all.sort();
-  let u = 0;
-  for (let i = 0; i < total; i++) if (u === 0 || all[i] !== all[u - 1]) all[u++] = all[i];
-  const step = all.slice(0, u);
+  const step = allSteps(members);
+  const u = step.length;
   // Each member's last value per step, as (position, value) pairs.
   const pos = new Int32Array(total);
   const val = new Float64Array(total);
@@ -145,7 +187,7 @@ export function aggregateSeries(members: readonly MemberSeries[]): GroupStats {
     let p = 0;
     for (let i = 0; i < m.n; i++) {
       const s = m.step[i];
-      if (!(step[p] === s)) p = lowerBound(step, s); // sorted members move on one by one
+      if (step[p] !== s) p = step[p + 1] === s ? p + 1 : lowerBound(step, s); // sorted members move on one by one
       if (mark[p] !== mi) {
         mark[p] = mi;
         slot[p] = pairs;
@@ -170,19 +212,28 @@ export function aggregateSeries(members: readonly MemberSeries[]): GroupStats {
     const c = count[p];
     if (c === 0) continue;
     const seg = vals.subarray(start[p], start[p] + c);
-    if (c > 1) seg.sort();
     let sum = 0;
-    for (let i = 0; i < c; i++) sum += seg[i];
+    let min = Infinity;
+    let max = -Infinity;
+    for (let i = 0; i < c; i++) {
+      const v = seg[i];
+      sum += v;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
     const mean = sum / c;
     let ss = 0;
     for (let i = 0; i < c; i++) ss += (seg[i] - mean) * (seg[i] - mean);
-    const lo = (c - 1) >> 1;
-    const hi = c >> 1;
     out.mean[p] = mean;
     out.std[p] = Math.sqrt(ss / c);
-    out.min[p] = seg[0];
-    out.max[p] = seg[c - 1];
-    out.median[p] = lo === hi ? seg[lo] : (seg[lo] + seg[hi]) / 2;
+    out.min[p] = min;
+    out.max[p] = max;
+    if (median) {
+      if (c > 1) seg.sort();
+      const lo = (c - 1) >> 1;
+      const hi = c >> 1;
+      out.median[p] = lo === hi ? seg[lo] : (seg[lo] + seg[hi]) / 2;
+    }
   }
   return out;
 }
