@@ -1,5 +1,6 @@
-// The dashboard toolbar: tag filter, smoothing (slider and number box) and x axis. It writes
-// into the shared UiState and reflects it back (`sync`), so settings set elsewhere show here.
+// The dashboard toolbar: tag filter, smoothing (slider and number box), x axis and run grouping
+// (groupcontrol.ts). It writes into the shared UiState and reflects it back (`sync`), so
+// settings set elsewhere show here.
 import { createGroupControl } from "./groupcontrol";
 import { h, isValidRegex, type UiState, type XAxis } from "./ui";
 
