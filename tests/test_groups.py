@@ -253,6 +253,11 @@ def test_writer_rank_argument_and_show_groups_all_ranks(logdir):
             assert d.logdir == str(logdir) and d.view_settings["group"] == {"by": "ranks"}
         finally:
             d.close()
+        d = w.show(group={"by": "regex", "pattern": r"(rank_\d)", "band": "std"})
+        try:
+            assert d.view_settings["group"] == {"by": "regex", "pattern": r"(rank_\d)", "band": "std"}
+        finally:
+            d.close()
     finally:
         w.close()
     with pytest.raises(ValueError, match="rank must be None, an int >= 0 or 'env', got -2"):
