@@ -12,7 +12,9 @@ and ``js/src/math/groups.ts`` reads (tests/fixtures/groups_cases.json holds case
   makes one group per learning rate; without captures the group is the name with the match
   replaced by the pattern itself, so ``gpu_\\d+`` puts ``gpu_0`` .. ``gpu_3`` in one group.
 - ``{"by": "prefix", "sep": S}``: the run name up to its last ``S`` (default ``/``).
-- ``{"by": "hparam", "name": N}``: ``N=<value>`` from the run's hparams.
+- ``{"by": "hparam", "name": N}``: ``N=<value>`` from the run's hparams (a run without a
+  session of its own takes the one logged in a child run, as tensorboardX's ``add_hparams``
+  writes it); numbers are written as JavaScript writes them, so both sides agree.
 
 A run the grouping does not place (no match, no separator, no such hparam) is a group of its
 own, named after the run. ``parse_grouping`` also takes a regex string or compiled pattern.
@@ -21,6 +23,8 @@ How the dashboard draws a group may ride along: ``"stat"`` (``"mean"`` | ``"medi
 """
 from __future__ import annotations
 
+import decimal
+import math
 import re
 from typing import Any, Iterable, Mapping
 
@@ -115,11 +119,40 @@ def group_key(run: str, spec: Any, hparams: Mapping[str, Any] | None = None) -> 
 
 
 def _fmt(v: Any) -> str:
+    """An hparam value as the dashboard writes it (JavaScript's ``String(v)``)."""
     if isinstance(v, bool):
         return "true" if v else "false"
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
+    if v is None:
+        return "null"
+    if isinstance(v, (int, float)):
+        return js_number(float(v)) if isinstance(v, float) or abs(v) >= 2**53 else str(v)
     return str(v)
+
+
+def js_number(v: float) -> str:
+    """``v`` formatted as JavaScript's ``Number.prototype.toString`` does (shortest round trip,
+    exponent form below 1e-6 and from 1e21): ``1e-05`` -> ``0.00001``, ``2.0`` -> ``2``."""
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "Infinity" if v > 0 else "-Infinity"
+    if v == 0:
+        return "0"
+    sign = "-" if v < 0 else ""
+    d = decimal.Decimal(repr(abs(v))).normalize()
+    _, digit_tuple, exp = d.as_tuple()
+    digits = "".join(map(str, digit_tuple))
+    k = len(digits)
+    n = int(exp) + k  # the decimal point sits after n digits
+    if k <= n <= 21:
+        return sign + digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return sign + digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return sign + "0." + "0" * (-n) + digits
+    e = n - 1
+    mantissa = digits[0] + ("." + digits[1:] if k > 1 else "")
+    return f"{sign}{mantissa}e{'+' if e > 0 else '-'}{abs(e)}"
 
 
 def group_runs(runs: Iterable[str], spec: Any, hparams: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, list[str]]:

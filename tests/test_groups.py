@@ -172,8 +172,11 @@ def test_aggregate_by_hparam(logdir):
         with SummaryWriter(logdir / f"trial{i}") as w:
             w.add_scalar("acc", float(i), 0)
             w.add_hparams({"lr": lr}, {"hp/acc": float(i)}, run_name=".")
+    with SummaryWriter(logdir / "trial3") as w:  # tensorboardX's layout: the session in a child run
+        w.add_scalar("acc", 3.0, 0)
+        w.add_hparams({"lr": 1e-5}, {"hp/acc": 3.0})
     groups = load(logdir).aggregate("acc", group={"by": "hparam", "name": "lr"})
-    assert {k: g.runs for k, g in groups.items()} == {"lr=0.1": ("trial0", "trial1"), "lr=0.2": ("trial2",)}
+    assert {k: g.runs for k, g in groups.items()} == {"lr=0.1": ("trial0", "trial1"), "lr=0.2": ("trial2",), "lr=0.00001": ("trial3",)}
     np.testing.assert_allclose(groups["lr=0.1"].mean, [0.5])
 
 

@@ -500,7 +500,14 @@ class Logs:
 
         spec = parse_grouping(group)
         names = list(runs) if runs is not None else self.runs
-        hp = {r["run"]: r["hparams"] for r in self.hparams_table()} if spec["by"] == "hparam" else None
+        hp = None
+        if spec["by"] == "hparam":  # a run's own session, else one its child run holds (add_hparams)
+            own = {r["run"]: r["hparams"] for r in self.hparams_table()}
+            hp = dict(own)
+            for run, values in own.items():
+                parent = run.rpartition("/")[0] or "."
+                if parent != run and parent not in own:
+                    hp.setdefault(parent, values)
         return group_runs(names, spec, hp)
 
     def aggregate(self, tag: str, group: Any = None, *, runs: Iterable[str] | None = None) -> dict[str, "Aggregate"]:
