@@ -1,18 +1,23 @@
-"""EventFileWriter: one event file, written by a background thread.
+"""EventFileWriter: one event file (local, or an object in a bucket), written by a background thread.
 
-- File name ``events.out.tfevents.<10-digit unix time>.<host>.<pid>.<counter><suffix>``,
-  opened with O_EXCL, so two writers never share a file (tensorboardX's names collide within
-  one second and lose events).
-- The first record is ``Event{wall_time, file_version: "brain.Event:2"}``, written before the
-  constructor returns, so the file is a valid event file from the start.
+It joins two parts, as TensorBoard's writer does: ``event_queue.EventQueue`` (pending items,
+the background thread, flush tickets, errors) and a sink holding the file lifecycle:
+``event_sink.LocalEventFile`` (exclusive create, header, deleted-file recovery) for a directory,
+``remote_sink.RemoteEventFile`` (a local spool uploaded on every flush, rolled past a size or
+age limit) for an fsspec URL (``s3://``, ``gs://``, ``az://``, ...).
+
+- File name ``events.out.tfevents.<10-digit unix time>.<host>.<pid>.<counter><suffix>``;
+  a local file is opened with O_EXCL, so two writers never share a file.
+- The first record is ``Event{wall_time, file_version: "brain.Event:2"}``, written (uploaded)
+  before the constructor returns, so the file is a valid event file from the start.
 - ``add()`` queues serialized events, or callables that produce them on the background thread
   (serialization, PNG encoding and the like never run on the training loop's thread).
-- Bytes reach the OS every ``flush_secs`` (every 0.1 s while a dashboard in this process
-  follows a directory holding the file) and on ``flush()``, which returns only once
-  everything queued before it has been written (tensorboardX's flush does not wait).
+- Bytes reach the OS (the bucket) every ``flush_secs`` (every 0.1 s locally, 1 s remotely, while
+  a dashboard in this process follows a directory holding the file) and on ``flush()``, which
+  returns only once everything queued before it has been written (uploaded).
 - An error on the background thread is raised by the next ``add``/``flush``/``close``; the
-  ``add`` that reports it still queues its own item. Bytes that failed to write stay queued and
-  are retried, so nothing is dropped silently.
+  ``add`` that reports it still queues its own item. Bytes that failed to write (upload) stay
+  queued and are retried, so nothing is dropped silently.
 - ``close()`` is idempotent; an atexit hook closes writers still open, and so does a
   ``multiprocessing`` finalizer in child processes (which skip atexit) and, in such a child, a
   SIGTERM handler when SIGTERM is left at its default (``Pool.terminate()``). A writer inherited
@@ -22,46 +27,32 @@
 from __future__ import annotations
 
 import atexit
-import collections
-import itertools
 import os
 import signal
-import socket
 import sys
 import threading
-import time
 import weakref
-from typing import Callable, Iterable, Union
+from typing import Any, Mapping
 
 from . import signals
 from ._proto import event_pb2
-from .records import encode_record
+from .event_queue import EventItem, EventQueue
+from .event_sink import FILE_VERSION, LocalEventFile, Sink, event_file_name, reset_counter_after_fork
+from .storage import is_url
 
-__all__ = ["EventFileWriter", "event_file_name", "EventItem"]
+__all__ = ["EventFileWriter", "event_file_name", "EventItem", "FILE_VERSION"]
 
-EventItem = Union[bytes, Callable[[], Union[bytes, Iterable[bytes], None]]]
-"""A serialized Event, or a callable run on the writer thread that returns one, several or none."""
+LIVE_FLUSH_SECS = LocalEventFile.live_secs  # flush interval while a dashboard in this process follows the file's directory
 
-FILE_VERSION = "brain.Event:2"
-_WRITE_CHUNK = 1 << 20  # write to the OS whenever this much is buffered
-_MAX_PENDING = 100_000  # queued items before add() waits for the writer thread
-LIVE_FLUSH_SECS = 0.1  # flush interval while a dashboard in this process follows the file's directory
-
-_counter = itertools.count()
 _live: "weakref.WeakSet[EventFileWriter]" = weakref.WeakSet()
 
 
-def event_file_name(suffix: str = "", *, now: float | None = None, counter: int | None = None) -> str:
-    """The torch-style event file name for this host and process."""
-    stamp = int(time.time() if now is None else now)
-    count = next(_counter) if counter is None else counter
-    return f"events.out.tfevents.{stamp:010d}.{socket.gethostname()}.{os.getpid()}.{count}{suffix}"
-
-
 class EventFileWriter:
-    """Writes serialized ``Event`` protos to a new event file in ``logdir``."""
+    """Writes serialized ``Event`` protos to a new event file in ``logdir`` (a directory or an
+    fsspec URL; ``storage_options`` are the fsspec filesystem's, for a URL only)."""
 
-    def __init__(self, logdir: str | os.PathLike[str], *, filename_suffix: str = "", flush_secs: float = 2.0):
+    def __init__(self, logdir: str | os.PathLike[str], *, filename_suffix: str = "", flush_secs: float = 2.0,
+                 storage_options: Mapping[str, Any] | None = None):
         if not isinstance(filename_suffix, str):
             raise TypeError(f"filename_suffix must be a str, got {type(filename_suffix).__name__}")
         if "/" in filename_suffix or os.sep in filename_suffix:
@@ -74,11 +65,20 @@ class EventFileWriter:
         flush_secs = float(flush_secs)
         if not flush_secs > 0:
             raise ValueError(f"flush_secs must be a positive number of seconds, got {flush_secs!r}")
+        if storage_options is not None and not isinstance(storage_options, Mapping):
+            raise TypeError(f"storage_options must be a dict, got {type(storage_options).__name__}")
         self.logdir = os.fspath(logdir)
         self.flush_secs = flush_secs
-        self._suffix = filename_suffix
+        if is_url(self.logdir):
+            from .remote_sink import RemoteEventFile
+
+            self._sink: Sink = RemoteEventFile(self.logdir, filename_suffix, storage_options)
+        else:
+            if storage_options:
+                raise ValueError(f"storage_options are for URL logdirs (s3://, gs://, ...); {self.logdir!r} is a local path")
+            self._sink = LocalEventFile(self.logdir, filename_suffix)
         self._closed = False
-        self._init_state()
+        self._queue = EventQueue(self._sink, flush_secs)
         self._open_file()
         _live.add(self)
 
@@ -86,8 +86,9 @@ class EventFileWriter:
 
     @property
     def path(self) -> str:
-        """Path of the event file being written (a forked child gets its own on first use)."""
-        return self._path
+        """Path (URL) of the event file being written (a forked child gets its own on first use;
+        a remote writer rolls to a new object past its size or age limit)."""
+        return self._sink.path
 
     @property
     def closed(self) -> bool:
@@ -98,248 +99,76 @@ class EventFileWriter:
         then raise any error the background thread met earlier: the item stays queued either
         way, so the call that reports an old error never loses its own event."""
         self.enqueue(item)
-        self._raise_error()
+        self._queue.raise_error()
 
     def enqueue(self, item: EventItem) -> None:
         """Queue ``item`` without reporting earlier background errors (see ``raise_error``).
         Raises only when the item could not be queued (closed writer, file not creatable)."""
         if self._closed:
             raise ValueError("cannot write to a closed EventFileWriter")
-        if self._fd is None:  # first use in a forked child: a file of its own
+        if not self._sink.opened:  # first use in a forked child: a file of its own
             self._open_file()
-        pending = self._pending
-        pending.append(item)
-        n = len(pending)
-        if n == 1:
-            with self._cond:
-                self._cond.notify_all()
-        elif n > _MAX_PENDING:
-            self._wait_written()  # backpressure: let the writer thread catch up
+        self._queue.enqueue(item)
 
     def raise_error(self) -> None:
         """Raise (once) the error the background thread met since the last report, if any."""
-        self._raise_error()
+        self._queue.raise_error()
 
     def report(self, error: BaseException) -> None:
         """Record ``error`` to be raised by the next ``add``/``flush``/``close`` (for producers
         running on the writer thread that keep part of their output)."""
-        self._set_error(error)
+        self._queue.report(error)
 
     def add_event(self, event: event_pb2.Event) -> None:
         """Queue an ``Event`` proto; it is serialized on the writer thread (do not mutate it after)."""
         self.add(event.SerializeToString)
 
     def flush(self) -> None:
-        """Return once everything queued before this call has been handed to the OS."""
+        """Return once everything queued before this call has been handed to the OS (for a
+        URL: uploaded, and acknowledged by the server)."""
         if self._closed:
             return
-        self._raise_error()
-        if self._fd is None:
+        self._queue.raise_error()
+        if not self._sink.opened:
             return
-        self._wait_written()
-        self._raise_error()
-
-    def _wait_written(self) -> None:
-        """Block until everything queued so far has been handed to the OS (or failed)."""
-        with self._cond:
-            self._requested += 1
-            ticket = self._requested
-            self._cond.notify_all()
-            while self._done < ticket:
-                if not self._thread.is_alive():
-                    raise RuntimeError("tbx_widget event writer thread is not running")
-                self._cond.wait(0.5)
+        self._queue.wait_written()
+        self._queue.raise_error()
 
     def close(self) -> None:
-        """Flush and close the file. Safe to call more than once."""
+        """Flush and close the file (upload the rest). Safe to call more than once."""
         if self._closed:
             return
         try:
-            if self._fd is not None:
+            if self._sink.opened:
                 self.flush()
         finally:
             self._closed = True
             _live.discard(self)
-            if self._fd is not None:
-                with self._cond:
-                    self._stopping = True
-                    self._cond.notify_all()
-                self._thread.join()
-                os.close(self._fd)
-                self._fd = None
-        self._raise_error()
+            if self._sink.opened:
+                self._queue.stop()
+                try:
+                    self._sink.close()
+                except Exception as exc:
+                    self._queue.report(exc)
+        self._queue.raise_error()
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
-        return f"<EventFileWriter {self._path!r} ({state})>"
+        return f"<EventFileWriter {self.path!r} ({state})>"
 
     # -- internals --------------------------------------------------------------------------
 
-    def _init_state(self) -> None:
-        self._cond = threading.Condition(threading.Lock())
-        self._pending: collections.deque[EventItem] = collections.deque()
-        self._buffer = bytearray()
-        self._requested = 0  # flush tickets handed out
-        self._done = 0  # flush tickets completed
-        self._error: BaseException | None = None
-        self._error_lock = threading.Lock()  # set on the writer thread, taken on the caller's
-        self._stopping = False
-        self._fd: int | None = None
-        self._path = ""
-        self._thread: threading.Thread | None = None
-
-    def _create_file(self) -> tuple[int, str]:
-        """A new event file in the logdir (created if needed), its header record written."""
-        os.makedirs(self.logdir, exist_ok=True)
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-        while True:
-            path = os.path.join(self.logdir, event_file_name(self._suffix))
-            try:
-                fd = os.open(path, flags, 0o644)
-                break
-            except FileExistsError:
-                continue  # same second, host, pid and counter: take the next counter
-        first = event_pb2.Event(wall_time=time.time(), file_version=FILE_VERSION)
-        try:
-            _write_all(fd, encode_record(first.SerializeToString()))
-        except BaseException:
-            os.close(fd)
-            raise
-        return fd, path
-
     def _open_file(self) -> None:
-        self._fd, self._path = self._create_file()
+        self._sink.open()
         _close_at_process_exit()
-        self._thread = threading.Thread(target=self._run, name="tbx_widget-event-writer", daemon=True)
-        self._thread.start()
-        signals.publish(self._path)
-
-    def _set_error(self, error: BaseException) -> None:
-        with self._error_lock:
-            self._error = error
-
-    def _raise_error(self) -> None:
-        if self._error is None:  # the common case, without the lock
-            return
-        with self._error_lock:
-            err, self._error = self._error, None
-        if err is not None:
-            raise err
-
-    def _run(self) -> None:
-        cond = self._cond
-        next_flush = None  # monotonic deadline for the periodic flush, when bytes are waiting
-        while True:
-            with cond:
-                while not self._pending and self._requested == self._done and not self._stopping:
-                    timeout = None if next_flush is None else next_flush - time.monotonic()
-                    if timeout is not None and timeout <= 0:
-                        break
-                    cond.wait(timeout)
-                ticket = self._requested
-                stopping = self._stopping
-            self._drain()
-            now = time.monotonic()
-            due = ticket != self._done or stopping or (next_flush is not None and now >= next_flush)
-            if due or len(self._buffer) >= _WRITE_CHUNK:
-                self._write_buffer(announce=due)
-            if self._buffer or self._pending:
-                if next_flush is None or due:
-                    interval = self.flush_secs
-                    if signals.has_listeners(self._path):
-                        interval = min(interval, LIVE_FLUSH_SECS)
-                    next_flush = now + interval
-            else:
-                next_flush = None
-            if ticket != self._done:
-                with cond:
-                    self._done = ticket
-                    cond.notify_all()
-            if stopping and not self._pending:
-                return
-
-    def _drain(self) -> None:
-        pending, buffer = self._pending, self._buffer
-        while pending:
-            item = pending.popleft()
-            try:
-                if callable(item):
-                    item = item()
-                    if item is None:
-                        continue
-                if isinstance(item, (bytes, bytearray, memoryview)):
-                    buffer += encode_record(bytes(item))
-                else:
-                    for data in item:
-                        buffer += encode_record(data)
-            except Exception as exc:  # a bad item must not kill the thread: report it
-                self._set_error(exc)
-            if len(buffer) >= _WRITE_CHUNK:
-                self._write_buffer(announce=False)
-
-    def _write_buffer(self, *, announce: bool) -> None:
-        if not self._buffer:
-            return
-        try:
-            written = _write_all(self._fd, self._buffer)
-        except OSError as exc:
-            written = getattr(exc, "tbx_written", 0)
-            del self._buffer[:written]
-            self._set_error(exc)  # the rest stays buffered and is retried at the next flush
-            return
-        del self._buffer[:written]
-        if announce:
-            self._check_not_deleted()
-            signals.publish(self._path)
-
-    def _check_not_deleted(self) -> None:
-        """A file deleted under us (its logdir removed) still accepts writes that nobody will
-        ever read. Say so, and go on in a new file in the (re-created) logdir."""
-        try:
-            if os.fstat(self._fd).st_nlink > 0:
-                return
-        except OSError:
-            return
-        old_fd, old_path = self._fd, self._path
-        self._set_error(FileNotFoundError(
-            f"the event file {old_path} was deleted while being written (was its logdir removed?); "
-            "events logged since its last flush are lost; writing continues in a new file"
-        ))
-        try:
-            fd, path = self._create_file()
-        except OSError as exc:
-            self._set_error(exc)
-            return
-        self._fd, self._path = fd, path
-        try:
-            os.close(old_fd)
-        except OSError:
-            pass
+        self._queue.start()
+        signals.publish(self._sink.path)
 
     def _after_fork_in_child(self) -> None:
         # The parent's thread does not exist here and its lock may be held: start from scratch.
-        # Queued items belong to the parent (it writes them); the fd copy is the parent's file.
-        fd, path = self._fd, self._path
-        self._init_state()
-        self._path = path
-        if fd is not None:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-
-
-def _write_all(fd: int, data: bytes | bytearray) -> int:
-    done = 0
-    with memoryview(data) as view:  # released on exit, so the buffer can be resized after
-        try:
-            while done < len(view):
-                with view[done:] as rest:
-                    done += os.write(fd, rest)
-        except OSError as exc:
-            exc.tbx_written = done  # type: ignore[attr-defined]
-            raise
-    return done
+        # Queued items belong to the parent (it writes them); the file is the parent's.
+        self._sink.forget()
+        self._queue = EventQueue(self._sink, self.flush_secs)
 
 
 def _close_all() -> None:
@@ -400,8 +229,7 @@ def _on_sigterm(signum: int, frame: object) -> None:
 
 
 def _after_fork_in_child() -> None:
-    global _counter
-    _counter = itertools.count()
+    reset_counter_after_fork()
     for writer in list(_live):
         writer._after_fork_in_child()
 

@@ -134,7 +134,7 @@ def test_failed_disk_write_is_reported_then_retried(logdir, monkeypatch):
     failures = {"left": 1}
 
     def flaky_write(fd, data):
-        if fd == writer._fd and failures["left"]:
+        if fd == writer._sink.fd and failures["left"]:
             failures["left"] -= 1
             raise OSError(28, "No space left on device")
         return real_write(fd, data)

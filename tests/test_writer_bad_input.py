@@ -94,21 +94,21 @@ def test_at_least_thirty_cases():
 
 def test_an_error_on_the_writer_thread_surfaces_on_the_next_call(tmp_path, monkeypatch):
     """A failing write (a full disk) is raised by the next call, never lost silently."""
-    import tbx_widget.event_file as ef
+    import tbx_widget.event_sink as ef
 
     w = SummaryWriter(tmp_path, flush_secs=3600)
-    real = ef._write_all
+    real = ef.write_all
     calls = {"n": 0}
 
     def failing(fd, data):
         calls["n"] += 1
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(ef, "_write_all", failing)
+    monkeypatch.setattr(ef, "write_all", failing)
     w.add_scalar("x", 1.0, 0)
     with pytest.raises(OSError, match="No space left"):
         w.flush()
-    monkeypatch.setattr(ef, "_write_all", real)
+    monkeypatch.setattr(ef, "write_all", real)
     w.flush()  # retried: the bytes were kept
     w.close()
     assert load(tmp_path).scalars(".", "x").value.tolist() == [1.0]

@@ -142,7 +142,7 @@ def _fail_writes_to(monkeypatch, writer: SummaryWriter, state: dict) -> None:
     target = writer._file
 
     def write(fd, data):
-        if state["full"] and fd == target._fd:
+        if state["full"] and fd == target._sink.fd:
             state["failures"] += 1
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(fd, data)
@@ -152,7 +152,7 @@ def _fail_writes_to(monkeypatch, writer: SummaryWriter, state: dict) -> None:
 
 def _wait_for_background_error(writer: SummaryWriter, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
-    while writer._file._error is None:
+    while writer._file._queue._error is None:
         assert time.monotonic() < deadline, "the background thread never met the error"
         time.sleep(0.005)
 

@@ -1,0 +1,176 @@
+"""The async half of an event writer: a queue of events, a background thread that frames them as
+records and hands them to a sink (``event_sink``), flush tickets and error reporting.
+
+- ``enqueue()`` takes serialized events, or callables that produce them on the background thread
+  (serialization, PNG encoding and the like never run on the training loop's thread).
+- Bytes reach the sink every ``flush_secs`` (every ``sink.live_secs`` while a dashboard in this
+  process follows a directory holding the file) and on ``wait_written()``, which returns only
+  once everything queued before it has been written and flushed (uploaded, for a remote sink).
+- An error on the background thread is kept until ``raise_error()``. Bytes that failed to write
+  stay queued and are retried; a sink whose flush failed (``sink.dirty``) is flushed again at the
+  next interval, so nothing is dropped silently.
+"""
+from __future__ import annotations
+
+import collections
+import threading
+import time
+from typing import Callable, Iterable, Union
+
+from . import signals
+from .event_sink import Sink
+from .records import encode_record
+
+__all__ = ["EventQueue", "EventItem"]
+
+EventItem = Union[bytes, Callable[[], Union[bytes, Iterable[bytes], None]]]
+"""A serialized Event, or a callable run on the writer thread that returns one, several or none."""
+
+WRITE_CHUNK = 1 << 20  # write to the sink whenever this much is buffered
+MAX_PENDING = 100_000  # queued items before enqueue() waits for the writer thread
+
+
+class EventQueue:
+    """Pending events, the thread writing them to ``sink``, flush tickets and the last error."""
+
+    def __init__(self, sink: Sink, flush_secs: float):
+        self.sink = sink
+        self.flush_secs = flush_secs
+        self._cond = threading.Condition(threading.Lock())
+        self._pending: collections.deque[EventItem] = collections.deque()
+        self._buffer = bytearray()
+        self._requested = 0  # flush tickets handed out
+        self._done = 0  # flush tickets completed
+        self._error: BaseException | None = None
+        self._error_lock = threading.Lock()  # set on the writer thread, taken on the caller's
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        """Whether the background thread was started (and not yet stopped)."""
+        return self._thread is not None
+
+    def start(self) -> None:
+        """Start the background thread."""
+        self._thread = threading.Thread(target=self._run, name="tbx_widget-event-writer", daemon=True)
+        self._thread.start()
+
+    def enqueue(self, item: EventItem) -> None:
+        """Queue ``item``; waits for the thread when too many items are pending."""
+        pending = self._pending
+        pending.append(item)
+        n = len(pending)
+        if n == 1:
+            with self._cond:
+                self._cond.notify_all()
+        elif n > MAX_PENDING:
+            self.wait_written()  # backpressure: let the writer thread catch up
+
+    def report(self, error: BaseException) -> None:
+        """Keep ``error`` for the next ``raise_error()``."""
+        with self._error_lock:
+            self._error = error
+
+    def raise_error(self) -> None:
+        """Raise (once) the error met since the last report, if any."""
+        if self._error is None:  # the common case, without the lock
+            return
+        with self._error_lock:
+            err, self._error = self._error, None
+        if err is not None:
+            raise err
+
+    def wait_written(self) -> None:
+        """Block until everything queued so far has been written and flushed (or failed)."""
+        with self._cond:
+            self._requested += 1
+            ticket = self._requested
+            self._cond.notify_all()
+            while self._done < ticket:
+                if self._thread is None or not self._thread.is_alive():
+                    raise RuntimeError("tbx_widget event writer thread is not running")
+                self._cond.wait(0.5)
+
+    def stop(self) -> None:
+        """Write what is queued, then end the thread (its last flush's error is kept)."""
+        if self._thread is None:
+            return
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        self._thread.join()
+        self._thread = None
+
+    # -- the background thread ----------------------------------------------------------------
+
+    def _run(self) -> None:
+        cond, sink = self._cond, self.sink
+        next_flush = None  # monotonic deadline for the periodic flush, when bytes are waiting
+        while True:
+            with cond:
+                while not self._pending and self._requested == self._done and not self._stopping:
+                    timeout = None if next_flush is None else next_flush - time.monotonic()
+                    if timeout is not None and timeout <= 0:
+                        break
+                    cond.wait(timeout)
+                ticket = self._requested
+                stopping = self._stopping
+            self._drain()
+            now = time.monotonic()
+            due = ticket != self._done or stopping or (next_flush is not None and now >= next_flush)
+            if due or len(self._buffer) >= WRITE_CHUNK:
+                self._write_buffer(announce=due)
+            if self._buffer or self._pending or sink.dirty:
+                if next_flush is None or due:
+                    interval = self.flush_secs
+                    if signals.has_listeners(sink.path):
+                        interval = min(interval, sink.live_secs)
+                    next_flush = now + interval
+            else:
+                next_flush = None
+            if ticket != self._done:
+                with cond:
+                    self._done = ticket
+                    cond.notify_all()
+            if stopping and not self._pending:
+                return
+
+    def _drain(self) -> None:
+        pending, buffer = self._pending, self._buffer
+        while pending:
+            item = pending.popleft()
+            try:
+                if callable(item):
+                    item = item()
+                    if item is None:
+                        continue
+                if isinstance(item, (bytes, bytearray, memoryview)):
+                    buffer += encode_record(bytes(item))
+                else:
+                    for data in item:
+                        buffer += encode_record(data)
+            except Exception as exc:  # a bad item must not kill the thread: report it
+                self.report(exc)
+            if len(buffer) >= WRITE_CHUNK:
+                self._write_buffer(announce=False)
+
+    def _write_buffer(self, *, announce: bool) -> None:
+        """Hand the buffer to the sink; with ``announce`` flush the sink (also when only an
+        earlier flush is left to retry)."""
+        sink = self.sink
+        if self._buffer:
+            try:
+                written = sink.write(self._buffer)
+            except OSError as exc:
+                del self._buffer[: getattr(exc, "tbx_written", 0)]
+                self.report(exc)  # the rest stays buffered and is retried at the next flush
+                return
+            del self._buffer[:written]
+        elif not sink.dirty:
+            return
+        if announce:
+            try:
+                sink.flush()
+            except Exception as exc:
+                self.report(exc)
