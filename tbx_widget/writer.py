@@ -12,12 +12,15 @@ encoder (byte-identical to protobuf's).
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime
+import json
 import os
 import socket
 import time
+import warnings
 import weakref
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -26,12 +29,15 @@ from .convert import (INT64_MAX, INT64_MIN, check_child_name, check_step, check_
                       to_numpy, to_real)
 from .distributed import rank_logdir
 from .event_file import EventFileWriter
+from .file_writer import FileWriter
 from .summary.histogram import check_bins, check_rule_buckets, finite_values, histogram_proto, histogram_raw_proto
 from .summary.curves import curve_arrays, curve_value, surface_arrays, surface_value
 from .summary.hparams import hparams_values
-from .summary.image import draw_boxes, encode_gif, encode_png, image_value, make_grid, to_hwc_uint8
+from .summary.mesh import mesh_arrays, mesh_config, mesh_values
+from .summary.image import draw_boxes, encode_gif, encode_png, image_value, make_grid, to_hwc_uint8, video_to_ntchw
 from .summary.plugins import audio_value, layout_proto, layout_value, pr_curve_counts, pr_curve_value, text_value
 from .summary.scalar import encode_scalar_events, scalar_value
+from .summary.tensor import tensor_array, tensor_value
 
 __all__ = ["SummaryWriter", "DEFAULT_FLUSH_SECS"]
 
@@ -105,20 +111,27 @@ class SummaryWriter:
         filename_suffix: appended to the event file's name.
         write_to_disk: ``False`` checks every call but writes nothing (rank 0 only:
             ``write_to_disk=int(os.environ.get("RANK", 0)) == 0``).
+        comet_config: tensorboardX's Comet settings; accepted, but nothing is sent to Comet (a
+            warning says so unless the config is ``{"disabled": True}``, tensorboardX's default).
         rank: one run per rank: an int ``r`` writes to ``<logdir>/rank_<r>``; ``"env"`` takes
             ``r`` from an initialised ``torch.distributed``, else ``RANK`` / ``LOCAL_RANK``
             (checked against ``WORLD_SIZE``); see ``tbx_widget.distributed``. ``show()`` then
             shows every rank of ``logdir`` grouped.
+
+    Any other keyword raises TypeError (``flsh_secs=5``), as the peers' constructors do. Attributes
+    as in the peers: ``logdir`` / ``log_dir``, ``file_writer`` and ``all_writers`` (None after
+    ``close()``), ``scalar_dict`` (what ``export_scalars_to_json`` writes).
     """
 
     def __init__(self, logdir: str | os.PathLike[str] | None = None, comment: str = "", purge_step: int | None = None,
                  max_queue: int = 10, flush_secs: float = DEFAULT_FLUSH_SECS, filename_suffix: str = "",
                  write_to_disk: bool = True, log_dir: str | os.PathLike[str] | None = None,
-                 rank: int | str | None = None, **kwargs: Any) -> None:
+                 comet_config: dict[str, Any] | None = None, *, rank: int | str | None = None) -> None:
         if logdir is not None and log_dir is not None and os.fspath(logdir) != os.fspath(log_dir):
             raise ValueError(f"give logdir or log_dir, not both (got {logdir!r} and {log_dir!r})")
         if not isinstance(comment, str):
             raise TypeError(f"comment must be a str, got {type(comment).__name__}")
+        _check_comet_config(comet_config)
         chosen = logdir if logdir is not None else log_dir
         if chosen is not None and not isinstance(chosen, (str, os.PathLike)):
             raise TypeError(f"logdir must be a path (str or os.PathLike), got {type(chosen).__name__}")
@@ -138,6 +151,9 @@ class SummaryWriter:
         self._scalars: collections.deque[tuple[str, float, int, float]] = collections.deque()
         self._armed = False
         self._closed = False
+        self._meta: tuple[int | None, float | None] | None = None  # use_metadata's defaults
+        self.scalar_dict: dict[str, list[list[Any]]] = {}
+        self._facades: dict[str | None, FileWriter] = {}
         if self.write_to_disk:
             self._open()
         _writers.add(self)
@@ -159,6 +175,7 @@ class SummaryWriter:
         f = self._file
         if f is None or f.closed:
             if not self.write_to_disk:
+                self._closed = False  # logging after close(): file_writer is back, as in the peers
                 return None
             f = self._open()  # torch's writer reopens after close(): so do we, with a new file
         return f
@@ -212,22 +229,106 @@ class SummaryWriter:
         """The run's directory."""
         return self.logdir
 
+    @property
+    def log_dir(self) -> str:
+        """The run's directory (torch's name for ``logdir``)."""
+        return self.logdir
+
+    @property
+    def file_writer(self) -> FileWriter | None:
+        """The logdir's ``FileWriter`` (``get_logdir``, ``add_event``, ``add_summary``, ``flush``,
+        ``close``, ``reopen``); None after ``close()`` until something is logged again, as in
+        tensorboardX and torch."""
+        return None if self._closed else self._facade(None)
+
+    @property
+    def all_writers(self) -> dict[str, FileWriter] | None:
+        """``{directory: FileWriter}``: the logdir's and each open child run's (``add_scalars``,
+        ``add_hparams``); None after ``close()``, as in the peers."""
+        if self._closed:
+            return None
+        out = {self.logdir: self._facade(None)}
+        for name, child in list(self._children.items()):
+            if not child.closed:
+                out[os.path.join(self.logdir, name)] = self._facade(name)
+        return out
+
+    def _facade(self, name: str | None) -> FileWriter:
+        fw = self._facades.get(name)
+        if fw is None:
+            if name is None:
+                fw = FileWriter(self.logdir, lambda reopen: self._writer() if reopen else self._file, self._event_when,
+                                self._main_closed)
+            else:
+                fw = FileWriter(os.path.join(self.logdir, name),
+                                lambda reopen: self._child(name) if reopen else self._children.get(name), self._event_when)
+            self._facades[name] = fw
+        return fw
+
+    def _main_closed(self) -> None:
+        self._closed = True  # the logdir's file was closed through file_writer: the next add_* reopens it
+
+    # -- default step and wall time (use_metadata) ---------------------------------------------
+
+    @contextlib.contextmanager
+    def use_metadata(self, *, global_step: Any = None, walltime: Any = None) -> Iterator["SummaryWriter"]:
+        """Within ``with writer.use_metadata(global_step=10):`` every ``add_*`` call (and
+        ``file_writer.add_event``) given no ``global_step`` / ``walltime`` of its own takes these
+        (tensorboardX's context manager). A nested block overrides what it gives."""
+        if global_step is None and walltime is None:
+            raise ValueError("use_metadata needs global_step or walltime, got neither")
+        step, wall = check_step(global_step), check_walltime(walltime)
+        outer = self._meta
+        if outer is not None:
+            step = outer[0] if step is None else step
+            wall = outer[1] if wall is None else wall
+        self._meta = (step, wall)
+        try:
+            yield self
+        finally:
+            self._meta = outer
+
+    def _with_meta(self, global_step: Any, walltime: Any) -> tuple[Any, Any]:
+        meta = self._meta
+        if meta is None:
+            return global_step, walltime
+        return meta[0] if global_step is None else global_step, meta[1] if walltime is None else walltime
+
+    def _when(self, global_step: Any, walltime: Any) -> tuple[int, float]:
+        """The (step, wall time) of an event: the arguments, else ``use_metadata``'s, else step 0, now."""
+        if self._meta is not None:
+            global_step, walltime = self._with_meta(global_step, walltime)
+        return check_step(global_step) or 0, _now(walltime)
+
+    def _event_when(self, step: Any, walltime: Any) -> tuple[int | None, float]:
+        """``_when`` for ``FileWriter``: no step given stays None (the event keeps its own)."""
+        if self._meta is not None:
+            step, walltime = self._with_meta(step, walltime)
+        return check_step(step, "step"), _now(walltime)
+
     # -- scalars ------------------------------------------------------------------------------
 
     def add_scalar(self, tag: str, scalar_value: Any, global_step: Any = None, walltime: Any = None,
                    display_name: str = "", summary_description: str = "", new_style: bool = False,
                    double_precision: bool = False) -> None:
         """Log one number. ``new_style`` / ``double_precision`` write a float / double tensor (torch's
-        forms); ``display_name`` / ``summary_description`` go into the summary metadata."""
+        forms); ``display_name`` / ``summary_description`` go into the summary metadata.
+
+        Both peers' positional forms work: a bool 5th / 6th argument is torch's ``new_style`` /
+        ``double_precision``, a str is tensorboardX's ``display_name`` / ``summary_description``."""
         if type(tag) is not str or not tag or not tag.isascii():
             tag = check_tag(tag)
         value = scalar_value if type(scalar_value) is float else to_float(scalar_value, "scalar_value")
+        if self._meta is not None:
+            global_step, walltime = self._with_meta(global_step, walltime)
         if type(global_step) is int and INT64_MIN <= global_step <= INT64_MAX:
             step = global_step
         else:
             step = check_step(global_step) or 0
         wall = time.time() if walltime is None else _now(walltime)
         if new_style or double_precision or display_name or summary_description:
+            display_name, summary_description, new_style, double_precision = _scalar_style(
+                display_name, summary_description, new_style, double_precision)
             proto = scalar_value_fn(tag, value, new_style, double_precision, display_name, summary_description)
             self._emit(lambda: _event_bytes([proto], step, wall))
             return
@@ -246,7 +347,10 @@ class SummaryWriter:
         main_tag = check_tag(main_tag, "main_tag")
         if not isinstance(tag_scalar_dict, dict):
             raise TypeError(f"tag_scalar_dict must be a dict of name -> number, got {type(tag_scalar_dict).__name__}")
-        step = check_step(global_step) or 0
+        if self._meta is not None:
+            global_step, walltime = self._with_meta(global_step, walltime)
+        given_step = check_step(global_step)
+        step = given_step or 0
         wall = _now(walltime)
         if ".." in main_tag.replace("\\", "/").split("/") or main_tag.startswith(("/", "\\")):
             raise ValueError(f"main_tag {main_tag!r} would leave the logdir")
@@ -263,7 +367,31 @@ class SummaryWriter:
         for child, value in targets:
             if child is not None:
                 child.enqueue(encode_scalar_events([(main_tag, value, step, wall)])[0])
+        for name, value in points:  # kept for export_scalars_to_json, as tensorboardX keeps them
+            self.scalar_dict.setdefault(os.path.join(self.logdir, name), []).append([wall, given_step, value])
         _raise_first_error(child for child, _ in targets)
+
+    def export_scalars_to_json(self, path: str | os.PathLike[str]) -> None:
+        """Write the scalars logged with ``add_scalars`` since the last export to ``path`` as JSON
+        in tensorboardX's format, ``{"<logdir>/<main_tag>/<key>": [[wall_time, step, value], ...]}``
+        (``step`` null when none was given), then forget them. Like tensorboardX, ``add_scalar``
+        values are not kept (they would grow memory without bound); ``load(logdir)`` reads
+        every scalar back from the event files."""
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"path must be a file path (str or os.PathLike), got {type(path).__name__}")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(self.scalar_dict, f)
+        self.scalar_dict = {}
+
+    def add_tensor(self, tag: str, tensor: Any, global_step: Any = None, walltime: Any = None) -> None:
+        """Log a whole tensor (any shape; numbers, bools or complex numbers) under the "tensor"
+        plugin, as torch's ``add_tensor`` does; TensorBoard's ``tensor_util.make_ndarray`` reads
+        it back exactly (dtype and shape included)."""
+        tag = check_tag(tag)
+        step, wall = self._when(global_step, walltime)
+        arr, dtype = tensor_array(tensor, "tensor")
+        _check_size(arr.nbytes, "tensor")
+        self._emit(lambda: _event_bytes([tensor_value(tag, arr, dtype)], step, wall))
 
     # -- histograms -----------------------------------------------------------------------------
 
@@ -273,7 +401,7 @@ class SummaryWriter:
         numpy rule ("auto", "fd", ...), a number of buckets, or explicit edges. NaN and Inf are
         left out with a warning."""
         tag = check_tag(tag)
-        step, wall = _when(global_step, walltime)
+        step, wall = self._when(global_step, walltime)
         bins = check_bins(bins)
         if max_bins is not None and (isinstance(max_bins, bool) or not isinstance(max_bins, int) or max_bins < 1):
             raise ValueError(f"max_bins must be a positive int or None, got {max_bins!r}")
@@ -288,7 +416,7 @@ class SummaryWriter:
                           bucket_limits: Any, bucket_counts: Any, global_step: Any = None, walltime: Any = None) -> None:
         """Log a histogram computed elsewhere (right bucket edges and counts)."""
         tag = check_tag(tag)
-        step, wall = _when(global_step, walltime)
+        step, wall = self._when(global_step, walltime)
         stats = [to_float(v, n) for v, n in ((min, "min"), (max, "max"), (num, "num"), (sum, "sum"), (sum_squares, "sum_squares"))]
         histo = histogram_raw_proto(*stats, to_real(bucket_limits, "bucket_limits"), to_real(bucket_counts, "bucket_counts"))
         self._emit(lambda: _event_bytes([summary_pb2.Summary.Value(tag=tag, histo=histo)], step, wall))
@@ -302,14 +430,14 @@ class SummaryWriter:
     def add_image(self, tag: str, img_tensor: Any, global_step: Any = None, walltime: Any = None, dataformats: str = "CHW") -> None:
         """Log one image: uint8 as is, floats in [0, 1] scaled to 0-255 and clipped."""
         tag = check_tag(tag)
-        step, wall = _when(global_step, walltime)
+        step, wall = self._when(global_step, walltime)
         img = to_hwc_uint8(to_numpy(img_tensor, "img_tensor"), dataformats, "img_tensor")
         self._image(tag, np.array(img, copy=True), step, wall)
 
     def add_images(self, tag: str, img_tensor: Any, global_step: Any = None, walltime: Any = None, dataformats: str = "NCHW") -> None:
         """Log a batch of images as one grid (8 per row)."""
         tag = check_tag(tag)
-        step, wall = _when(global_step, walltime)
+        step, wall = self._when(global_step, walltime)
         arr = to_numpy(img_tensor, "img_tensor")
         if "N" not in str(dataformats).upper():
             raise ValueError(f"add_images needs a batch layout with N (such as 'NCHW'), got dataformats {dataformats!r}")
@@ -318,9 +446,23 @@ class SummaryWriter:
     def add_image_with_boxes(self, tag: str, img_tensor: Any, box_tensor: Any, global_step: Any = None, walltime: Any = None,
                              rescale: int = 1, dataformats: str = "CHW", labels: Sequence[str] | None = None) -> None:
         """Log an image with boxes (x_min, y_min, x_max, y_max in pixels) outlined in red;
-        labels are drawn when Pillow is installed."""
+        labels are drawn when Pillow is installed. tensorboardX's positional form
+        ``(tag, img, boxes, step, walltime, dataformats, labels)`` works too: a str 6th argument
+        is its ``dataformats``."""
+        if isinstance(rescale, str):  # tensorboardX's signature: no rescale before dataformats
+            if not isinstance(dataformats, str) or not set(dataformats.upper()) <= set("NCHW"):  # its 7th: labels
+                if labels is not None:
+                    raise TypeError("add_image_with_boxes got labels twice: as the 7th positional argument "
+                                    "(tensorboardX's signature) and by keyword")
+                labels, dataformats = dataformats, "CHW"
+            elif dataformats != "CHW":
+                raise TypeError(f"add_image_with_boxes got two layouts, {rescale!r} and {dataformats!r}: the 6th positional "
+                                "argument is rescale (torch, an int) or dataformats (tensorboardX, a str)")
+            rescale, dataformats = 1, rescale
+        if isinstance(labels, str):  # one label for one box, as tensorboardX accepts it
+            labels = [labels]
         tag = check_tag(tag)
-        step, wall = _when(global_step, walltime)
+        step, wall = self._when(global_step, walltime)
         img = to_hwc_uint8(to_numpy(img_tensor, "img_tensor"), dataformats, "img_tensor")
         boxes = to_real(box_tensor, "box_tensor").astype(np.float64)
         if boxes.ndim == 1 and boxes.size == 4:
@@ -346,7 +488,7 @@ class SummaryWriter:
     def add_figure(self, tag: str, figure: Any, global_step: Any = None, close: bool = True, walltime: Any = None) -> None:
         """Log a matplotlib figure (or a list of figures, as a grid) as an image."""
         tag = check_tag(tag)
-        step, wall = _when(global_step, walltime)
+        step, wall = self._when(global_step, walltime)
         figures = list(figure) if isinstance(figure, (list, tuple)) else [figure]
         if not figures:
             raise ValueError("figure must be a matplotlib figure or a non-empty list of them")
@@ -362,11 +504,15 @@ class SummaryWriter:
             img = make_grid(batch, "figure")
         self._image(tag, img, step, wall)
 
-    def add_video(self, tag: str, vid_tensor: Any, global_step: Any = None, fps: float = 4, walltime: Any = None) -> None:
-        """Log a video (N, T, C, H, W) as an animated GIF (needs Pillow)."""
+    def add_video(self, tag: str, vid_tensor: Any, global_step: Any = None, fps: float = 4, walltime: Any = None,
+                  dataformats: str = "NTCHW") -> None:
+        """Log a video (N, T, C, H, W; other orders by ``dataformats``, as in tensorboardX) as an
+        animated GIF (needs Pillow)."""
         tag = check_tag(tag)
-        step, wall = _when(global_step, walltime)
+        step, wall = self._when(global_step, walltime)
         vid = to_real(vid_tensor, "vid_tensor")
+        if vid.ndim == 5 or dataformats != "NTCHW":
+            vid = video_to_ntchw(vid, dataformats, "vid_tensor")
         if vid.ndim != 5:
             raise ValueError(f"vid_tensor must have shape (N, T, C, H, W), got {vid.shape}")
         if 0 in vid.shape:
@@ -398,14 +544,14 @@ class SummaryWriter:
             raise TypeError(f"text_string must be a str, got {type(text_string).__name__}")
         data = check_text(text_string, "text_string").encode("utf-8")
         _check_size(len(data), "text_string")
-        step, wall = _when(global_step, walltime)
+        step, wall = self._when(global_step, walltime)
         self._emit(lambda: _event_bytes([text_value(tag, data)], step, wall))
 
     def add_audio(self, tag: str, snd_tensor: Any, global_step: Any = None, sample_rate: int = 44100, walltime: Any = None) -> None:
         """Log audio: samples in [-1, 1] shaped (L,), (C, L) or (L, C) with C = 1 or 2 (mono,
         stereo); written as 16-bit WAV."""
         tag = check_tag(tag)
-        step, wall = _when(global_step, walltime)
+        step, wall = self._when(global_step, walltime)
         if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, np.integer)) or not 1 <= sample_rate <= 1_000_000:
             raise ValueError(f"sample_rate must be an int number of samples per second, got {sample_rate!r}")
         snd = to_real(snd_tensor, "snd_tensor").astype(np.float64)
@@ -426,7 +572,7 @@ class SummaryWriter:
                      weights: Any = None, walltime: Any = None) -> None:
         """Log a precision-recall curve from binary ``labels`` and ``predictions`` in [0, 1]."""
         tag = check_tag(tag)
-        step, wall = _when(global_step, walltime)
+        step, wall = self._when(global_step, walltime)
         if isinstance(num_thresholds, bool) or not isinstance(num_thresholds, (int, np.integer)) or not 2 <= num_thresholds <= 10_000:
             raise ValueError(f"num_thresholds must be an int from 2 to 10000, got {num_thresholds!r}")
         lab = to_real(labels, "labels").reshape(-1)
@@ -459,7 +605,7 @@ class SummaryWriter:
                          num_thresholds: int = 127, weights: Any = None, walltime: Any = None) -> None:
         """Log a PR curve from precomputed counts (one entry per threshold)."""
         tag = check_tag(tag)
-        step, wall = _when(global_step, walltime)
+        step, wall = self._when(global_step, walltime)
         names = ("true_positive_counts", "false_positive_counts", "true_negative_counts", "false_negative_counts", "precision", "recall")
         rows = [to_real(v, n).astype(np.float64).reshape(-1) for v, n in zip(
             (true_positive_counts, false_positive_counts, true_negative_counts, false_negative_counts, precision, recall), names)]
@@ -478,7 +624,7 @@ class SummaryWriter:
         array with one series per row; ``x`` (finite, same length) may be None for 0, 1, 2, ...
         Read back with ``load(logdir).curves(run, tag)``; the dashboard's Curves section draws it."""
         tag = check_tag(tag)
-        step, wall = _when(global_step, walltime)
+        step, wall = self._when(global_step, walltime)
         xs, ys, names = curve_arrays(x, y)
         self._emit(lambda: _event_bytes([curve_value(tag, xs, ys, names)], step, wall))
 
@@ -488,7 +634,7 @@ class SummaryWriter:
         (gridded). The tutorials' ``add_surface(tag, x, y, z, step)`` is accepted where only that
         reading fits. Read back with ``load(logdir).surfaces(run, tag)``."""
         tag = check_tag(tag)
-        step, wall = _when(global_step, walltime)
+        step, wall = self._when(global_step, walltime)
         gx, gy, gz = surface_arrays(z, x, y)
         self._emit(lambda: _event_bytes([surface_value(tag, gx, gy, gz)], step, wall))
 
@@ -497,12 +643,29 @@ class SummaryWriter:
     def add_hparams(self, hparam_dict: dict[str, Any], metric_dict: dict[str, Any], hparam_domain_discrete: dict[str, list[Any]] | None = None,
                     name: str | None = None, global_step: Any = None, run_name: str | None = None) -> None:
         """Log one session's hyperparameters and metrics into the child run ``name`` (torch:
-        ``run_name``; default: the current time), as tensorboardX and torch do."""
+        ``run_name``; default: the current time), as tensorboardX and torch do.
+
+        Both peers' positional forms work: a str third argument is tensorboardX's ``name`` (its
+        fourth then is ``global_step``); a dict is torch's ``hparam_domain_discrete``."""
+        if isinstance(hparam_domain_discrete, str):  # tensorboardX: add_hparams(h, m, name, global_step)
+            if run_name is not None or (name is not None and global_step is not None):
+                raise TypeError("add_hparams got a str third argument (tensorboardX's name) and also "
+                                f"{'run_name' if run_name is not None else 'name and global_step'}: "
+                                "give the run's name once")
+            if name is not None:  # tensorboardX's fourth positional parameter is global_step
+                global_step = name
+            name, hparam_domain_discrete = hparam_domain_discrete, None
+        elif hparam_domain_discrete is not None and not isinstance(hparam_domain_discrete, dict):
+            raise TypeError("add_hparams' third argument is hparam_domain_discrete (torch: a dict of name -> list of "
+                            "values) or name (tensorboardX: a str), got "
+                            f"{type(hparam_domain_discrete).__name__} {hparam_domain_discrete!r:.60}")
+        if name is not None and run_name is not None:
+            raise TypeError(f"give name (tensorboardX) or run_name (torch), not both (got {name!r} and {run_name!r})")
         if not isinstance(hparam_dict, dict) or not isinstance(metric_dict, dict):
             raise TypeError("hparam_dict and metric_dict must be dicts")
         child = name if name is not None else run_name
         child = check_child_name(child if child is not None else str(time.time()), "name" if name is not None else "run_name")
-        step, wall = check_step(global_step) or 0, time.time()
+        step, wall = self._when(global_step, None)
         values = hparams_values(hparam_dict, metric_dict, hparam_domain_discrete)
         metrics = [(check_tag(k, "metric_dict key"), to_float(v, f"metric_dict[{k!r}]")) for k, v in metric_dict.items()]
         writer = self._child(child)
@@ -518,7 +681,8 @@ class SummaryWriter:
         """Lay out charts of several tags: ``{category: {title: ["Multiline", [tags]] |
         ["Margin", [value, lower, upper]]}}``."""
         proto = layout_proto(layout)
-        self._emit(lambda: _event_bytes([layout_value(proto)], 0, time.time()))
+        step, wall = self._when(None, None)
+        self._emit(lambda: _event_bytes([layout_value(proto)], step, wall))
 
     def add_custom_scalars_multilinechart(self, tags: list[str], category: str = "default", title: str = "untitled") -> None:
         """One multiline chart of ``tags`` (see ``add_custom_scalars``)."""
@@ -540,7 +704,7 @@ class SummaryWriter:
         from .embedding import write_embedding
 
         tag = check_tag(tag)
-        step = check_step(global_step) or 0
+        step = self._when(global_step, None)[0]
         arr = to_real(mat, "mat").astype(np.float64)
         if arr.ndim != 2:
             raise ValueError(f"mat must be 2-D (points x dimensions), got shape {arr.shape}")
@@ -586,8 +750,28 @@ class SummaryWriter:
     def add_onnx_graph(self, *args: Any, **kwargs: Any) -> None:
         raise NotImplementedError("tbx_widget does not write ONNX graphs (add_onnx_graph)")
 
-    def add_mesh(self, *args: Any, **kwargs: Any) -> None:
-        raise NotImplementedError("tbx_widget does not write meshes (add_mesh)")
+    def add_openvino_graph(self, xmlname: str | os.PathLike[str]) -> None:
+        """Log the graph of an OpenVINO IR model (its ``.xml`` file) for TensorBoard's Graphs
+        dashboard, as tensorboardX does: read from the XML, OpenVINO itself is not needed. One
+        node per layer (op: the layer's type), fed by the layers its edges come from."""
+        from .summary.openvino import openvino_graph
+
+        graph = openvino_graph(xmlname).SerializeToString()
+        _check_size(len(graph), "xmlname graph")
+        step, wall = self._when(None, None)
+        self._emit(lambda: event_pb2.Event(wall_time=wall, step=step, graph_def=graph).SerializeToString())
+
+    def add_mesh(self, tag: str, vertices: Any, colors: Any = None, faces: Any = None, config_dict: dict[str, Any] | None = None,
+                 global_step: Any = None, walltime: Any = None) -> None:
+        """Log a mesh or point cloud as TensorBoard's mesh plugin stores it (as torch's writer does):
+        ``vertices`` [B, N, 3], optional ``colors`` [B, N, 3] (0..255) and ``faces`` [B, F, 3]
+        (vertex indices), ``config_dict`` the three.js settings TensorBoard passes on. Read back
+        with ``load(logdir).meshes(run, tag)``; the dashboard's Meshes section draws it."""
+        tag = check_tag(tag)
+        step, wall = _when(global_step, walltime)
+        config = mesh_config(config_dict)
+        v, c, f = mesh_arrays(vertices, colors, faces)
+        self._emit(lambda: _event_bytes(mesh_values(tag, v, c, f, config), step, wall))
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -635,6 +819,37 @@ class SummaryWriter:
 
     def __repr__(self) -> str:
         return f"SummaryWriter({self.logdir!r})"
+
+
+def _check_comet_config(config: Any) -> None:
+    """tensorboardX's ``comet_config``: accepted; a warning when it asks for Comet logging."""
+    if config is None:
+        return
+    if not isinstance(config, dict):
+        raise TypeError(f"comet_config must be a dict (tensorboardX's Comet settings) or None, got {type(config).__name__}")
+    if config.get("disabled", False) is not True:
+        warnings.warn("comet_config is ignored: tbx_widget writes event files only and sends nothing to Comet",
+                      UserWarning, stacklevel=3)
+
+
+def _scalar_style(display_name: Any, description: Any, new_style: Any, double_precision: Any) -> tuple[str, str, bool, bool]:
+    """add_scalar's 5th and 6th parameters: tensorboardX's ``display_name`` and
+    ``summary_description`` (str), or torch's ``new_style`` and ``double_precision`` (bool)."""
+    if isinstance(display_name, (bool, np.bool_)):
+        if new_style:
+            raise TypeError("add_scalar got new_style twice: as the 5th positional argument (torch's signature) and by keyword")
+        new_style, display_name = bool(display_name), ""
+    if isinstance(description, (bool, np.bool_)):
+        if double_precision:
+            raise TypeError("add_scalar got double_precision twice: as the 6th positional argument (torch's signature) "
+                            "and by keyword")
+        double_precision, description = bool(description), ""
+    for name, value, torch_name in (("display_name", display_name, "new_style"), ("summary_description", description,
+                                                                                     "double_precision")):
+        if not isinstance(value, str):
+            raise TypeError(f"add_scalar's {name} (tensorboardX, a str) or {torch_name} (torch, a bool) must be a str or "
+                            f"a bool, got {type(value).__name__} {value!r:.60}")
+    return display_name, description, bool(new_style), bool(double_precision)
 
 
 def scalar_value_fn(tag: str, value: float, new_style: bool, double_precision: bool, display_name: str, description: str):

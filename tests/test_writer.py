@@ -335,7 +335,9 @@ def test_constructor_defaults_and_aliases(tmp_path, monkeypatch):
     w3.add_scalar("a", 1.0, 0)
     w3.close()
     assert not os.path.exists("nowhere")
-    w4 = SummaryWriter("kw", max_queue=100, some_future_option=True)
+    with pytest.raises(TypeError, match="some_future_option"):  # unknown keywords raise, as in the peers (issue 17)
+        SummaryWriter("kw", max_queue=100, some_future_option=True)
+    w4 = SummaryWriter("kw", max_queue=100)
     w4.close()
     w4.close()  # idempotent
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from .._proto import summary_pb2
 
-__all__ = ["to_hwc_uint8", "make_grid", "encode_png", "image_value", "draw_boxes", "encode_gif"]
+__all__ = ["to_hwc_uint8", "make_grid", "encode_png", "image_value", "draw_boxes", "encode_gif", "video_to_ntchw"]
 
 _LAYOUTS = {"CHW", "HWC", "HW", "NCHW", "NHWC", "NHW", "WH", "HWN", "CWH"}
 
@@ -69,6 +69,19 @@ def _channels(img: np.ndarray, name: str, dataformats: str = "") -> np.ndarray:
     if img.shape[0] == 0 or img.shape[1] == 0:
         raise ValueError(f"{name} is empty (height {img.shape[0]}, width {img.shape[1]})")
     return img
+
+
+def video_to_ntchw(arr: np.ndarray, dataformats: Any, name: str = "vid_tensor") -> np.ndarray:
+    """A 5-D video in layout ``dataformats`` (a permutation of "NTCHW", any case, as
+    tensorboardX's ``add_video`` takes) as (N, T, C, H, W)."""
+    if not isinstance(dataformats, str):
+        raise TypeError(f"dataformats must be a str such as 'NTCHW', got {type(dataformats).__name__}")
+    fmt = dataformats.upper()
+    if len(fmt) != 5 or set(fmt) != set("NTCHW"):
+        raise ValueError(f"dataformats must be the five letters N, T, C, H, W in some order, got {dataformats!r}")
+    if arr.ndim != 5:
+        raise ValueError(f"{name} must have 5 dimensions ({dataformats!r}), got shape {arr.shape}")
+    return arr if fmt == "NTCHW" else np.transpose(arr, [fmt.index(c) for c in "NTCHW"])
 
 
 def make_grid(batch: np.ndarray, name: str = "img_tensor", ncols: int = 8) -> np.ndarray:
