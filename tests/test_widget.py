@@ -351,3 +351,11 @@ def test_acks_count_as_held_back_only_while_the_kernel_loop_is_busy(tmp_path):
         assert outside._acks_held_back()  # no event loop: nothing could deliver an ack
     finally:
         outside.close()
+
+
+def test_show_outside_a_notebook_prints_how_to_view_it(tmp_path, dashboard_factory, capsys):
+    dash = dashboard_factory(tmp_path / "runs", poll_interval=30)
+    assert dash.show() is dash
+    out = capsys.readouterr().out
+    assert "a live widget" in out and f"tbx_widget.load({str(tmp_path / 'runs')!r})" in out
+    assert "object at 0x" not in out

@@ -1,6 +1,7 @@
 // The session applies batches in time-budgeted slices and acknowledges them once applied.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Intake, attach } from "../src/session";
+import * as entry from "../src/index";
 import widget, { statusLine } from "../src/index";
 import { Store } from "../src/store";
 import { BatchBuilder, FakeModel } from "./helpers";
@@ -167,5 +168,14 @@ describe("status line", () => {
     expect(status.textContent).toBe("3 corrupt records skipped");
     cleanup();
     el.remove();
+  });
+});
+
+describe("entry module", () => {
+  it("exports render and initialize only through the default export (no anywidget deprecation warning)", () => {
+    expect("render" in entry).toBe(false);
+    expect("initialize" in entry).toBe(false);
+    expect(typeof widget.render).toBe("function");
+    expect(typeof widget.initialize).toBe("function");
   });
 });
