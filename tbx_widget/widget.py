@@ -98,7 +98,8 @@ class Dashboard(anywidget.AnyWidget):
             ``endpoint_url``, ...).
         group: draw run groups as one line with a band: a regex (one group per captured text,
             ``r"(lr=[^,]+)"``), ``{"by": "ranks"}`` (per-rank runs ``gpu_0``, ``rank_1``, ...),
-            ``{"by": "prefix", "sep": "/"}``; see ``tbx_widget.groups``. Kept in ``view_settings``.
+            ``{"by": "prefix", "sep": "/"}``, ``{"by": "hparam", "name": "lr"}``; see
+            ``tbx_widget.groups``. Kept in ``view_settings``.
     """
 
     _esm = _static("index.js")
@@ -138,11 +139,7 @@ class Dashboard(anywidget.AnyWidget):
         if group is not None:
             from .groups import parse_grouping
 
-            spec = parse_grouping(group)
-            if spec["by"] == "hparam":
-                raise ValueError("group: the dashboard groups by run name ('ranks', 'regex', 'prefix'); "
-                                 "group by an hparam with load(logdir).aggregate(tag, group={'by': 'hparam', ...})")
-            kwargs["view_settings"] = {**kwargs.get("view_settings", {}), "group": spec}
+            kwargs["view_settings"] = {**kwargs.get("view_settings", {}), "group": parse_grouping(group)}
         follower = Follower(os.fspath(logdir), storage_options=storage_options)
         super().__init__(
             logdir=os.fspath(logdir),

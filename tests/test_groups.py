@@ -196,8 +196,11 @@ def test_magic_and_dashboard_take_the_grouping(logdir):
         d.close()
     with pytest.raises(ValueError, match=r"group\['by'\] must be one of"):
         Dashboard(logdir, group={"by": "bogus"})
-    with pytest.raises(ValueError, match="the dashboard groups by run name"):
-        Dashboard(logdir, group={"by": "hparam", "name": "lr"})
+    d = Dashboard(logdir, group={"by": "hparam", "name": "lr", "stat": "median"})
+    try:
+        assert d.view_settings == {"group": {"by": "hparam", "name": "lr", "stat": "median"}}
+    finally:
+        d.close()
 
 
 # -- one run per rank --------------------------------------------------------------------------

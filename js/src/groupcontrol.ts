@@ -1,5 +1,6 @@
 // The toolbar's "group runs" control: off, per-rank (gpu_0, rank_1, ... as one group), a regex
-// with a capture (one group per captured text) or a run-name prefix (up to the last separator);
+// with a capture (one group per captured text), a run-name prefix (up to the last separator) or
+// an hparam's value;
 // then how a group is drawn: mean or median, a min–max or ±std band, members faint or not.
 import { compileGroupRegex, type GroupBand, type GroupBy, type Grouping, type GroupStat } from "./math/groups";
 import { h, type UiState } from "./ui";
@@ -10,7 +11,8 @@ export interface GroupControl {
   sync(): void;
 }
 
-const PLACEHOLDER: Partial<Record<GroupBy, string>> = { regex: "regex, e.g. (lr=[^,]+)", prefix: "separator, e.g. /" };
+const PLACEHOLDER: Partial<Record<GroupBy, string>> = { regex: "regex, e.g. (lr=[^,]+)", prefix: "separator, e.g. /", hparam: "hparam name, e.g. lr" };
+const hasText = (by: GroupBy) => by === "regex" || by === "prefix" || by === "hparam";
 
 /** The grouping the inputs describe, or null when the regex does not compile. */
 export function groupingFrom(by: GroupBy, text: string, stat: GroupStat, band: GroupBand, members: boolean): Grouping | null {
@@ -18,13 +20,14 @@ export function groupingFrom(by: GroupBy, text: string, stat: GroupStat, band: G
   if (by === "off") return { by: "off" };
   if (by === "regex") return text !== "" && compileGroupRegex(text) ? { by, pattern: text, ...look } : null;
   if (by === "prefix") return { by, sep: text === "" ? "/" : text, ...look };
+  if (by === "hparam") return text !== "" ? { by, name: text, ...look } : null;
   return { by, ...look };
 }
 
 export function createGroupControl(ui: UiState): GroupControl {
   const bySelect = h("select", { class: "tbx-select tbx-group-by", "aria-label": "group runs" },
     h("option", { value: "off", text: "off" }), h("option", { value: "ranks", text: "per rank" }),
-    h("option", { value: "regex", text: "regex" }), h("option", { value: "prefix", text: "prefix" }));
+    h("option", { value: "regex", text: "regex" }), h("option", { value: "prefix", text: "prefix" }), h("option", { value: "hparam", text: "hparam" }));
   const text = h("input", { type: "text", class: "tbx-input tbx-group-text", "aria-label": "group pattern" });
   const statSelect = h("select", { class: "tbx-select tbx-group-stat", "aria-label": "group line" },
     h("option", { value: "mean", text: "mean" }), h("option", { value: "median", text: "median" }));
@@ -38,7 +41,7 @@ export function createGroupControl(ui: UiState): GroupControl {
     const by = bySelect.value as GroupBy;
     const g = groupingFrom(by, text.value, statSelect.value as GroupStat, bandSelect.value as GroupBand, members.checked);
     text.classList.toggle("tbx-invalid", g === null);
-    text.hidden = by !== "regex" && by !== "prefix";
+    text.hidden = !hasText(by);
     text.placeholder = PLACEHOLDER[by] ?? "";
     look.hidden = by === "off";
     if (g === null || JSON.stringify(g) === JSON.stringify(ui.grouping)) return;
@@ -46,7 +49,8 @@ export function createGroupControl(ui: UiState): GroupControl {
     ui.changed();
   };
   bySelect.addEventListener("change", () => {
-    text.value = bySelect.value === "prefix" ? "/" : bySelect.value === "regex" ? (ui.grouping.pattern ?? "") : "";
+    const by = bySelect.value as GroupBy;
+    text.value = by === "prefix" ? "/" : by === "regex" ? (ui.grouping.pattern ?? "") : by === "hparam" ? (ui.grouping.name ?? "") : "";
     apply();
   });
   text.addEventListener("input", apply);
@@ -57,12 +61,12 @@ export function createGroupControl(ui: UiState): GroupControl {
   const sync = () => {
     const g = ui.grouping;
     if (bySelect.value !== g.by) bySelect.value = g.by;
-    const t = g.by === "regex" ? g.pattern ?? "" : g.by === "prefix" ? g.sep ?? "/" : "";
+    const t = g.by === "regex" ? g.pattern ?? "" : g.by === "prefix" ? g.sep ?? "/" : g.by === "hparam" ? g.name ?? "" : "";
     if (document.activeElement !== text && text.value !== t) text.value = t;
     statSelect.value = g.stat ?? "mean";
     bandSelect.value = g.band ?? "minmax";
     members.checked = g.members ?? false;
-    text.hidden = g.by !== "regex" && g.by !== "prefix";
+    text.hidden = !hasText(g.by);
     text.placeholder = PLACEHOLDER[g.by] ?? "";
     text.classList.remove("tbx-invalid");
     look.hidden = g.by === "off";

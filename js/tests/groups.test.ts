@@ -197,6 +197,40 @@ describe("grouped scalar charts", () => {
     cleanup();
   });
 
+  it("groups by an hparam, a training run taking the session add_hparams wrote to its child run", () => {
+    const START = (lr: number) => [
+      { record: "experiment", data: { hparams: [{ name: "lr", type: "DATA_TYPE_FLOAT64" }], metrics: [{ tag: "hparam/acc", group: "" }] } },
+      { record: "session_start", data: { hparams: { lr }, group_name: "" } },
+    ];
+    const model = new FakeModel({ logdir: "runs", height: 400, status: "ok", error: "", tag_filter: "", run_filter: "", view_settings: { smoothing: 0 } });
+    const el = document.createElement("div");
+    document.body.append(el);
+    const cleanup = widget.render({ model, el });
+    const b = new BatchBuilder();
+    const runs: string[] = [];
+    ["a", "b", "c"].forEach((name, i) => {
+      const lr = i < 2 ? 0.00001 : 0.1;
+      b.scalars(name, "loss", [0, 1], [i, i + 1]).hparams(`${name}/17330000${i}.5`, START(lr)).scalars(`${name}/17330000${i}.5`, "hparam/acc", [0], [0.5]);
+      runs.push(name, `${name}/17330000${i}.5`);
+    });
+    const { msg, buffers } = b.build(1, true, runs);
+    model.emit("msg:custom", msg, buffers);
+    attach(model).store.flush();
+    const control = el.querySelector(".tbx-group") as HTMLElement;
+    const by = control.querySelector('select[aria-label="group runs"]') as HTMLSelectElement;
+    by.value = "hparam";
+    by.dispatchEvent(new Event("change"));
+    const text = control.querySelector('input[aria-label="group pattern"]') as HTMLInputElement;
+    expect(text.hidden).toBe(false);
+    text.value = "lr";
+    text.dispatchEvent(new Event("input"));
+    const card = el.querySelector('[data-tbx-kind="scalars"][data-tbx-tag="loss"]') as HTMLElement;
+    expect(JSON.parse(card.dataset.tbxGroups ?? "{}")).toEqual({ "lr=0.00001": ["a", "b"] });
+    const u = (card as unknown as { tbxChart: uPlot }).tbxChart;
+    expect(u.data[3]).toEqual([0.5, 1.5]); // lines: the group, then c; smoothed centre of the group
+    cleanup();
+  });
+
   it("groups by a regex capture typed into the control and stores it in view_settings", async () => {
     const model = new FakeModel({ logdir: "runs", height: 400, status: "ok", error: "", tag_filter: "", run_filter: "", view_settings: {} });
     const el = document.createElement("div");

@@ -11,6 +11,7 @@ import { enablePan } from "../chart/pan";
 import { joinColumns, outlierRange, pickAt, runColumns, withEnds, type RunColumns } from "../math/columns";
 import { decimateIndices } from "../math/decimate";
 import { groupRuns, type Grouping } from "../math/groups";
+import { hparamsTable } from "./hparams";
 import type { RunInfo, ScalarSeries } from "../store";
 import { onThemeChange, readTheme } from "../theme";
 import {
@@ -161,6 +162,19 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     return idx;
   }
 
+  /** Each run's hparams: its own session's, else those of the session folded into it (add_hparams). */
+  function runHparams(): Record<string, Record<string, unknown>> {
+    const folds = ctx.ui.folds(ctx.store);
+    const out: Record<string, Record<string, unknown>> = {};
+    const rows = hparamsTable(ctx.store, folds).rows;
+    for (const row of rows) out[row.run] = row.hparams;
+    for (const row of rows) {
+      const parent = folds.get(row.run);
+      if (parent !== undefined && !(parent in out)) out[parent] = row.hparams;
+    }
+    return out;
+  }
+
   /** The chart's lines: each run, or with grouping on each group of 2+ runs as one line. */
   function linesOf(runs: { run: RunInfo; s: ScalarSeries }[], cols: RunColumns[], g: Grouping): Line[] {
     const runLine = (i: number): Line => ({
@@ -174,7 +188,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     const index = new Map(runs.map((r, i) => [r.run.name, i]));
     const lines: Line[] = [];
     const used = new Set<string>();
-    for (const [key, names] of groupRuns(runs.map((r) => r.run.name), g)) {
+    for (const [key, names] of groupRuns(runs.map((r) => r.run.name), g, g.by === "hparam" ? runHparams() : undefined)) {
       const idx = names.map((n) => index.get(n) as number);
       if (idx.length === 1) {
         lines.push(runLine(idx[0]));
@@ -205,7 +219,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     const sig = [
       runs.map((r) => `${r.run.name}:${r.s.version}`).join("|"),
       ctx.ui.smoothing, ctx.ui.xAxis, logY, outliers, zoom ? zoom.join(",") : "", w, ctx.ui.highlight ?? "", ctx.ui.logdir,
-      JSON.stringify(ctx.ui.grouping),
+      JSON.stringify(ctx.ui.grouping), ctx.ui.grouping.by === "hparam" ? ctx.store.version : "",
     ].join(";");
     if (!memo.changed(sig)) return;
     for (const name of [...cache.keys()]) if (!runs.some((r) => r.run.name === name)) cache.delete(name);
