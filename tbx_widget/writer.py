@@ -29,6 +29,7 @@ from .convert import (INT64_MAX, INT64_MIN, check_child_name, check_step, check_
                       to_numpy, to_real)
 from .distributed import rank_logdir
 from .event_file import EventFileWriter
+from .storage import is_url
 from .file_writer import FileWriter
 from .summary.histogram import check_bins, check_rule_buckets, finite_values, histogram_proto, histogram_raw_proto
 from .summary.curves import curve_arrays, curve_value, surface_arrays, surface_value
@@ -117,6 +118,12 @@ class SummaryWriter:
             ``r`` from an initialised ``torch.distributed``, else ``RANK`` / ``LOCAL_RANK``
             (checked against ``WORLD_SIZE``); see ``tbx_widget.distributed``. ``show()`` then
             shows every rank of ``logdir`` grouped.
+        storage_options: for a URL logdir (``s3://bucket/run``, ``gs://``, ``az://``, any fsspec
+            URL), the fsspec filesystem's options (credentials, ``endpoint_url``, ...). A remote
+            event file is spooled locally and uploaded whole on every flush (``flush()`` returns
+            once the server acknowledged it), rolling to a new object past 8 MiB or 10 minutes;
+            see ``tbx_widget.remote_sink``. A missing backend raises ImportError naming the
+            extra; a missing or denied bucket raises here.
 
     Any other keyword raises TypeError (``flsh_secs=5``), as the peers' constructors do. Attributes
     as in the peers: ``logdir`` / ``log_dir``, ``file_writer`` and ``all_writers`` (None after
@@ -126,7 +133,8 @@ class SummaryWriter:
     def __init__(self, logdir: str | os.PathLike[str] | None = None, comment: str = "", purge_step: int | None = None,
                  max_queue: int = 10, flush_secs: float = DEFAULT_FLUSH_SECS, filename_suffix: str = "",
                  write_to_disk: bool = True, log_dir: str | os.PathLike[str] | None = None,
-                 comet_config: dict[str, Any] | None = None, *, rank: int | str | None = None) -> None:
+                 comet_config: dict[str, Any] | None = None, *, rank: int | str | None = None,
+                 storage_options: dict[str, Any] | None = None) -> None:
         if logdir is not None and log_dir is not None and os.fspath(logdir) != os.fspath(log_dir):
             raise ValueError(f"give logdir or log_dir, not both (got {logdir!r} and {log_dir!r})")
         if not isinstance(comment, str):
@@ -138,6 +146,11 @@ class SummaryWriter:
         self.logdir = os.fspath(chosen) if chosen is not None else _default_logdir(comment)
         self._ranks_dir = self.logdir if rank is not None else None
         self.logdir = rank_logdir(self.logdir, rank)
+        if storage_options is not None and not isinstance(storage_options, dict):
+            raise TypeError(f"storage_options must be a dict, got {type(storage_options).__name__}")
+        if storage_options and not is_url(self.logdir):
+            raise ValueError(f"storage_options are for URL logdirs (s3://, gs://, ...); {self.logdir!r} is a local path")
+        self.storage_options = dict(storage_options or {})
         if isinstance(max_queue, bool) or not isinstance(max_queue, int) or max_queue < 1:
             raise ValueError(f"max_queue must be a positive int, got {max_queue!r}")
         if not isinstance(flush_secs, (int, float)) or isinstance(flush_secs, bool) or not flush_secs > 0:
@@ -161,7 +174,8 @@ class SummaryWriter:
     # -- files ----------------------------------------------------------------------------------
 
     def _open(self) -> EventFileWriter:
-        f = EventFileWriter(self.logdir, filename_suffix=self.filename_suffix, flush_secs=self.flush_secs)
+        f = EventFileWriter(self.logdir, filename_suffix=self.filename_suffix, flush_secs=self.flush_secs,
+                            storage_options=self.storage_options)
         if self.purge_step is not None:
             start = event_pb2.Event(wall_time=time.time(), step=self.purge_step)
             start.session_log.status = event_pb2.SessionLog.START
@@ -185,7 +199,9 @@ class SummaryWriter:
             return None
         child = self._children.get(name)
         if child is None or child.closed:
-            child = self._children[name] = EventFileWriter(os.path.join(self.logdir, name), flush_secs=self.flush_secs)
+            directory = f"{self.logdir.rstrip('/')}/{name}" if is_url(self.logdir) else os.path.join(self.logdir, name)
+            child = self._children[name] = EventFileWriter(directory, flush_secs=self.flush_secs,
+                                                           storage_options=self.storage_options)
         return child
 
     def _take_scalars(self) -> list[bytes]:
@@ -716,6 +732,8 @@ class SummaryWriter:
             if img.ndim != 4 or len(img) != len(arr):
                 raise ValueError(f"label_img must be (N, C, H, W) with N = {len(arr)}, got {img.shape}")
         safe = check_child_name(tag.replace("/", "_"), "tag")
+        if self.write_to_disk and is_url(self.logdir):
+            raise NotImplementedError(f"add_embedding writes projector files to a local logdir; {self.logdir!r} is a URL")
         if self.write_to_disk:
             write_embedding(self.logdir, f"{step:05d}/{safe}", f"{tag}:{step:05d}", arr, metadata, img, metadata_header)
 
@@ -804,6 +822,8 @@ class SummaryWriter:
 
         if self._ranks_dir is not None:  # one run per rank: all ranks, grouped
             kwargs.setdefault("group", {"by": "ranks"})
+        if self.storage_options:
+            kwargs.setdefault("storage_options", self.storage_options)
         dashboard = Dashboard(self._ranks_dir or self.logdir, **kwargs)
         try:
             import IPython  # noqa: F401
