@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeBatch } from "../src/protocol";
 import { PALETTE, RunColors, colorFor } from "../src/runstyle";
+import { createRunsPanel, visibleWindow } from "../src/runspanel";
 import { Store } from "../src/store";
 import { UiState } from "../src/ui";
 import { chartLines } from "../src/views/customscalars";
@@ -66,5 +67,116 @@ describe("colours of folded hparams sessions", () => {
     const ui = new UiState();
     const lines = chartLines({ kind: "multiline", title: "acc", tags: ["hparam/acc"] } as Parameters<typeof chartLines>[0], store, ui.visibleRuns(store));
     expect(lines.map((l) => [l.run.name, l.color])).toEqual([["a/17.5", store.run("a")!.color]]);
+  });
+});
+
+/** A store of `n` runs `run-0000` ... with one scalar each. */
+function manyRuns(n: number): Store {
+  const b = new BatchBuilder();
+  const runs = Array.from({ length: n }, (_, i) => `run-${String(i).padStart(4, "0")}`);
+  for (const r of runs) b.scalars(r, "loss", [0], [1]);
+  const store = new Store();
+  apply(store, b, 1, true, runs);
+  return store;
+}
+
+/** Give a jsdom element the layout a browser would (jsdom lays nothing out). */
+function layout(el: HTMLElement, clientHeight: number): { scrollTo(top: number): void } {
+  let top = 0;
+  Object.defineProperty(el, "clientHeight", { configurable: true, get: () => clientHeight });
+  Object.defineProperty(el, "scrollTop", { configurable: true, get: () => top, set: (v: number) => { top = v; } });
+  return {
+    scrollTo(v: number) {
+      top = v;
+      el.dispatchEvent(new Event("scroll"));
+    },
+  };
+}
+
+const frame = () => new Promise((r) => requestAnimationFrame(() => r(null)));
+const names = (el: HTMLElement) => [...el.querySelectorAll<HTMLElement>(".tbx-run")].map((li) => li.dataset.tbxRun);
+
+describe("runs panel at 1,000 runs", () => {
+  it("visibleWindow covers the rows in view plus a margin, clamped to the list", () => {
+    expect(visibleWindow(1000, 0, 400, 20, 10)).toEqual([0, 31]);
+    expect(visibleWindow(1000, 2000, 400, 20, 10)).toEqual([90, 131]);
+    expect(visibleWindow(1000, 1e9, 400, 20, 10)).toEqual([969, 1000]); // past the end: the last rows
+    expect(visibleWindow(5, 0, 400, 20, 10)).toEqual([0, 5]);
+    expect(visibleWindow(0, 0, 400, 20, 10)).toEqual([0, 0]);
+    expect(() => visibleWindow(10, 0, 400, 0)).toThrow(/rowPx must be a positive number, got 0/);
+  });
+
+  it("holds only the rows in view, shows later runs when scrolled and filters by regex", async () => {
+    const store = manyRuns(1000);
+    const ui = new UiState();
+    const panel = createRunsPanel({ store, ui });
+    document.body.append(panel.el);
+    const list = panel.el.querySelector(".tbx-run-list") as HTMLElement;
+    const view = layout(list, 400);
+    panel.sync();
+    ui.runFilter = "x";
+    panel.sync();
+    ui.runFilter = "";
+    panel.sync(); // redrawn with the list's height: 21 rows in view + 15 below
+    expect(panel.el.querySelector(".tbx-count")?.textContent).toBe("1000");
+    expect(names(panel.el)).toHaveLength(36);
+    expect(names(panel.el)[0]).toBe("run-0000");
+    const spacers = list.querySelectorAll<HTMLElement>(".tbx-run-spacer");
+    expect(spacers[0].style.height).toBe("0px");
+    expect(spacers[1].style.height).toBe(`${(1000 - 36) * 20}px`); // the list keeps its full height
+
+    const kept = list.querySelector('[data-tbx-run="run-0030"]');
+    view.scrollTo(30 * 20);
+    await frame();
+    expect(names(panel.el)[0]).toBe("run-0015");
+    expect(names(panel.el).slice(-1)).toEqual(["run-0065"]); // 15 above, 21 in view, 15 below
+    expect(list.querySelector('[data-tbx-run="run-0030"]')).toBe(kept); // rows in view stay put
+    view.scrollTo(990 * 20);
+    await frame();
+    expect(names(panel.el)).toContain("run-0999");
+    expect(list.querySelectorAll(".tbx-run").length).toBeLessThan(60);
+
+    // Toggling a row's checkbox hides that run and keeps the row (and its focus).
+    const box = list.querySelector('[data-tbx-run="run-0990"] input') as HTMLInputElement;
+    box.focus();
+    box.click();
+    panel.sync();
+    expect(ui.hidden.has("run-0990")).toBe(true);
+    expect(document.activeElement).toBe(box);
+
+    const input = panel.el.querySelector('input[type="search"]') as HTMLInputElement;
+    input.value = "run-09[5-9]7$";
+    input.dispatchEvent(new Event("input"));
+    panel.sync();
+    expect(names(panel.el)).toEqual(["run-0957", "run-0967", "run-0977", "run-0987", "run-0997"]);
+    expect(panel.el.querySelector(".tbx-count")?.textContent).toBe("5 of 1000");
+    input.value = "nothing";
+    input.dispatchEvent(new Event("input"));
+    panel.sync();
+    expect(list.textContent).toBe("No runs match the filter.");
+    panel.el.remove();
+  });
+
+  it("typing in the filter redraws the panel within a frame", () => {
+    const store = manyRuns(1000);
+    const ui = new UiState();
+    const panel = createRunsPanel({ store, ui });
+    document.body.append(panel.el);
+    layout(panel.el.querySelector(".tbx-run-list") as HTMLElement, 400);
+    const typed = ["r", "ru", "run", "run-", "run-0", "run-00", "run-001", "run-00", "run-0", "run-", "run", "ru", "r", ""];
+    const times: number[] = [];
+    for (let k = 0; k < 5; k++) {
+      for (const text of typed) {
+        const t0 = performance.now();
+        ui.runFilter = text;
+        panel.sync();
+        times.push(performance.now() - t0);
+      }
+    }
+    times.sort((a, b) => a - b);
+    // Median per key press in jsdom (several times slower than a browser; the e2e test
+    // tests/e2e/test_sweep.py measures Chromium).
+    expect(times[times.length >> 1]).toBeLessThan(16);
+    panel.el.remove();
   });
 });
