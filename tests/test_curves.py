@@ -220,3 +220,96 @@ def test_tensorboard_reads_the_file_without_error(tmp_path):
     assert acc.Scalars("loss")[0].value == 1.0
     assert set(acc.Tags()["tensors"]) >= {"c", "s"}
     assert acc.PluginTagToContent(CURVE_PLUGIN) == {"c": b'{"version": 1, "series": ["y"]}'}
+
+
+# ---- meshes (TensorBoard's mesh plugin) ---------------------------------------------------------
+
+def _mesh():
+    rng = np.random.default_rng(4)
+    v = rng.normal(size=(1, 5, 3)).astype(np.float32)
+    c = rng.integers(0, 256, size=(1, 5, 3))
+    f = np.array([[[0, 1, 2], [2, 3, 4]]])
+    return v, c, f
+
+
+def test_mesh_round_trip(tmp_path):
+    v, c, f = _mesh()
+    logs = _write(tmp_path, lambda w: (w.add_mesh("bunny", v, colors=c, faces=f, config_dict={"camera": {"fov": 75}}, global_step=2),
+                                       w.add_mesh("cloud", v[0], global_step=3)))
+    run = logs.runs[0]
+    assert logs.tags(run)["meshes"] == ["bunny", "cloud"]
+    m = logs.meshes(run, "bunny")[0]
+    assert m.step == 2 and m.config == {"camera": {"fov": 75}}
+    np.testing.assert_array_equal(m.vertices, v)
+    np.testing.assert_array_equal(m.colors, c)
+    np.testing.assert_array_equal(m.faces, f)
+    cloud = logs.meshes(run, "cloud")[0]
+    assert cloud.faces is None and cloud.colors is None and cloud.vertices.shape == (1, 5, 3)
+
+
+def test_mesh_values_are_torchs_bytes():
+    torch_summary = pytest.importorskip("torch.utils.tensorboard.summary")
+    import torch
+
+    from tbx_widget.summary.mesh import mesh_arrays, mesh_config, mesh_values
+
+    v, c, f = _mesh()
+    config = {"material": {"cls": "PointsMaterial", "size": 0.1}}
+    ours = [x.SerializeToString() for x in mesh_values("m", *mesh_arrays(v, c, f), mesh_config(config))]
+    theirs = torch_summary.mesh("m", torch.tensor(v), torch.tensor(c), torch.tensor(f), config)
+    assert ours == [x.SerializeToString() for x in theirs.value]
+
+
+def test_tensorboard_mesh_plugin_reads_our_mesh(tmp_path):
+    ea_mod = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+    mesh_meta = pytest.importorskip("tensorboard.plugins.mesh.metadata")
+    from tensorboard.util import tensor_util
+
+    v, c, f = _mesh()
+    with SummaryWriter(str(tmp_path)) as w:
+        w.add_mesh("m", v, colors=c, faces=f, global_step=7)
+    (path,) = tmp_path.iterdir()
+    acc = ea_mod.EventAccumulator(str(path))
+    acc.Reload()
+    content = acc.PluginTagToContent("mesh")
+    assert set(content) == {"m_VERTEX", "m_FACE", "m_COLOR"}
+    for tag, want, kind in (("m_VERTEX", v, 1), ("m_FACE", f, 2), ("m_COLOR", c, 3)):
+        meta = mesh_meta.parse_plugin_metadata(content[tag])
+        assert (meta.name, meta.content_type, meta.components, list(meta.shape)) == ("m", kind, 14, list(want.shape))
+        (event,) = acc.Tensors(tag)
+        assert event.step == 7
+        np.testing.assert_array_equal(tensor_util.make_ndarray(event.tensor_proto), want.astype(np.float32))
+
+
+def test_reader_reads_torch_and_tensorboardx_meshes(tmp_path):
+    pytest.importorskip("torch.utils.tensorboard")
+    tbx = pytest.importorskip("tensorboardX")
+    from torch.utils.tensorboard import SummaryWriter as TorchWriter
+
+    v, c, f = _mesh()
+    with TorchWriter(str(tmp_path / "torch")) as w:
+        w.add_mesh("m", v, colors=c, faces=f, global_step=1)
+    with tbx.SummaryWriter(str(tmp_path / "tbx")) as w:  # tags m_1, m_2, m_3: the name comes from the content
+        w.add_mesh("m", v, colors=c, faces=f, global_step=1)
+    logs = tbx_widget.load(str(tmp_path))
+    for run in ("torch", "tbx"):
+        (m,) = logs.meshes(run, "m")
+        np.testing.assert_array_equal(m.vertices, v)
+        np.testing.assert_array_equal(m.faces, f)
+        np.testing.assert_array_equal(m.colors, c)
+
+
+@pytest.mark.parametrize("kwargs, exc, words", [
+    ({"vertices": np.zeros((2, 2))}, ValueError, "vertices must have shape"),
+    ({"vertices": [[0, 0, float("nan")]]}, ValueError, "vertices must be finite"),
+    ({"vertices": np.zeros((3, 3)), "colors": np.zeros((2, 3))}, ValueError, "colors must have the vertices' shape"),
+    ({"vertices": np.zeros((3, 3)), "colors": np.full((3, 3), 300)}, ValueError, "colors must be RGB"),
+    ({"vertices": np.zeros((3, 3)), "faces": [[0, 1, 3]]}, ValueError, "faces must be whole-number indices"),
+    ({"vertices": np.zeros((3, 3)), "faces": [[0, 1.5, 2]]}, ValueError, "faces must be whole-number indices"),
+    ({"vertices": np.zeros((3, 3)), "config_dict": "x"}, TypeError, "config_dict must be a dict"),
+    ({"vertices": np.zeros((3, 3)), "config_dict": {"a": object()}}, TypeError, "JSON-serialisable"),
+])
+def test_mesh_bad_input(tmp_path, kwargs, exc, words):
+    with SummaryWriter(str(tmp_path)) as w:
+        with pytest.raises(exc, match=words):
+            w.add_mesh("m", **kwargs)

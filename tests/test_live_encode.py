@@ -156,7 +156,7 @@ def test_add_drops_only_the_items_that_cannot_be_encoded():
     assert b.add("scalars", "r", "s", NS(step=np.arange(3), wall_time=np.zeros(2), value=np.zeros(3))) == 3
     assert len(b.items) == 1 and b.events == 2
     with pytest.raises(ValueError, match="kind must be one of"):
-        b.add("meshes", "r", "m", [])
+        b.add("no_such_kind", "r", "m", [])
 
 
 def test_nbytes_counts_buffers_and_json_as_items_are_added():
@@ -255,6 +255,12 @@ def _golden_every_kind() -> tuple[dict, list]:
     b.add_surfaces("b", "loss", [SurfaceItem(21, float("nan"), np.array([0.0, 1.0]), np.array([-1.0]), np.array([[2.0, np.nan]]))])
     expect.append({"kind": "surfaces", "run": "b", "tag": "loss", "entries": [{"step": 21, "wallTime": "NaN", "nx": 2, "ny": 1,
                    "x": [0.0, 1.0], "y": [-1.0], "z": [2.0, "NaN"]}]})
+    from tbx_widget.reader.items import MeshItem
+
+    b.add_meshes("b", "bunny", [MeshItem(22, 23.0, np.array([[[0.0, 0, 0], [1, 0, 0], [0, 1, 0]]]), np.array([[[0, 1, 2]]]),
+                                          np.array([[[255.0, 0, 0], [0, 255, 0], [0, 0, 255]]]), {"camera": {"fov": 75}})])
+    expect.append({"kind": "meshes", "run": "b", "tag": "bunny", "entries": [{"step": 22, "wallTime": 23.0,
+                   "vertices": [0.0, 0, 0, 1, 0, 0, 0, 1, 0], "colors": [255.0, 0, 0, 0, 255, 0, 0, 0, 255], "faces": [0, 1, 2]}]})
     batch = b.build(seq=4, reset=True, runs=["run é/1", "b", "b/hp"])
     from tbx_widget.reader import KINDS
 

@@ -15,6 +15,7 @@ import { graphCard } from "./views/graph";
 import { HparamsSection } from "./views/hparams";
 import { histogramCard } from "./views/histograms";
 import { imageCard } from "./views/images";
+import { meshCard } from "./views/meshes";
 import { prCard } from "./views/pr";
 import { scalarCard } from "./views/scalars";
 import { surfaceCard } from "./views/surfaces";
@@ -91,6 +92,7 @@ function render({ model, el }: { model: ModelLike; el: HTMLElement }): () => voi
     new KindSection("PR curves", "pr_curves", "pr_curves", prCard, ctx),
     new KindSection("Curves", "curves", "curves", curveCard, ctx),
     new KindSection("Surfaces", "surfaces", "surfaces", surfaceCard, ctx),
+    new KindSection("Meshes", "meshes", "meshes", meshCard, ctx),
     new KindSection("Graphs", "graphs", "graphs", graphCard, ctx),
   ];
   const emptyEl = h("div", { class: "tbx-empty" });

@@ -5,7 +5,7 @@ export const PROTOCOL_VERSION = 1;
 
 /** Every kind of data, in the order of the Python reader's `tbx_widget.reader.KINDS` (the golden
  *  batches check that both sides list the same kinds in the same order). */
-export const KINDS = ["scalars", "histograms", "images", "text", "pr_curves", "hparams", "audio", "custom_scalars", "graphs", "curves", "surfaces"] as const;
+export const KINDS = ["scalars", "histograms", "images", "text", "pr_curves", "hparams", "audio", "custom_scalars", "graphs", "curves", "surfaces", "meshes"] as const;
 
 export type Kind = (typeof KINDS)[number];
 
@@ -172,7 +172,24 @@ export interface WireSurfaces extends WireItemBase {
   items: WireSurfaceEntry[];
 }
 
-export type WireItem = WireScalars | WireHistograms | WireImages | WireText | WirePrCurves | WireAudio | WireHparams | WireCustomScalars | WireGraphs | WireCurves | WireSurfaces;
+export interface WireMeshEntry {
+  step: number;
+  wall_time: number | null;
+  /** `data_buf`: 3 * vertices float64 (x, y, z each), then 3 * vertices colours (RGB 0..255) when
+   *  `colors`, then 3 * faces vertex indices. */
+  vertices: number;
+  faces: number;
+  colors: boolean;
+  data_buf: number;
+  note?: string;
+}
+
+export interface WireMeshes extends WireItemBase {
+  kind: "meshes";
+  items: WireMeshEntry[];
+}
+
+export type WireItem = WireScalars | WireHistograms | WireImages | WireText | WirePrCurves | WireAudio | WireHparams | WireCustomScalars | WireGraphs | WireCurves | WireSurfaces | WireMeshes;
 
 export interface WireBatch {
   type: "batch";
@@ -399,9 +416,27 @@ export interface SurfacesItem {
   entries: SurfaceEntry[];
 }
 
+/** A mesh or point cloud at one step: flat xyz per vertex, RGB per vertex (or null), and three
+ *  vertex indices per triangle (empty: a point cloud). */
+export interface MeshEntry {
+  step: number;
+  wallTime: number;
+  vertices: Float64Array;
+  colors: Float64Array | null;
+  faces: Float64Array;
+  note?: string;
+}
+
+export interface MeshesItem {
+  kind: "meshes";
+  run: string;
+  tag: string;
+  entries: MeshEntry[];
+}
+
 export type Item =
   | ScalarsItem | HistogramsItem | ImagesItem | TextItem | PrCurvesItem | AudioItem | HparamsItem | CustomScalarsItem | GraphsItem
-  | CurvesItem | SurfacesItem;
+  | CurvesItem | SurfacesItem | MeshesItem;
 
 export interface Batch {
   seq: number;
@@ -681,6 +716,22 @@ function decodeSurfaces(w: WireSurfaces, buffers: readonly BufferLike[]): Surfac
   return { kind: "surfaces", run: w.run, tag: w.tag, entries };
 }
 
+function decodeMeshes(w: WireMeshes, buffers: readonly BufferLike[]): MeshesItem {
+  const where = `meshes ${w.run}/${w.tag}`;
+  const entries = (w.items ?? []).map((e): MeshEntry => {
+    const n = Number(e.vertices), f = Number(e.faces);
+    if (!Number.isInteger(n) || !Number.isInteger(f) || n < 0 || f < 0) throw new ProtocolError(`${where}: bad sizes ${String(e.vertices)}, ${String(e.faces)}`);
+    const c = e.colors ? 3 * n : 0;
+    const data = readF64(pick(buffers, e.data_buf, where), 3 * n + c + 3 * f, `${where} data`);
+    const faces = data.subarray(3 * n + c);
+    for (const i of faces) if (!(i >= 0 && i < n)) throw new ProtocolError(`${where}: face index ${i} outside 0..${n - 1}`);
+    const out: MeshEntry = { step: e.step, wallTime: wallOf(e.wall_time), vertices: data.subarray(0, 3 * n), colors: e.colors ? data.subarray(3 * n, 3 * n + c) : null, faces };
+    if (e.note) out.note = str(e.note);
+    return out;
+  });
+  return { kind: "meshes", run: w.run, tag: w.tag, entries };
+}
+
 export function eventsOf(item: Item): number {
   switch (item.kind) {
     case "scalars":
@@ -696,6 +747,7 @@ export function eventsOf(item: Item): number {
     case "graphs":
     case "curves":
     case "surfaces":
+    case "meshes":
       return item.entries.length;
   }
 }
@@ -745,6 +797,9 @@ export function decodeBatch(msg: WireBatch, buffers: readonly BufferLike[]): Bat
         break;
       case "surfaces":
         item = decodeSurfaces(w, buffers);
+        break;
+      case "meshes":
+        item = decodeMeshes(w, buffers);
         break;
       default:
         break;

@@ -1,7 +1,7 @@
 // Browser-side state of one Dashboard model: runs, series per (kind, tag, run), an events
 // counter and change notifications (coalesced to one per animation frame).
 import type {
-  AudioEntry, Batch, CurveEntry, GraphEntry, HistogramStep, HparamsRecord, ImageEntry, Item, Kind, LayoutEntry, PrStep, SurfaceEntry, TextEntry,
+  AudioEntry, Batch, CurveEntry, GraphEntry, HistogramStep, HparamsRecord, ImageEntry, Item, Kind, LayoutEntry, MeshEntry, PrStep, SurfaceEntry, TextEntry,
 } from "./protocol";
 import { eventsOf, KINDS } from "./protocol";
 import { computeFolds } from "./runfold";
@@ -81,6 +81,7 @@ export type LayoutSeries = ListSeries<LayoutEntry>;
 export type GraphSeries = ListSeries<GraphEntry>;
 export type CurveSeries = ListSeries<CurveEntry>;
 export type SurfaceSeries = ListSeries<SurfaceEntry>;
+export type MeshSeries = ListSeries<MeshEntry>;
 
 interface SeriesOf {
   scalars: ScalarSeries;
@@ -94,6 +95,7 @@ interface SeriesOf {
   graphs: GraphSeries;
   curves: CurveSeries;
   surfaces: SurfaceSeries;
+  meshes: MeshSeries;
 }
 
 export { KINDS }; // one list, in protocol.ts
@@ -141,6 +143,7 @@ export class Store {
     graphs: new Map(),
     curves: new Map(),
     surfaces: new Map(),
+    meshes: new Map(),
   };
   private listeners = new Set<Listener>();
   private pending = false;

@@ -6,6 +6,7 @@ import { Store } from "../src/store";
 import { UiState } from "../src/ui";
 import { curveCard, curveTable, entryAt, overlaySteps } from "../src/views/curves";
 import { cellEdges, surfaceCard } from "../src/views/surfaces";
+import { meshBounds, meshCard } from "../src/views/meshes";
 import { BatchBuilder } from "./helpers";
 
 function curves(b: BatchBuilder, run: string, tag: string, steps: { step: number; names: string[]; rows: number[][] }[]): BatchBuilder {
@@ -140,5 +141,46 @@ describe("cards", () => {
     expect(JSON.parse(card.el.dataset.tbxSurface ?? "{}")).toMatchObject({ step: 1, nx: 2, zmax: 3 });
     card.destroy();
     card.el.remove();
+  });
+});
+
+describe("meshes", () => {
+  function meshes(b: BatchBuilder, run: string, tag: string, steps: { step: number; v: number[]; c?: number[]; f: number[] }[]): BatchBuilder {
+    b.items.push({
+      kind: "meshes", run, tag,
+      items: steps.map((s) => ({ step: s.step, wall_time: 1, vertices: s.v.length / 3, faces: s.f.length / 3, colors: Boolean(s.c), data_buf: b.f64([...s.v, ...(s.c ?? []), ...s.f]) })),
+    });
+    return b;
+  }
+
+  it("decodes a mesh and rejects a face index outside the vertices", () => {
+    const tri = [0, 0, 0, 1, 0, 0, 0, 1, 0];
+    const ok = meshes(new BatchBuilder(), "r", "m", [{ step: 1, v: tri, f: [0, 1, 2] }, { step: 2, v: tri, c: [255, 0, 0, 0, 255, 0, 0, 0, 255], f: [] }]).build(1, true, ["r"]);
+    const item = decodeBatch(ok.msg, ok.buffers).items[0];
+    if (item.kind !== "meshes") throw new Error("kind");
+    expect(item.entries[0].colors).toBeNull();
+    expect([...item.entries[0].faces]).toEqual([0, 1, 2]);
+    expect(item.entries[1].colors?.[4]).toBe(255);
+    const bad = meshes(new BatchBuilder(), "r", "m", [{ step: 1, v: tri, f: [0, 1, 3] }]).build(1, true, ["r"]);
+    expect(() => decodeBatch(bad.msg, bad.buffers)).toThrow(ProtocolError);
+  });
+
+  it("fits the bounding box and the card follows the slider", () => {
+    expect(meshBounds([0, 0, 0, 2, 4, 6])).toEqual({ center: [1, 2, 3], radius: 3 });
+    const b = meshes(new BatchBuilder(), "r", "m", [
+      { step: 0, v: [0, 0, 0, 1, 0, 0, 0, 1, 0], f: [0, 1, 2] },
+      { step: 3, v: [0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1], f: [] },
+    ]);
+    const store = new Store();
+    const { msg, buffers } = b.build(1, true, ["r"]);
+    store.apply(decodeBatch(msg, buffers));
+    const card = meshCard("m", { store, ui: new UiState() });
+    card.update();
+    expect(JSON.parse(card.el.dataset.tbxMesh ?? "{}")).toEqual({ run: "r", step: 3, vertices: 4, faces: 0 });
+    const range = card.el.querySelector("input[type=range]") as HTMLInputElement;
+    range.value = "0";
+    range.dispatchEvent(new Event("input"));
+    expect(JSON.parse(card.el.dataset.tbxMesh ?? "{}")).toEqual({ run: "r", step: 0, vertices: 3, faces: 1 });
+    card.destroy();
   });
 });

@@ -26,6 +26,7 @@ MAX_TEXT_CHARS = 100_000  # longer text is cut
 MAX_GRAPH_NODES = 50_000  # a larger graph sends its first nodes and says so
 MAX_CURVE_POINTS = 20_000  # points per curve step (every m-th beyond)
 MAX_SURFACE_SIDE = 256  # grid cells per side of a surface step (every m-th row/column beyond)
+MAX_MESH_VERTICES = 100_000  # vertices per mesh step (beyond: every m-th, as points)
 
 # Estimated JSON bytes of an item (beyond its run and tag) and of one entry of a list item:
 # batches are cut by size, and the JSON of many small items counts as much as their buffers.
@@ -365,6 +366,35 @@ class BatchBuilder:
             entry["data_buf"] = self._buf(b)
         self._item({"kind": "surfaces", "run": run, "tag": tag, "items": entries}, len(entries), _json_size(entries))
 
+    def add_meshes(self, run: str, tag: str, items: Iterable[Any]) -> None:
+        """``items`` have .step .wall_time .vertices (B, N, 3) .faces .colors (or None): the first
+        of the B sends; beyond ``MAX_MESH_VERTICES`` every m-th vertex as points, without faces."""
+        entries, bufs = [], []
+        for m in items:
+            v = np.asarray(m.vertices, dtype=np.float64)
+            v = v.reshape(-1, v.shape[-2], 3)
+            c = None if m.colors is None else np.asarray(m.colors, dtype=np.float64).reshape(v.shape[0], -1, 3)[0]
+            f = None if m.faces is None else np.asarray(m.faces, dtype=np.float64).reshape(v.shape[0], -1, 3)[0]
+            notes = [f"the first of {v.shape[0]} meshes shown"] if v.shape[0] > 1 else []
+            v = v[0]
+            if len(v) > MAX_MESH_VERTICES:
+                stride = -(-len(v) // MAX_MESH_VERTICES)
+                notes.append(f"every {stride}th of {len(v):,} vertices shown as points")
+                v, c, f = v[::stride], None if c is None else c[::stride], None
+            if c is not None and c.shape != v.shape:
+                raise ValueError(f"mesh colors {c.shape} do not match its vertices {v.shape}")
+            entry = {"step": int(m.step), "wall_time": _finite(m.wall_time), "vertices": len(v),
+                     "faces": 0 if f is None else len(f), "colors": c is not None}
+            if notes:
+                entry["note"] = "; ".join(notes)
+            entries.append(entry)
+            bufs.append(_f64(np.concatenate([v.reshape(-1)] + ([] if c is None else [c.reshape(-1)]) + ([] if f is None else [f.reshape(-1)]))))
+        if not entries:
+            return
+        for entry, b in zip(entries, bufs):
+            entry["data_buf"] = self._buf(b)
+        self._item({"kind": "meshes", "run": run, "tag": tag, "items": entries}, len(entries), _json_size(entries))
+
     def build(self, *, seq: int, reset: bool, runs: Sequence[str]) -> Batch:
         content = {
             "type": "batch", "protocol": PROTOCOL_VERSION, "seq": seq, "reset": reset,
@@ -385,5 +415,6 @@ _ADDERS = {  # kind (as the reader names it: reader.KINDS) -> BatchBuilder metho
     "graphs": "add_graphs",
     "curves": "add_curves",
     "surfaces": "add_surfaces",
+    "meshes": "add_meshes",
 }
 ENCODED_KINDS = tuple(_ADDERS)  # the kinds a batch can carry; the follower skips any other

@@ -7,6 +7,7 @@ from .items import (
     HistogramItem,
     HParamsItem,
     ImageItem,
+    MeshItem,
     PrCurveItem,
     ScalarSeries,
     SurfaceItem,
@@ -18,5 +19,5 @@ from .logs import Changes, Logs, NotRetainedError, load
 __all__ = [
     "load", "Logs", "Changes", "NotRetainedError", "KINDS", "ScalarSeries", "HistogramItem", "ImageItem", "TextItem",
     "PrCurveItem", "AudioItem", "HParamsItem", "CustomScalarsItem", "GraphItem", "GraphNode",
-    "CurveItem", "SurfaceItem",
+    "CurveItem", "SurfaceItem", "MeshItem",
 ]

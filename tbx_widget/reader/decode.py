@@ -12,6 +12,7 @@ from google.protobuf.message import DecodeError
 
 from .._proto import event_pb2, hparams_pb2, layout_pb2, tensor_pb2
 from ..summary.curves import CURVE_PLUGIN, SURFACE_PLUGIN, parse_curve, parse_surface
+from ..summary.mesh import MESH_PLUGIN, parse_mesh_content
 from .graphs import GRAPH_DEF_TAG, KERAS_PLUGIN, graph_def_item, keras_item
 from .items import (
     AudioItem,
@@ -20,6 +21,7 @@ from .items import (
     HistogramItem,
     HParamsItem,
     ImageItem,
+    MeshItem,
     PrCurveItem,
     SurfaceItem,
     TextItem,
@@ -288,6 +290,7 @@ def _decode_event(data: bytes, plugins: dict[str, str], seen: dict[str, str]) ->
     if which != "summary":
         return out
     step, wall = event.step, event.wall_time
+    meshes: dict[str, dict[Any, Any]] = {}
     for value in event.summary.value:
         tag = value.tag
         if value.HasField("metadata") and value.metadata.plugin_data.plugin_name and tag not in plugins:
@@ -330,6 +333,8 @@ def _decode_event(data: bytes, plugins: dict[str, str], seen: dict[str, str]) ->
                 out.items.append(("curves", tag, CurveItem(step, wall, x, y, names)))
             elif plugin == SURFACE_PLUGIN:
                 out.items.append(("surfaces", tag, SurfaceItem(step, wall, *parse_surface(tensor_to_numpy(value.tensor)))))
+            elif plugin == MESH_PLUGIN:
+                _mesh_part(tag, value, meshes)
             elif plugin in _TENSOR_PLUGINS or tag == CUSTOM_SCALARS_TAG:
                 _from_tensor(plugin, tag, step, wall, value, out)  # a kind we show: errors cost the record
             elif plugin == "" and value.tensor.dtype in _NUMERIC and math.prod(d.size for d in value.tensor.tensor_shape.dim) == 1:
@@ -338,4 +343,30 @@ def _decode_event(data: bytes, plugins: dict[str, str], seen: dict[str, str]) ->
         elif plugin == "hparams" and value.metadata.plugin_data.content:
             kind_name, payload = hparams_data(value.metadata.plugin_data.content)
             out.items.append(("hparams", tag, HParamsItem(step, wall, kind_name, payload)))
+    for name, parts in meshes.items():
+        if 1 in parts:
+            out.items.append(("meshes", name, MeshItem(step, wall, parts[1], parts.get(2), parts.get(3), parts.get("config", {}))))
     return out
+
+
+_MESH_SUFFIXES = {"_VERTEX": 1, "_FACE": 2, "_COLOR": 3, "_1": 1, "_2": 2, "_3": 3}
+
+
+def _mesh_part(tag: str, value: Any, meshes: dict[str, dict[Any, Any]]) -> None:
+    """One tensor of a mesh (TensorBoard's mesh plugin): its name and part from the plugin
+    content (the tag's suffix when a record has none), gathered per event."""
+    content = value.metadata.plugin_data.content
+    if content:
+        name, kind, config = parse_mesh_content(content)
+    else:
+        suffix = next((s for s in _MESH_SUFFIXES if tag.endswith(s)), "")
+        name, kind, config = (tag[: -len(suffix)], _MESH_SUFFIXES[suffix], None) if suffix else (tag, 0, None)
+    if kind not in (1, 2, 3):
+        return
+    arr = np.asarray(tensor_to_numpy(value.tensor))
+    if arr.ndim != 3 or arr.shape[2] != 3:
+        raise UndecodableError(f"mesh tensor {tag!r} has shape {arr.shape}, expected [B, N, 3]")
+    parts = meshes.setdefault(name or tag, {})
+    parts[kind] = arr.astype(np.float32) if kind != 2 else arr.astype(np.int64)
+    if config is not None:
+        parts["config"] = config

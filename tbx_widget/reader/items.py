@@ -22,9 +22,10 @@ __all__ = [
     "CustomScalarsItem",
     "CurveItem",
     "SurfaceItem",
+    "MeshItem",
 ]
 
-KINDS = ("scalars", "histograms", "images", "text", "pr_curves", "hparams", "audio", "custom_scalars", "graphs", "curves", "surfaces")
+KINDS = ("scalars", "histograms", "images", "text", "pr_curves", "hparams", "audio", "custom_scalars", "graphs", "curves", "surfaces", "meshes")
 """The kinds ``Logs.tags(run)`` reports, in this order."""
 
 
@@ -159,3 +160,17 @@ class SurfaceItem:
     x: np.ndarray
     y: np.ndarray
     z: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class MeshItem:
+    """A mesh or point cloud at one step (``add_mesh``, TensorBoard's mesh plugin): ``vertices``
+    (B, N, 3) float32, ``faces`` (B, F, 3) vertex indices or None, ``colors`` (B, N, 3) RGB 0..255
+    or None, and the ``config`` dict logged with it."""
+
+    step: int
+    wall_time: float
+    vertices: np.ndarray
+    faces: np.ndarray | None
+    colors: np.ndarray | None
+    config: dict[str, Any] = field(default_factory=dict)

@@ -19,6 +19,7 @@ from .items import (
     HistogramItem,
     HParamsItem,
     ImageItem,
+    MeshItem,
     PrCurveItem,
     SurfaceItem,
     ScalarSeries,
@@ -429,6 +430,11 @@ class Logs:
     def surfaces(self, run: str, tag: str, *, start: int = 0) -> list[SurfaceItem]:
         """The surfaces of ``add_surface``: per step, ``x`` (nx,), ``y`` (ny,), ``z`` (ny, nx)."""
         return self._items("surfaces", run, tag, start)
+
+    def meshes(self, run: str, tag: str, *, start: int = 0) -> list[MeshItem]:
+        """The meshes of ``add_mesh`` (TensorBoard's mesh plugin; any writer): per step,
+        ``vertices`` (B, N, 3), ``faces`` and ``colors`` (or None) and the ``config`` dict."""
+        return self._items("meshes", run, tag, start)
 
     def custom_scalars(self, run: str) -> list[CustomScalarsItem]:
         """The custom-scalars layouts written to ``run`` (usually one)."""

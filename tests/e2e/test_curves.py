@@ -20,6 +20,14 @@ with SummaryWriter("runs/curves/fit") as w:
         a = (step + 1) / 5
         w.add_curve("fit", x, {"model": np.tanh(a * x), "target": np.tanh(x)}, step)
         w.add_surface("loss", X, Y, (X - a) ** 2 + 2 * (Y + a / 2) ** 2, step)  # the tutorials' (x, y, z) order
+    # A sphere of 20 x 20 quads (two triangles each), coloured by height; squashed at step 1.
+    th, ph = np.meshgrid(np.linspace(0, np.pi, 21), np.linspace(0, 2 * np.pi, 21), indexing="ij")
+    v = np.stack([np.sin(th) * np.cos(ph), np.cos(th), np.sin(th) * np.sin(ph)], -1).reshape(-1, 3)
+    q = np.array([[i * 21 + j, i * 21 + j + 1, (i + 1) * 21 + j] for i in range(20) for j in range(20)]
+                 + [[i * 21 + j + 1, (i + 1) * 21 + j + 1, (i + 1) * 21 + j] for i in range(20) for j in range(20)])
+    c = np.stack([(v[:, 1] + 1) * 120, np.full(len(v), 90), (1 - v[:, 1]) * 120], -1)
+    for step, squash in ((0, 1.0), (1, 0.4)):
+        w.add_mesh("sphere", (v * [1, squash, 1])[None], colors=c[None], faces=q[None], global_step=step)
 d = SummaryWriter("runs/curves").show(height=1400)
 """
 
@@ -35,7 +43,7 @@ const pix = (c) => {
   for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0) { n++; sum = (sum * 31 + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) % 1000000007; }
   return [n, sum];
 };
-const cv = card('curves', 'fit'), sf = card('surfaces', 'loss');
+const cv = card('curves', 'fit'), sf = card('surfaces', 'loss'), me = card('meshes', 'sphere');
 return {
   events: Number(root.dataset.tbxEvents),
   curves: cv ? JSON.parse(cv.dataset.tbxCurves || '{}') : null,
@@ -45,6 +53,9 @@ return {
   yaw: sf ? sf.dataset.tbxYaw : null,
   heatPix: sf ? pix(sf.querySelector('canvas.tbx-surface-heat')) : null,
   viewPix: sf ? pix(sf.querySelector('canvas.tbx-surface-3d')) : null,
+  mesh: me ? JSON.parse(me.dataset.tbxMesh || '{}') : null,
+  meshYaw: me ? me.dataset.tbxYaw : null,
+  meshPix: me ? pix(me.querySelector('canvas')) : null,
 };
 """
 
@@ -80,7 +91,7 @@ def test_curve_and_surface_cards_draw_and_follow_the_slider(jupyter: Any) -> Non
     jupyter.wait_cell_done(0)
     assert not jupyter.cell_errors(), jupyter.cell_errors()
     page = jupyter.page
-    state = _until(jupyter, lambda s: s["events"] == 10 and s["curvePix"] and s["heatPix"] and s["viewPix"]
+    state = _until(jupyter, lambda s: s["events"] == 12 and s["meshPix"] and s["meshPix"][0] > 1000 and s["curvePix"] and s["heatPix"] and s["viewPix"]
                    and s["curvePix"][0] > 1000 and s["heatPix"][0] > 1000 and s["viewPix"][0] > 1000,
                    "both cards drawn at the last step")
     assert state["curves"] == {"fit": [4, 2, 200]}
@@ -115,12 +126,28 @@ def test_curve_and_surface_cards_draw_and_follow_the_slider(jupyter: Any) -> Non
     _until(jupyter, lambda s: s["yaw"] != moved["yaw"] and s["viewPix"] != moved["viewPix"] and s["heatPix"] == moved["heatPix"],
            "the 3-D view rotated (the heatmap unchanged)")
 
+    # ---- the mesh card: the last step (squashed), step 0 another picture, dragging rotates it.
+    assert state["mesh"] == {"run": "fit", "step": 1, "vertices": 441, "faces": 800}, state["mesh"]
+    mesh = page.locator('[data-tbx-kind="meshes"][data-tbx-tag="sphere"]')
+    before = _state(jupyter)
+    _click_left_end(page, mesh.locator('input[aria-label="step"]'))
+    moved = _until(jupyter, lambda s: s["mesh"].get("step") == 0 and s["meshPix"] != before["meshPix"], "the mesh card at step 0, redrawn")
+    canvas = mesh.locator("canvas")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + 60, box["y"] + box["height"] / 2 + 30, steps=5)
+    page.mouse.up()
+    _until(jupyter, lambda s: s["meshYaw"] != moved["meshYaw"] and s["meshPix"] != moved["meshPix"], "the mesh rotated")
+
     # ---- screenshots, light then dark.
     artifacts = jupyter.screenshot("curves").parent
     for theme in ("light", "dark"):
         if theme == "dark":
             _set_theme(jupyter, dark=True)
-        for kind, loc in (("curve", curve), ("surface", surface)):
+        for kind, loc in (("curve", curve), ("surface", surface), ("mesh", mesh)):
             loc.scroll_into_view_if_needed()
             loc.screenshot(path=str(artifacts / f"curves-{kind}-lab-{theme}.png"))
     _set_theme(jupyter, dark=False)
