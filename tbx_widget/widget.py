@@ -238,8 +238,11 @@ class Dashboard(anywidget.AnyWidget):
                 self._pacer.ack(seq)
         elif kind in ("ready", "resync") and (kind == "resync" or self._sent_seq):
             # Answered by the pump thread: this (the kernel's main) thread delivers the acks the
-            # resend waits for, so it must not wait itself.
+            # resend waits for, so it must not wait itself. What was in flight will never be
+            # acknowledged (an old page, or one that lost track): forget it, so a pump waiting
+            # for room goes on.
             self._resend = True
+            self._pacer.reset()
             self._pump.wake()
 
     # -- lifecycle ----------------------------------------------------------------------------

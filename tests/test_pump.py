@@ -207,4 +207,20 @@ def test_no_paced_fallback_while_acks_can_arrive():
     assert 0 < pacer.delay(10) <= 0.25  # it only re-checks
     busy[0] = True  # a cell starts: acks are held back now
     clock.now = 31.0
-    assert pacer.in_flight == pytest.approx(50)  # only the busy second drains, at the paced rate
+    assert pacer.in_flight == 100  # the drain clock restarts at the switch...
+    clock.now = 32.0
+    assert pacer.in_flight == pytest.approx(50)  # ...then drains at the paced rate
+    pacer.reset()  # a new page said "ready": nothing it could acknowledge is in flight
+    assert pacer.in_flight == 0 and pacer.delay(100) == 0
+
+
+def test_an_idle_kernel_with_no_page_trickles_after_a_long_silence():
+    """No ack for a long time on an idle kernel means no page (nbconvert, a closed tab): the
+    bytes trickle out at an eighth of the paced rate so the kernel never stalls for good."""
+    pacer, clock, sent = fake_pacer(window_bytes=100, ack_timeout=1.0, paced_rate=80, held_back=lambda: False, idle_ack_timeout=30.0)
+    for seq in range(1, 5):
+        pacer.send(seq, 100, lambda seq=seq: sent.append((clock.now, seq, 100)))
+    times = [t for t, _, _ in sent]
+    assert times[0] == 0 and times[1] >= 30  # nothing until the silence is long enough
+    # ...then 100 bytes each at 10 B/s (checked every 0.25 s): about 10 s apart.
+    assert 9.5 <= times[2] - times[1] <= 10.5 and 9.5 <= times[3] - times[2] <= 10.5

@@ -11,7 +11,9 @@ seconds, unacknowledged bytes are taken to drain at ``paced_rate`` bytes a secon
 keep flowing at a bounded rate instead of stopping until the cell ends. That fallback applies
 only while ``held_back()`` says acks cannot arrive (the kernel's main thread is busy): when the
 kernel is idle, a late ack means a slow page, and sending more would only queue bytes in the
-server in front of its websocket pings (which drops the connection).
+server in front of its websocket pings (which drops the connection). Only when an idle kernel
+has had no ack for ``idle_ack_timeout`` (no page at all: nbconvert, a closed tab) do the bytes
+trickle out at an eighth of the paced rate, so the saved-notebook snapshot still gets made.
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ WINDOW_BYTES = 16 << 20  # unacknowledged bytes allowed in flight
 ACK_TIMEOUT = 2.0  # seconds without an ack before falling back to the paced rate
 PACED_RATE = 8 << 20  # bytes a second while acks are held back
 RECHECK = 0.25  # seconds between looks at ``held_back`` while waiting for an ack
+IDLE_ACK_TIMEOUT = 30.0  # seconds without an ack on an idle kernel before trickling
 
 
 def _positive(name: str, value: float, what: str) -> float:
@@ -52,6 +55,7 @@ class Pacer:
         clock: Callable[[], float] = time.monotonic,
         wait: Callable[[threading.Condition, float], object] | None = None,
         held_back: Callable[[], bool] = lambda: True,
+        idle_ack_timeout: float = IDLE_ACK_TIMEOUT,
     ) -> None:
         self.window_bytes = int(_positive("window_bytes", window_bytes, "bytes"))
         self.ack_timeout = _positive("ack_timeout", ack_timeout, "seconds")
@@ -59,10 +63,14 @@ class Pacer:
         self._clock = clock
         self._wait = wait or (lambda cond, seconds: cond.wait(seconds))
         self._held_back = held_back
+        self._was_held = True
+        self.idle_ack_timeout = _positive("idle_ack_timeout", idle_ack_timeout, "seconds")
         self._cond = threading.Condition()
         self._pending: collections.deque[list[float]] = collections.deque()  # [seq, bytes left, sent at]
         self._in_flight = 0.0
         self._drained_to = clock()  # the paced drain has been counted up to here
+        self._silent_since = self._drained_to  # first send after all was acked, or the last ack
+        self._drained_out = False  # the drain (not an ack) emptied the window last
         self._closed = False
         self.acks = 0
         self.waited = 0.0  # seconds spent waiting for room, in all
@@ -100,10 +108,22 @@ class Pacer:
             now = self._clock()
             if not self._pending:
                 self._drained_to = now
+                if not self._drained_out:
+                    self._silent_since = now
             self._pending.append([seq, float(nbytes), now])
             self._in_flight += nbytes
         fn()
         return True
+
+    def reset(self) -> None:
+        """Forget what is in flight (a new page said ready, or one asked for a resync: the
+        batches sent before will never be acknowledged)."""
+        with self._cond:
+            self._pending.clear()
+            self._in_flight = 0.0
+            self._drained_to = self._silent_since = self._clock()
+            self._drained_out = False
+            self._cond.notify_all()
 
     def close(self) -> None:
         """Release any waiting ``send`` (the widget is going away)."""
@@ -122,6 +142,8 @@ class Pacer:
                 self._in_flight -= self._pending.popleft()[1]
             if not self._pending:
                 self._in_flight = 0.0
+            self._silent_since = now
+            self._drained_out = False
             self.acks += 1
             self._cond.notify_all()
 
@@ -132,13 +154,11 @@ class Pacer:
         ``ack_timeout`` old, unacknowledged bytes leave the window at ``paced_rate``, oldest first."""
         if not self._pending:
             return
-        if not self._held_back():
-            self._drained_to = now  # acks can arrive: only they make room
-            return
-        start = max(self._drained_to, self._pending[0][2] + self.ack_timeout)
+        timeout, rate = self._mode(now)
+        start = max(self._drained_to, self._since() + timeout)
         if now <= start:
             return
-        budget = (now - start) * self.paced_rate
+        budget = (now - start) * rate
         self._drained_to = now
         while self._pending and budget > 0:
             head = self._pending[0]
@@ -150,6 +170,21 @@ class Pacer:
                 self._pending.popleft()
         if not self._pending:
             self._in_flight = 0.0
+            self._drained_out = True
+
+    def _since(self) -> float:
+        """When the wait that the timeout measures began: while acks are held back, the oldest
+        unacknowledged batch's send; on an idle kernel, the last ack (or first send after)."""
+        return self._pending[0][2] if self._was_held else self._silent_since
+
+    def _mode(self, now: float) -> tuple[float, float]:
+        """(timeout, drain rate): the paced fallback while acks are held back, else a trickle
+        after a long silence. A switch restarts the drain clock."""
+        held = self._held_back()
+        if held != self._was_held:
+            self._was_held = held
+            self._drained_to = now
+        return (self.ack_timeout, self.paced_rate) if held else (self.idle_ack_timeout, self.paced_rate / 8)
 
     def _delay(self, nbytes: int, now: float) -> float:
         self._drain(now)
@@ -157,8 +192,8 @@ class Pacer:
         if excess <= 0 or not self._pending:
             return 0.0
         # Room comes from an ack (wakes the wait) or from the paced drain, whichever is first.
-        if not self._held_back():
-            return RECHECK
+        timeout, rate = self._mode(now)
         excess = min(excess, self._in_flight)
-        start = max(now, self._pending[0][2] + self.ack_timeout)
-        return (start - now) + excess / self.paced_rate
+        start = max(now, self._since() + timeout)
+        delay = (start - now) + excess / rate
+        return delay if self._was_held else min(delay, RECHECK)  # re-check a busy/idle switch
