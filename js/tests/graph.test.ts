@@ -135,3 +135,19 @@ describe("graph card", () => {
     card.el.remove();
   });
 });
+
+describe("graph layout spacing", () => {
+  it("keeps boxes in nested scopes about as close as boxes at the top level", () => {
+    const deep: GraphNode[] = [n("a/b/c/x", "Op", [], [1]), n("a/b/c/y", "Op", ["a/b/c/x"]), n("top1", "Op", [], [1]), n("top2", "Op", ["top1"])];
+    const idx = indexGraph(deep);
+    const lay = layoutGraph(idx, visibleGraph(idx, new Set(["a", "a/b", "a/b/c"])));
+    const gapDeep = lay.leaves.get("n:a/b/c/y")!.y - lay.leaves.get("n:a/b/c/x")!.y;
+    const gapTop = lay.leaves.get("n:top2")!.y - lay.leaves.get("n:top1")!.y;
+    expect(gapDeep).toBeLessThan(200); // dagre's default spacing put them 264 px apart
+    expect(gapTop).toBeLessThan(200);
+    expect(gapDeep).toBeGreaterThan(26); // never overlapping
+    // each cluster's top edge leaves room for its name above its first row
+    expect(lay.leaves.get("n:a/b/c/x")!.y - 13 - (lay.clusters.get("s:a/b/c")!.y - lay.clusters.get("s:a/b/c")!.height / 2)).toBeGreaterThanOrEqual(12);
+    expect(lay.clusters.get("s:a/b/c")!.y - lay.clusters.get("s:a/b/c")!.height / 2 - (lay.clusters.get("s:a/b")!.y - lay.clusters.get("s:a/b")!.height / 2)).toBeGreaterThanOrEqual(12);
+  });
+});

@@ -5,12 +5,14 @@
 import type { GraphEntry } from "../protocol";
 import { cardShell, h, type CardView, type ViewContext } from "../ui";
 import {
-  LEAF_H, indexGraph, initialExpanded, layoutGraph, leafLabel, reveal, searchNodes, visibleGraph,
+  CLUSTER_LABEL_H, LEAF_H, indexGraph, initialExpanded, layoutGraph, leafLabel, reveal, searchNodes, visibleGraph,
   type GraphIndex, type Layout,
 } from "./graphmodel";
 
 const SVG = "http://www.w3.org/2000/svg";
-const VIEW_H = 520;
+const VIEW_H = 640;
+const MIN_VIEW_H = 160;
+const MIN_FIT_ZOOM = 0.5;
 
 function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}): SVGElementTagNameMap[K] {
   const el = document.createElementNS(SVG, tag);
@@ -19,17 +21,17 @@ function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string,
 }
 
 const STYLE = `
-.tbx-graph-view { position: relative; height: ${VIEW_H}px; border: 1px solid var(--tbx-border); background: var(--tbx-panel); overflow: hidden; cursor: grab; touch-action: none; }
+.tbx-graph-view { position: relative; height: ${VIEW_H}px; resize: vertical; border: 1px solid var(--tbx-border); background: var(--tbx-panel); overflow: hidden; cursor: grab; touch-action: none; }
 .tbx-graph-view.tbx-dragging { cursor: grabbing; }
 .tbx-graph-view svg { width: 100%; height: 100%; display: block; user-select: none; }
 .tbx-graph-op rect { fill: var(--tbx-bg); stroke: var(--tbx-muted); stroke-width: 1; }
 .tbx-graph-scope rect { fill: var(--tbx-bg); stroke: var(--tbx-accent); stroke-width: 1.5; }
 .tbx-graph-scope { cursor: pointer; }
 .tbx-graph-cluster > rect { fill: rgba(128, 128, 128, 0.08); stroke: var(--tbx-accent); stroke-dasharray: 4 3; }
-.tbx-graph-cluster > text { cursor: pointer; }
+.tbx-graph-cluster > text { cursor: pointer; font-size: 10px !important; }
 .tbx-graph-view text { fill: var(--tbx-fg); font-size: 11px; font-family: var(--jp-code-font-family, monospace); }
 .tbx-graph-edge { fill: none; stroke: var(--tbx-muted); stroke-width: 1; }
-.tbx-graph-edge-label { fill: var(--tbx-muted) !important; font-size: 9px !important; }
+.tbx-graph-edge-label { fill: var(--tbx-muted) !important; font-size: 10px !important; }
 .tbx-graph-hit rect { stroke: #e65100 !important; stroke-width: 3 !important; }
 .tbx-graph-info { white-space: pre-wrap; font-family: var(--jp-code-font-family, monospace); font-size: 11px; max-height: 120px; overflow: auto; color: var(--tbx-muted); }
 .tbx-graph-search { width: 14em; }
@@ -73,12 +75,14 @@ export function graphCard(tag: string, ctx: ViewContext): CardView {
     view.dataset.tbxZoom = pan.k.toFixed(3);
   }
 
+  /** Fit the graph's width (never above 1:1 nor below a readable MIN_FIT_ZOOM) and make the view
+   * as tall as the graph then needs, within MIN_VIEW_H..VIEW_H; a taller graph is panned. */
   function fitView(): void {
     if (!layout) return;
     const w = view.clientWidth || 800;
-    const hgt = view.clientHeight || VIEW_H;
-    const k = Math.min(2, Math.max(0.05, Math.min(w / Math.max(1, layout.width), hgt / Math.max(1, layout.height))));
-    pan = { k, x: (w - layout.width * k) / 2, y: Math.max(0, (hgt - layout.height * k) / 2) };
+    const k = Math.min(1, Math.max(MIN_FIT_ZOOM, (w - 16) / Math.max(1, layout.width)));
+    view.style.height = `${Math.round(Math.min(VIEW_H, Math.max(MIN_VIEW_H, layout.height * k + 16)))}px`;
+    pan = { k, x: Math.max(8, (w - layout.width * k) / 2), y: 8 };
     applyView();
   }
 
@@ -131,7 +135,7 @@ export function graphCard(tag: string, ctx: ViewContext): CardView {
       const path = c.id.slice(2);
       const g = svg("g", { class: "tbx-graph-cluster", "data-scope": path });
       g.append(svg("rect", { x: c.x - c.width / 2, y: c.y - c.height / 2, width: c.width, height: c.height, rx: 6 }));
-      const label = svg("text", { x: c.x - c.width / 2 + 6, y: c.y - c.height / 2 + 14 });
+      const label = svg("text", { class: "tbx-graph-cluster-label", x: c.x - c.width / 2 + 6, y: c.y - c.height / 2 + CLUSTER_LABEL_H - 2 });
       label.textContent = `− ${path.slice(path.lastIndexOf("/") + 1)}`;
       label.addEventListener("click", (e) => {
         e.stopPropagation();
@@ -172,8 +176,8 @@ export function graphCard(tag: string, ctx: ViewContext): CardView {
       g.append(title);
       g.addEventListener("click", (e) => {
         e.stopPropagation();
-        showInfo(b.id);
         if (isScope) toggle(b.id.slice(2));
+        showInfo(b.id);
       });
       world.append(g);
     }

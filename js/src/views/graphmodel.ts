@@ -176,6 +176,9 @@ export interface Layout {
 
 const CHAR_W = 7;
 export const LEAF_H = 26;
+/** Height of the band at the top of a cluster that holds its name. */
+export const CLUSTER_LABEL_H = 12;
+const MIN_RANKSEP = 2 * CLUSTER_LABEL_H;
 
 /** The last part of a node or scope name: what its box shows. */
 export function shortName(id: string): string {
@@ -193,7 +196,17 @@ export function leafLabel(id: string, index: GraphIndex): string {
 /** Layered top-to-bottom layout of the visible graph. Coordinates are box centres (dagre's). */
 export function layoutGraph(index: GraphIndex, vis: VisibleGraph): Layout {
   const g = new dagre.graphlib.Graph({ compound: true, multigraph: false });
-  g.setGraph({ rankdir: "TB", nodesep: 18, ranksep: 36, edgesep: 8, marginx: 12, marginy: 12 });
+  // dagre puts 2 × depth + 1 ranks between two boxes inside clusters nested `depth` deep (rows for
+  // the cluster borders): the rank gap is divided by that so boxes stay close, but kept at least
+  // MIN_RANKSEP: a cluster's top is then MIN_RANKSEP / 2 (CLUSTER_LABEL_H) above its first row and
+  // as much below its parent's top, a band that holds its name.
+  let depth = 0;
+  for (const id of vis.clusters.keys()) {
+    let d = 0;
+    for (let c: string | undefined = id; c; c = vis.clusters.get(c)) d += 1;
+    depth = Math.max(depth, d);
+  }
+  g.setGraph({ rankdir: "TB", nodesep: 24, ranksep: Math.max(MIN_RANKSEP, 40 / (2 * depth + 1)), edgesep: 10, marginx: 12, marginy: 12 });
   g.setDefaultEdgeLabel(() => ({}));
   for (const id of vis.leaves) {
     const width = Math.min(260, Math.max(60, leafLabel(id, index).length * CHAR_W + 16));
@@ -202,7 +215,9 @@ export function layoutGraph(index: GraphIndex, vis: VisibleGraph): Layout {
   for (const id of vis.clusters.keys()) g.setNode(id, { label: shortName(id), paddingTop: 22 });
   for (const [id, parent] of vis.clusters) if (parent && vis.clusters.has(parent)) g.setParent(id, parent);
   for (const [id, parent] of vis.parents) if (parent && vis.clusters.has(parent)) g.setParent(id, parent);
-  for (const e of vis.edges) g.setEdge(e.from, e.to, { label: e.label, width: e.label ? e.label.length * 6 : 0, height: e.label ? 12 : 0, labelpos: "c" });
+  // Labels are drawn at each edge's middle point by the view: sized labels would make dagre
+  // double every rank for the label's own row.
+  for (const e of vis.edges) g.setEdge(e.from, e.to, {});
   dagre.layout(g);
   const box = (id: string): Box => {
     const n = g.node(id) as unknown as { x: number; y: number; width: number; height: number };

@@ -1,0 +1,135 @@
+"""The Graphs section in a real JupyterLab: a torch model logged with add_graph is drawn (a box per
+op or collapsed name scope), clicking a scope expands it, search highlights a node, the wheel
+zooms and a drag pans. Screenshots, light and dark, go to test-artifacts/."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+pytest.importorskip("torch")
+
+LOG = """
+import warnings
+import torch
+from tbx_widget import SummaryWriter
+
+class Block(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 4, 3)
+        self.bn = torch.nn.BatchNorm2d(4)
+    def forward(self, x):
+        return torch.relu(self.bn(self.conv(x)))
+
+class Net(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = Block()
+        self.seq = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4 * 6 * 6, 5))
+    def forward(self, x):
+        return self.seq(self.block(x))
+
+w = SummaryWriter("runs/graph")
+w.add_graph(Net(), torch.randn(2, 3, 8, 8))
+w.add_scalar("loss", 1.0, 0)
+w.close()
+w.show(height=1200)
+"""
+
+READ = """
+const root = nb().content.widgets[0].node.querySelector('.tbx-dashboard');
+if (!root) return null;
+const card = root.querySelector('[data-tbx-kind="graphs"][data-tbx-tag="graph_def"]');
+if (!card) return null;
+const view = card.querySelector('.tbx-graph-view');
+const world = card.querySelector('.tbx-graph-world');
+return {
+  leaves: Number(view.dataset.tbxLeaves || 0),
+  nodes: Array.from(card.querySelectorAll('[data-node]')).map(g => g.dataset.node),
+  scopes: Array.from(card.querySelectorAll('.tbx-graph-scope')).map(g => g.dataset.node),
+  clusters: Array.from(card.querySelectorAll('[data-scope]')).map(g => g.dataset.scope),
+  edges: card.querySelectorAll('.tbx-graph-edge').length,
+  labels: Array.from(card.querySelectorAll('.tbx-graph-edge-label')).map(t => t.textContent),
+  hit: (card.querySelector('.tbx-graph-hit') || {dataset: {}}).dataset.node || null,
+  info: card.querySelector('.tbx-graph-info').textContent,
+  status: card.querySelector('.tbx-card-note').textContent,
+  zoom: Number(view.dataset.tbxZoom || 0),
+  transform: world.getAttribute('transform'),
+  width: Math.round(view.getBoundingClientRect().width),
+};
+"""
+
+
+def _set_theme(jupyter: Any, dark: bool) -> None:
+    name = "JupyterLab Dark" if dark else "JupyterLab Light"
+    jupyter.js("await app.commands.execute('apputils:change-theme', { theme: arg });", name)
+    jupyter.poll(lambda: jupyter.js("return document.body.dataset.jpThemeLight;") == ("false" if dark else "true"),
+                 30, f"the {name} theme")
+
+
+@pytest.mark.parametrize("jupyter", ["lab"], indirect=True)
+def test_graph_is_drawn_expanded_searched_zoomed(jupyter: Any) -> None:
+    from tbx_widget import load
+
+    name = jupyter.server.write_notebook([LOG])
+    jupyter.open(name)
+    jupyter.run_cell(0)
+    jupyter.wait_cell_done(0)
+    assert not jupyter.cell_errors(), jupyter.cell_errors()
+    (graph,) = load(jupyter.server.root / "runs" / "graph").graphs(".")
+
+    state = jupyter.poll(lambda: (lambda s: s if s and s["leaves"] > 0 else None)(jupyter.js(READ)), 60, "the graph drawn")
+    page = jupyter.page
+    card = page.locator('[data-tbx-kind="graphs"]')
+    card.scroll_into_view_if_needed()
+    # The model's own scope is open: its modules are boxes, the inputs and outputs beside it.
+    assert state["leaves"] == len(state["nodes"]) >= 4
+    assert "Net" in state["clusters"]
+    assert {"Net/Block[block]", "Net/Sequential[seq]", "input", "output"} <= set(state["scopes"])
+    assert state["edges"] >= 3
+    assert "2×3×8×8" in state["labels"]  # the input's shape on its edge
+    assert f"{len(graph.nodes)} nodes" in state["status"]
+    assert state["width"] > 600  # the card spans the section
+
+    # Clicking a collapsed scope opens it: its modules appear inside a box.
+    card.locator('[data-node="Net/Block[block]"]').click()
+    state = jupyter.poll(lambda: (lambda s: s if "Net/Block[block]" in s["clusters"] else None)(jupyter.js(READ)), 10, "the scope expanded")
+    inside = [n for n in state["nodes"] if n.startswith("Net/Block[block]/")]
+    assert {"Net/Block[block]/Conv2d[conv]", "Net/Block[block]/BatchNorm2d[bn]"} <= set(inside)
+    assert "Net/Block[block]/input.3" in inside  # the relu op itself
+    jupyter.screenshot("graph-expanded")
+
+    # Search: the first match is revealed (its scopes opened), highlighted and described.
+    linear = next(n.name for n in graph.nodes if n.op == "aten::linear")
+    search = card.locator('input[aria-label="search nodes"]')
+    search.fill(linear)
+    state = jupyter.poll(lambda: (lambda s: s if s["hit"] == linear else None)(jupyter.js(READ)), 10, "the search hit")
+    assert linear in state["nodes"] and "aten::linear" in state["info"]
+    jupyter.screenshot("graph-search")
+
+    # Wheel zooms about the pointer; a drag pans.
+    view = card.locator(".tbx-graph-view")
+    box = view.bounding_box()
+    assert box is not None
+    before = state["zoom"]
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, -400)
+    state = jupyter.poll(lambda: (lambda s: s if s["zoom"] > before * 1.2 else None)(jupyter.js(READ)), 10, "zoom in")
+    moved_from = state["transform"]
+    page.mouse.move(box["x"] + 40, box["y"] + 40)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 140, box["y"] + 90, steps=5)
+    page.mouse.up()
+    state = jupyter.poll(lambda: (lambda s: s if s["transform"] != moved_from else None)(jupyter.js(READ)), 10, "pan")
+    card.locator('button:has-text("fit")').click()
+
+    artifacts = jupyter.screenshot("graph").parent
+    for theme in ("light", "dark"):
+        if theme == "dark":
+            _set_theme(jupyter, dark=True)
+        card.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
+        card.screenshot(path=str(artifacts / f"graph-{jupyter.server.app}-{theme}.png"))
+    _set_theme(jupyter, dark=False)
