@@ -396,6 +396,51 @@ df.groupby(["run", "tag"]).value.agg(["count", "last"])
 """),
 ]
 
+CURVES = [
+    md("""
+# Fitting a curve: the fit and the loss landscape over training
+
+Gradient descent fits y = a·tanh(b·x) to noisy data. Every 10 steps the notebook logs the model's
+curve against the data (`add_curve`: the Curves card, with a step slider and an overlay of
+earlier steps) and the loss over a window of (a, b) around the current parameters
+(`add_surface`: the Surfaces card, a heatmap with contours and a 3-D view you can rotate).
+"""),
+    install({"tbx_widget": "tbx-widget"}),
+    code("""
+import shutil
+import numpy as np
+from tbx_widget import SummaryWriter
+
+LOGDIR = "runs/curve_fitting"
+shutil.rmtree(LOGDIR, ignore_errors=True)  # start clean: a rerun does not append to the last run
+
+rng = np.random.default_rng(0)
+x = np.sort(rng.uniform(-3, 3, 200))
+y = 2 * np.tanh(1.5 * x) + rng.normal(0, 0.1, 200)
+writer = SummaryWriter(LOGDIR)
+writer.show(height=900)
+"""),
+    code("""
+def loss(a, b):
+    \"\"\"Mean squared error of a * tanh(b * x); a and b may be arrays of the same shape.\"\"\"
+    pred = np.asarray(a)[..., None] * np.tanh(np.asarray(b)[..., None] * x)
+    return ((pred - y) ** 2).mean(-1)
+
+a, b, lr = 0.5, 0.5, 0.1
+for step in range(300):
+    t = np.tanh(b * x)
+    r = a * t - y
+    writer.add_scalar("loss/mse", float((r ** 2).mean()), step)
+    if step % 10 == 0:
+        writer.add_curve("fit", x, {"data": y, "model": a * t}, step)
+        A, B = np.meshgrid(np.linspace(a - 1, a + 1, 41), np.linspace(b - 1, b + 1, 41))
+        writer.add_surface("loss landscape around (a, b)", loss(A, B), A[0], B[:, 0], step)
+    a, b = a - lr * np.mean(2 * r * t), b - lr * np.mean(2 * r * a * (1 - t ** 2) * x)
+writer.close()
+print(f"a {a:.2f} (true 2), b {b:.2f} (true 1.5)")
+"""),
+]
+
 NOTEBOOKS = {
     "quickstart.ipynb": QUICKSTART,
     "iris_classification.ipynb": IRIS,
@@ -403,6 +448,7 @@ NOTEBOOKS = {
     "hyperparameter_sweep.ipynb": SWEEP,
     "multi_process.ipynb": MULTIPROCESS,
     "reading_existing_logs.ipynb": READING,
+    "curve_fitting.ipynb": CURVES,
 }
 
 if __name__ == "__main__":

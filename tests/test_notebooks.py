@@ -27,6 +27,7 @@ EXPECT = {
     "hyperparameter_sweep.ipynb": (r"\{'hidden': \d+\.0, 'lr': [\d.]+, 'optimizer': 'sgd'\} \{'hparam/loss': [\d.e-]+, 'hparam/accuracy': 1\.0", 1),
     "multi_process.ipynb": (r"worker exit codes: \[0, 0, 0\][\s\S]*'rank2': 100", 1),
     "reading_existing_logs.ipynb": (r"\['train', 'validation'\][\s\S]*torch-style logs written by|torch-style logs written by[\s\S]*\['train', 'validation'\]", 1),
+    "curve_fitting.ipynb": (r"a (1\.9[5-9]|2\.0[0-5]) \(true 2\), b 1\.[45]\d \(true 1\.5\)", 1),
 }
 
 
