@@ -6,7 +6,7 @@ import { Store } from "../src/store";
 import { UiState } from "../src/ui";
 import { graphCard } from "../src/views/graph";
 import {
-  indexGraph, initialExpanded, layoutGraph, representative, reveal, searchNodes, scopesOf, shapeText, visibleGraph,
+  MAX_LEAVES, indexGraph, initialExpanded, layoutGraph, limitLeaves, representative, reveal, searchNodes, scopesOf, shapeText, visibleGraph,
 } from "../src/views/graphmodel";
 
 const n = (name: string, op: string, inputs: string[] = [], shape: number[] | null = null): GraphNode => ({ name, op, inputs, device: "", shape, attr: "" });
@@ -149,5 +149,32 @@ describe("graph layout spacing", () => {
     // each cluster's top edge leaves room for its name above its first row
     expect(lay.leaves.get("n:a/b/c/x")!.y - 13 - (lay.clusters.get("s:a/b/c")!.y - lay.clusters.get("s:a/b/c")!.height / 2)).toBeGreaterThanOrEqual(12);
     expect(lay.clusters.get("s:a/b/c")!.y - lay.clusters.get("s:a/b/c")!.height / 2 - (lay.clusters.get("s:a/b")!.y - lay.clusters.get("s:a/b")!.height / 2)).toBeGreaterThanOrEqual(12);
+  });
+});
+
+describe("big graphs", () => {
+  it("lays out at most MAX_LEAVES boxes (a 2,000-op flat chain overflowed dagre's stack), keeping a search hit", () => {
+    const nodes: GraphNode[] = [];
+    for (let i = 0; i < 2000; i++) nodes.push(n(`op${i}`, "Add", i ? [`op${i - 1}`] : [], [2]));
+    const idx = indexGraph(nodes);
+    const all = visibleGraph(idx, initialExpanded(idx));
+    expect(all.leaves.length).toBe(2000);
+    const cut = limitLeaves(all, MAX_LEAVES, "n:op1999");
+    expect(cut.leaves.length).toBe(MAX_LEAVES);
+    expect(cut.dropped).toBe(2000 - MAX_LEAVES);
+    expect(cut.leaves).toContain("n:op1999");
+    expect(cut.edges.every((e) => cut.leaves.includes(e.from) && cut.leaves.includes(e.to))).toBe(true);
+    const lay = layoutGraph(idx, cut);
+    expect(lay.leaves.size).toBe(MAX_LEAVES);
+    const small = limitLeaves(visibleGraph(idx, new Set()), 5000);
+    expect(small.dropped).toBe(0);
+  }, 60_000);
+
+  it("keeps the clusters of the boxes it keeps", () => {
+    const idx = indexGraph([n("a/x", "Op"), n("a/y", "Op", ["a/x"]), n("b/z", "Op", ["a/y"])]);
+    const cut = limitLeaves(visibleGraph(idx, new Set(["a", "b"])), 2);
+    expect(cut.leaves).toEqual(["n:a/x", "n:a/y"]);
+    expect([...cut.clusters.keys()]).toEqual(["s:a"]);
+    expect(cut.edges.map((e) => [e.from, e.to])).toEqual([["n:a/x", "n:a/y"]]);
   });
 });

@@ -5,7 +5,7 @@
 import type { GraphEntry } from "../protocol";
 import { cardShell, h, type CardView, type ViewContext } from "../ui";
 import {
-  CLUSTER_LABEL_H, LEAF_H, indexGraph, initialExpanded, layoutGraph, leafLabel, reveal, searchNodes, visibleGraph,
+  CLUSTER_LABEL_H, LEAF_H, MAX_LEAVES, indexGraph, limitLeaves, initialExpanded, layoutGraph, leafLabel, reveal, searchNodes, visibleGraph,
   type GraphIndex, type Layout,
 } from "./graphmodel";
 
@@ -53,13 +53,14 @@ export function graphCard(tag: string, ctx: ViewContext): CardView {
   tools.append(runSelect, search, fit);
   const style = h("style", { text: STYLE });
   const status = h("div", { class: "tbx-card-note" });
+  const limitNote = h("div", { class: "tbx-card-note tbx-graph-limit" });
   const view = h("div", { class: "tbx-graph-view" });
   const svgEl = svg("svg");
   const world = svg("g", { class: "tbx-graph-world" });
   svgEl.append(world);
   view.append(svgEl);
   const info = h("div", { class: "tbx-graph-info" });
-  body.append(style, status, view, info);
+  body.append(style, status, limitNote, view, info);
 
   let run = "";
   let entry: GraphEntry | null = null;
@@ -127,8 +128,11 @@ export function graphCard(tag: string, ctx: ViewContext): CardView {
   function draw(): void {
     world.textContent = "";
     if (!index) return;
-    const vis = visibleGraph(index, expanded);
+    const vis = limitLeaves(visibleGraph(index, expanded), MAX_LEAVES, hit);
     layout = layoutGraph(index, vis);
+    limitNote.textContent = vis.dropped
+      ? `${vis.dropped.toLocaleString()} more boxes at this level are not drawn (at most ${MAX_LEAVES} at once): collapse a scope or search for a node to see it.`
+      : "";
     view.dataset.tbxLeaves = String(layout.leaves.size);
     const clusters = [...layout.clusters.values()].sort((a, b) => b.width * b.height - a.width * a.height);
     for (const c of clusters) {

@@ -126,6 +126,26 @@ export function visibleGraph(index: GraphIndex, expanded: ReadonlySet<string>): 
   return { leaves: [...leaves], clusters, parents, edges };
 }
 
+/** The most boxes laid out at once: dagre takes seconds beyond a few hundred and overflows the
+ * call stack on chains of about 2,000. */
+export const MAX_LEAVES = 500;
+
+/** `vis` cut to its first `max` boxes (in graph order, `keep` among them), the clusters holding
+ * them and the edges between them; `dropped` says how many boxes were left out. */
+export function limitLeaves(vis: VisibleGraph, max = MAX_LEAVES, keep = ""): VisibleGraph & { dropped: number } {
+  if (vis.leaves.length <= max) return { ...vis, dropped: 0 };
+  const leaves = vis.leaves.slice(0, max);
+  if (keep && vis.leaves.includes(keep) && !leaves.includes(keep)) leaves[max - 1] = keep; // a search hit is always drawn
+  const kept = new Set(leaves);
+  const parents = new Map(leaves.map((id) => [id, vis.parents.get(id) ?? ""]));
+  const clusters = new Map<string, string>();
+  for (const id of leaves) {
+    for (let c = parents.get(id) ?? ""; c && !clusters.has(c); c = vis.clusters.get(c) ?? "") clusters.set(c, vis.clusters.get(c) ?? "");
+  }
+  const edges = vis.edges.filter((e) => kept.has(e.from) && kept.has(e.to));
+  return { leaves, clusters, parents, edges, dropped: vis.leaves.length - max };
+}
+
 /** Scopes to open so that node `name` is seen (its enclosing scopes). */
 export function reveal(name: string, expanded: ReadonlySet<string>): Set<string> {
   const out = new Set(expanded);
