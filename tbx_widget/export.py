@@ -44,7 +44,9 @@ def to_pandas(logs: "Logs", kind: str = "scalars", *, runs: Iterable[str] | None
 
     scalars: run, tag, step, wall_time, value. histograms: run, tag, step, wall_time, min, max,
     num, sum, sum_squares, bucket_limits, bucket_counts. images: run, tag, step, wall_time,
-    index, width, height, encoded. text: run, tag, step, wall_time, text. hparams: one row per
+    index, width, height, encoded. text: run, tag, step, wall_time, text. curves: run, tag, step,
+    wall_time, series, x, y (a row per point). surfaces: run, tag, step, wall_time, x, y, z (a
+    row per grid cell). hparams: one row per
     session with its hyperparameters and final metrics as columns. With ``group`` (a grouping,
     see ``tbx_widget.groups``) a ``group`` column after ``run`` names each row's run group.
     """
@@ -74,16 +76,41 @@ def to_pandas(logs: "Logs", kind: str = "scalars", *, runs: Iterable[str] | None
         out = pd.concat(frames, ignore_index=True)
         out["run"] = out["run"].astype(str)
         return out
+    if kind in ("curves", "surfaces"):
+        return _points_frame(logs, kind, names)
     getters = {"histograms": logs.histograms, "images": logs.images, "text": logs.texts,
                "pr_curves": logs.pr_curves, "audio": logs.audio}
     if kind not in getters:
-        raise ValueError(f"kind must be one of {['scalars', 'hparams', *getters]}, got {kind!r}")
+        raise ValueError(f"kind must be one of {['scalars', 'hparams', 'curves', 'surfaces', *getters]}, got {kind!r}")
     rows = []
     for run in names:
         for tag in logs.tags(run)[kind]:
             for item in getters[kind](run, tag):
                 rows.append({"run": run, "tag": tag, **{f: getattr(item, f) for f in item.__dataclass_fields__}})
     return pd.DataFrame(rows)
+
+
+def _points_frame(logs: "Logs", kind: str, names: list[str]):
+    """One row per point: curves give run, tag, step, wall_time, series, x, y; surfaces give
+    run, tag, step, wall_time, x, y, z (one row per grid cell, NaN cells included)."""
+    pd = _pandas()
+    cols = ("series", "x", "y") if kind == "curves" else ("x", "y", "z")
+    frames = []
+    for run in names:
+        for tag in logs.tags(run)[kind]:
+            for it in logs.items(kind, run, tag):
+                if kind == "curves":
+                    k, n = it.y.shape
+                    data = {"series": np.repeat(it.names, n), "x": np.tile(it.x, k), "y": it.y.reshape(-1)}
+                else:
+                    gx, gy = np.meshgrid(it.x, it.y)
+                    data = {"x": gx.reshape(-1), "y": gy.reshape(-1), "z": it.z.reshape(-1)}
+                size = len(data["x"])
+                frames.append(pd.DataFrame({"run": [run] * size, "tag": [tag] * size, "step": np.full(size, it.step, np.int64),
+                                            "wall_time": np.full(size, it.wall_time), **data}))
+    if not frames:
+        return pd.DataFrame({c: [] for c in ("run", "tag", "step", "wall_time", *cols)})
+    return pd.concat(frames, ignore_index=True)
 
 
 def chart(logs: "Logs", tag: str, *, runs: Iterable[str] | None = None, smoothing: float = 0.6,

@@ -313,3 +313,18 @@ def test_mesh_bad_input(tmp_path, kwargs, exc, words):
     with SummaryWriter(str(tmp_path)) as w:
         with pytest.raises(exc, match=words):
             w.add_mesh("m", **kwargs)
+
+
+def test_to_pandas_curves_and_surfaces(tmp_path):
+    pytest.importorskip("pandas")
+    logs = _write(tmp_path, lambda w: (w.add_curve("fit", [0, 1], {"a": [1, 2], "b": [3, 4]}, 5),
+                                       w.add_surface("s", [[1, 2, 3], [4, 5, 6]], [0, 1, 2], [10, 20], global_step=6)))
+    c = logs.to_pandas("curves")
+    assert list(c.columns) == ["run", "tag", "step", "wall_time", "series", "x", "y"]
+    assert c[["series", "x", "y"]].values.tolist() == [["a", 0, 1], ["a", 1, 2], ["b", 0, 3], ["b", 1, 4]]
+    assert (c.step == 5).all() and (c.tag == "fit").all()
+    s = logs.to_pandas("surfaces")
+    assert list(s.columns) == ["run", "tag", "step", "wall_time", "x", "y", "z"]
+    assert s[["x", "y", "z"]].values.tolist() == [[0, 10, 1], [1, 10, 2], [2, 10, 3], [0, 20, 4], [1, 20, 5], [2, 20, 6]]
+    (tmp_path / "empty").mkdir()
+    assert list(tbx_widget.load(str(tmp_path / "empty")).to_pandas("curves").columns) == list(c.columns)
