@@ -120,3 +120,127 @@ def test_max_bins_merges_buckets_as_both_peers_do(tmp_path, bins, max_bins):
             w.add_histogram("h", data, 1, bins=bins, max_bins=max_bins)
     (theirs,), (torchs,), (ours,) = ([v["histo"] for v in summaries(tmp_path / n).values()] for n in ("tbx", "torch", "ours"))
     assert ours == theirs == torchs
+
+
+# -- issue 17: the rest of the API, call for call against the peers ------------------------------
+
+def _torch_writer():
+    return pytest.importorskip("torch.utils.tensorboard").SummaryWriter
+
+
+def test_unknown_constructor_keyword_is_a_type_error_in_all_three(tmp_path):
+    for cls in (tensorboardX.SummaryWriter, _torch_writer(), SummaryWriter):
+        with pytest.raises(TypeError, match="flsh_secs"):
+            cls(str(tmp_path / "x"), flsh_secs=5).close()
+
+
+def test_add_scalar_positional_forms_match_each_peer(tmp_path):
+    def torch_calls(w):
+        w.add_scalar("new", 0.5, 1, 10.0, True)
+        w.add_scalar("double", 1 / 3, 2, 10.0, True, True)
+        w.add_scalar("plain", 0.25, 3, 10.0, False, False)
+
+    def tbx_calls(w):
+        w.add_scalar("named", 2.0, 1, 10.0, "Shown", "About")
+        w.add_scalar("plain", 0.25, 3, 10.0)
+
+    for peer, calls in ((_torch_writer(), torch_calls), (tensorboardX.SummaryWriter, tbx_calls)):
+        name = calls.__name__
+        for cls, sub in ((peer, "peer"), (SummaryWriter, "ours")):
+            with cls(str(tmp_path / name / sub)) as w:
+                calls(w)
+        assert summaries(tmp_path / name / "ours") == summaries(tmp_path / name / "peer"), name
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int8", "int16", "int32", "int64", "bool"])
+def test_add_tensor_decodes_as_torch_writes_it(tmp_path, dtype):
+    torch = pytest.importorskip("torch")
+    make_ndarray = pytest.importorskip("tensorboard.util.tensor_util").make_ndarray
+    t = torch.from_numpy((np.arange(12).reshape(3, 4) % 5 - 2).astype(dtype))
+    for cls, name in ((_torch_writer(), "torch"), (SummaryWriter, "ours")):
+        with cls(str(tmp_path / name)) as w:
+            w.add_tensor("t", t, 3)
+    (theirs,), (ours,) = (list(summaries(tmp_path / n).items()) for n in ("torch", "ours"))
+    assert theirs[0] == ours[0]  # run, tag, step
+    assert theirs[1]["metadata"] == ours[1]["metadata"] == {"pluginData": {"pluginName": "tensor"}}
+    raw, protos = [], []
+    for n in ("torch", "ours"):
+        (rec,) = [e for e in _events(tmp_path / n) if e.summary.value]
+        protos.append(rec.summary.value[0].tensor)
+        raw.append(make_ndarray(rec.summary.value[0].tensor))
+    assert protos[0].dtype == protos[1].dtype and protos[0].tensor_shape == protos[1].tensor_shape
+    assert raw[0].dtype == raw[1].dtype and raw[0].shape == raw[1].shape
+    np.testing.assert_array_equal(raw[0], raw[1])
+
+
+def _events(path):
+    out = []
+    for f in sorted(os.listdir(path)):
+        if "tfevents" in f:
+            out += [event_pb2.Event.FromString(r) for r in RecordReader(os.path.join(path, f)).read()]
+    return out
+
+
+def test_use_metadata_matches_tensorboardx(tmp_path):
+    for cls, name in ((tensorboardX.SummaryWriter, "tbx"), (SummaryWriter, "ours")):
+        with cls(str(tmp_path / name)) as w:
+            with w.use_metadata(global_step=12, walltime=345.0):
+                w.add_scalar("s", 1.0)
+                w.add_scalar("own", 2.0, 3, 7.0)
+                w.add_text("t", "hello")
+                w.add_histogram("h", np.arange(10.0))
+                w.add_pr_curve("pr", np.array([0, 1, 1]), np.array([0.1, 0.8, 0.4]))
+    stamps = {}
+    for name in ("tbx", "ours"):
+        stamps[name] = sorted((v.tag, e.step, e.wall_time) for e in _events(tmp_path / name) for v in e.summary.value)
+    assert stamps["ours"] == stamps["tbx"]
+    assert summaries(tmp_path / "ours") == summaries(tmp_path / "tbx")
+
+
+def test_export_scalars_to_json_matches_tensorboardx(tmp_path):
+    import json
+
+    docs = {}
+    for cls, name in ((tensorboardX.SummaryWriter, "tbx"), (SummaryWriter, "ours")):
+        w = cls(str(tmp_path / name))
+        w.add_scalars("loss", {"train": 1.5, "val": 2}, 3, walltime=100.0)
+        w.add_scalars("loss", {"train": 0.5}, walltime=101.0)
+        w.add_scalar("single", 1.0, 0)
+        w.export_scalars_to_json(str(tmp_path / f"{name}.json"))
+        w.add_scalars("later", {"a": 1.0}, 1, walltime=102.0)
+        w.export_scalars_to_json(str(tmp_path / f"{name}2.json"))
+        w.close()
+        docs[name] = [{os.path.relpath(k, str(tmp_path / name)): v for k, v in json.loads((tmp_path / f).read_text()).items()}
+                      for f in (f"{name}.json", f"{name}2.json")]
+    assert docs["ours"] == docs["tbx"]
+
+
+def test_add_hparams_tensorboardx_positional_name_and_step(tmp_path):
+    for cls, name in ((tensorboardX.SummaryWriter, "tbx"), (SummaryWriter, "ours")):
+        with cls(str(tmp_path / name)) as w:
+            w.add_hparams({"lr": 0.1, "opt": "adam"}, {"m": 0.5}, "trial", 6)
+    theirs, ours = summaries(tmp_path / "tbx"), summaries(tmp_path / "ours")
+    assert sorted(ours) == sorted(theirs) and {k[0] for k in ours} == {"trial"}
+    for key in theirs:
+        assert ours[key] == theirs[key], key
+
+
+def test_file_writer_and_all_writers_match_the_peers(tmp_path):
+    """add_scalars' child runs are tensorboardX's ``<main_tag>/<key>`` (torch names them
+    ``<main_tag>_<key>``); otherwise the three agree."""
+    for cls, name in ((tensorboardX.SummaryWriter, "tbx"), (_torch_writer(), "torch"), (SummaryWriter, "ours")):
+        w = cls(str(tmp_path / name))
+        base = str(tmp_path / name)
+        assert w.file_writer.get_logdir() == base
+        w.add_scalars("m", {"a": 1.0, "b": 2.0}, 0)
+        children = [os.path.join("m", "a"), os.path.join("m", "b")] if name != "torch" else ["m_a", "m_b"]
+        assert sorted(os.path.relpath(k, base) for k in w.all_writers) == [".", *children], name
+        make = pytest.importorskip("torch.utils.tensorboard.summary").scalar if name == "torch" else tensorboardX.summary.scalar
+        w.file_writer.add_summary(make("via_file_writer", 4.0), 9)  # ours takes either peer's protos
+        w.close()
+        assert w.file_writer is None and w.all_writers is None, name
+    assert [k for k in summaries(tmp_path / "ours") if k[1] == "via_file_writer"] == [(".", "via_file_writer", 9)]
+    assert summaries(tmp_path / "ours") == summaries(tmp_path / "tbx")
+    for cls in (_torch_writer(), SummaryWriter):  # torch's log_dir attribute
+        with cls(str(tmp_path / "ld")) as w:
+            assert w.log_dir == str(tmp_path / "ld")

@@ -80,11 +80,11 @@ def scalar_value(tag: str, value: float, *, new_style: bool = False, double_prec
             tensor = tensor_pb2.TensorProto(dtype=2, double_val=[value])
         else:
             tensor = tensor_pb2.TensorProto(dtype=1, float_val=[value])
-        tensor.tensor_shape.SetInParent()
+        # no tensor_shape: a rank-0 tensor, written as torch writes it (TensorFlow adds an empty shape)
         return summary_pb2.Summary.Value(
             tag=tag, tensor=tensor, metadata=plugin_metadata("scalars", b"", display_name, description)
         )
     v = summary_pb2.Summary.Value(tag=tag, simple_value=value)
-    if display_name or description:
-        v.metadata.CopyFrom(plugin_metadata("scalars", b"", display_name, description))
+    if display_name or description:  # no plugin data, as tensorboardX writes it
+        v.metadata.CopyFrom(summary_pb2.SummaryMetadata(display_name=display_name, summary_description=description))
     return v
