@@ -278,3 +278,21 @@ def test_add_graph_untraceable_model_raises_like_torch(tmp_path):
         with pytest.raises(RuntimeError):
             w.add_graph(model, torch.randn(1, 5))  # wrong width: the trace fails
     assert model.training
+
+
+def test_a_graph_def_that_is_not_a_graph_costs_only_its_record(tmp_path):
+    """Bytes that do not parse as a GraphDef: that record is skipped and counted, the rest is read."""
+    from tbx_widget import SummaryWriter, load
+    from tbx_widget._proto import event_pb2
+
+    with SummaryWriter(tmp_path) as w:
+        w.add_scalar("loss", 1.0, 0)
+        w._emit(lambda: event_pb2.Event(wall_time=1.0, graph_def=b"\x0a\xff\xff\xff").SerializeToString())
+        w.add_scalar("loss", 2.0, 1)
+    from tbx_widget.records import CorruptRecordWarning
+
+    with pytest.warns(CorruptRecordWarning, match="1 undecodable records"):
+        logs = load(tmp_path)
+    assert logs.graphs(".") == []
+    assert logs.skipped_records == 1
+    assert logs.scalars(".", "loss").value.tolist() == [1.0, 2.0]
