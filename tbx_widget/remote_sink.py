@@ -166,7 +166,11 @@ class RemoteEventFile:
         while True:
             name = event_file_name(self.suffix, now=stamp)
             key = storage.join(name)
-            if not storage.exists(key):
+            try:
+                taken = storage.exists(key)
+            except Exception as exc:
+                raise storage._denied(exc) or exc
+            if not taken:
                 break  # same second, host, pid and counter elsewhere: take the next counter
         self._stamp = stamp
         self._drop_spool()

@@ -1,0 +1,332 @@
+"""Remote logdirs, writing side (issue 16): SummaryWriter("s3://...") against real S3 (moto), GCS
+(gcp-storage-emulator) and Azure Blob (Azurite) servers started by conftest.py, and memory://
+for the fast cases. Every test also checks (conftest) that no directory named after a URL scheme
+appeared in its working directory.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tbx_widget import SummaryWriter, load
+from tbx_widget import remote_sink
+from tbx_widget.event_file import EventFileWriter
+
+
+def write(writer: SummaryWriter, lo: int, hi: int) -> None:
+    for i in range(lo, hi):
+        writer.add_scalar("loss", 1.0 / (i + 1), i)
+        writer.add_scalars("pair", {"a": i, "b": -i}, i)
+        if i % 10 == 0:
+            writer.add_histogram("w", np.arange(i, i + 50, dtype=np.float64), i)
+            writer.add_text("note", f"step {i}", i)
+
+
+def objects(fs: Any, prefix: str) -> dict[str, int]:
+    fs.invalidate_cache()
+    return {p: int(i["size"]) for p, i in fs.find(prefix, detail=True).items() if "tfevents" in p}
+
+
+def steps(url: str, options: dict, tag: str = "loss", run: str = ".") -> list[int]:
+    return load(url, storage_options=options).scalars(run, tag).step.tolist()
+
+
+def test_values_written_remotely_equal_values_loaded(remote, tmp_path):
+    url = remote.url(remote.new_bucket(), "exp/run")
+    with SummaryWriter(url, storage_options=remote.storage_options) as w:
+        write(w, 0, 40)
+    with SummaryWriter(tmp_path / "local") as w:
+        write(w, 0, 40)
+    got, want = load(url, storage_options=remote.storage_options), load(tmp_path / "local")
+    assert got.runs == want.runs == [".", "pair/a", "pair/b"]
+    for run in want.runs:
+        assert got.tags(run) == want.tags(run)
+        for tag in want.tags(run)["scalars"]:
+            np.testing.assert_array_equal(got.scalars(run, tag).step, want.scalars(run, tag).step)
+            np.testing.assert_array_equal(got.scalars(run, tag).value, want.scalars(run, tag).value)
+    assert [h.step for h in got.histograms(".", "w")] == list(range(0, 40, 10))
+    assert [t.text for t in got.texts(".", "note/text_summary")] == [f"step {i}" for i in range(0, 40, 10)]
+
+
+def test_flush_returns_once_the_data_is_readable(remote):
+    bucket = remote.new_bucket()
+    url = remote.url(bucket, "run")
+    w = SummaryWriter(url, storage_options=remote.storage_options, flush_secs=3600)
+    try:
+        (first,) = objects(remote.filesystem(), f"{bucket}/run").values()  # the header, uploaded at construction
+        assert first > 0
+        for i in range(10):
+            w.add_scalar("loss", float(i), i)
+        w.flush()
+        assert steps(url, remote.storage_options) == list(range(10))
+        for i in range(10, 15):
+            w.add_scalar("loss", float(i), i)
+        time.sleep(0.3)
+        assert steps(url, remote.storage_options) == list(range(10))  # not flushed: not uploaded
+        w.flush()
+        assert steps(url, remote.storage_options) == list(range(15))
+        assert w._file._sink.uploads == 3  # header, then one upload per flush
+    finally:
+        w.close()
+
+
+def test_rolling_past_the_size_limit_gives_objects_read_as_one_run(remote, tmp_path, monkeypatch):
+    monkeypatch.setattr(remote_sink, "ROLL_BYTES", 1500)
+    bucket = remote.new_bucket()
+    url = remote.url(bucket, "run")
+    with SummaryWriter(url, storage_options=remote.storage_options, flush_secs=3600) as w:
+        for i in range(300):
+            w.add_scalar("loss", 1.0 / (i + 1), i)
+            if i % 25 == 24:
+                w.flush()
+    fs = remote.filesystem()
+    sizes = objects(fs, f"{bucket}/run")
+    assert len(sizes) >= 4, sizes
+    assert max(sizes.values()) < 1500 + 25 * 60, sizes  # bounded: the limit plus one flush's events
+    assert steps(url, remote.storage_options) == list(range(300))
+
+    # TensorBoard's own loader reads the downloaded objects as one run
+    ea_mod = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+    local = tmp_path / "downloaded"
+    local.mkdir()
+    for path in sizes:
+        fs.get_file(path, str(local / path.rsplit("/", 1)[1]))
+    acc = ea_mod.EventAccumulator(str(local), size_guidance={ea_mod.SCALARS: 0})
+    acc.Reload()
+    events = acc.Scalars("loss")
+    assert [e.step for e in events] == list(range(300))
+    np.testing.assert_allclose([e.value for e in events], [1.0 / (i + 1) for i in range(300)], rtol=1e-6)
+
+
+def test_a_stopped_server_is_reported_retried_and_nothing_is_lost(servers, monkeypatch):
+    """S3 stops mid-training: the periodic upload fails (after its retries) and the next call
+    says so; the events stay spooled; after the restart a flush uploads every one of them."""
+    monkeypatch.setattr(remote_sink, "BACKOFF_SECS", 0.05)
+    s3 = servers["s3"]
+    bucket = s3.new_bucket()
+    options = dict(s3.storage_options, config_kwargs={"retries": {"max_attempts": 1}, "connect_timeout": 1})
+    url = s3.url(bucket, "run")
+    w = SummaryWriter(url, storage_options=options, flush_secs=0.2)
+    try:
+        write(w, 0, 20)
+        w.flush()
+        s3.stop()
+        logged = 20
+        with pytest.raises(ConnectionError, match=r"uploading s3://.*failed 4 times.*uploaded again at the next flush"):
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                logged += 1  # the call that reports the error still logs its event
+                w.add_scalar("loss", 1.0 / logged, logged - 1)
+                time.sleep(0.02)
+        write(w, logged, logged + 5)
+        logged += 5
+        s3.restart()  # moto keeps nothing: the bucket is made again, as an operator would
+        s3.filesystem().mkdir(bucket)
+        for attempt in range(3):  # a periodic upload may have failed during the restart: reported once
+            try:
+                w.flush()
+                break
+            except (ConnectionError, FileNotFoundError):
+                assert attempt < 2
+        assert steps(url, options) == list(range(logged))
+        assert steps(url, options, "pair", "pair/a") == [*range(20), *range(logged - 5, logged)]
+    finally:
+        w.close()
+
+
+KILLED_WRITER = r"""
+import json, sys, time
+from tbx_widget import SummaryWriter
+url, options = sys.argv[1], json.loads(sys.argv[2])
+w = SummaryWriter(url, storage_options=options, flush_secs=3600)
+for i in range(50):
+    w.add_scalar("loss", float(i), i)
+w.flush()
+print("flushed", flush=True)
+for i in range(50, 100):
+    w.add_scalar("loss", float(i), i)
+time.sleep(60)
+"""
+
+
+def test_sigkill_after_a_flush_keeps_what_was_flushed(servers):
+    s3 = servers["s3"]
+    url = s3.url(s3.new_bucket(), "run")
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, url, json.dumps(s3.storage_options)],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "flushed"
+        time.sleep(0.2)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+    assert steps(url, s3.storage_options) == list(range(50))  # the flushed events; the rest were never uploaded
+
+
+def test_missing_bucket_raises_at_construction(remote):
+    with pytest.raises(FileNotFoundError, match="bucket 'tbx-no-such-bucket' does not exist"):
+        SummaryWriter(remote.url("tbx-no-such-bucket", "run"), storage_options=remote.storage_options)
+
+
+def test_denied_access_raises_at_construction(servers):
+    az = servers["azure"]
+    bucket = az.new_bucket()
+    bad = {"connection_string": re.sub(r"AccountKey=[^;]+", "AccountKey=" + "A" * 86 + "==", az.storage_options["connection_string"])}
+    with pytest.raises(PermissionError, match="access denied"):
+        SummaryWriter(az.url(bucket, "run"), storage_options=bad)
+
+
+# -- without a server ---------------------------------------------------------------------------
+
+
+def test_missing_backend_names_the_extra(monkeypatch):
+    import fsspec
+
+    real = fsspec.get_filesystem_class
+
+    def missing(protocol):
+        if protocol == "s3":
+            raise ImportError("Install s3fs to access S3")
+        return real(protocol)
+
+    monkeypatch.setattr(fsspec, "get_filesystem_class", missing)
+    with pytest.raises(ImportError, match=r"writing to 's3://bucket/run'.*pip install 'tbx-widget\[s3\]'"):
+        SummaryWriter("s3://bucket/run")
+
+
+def test_storage_options_need_a_url(tmp_path):
+    with pytest.raises(ValueError, match="storage_options are for URL logdirs"):
+        SummaryWriter(tmp_path / "run", storage_options={"anon": True})
+    with pytest.raises(TypeError, match="storage_options must be a dict, got list"):
+        SummaryWriter("memory://b/run", storage_options=[("anon", True)])
+    assert not (tmp_path / "run").exists()
+
+
+class FlakyPut:
+    """Makes the memory filesystem's uploads fail ``n`` times."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, fs: Any):
+        self.left = 0
+        self.calls = 0
+        real = fs.pipe_file
+
+        def pipe_file(path, data, **kwargs):
+            self.calls += 1
+            if self.left:
+                self.left -= 1
+                raise ConnectionResetError("connection reset by peer")
+            return real(path, data, **kwargs)
+
+        monkeypatch.setattr(fs, "pipe_file", pipe_file)
+
+
+def _memory_writer(monkeypatch, url: str, **kwargs: Any) -> tuple[EventFileWriter, FlakyPut]:
+    monkeypatch.setattr(remote_sink, "BACKOFF_SECS", 0.01)
+    w = EventFileWriter(url, **kwargs)
+    return w, FlakyPut(monkeypatch, w._sink.storage.fs)
+
+
+def scalar(step: int) -> bytes:
+    from tbx_widget._proto import event_pb2
+
+    e = event_pb2.Event(step=step, wall_time=1.0)
+    v = e.summary.value.add()
+    v.tag, v.simple_value = "x", float(step)
+    return e.SerializeToString()
+
+
+def test_an_upload_is_retried_with_backoff_before_anything_is_reported(monkeypatch):
+    w, flaky = _memory_writer(monkeypatch, "memory://retry/run", flush_secs=3600)
+    flaky.left = remote_sink.UPLOAD_ATTEMPTS - 1
+    w.add(scalar(0))
+    w.flush()  # the last try succeeds: nothing to report
+    assert flaky.calls == remote_sink.UPLOAD_ATTEMPTS
+    w.close()
+    assert load("memory://retry/run").scalars(".", "x").step.tolist() == [0]
+
+
+def test_a_failed_flush_raises_and_the_next_one_uploads_everything(monkeypatch):
+    w, flaky = _memory_writer(monkeypatch, "memory://again/run", flush_secs=3600)
+    flaky.left = remote_sink.UPLOAD_ATTEMPTS
+    w.add(scalar(0))
+    with pytest.raises(ConnectionError, match="failed 4 times.*ConnectionResetError"):
+        w.flush()
+    w.add(scalar(1))  # nothing more to report
+    w.flush()
+    w.close()
+    assert load("memory://again/run").scalars(".", "x").step.tolist() == [0, 1]
+
+
+def test_close_uploads_the_rest_and_says_when_it_cannot(monkeypatch):
+    w, flaky = _memory_writer(monkeypatch, "memory://closing/run", flush_secs=3600)
+    w.add(scalar(0))
+    w.close()
+    assert load("memory://closing/run").scalars(".", "x").step.tolist() == [0]
+    w, flaky = _memory_writer(monkeypatch, "memory://closing2/run", flush_secs=3600)
+    w.add(scalar(0))
+    flaky.left = 10 * remote_sink.UPLOAD_ATTEMPTS
+    with pytest.raises(ConnectionError, match="failed 4 times"):
+        w.close()
+    assert w.closed
+
+
+def test_an_old_object_rolls_at_the_next_flush(monkeypatch):
+    monkeypatch.setattr(remote_sink, "ROLL_SECS", 0.2)
+    w = EventFileWriter("memory://aging/run", flush_secs=3600)
+    w.add(scalar(0))
+    w.flush()
+    first = w.path
+    time.sleep(0.3)
+    w.add(scalar(1))
+    w.flush()  # uploaded to the old object, which is now past its age: finished
+    assert w.path == first
+    w.add(scalar(2))
+    w.flush()
+    assert w.path != first and w.path > first  # a new object, named after the old one
+    w.close()
+    assert load("memory://aging/run").scalars(".", "x").step.tolist() == [0, 1, 2]
+
+
+def test_an_object_past_its_size_between_flushes_is_finished_before_it_grows(monkeypatch):
+    monkeypatch.setattr(remote_sink, "ROLL_BYTES", 1000)
+    monkeypatch.setattr("tbx_widget.event_queue.WRITE_CHUNK", 300)  # writes reach the sink between flushes
+    w = EventFileWriter("memory://big/run", flush_secs=3600)
+    for i in range(200):
+        w.add(scalar(i))
+    w.flush()
+    w.close()
+    import fsspec
+
+    sizes = objects(fsspec.filesystem("memory"), "/big/run")
+    assert len(sizes) >= 4 and max(sizes.values()) < 1000 + 400, sizes
+    assert load("memory://big/run").scalars(".", "x").step.tolist() == list(range(200))
+
+
+def test_a_followed_remote_writer_uploads_at_most_once_a_second(monkeypatch):
+    """A dashboard in this process speeds local writers to 0.1 s; a remote one only to 1 s."""
+    from tbx_widget import signals
+
+    heard: list[str] = []
+    signals.subscribe(heard.append)
+    try:
+        w = EventFileWriter("memory://followed/run", flush_secs=30)
+        start = time.monotonic()
+        w.add(scalar(0))
+        while not any("followed/run/" in p for p in heard[1:]) and time.monotonic() - start < 5:
+            time.sleep(0.02)
+        took = time.monotonic() - start
+        w.close()
+    finally:
+        signals.unsubscribe(heard.append)
+    assert 0.9 <= took < 2.5, took
