@@ -662,7 +662,9 @@ class SummaryWriter:
         ``run_name``; default: the current time), as tensorboardX and torch do.
 
         Both peers' positional forms work: a str third argument is tensorboardX's ``name`` (its
-        fourth then is ``global_step``); a dict is torch's ``hparam_domain_discrete``."""
+        fourth then is ``global_step``); a dict is torch's ``hparam_domain_discrete``. The session
+        records are at step 0 as tensorboardX writes them, or at ``global_step`` as torch does
+        when torch's ``run_name`` or ``hparam_domain_discrete`` is given."""
         if isinstance(hparam_domain_discrete, str):  # tensorboardX: add_hparams(h, m, name, global_step)
             if run_name is not None or (name is not None and global_step is not None):
                 raise TypeError("add_hparams got a str third argument (tensorboardX's name) and also "
@@ -687,8 +689,9 @@ class SummaryWriter:
         writer = self._child(child)
         if writer is None:
             return
+        session_step = step if run_name is not None or hparam_domain_discrete is not None else 0  # torch's call: its step
         for value in values:  # experiment, session start, session end: one event each
-            writer.enqueue(_event_bytes([value], 0, wall))
+            writer.enqueue(_event_bytes([value], session_step, wall))
         for data in encode_scalar_events([(k, v, step, wall) for k, v in metrics]):
             writer.enqueue(data)
         writer.flush()

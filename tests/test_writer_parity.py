@@ -244,3 +244,38 @@ def test_file_writer_and_all_writers_match_the_peers(tmp_path):
     for cls in (_torch_writer(), SummaryWriter):  # torch's log_dir attribute
         with cls(str(tmp_path / "ld")) as w:
             assert w.log_dir == str(tmp_path / "ld")
+
+
+def test_add_hparams_torch_positional_form_matches_torch(tmp_path):
+    """torch's order (h, m, hparam_domain_discrete, run_name, global_step); its session records
+    are at global_step. (A bool hparam differs on purpose: torch declares it FLOAT64,
+    tensorboardX and we BOOL.)"""
+    for cls, name in ((_torch_writer(), "torch"), (SummaryWriter, "ours")):
+        with cls(str(tmp_path / name)) as w:
+            w.add_hparams({"lr": 0.1, "opt": "adam"}, {"m": 0.5}, {"opt": ["adam", "sgd"]}, "trial", 6)
+            w.add_hparams({"lr": 0.2, "opt": "sgd"}, {"m": 0.7}, run_name="kw")
+    theirs, ours = summaries(tmp_path / "torch"), summaries(tmp_path / "ours")
+    assert sorted(ours) == sorted(theirs) and {k[0] for k in ours} == {"trial", "kw"}
+    for key in theirs:
+        assert ours[key] == theirs[key], key
+
+
+def test_add_openvino_graph_has_tensorboardx_nodes_and_edges(tmp_path):
+    """tensorboardX writes one node per edge (a layer with two inputs twice); we write one per
+    layer. The layer names and the edges between them are the same."""
+    from tbx_widget._proto import graph_pb2
+
+    from test_writer_api import IR
+
+    xml = tmp_path / "model.xml"
+    xml.write_text(IR)
+    graphs = {}
+    for cls, name in ((tensorboardX.SummaryWriter, "tbx"), (SummaryWriter, "ours")):
+        with cls(str(tmp_path / name)) as w:
+            w.add_openvino_graph(str(xml))
+        (g,) = [graph_pb2.GraphDef.FromString(e.graph_def) for e in _events(tmp_path / name) if e.graph_def]
+        graphs[name] = g
+    edges = {name: {(src, n.name) for n in g.node for src in n.input} for name, g in graphs.items()}
+    assert edges["ours"] == edges["tbx"] == {("data", "fc"), ("weights", "fc"), ("fc", "out")}
+    assert {n.name for n in graphs["tbx"].node} <= {n.name for n in graphs["ours"].node}
+    assert graphs["ours"].versions.producer == graphs["tbx"].versions.producer
