@@ -3,11 +3,13 @@ op or collapsed name scope), clicking a scope expands it, search highlights a no
 zooms and a drag pans. Screenshots, light and dark, go to test-artifacts/."""
 from __future__ import annotations
 
+import pathlib
 from typing import Any
 
 import pytest
 
 pytestmark = pytest.mark.e2e
+FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "logs"
 pytest.importorskip("torch")
 
 LOG = """
@@ -38,10 +40,15 @@ w.close()
 w.show(height=1200)
 """
 
+KERAS = """
+from tbx_widget import Dashboard
+Dashboard("runs/keras", height=700)
+"""
+
 READ = """
-const root = nb().content.widgets[0].node.querySelector('.tbx-dashboard');
+const root = nb().content.widgets[arg ? arg.cell : 0].node.querySelector('.tbx-dashboard');
 if (!root) return null;
-const card = root.querySelector('[data-tbx-kind="graphs"][data-tbx-tag="graph_def"]');
+const card = root.querySelector(`[data-tbx-kind="graphs"][data-tbx-tag="${arg ? arg.tag : 'graph_def'}"]`);
 if (!card) return null;
 const view = card.querySelector('.tbx-graph-view');
 const world = card.querySelector('.tbx-graph-world');
@@ -71,9 +78,12 @@ def _set_theme(jupyter: Any, dark: bool) -> None:
 
 @pytest.mark.parametrize("jupyter", ["lab"], indirect=True)
 def test_graph_is_drawn_expanded_searched_zoomed(jupyter: Any) -> None:
+    import shutil
+
     from tbx_widget import load
 
-    name = jupyter.server.write_notebook([LOG])
+    shutil.copytree(FIXTURES / "keras", jupyter.server.root / "runs" / "keras")
+    name = jupyter.server.write_notebook([LOG, KERAS])
     jupyter.open(name)
     jupyter.run_cell(0)
     jupyter.wait_cell_done(0)
@@ -133,3 +143,19 @@ def test_graph_is_drawn_expanded_searched_zoomed(jupyter: Any) -> None:
         page.wait_for_timeout(300)
         card.screenshot(path=str(artifacts / f"graph-{jupyter.server.app}-{theme}.png"))
     _set_theme(jupyter, dark=False)
+
+    # A Keras model config (the graph_keras_model plugin, from the TF2/Keras fixture): its layers in
+    # the model's scope, the shapes between them on the edges.
+    jupyter.run_cell(1)
+    jupyter.wait_cell_done(1)
+    assert not jupyter.cell_errors(), jupyter.cell_errors()
+    keras_read = {"cell": 1, "tag": "keras"}
+    state = jupyter.poll(lambda: (lambda s: s if s and s["leaves"] > 0 else None)(jupyter.js(READ, keras_read)), 60, "the Keras graph drawn")
+    assert sorted(state["nodes"]) == ["sequential/dense", "sequential/dense_1", "sequential/input_layer"]
+    assert state["clusters"] == ["sequential"]
+    assert {"?×4", "?×8"} <= set(state["labels"])
+    assert "Keras model" in state["status"]
+    keras_card = page.locator('[data-tbx-kind="graphs"][data-tbx-tag="keras"]')
+    keras_card.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    keras_card.screenshot(path=str(artifacts / f"graph-keras-{jupyter.server.app}.png"))
