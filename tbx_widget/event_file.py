@@ -146,10 +146,7 @@ class EventFileWriter:
             _live.discard(self)
             if self._sink.opened:
                 self._queue.stop()
-                try:
-                    self._sink.close()
-                except Exception as exc:
-                    self._queue.report(exc)
+                self._sink.close()  # its error (events it could not upload) wins over an earlier one
         self._queue.raise_error()
 
     def __repr__(self) -> str:

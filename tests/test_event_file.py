@@ -311,3 +311,73 @@ def test_names_that_cannot_be_file_names_raise_a_value_error_naming_them(tmp_pat
     with pytest.raises(ValueError, match="logdir cannot be a file name"):
         EventFileWriter(str(tmp_path / "run\ud800"))
     assert os.listdir(tmp_path) == []
+
+
+class RecordingSink:
+    """A sink that keeps what it is given and can fail its flushes (an unreachable server)."""
+
+    live_secs = 0.1
+
+    def __init__(self) -> None:
+        self.path = "recording"
+        self.calls: list[str] = []
+        self.data = bytearray()
+        self.fail_flushes = 0
+        self.unflushed = False
+        self.is_open = False
+
+    @property
+    def opened(self) -> bool:
+        return self.is_open
+
+    @property
+    def dirty(self) -> bool:
+        return self.unflushed
+
+    def open(self) -> None:
+        self.is_open = True
+        self.calls.append("open")
+
+    def write(self, data: bytearray) -> int:
+        self.calls.append("write")
+        self.data += data
+        self.unflushed = True
+        return len(data)
+
+    def flush(self) -> None:
+        self.calls.append("flush")
+        if self.fail_flushes:
+            self.fail_flushes -= 1
+            raise ConnectionError("server unreachable")
+        self.unflushed = False
+
+    def close(self) -> None:
+        self.calls.append("close")
+        self.is_open = False
+
+    def forget(self) -> None:
+        self.is_open = False
+
+
+def test_the_queue_writes_records_to_its_sink_and_retries_a_failed_flush(tmp_path):
+    from tbx_widget.event_queue import EventQueue
+
+    sink = RecordingSink()
+    queue = EventQueue(sink, flush_secs=0.05)
+    queue.start()
+    queue.enqueue(scalar_event(1, 1.0).SerializeToString())
+    queue.wait_written()
+    assert sink.calls == ["write", "flush"] and not sink.dirty
+    sink.fail_flushes = 1
+    queue.enqueue(scalar_event(2, 2.0).SerializeToString())
+    queue.wait_written()
+    with pytest.raises(ConnectionError, match="server unreachable"):
+        queue.raise_error()
+    deadline = time.monotonic() + 5
+    while sink.dirty and time.monotonic() < deadline:  # nothing new queued: the interval retries the flush
+        time.sleep(0.01)
+    assert not sink.dirty and sink.calls == ["write", "flush", "write", "flush", "flush"]
+    queue.stop()
+    (tmp_path / "events").write_bytes(bytes(sink.data))
+    assert [e.step for e in read_events(tmp_path / "events")] == [1, 2]
+
