@@ -279,3 +279,29 @@ def test_add_openvino_graph_has_tensorboardx_nodes_and_edges(tmp_path):
     assert edges["ours"] == edges["tbx"] == {("data", "fc"), ("weights", "fc"), ("fc", "out")}
     assert {n.name for n in graphs["tbx"].node} <= {n.name for n in graphs["ours"].node}
     assert graphs["ours"].versions.producer == graphs["tbx"].versions.producer
+
+
+def test_add_image_with_boxes_tensorboardx_positional_call(tmp_path):
+    """tensorboardX's (tag, img, boxes, step, walltime, dataformats) works in both; the images
+    agree away from the outlines (each draws its 2-pixel lines its own way)."""
+    PIL = pytest.importorskip("PIL.Image")
+    import base64
+
+    img = np.random.default_rng(0).random((20, 24, 3))
+    boxes = np.array([[2, 3, 10, 12], [5, 5, 20, 18]])
+    pixels = []
+    for cls, name in ((tensorboardX.SummaryWriter, "tbx"), (SummaryWriter, "ours")):
+        with cls(str(tmp_path / name)) as w:
+            w.add_image_with_boxes("b", img, boxes, 0, None, "HWC")
+        (v,) = summaries(tmp_path / name).values()
+        raw = base64.b64decode(v["image"]["encodedImageString"])
+        pixels.append(np.asarray(PIL.open(io.BytesIO(raw)).convert("RGB")))
+    assert pixels[0].shape == pixels[1].shape == (20, 24, 3)
+    near = np.zeros((20, 24), dtype=bool)
+    for x0, y0, x1, y1 in boxes:
+        ring = np.zeros_like(near)
+        ring[max(y0 - 2, 0):y1 + 3, max(x0 - 2, 0):x1 + 3] = True
+        ring[y0 + 3:y1 - 2, x0 + 3:x1 - 2] = False
+        near |= ring
+    np.testing.assert_array_equal(pixels[0][~near], pixels[1][~near])
+    assert (pixels[1][near] != (img[near] * 255).astype(np.uint8)).any()  # the outlines are drawn
