@@ -343,7 +343,7 @@ def test_a_kind_the_dashboard_cannot_show_is_skipped_not_fatal(tmp_path, monkeyp
 
     def refresh(**kwargs):
         changes = real_refresh(**kwargs)
-        changes.new[("a", "meshes", "m")] = [object()]  # read by a newer reader, not encoded
+        changes.new[("a", "no_such_kind", "m")] = [object()]  # read by a newer reader, not encoded
         return changes
 
     monkeypatch.setattr(f.logs, "refresh", refresh)
