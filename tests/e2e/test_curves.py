@@ -31,6 +31,11 @@ with SummaryWriter("runs/curves/fit") as w:
 d = SummaryWriter("runs/curves").show(height=1400)
 """
 
+LIVE = """
+with SummaryWriter("runs/curves/fit") as w:  # a new step while the dashboard is shown
+    w.add_curve("fit", x, {"model": np.tanh(2 * x), "target": np.tanh(x)}, 9)
+"""
+
 READ = """
 const root = document.querySelector('.tbx-dashboard');
 if (!root) return null;
@@ -85,7 +90,7 @@ def _set_theme(jupyter: Any, dark: bool) -> None:
 
 @pytest.mark.parametrize("jupyter", ["lab"], indirect=True)
 def test_curve_and_surface_cards_draw_and_follow_the_slider(jupyter: Any) -> None:
-    name = jupyter.server.write_notebook([LOG, "d"])
+    name = jupyter.server.write_notebook([LOG, "d", LIVE])
     jupyter.open(name)
     jupyter.run_cell(0)
     jupyter.wait_cell_done(0)
@@ -108,6 +113,11 @@ def test_curve_and_surface_cards_draw_and_follow_the_slider(jupyter: Any) -> Non
     last = _until(jupyter, lambda s: s["curves"] == {"fit": [4, 2, 200]} and s["curvePix"], "the curve card back at step 4")
     curve.get_by_role("button", name="overlay").click()
     _until(jupyter, lambda s: s["curvePix"] and s["curvePix"][0] > last["curvePix"][0], "more lines drawn with the overlay")
+    # Live: a step logged after the dashboard opened reaches the card, which follows the newest step.
+    jupyter.run_cell(2)
+    jupyter.wait_cell_done(2)
+    live = _until(jupyter, lambda s: s["curves"] == {"fit": [9, 2, 200]}, "the curve card at the step logged live")
+    assert live["curveStep"] == "step 9 (6/6)"
 
     # ---- the surface card's slider and rotation.
     surface = page.locator('[data-tbx-kind="surfaces"][data-tbx-tag="loss"]')
