@@ -4,7 +4,7 @@ import { colormap, contourLevels, contourSegments, project, strideIndices, zRang
 import { decodeBatch, ProtocolError, type CurveEntry } from "../src/protocol";
 import { Store } from "../src/store";
 import { UiState } from "../src/ui";
-import { curveCard, curveTable, entryAt, overlaySteps } from "../src/views/curves";
+import { curveCard, curveTable, entryAt, overlaySteps, shownSteps } from "../src/views/curves";
 import { cellEdges, surfaceCard } from "../src/views/surfaces";
 import { meshBounds, meshCard } from "../src/views/meshes";
 import { BatchBuilder } from "./helpers";
@@ -59,6 +59,14 @@ describe("curve helpers", () => {
     const picked = overlaySteps(many, 50, 4);
     expect(picked).toEqual([0, 25, 49, 50]);
     expect(overlaySteps(many, 0)).toEqual([0]);
+  });
+
+  it("draws pinned steps before the chosen one, with or without the overlay", () => {
+    const steps = [0, 10, 20, 30];
+    expect(shownSteps(steps, 30, new Set([10, 99]), false)).toEqual([10, 30]); // 99: not a step of this card
+    expect(shownSteps(steps, 10, new Set([10]), false)).toEqual([10]);
+    expect(shownSteps(steps, 20, new Set([30]), true)).toEqual([0, 10, 30, 20]);
+    expect(shownSteps(steps, null, new Set([10]), true)).toEqual([]);
   });
 
   it("sorts a curve by x and turns NaN into gaps", () => {
@@ -121,6 +129,14 @@ describe("cards", () => {
     range.value = "0";
     range.dispatchEvent(new Event("input"));
     expect(JSON.parse(card.el.dataset.tbxCurves ?? "{}")).toEqual({ r: [0, 1, 2] });
+    const pin = [...card.el.querySelectorAll("button")].find((b) => b.textContent === "pin") as HTMLButtonElement;
+    pin.click();
+    expect(card.el.dataset.tbxPinned).toBe("0");
+    expect(pin.textContent).toBe("unpin");
+    range.value = "1";
+    range.dispatchEvent(new Event("input"));
+    expect(pin.textContent).toBe("pin");
+    expect(card.el.dataset.tbxPinned).toBe("0");
     card.destroy();
     card.el.remove();
   });

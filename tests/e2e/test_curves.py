@@ -108,9 +108,11 @@ def test_curve_and_surface_cards_draw_and_follow_the_slider(jupyter: Any) -> Non
     after = _until(jupyter, lambda s: s["curves"] == {"fit": [0, 2, 200]} and s["curvePix"] and s["curvePix"] != state["curvePix"],
                    "the curve card at step 0, redrawn")
     assert after["curveStep"] == "step 0 (1/5)"
-    # Overlay: earlier steps added to the picture at the last step.
+    # Pin step 0: it stays drawn (fainter) at the last step; overlay then adds the steps between.
+    curve.get_by_role("button", name="pin").click()
     curve.locator('input[aria-label="step"]').press("End")
-    last = _until(jupyter, lambda s: s["curves"] == {"fit": [4, 2, 200]} and s["curvePix"], "the curve card back at step 4")
+    last = _until(jupyter, lambda s: s["curves"] == {"fit": [4, 2, 200]} and s["curvePix"] and s["curvePix"][0] > state["curvePix"][0],
+                  "the curve card back at step 4, with step 0 pinned")
     curve.get_by_role("button", name="overlay").click()
     _until(jupyter, lambda s: s["curvePix"] and s["curvePix"][0] > last["curvePix"][0], "more lines drawn with the overlay")
     # Live: a step logged after the dashboard opened reaches the card, which follows the newest step.

@@ -1,6 +1,7 @@
 // Curves (add_curve): a card per tag, y against x at the slider's step for every visible run and
 // series, in one uPlot chart with the scalar cards' axes, tooltip, drag zoom, shift + drag pan and
-// double-click reset. "overlay" adds earlier steps, fainter the older they are.
+// double-click reset. "pin" keeps the shown step drawn (fainter) while the slider moves on;
+// "overlay" adds evenly spaced earlier steps, fainter the older they are.
 import uPlot from "uplot";
 import { chartAxes, paddedRange } from "../chart/axes";
 import { enablePan } from "../chart/pan";
@@ -9,7 +10,7 @@ import type { CurveEntry } from "../protocol";
 import { PALETTE } from "../runstyle";
 import type { RunInfo } from "../store";
 import { onThemeChange, readTheme } from "../theme";
-import { canvasAvailable, cardShell, fmtNum, h, swatch, toggleButton, withAlpha, type CardView, type ViewContext } from "../ui";
+import { button, canvasAvailable, cardShell, fmtNum, h, swatch, toggleButton, withAlpha, type CardView, type ViewContext } from "../ui";
 import { StepSlider, stepData } from "./stepslider";
 
 const CHART_HEIGHT = 240;
@@ -34,6 +35,14 @@ export function overlaySteps(steps: readonly number[], current: number, max = MA
     if (room === 1) picked = [before[before.length - 1]];
   }
   return [...new Set(picked), current];
+}
+
+/** The steps drawn: the chosen one last, pinned ones and (with `overlay`) spaced earlier ones before it. */
+export function shownSteps(steps: readonly number[], current: number | null, pinned: ReadonlySet<number>, overlay: boolean): number[] {
+  if (current === null) return [];
+  const extra = new Set<number>([...pinned].filter((s) => s !== current && steps.includes(s)));
+  if (overlay) for (const s of overlaySteps(steps, current)) if (s !== current) extra.add(s);
+  return [...[...extra].sort((a, b) => a - b), current];
 }
 
 /** A curve as a uPlot table sorted by x: [x, y0, y1, ...], NaN as null (a gap). */
@@ -65,6 +74,7 @@ export function curveCard(tag: string, ctx: ViewContext): CardView {
   const tooltip = new ChartTooltip(tip, (x) => `x ${fmtNum(x)}`, fmtNum, fmtNum);
 
   let overlay = false;
+  const pinned = new Set<number>();
   let chart: uPlot | null = null;
   let lastSig = "";
   let width = 0;
@@ -72,8 +82,16 @@ export function curveCard(tag: string, ctx: ViewContext): CardView {
   let zoom: [number, number] | null = null;
   let destroyed = false;
   const slider = new StepSlider(() => redraw());
+  const pinBtn = button("pin", "Keep this step drawn (fainter) while the slider moves on; click again to unpin", () => {
+    const v = slider.value;
+    if (v === null) return;
+    if (pinned.has(v)) pinned.delete(v);
+    else pinned.add(v);
+    redraw();
+  });
   tools.append(
     slider.el,
+    pinBtn,
     toggleButton("overlay", `Overlay up to ${MAX_OVERLAY - 1} earlier steps (fainter the older)`, false, (on) => {
       overlay = on;
       redraw();
@@ -102,11 +120,14 @@ export function curveCard(tag: string, ctx: ViewContext): CardView {
     if (!lastSig.startsWith(dataSig + ";")) slider.setSteps(steps());
     width = Math.max(240, Math.floor(chartBox.clientWidth) || 480);
     const current = slider.value;
-    const sig = [dataSig, current, overlay, width, runs.map((r) => r.color).join(",")].join(";");
+    const sig = [dataSig, current, overlay, [...pinned].join(","), width, runs.map((r) => r.color).join(",")].join(";");
     if (sig === lastSig) return;
     lastSig = sig;
 
-    const shownSteps = current === null ? [] : overlay ? overlaySteps(steps(), current) : [current];
+    const shown = shownSteps(steps(), current, pinned, overlay);
+    pinBtn.textContent = current !== null && pinned.has(current) ? "unpin" : "pin";
+    pinBtn.setAttribute("aria-pressed", String(current !== null && pinned.has(current)));
+    el.dataset.tbxPinned = [...pinned].sort((a, b) => a - b).join(",");
     const tables: (number | null)[][][] = [];
     const lines: Line[] = [];
     const seriesCount = new Set<string>();
@@ -116,11 +137,11 @@ export function curveCard(tag: string, ctx: ViewContext): CardView {
     for (const run of runs) {
       const entries = byRun.get(run.name)?.entries ?? [];
       const label = ctx.ui.runLabel(ctx.store, run.name);
-      shownSteps.forEach((step, si) => {
+      shown.forEach((step, si) => {
         const e = entryAt(entries, step);
         if (!e || e.x.length === 0) return;
-        const age = shownSteps.length - 1 - si; // 0: the chosen step
-        const alpha = age === 0 ? 1 : 0.25 + 0.5 * (si / Math.max(1, shownSteps.length - 1));
+        const age = shown.length - 1 - si; // 0: the chosen step
+        const alpha = age === 0 ? 1 : 0.25 + 0.5 * (si / Math.max(1, shown.length - 1));
         tables.push(curveTable(e));
         e.names.forEach((name, k) => {
           seriesCount.add(name);
