@@ -175,4 +175,3 @@ def test_big_logdir_arrives_in_full(jupyter: Any, big_logdir: str) -> None:
     report = dict(lab.js(READ, 0), total_s=round(time.monotonic() - t_start, 1), batches_sent=seq, acks=acks, kernel_waited_s=waited)
     print("big logdir in full:", json.dumps(report))
     assert report["kernel"] == "connected"
-    assert 0 < report["sliceMs"] < MAX_SLICE_MS, report
