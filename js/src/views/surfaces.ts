@@ -46,8 +46,11 @@ export function surfaceCard(tag: string, ctx: ViewContext): CardView {
   let width = 0;
   const unsubscribeTheme = onThemeChange(() => redraw());
 
+  /** What the heatmap shows: rotating redraws only the 3-D view. */
+  let heatSig = "";
   function redraw(): void {
     lastSig = "";
+    heatSig = "";
     update();
   }
 
@@ -71,7 +74,7 @@ export function surfaceCard(tag: string, ctx: ViewContext): CardView {
     el.dataset.tbxSurface = JSON.stringify(entry && range ? { run, step: entry.step, nx: entry.nx, ny: entry.ny, zmin: range[0], zmax: range[1] } : {});
     el.dataset.tbxYaw = cam.yaw.toFixed(3);
     info.textContent = !entry ? "No visible run has a surface at this step." : entry.note ?? "";
-    draw();
+    draw([dataSig, slider.value, run, width].join(";"));
   }
 
   function sizes(): [number, number] {
@@ -81,18 +84,20 @@ export function surfaceCard(tag: string, ctx: ViewContext): CardView {
     return [w, w];
   }
 
-  function draw(): void {
+  function draw(sig: string): void {
     if (!canvasAvailable()) return;
     const [hw, vw] = sizes();
-    const g = sizeCanvas(heat, hw, HEIGHT);
+    const heatToo = sig !== heatSig;
+    heatSig = sig;
+    const g = heatToo ? sizeCanvas(heat, hw, HEIGHT) : null;
     const g3 = sizeCanvas(view3d, vw, HEIGHT);
-    if (!g || !g3) return;
-    g.clearRect(0, 0, hw, HEIGHT);
+    if (!g3 || (heatToo && !g)) return;
+    g?.clearRect(0, 0, hw, HEIGHT);
     g3.clearRect(0, 0, vw, HEIGHT);
     if (!entry) return;
     const range = zRange(entry.z);
     if (!range) return;
-    drawHeatmap(g, hw, entry, range);
+    if (g) drawHeatmap(g, hw, entry, range);
     draw3d(g3, vw, entry, range);
     el.dataset.tbxDrawn = String(Number(el.dataset.tbxDrawn ?? 0) + 1);
   }
