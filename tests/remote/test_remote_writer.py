@@ -131,12 +131,14 @@ def test_a_stopped_server_is_reported_retried_and_nothing_is_lost(servers, monke
         logged += 5
         s3.restart()  # moto keeps nothing: the bucket is made again, as an operator would
         s3.filesystem().mkdir(bucket)
-        for attempt in range(3):  # a periodic upload may have failed during the restart: reported once
+        errors = []
+        for attempt in range(4):  # a periodic upload of each of the 3 files may have failed during the restart: each reported once
             try:
                 w.flush()
                 break
-            except (ConnectionError, FileNotFoundError):
-                assert attempt < 2
+            except (ConnectionError, FileNotFoundError) as exc:
+                errors.append(f"{exc!r} <- {exc.__cause__!r}")
+                assert attempt < 3, errors
         assert steps(url, options) == list(range(logged))
         assert steps(url, options, "pair", "pair/a") == [*range(20), *range(logged - 5, logged)]
     finally:
