@@ -29,7 +29,7 @@ from .storage import Storage
 
 __all__ = ["RemoteEventFile", "ROLL_BYTES", "ROLL_SECS", "UPLOAD_ATTEMPTS", "BACKOFF_SECS"]
 
-ROLL_BYTES = 8 << 20  # an object past this size is finished: the next events start a new one
+ROLL_BYTES = 4 << 20  # an object past this size is finished: the next events start a new one
 ROLL_SECS = 600.0  # ... and so is an object older than this (seconds)
 UPLOAD_ATTEMPTS = 4  # tries per upload before the error is reported
 BACKOFF_SECS = 0.25  # wait before the second try, doubled before each further one

@@ -121,7 +121,7 @@ class SummaryWriter:
         storage_options: for a URL logdir (``s3://bucket/run``, ``gs://``, ``az://``, any fsspec
             URL), the fsspec filesystem's options (credentials, ``endpoint_url``, ...). A remote
             event file is spooled locally and uploaded whole on every flush (``flush()`` returns
-            once the server acknowledged it), rolling to a new object past 8 MiB or 10 minutes;
+            once the server acknowledged it), rolling to a new object past 4 MiB or 10 minutes;
             see ``tbx_widget.remote_sink``. A missing backend raises ImportError naming the
             extra; a missing or denied bucket raises here.
 
