@@ -294,7 +294,7 @@ describe("HParams panel", () => {
     expect(cells).toEqual(["lr=0.01", "lr=0.1"]);
     const sw = root.querySelector('[data-tbx-kind="hparams"] tbody tr[data-tbx-run="lr=0.1/1733000000.5"] .tbx-swatch') as HTMLElement;
     const entry = root.querySelector('.tbx-run[data-tbx-run="lr=0.1"] .tbx-swatch') as HTMLElement;
-    expect(sw.style.background).toBe(entry.style.background);
+    expect(sw.style.backgroundColor).toBe(entry.style.backgroundColor);
   });
 
   it("uses the training run's metric when the session logged none", () => {

@@ -6,9 +6,10 @@ import type { HparamValue } from "../protocol";
 import type { Store } from "../store";
 import { onThemeChange } from "../theme";
 import {
-  canvasAvailable, compileFilter, fmtNum, h, isValidRegex, sizeCanvas, swatch, themeColors,
+  canvasAvailable, compileFilter, fmtNum, h, isValidRegex, sizeCanvas, themeColors,
   type ViewContext,
 } from "../ui";
+import { VirtualList } from "../virtuallist";
 import { applyOpenState, sectionShell } from "./section";
 
 export interface MetricColumn {
@@ -61,11 +62,12 @@ export function hparamsTable(store: Store, folds: ReadonlyMap<string, string> = 
   }
   const rows: HparamsRow[] = [];
   const names = new Set<string>(order);
+  const byTag = store.tags("hparams").map((tag) => store.byTag("hparams", tag));
   for (const run of store.runs) {
     let start: Record<string, HparamValue> | null = null;
     let status = "";
-    for (const tag of store.tags("hparams")) {
-      for (const r of store.get("hparams", run.name, tag)?.entries ?? []) {
+    for (const series of byTag) {
+      for (const r of series.get(run.name)?.entries ?? []) {
         if (r.record === "session_start") start = r.hparams;
         else if (r.record === "session_end") status = r.status.replace(/^STATUS_/, "").toLowerCase();
       }
@@ -89,6 +91,11 @@ export function hparamsTable(store: Store, folds: ReadonlyMap<string, string> = 
 
 type Cell = HparamValue | undefined;
 
+/** Text order with numbers in text by value ("run2" before "run10"); one collator for all. */
+const NUMERIC_TEXT = new Intl.Collator(undefined, { numeric: true });
+/** Plain text order (ties between rows: by run name). */
+const TEXT = new Intl.Collator();
+
 /** Sort order: numbers before strings before missing; numbers by value, the rest as text. */
 export function compareCells(a: Cell, b: Cell): number {
   const rank = (v: Cell) => (typeof v === "number" && !Number.isNaN(v) ? 0 : v === null || v === undefined ? 2 : 1);
@@ -97,7 +104,7 @@ export function compareCells(a: Cell, b: Cell): number {
   if (ra !== rb) return ra - rb;
   if (ra === 0) return (a as number) - (b as number);
   if (ra === 2) return 0;
-  return String(a).localeCompare(String(b), undefined, { numeric: true });
+  return NUMERIC_TEXT.compare(String(a), String(b));
 }
 
 function fmtCell(v: Cell): string {
@@ -140,9 +147,7 @@ function makeAxis(label: string, get: (row: HparamsRow) => Cell, rows: HparamsRo
       : [{ at: 0, text: fmtNum(lo) }, { at: 1, text: fmtNum(hi) }];
     return { label: log ? `${label} (log)` : label, get, pos, ticks };
   }
-  const cats = [...new Set(values.filter((v) => v !== null && v !== undefined).map((v) => String(v)))].sort((a, b) =>
-    a.localeCompare(b, undefined, { numeric: true }),
-  );
+  const cats = [...new Set(values.filter((v) => v !== null && v !== undefined).map((v) => String(v)))].sort(NUMERIC_TEXT.compare);
   const at = (i: number) => (cats.length === 1 ? 0.5 : i / (cats.length - 1));
   const pos = (v: Cell) => {
     if (v === null || v === undefined) return null;
@@ -227,7 +232,19 @@ export class HparamsSection {
   private sortDesc = false;
   private lastSig = "";
   private table: HparamsTable = { hparams: [], metrics: [], rows: [] };
+  /** What the table was built from (rebuilt when the store or the folds change). */
+  private tableVersion = -1;
+  private tableRuns = -1;
+  private tableFolds: ReadonlyMap<string, string> | null = null;
+  private tableJson = "";
+  private rankCache = new Map<string, Map<string, number>>();
+  /** Each row's text the filter searches. */
+  private filterText = new WeakMap<HparamsRow, string>();
   private shownRows: HparamsRow[] = [];
+  /** The table body (kept while its columns stay) and its rows in view. */
+  private body: HTMLTableSectionElement | null = null;
+  private bodyColumns = "";
+  private rows: VirtualList<HparamsRow> | null = null;
   private axes: Axis[] = [];
   private width = 0;
 
@@ -262,7 +279,13 @@ export class HparamsSection {
     const { store, ui } = this.ctx;
     applyOpenState(this.el, "section:hparams", ui);
     const visible = new Set(ui.visibleRuns(store).map((r) => r.name));
-    this.table = hparamsTable(store, ui.folds(store));
+    const folds = ui.folds(store);
+    if (store.version !== this.tableVersion || store.runs.length !== this.tableRuns || folds !== this.tableFolds) {
+      this.table = hparamsTable(store, folds);
+      this.tableJson = JSON.stringify(this.table);
+      this.rankCache.clear();
+      [this.tableVersion, this.tableRuns, this.tableFolds] = [store.version, store.runs.length, folds];
+    }
     this.total = this.table.rows.length;
     this.el.hidden = this.total === 0;
     if (this.total === 0 || !this.el.open) {
@@ -274,14 +297,18 @@ export class HparamsSection {
     const rows = this.table.rows.filter((r) => {
       if (!visible.has(r.run)) return false;
       if (!re) return true;
-      const text = [r.run, ui.runLabel(store, r.run), r.status, ...Object.values(r.hparams).map(fmtCell), ...Object.values(r.metrics).map(fmtCell)].join(" ");
+      let text = this.filterText.get(r); // rows are rebuilt with the table, so this follows it
+      if (text === undefined) {
+        text = [r.run, ui.runLabel(store, r.run), r.status, ...Object.values(r.hparams).map(fmtCell), ...Object.values(r.metrics).map(fmtCell)].join(" ");
+        this.filterText.set(r, text);
+      }
       return re.test(text);
     });
     this.shown = rows.length;
     this.count.textContent = rows.length === this.total ? String(this.total) : `${rows.length} of ${this.total}`;
     this.width = Math.max(320, Math.floor(this.tableBox.clientWidth) || 640);
     // The table itself is in the signature: its metrics change as their scalar series grow.
-    const sig = [JSON.stringify(this.table), [...visible].join("|"), this.filter.value, this.sortKey, this.sortDesc,
+    const sig = [this.tableJson, [...visible].join("|"), this.filter.value, this.sortKey, this.sortDesc,
       this.colorBy.value, ui.highlight ?? "", this.width].join(";");
     if (sig === this.lastSig) return;
     this.lastSig = sig;
@@ -300,10 +327,39 @@ export class HparamsSection {
 
   private sorted(rows: HparamsRow[]): HparamsRow[] {
     const sign = this.sortDesc ? -1 : 1;
-    return [...rows].sort((a, b) => {
-      const c = compareCells(this.cellOf(a, this.sortKey), this.cellOf(b, this.sortKey));
-      return c !== 0 ? sign * c : a.run.localeCompare(b.run);
+    // Ordered as compareCells orders, with text compared through ranks: the collator sorts each
+    // column's distinct texts once per table (it is the slow part of sorting 1,000 rows).
+    const key = this.sortKey;
+    const rank = this.ranks(`${key}\u0000${this.ctx.ui.logdir}`, NUMERIC_TEXT, () =>
+      this.table.rows.map((r) => this.cellOf(r, key)).filter((v): v is string => typeof v === "string"));
+    const runRank = this.ranks("\u0000run", TEXT, () => this.table.rows.map((r) => r.run));
+    const keyed = rows.map((row) => {
+      const cell = this.cellOf(row, key);
+      const cls = typeof cell === "number" && !Number.isNaN(cell) ? 0 : cell === null || cell === undefined ? 2 : 1;
+      const at = cls === 0 ? (cell as number) : cls === 1 ? rank.get(String(cell)) ?? 0 : 0;
+      return { row, cls, at, tie: runRank.get(row.run) ?? 0 };
     });
+    keyed.sort((a, b) => {
+      const c = a.cls !== b.cls ? a.cls - b.cls : a.at - b.at;
+      return c !== 0 ? sign * c : a.tie - b.tie;
+    });
+    return keyed.map((k) => k.row);
+  }
+
+  /** Rank of each text `values()` gives, in `collator`'s order (cached until the table changes). */
+  private ranks(cacheKey: string, collator: Intl.Collator, values: () => string[]): Map<string, number> {
+    let r = this.rankCache.get(cacheKey);
+    if (!r) {
+      const distinct = [...new Set(values())].sort(collator.compare);
+      r = new Map();
+      let at = 0;
+      distinct.forEach((v, i) => {
+        if (i > 0 && collator.compare(distinct[i - 1], v) !== 0) at++; // texts the collator ties share a rank
+        r!.set(v, at);
+      });
+      this.rankCache.set(cacheKey, r);
+    }
+    return r;
   }
 
   private renderColorBy(): void {
@@ -319,7 +375,6 @@ export class HparamsSection {
   }
 
   private renderTable(): void {
-    const { store, ui } = this.ctx;
     const columns: { key: string; label: string }[] = [
       { key: "run", label: "run" },
       ...this.table.hparams.map((n) => ({ key: `h:${n}`, label: n })),
@@ -343,26 +398,63 @@ export class HparamsSection {
       });
       head.append(th);
     }
-    const body = h("tbody", {});
-    for (const row of this.shownRows) {
-      const tr = h("tr", { class: ui.highlight === row.run ? "tbx-highlight" : "", title: "click to highlight in the scalar charts" });
-      tr.dataset.tbxRun = row.run;
-      for (const c of columns) {
-        const td = h("td", {});
-        if (c.key === "run") {
-          td.append(swatch(ui.runColor(store, row.run)), " ");
-          if (ui.entryOf(store, row.run) !== row.run) td.title = `session run ${row.run}`;
-        }
-        td.append(fmtCell(this.cellOf(row, c.key)));
-        tr.append(td);
-      }
-      tr.tabIndex = 0;
-      onActivate(tr, () => this.toggleHighlight(row.run));
-      body.append(tr);
-    }
-    this.tableBox.textContent = "";
-    this.tableBox.append(h("table", { class: "tbx-table" }, h("thead", {}, head), body));
+    // Only the rows in view of the scrolling box are in the DOM (1,000 sessions stay light); the
+    // body and its rows are kept while the columns stay, rows refilled in place on a sort or filter.
+    const columnsSig = columns.map((c) => c.key).join("\u0000");
+    if (!this.body || this.bodyColumns !== columnsSig) this.body = this.makeBody(columns);
+    this.bodyColumns = columnsSig;
+    const table = this.body.parentElement as HTMLTableElement;
+    table.tHead?.replaceWith(h("thead", {}, head));
+    this.tableBox.querySelector(".tbx-card-note")?.remove();
+    if (table.parentElement !== this.tableBox) this.tableBox.replaceChildren(table);
+    this.rows?.update(this.shownRows, true);
     if (this.shownRows.length === 0) this.tableBox.append(h("div", { class: "tbx-card-note", text: "No session matches the filter." }));
+  }
+
+  /** An empty table (body) for `columns`, its rows virtualised over the scrolling box. */
+  private makeBody(columns: readonly { key: string }[]): HTMLTableSectionElement {
+    const { store, ui } = this.ctx;
+    const body = h("tbody", {});
+    const table = h("table", { class: "tbx-table" }, h("thead", {}), body);
+    // The rows out of view are stood for by the table's margins (a table body takes no padding).
+    const pad = (above: number, below: number) => {
+      table.style.marginTop = `${above}px`;
+      table.style.marginBottom = `${below}px`;
+    };
+    // Rows are clones of one template, each cell ending in a text node that `fill` rewrites.
+    const template = h("tr", { title: "click to highlight in the scalar charts", tabindex: 0 },
+      ...columns.map((c) => (c.key === "run" ? h("td", {}, h("span", { class: "tbx-swatch" }), " ", "") : h("td", {}, ""))));
+    const colors = new WeakMap<HTMLElement, string>();
+    const fill = (el: HTMLElement, row: HparamsRow): void => {
+      const tr = el as HTMLTableRowElement;
+      tr.dataset.tbxRun = row.run;
+      tr.classList.toggle("tbx-highlight", ui.highlight === row.run);
+      columns.forEach((c, i) => {
+        const td = tr.cells[i];
+        if (c.key === "run") {
+          const color = ui.runColor(store, row.run);
+          if (colors.get(tr) !== color) {
+            (td.firstChild as HTMLElement).style.backgroundColor = color;
+            colors.set(tr, color);
+          }
+          const title = ui.entryOf(store, row.run) !== row.run ? `session run ${row.run}` : "";
+          if (td.title !== title) td.title = title;
+        }
+        const text = fmtCell(this.cellOf(row, c.key));
+        const node = td.lastChild as Text;
+        if (node.data !== text) node.data = text;
+      });
+    };
+    this.rows?.destroy();
+    this.rows = new VirtualList<HparamsRow>({
+      scroller: this.tableBox, parent: body, pad, key: (_r, i) => i, recycle: true,
+      make: () => template.cloneNode(true) as HTMLElement, fill,
+    });
+    onActivate(body, (e) => {
+      const tr = e.target instanceof Element ? e.target.closest<HTMLElement>("tr[data-tbx-run]") : null;
+      if (tr && tr.dataset.tbxRun !== undefined) this.toggleHighlight(tr.dataset.tbxRun);
+    });
+    return body;
   }
 
   private toggleHighlight(run: string): void {
@@ -501,17 +593,18 @@ export class HparamsSection {
 
   destroy(): void {
     this.unsubscribeTheme();
+    this.rows?.destroy();
     this.el.remove();
   }
 }
 
 /** Click, Enter or Space runs `fn` (rows and headers are focusable). */
-function onActivate(el: HTMLElement, fn: () => void): void {
+function onActivate(el: HTMLElement, fn: (e: Event) => void): void {
   el.addEventListener("click", fn);
   el.addEventListener("keydown", (e) => {
     if (e.key === "Enter" || e.key === " ") {
       e.preventDefault();
-      fn();
+      fn(e);
     }
   });
 }
