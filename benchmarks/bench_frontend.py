@@ -46,15 +46,23 @@ window.bench = async (runs, n) => {
     let v = 1;
     for (let i = 0; i < n; i++) { step[i] = i; wall[i] = 1.7e9 + i * 0.01; v = 0.9999 * v + 0.01 * Math.sin(i / 997 + r); value[i] = v + 0.05 * Math.random(); }
     names.push("run" + r);
-    items.push({ kind: "scalars", run: "run" + r, tag: "loss", replace: false, n, step_buf: add(step), wall_time_buf: add(wall), value_buf: add(value) });
+    items.push({ kind: "scalars", run: "run" + r, tag: "loss", n, step_buf: add(step), wall_time_buf: add(wall), value_buf: add(value) });
   }
   const t0 = performance.now();
   for (const cb of h["msg:custom"]) cb({ type: "batch", protocol: 1, seq: 1, reset: true, runs: names, items }, bufs);
   bufs.length = 0;  // the message's buffers belong to the widget framework, not the dashboard
   items.length = 0;
-  await frames();
+  // The dashboard applies a batch in slices of a few milliseconds (so the page never stalls) and
+  // draws on the next frame: wait until the card's chart holds every point.
+  const complete = () => {
+    const c = document.querySelector('[data-tbx-kind="scalars"][data-tbx-tag="loss"]');
+    if (!c || !c.tbxChart || !c.dataset.tbxSeries) return null;
+    const pts = Object.values(JSON.parse(c.dataset.tbxSeries));
+    return pts.length === runs && pts.every((v) => v[0] === n) ? c : null;
+  };
+  let card = null;
+  while (!(card = complete())) await frames();
   const first = performance.now() - t0;
-  const card = document.querySelector('[data-tbx-kind="scalars"][data-tbx-tag="loss"]');
   const chart = card.tbxChart;
   const redraws = [];
   for (let k = 0; k < 20; k++) {
