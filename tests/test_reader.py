@@ -646,3 +646,20 @@ def test_deltas_applied_by_a_consumer_equal_load_whatever_the_purges(tmp_path_fa
             assert held[(".", kind, tag)]["value"].tolist() == s.value.tolist()
         else:
             assert [it.text for it in held[(".", kind, tag)]] == [it.text for it in full.items(kind, ".", tag)]
+
+
+def test_event_files_of_a_run_are_read_in_creation_order_with_unpadded_counters(tmp_path):
+    """torch names files ``...<pid>.<counter>`` with an unpadded counter: ``.10`` was made after ``.9``."""
+    import shutil
+
+    from tbx_widget import SummaryWriter, load
+
+    run = tmp_path / "logs" / "run"
+    run.mkdir(parents=True)
+    for counter, value in ((9, 1.0), (10, 2.0)):
+        src = tmp_path / f"w{counter}"
+        with SummaryWriter(str(src)) as w:
+            w.add_scalar("x", value, 0)
+        (made,) = src.iterdir()
+        shutil.move(str(made), run / f"events.out.tfevents.1795575572.host.4242.{counter}")
+    assert load(str(tmp_path / "logs")).scalars("run", "x").value.tolist() == [1.0, 2.0]

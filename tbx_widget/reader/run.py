@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from bisect import bisect_left
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any, Iterable
@@ -20,12 +21,19 @@ if TYPE_CHECKING:
 
 __all__ = ["RunReader", "is_event_file"]
 
+_DIGITS = re.compile(r"(\d+)")
 CHUNK = 4 << 20  # bytes read at a time: bounds the reader's temporary memory
 
 
 def is_event_file(name: str) -> bool:
     """TensorBoard's rule: a file whose name contains "tfevents"."""
     return "tfevents" in name
+
+
+def file_order(name: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key for the event files of one run: the order they were created in. Numbers in the
+    name compare as numbers, so torch's unpadded counter puts ``...pid.9`` before ``...pid.10``."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in _DIGITS.split(name) if part)
 
 
 class RunReader:
@@ -77,7 +85,7 @@ class RunReader:
                 listed = []
             listed = [n for n in listed if n not in self.offsets and os.path.isfile(os.path.join(self.directory, n))]
         known = list(self.offsets)
-        new = sorted(n for n in listed if n not in self.offsets)
+        new = sorted((n for n in listed if n not in self.offsets), key=file_order)
         return known + new
 
     def quiet(self, listed: Iterable[str]) -> bool:
