@@ -30,6 +30,7 @@ from .graphs import GraphItem
 from .run import RunReader, is_event_file
 
 if TYPE_CHECKING:
+    from .embeddings import EmbeddingItem
     from .aggregate import Aggregate
 
 __all__ = ["load", "Logs", "Changes", "NotRetainedError"]
@@ -455,6 +456,15 @@ class Logs:
         ``add_graph``) and Keras model configs (tag as logged, usually "keras"), each a
         ``GraphItem`` whose ``nodes`` have name (slash-separated scopes), op, inputs and shape."""
         return [it for store in self._data(run).items["graphs"].values() for it in store.items]
+
+    def embeddings(self, run: str) -> list["EmbeddingItem"]:
+        """The embeddings ``add_embedding`` logged in ``run`` (its projector_config.pbtxt and the
+        tensors, metadata and sprite files it names), read from storage on each call, in the
+        order logged; each an ``EmbeddingItem`` (tag, step, tensors, header, metadata, sprite)."""
+        from .embeddings import read_embeddings
+
+        r = self._run(run)
+        return read_embeddings(r.directory, self.storage)
 
     def hparams_table(self) -> list[dict[str, Any]]:
         """One row per run that logged a session: ``{"run", "hparams", "metrics", "status"}``,

@@ -1,0 +1,86 @@
+"""Embeddings: the projector files add_embedding writes, read back (Logs.embeddings), encoded for
+the dashboard (kind "embeddings") and sent by the follower once per change."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+import tbx_widget
+from tbx_widget import SummaryWriter
+from tbx_widget.reader.embeddings import parse_metadata_tsv, parse_projector_config, read_embeddings
+
+
+def _clusters(n=30, d=8, seed=0):
+    rng = np.random.default_rng(seed)
+    centers = np.eye(3, d) * 10
+    labels = np.repeat(np.arange(3), n // 3)
+    return centers[labels] + rng.normal(size=(len(labels), d)), labels
+
+
+def test_round_trip_header_sprite_and_two_tags(tmp_path):
+    mat, labels = _clusters()
+    meta = [[f"p{i}", f"c{c}"] for i, c in enumerate(labels)]
+    img = np.random.default_rng(1).random((len(mat), 3, 4, 5))
+    with SummaryWriter(str(tmp_path)) as w:
+        w.add_scalar("x", 1.0, 0)
+        w.add_embedding(mat, metadata=meta, label_img=img, global_step=3, tag="feat/a", metadata_header=["name", "class"])
+        w.add_embedding(mat[:5] * 2, metadata=["u", "v", "w", "x", "y"], global_step=12, tag="other")
+    logs = tbx_widget.load(str(tmp_path))
+    embs = logs.embeddings(".")
+    assert [(e.tag, e.step) for e in embs] == [("feat/a", 3), ("other", 12)]
+    a, b = embs
+    np.testing.assert_array_equal(a.tensors, mat)  # repr(float) in the TSV: exact
+    assert a.header == ["name", "class"] and a.metadata[4] == ["p4", "c0"] and len(a.metadata) == len(mat)
+    assert a.sprite[:8] == b"\x89PNG\r\n\x1a\n" and a.sprite_dim == (5, 4)
+    np.testing.assert_array_equal(b.tensors, mat[:5] * 2)
+    assert b.header == ["label"] and [r[0] for r in b.metadata] == ["u", "v", "w", "x", "y"]
+    assert b.sprite is None and b.sprite_dim is None
+
+
+def test_run_without_config_has_none_and_unknown_run_raises(tmp_path):
+    with SummaryWriter(str(tmp_path / "r")) as w:
+        w.add_scalar("x", 1.0, 0)
+    logs = tbx_widget.load(str(tmp_path))
+    assert logs.embeddings("r") == []
+    with pytest.raises(KeyError, match="no run 'nope'"):
+        logs.embeddings("nope")
+
+
+def test_config_text_format_escapes_and_tensorboard_layout():
+    text = '''# written by hand
+embeddings {
+  tensor_name: "a \\"q\\" \\303\\251"
+  tensor_path: 'x/tensors.tsv'
+  sprite { image_path: "s.png" single_image_dim: 28 single_image_dim: 14 }
+}
+embeddings < tensor_name: "b" tensor_path: "y.tsv" metadata_path: "m.tsv" >
+'''
+    a, b = parse_projector_config(text)
+    assert a["tensor_name"] == 'a "q" \u00e9' and a["tensor_path"] == "x/tensors.tsv"
+    assert a["sprite"] == {"image_path": "s.png", "single_image_dim": [28, 14]} and a["metadata_path"] is None
+    assert b["metadata_path"] == "m.tsv" and b["sprite"] is None
+    with pytest.raises(ValueError, match="not closed"):
+        parse_projector_config("embeddings { tensor_name: 'x'")
+    with pytest.raises(TypeError, match="text must be a str"):
+        parse_projector_config(b"embeddings {}")
+
+
+def test_metadata_header_rule():
+    assert parse_metadata_tsv("a\nb\n", 2) == (["label"], [["a"], ["b"]])
+    assert parse_metadata_tsv("h\ta\nx\t1\ny\t2\n", 2) == (["h", "a"], [["x", "1"], ["y", "2"]])
+
+
+def test_named_file_missing_or_ragged_raises(tmp_path):
+    (tmp_path / "projector_config.pbtxt").write_text('embeddings { tensor_name: "t:00001" tensor_path: "t.tsv" }\n')
+    with pytest.raises(FileNotFoundError):
+        read_embeddings(str(tmp_path))
+    (tmp_path / "t.tsv").write_text("1\t2\n3\n")
+    with pytest.raises(ValueError, match="row 1 has 1 values"):
+        read_embeddings(str(tmp_path))
+    (tmp_path / "t.tsv").write_text("1\t2\n3\t4\n")
+    (e,) = read_embeddings(str(tmp_path))
+    assert (e.tag, e.step, e.tensors.shape) == ("t", 1, (2, 2))
+    with pytest.raises(TypeError, match="directory must be a path"):
+        read_embeddings(3)
