@@ -92,7 +92,7 @@ def main() -> None:
     ap.add_argument("--tiny", action="store_true")
     args = ap.parse_args()
     runs, n = (2, 10_000) if args.tiny else (10, 1_000_000)
-    from conftest import CHROMIUM, CHROMIUM_ARGS
+    from harness import CHROMIUM, CHROMIUM_ARGS  # the e2e harness (tests/e2e/harness.py)
     from playwright.sync_api import sync_playwright
 
     import tempfile

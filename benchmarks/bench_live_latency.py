@@ -74,7 +74,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--tiny", action="store_true")
     args = ap.parse_args()
-    from conftest import CHROMIUM, CHROMIUM_ARGS, Jupyter, JupyterServer  # the e2e harness
+    from harness import CHROMIUM, CHROMIUM_ARGS, Jupyter, JupyterServer  # the e2e harness (tests/e2e/harness.py)
     from playwright.sync_api import sync_playwright
 
     seconds = 1.0 if args.tiny else 5.0
