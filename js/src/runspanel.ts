@@ -1,8 +1,8 @@
 // The runs panel: a run filter, all/none buttons and one checkbox per run. Session runs written
 // by `add_hparams` are folded into the run that logged them (one entry, one colour, see
 // runfold.ts); the root run "." is named after the log directory. The list is virtualised: only
-// the rows in view (and a margin either side) are in the DOM, the list's padding standing for the
-// rest, so a sweep of thousands of runs scrolls and filters without thousands of elements.
+// the rows in view (and a margin either side) are in the DOM, two spacers standing for the rest,
+// so a sweep of thousands of runs scrolls and filters without thousands of elements.
 import type { RunInfo } from "./store";
 import { h, isValidRegex, swatch, type ViewContext } from "./ui";
 import { VirtualList } from "./virtuallist";
@@ -29,6 +29,11 @@ export function createRunsPanel(ctx: ViewContext): RunsPanel {
   const { store, ui } = ctx;
   const runInput = h("input", { type: "search", class: "tbx-input", placeholder: "filter runs (regex)", "aria-label": "run filter", value: ui.runFilter });
   const list = h("ul", { class: "tbx-run-list" });
+  // Two spacers stand for the rows out of view (padding would not do: the list's max-height
+  // bounds its content box, so padding would make the list itself taller).
+  const above = h("li", { class: "tbx-run-spacer", "aria-hidden": "true" });
+  const below = h("li", { class: "tbx-run-spacer", "aria-hidden": "true" });
+  for (const sp of [above, below]) Object.assign(sp.style, { listStyle: "none", margin: "0", padding: "0", height: "0px" });
   const note = h("li", { class: "tbx-card-note" });
   const allBtn = h("button", { type: "button", class: "tbx-btn", text: "all" });
   const noneBtn = h("button", { type: "button", class: "tbx-btn", text: "none" });
@@ -83,11 +88,11 @@ export function createRunsPanel(ctx: ViewContext): RunsPanel {
     else delete row.li.dataset.tbxFolded;
   };
 
-  const pad = (above: number, below: number) => {
-    list.style.paddingTop = `${above}px`;
-    list.style.paddingBottom = `${below}px`;
+  const pad = (top: number, bottom: number) => {
+    above.style.height = `${top}px`;
+    below.style.height = `${bottom}px`;
   };
-  const rows = new VirtualList<RunInfo>({ scroller: list, parent: list, pad, key: (r) => r.name, make: makeRow, fill: fillRow });
+  const rows = new VirtualList<RunInfo>({ scroller: list, parent: list, after: above, pad, key: (r) => r.name, make: makeRow, fill: fillRow });
 
   /** Put the rows in view into the DOM (or the note when there are none). */
   const render = (refill: boolean): void => {
@@ -97,7 +102,7 @@ export function createRunsPanel(ctx: ViewContext): RunsPanel {
       list.replaceChildren(note);
       return;
     }
-    note.remove();
+    if (above.parentNode !== list) list.replaceChildren(above, below);
     rows.update(shown, refill);
   };
 

@@ -1,5 +1,5 @@
 // A virtualised list: of many equal-height rows, only those in view of a scroll container (and a
-// margin either side) are in the DOM, with room (padding or margins) standing for the rest. Rows
+// margin either side) are in the DOM, with room (spacers or margins) standing for the rest. Rows
 // that stay in view are neither rebuilt nor moved, so a focused row keeps its focus. Used by the
 // runs panel (a <ul>) and the HParams table (a <tbody>).
 
@@ -26,8 +26,10 @@ export function visibleWindow(count: number, scrollTop: number, viewPx: number, 
 export interface VirtualListOptions<T> {
   /** The scrolling element (its height and scroll position decide which rows are in view). */
   scroller: HTMLElement;
-  /** The element rows go into (holding nothing else). */
+  /** The element rows go into: right after `after` when given (holding nothing else but what
+   *  comes before `after` or after the rows). */
   parent: HTMLElement;
+  after?: HTMLElement;
   /** Make room for the rows not in the DOM: `above` px before the rows, `below` px after. */
   pad(above: number, below: number): void;
   /** A row's identity: a row keeps its element while its key stays in view (a key of the
@@ -93,7 +95,7 @@ export class VirtualList<T> {
         if (this.o.recycle) this.spare.push(el);
       }
     }
-    let cursor: ChildNode | null = parent.firstChild;
+    let cursor: ChildNode | null = this.o.after ? this.o.after.nextSibling : parent.firstChild;
     for (const [k, item] of want) {
       let el = this.rows.get(k);
       const fresh = el === undefined;

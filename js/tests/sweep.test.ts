@@ -123,14 +123,15 @@ describe("runs panel at 1,000 runs", () => {
     expect(panel.el.querySelector(".tbx-count")?.textContent).toBe("1000");
     expect(names(panel.el)).toHaveLength(31);
     expect(names(panel.el)[0]).toBe("run-0000");
-    expect(list.style.paddingTop).toBe("0px");
-    expect(list.style.paddingBottom).toBe(`${(1000 - 31) * 20}px`); // the list keeps its full height
+    const spacers = list.querySelectorAll<HTMLElement>(".tbx-run-spacer");
+    expect(spacers[0].style.height).toBe("0px");
+    expect(spacers[1].style.height).toBe(`${(1000 - 31) * 20}px`); // the list keeps its full height
 
     const kept = list.querySelector('[data-tbx-run="run-0030"]');
     view.scrollTo(30 * 20);
     await frame();
     expect(names(panel.el)[0]).toBe("run-0020");
-    expect(list.style.paddingTop).toBe(`${20 * 20}px`);
+    expect(spacers[0].style.height).toBe(`${20 * 20}px`);
     expect(names(panel.el).slice(-1)).toEqual(["run-0060"]); // 10 above, 21 in view, 10 below
     expect(list.querySelector('[data-tbx-run="run-0030"]')).toBe(kept); // rows in view stay put
     view.scrollTo(990 * 20);

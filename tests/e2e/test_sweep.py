@@ -1,0 +1,128 @@
+"""A sweep of 1,000 trainings in a real JupyterLab 4 (issue 19, "Sweeps at scale"): each training
+logs a loss and one add_hparams session. The runs panel lists 1,000 entries (sessions folded in)
+but holds only the rows in view, scrolling shows the last runs, the regex filter works and a
+keystroke in it is timed; the HParams table of 1,000 sessions sorts and filters with only the
+rows in view in the DOM, and each is timed. Screenshots go to test-artifacts/."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+N = 1000
+
+LOG = f"""
+from tbx_widget import Dashboard, SummaryWriter
+for i in range({N}):
+    lr = 10 ** -(1 + i % 4)
+    with SummaryWriter(f"runs/sweep/run-{{i:04d}}") as w:
+        for s in range(3):
+            w.add_scalar("loss", 1.0 / (s + 1) + lr, s)
+        w.add_hparams({{"lr": lr, "seed": i, "opt": ["sgd", "adam"][i % 2]}}, {{"hparam/acc": (i * 7919 % 1000) / 1000}})
+d = Dashboard("runs/sweep", height=700)
+d
+"""
+
+READ = """
+const root = nb().content.widgets[0].node.querySelector('.tbx-dashboard');
+if (!root) return null;
+const list = root.querySelector('.tbx-run-list');
+const hp = root.querySelector('[data-tbx-kind="hparams"]');
+return {
+  count: root.querySelector('.tbx-runs .tbx-count').textContent,
+  rows: Array.from(list.querySelectorAll('.tbx-run')).map(li => li.dataset.tbxRun),
+  listHeight: list.clientHeight, listScroll: list.scrollHeight,
+  sessions: hp ? Array.from(hp.querySelectorAll('tbody tr[data-tbx-run]')).map(tr => tr.dataset.tbxRun) : [],
+  sessionCount: hp ? hp.closest('details').querySelector('.tbx-count').textContent : null,
+};
+"""
+
+# Time a synchronous UI action from the event to the end of the work it triggers (the dashboard
+# redraws synchronously on a UiState change; the frame after it is awaited and timed too).
+TIMED = """
+const root = nb().content.widgets[0].node.querySelector('.tbx-dashboard');
+const [what, value] = arg;
+const t0 = performance.now();
+if (what === 'filter') {
+  const input = root.querySelector('input[aria-label="run filter"]');
+  input.value = value;
+  input.dispatchEvent(new Event('input', { bubbles: true }));
+} else if (what === 'hpfilter') {
+  const input = root.querySelector('input[aria-label="hparams filter"]');
+  input.value = value;
+  input.dispatchEvent(new Event('input', { bubbles: true }));
+} else {
+  root.querySelector(`[data-tbx-kind="hparams"] th[data-tbx-column="${value}"]`).click();
+}
+const sync = performance.now() - t0;
+await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
+return { sync, frame: performance.now() - t0 };
+"""
+
+
+@pytest.mark.parametrize("jupyter", ["lab"], indirect=True)
+def test_a_sweep_of_1000_runs(jupyter: Any) -> None:
+    lab = jupyter
+    name = lab.server.write_notebook([LOG, "print('still executing', 6 * 7)"])
+    lab.open(name)
+    lab.run_cell(0)
+    lab.wait_cell_done(0, timeout=240)
+    assert not lab.cell_errors(), lab.cell_errors()
+    state = lab.poll(lambda: (lambda s: s if s and s["count"] == str(N) and s["sessionCount"] == str(N) else None)(lab.js(READ)),
+                     180, f"{N} runs and {N} sessions")
+
+    # ---- runs panel: far fewer rows than runs, the list as tall as all of them.
+    assert 0 < len(state["rows"]) < 80, len(state["rows"])
+    assert state["rows"][0] == "run-0000"
+    assert state["listScroll"] > 15 * N, state  # about one row height per run
+    panel = lab.page.locator(".tbx-dashboard .tbx-runs")
+    panel.screenshot(path=str(lab.screenshot("runs").parent / "sweep-runs-top.png"))
+    lab.js("const l = document.querySelector('.tbx-dashboard .tbx-run-list'); l.scrollTop = l.scrollHeight;")
+    state = lab.poll(lambda: (lambda s: s if "run-0999" in s["rows"] else None)(lab.js(READ)), 10, "the last run after scrolling down")
+    assert len(state["rows"]) < 80 and "run-0000" not in state["rows"]
+    panel.screenshot(path=str(lab.screenshot("runs").parent / "sweep-runs-bottom.png"))
+    lab.js("const l = document.querySelector('.tbx-dashboard .tbx-run-list'); l.scrollTop = l.scrollHeight / 2;")
+    state = lab.poll(lambda: (lambda s: s if "run-0500" in s["rows"] else None)(lab.js(READ)), 10, "the middle runs")
+    assert len(state["rows"]) < 80
+
+    # ---- the filter: typed a key at a time, each timed; the list follows.
+    times = [lab.js(TIMED, ["filter", text]) for text in ["r", "ru", "run", "run-", "run-0", "run-09", "run-09[5-9]7$"]]
+    state = lab.js(READ)
+    assert state["rows"] == ["run-0957", "run-0967", "run-0977", "run-0987", "run-0997"], state["rows"]
+    assert state["count"] == f"5 of {N}"
+    times.append(lab.js(TIMED, ["filter", ""]))
+    state = lab.poll(lambda: (lambda s: s if s["count"] == str(N) else None)(lab.js(READ)), 10, "the filter cleared")
+    assert len(state["rows"]) < 80
+    print("run filter keystrokes (ms, sync / to the next frame):", [(round(t["sync"], 1), round(t["frame"], 1)) for t in times])
+    sync = sorted(t["sync"] for t in times)
+    # The whole dashboard (the loss chart of 1,000 runs included) redraws on each keystroke.
+    assert sync[len(sync) // 2] < 100, times
+
+    # ---- HParams: 1,000 sessions, only the rows in view in the DOM; sort and filter timed.
+    hp = lab.page.locator('[data-tbx-kind="hparams"]')
+    hp.scroll_into_view_if_needed()
+    assert 0 < len(state["sessions"]) < 80, len(state["sessions"])
+    hp_times = {
+        "sort acc": lab.js(TIMED, ["sort", "m:hparam/acc"]),
+        "sort acc desc": lab.js(TIMED, ["sort", "m:hparam/acc"]),
+        "sort opt": lab.js(TIMED, ["sort", "h:opt"]),
+        "sort run": lab.js(TIMED, ["sort", "run"]),
+    }
+    state = lab.js(READ)
+    assert state["sessions"][0].startswith("run-0000/"), state["sessions"][:3]  # by run name again
+    hp_times["filter adam"] = lab.js(TIMED, ["hpfilter", "adam"])
+    state = lab.js(READ)
+    assert state["sessionCount"] == f"{N // 2} of {N}"
+    assert len(state["sessions"]) < 80
+    hp.screenshot(path=str(lab.screenshot("hparams").parent / "sweep-hparams.png"))
+    hp_times["filter none"] = lab.js(TIMED, ["hpfilter", ""])
+    print("hparams (ms, sync / to the next frame):", {k: (round(v["sync"], 1), round(v["frame"], 1)) for k, v in hp_times.items()})
+    for what, t in hp_times.items():
+        assert t["sync"] < 50, (what, hp_times)
+
+    # ---- the notebook still executes cells.
+    lab.run_cell(1)
+    lab.wait_cell_done(1)
+    assert "still executing 42" in lab.cell_text(1)
