@@ -177,15 +177,6 @@ export class Store {
 
   // ---- writing ----
 
-  clear(): void {
-    this.runs = [];
-    this.runIndex.clear();
-    for (const k of KINDS) this.series[k].clear();
-    this.events = 0;
-    this.version++;
-    this.changed();
-  }
-
   /** Add the runs of `names` not known yet, in order (a batch names the runs new to the browser;
    *  a reset batch names them all). */
   setRuns(names: readonly string[]): void {
