@@ -1,7 +1,7 @@
 """Kernel memory of a dashboard following a big logdir: 10 runs x 10 tags x 1,000,000 points.
 
-The follower reads the logdir piece by piece, emits every batch (discarded here, as if sent)
-and releases what it sent; the figure is the process's peak RSS (target: under 1 GB) with the
+The follower reads the logdir piece by piece through a streaming reader (``Logs(retain=False)``:
+it keeps no points) and emits every batch (discarded here, as if sent); the figure is the process's peak RSS (target: under 1 GB) with the
 time to stream the whole logdir."""
 from __future__ import annotations
 
