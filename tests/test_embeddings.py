@@ -84,3 +84,63 @@ def test_named_file_missing_or_ragged_raises(tmp_path):
     assert (e.tag, e.step, e.tensors.shape) == ("t", 1, (2, 2))
     with pytest.raises(TypeError, match="directory must be a path"):
         read_embeddings(3)
+
+
+def _embedding_items(batches):
+    return [(it["run"], it["tag"], e) for b in batches for it in b.content["items"] if it["kind"] == "embeddings" for e in it["items"]]
+
+
+def test_encoded_entry_carries_points_metadata_and_sprite(tmp_path):
+    from tbx_widget.live.encode import BatchBuilder
+
+    mat, labels = _clusters()
+    with SummaryWriter(str(tmp_path)) as w:
+        w.add_embedding(mat, metadata=[f"c{c}" for c in labels], label_img=np.zeros((len(mat), 1, 2, 2)), global_step=4, tag="e")
+    (item,) = tbx_widget.load(str(tmp_path)).embeddings(".")
+    b = BatchBuilder()
+    b.add_embeddings(".", "e", [item])
+    (wire,) = b.build(seq=1, reset=False, runs=["."]).content["items"]
+    (e,) = wire["items"]
+    assert (e["step"], e["points"], e["dims"], e["stride"], e["header"]) == (4, 30, 8, 1, ["label"])
+    assert e["metadata"][29] == ["c2"] and e["sprite_dim"] == [2, 2] and e["sprite_mime"] == "image/png"
+    np.testing.assert_array_equal(np.frombuffer(b.buffers[e["data_buf"]], "<f8").reshape(30, 8), mat)
+    assert b.buffers[e["sprite_buf"]][:4] == b"\x89PNG"
+
+
+def test_encoder_thins_a_huge_embedding(monkeypatch):
+    from tbx_widget.live import encode
+    from tbx_widget.reader.embeddings import EmbeddingItem
+
+    monkeypatch.setattr(encode, "MAX_EMBEDDING_VALUES", 40)
+    t = np.arange(90.0).reshape(45, 2)
+    b = encode.BatchBuilder()
+    b.add_embeddings("r", "t", [EmbeddingItem("t", 0, "t:00000", t, ["label"], [[str(i)] for i in range(45)])])
+    (e,) = b.items[0]["items"]
+    assert (e["points"], e["stride"], e["metadata"][1]) == (15, 3, ["3"]) and "every 3th of 45" in e["note"]  # 90 values / 40
+    np.testing.assert_array_equal(np.frombuffer(b.buffers[e["data_buf"]], "<f8").reshape(15, 2), t[::3])
+
+
+def test_follower_sends_each_embedding_once_per_change(tmp_path):
+    from tbx_widget.live.follower import Follower
+
+    mat, labels = _clusters()
+    w = SummaryWriter(str(tmp_path / "run1"))
+    w.add_scalar("x", 1.0, 0)
+    w.add_embedding(mat, metadata=[str(c) for c in labels], global_step=1, tag="emb")
+    w.flush()
+    f = Follower(str(tmp_path))
+    got: list = []
+    f.snapshot(got.append)
+    assert [(r, t, e["step"]) for r, t, e in _embedding_items(got)] == [("run1", "emb", 1)]
+    got.clear()
+    f.poll(got.append)
+    f.poll(got.append)
+    assert _embedding_items(got) == []  # unchanged: not sent again
+    w.add_embedding(mat * 3, global_step=2, tag="emb")
+    w.flush()
+    f.poll(got.append)
+    assert [(r, t, e["step"], e["header"]) for r, t, e in _embedding_items(got)] == [("run1", "emb", 2, [])]
+    got.clear()
+    f.snapshot(got.append)  # a snapshot sends them all again, after its reset batch
+    assert got[0].content["reset"] and [e["step"] for _, _, e in _embedding_items(got)] == [1, 2]
+    w.close()

@@ -27,6 +27,7 @@ MAX_GRAPH_NODES = 50_000  # a larger graph sends its first nodes and says so
 MAX_CURVE_POINTS = 20_000  # points per curve step (every m-th beyond)
 MAX_SURFACE_SIDE = 256  # grid cells per side of a surface step (every m-th row/column beyond)
 MAX_MESH_VERTICES = 100_000  # vertices per mesh step (beyond: every m-th, as points)
+MAX_EMBEDDING_VALUES = 2_000_000  # points x dimensions per embedding (beyond: every m-th point)
 
 # Estimated JSON bytes of an item (beyond its run and tag) and of one entry of a list item:
 # batches are cut by size, and the JSON of many small items counts as much as their buffers.
@@ -394,6 +395,37 @@ class BatchBuilder:
         for entry, b in zip(entries, bufs):
             entry["data_buf"] = self._buf(b)
         self._item({"kind": "meshes", "run": run, "tag": tag, "items": entries}, len(entries), _json_size(entries))
+
+    def add_embeddings(self, run: str, tag: str, items: Iterable[Any]) -> None:
+        """``items`` are ``EmbeddingItem``s (.step .tensors (N, D) .header .metadata .sprite
+        .sprite_dim); beyond ``MAX_EMBEDDING_VALUES`` values every m-th point is sent (``stride``:
+        point j is the logged point j * stride, for its metadata and sprite thumbnail)."""
+        entries, bufs = [], []
+        for e in items:
+            t = np.asarray(e.tensors, dtype=np.float64)
+            if t.ndim != 2:
+                raise ValueError(f"embedding tensors must be 2-D, got shape {t.shape}")
+            n, d = t.shape
+            stride = -(-n * d // MAX_EMBEDDING_VALUES) if n * d > MAX_EMBEDDING_VALUES else 1
+            rows = [[str(c) for c in r] for r in e.metadata[::stride]]
+            entry: dict[str, Any] = {"step": int(e.step), "wall_time": None, "points": len(t[::stride]), "dims": int(d),
+                                     "stride": stride, "header": [str(h) for h in e.header], "metadata": rows}
+            if rows and len(rows) != entry["points"]:
+                raise ValueError(f"embedding has {len(rows)} metadata rows for {entry['points']} points")
+            if stride > 1:
+                entry["note"] = f"every {stride}th of {n:,} points shown"
+            if e.sprite is not None and e.sprite_dim is not None:
+                entry["sprite_dim"] = [int(e.sprite_dim[0]), int(e.sprite_dim[1])]
+                entry["sprite_mime"] = mime_of(e.sprite)
+            entries.append(entry)
+            bufs.append((_f64(t[::stride]), e.sprite if "sprite_dim" in entry else None))
+        if not entries:
+            return
+        for entry, (data, sprite) in zip(entries, bufs):
+            entry["data_buf"] = self._buf(data)
+            if sprite is not None:
+                entry["sprite_buf"] = self._buf(bytes(sprite))
+        self._item({"kind": "embeddings", "run": run, "tag": tag, "items": entries}, len(entries), _json_size(entries))
 
     def build(self, *, seq: int, reset: bool, runs: Sequence[str]) -> Batch:
         content = {

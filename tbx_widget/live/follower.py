@@ -23,6 +23,7 @@ from typing import Any, Callable, Sequence, TypeVar
 import numpy as np
 
 from ..reader import Logs, ScalarSeries
+from ..reader.embeddings import config_signature, read_embeddings
 from .encode import ENCODED_KINDS, Batch, BatchBuilder
 
 __all__ = ["Follower", "Preview"]
@@ -129,6 +130,10 @@ class Follower:
         self._seq = 0
         self._runs_told = 0  # how many of logs.runs (in order) the browser has been told of
         self.dropped = 0  # items that could not be encoded (skipped; the rest of their series is sent)
+        # Embeddings (projector files, not events): run -> its config's signature when last read,
+        # and run -> tensor name -> a digest of what was sent, so each is sent once per change.
+        self._emb_config: dict[str, Any] = {}
+        self._emb_sent: dict[str, dict[str, int]] = {}
         self._logs = self._new_logs()
 
     def _new_logs(self) -> Logs:
@@ -158,7 +163,7 @@ class Follower:
                     return count + self._snapshot(emit)
                 count += self._collect(emit, changes.new, reset=False)
                 if not changes.more:
-                    return count
+                    return count + self._embeddings(emit)
 
     def snapshot(self, emit: Emit) -> int:
         """Emit the full state; the first batch tells the browser to drop what it had."""
@@ -171,6 +176,8 @@ class Follower:
             self._logs = self._new_logs()
             self._previews.clear()
             self._preview_limit = PREVIEW_POINTS
+            self._emb_config.clear()
+            self._emb_sent.clear()
             first = True
             while True:
                 changes = self._logs.refresh(max_bytes=read_bytes)
@@ -179,7 +186,7 @@ class Follower:
                 count += self._collect(emit, changes.new, reset=first)
                 first = False
                 if not changes.more:
-                    return count
+                    return count + self._embeddings(emit)
             # One refresh never reports a reset (data added and purged within it is simply not
             # delivered), so growing pieces end this loop.
             read_bytes *= 4
@@ -226,6 +233,47 @@ class Follower:
             for lo in range(0, len(data), chunk):
                 part = data[lo : lo + chunk] if kind != "scalars" else _slice(data, lo, lo + chunk)
                 self.dropped += out.builder.add(kind, run, tag, part)
+                out.added()
+        out.cut()
+        if out.emitted:
+            self._runs_told = len(runs)
+        return out.emitted
+
+
+    def _embeddings(self, emit: Emit) -> int:
+        """Emit the embeddings that appeared or changed since last sent: one ``stat`` of each
+        local run's projector_config.pbtxt per poll (``add_embedding`` appends to it after writing
+        an embedding's files); when it changed, the run's embeddings are read and those new or
+        different from what was sent go out. Remote logdirs are not watched (``add_embedding``
+        writes to local logdirs only)."""
+        if self._logs.storage is not None:
+            return 0
+        runs = self._logs.runs
+        out = _Batches(runs[self._runs_told :], False, emit, self._next_seq)
+        for run in runs:
+            directory = self._logs._run(run).directory
+            sig = config_signature(directory)
+            if sig is None or self._emb_config.get(run) == sig:
+                continue
+            self._emb_config[run] = sig
+            try:
+                items = read_embeddings(directory)
+            except (OSError, ValueError):
+                self.dropped += 1  # a broken config or a missing file: tried again when the config changes
+                continue
+            sent = self._emb_sent.setdefault(run, {})
+            for it in items:
+                digest = hash((it.tensors.shape, it.tensors.tobytes(), tuple(map(tuple, it.metadata)), tuple(it.header), it.sprite))
+                if sent.get(it.name) == digest:
+                    continue
+                mark = out.builder._mark()
+                try:
+                    out.builder.add_embeddings(run, it.tag, [it])
+                except Exception:
+                    out.builder._rollback(mark)
+                    self.dropped += 1
+                    continue
+                sent[it.name] = digest
                 out.added()
         out.cut()
         if out.emitted:
