@@ -81,6 +81,8 @@ class EventFileWriter:
         self._queue = EventQueue(self._sink, flush_secs)
         self._open_file()
         _live.add(self)
+        if not isinstance(self._sink, LocalEventFile):
+            _close_before_backends_at_exit()
 
     # -- public API -------------------------------------------------------------------------
 
@@ -229,6 +231,39 @@ def _after_fork_in_child() -> None:
     reset_counter_after_fork()
     for writer in list(_live):
         writer._after_fork_in_child()
+
+
+def _close_remote() -> None:
+    for writer in list(_live):
+        if not isinstance(writer._sink, LocalEventFile):
+            try:
+                writer.close()
+            except Exception:
+                pass  # at interpreter exit there is nobody left to tell
+
+
+_remote_exit_hook = False
+
+
+def _close_before_backends_at_exit() -> None:
+    """Upload what remote writers hold at exit while their backends still work.
+
+    fsspec backends close their HTTP sessions in ``weakref.finalize`` callbacks, whose atexit hook
+    is registered when the first one is made (often by the remote writer's first upload, after
+    this module registered ``_close_all``; atexit runs hooks last-in first-out, so it is
+    registered again). And before any atexit hook, interpreter shutdown stops
+    ``concurrent.futures`` from taking work, which Azure's client needs to resolve host names: so
+    remote writers are closed in a ``threading`` exit hook that runs before that one."""
+    global _remote_exit_hook
+    atexit.unregister(_close_all)
+    atexit.register(_close_all)
+    register = getattr(threading, "_register_atexit", None)
+    if register is not None and not _remote_exit_hook:
+        try:
+            register(_close_remote)
+            _remote_exit_hook = True
+        except RuntimeError:
+            pass  # already shutting down
 
 
 atexit.register(_close_all)

@@ -332,3 +332,21 @@ def test_a_followed_remote_writer_uploads_at_most_once_a_second(monkeypatch):
     finally:
         signals.unsubscribe(heard.append)
     assert 0.9 <= took < 2.5, took
+
+
+UNCLOSED_WRITER = r"""
+import json, sys
+from tbx_widget import SummaryWriter
+w = SummaryWriter(sys.argv[1], storage_options=json.loads(sys.argv[2]), flush_secs=3600)
+for i in range(30):
+    w.add_scalar("loss", float(i), i)
+"""
+
+
+def test_a_writer_never_closed_uploads_at_interpreter_exit(remote):
+    """The atexit close runs before the backend's own exit hooks close its HTTP sessions."""
+    url = remote.url(remote.new_bucket(), "run")
+    done = subprocess.run([sys.executable, "-c", UNCLOSED_WRITER, url, json.dumps(remote.storage_options)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert steps(url, remote.storage_options) == list(range(30))
