@@ -149,12 +149,7 @@ class RemoteEventFile:
     def forget(self) -> None:
         """In a forked child: drop the parent's spool (its copy of the descriptor only) and the
         parent's filesystem object; the child starts objects of its own."""
-        if self._spool is not None:
-            spool, self._spool = self._spool, None
-            try:
-                os.close(spool.fileno())
-            except OSError:
-                pass
+        self._drop_spool()  # closes this process's descriptor; the parent's spool is untouched
         self._storage = None
 
     # -- internals ------------------------------------------------------------------------------
