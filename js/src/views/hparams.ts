@@ -231,6 +231,8 @@ export class HparamsSection {
   private sortKey = "run";
   private sortDesc = false;
   private lastSig = "";
+  /** The plot's part of the signature (the sort order does not change the plot). */
+  private lastPlotSig = "";
   private table: HparamsTable = { hparams: [], metrics: [], rows: [] };
   /** What the table was built from (rebuilt when the store or the folds change). */
   private tableVersion = -1;
@@ -272,6 +274,7 @@ export class HparamsSection {
 
   private redraw(): void {
     this.lastSig = "";
+    this.lastPlotSig = "";
     this.sync();
   }
 
@@ -283,7 +286,6 @@ export class HparamsSection {
     if (store.version !== this.tableVersion || store.runs.length !== this.tableRuns || folds !== this.tableFolds) {
       this.table = hparamsTable(store, folds);
       this.tableJson = JSON.stringify(this.table);
-      this.rankCache.clear();
       [this.tableVersion, this.tableRuns, this.tableFolds] = [store.version, store.runs.length, folds];
     }
     this.total = this.table.rows.length;
@@ -308,14 +310,18 @@ export class HparamsSection {
     this.count.textContent = rows.length === this.total ? String(this.total) : `${rows.length} of ${this.total}`;
     this.width = Math.max(320, Math.floor(this.tableBox.clientWidth) || 640);
     // The table itself is in the signature: its metrics change as their scalar series grow.
-    const sig = [this.tableJson, [...visible].join("|"), this.filter.value, this.sortKey, this.sortDesc,
-      this.colorBy.value, ui.highlight ?? "", this.width].join(";");
+    const plotSig = () => [this.tableJson, [...visible].join("|"), this.filter.value, this.colorBy.value, ui.highlight ?? "", this.width].join(";");
+    const sig = `${plotSig()};${this.sortKey};${this.sortDesc}`;
     if (sig === this.lastSig) return;
     this.lastSig = sig;
     this.shownRows = this.sorted(rows);
     this.renderColorBy();
     this.renderTable();
-    this.drawPlot();
+    const plot = plotSig(); // (after renderColorBy: it may pick another metric)
+    if (plot !== this.lastPlotSig) {
+      this.lastPlotSig = plot;
+      this.drawPlot();
+    }
   }
 
   private cellOf(row: HparamsRow, key: string): Cell {
@@ -346,11 +352,14 @@ export class HparamsSection {
     return keyed.map((k) => k.row);
   }
 
-  /** Rank of each text `values()` gives, in `collator`'s order (cached until the table changes). */
+  /** Rank of each text `values()` gives, in `collator`'s order (cached while no new text appears:
+   *  the table is rebuilt as metrics stream in, its texts seldom change). */
   private ranks(cacheKey: string, collator: Intl.Collator, values: () => string[]): Map<string, number> {
     let r = this.rankCache.get(cacheKey);
+    const texts = values();
+    if (r && !texts.every((t) => r!.has(t))) r = undefined;
     if (!r) {
-      const distinct = [...new Set(values())].sort(collator.compare);
+      const distinct = [...new Set(texts)].sort(collator.compare);
       r = new Map();
       let at = 0;
       distinct.forEach((v, i) => {
@@ -394,7 +403,7 @@ export class HparamsSection {
           this.sortKey = c.key;
           this.sortDesc = false;
         }
-        this.redraw();
+        this.sync(); // the sort order is part of the signature; the plot stays as drawn
       });
       head.append(th);
     }
