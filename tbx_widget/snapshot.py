@@ -1,27 +1,20 @@
-"""Static snapshots: a logdir's scalars as inline SVG, for places where widgets do not render.
+"""The static fallback: a logdir's scalars as inline SVG, for places where widgets do not render.
 
 ``snapshot_html(logs)`` is the ``text/html`` fallback a Dashboard carries beside its widget
-view (GitHub's viewer, nbviewer without widget state). ``static_snapshots`` is an nbconvert
-preprocessor and ``export_html`` a one-call export: an HTML page of a notebook whose dashboards
-show their snapshot with no kernel and no internet (nbconvert would otherwise choose the widget
-view, whose renderer it loads from a CDN: offline the page is blank). ``refresh_snapshots``
-redraws the fallback saved in a ``.ipynb`` (a dashboard shown before training saved an empty
-one), for GitHub's viewer.
+view (GitHub's viewer, nbviewer without widget state, offline HTML exports). The nbconvert
+preprocessors that put it into exported notebooks are in ``nbexport``.
 
 Every run name, tag and value is escaped: logdir content is untrusted.
 """
 from __future__ import annotations
 
 import html
-import json
 import os
-import pathlib
-import re
 from typing import Any
 
 import numpy as np
 
-__all__ = ["snapshot_html", "static_snapshots", "refresh_snapshots", "export_html"]
+__all__ = ["snapshot_html", "FALLBACK_MARKER"]
 
 # The live dashboard's run colours (js/src/runstyle.ts: PALETTE, hashName, RunColors), so a run
 # has the same colour in the snapshot as in the dashboard.
@@ -30,9 +23,7 @@ PALETTE = ("#0072B2", "#9966FF", "#669999", "#E69F00", "#CAACCB", "#CC0099",
 _W, _H, _PAD = 320, 120, 6
 _MAX_CARDS = 24
 _MAX_POINTS = 400
-_MARKER = "tbx-snapshot"
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+FALLBACK_MARKER = "tbx-snapshot"  # class of the fallback's root element (the CSS and nbexport find it by it)
 
 
 def _points(x: np.ndarray, y: np.ndarray, x0: float, x1: float, y0: float, y1: float) -> str:
@@ -111,7 +102,7 @@ def snapshot_html(logs: Any, title: str = "") -> str:
         for tag in logs.tags(run).get("scalars", ()):
             by_tag.setdefault(tag, []).append((run, logs.scalars(run, tag)))
     head = f"<b>tbx_widget</b> snapshot of <code>{html.escape(title)}</code>: {len(runs)} run(s)"
-    root = f"<div class='{_MARKER}' data-logdir='{html.escape(title, quote=True)}'>"
+    root = f"<div class='{FALLBACK_MARKER}' data-logdir='{html.escape(title, quote=True)}'>"
     if not by_tag:
         return f"{root}{head}; no scalars yet.</div>"
     cards = []
@@ -146,161 +137,21 @@ def snapshot_html(logs: Any, title: str = "") -> str:
     return f"{root}<div>{head}</div>{''.join(cards)}{more}</div>"
 
 
-# -- static exports ---------------------------------------------------------------------------
+# The nbconvert preprocessors moved to ``nbexport``; their documented paths under this module
+# (``tbx_widget.snapshot.static_snapshots`` in nbconvert configs) keep working, resolved lazily
+# because ``nbexport`` imports this module.
+_MOVED = {
+    "static_snapshots": "static_fallbacks",
+    "refresh_snapshots": "refresh_fallbacks",
+    "export_html": "export_html",
+    "WIDGET_VIEW": "WIDGET_VIEW",
+    "WIDGET_STATE": "WIDGET_STATE",
+}
 
 
-class _Series:
-    def __init__(self, step: list[Any], value: list[Any]):
-        self.step = np.asarray(step, dtype=float)
-        self.value = np.asarray([np.nan if v is None else v for v in value], dtype=float)
+def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        from . import nbexport
 
-
-class _StateLogs:
-    """The Logs interface ``snapshot_html`` needs, read from a dashboard's saved ``_snapshot``."""
-
-    def __init__(self, snapshot: dict[str, Any]):
-        self.runs = list(snapshot.get("runs", []))
-        self._series = {(s["run"], s["tag"]): s for s in snapshot.get("series", [])}
-
-    def tags(self, run: str) -> dict[str, list[str]]:
-        return {"scalars": [tag for (r, tag) in self._series if r == run]}
-
-    def scalars(self, run: str, tag: str) -> _Series:
-        s = self._series[(run, tag)]
-        return _Series(s["step"], s["value"])
-
-
-def _logdir_of(state: dict[str, Any], fallback_html: str) -> str:
-    """The dashboard's logdir: from its saved widget state, else from its display-time snapshot
-    (notebooks saved without widget state still carry that)."""
-    logdir = state.get("logdir")
-    if isinstance(logdir, str) and logdir:
-        return logdir
-    found = re.search(r"data-logdir=['\"]([^'\"]*)['\"]", fallback_html)
-    return html.unescape(found.group(1)) if found else ""
-
-
-def _fresh_snapshot(state: dict[str, Any], base: str, logdir: str) -> str | None:
-    """The dashboard's snapshot from its logdir on disk, else from its saved widget state.
-
-    Read from disk, the saved state is brought up to date too (``_snapshot``, ``status``): a
-    notebook's kernel often stops before the dashboard's last periodic save, and a widget
-    renderer that can load (online) draws from that state.
-    """
-    if logdir:
-        path = logdir if os.path.isabs(logdir) else os.path.join(base, logdir)
-        if os.path.isdir(path):
-            from .reader import load
-            from .widget import snapshot_json
-
-            logs = load(path)
-            state["_snapshot"] = snapshot_json(logs)
-            state["status"] = "ok" if logs.runs else "no_runs"
-            return snapshot_html(logs, title=logdir)
-    saved = state.get("_snapshot")
-    if isinstance(saved, str) and saved:
-        return snapshot_html(_StateLogs(json.loads(saved)), title=logdir)
-    return None
-
-
-def _static_output(snapshot: str, view: dict[str, Any]) -> str:
-    """The snapshot, followed by the widget view tag: where the widget renderer loads (online),
-    it draws the live dashboard beside the tag and the CSS hides the snapshot; offline the
-    snapshot is what shows."""
-    view_json = json.dumps(view).replace("</", "<\\/")
-    return (
-        "<div class='tbx-static'>"
-        "<style>.tbx-static:has(.tbx-header) > .tbx-snapshot { display: none; }</style>"
-        f"{snapshot}<script type='{WIDGET_VIEW}'>{view_json}</script></div>"
-    )
-
-
-def _dashboards(nb: Any, resources: dict[str, Any] | None):
-    """Each tbx_widget dashboard output's data, widget view and freshest snapshot HTML."""
-    base = ((resources or {}).get("metadata") or {}).get("path") or os.getcwd()
-    states = ((nb.get("metadata") or {}).get("widgets") or {}).get(WIDGET_STATE, {}).get("state", {})
-    for cell in nb.get("cells", []):
-        for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
-            data = out.get("data") or {}
-            view = data.get(WIDGET_VIEW)
-            old = str(data.get("text/html", ""))
-            if not isinstance(view, dict) or _MARKER not in old:
-                continue
-            state = (states.get(view.get("model_id")) or {}).get("state", {})
-            try:
-                snapshot = _fresh_snapshot(state, base, _logdir_of(state, old)) or old
-            except Exception:  # an unreadable logdir keeps the snapshot taken at display time
-                snapshot = old
-            yield data, view, snapshot
-
-
-def static_snapshots(nb: Any, resources: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
-    """nbconvert preprocessor for HTML: each tbx_widget dashboard output becomes its snapshot.
-
-    The snapshot is redrawn from the dashboard's logdir when it is on disk (relative paths are
-    read from the notebook's directory, ``resources["metadata"]["path"]``), else from the data
-    saved in the widget state, so a dashboard displayed before training shows the final curves;
-    the saved widget state is refreshed from disk as well. Other widgets are left alone. Use it
-    after ``--execute``::
-
-        jupyter nbconvert --to html --execute \\
-            --HTMLExporter.preprocessors=tbx_widget.snapshot.static_snapshots notebook.ipynb
-    """
-    for data, view, snapshot in _dashboards(nb, resources):
-        data["text/html"] = _static_output(snapshot, view)
-        del data[WIDGET_VIEW]
-    return nb, resources if resources is not None else {}
-
-
-def refresh_snapshots(nb: Any, resources: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
-    """nbconvert preprocessor for ``.ipynb`` files: redraw each dashboard's ``text/html``
-    fallback (what GitHub's viewer shows) from its logdir, keeping the widget view.
-
-    A dashboard shown before training saves "no scalars yet" as its fallback; run this in the
-    notebook's directory after the training, before committing the notebook::
-
-        jupyter nbconvert --to notebook --inplace \\
-            --NotebookExporter.preprocessors=tbx_widget.snapshot.refresh_snapshots notebook.ipynb
-    """
-    for data, _view, snapshot in _dashboards(nb, resources):
-        data["text/html"] = snapshot
-    return nb, resources if resources is not None else {}
-
-
-def export_html(
-    notebook: str | os.PathLike[str],
-    output: str | os.PathLike[str] | None = None,
-    *,
-    execute: bool = False,
-    timeout: int = 600,
-) -> pathlib.Path:
-    """Write ``notebook`` as a standalone HTML page whose dashboards show their snapshot offline.
-
-    Args:
-        notebook: path of the ``.ipynb`` file.
-        output: HTML path to write; default: the notebook's path with ``.html``.
-        execute: run the notebook first (in its own directory, outputs and widget state kept).
-        timeout: seconds allowed per cell when executing.
-
-    Returns the path written.
-    """
-    if not isinstance(notebook, (str, os.PathLike)):
-        raise TypeError(f"notebook must be a path (str or os.PathLike), got {type(notebook).__name__}")
-    if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout <= 0:
-        raise ValueError(f"timeout must be a positive int number of seconds, got {timeout!r}")
-    src = pathlib.Path(notebook)
-    if not src.is_file():
-        raise ValueError(f"notebook {os.fspath(notebook)!r} is not a file")
-    import nbformat
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import ExecutePreprocessor
-
-    nb = nbformat.read(src, as_version=4)
-    resources: dict[str, Any] = {"metadata": {"path": str(src.parent.resolve()), "name": src.stem}}
-    if execute:
-        nb, resources = ExecutePreprocessor(timeout=timeout, store_widget_state=True).preprocess(nb, resources)
-    nb, resources = static_snapshots(nb, resources)
-    body, _ = HTMLExporter().from_notebook_node(nb, resources=resources)
-    dest = pathlib.Path(output) if output is not None else src.with_suffix(".html")
-    dest.write_text(body, encoding="utf-8")
-    return dest
+        return getattr(nbexport, _MOVED[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,4 +1,4 @@
-"""The static SVG snapshot and the offline HTML export's preprocessor."""
+"""The static SVG fallback (snapshot.py) and the offline HTML export's preprocessors (nbexport.py)."""
 from __future__ import annotations
 
 import json
@@ -10,8 +10,8 @@ import pytest
 
 import tbx_widget
 from tbx_widget import SummaryWriter
-from tbx_widget.snapshot import (WIDGET_STATE, WIDGET_VIEW, export_html, refresh_snapshots, run_label,
-                                 snapshot_html, static_snapshots)
+from tbx_widget.nbexport import WIDGET_STATE, WIDGET_VIEW, export_html, refresh_fallbacks, static_fallbacks
+from tbx_widget.snapshot import run_label, snapshot_html
 
 
 def _polylines(page: str) -> list[list[tuple[float, float]]]:
@@ -104,7 +104,7 @@ def _notebook(state: dict, html: str = "<div class='tbx-snapshot'>no scalars yet
 
 def test_preprocessor_redraws_from_the_logdir_on_disk(tmp_path):
     _write(tmp_path / "runs", "a", [1.0, 0.5, 0.25])
-    nb, _ = static_snapshots(_notebook({"logdir": "runs"}), {"metadata": {"path": str(tmp_path)}})
+    nb, _ = static_fallbacks(_notebook({"logdir": "runs"}), {"metadata": {"path": str(tmp_path)}})
     dashboard, slider = nb["cells"][0]["outputs"]
     assert WIDGET_VIEW not in dashboard["data"]  # nbconvert then chooses the HTML
     html = dashboard["data"]["text/html"]
@@ -124,7 +124,7 @@ def test_preprocessor_falls_back_to_the_saved_widget_state(tmp_path):
     saved = {"runs": ["x"], "series": [{"run": "x", "tag": "acc", "step": [0, 1, 2], "wall_time": [0, 0, 0],
                                         "value": [0.1, None, 0.9]}]}
     nb = _notebook({"logdir": "gone", "_snapshot": json.dumps(saved)})
-    nb, _ = static_snapshots(nb, {"metadata": {"path": str(tmp_path)}})
+    nb, _ = static_fallbacks(nb, {"metadata": {"path": str(tmp_path)}})
     html = nb["cells"][0]["outputs"][0]["data"]["text/html"]
     assert "<b>acc</b>" in html and "x: 0.9" in html
     (pts,) = _polylines(html)
@@ -132,7 +132,7 @@ def test_preprocessor_falls_back_to_the_saved_widget_state(tmp_path):
 
 
 def test_preprocessor_keeps_the_display_time_snapshot_without_data(tmp_path):
-    nb, _ = static_snapshots(_notebook({"logdir": "gone"}), {"metadata": {"path": str(tmp_path)}})
+    nb, _ = static_fallbacks(_notebook({"logdir": "gone"}), {"metadata": {"path": str(tmp_path)}})
     assert "no scalars yet" in nb["cells"][0]["outputs"][0]["data"]["text/html"]
 
 
@@ -170,7 +170,7 @@ def test_refresh_keeps_the_widget_and_redraws_the_fallback_without_widget_state(
     _write(tmp_path / "runs", "a", [1.0, 0.5, 0.25])
     nb = _notebook({}, html=empty)
     del nb["metadata"]["widgets"]  # saved without widget state: the logdir comes from the fallback
-    nb, _ = refresh_snapshots(nb, {"metadata": {"path": str(tmp_path)}})
+    nb, _ = refresh_fallbacks(nb, {"metadata": {"path": str(tmp_path)}})
     data = nb["cells"][0]["outputs"][0]["data"]
     assert data[WIDGET_VIEW]["model_id"] == "m1"  # still a live widget where widgets render
     assert "no scalars yet" not in data["text/html"] and "a: 0.25" in data["text/html"]
@@ -180,3 +180,30 @@ def test_refresh_keeps_the_widget_and_redraws_the_fallback_without_widget_state(
 def test_logdir_names_are_escaped_in_the_data_attribute(tmp_path):
     page = snapshot_html(tbx_widget.load(tmp_path), title="x' onmouseover='alert(1)")
     assert "data-logdir='x&#x27; onmouseover=&#x27;alert(1)'" in page
+
+
+def test_old_preprocessor_paths_resolve_to_nbexport():
+    """nbconvert configs naming ``tbx_widget.snapshot.static_snapshots`` keep working."""
+    import tbx_widget.snapshot as snapshot
+    from traitlets.utils.importstring import import_item
+
+    import tbx_widget.nbexport as nbexport
+
+    assert import_item("tbx_widget.snapshot.static_snapshots") is nbexport.static_fallbacks
+    assert import_item("tbx_widget.snapshot.refresh_snapshots") is nbexport.refresh_fallbacks
+    from tbx_widget.snapshot import export_html as old_export
+
+    assert old_export is nbexport.export_html
+    with pytest.raises(AttributeError, match="no_such_name"):
+        snapshot.no_such_name  # noqa: B018
+
+
+def test_nbexport_imports_first_in_a_fresh_interpreter():
+    """Either module may be imported first (nbexport imports snapshot; snapshot's aliases are lazy)."""
+    import subprocess
+    import sys
+
+    for first in ("tbx_widget.nbexport", "tbx_widget.snapshot"):
+        code = (f"import {first}; from tbx_widget.snapshot import static_snapshots; "
+                "from tbx_widget.nbexport import static_fallbacks; assert static_snapshots is static_fallbacks")
+        subprocess.run([sys.executable, "-c", code], check=True)
