@@ -1,5 +1,5 @@
-"""A sweep of 1,000 trainings in a real JupyterLab 4 (issue 19, "Sweeps at scale"): each training
-logs a loss and one add_hparams session. The runs panel lists 1,000 entries (sessions folded in)
+"""A sweep of 1,000 trainings in a real JupyterLab 4 and Notebook 7 (issue 19, "Sweeps at
+scale"): each training logs a loss and one add_hparams session. The runs panel lists 1,000 entries (sessions folded in)
 but holds only the rows in view, scrolling shows the last runs, the regex filter works and a
 keystroke in it is timed; the HParams table of 1,000 sessions sorts and filters with only the
 rows in view in the DOM, and each is timed. Screenshots go to test-artifacts/."""
@@ -62,7 +62,7 @@ return { sync, frame: performance.now() - t0 };
 """
 
 
-@pytest.mark.parametrize("jupyter", ["lab"], indirect=True)
+@pytest.mark.parametrize("jupyter", ["lab", "notebook"], indirect=True)
 def test_a_sweep_of_1000_runs(jupyter: Any) -> None:
     lab = jupyter
     name = lab.server.write_notebook([LOG, "print('still executing', 6 * 7)"])
@@ -78,11 +78,11 @@ def test_a_sweep_of_1000_runs(jupyter: Any) -> None:
     assert state["rows"][0] == "run-0000"
     assert state["listScroll"] > 15 * N, state  # about one row height per run
     panel = lab.page.locator(".tbx-dashboard .tbx-runs")
-    panel.screenshot(path=str(lab.screenshot("runs").parent / "sweep-runs-top.png"))
+    panel.screenshot(path=str(lab.screenshot("runs").parent / f"sweep-runs-top-{lab.app}.png"))
     lab.js("const l = document.querySelector('.tbx-dashboard .tbx-run-list'); l.scrollTop = l.scrollHeight;")
     state = lab.poll(lambda: (lambda s: s if "run-0999" in s["rows"] else None)(lab.js(READ)), 10, "the last run after scrolling down")
     assert len(state["rows"]) < 80 and "run-0000" not in state["rows"]
-    panel.screenshot(path=str(lab.screenshot("runs").parent / "sweep-runs-bottom.png"))
+    panel.screenshot(path=str(lab.screenshot("runs").parent / f"sweep-runs-bottom-{lab.app}.png"))
     lab.js("const l = document.querySelector('.tbx-dashboard .tbx-run-list'); l.scrollTop = l.scrollHeight / 2;")
     state = lab.poll(lambda: (lambda s: s if "run-0500" in s["rows"] else None)(lab.js(READ)), 10, "the middle runs")
     assert len(state["rows"]) < 80
@@ -116,7 +116,7 @@ def test_a_sweep_of_1000_runs(jupyter: Any) -> None:
     state = lab.js(READ)
     assert state["sessionCount"] == f"{N // 2} of {N}"
     assert len(state["sessions"]) < 80
-    hp.screenshot(path=str(lab.screenshot("hparams").parent / "sweep-hparams.png"))
+    hp.screenshot(path=str(lab.screenshot("hparams").parent / f"sweep-hparams-{lab.app}.png"))
     hp_times["filter none"] = lab.js(TIMED, ["hpfilter", ""])
     print("hparams (ms, sync / to the next frame):", {k: (round(v["sync"], 1), round(v["frame"], 1)) for k, v in hp_times.items()})
     for what, t in hp_times.items():
