@@ -19,6 +19,8 @@ import numpy as np
 
 from .._proto import summary_pb2, tensor_pb2
 from ..convert import to_real
+from ..metadata import curve, surface
+from ..metadata.dtypes import DT_DOUBLE
 from .scalar import plugin_metadata
 
 __all__ = [
@@ -26,8 +28,8 @@ __all__ = [
     "parse_curve", "surface_arrays", "surface_value", "parse_surface", "grid_points",
 ]
 
-CURVE_PLUGIN = "tbx_curve"
-SURFACE_PLUGIN = "tbx_surface"
+CURVE_PLUGIN = curve.PLUGIN_NAME
+SURFACE_PLUGIN = surface.PLUGIN_NAME
 VERSION = 1
 MAX_CURVE_VALUES = 4_000_000
 """The most numbers (x and every series) one curve record may hold (32 MB as float64)."""
@@ -101,7 +103,7 @@ def curve_arrays(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray, list[str]]:
 
 
 def _tensor(table: np.ndarray) -> tensor_pb2.TensorProto:
-    t = tensor_pb2.TensorProto(dtype=2, tensor_content=np.ascontiguousarray(table, dtype="<f8").tobytes())
+    t = tensor_pb2.TensorProto(dtype=DT_DOUBLE, tensor_content=np.ascontiguousarray(table, dtype="<f8").tobytes())
     for d in table.shape:
         t.tensor_shape.dim.add(size=int(d))
     return t

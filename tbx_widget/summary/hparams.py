@@ -5,13 +5,11 @@ from typing import Any
 
 from .._proto import hparams_pb2, summary_pb2
 from ..convert import check_tag, check_text, to_float
+from ..metadata import hparams as _hparams
+from ..metadata.hparams import EXPERIMENT_TAG, SESSION_END_TAG, SESSION_START_TAG
 from .scalar import plugin_metadata
 
 __all__ = ["hparams_values", "EXPERIMENT_TAG", "SESSION_START_TAG", "SESSION_END_TAG"]
-
-EXPERIMENT_TAG = "_hparams_/experiment"
-SESSION_START_TAG = "_hparams_/session_start_info"
-SESSION_END_TAG = "_hparams_/session_end_info"
 
 
 def _value(v: Any, name: str) -> tuple[Any, int]:
@@ -39,7 +37,7 @@ def _value(v: Any, name: str) -> tuple[Any, int]:
 
 
 def _summary(tag: str, data: hparams_pb2.HParamsPluginData) -> summary_pb2.Summary.Value:
-    return summary_pb2.Summary.Value(tag=tag, metadata=plugin_metadata("hparams", data.SerializeToString()))
+    return summary_pb2.Summary.Value(tag=tag, metadata=plugin_metadata(_hparams.PLUGIN_NAME, data.SerializeToString()))
 
 
 def hparams_values(hparam_dict: dict[str, Any], metric_dict: dict[str, Any],

@@ -17,11 +17,13 @@ from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
 from .._proto import summary_pb2, tensor_pb2
 from ..convert import to_real
+from ..metadata import mesh as _mesh
+from ..metadata.dtypes import DT_FLOAT
 from .scalar import plugin_metadata
 
 __all__ = ["MESH_PLUGIN", "VERTEX", "FACE", "COLOR", "MeshPluginData", "mesh_arrays", "mesh_config", "mesh_values", "parse_mesh_content"]
 
-MESH_PLUGIN = "mesh"
+MESH_PLUGIN = _mesh.PLUGIN_NAME
 VERTEX, FACE, COLOR = 1, 2, 3
 _NAMES = {VERTEX: "VERTEX", FACE: "FACE", COLOR: "COLOR"}
 MAX_MESH_VALUES = 30_000_000
@@ -119,7 +121,7 @@ def mesh_values(tag: str, vertices: np.ndarray, colors: np.ndarray | None, faces
     for t, kind in parts:
         content = MeshPluginData(version=0, name=tag, content_type=kind, json_config=json_config,
                                  shape=list(t.shape), components=components).SerializeToString()
-        tensor = tensor_pb2.TensorProto(dtype=1, float_val=t.reshape(-1).tolist())
+        tensor = tensor_pb2.TensorProto(dtype=DT_FLOAT, float_val=t.reshape(-1).tolist())
         for d in t.shape:
             tensor.tensor_shape.dim.add(size=int(d))
         out.append(summary_pb2.Summary.Value(tag=f"{tag}_{_NAMES[kind]}", tensor=tensor, metadata=plugin_metadata(MESH_PLUGIN, content)))

@@ -9,16 +9,20 @@ import numpy as np
 
 from .._proto import layout_pb2, plugins_pb2, summary_pb2, tensor_pb2
 from ..convert import check_text
+from ..metadata import custom_scalar, pr_curve
+from ..metadata import text as _text_md
+from ..metadata import audio as _audio
+from ..metadata.dtypes import DT_FLOAT, DT_STRING
 from .scalar import plugin_metadata
 
 __all__ = ["text_value", "pr_curve_counts", "pr_curve_value", "audio_value", "layout_value", "CUSTOM_SCALARS_TAG"]
 
-CUSTOM_SCALARS_TAG = "custom_scalars__config__"
+CUSTOM_SCALARS_TAG = custom_scalar.CONFIG_TAG
 _MIN_COUNT = 1e-7  # keeps precision and recall finite where nothing was predicted positive
 
 
 def _string_tensor(values: list[bytes], shape: tuple[int, ...]) -> tensor_pb2.TensorProto:
-    t = tensor_pb2.TensorProto(dtype=7, string_val=values)
+    t = tensor_pb2.TensorProto(dtype=DT_STRING, string_val=values)
     t.tensor_shape.SetInParent()
     for d in shape:
         t.tensor_shape.dim.add(size=d)
@@ -29,9 +33,9 @@ def text_value(tag: str, text: str | bytes) -> summary_pb2.Summary.Value:
     """tensorboardX's and torch's layout: tag ``<tag>/text_summary``, a one-element string tensor
     (``text`` as a str, or already encoded as UTF-8)."""
     return summary_pb2.Summary.Value(
-        tag=f"{tag}/text_summary",
+        tag=f"{tag}{_text_md.TAG_SUFFIX}",
         tensor=_string_tensor([text if isinstance(text, bytes) else text.encode("utf-8")], (1,)),
-        metadata=plugin_metadata("text", plugins_pb2.TextPluginData(version=0).SerializeToString()),
+        metadata=plugin_metadata(_text_md.PLUGIN_NAME, plugins_pb2.TextPluginData(version=0).SerializeToString()),
     )
 
 
@@ -56,11 +60,11 @@ def pr_curve_counts(labels: np.ndarray, predictions: np.ndarray, num_thresholds:
 
 def pr_curve_value(tag: str, table: np.ndarray) -> summary_pb2.Summary.Value:
     n = table.shape[1]
-    tensor = tensor_pb2.TensorProto(dtype=1, tensor_content=np.ascontiguousarray(table, dtype="<f4").tobytes())
+    tensor = tensor_pb2.TensorProto(dtype=DT_FLOAT, tensor_content=np.ascontiguousarray(table, dtype="<f4").tobytes())
     tensor.tensor_shape.dim.add(size=6)
     tensor.tensor_shape.dim.add(size=n)
     content = plugins_pb2.PrCurvePluginData(version=0, num_thresholds=n).SerializeToString()
-    return summary_pb2.Summary.Value(tag=tag, tensor=tensor, metadata=plugin_metadata("pr_curves", content))
+    return summary_pb2.Summary.Value(tag=tag, tensor=tensor, metadata=plugin_metadata(pr_curve.PLUGIN_NAME, content))
 
 
 def encode_wav(samples: np.ndarray, sample_rate: int) -> bytes:
@@ -79,7 +83,7 @@ def audio_value(tag: str, samples: np.ndarray, sample_rate: int) -> summary_pb2.
     frames, channels = samples.shape
     audio = summary_pb2.Summary.Audio(
         sample_rate=float(sample_rate), num_channels=channels, length_frames=frames,
-        encoded_audio_string=encode_wav(samples, sample_rate), content_type="audio/wav",
+        encoded_audio_string=encode_wav(samples, sample_rate), content_type=_audio.ENCODING,
     )
     return summary_pb2.Summary.Value(tag=tag, audio=audio)
 
@@ -119,5 +123,5 @@ def _text(value: Any, name: str) -> str:
 def layout_value(layout: layout_pb2.Layout) -> summary_pb2.Summary.Value:
     return summary_pb2.Summary.Value(
         tag=CUSTOM_SCALARS_TAG, tensor=_string_tensor([layout.SerializeToString()], ()),
-        metadata=plugin_metadata("custom_scalars"),
+        metadata=plugin_metadata(custom_scalar.PLUGIN_NAME),
     )

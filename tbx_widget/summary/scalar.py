@@ -7,6 +7,8 @@ from functools import lru_cache
 from typing import Iterable
 
 from .._proto import summary_pb2, tensor_pb2
+from ..metadata import scalar as _scalar
+from ..metadata.dtypes import DT_DOUBLE, DT_FLOAT
 
 __all__ = ["encode_scalar_events", "scalar_value", "plugin_metadata"]
 
@@ -77,12 +79,12 @@ def scalar_value(tag: str, value: float, *, new_style: bool = False, double_prec
     scalars plugin's metadata (``new_style``, as torch and TF2 write it)."""
     if new_style or double_precision:
         if double_precision:
-            tensor = tensor_pb2.TensorProto(dtype=2, double_val=[value])
+            tensor = tensor_pb2.TensorProto(dtype=DT_DOUBLE, double_val=[value])
         else:
-            tensor = tensor_pb2.TensorProto(dtype=1, float_val=[value])
+            tensor = tensor_pb2.TensorProto(dtype=DT_FLOAT, float_val=[value])
         # no tensor_shape: a rank-0 tensor, written as torch writes it (TensorFlow adds an empty shape)
         return summary_pb2.Summary.Value(
-            tag=tag, tensor=tensor, metadata=plugin_metadata("scalars", b"", display_name, description)
+            tag=tag, tensor=tensor, metadata=plugin_metadata(_scalar.PLUGIN_NAME, b"", display_name, description)
         )
     v = summary_pb2.Summary.Value(tag=tag, simple_value=value)
     if display_name or description:  # no plugin data, as tensorboardX writes it

@@ -11,19 +11,22 @@ from typing import Any
 import numpy as np
 
 from .._proto import summary_pb2, tensor_pb2
+from ..metadata import tensor as _tensor
+from ..metadata.dtypes import (DT_BFLOAT16, DT_BOOL, DT_COMPLEX64, DT_COMPLEX128, DT_DOUBLE, DT_FLOAT, DT_HALF, DT_INT8,
+                               DT_INT16, DT_INT32, DT_INT64, DT_UINT8, DT_UINT16, DT_UINT32, DT_UINT64)
 from .scalar import plugin_metadata
 
 __all__ = ["tensor_value", "tensor_array", "TENSOR_PLUGIN"]
 
-TENSOR_PLUGIN = "tensor"
+TENSOR_PLUGIN = _tensor.PLUGIN_NAME
 
 _DTYPES = {  # numpy dtype -> TensorFlow DataType
-    np.dtype(np.float32): 1, np.dtype(np.float64): 2, np.dtype(np.int32): 3, np.dtype(np.uint8): 4,
-    np.dtype(np.int16): 5, np.dtype(np.int8): 6, np.dtype(np.complex64): 8, np.dtype(np.int64): 9,
-    np.dtype(np.bool_): 10, np.dtype(np.uint16): 17, np.dtype(np.complex128): 18, np.dtype(np.float16): 19,
-    np.dtype(np.uint32): 22, np.dtype(np.uint64): 23,
+    np.dtype(np.float32): DT_FLOAT, np.dtype(np.float64): DT_DOUBLE, np.dtype(np.int32): DT_INT32,
+    np.dtype(np.uint8): DT_UINT8, np.dtype(np.int16): DT_INT16, np.dtype(np.int8): DT_INT8,
+    np.dtype(np.complex64): DT_COMPLEX64, np.dtype(np.int64): DT_INT64, np.dtype(np.bool_): DT_BOOL,
+    np.dtype(np.uint16): DT_UINT16, np.dtype(np.complex128): DT_COMPLEX128, np.dtype(np.float16): DT_HALF,
+    np.dtype(np.uint32): DT_UINT32, np.dtype(np.uint64): DT_UINT64,
 }
-DT_BFLOAT16 = 14
 
 
 def tensor_array(value: Any, name: str = "tensor") -> tuple[np.ndarray, int]:

@@ -1,0 +1,5 @@
+"""Audio: TensorBoard's ``audio`` plugin (WAV clips)."""
+PLUGIN_NAME = "audio"
+KIND = "audio"
+ENCODING = "audio/wav"
+"""The content type of every clip the writer encodes."""

@@ -1,0 +1,5 @@
+"""Custom-scalar layouts: TensorBoard's ``custom_scalars`` plugin and its fixed tag."""
+PLUGIN_NAME = "custom_scalars"
+KIND = "custom_scalars"
+CONFIG_TAG = "custom_scalars__config__"
+"""The tag of the layout (a ``Layout`` proto in a string tensor); older writers set no plugin."""

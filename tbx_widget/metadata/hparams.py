@@ -1,0 +1,7 @@
+"""Hyperparameters: TensorBoard's ``hparams`` plugin and its three fixed tags."""
+PLUGIN_NAME = "hparams"
+KIND = "hparams"
+TAG_PREFIX = "_hparams_/"
+EXPERIMENT_TAG = TAG_PREFIX + "experiment"
+SESSION_START_TAG = TAG_PREFIX + "session_start_info"
+SESSION_END_TAG = TAG_PREFIX + "session_end_info"

@@ -1,0 +1,3 @@
+"""Images: TensorBoard's ``images`` plugin."""
+PLUGIN_NAME = "images"
+KIND = "images"

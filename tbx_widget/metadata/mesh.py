@@ -1,0 +1,3 @@
+"""Meshes: TensorBoard's ``mesh`` plugin."""
+PLUGIN_NAME = "mesh"
+KIND = "meshes"

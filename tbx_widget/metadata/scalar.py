@@ -1,0 +1,3 @@
+"""Scalars: TensorBoard's ``scalars`` plugin."""
+PLUGIN_NAME = "scalars"
+KIND = "scalars"
