@@ -198,7 +198,7 @@ export class Store {
    * given back). `foldsMayChange`: runs or non-scalar data arrived (scalars never change folds).
    */
   private assignColors(foldsMayChange: boolean): void {
-    const folds = foldsMayChange && this.series.hparams.size > 0 ? computeFolds(this) : this.folds;
+    const folds = !foldsMayChange ? this.folds : this.series.hparams.size > 0 ? computeFolds(this) : new Map<string, string>();
     if (!foldsMayChange && !this.runs.some((r) => r.color === "")) return;
     this.folds = folds;
     for (const info of this.runs) {

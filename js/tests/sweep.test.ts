@@ -59,6 +59,12 @@ describe("colours of folded hparams sessions", () => {
     const a = store.run("a")!.color;
     expect(store.run("a/17.5")?.color).not.toBe(a);
     expect(store.run("a/18.5")?.color).not.toBe(a);
+    // A resend without the sessions' records (reset): nothing folds any more.
+    const again = new Store();
+    apply(again, new BatchBuilder().scalars("a", "loss", [0], [1]).hparams("a/17.5", START(0.1)), 1, true, ["a", "a/17.5"]);
+    expect(again.run("a/17.5")?.color).toBe(again.run("a")?.color);
+    apply(again, new BatchBuilder().scalars("a/17.5", "hparam/acc", [0], [0.9]), 2, true, ["a", "a/17.5"]);
+    expect(again.run("a/17.5")?.color).not.toBe(again.run("a")?.color);
   });
 
   it("custom-scalar charts draw a folded session in its training's colour", () => {
