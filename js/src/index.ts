@@ -11,6 +11,7 @@ import { audioCard } from "./views/audio";
 import { curveCard } from "./views/curves";
 import { CustomScalarsSection } from "./views/customscalars";
 import { distributionCard } from "./views/distributions";
+import { embeddingCard } from "./views/embeddings";
 import { graphCard } from "./views/graph";
 import { HparamsSection } from "./views/hparams";
 import { histogramCard } from "./views/histograms";
@@ -93,6 +94,7 @@ function render({ model, el }: { model: ModelLike; el: HTMLElement }): () => voi
     new KindSection("Curves", "curves", "curves", curveCard, ctx),
     new KindSection("Surfaces", "surfaces", "surfaces", surfaceCard, ctx),
     new KindSection("Meshes", "meshes", "meshes", meshCard, ctx),
+    new KindSection("Embeddings", "embeddings", "embeddings", embeddingCard, ctx),
     new KindSection("Graphs", "graphs", "graphs", graphCard, ctx),
   ];
   const emptyEl = h("div", { class: "tbx-empty" });

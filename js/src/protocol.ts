@@ -7,7 +7,11 @@ export const PROTOCOL_VERSION = 1;
  *  batches check that both sides list the same kinds in the same order). */
 export const KINDS = ["scalars", "histograms", "images", "text", "pr_curves", "hparams", "audio", "custom_scalars", "graphs", "curves", "surfaces", "meshes"] as const;
 
-export type Kind = (typeof KINDS)[number];
+/** The kinds the store holds: the reader's event kinds plus "embeddings" (the projector files
+ *  `add_embedding` writes beside the event files, read by the kernel's follower). */
+export const STORE_KINDS = [...KINDS, "embeddings"] as const;
+
+export type Kind = (typeof STORE_KINDS)[number];
 
 // ---- wire format (JSON part) ----------------------------------------------------------------
 
@@ -189,7 +193,30 @@ export interface WireMeshes extends WireItemBase {
   items: WireMeshEntry[];
 }
 
-export type WireItem = WireScalars | WireHistograms | WireImages | WireText | WirePrCurves | WireAudio | WireHparams | WireCustomScalars | WireGraphs | WireCurves | WireSurfaces | WireMeshes;
+export interface WireEmbeddingEntry {
+  step: number;
+  wall_time: number | null;
+  /** `data_buf`: points * dims float64, point by point. Point j is the logged point j * stride. */
+  points: number;
+  dims: number;
+  stride: number;
+  /** Metadata column names and one row of cells per point (both empty when none was logged). */
+  header: string[];
+  metadata: string[][];
+  /** The label images: one PNG, thumbnails of sprite_dim [width, height] row by row. */
+  sprite_buf?: number;
+  sprite_dim?: [number, number];
+  sprite_mime?: string;
+  data_buf: number;
+  note?: string;
+}
+
+export interface WireEmbeddings extends WireItemBase {
+  kind: "embeddings";
+  items: WireEmbeddingEntry[];
+}
+
+export type WireItem = WireScalars | WireHistograms | WireImages | WireText | WirePrCurves | WireAudio | WireHparams | WireCustomScalars | WireGraphs | WireCurves | WireSurfaces | WireMeshes | WireEmbeddings;
 
 export interface WireBatch {
   type: "batch";
@@ -434,9 +461,30 @@ export interface MeshesItem {
   entries: MeshEntry[];
 }
 
+/** An embedding at one step: `points` rows of `dims` values (`data[i * dims + k]`). */
+export interface EmbeddingEntry {
+  step: number;
+  wallTime: number;
+  points: number;
+  dims: number;
+  stride: number;
+  data: Float64Array;
+  header: string[];
+  metadata: string[][];
+  sprite?: { data: Uint8Array; mime: string; width: number; height: number };
+  note?: string;
+}
+
+export interface EmbeddingsItem {
+  kind: "embeddings";
+  run: string;
+  tag: string;
+  entries: EmbeddingEntry[];
+}
+
 export type Item =
   | ScalarsItem | HistogramsItem | ImagesItem | TextItem | PrCurvesItem | AudioItem | HparamsItem | CustomScalarsItem | GraphsItem
-  | CurvesItem | SurfacesItem | MeshesItem;
+  | CurvesItem | SurfacesItem | MeshesItem | EmbeddingsItem;
 
 export interface Batch {
   seq: number;
@@ -732,6 +780,25 @@ function decodeMeshes(w: WireMeshes, buffers: readonly BufferLike[]): MeshesItem
   return { kind: "meshes", run: w.run, tag: w.tag, entries };
 }
 
+function decodeEmbeddings(w: WireEmbeddings, buffers: readonly BufferLike[]): EmbeddingsItem {
+  const where = `embeddings ${w.run}/${w.tag}`;
+  const entries = (w.items ?? []).map((e): EmbeddingEntry => {
+    const n = Number(e.points), d = Number(e.dims), stride = Number(e.stride ?? 1);
+    if (!Number.isInteger(n) || !Number.isInteger(d) || n < 0 || d < 0 || !(stride >= 1)) throw new ProtocolError(`${where}: bad sizes ${String(e.points)} x ${String(e.dims)}`);
+    const data = readF64(pick(buffers, e.data_buf, where), n * d, `${where} data`);
+    const header = (e.header ?? []).map(str);
+    const metadata = (e.metadata ?? []).map((r) => r.map(str));
+    if (metadata.length && metadata.length !== n) throw new ProtocolError(`${where}: ${metadata.length} metadata rows for ${n} points`);
+    const out: EmbeddingEntry = { step: e.step, wallTime: wallOf(e.wall_time), points: n, dims: d, stride, data, header, metadata };
+    if (e.sprite_buf !== undefined && e.sprite_dim) {
+      out.sprite = { data: pick(buffers, e.sprite_buf, `${where} sprite`).slice(), mime: e.sprite_mime || "image/png", width: Number(e.sprite_dim[0]), height: Number(e.sprite_dim[1]) };
+    }
+    if (e.note) out.note = str(e.note);
+    return out;
+  });
+  return { kind: "embeddings", run: w.run, tag: w.tag, entries };
+}
+
 export function eventsOf(item: Item): number {
   switch (item.kind) {
     case "scalars":
@@ -748,6 +815,7 @@ export function eventsOf(item: Item): number {
     case "curves":
     case "surfaces":
     case "meshes":
+    case "embeddings":
       return item.entries.length;
   }
 }
@@ -800,6 +868,9 @@ export function decodeBatch(msg: WireBatch, buffers: readonly BufferLike[]): Bat
         break;
       case "meshes":
         item = decodeMeshes(w, buffers);
+        break;
+      case "embeddings":
+        item = decodeEmbeddings(w, buffers);
         break;
       default:
         break;

@@ -1,9 +1,9 @@
 // Browser-side state of one Dashboard model: runs, series per (kind, tag, run), an events
 // counter and change notifications (coalesced to one per animation frame).
 import type {
-  AudioEntry, Batch, CurveEntry, GraphEntry, HistogramStep, HparamsRecord, ImageEntry, Item, Kind, LayoutEntry, MeshEntry, PrStep, SurfaceEntry, TextEntry,
+  AudioEntry, Batch, CurveEntry, EmbeddingEntry, GraphEntry, HistogramStep, HparamsRecord, ImageEntry, Item, Kind, LayoutEntry, MeshEntry, PrStep, SurfaceEntry, TextEntry,
 } from "./protocol";
-import { eventsOf, KINDS } from "./protocol";
+import { eventsOf, KINDS, STORE_KINDS } from "./protocol";
 import { computeFolds } from "./runfold";
 import { PALETTE, RunColors } from "./runstyle";
 
@@ -82,6 +82,7 @@ export type GraphSeries = ListSeries<GraphEntry>;
 export type CurveSeries = ListSeries<CurveEntry>;
 export type SurfaceSeries = ListSeries<SurfaceEntry>;
 export type MeshSeries = ListSeries<MeshEntry>;
+export type EmbeddingSeries = ListSeries<EmbeddingEntry>;
 
 interface SeriesOf {
   scalars: ScalarSeries;
@@ -96,6 +97,7 @@ interface SeriesOf {
   curves: CurveSeries;
   surfaces: SurfaceSeries;
   meshes: MeshSeries;
+  embeddings: EmbeddingSeries;
 }
 
 export { KINDS }; // one list, in protocol.ts
@@ -144,6 +146,7 @@ export class Store {
     curves: new Map(),
     surfaces: new Map(),
     meshes: new Map(),
+    embeddings: new Map(),
   };
   private listeners = new Set<Listener>();
   private pending = false;
@@ -172,7 +175,7 @@ export class Store {
   }
 
   isEmpty(): boolean {
-    return KINDS.every((k) => this.series[k].size === 0);
+    return STORE_KINDS.every((k) => this.series[k].size === 0);
   }
 
   // ---- writing ----
@@ -248,7 +251,7 @@ export class Store {
     if (batch.reset) {
       this.runs = [];
       this.runIndex.clear();
-      for (const k of KINDS) this.series[k].clear();
+      for (const k of STORE_KINDS) this.series[k].clear();
       this.events = 0;
     }
     this.applying = true;

@@ -1,0 +1,329 @@
+// Embeddings (add_embedding, TensorBoard's projector files): a card per tag with a run picker
+// and a step slider; the chosen embedding's PCA (computed here, once per embedding) in 2-D, or
+// in 3-D rotated by dragging; points coloured by a metadata column; hover shows a point's
+// metadata and its label_img thumbnail; a search by label highlights the points that match.
+import { pca, type Pca } from "../math/pca";
+import { colormap, cssColor, project, type Camera } from "../math/surface";
+import type { EmbeddingEntry } from "../protocol";
+import { PALETTE } from "../runstyle";
+import { onThemeChange } from "../theme";
+import { canvasAvailable, cardShell, h, sizeCanvas, themeColors, type CardView, type ViewContext } from "../ui";
+import { entryAt } from "./curves";
+import { StepSlider, stepData } from "./stepslider";
+
+const HEIGHT = 360;
+const HOVER_PX = 10;
+/** More distinct values than this in a numeric column: a colour ramp instead of categories. */
+const MAX_CATEGORIES = 20;
+const NEUTRAL: [number, number, number] = [120, 140, 170];
+
+const pcaCache = new WeakMap<EmbeddingEntry, Pca>();
+
+/** The embedding's PCA (3 components, or fewer with fewer dimensions), computed once. */
+export function embeddingPca(e: EmbeddingEntry): Pca {
+  let p = pcaCache.get(e);
+  if (!p) {
+    p = pca(e.data, e.points, e.dims, 3);
+    pcaCache.set(e, p);
+  }
+  return p;
+}
+
+function hexRgb(hex: string): [number, number, number] {
+  const v = parseInt(hex.slice(1), 16);
+  return [(v >> 16) & 255, (v >> 8) & 255, v & 255];
+}
+
+/** Colours of the points by the values of one metadata column: categories (first-seen order,
+ *  the run palette) unless the column is numeric with many distinct values (a viridis ramp). */
+export function colorBy(values: readonly string[]): { rgb: [number, number, number][]; legend: [string, [number, number, number]][] } {
+  const distinct = [...new Set(values)];
+  const nums = values.map((v) => (v.trim() === "" ? NaN : Number(v)));
+  if (distinct.length > MAX_CATEGORIES && nums.every((x) => Number.isFinite(x))) {
+    let lo = Infinity, hi = -Infinity;
+    for (const x of nums) {
+      lo = Math.min(lo, x);
+      hi = Math.max(hi, x);
+    }
+    const span = hi - lo || 1;
+    return { rgb: nums.map((x) => colormap((x - lo) / span)), legend: [[String(lo), colormap(0)], [String(hi), colormap(1)]] };
+  }
+  const index = new Map(distinct.map((v, i) => [v, i]));
+  const palette = distinct.map((_, i) => (i < MAX_CATEGORIES ? hexRgb(PALETTE[i % PALETTE.length]) : NEUTRAL));
+  return { rgb: values.map((v) => palette[index.get(v) ?? 0]), legend: distinct.slice(0, MAX_CATEGORIES).map((v, i) => [v, palette[i]]) };
+}
+
+/** Which points match `query` (case-insensitive substring of any cell of their row, or of the
+ *  `column`-th only when column >= 0); null for an empty query. */
+export function searchMatches(metadata: readonly string[][], query: string, column = -1): Uint8Array | null {
+  const q = query.trim().toLowerCase();
+  if (!q) return null;
+  const out = new Uint8Array(metadata.length);
+  metadata.forEach((row, i) => {
+    const cells = column >= 0 ? [row[column] ?? ""] : row;
+    if (cells.some((c) => c.toLowerCase().includes(q))) out[i] = 1;
+  });
+  return out;
+}
+
+/** The index of the point nearest (x, y) within `radius` pixels, or -1. */
+export function nearestPoint(px: ArrayLike<number>, py: ArrayLike<number>, x: number, y: number, radius = HOVER_PX): number {
+  let best = -1, bestD = radius * radius;
+  for (let i = 0; i < px.length; i++) {
+    const dx = px[i] - x, dy = py[i] - y, dd = dx * dx + dy * dy;
+    if (dd <= bestD) {
+      bestD = dd;
+      best = i;
+    }
+  }
+  return best;
+}
+
+export function embeddingCard(tag: string, ctx: ViewContext): CardView {
+  const { el, tools, body } = cardShell("embeddings", tag);
+  const runSelect = h("select", { class: "tbx-select", title: "Run shown", "aria-label": "run" });
+  const slider = new StepSlider(() => redraw());
+  const colorSelect = h("select", { class: "tbx-select tbx-emb-color", title: "Colour points by a metadata column", "aria-label": "colour by" });
+  const dimSelect = h("select", { class: "tbx-select tbx-emb-dims", "aria-label": "dimensions" },
+    h("option", { value: "2", text: "PCA 2-D" }), h("option", { value: "3", text: "PCA 3-D" }));
+  const search = h("input", { type: "search", class: "tbx-input tbx-emb-search", placeholder: "search labels", "aria-label": "search labels" });
+  tools.append(runSelect, slider.el, colorSelect, dimSelect, search);
+  const canvas = h("canvas", { class: "tbx-canvas tbx-emb-canvas", role: "img", "aria-label": `${tag} embedding (PCA)` });
+  const tip = h("div", { class: "tbx-emb-tip", role: "tooltip" });
+  tip.style.cssText = "position:absolute;pointer-events:none;display:none;padding:4px 6px;border-radius:4px;font-size:11px;max-width:260px;z-index:5;white-space:pre-wrap";
+  const thumb = h("canvas", { class: "tbx-emb-thumb" });
+  thumb.style.cssText = "display:block;margin-top:4px;image-rendering:pixelated";
+  const tipText = h("div", { class: "tbx-emb-tip-text" });
+  tip.append(tipText, thumb);
+  const info = h("div", { class: "tbx-card-note" });
+  body.append(h("div", { class: "tbx-plot" }, canvas, tip), info);
+  for (const s of [runSelect, colorSelect, dimSelect]) s.addEventListener("change", () => redraw());
+  search.addEventListener("input", () => redraw());
+
+  const cam: Camera = { yaw: 0.6, pitch: 0.35 };
+  let entry: EmbeddingEntry | undefined;
+  let lastSig = "";
+  let width = 0;
+  let px = new Float64Array(0), py = new Float64Array(0);
+  let spriteImg: { entry: EmbeddingEntry; img: HTMLImageElement; url: string } | null = null;
+  const unsubscribeTheme = onThemeChange(() => redraw());
+
+  function redraw(): void {
+    lastSig = "";
+    update();
+  }
+
+  function syncColumns(e: EmbeddingEntry | undefined): void {
+    const cols = e && e.metadata.length ? e.header : [];
+    const want = ["", ...cols];
+    if ([...colorSelect.options].map((o) => o.value).join("\u0000") === want.join("\u0000")) return;
+    const keep = colorSelect.value;
+    colorSelect.textContent = "";
+    colorSelect.append(h("option", { value: "", text: "no colour" }));
+    cols.forEach((c, i) => colorSelect.append(h("option", { value: c, text: `colour: ${c}`, selected: keep ? c === keep : i === cols.length - 1 })));
+    colorSelect.hidden = cols.length === 0;
+  }
+
+  function update(): void {
+    const { byRun, runs, sig: dataSig, steps } = stepData(ctx, "embeddings", tag);
+    if (!lastSig.startsWith(dataSig + ";")) slider.setSteps(steps());
+    const names = runs.map((r) => r.name);
+    if ([...runSelect.options].map((o) => o.value).join("\u0000") !== names.join("\u0000")) {
+      const keep = runSelect.value;
+      runSelect.textContent = "";
+      for (const r of runs) runSelect.append(h("option", { value: r.name, text: ctx.ui.runLabel(ctx.store, r.name), selected: r.name === keep }));
+      runSelect.hidden = runs.length <= 1;
+    }
+    width = Math.max(240, Math.floor(body.clientWidth) || 480);
+    const run = runSelect.value || names[0] || "";
+    const sig = [dataSig, slider.value, run, width, colorSelect.value, dimSelect.value, search.value, cam.yaw, cam.pitch].join(";");
+    if (sig === lastSig) return;
+    lastSig = sig;
+    entry = entryAt(byRun.get(run)?.entries ?? [], slider.value);
+    syncColumns(entry);
+    draw(run);
+  }
+
+  function spriteFor(e: EmbeddingEntry): HTMLImageElement | null {
+    if (!e.sprite || typeof URL.createObjectURL !== "function") return null;
+    if (spriteImg?.entry !== e) {
+      if (spriteImg) URL.revokeObjectURL(spriteImg.url);
+      const url = URL.createObjectURL(new Blob([e.sprite.data as Uint8Array<ArrayBuffer>], { type: e.sprite.mime }));
+      const img = new Image();
+      img.src = url;
+      spriteImg = { entry: e, img, url };
+    }
+    return spriteImg.img;
+  }
+
+  function draw(run: string): void {
+    const e = entry;
+    tip.style.display = "none";
+    if (!e) {
+      info.textContent = "No visible run has an embedding at this step.";
+      el.dataset.tbxEmbedding = "{}";
+      px = py = new Float64Array(0);
+      if (canvasAvailable()) sizeCanvas(canvas, width, HEIGHT)?.clearRect(0, 0, width, HEIGHT);
+      return;
+    }
+    const t0 = typeof performance !== "undefined" ? performance.now() : 0;
+    const p = embeddingPca(e);
+    const pcaMs = (typeof performance !== "undefined" ? performance.now() : 0) - t0;
+    const three = dimSelect.value === "3" && p.k >= 3;
+    const n = e.points, k = p.k;
+    const column = e.header.indexOf(colorSelect.value);
+    const colours = column >= 0 && e.metadata.length ? colorBy(e.metadata.map((r) => r[column] ?? "")) : null;
+    const labelColumn = column >= 0 ? column : e.header.length - 1;
+    const matches = searchMatches(e.metadata, search.value);
+    let matched = 0;
+    if (matches) for (const m of matches) matched += m;
+    // Screen positions: the components scaled to fit (same scale on every axis).
+    let radius = 0;
+    for (let i = 0; i < n * k; i++) radius = Math.max(radius, Math.abs(p.coords[i]));
+    radius = radius || 1;
+    const scale = (Math.min(width, HEIGHT) * 0.45) / radius;
+    px = new Float64Array(n);
+    py = new Float64Array(n);
+    const depth = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const a = k > 0 ? p.coords[i * k] : 0, b = k > 1 ? p.coords[i * k + 1] : 0;
+      if (three) {
+        const [sx, sy, d] = project(cam, a, p.coords[i * k + 2], b);
+        px[i] = width / 2 + sx * scale;
+        py[i] = HEIGHT / 2 + sy * scale;
+        depth[i] = d;
+      } else {
+        px[i] = width / 2 + a * scale;
+        py[i] = HEIGHT / 2 - b * scale;
+      }
+    }
+    const shown = p.variances.slice(0, three ? 3 : 2).reduce((s, v) => s + v, 0);
+    const share = p.totalVariance > 0 ? Math.round((100 * shown) / p.totalVariance) : 0;
+    const legend = colours ? colours.legend.map(([v]) => v).slice(0, 8).join(", ") + (colours.legend.length > 8 ? ", ..." : "") : "";
+    info.textContent = [
+      `${n.toLocaleString()} points × ${e.dims} dims · PCA ${three ? "3-D (drag to rotate)" : "2-D"}: ${share}% of the variance`,
+      matches ? `${matched} match${matched === 1 ? "" : "es"}` : "",
+      legend ? `colours: ${legend}` : "",
+      e.note ?? "",
+      "t-SNE/UMAP: not available",
+    ].filter(Boolean).join(" · ");
+    el.dataset.tbxEmbedding = JSON.stringify({ run, step: e.step, points: n, dims: e.dims, colorBy: column >= 0 ? e.header[column] : "", mode: three ? 3 : 2, pcaMs: Math.round(pcaMs) });
+    el.dataset.tbxMatches = String(matches ? matched : -1);
+    el.dataset.tbxFirstPoint = n ? `${px[0].toFixed(1)},${py[0].toFixed(1)}` : "";
+    el.dataset.tbxLabelColumn = String(labelColumn);
+    if (!canvasAvailable()) return;
+    const g = sizeCanvas(canvas, width, HEIGHT);
+    if (!g) return;
+    g.clearRect(0, 0, width, HEIGHT);
+    const { fg, grid } = themeColors(el);
+    g.strokeStyle = grid;
+    g.lineWidth = 1;
+    g.beginPath();
+    g.moveTo(0, HEIGHT / 2);
+    g.lineTo(width, HEIGHT / 2);
+    g.moveTo(width / 2, 0);
+    g.lineTo(width / 2, HEIGHT);
+    g.stroke();
+    const order = Array.from({ length: n }, (_, i) => i);
+    if (three) order.sort((a, b) => depth[a] - depth[b]);
+    const size = Math.max(2.5, Math.min(6, 400 / Math.sqrt(Math.max(1, n))));
+    // Non-matching points first and faded, matches on top with a ring.
+    for (const pass of matches ? [0, 1] : [1]) {
+      for (const i of order) {
+        const isMatch = !matches || matches[i] === 1;
+        if ((pass === 1) !== isMatch) continue;
+        const rgb = colours ? colours.rgb[i] : NEUTRAL;
+        g.fillStyle = cssColor(rgb, matches && !isMatch ? 0.15 : 0.9);
+        const s = matches && isMatch ? size * 1.6 : size;
+        g.beginPath();
+        g.arc(px[i], py[i], s / 2, 0, 2 * Math.PI);
+        g.fill();
+        if (matches && isMatch) {
+          g.strokeStyle = fg;
+          g.lineWidth = 1.5;
+          g.stroke();
+        }
+      }
+    }
+    el.dataset.tbxDrawn = String(Number(el.dataset.tbxDrawn ?? 0) + 1);
+  }
+
+  function hover(ev: MouseEvent): void {
+    const e = entry;
+    if (!e) return;
+    const r = canvas.getBoundingClientRect();
+    const x = ev.clientX - r.left, y = ev.clientY - r.top;
+    const i = nearestPoint(px, py, x, y);
+    if (i < 0) {
+      tip.style.display = "none";
+      el.dataset.tbxHover = "";
+      return;
+    }
+    const row = e.metadata[i];
+    const lines = row ? e.header.map((c, j) => (e.header.length > 1 ? `${c}: ${row[j] ?? ""}` : row[j] ?? "")) : [];
+    const original = i * e.stride;
+    lines.unshift(`point ${original}`);
+    tipText.textContent = lines.join("\n");
+    const label = row ? row[Number(el.dataset.tbxLabelColumn)] ?? row[0] ?? "" : String(original);
+    el.dataset.tbxHover = label;
+    const { bg, fg, border } = themeColors(el);
+    tip.style.background = bg;
+    tip.style.color = fg;
+    tip.style.border = `1px solid ${border}`;
+    thumb.style.display = "none";
+    const img = e.sprite ? spriteFor(e) : null;
+    if (img && e.sprite) {
+      const { width: w, height: hgt } = e.sprite;
+      const paint = () => {
+        if (!img.naturalWidth) return;
+        const cols = Math.max(1, Math.floor(img.naturalWidth / w));
+        const zoom = Math.max(1, Math.floor(64 / Math.max(w, hgt)));
+        thumb.width = w * zoom;
+        thumb.height = hgt * zoom;
+        const tg = thumb.getContext("2d");
+        if (!tg) return;
+        tg.imageSmoothingEnabled = false;
+        tg.drawImage(img, (original % cols) * w, Math.floor(original / cols) * hgt, w, hgt, 0, 0, w * zoom, hgt * zoom);
+        thumb.style.display = "block";
+        el.dataset.tbxThumb = String(original);
+      };
+      if (img.complete) paint();
+      else img.addEventListener("load", paint, { once: true });
+    }
+    tip.style.display = "block";
+    tip.style.left = `${Math.min(px[i] + 12, width - 160)}px`;
+    tip.style.top = `${Math.max(0, py[i] - 10)}px`;
+  }
+
+  canvas.addEventListener("mousemove", (ev: MouseEvent) => {
+    if (ev.buttons === 0) hover(ev);
+  });
+  canvas.addEventListener("mouseleave", () => {
+    tip.style.display = "none";
+  });
+  canvas.addEventListener("mousedown", (ev: MouseEvent) => {
+    if (ev.button !== 0 || dimSelect.value !== "3") return;
+    ev.preventDefault();
+    const x0 = ev.clientX, y0 = ev.clientY, yaw0 = cam.yaw, pitch0 = cam.pitch;
+    const move = (mv: MouseEvent) => {
+      cam.yaw = yaw0 + (mv.clientX - x0) * 0.01;
+      cam.pitch = Math.max(-1.5, Math.min(1.5, pitch0 + (mv.clientY - y0) * 0.01));
+      update();
+    };
+    const up = () => {
+      window.removeEventListener("mousemove", move);
+      window.removeEventListener("mouseup", up);
+    };
+    window.addEventListener("mousemove", move);
+    window.addEventListener("mouseup", up);
+  });
+
+  return {
+    el,
+    update,
+    destroy: () => {
+      unsubscribeTheme();
+      if (spriteImg) URL.revokeObjectURL(spriteImg.url);
+    },
+  };
+}
