@@ -11,9 +11,12 @@ import numpy as np
 from google.protobuf.message import DecodeError
 
 from .._proto import event_pb2, hparams_pb2, layout_pb2, tensor_pb2
-from ..summary.curves import CURVE_PLUGIN, SURFACE_PLUGIN, parse_curve, parse_surface
-from ..summary.mesh import MESH_PLUGIN, parse_mesh_content
-from .graphs import GRAPH_DEF_TAG, KERAS_PLUGIN, graph_def_item, keras_item
+from .. import metadata as md
+from ..metadata.dtypes import (DT_BFLOAT16, DT_BOOL, DT_DOUBLE, DT_FLOAT, DT_HALF, DT_INT8, DT_INT16, DT_INT32,
+                               DT_INT64, DT_STRING, DT_UINT8, DT_UINT16, DT_UINT32, DT_UINT64)
+from ..summary.curves import parse_curve, parse_surface
+from ..summary.mesh import parse_mesh_content
+from .graphs import GRAPH_DEF_TAG, graph_def_item, keras_item
 from .items import (
     AudioItem,
     CurveItem,
@@ -30,18 +33,19 @@ from .items import (
 __all__ = ["Decoded", "UndecodableError", "decode_event", "tensor_to_numpy", "hparams_data"]
 
 _NUMERIC = {
-    1: "<f4", 2: "<f8", 3: "<i4", 4: "u1", 5: "<i2", 6: "i1", 9: "<i8", 10: "?", 14: None,
-    17: "<u2", 19: "<f2", 22: "<u4", 23: "<u8",
+    DT_FLOAT: "<f4", DT_DOUBLE: "<f8", DT_INT32: "<i4", DT_UINT8: "u1", DT_INT16: "<i2", DT_INT8: "i1",
+    DT_INT64: "<i8", DT_BOOL: "?", DT_BFLOAT16: None, DT_UINT16: "<u2", DT_HALF: "<f2", DT_UINT32: "<u4",
+    DT_UINT64: "<u8",
 }
 _FIELD = {  # dtype → the repeated field that holds its values when tensor_content is empty
-    1: "float_val", 2: "double_val", 3: "int_val", 4: "int_val", 5: "int_val", 6: "int_val",
-    9: "int64_val", 10: "bool_val", 17: "int_val", 19: "half_val", 22: "uint32_val", 23: "uint64_val",
+    DT_FLOAT: "float_val", DT_DOUBLE: "double_val", DT_INT32: "int_val", DT_UINT8: "int_val",
+    DT_INT16: "int_val", DT_INT8: "int_val", DT_INT64: "int64_val", DT_BOOL: "bool_val", DT_UINT16: "int_val",
+    DT_HALF: "half_val", DT_UINT32: "uint32_val", DT_UINT64: "uint64_val",
 }
-CUSTOM_SCALARS_TAG = "custom_scalars__config__"
+CUSTOM_SCALARS_TAG = md.custom_scalar.CONFIG_TAG
 MAX_FILL_ELEMENTS = 1 << 22
 """The most elements a tensor stored as one value may expand to (4,194,304: 32 MiB as float64);
 a record asking for more is skipped and counted as undecodable."""
-_TENSOR_PLUGINS = frozenset({"scalars", "histograms", "images", "text", "pr_curves", "audio", "custom_scalars"})
 
 
 class UndecodableError(ValueError):
@@ -70,11 +74,11 @@ def tensor_to_numpy(t: tensor_pb2.TensorProto) -> np.ndarray:
         raise UndecodableError(f"tensor shape {dims} has a negative dimension")
     shape = tuple(dims)
     size = math.prod(dims)  # Python ints: no overflow
-    if t.dtype == 7:  # DT_STRING
+    if t.dtype == DT_STRING:
         arr = np.empty(len(t.string_val), dtype=object)
         arr[:] = list(t.string_val)
         return arr.reshape(shape) if arr.size == size else arr
-    if t.dtype == 14:  # bfloat16: the upper half of a float32
+    if t.dtype == DT_BFLOAT16:  # the upper half of a float32
         if t.tensor_content:
             raw = np.frombuffer(t.tensor_content, dtype="<u2")
         else:
@@ -86,7 +90,7 @@ def tensor_to_numpy(t: tensor_pb2.TensorProto) -> np.ndarray:
             raise ValueError(f"unsupported tensor dtype {t.dtype}")
         if t.tensor_content:
             arr = np.frombuffer(t.tensor_content, dtype=dtype)
-        elif t.dtype == 19:
+        elif t.dtype == DT_HALF:
             arr = np.array(t.half_val, dtype=np.uint16).view(np.float16)
         else:
             arr = np.array(getattr(t, _FIELD[t.dtype]), dtype=dtype)
@@ -220,31 +224,31 @@ def _histogram_from_tensor(step: int, wall: float, arr: np.ndarray) -> Histogram
 
 def _from_tensor(plugin: str, tag: str, step: int, wall: float, value: Any, out: Decoded) -> None:
     arr = tensor_to_numpy(value.tensor)
-    if plugin == "scalars" or (plugin == "" and arr.size == 1 and arr.dtype.kind in "fiub"):
+    if plugin == md.scalar.PLUGIN_NAME or (plugin == "" and arr.size == 1 and arr.dtype.kind in "fiub"):
         out.scalars.append((tag, step, wall, float(arr.reshape(-1)[0])))
-    elif plugin == "histograms":
-        out.items.append(("histograms", tag, _histogram_from_tensor(step, wall, arr)))
-    elif plugin == "images":
+    elif plugin == md.histogram.PLUGIN_NAME:
+        out.items.append((md.histogram.KIND, tag, _histogram_from_tensor(step, wall, arr)))
+    elif plugin == md.image.PLUGIN_NAME:
         flat = arr.reshape(-1)
         width, height = int(_text(flat[0]) or 0), int(_text(flat[1]) or 0)
         for i, encoded in enumerate(flat[2:]):
-            out.items.append(("images", tag, ImageItem(step, wall, i, width, height, bytes(encoded))))
-    elif plugin == "text":
-        out.items.append(("text", tag, TextItem(step, wall, _text_of(arr))))
-    elif plugin == "pr_curves":
+            out.items.append((md.image.KIND, tag, ImageItem(step, wall, i, width, height, bytes(encoded))))
+    elif plugin == md.text.PLUGIN_NAME:
+        out.items.append((md.text.KIND, tag, TextItem(step, wall, _text_of(arr))))
+    elif plugin == md.pr_curve.PLUGIN_NAME:
         a = np.asarray(arr, dtype=np.float64).reshape(6, -1)
         n = a.shape[1]
         thresholds = np.linspace(0.0, 1.0, n) if n > 1 else np.zeros(n)
-        out.items.append(("pr_curves", tag, PrCurveItem(step, wall, thresholds, *a)))
-    elif plugin == "audio":
+        out.items.append((md.pr_curve.KIND, tag, PrCurveItem(step, wall, thresholds, *a)))
+    elif plugin == md.audio.PLUGIN_NAME:
         flat = arr.reshape(-1, arr.shape[-1] if arr.ndim > 1 else 1)
         for i, row in enumerate(flat):
             encoded = bytes(row[0])
             label = _text(row[1]) if len(row) > 1 else ""
             rate, channels, frames = _wav_info(encoded)
-            out.items.append(("audio", tag, AudioItem(step, wall, i, encoded, rate, channels, frames, "audio/wav", label)))
-    elif plugin == "custom_scalars" or tag == CUSTOM_SCALARS_TAG:
-        out.items.append(("custom_scalars", tag, CustomScalarsItem(step, wall, _layout(bytes(arr.reshape(-1)[0])))))
+            out.items.append((md.audio.KIND, tag, AudioItem(step, wall, i, encoded, rate, channels, frames, md.audio.ENCODING, label)))
+    elif plugin == md.custom_scalar.PLUGIN_NAME or tag == CUSTOM_SCALARS_TAG:
+        out.items.append((md.custom_scalar.KIND, tag, CustomScalarsItem(step, wall, _layout(bytes(arr.reshape(-1)[0])))))
 
 
 def _wav_info(encoded: bytes) -> tuple[float, int, int]:
@@ -285,7 +289,7 @@ def _decode_event(data: bytes, plugins: dict[str, str], seen: dict[str, str]) ->
             return Decoded(event.step, [], [])
         return out
     if which == "graph_def":
-        out.items.append(("graphs", GRAPH_DEF_TAG, graph_def_item(event.step, event.wall_time, event.graph_def)))
+        out.items.append((md.graph.KIND, GRAPH_DEF_TAG, graph_def_item(event.step, event.wall_time, event.graph_def)))
         return out
     if which != "summary":
         return out
@@ -306,46 +310,46 @@ def _decode_event(data: bytes, plugins: dict[str, str], seen: dict[str, str]) ->
                     f"histogram {tag!r} has {len(h.bucket_limit)} bucket limits and {len(h.bucket)} counts"
                 )
             out.items.append((
-                "histograms", tag,
+                md.histogram.KIND, tag,
                 HistogramItem(step, wall, np.array(h.bucket_limit, dtype=np.float64),
                               np.array(h.bucket, dtype=np.float64), h.min, h.max, h.num, h.sum, h.sum_squares),
             ))
         elif kind == "image":
             im = value.image
-            out.items.append(("images", tag, ImageItem(step, wall, 0, im.width, im.height, im.encoded_image_string)))
+            out.items.append((md.image.KIND, tag, ImageItem(step, wall, 0, im.width, im.height, im.encoded_image_string)))
         elif kind == "audio":
             a = value.audio
             out.items.append((
-                "audio", tag,
+                md.audio.KIND, tag,
                 AudioItem(step, wall, 0, a.encoded_audio_string, a.sample_rate, a.num_channels,
-                          a.length_frames, a.content_type or "audio/wav"),
+                          a.length_frames, a.content_type or md.audio.ENCODING),
             ))
         elif kind == "tensor":
-            if plugin == "hparams":
+            if plugin == md.hparams.PLUGIN_NAME:
                 kind_name, payload = hparams_data(value.metadata.plugin_data.content)
-                out.items.append(("hparams", tag, HParamsItem(step, wall, kind_name, payload)))
-            elif plugin == KERAS_PLUGIN:
+                out.items.append((md.hparams.KIND, tag, HParamsItem(step, wall, kind_name, payload)))
+            elif plugin == md.graph.KERAS_PLUGIN_NAME:
                 config = tensor_to_numpy(value.tensor).reshape(-1)
                 if len(config):
-                    out.items.append(("graphs", tag, keras_item(step, wall, bytes(config[0]))))
-            elif plugin == CURVE_PLUGIN:
+                    out.items.append((md.graph.KIND, tag, keras_item(step, wall, bytes(config[0]))))
+            elif plugin == md.curve.PLUGIN_NAME:
                 x, y, names = parse_curve(tensor_to_numpy(value.tensor), value.metadata.plugin_data.content)
-                out.items.append(("curves", tag, CurveItem(step, wall, x, y, names)))
-            elif plugin == SURFACE_PLUGIN:
-                out.items.append(("surfaces", tag, SurfaceItem(step, wall, *parse_surface(tensor_to_numpy(value.tensor)))))
-            elif plugin == MESH_PLUGIN:
+                out.items.append((md.curve.KIND, tag, CurveItem(step, wall, x, y, names)))
+            elif plugin == md.surface.PLUGIN_NAME:
+                out.items.append((md.surface.KIND, tag, SurfaceItem(step, wall, *parse_surface(tensor_to_numpy(value.tensor)))))
+            elif plugin == md.mesh.PLUGIN_NAME:
                 _mesh_part(tag, value, meshes)
-            elif plugin in _TENSOR_PLUGINS or tag == CUSTOM_SCALARS_TAG:
+            elif plugin in md.TENSOR_PLUGINS or tag == CUSTOM_SCALARS_TAG:
                 _from_tensor(plugin, tag, step, wall, value, out)  # a kind we show: errors cost the record
             elif plugin == "" and value.tensor.dtype in _NUMERIC and math.prod(d.size for d in value.tensor.tensor_shape.dim) == 1:
                 _from_tensor(plugin, tag, step, wall, value, out)  # a plain scalar tensor
             # Other plugins' tensors (and dtypes no kind uses) are not ours: left out, like TensorBoard.
-        elif plugin == "hparams" and value.metadata.plugin_data.content:
+        elif plugin == md.hparams.PLUGIN_NAME and value.metadata.plugin_data.content:
             kind_name, payload = hparams_data(value.metadata.plugin_data.content)
-            out.items.append(("hparams", tag, HParamsItem(step, wall, kind_name, payload)))
+            out.items.append((md.hparams.KIND, tag, HParamsItem(step, wall, kind_name, payload)))
     for name, parts in meshes.items():
         if 1 in parts:
-            out.items.append(("meshes", name, MeshItem(step, wall, parts[1], parts.get(2), parts.get(3), parts.get("config", {}))))
+            out.items.append((md.mesh.KIND, name, MeshItem(step, wall, parts[1], parts.get(2), parts.get(3), parts.get("config", {}))))
     return out
 
 

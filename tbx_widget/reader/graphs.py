@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._proto import graph_pb2
+from ..metadata import graph as _graph
 
 __all__ = ["GraphNode", "GraphItem", "GRAPH_DEF_TAG", "KERAS_PLUGIN", "graph_def_item", "keras_item"]
 
-GRAPH_DEF_TAG = "graph_def"
+GRAPH_DEF_TAG = _graph.GRAPH_DEF_TAG
 """The tag under which a run's ``Event.graph_def`` is listed (TensorBoard shows it as the run's graph)."""
-KERAS_PLUGIN = "graph_keras_model"
+KERAS_PLUGIN = _graph.KERAS_PLUGIN_NAME
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from .. import metadata
+
 __all__ = [
     "KINDS",
     "ScalarSeries",
@@ -25,8 +27,8 @@ __all__ = [
     "MeshItem",
 ]
 
-KINDS = ("scalars", "histograms", "images", "text", "pr_curves", "hparams", "audio", "custom_scalars", "graphs", "curves", "surfaces", "meshes")
-"""The kinds ``Logs.tags(run)`` reports, in this order."""
+KINDS = metadata.KINDS
+"""The kinds ``Logs.tags(run)`` reports, in this order (``tbx_widget.metadata.KINDS``)."""
 
 
 @dataclass(frozen=True)
