@@ -216,14 +216,17 @@ export function embeddingCard(tag: string, ctx: ViewContext): CardView {
     if (!g) return;
     g.clearRect(0, 0, width, HEIGHT);
     const { fg, grid } = themeColors(el);
-    g.strokeStyle = grid;
-    g.lineWidth = 1;
-    g.beginPath();
-    g.moveTo(0, HEIGHT / 2);
-    g.lineTo(width, HEIGHT / 2);
-    g.moveTo(width / 2, 0);
-    g.lineTo(width / 2, HEIGHT);
-    g.stroke();
+    if (!three) {
+      // The axes of the first two components (through the mean).
+      g.strokeStyle = grid;
+      g.lineWidth = 1;
+      g.beginPath();
+      g.moveTo(0, HEIGHT / 2);
+      g.lineTo(width, HEIGHT / 2);
+      g.moveTo(width / 2, 0);
+      g.lineTo(width / 2, HEIGHT);
+      g.stroke();
+    }
     const order = Array.from({ length: n }, (_, i) => i);
     if (three) order.sort((a, b) => depth[a] - depth[b]);
     const size = Math.max(2.5, Math.min(6, 400 / Math.sqrt(Math.max(1, n))));
