@@ -12,6 +12,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from .. import metadata as md
 from ..summary.histogram import merge_buckets
 
 __all__ = ["PROTOCOL_VERSION", "ENCODED_KINDS", "Batch", "BatchBuilder", "mime_of"]
@@ -153,7 +154,7 @@ class BatchBuilder:
             return 0
         except Exception:
             self._rollback(mark)
-        if kind == "scalars":
+        if kind == md.scalar.KIND:
             return len(data.step)  # three numeric columns: nothing to salvage item by item
         good = []
         for it in data:
@@ -182,7 +183,7 @@ class BatchBuilder:
         bufs = [_f64(step), _f64(wall_time), _f64(value)]
         self._item(
             {
-                "kind": "scalars", "run": run, "tag": tag, "n": n,
+                "kind": md.scalar.KIND, "run": run, "tag": tag, "n": n,
                 "step_buf": self._buf(bufs[0]), "wall_time_buf": self._buf(bufs[1]), "value_buf": self._buf(bufs[2]),
             },
             n,
@@ -210,7 +211,7 @@ class BatchBuilder:
         stats = np.array([(h.min, h.max, h.num, h.sum, h.sum_squares) for h in items], dtype="<f8").reshape(-1)
         bufs = [_f64([h.step for h in items]), _f64([h.wall_time for h in items]), offsets.tobytes(), _f64(limits), _f64(counts), stats.tobytes()]
         names = ("step_buf", "wall_time_buf", "offsets_buf", "limits_buf", "counts_buf", "stats_buf")
-        item = {"kind": "histograms", "run": run, "tag": tag, "n": n}
+        item = {"kind": md.histogram.KIND, "run": run, "tag": tag, "n": n}
         item.update({name: self._buf(b) for name, b in zip(names, bufs)})
         self._item(item, n)
 
@@ -236,7 +237,7 @@ class BatchBuilder:
             for entry, encoded in zip(entries, data):
                 if encoded is not None:
                     entry["data_buf"] = self._buf(encoded)
-            self._item({"kind": "images", "run": run, "tag": tag, "items": entries}, len(entries), ENTRY_JSON_BYTES * len(entries))
+            self._item({"kind": md.image.KIND, "run": run, "tag": tag, "items": entries}, len(entries), ENTRY_JSON_BYTES * len(entries))
 
     def add_texts(self, run: str, tag: str, items: Iterable[Any]) -> None:
         """``items`` have .step .wall_time .text (untrusted: the browser sanitises it)."""
@@ -250,7 +251,7 @@ class BatchBuilder:
             entries.append(entry)
             size += ENTRY_JSON_BYTES + len(entry["text"])
         if entries:
-            self._item({"kind": "text", "run": run, "tag": tag, "items": entries}, len(entries), size)
+            self._item({"kind": md.text.KIND, "run": run, "tag": tag, "items": entries}, len(entries), size)
 
     def add_pr_curves(self, run: str, tag: str, items: Sequence[Any]) -> None:
         """``items`` have .step .wall_time .tp .fp .tn .fn .precision .recall (one array each)."""
@@ -262,7 +263,7 @@ class BatchBuilder:
         data = np.concatenate([np.stack([p.tp, p.fp, p.tn, p.fn, p.precision, p.recall]).reshape(-1) for p in items])
         bufs = [_f64([p.step for p in items]), _f64([p.wall_time for p in items]), offsets.tobytes(), _f64(data)]
         names = ("step_buf", "wall_time_buf", "offsets_buf", "data_buf")
-        item = {"kind": "pr_curves", "run": run, "tag": tag, "n": n}
+        item = {"kind": md.pr_curve.KIND, "run": run, "tag": tag, "n": n}
         item.update({name: self._buf(b) for name, b in zip(names, bufs)})
         self._item(item, n)
 
@@ -274,7 +275,7 @@ class BatchBuilder:
                 {
                     "step": int(a.step), "wall_time": _finite(a.wall_time), "index": int(a.index),
                     "sample_rate": _finite(a.sample_rate), "num_channels": int(a.num_channels),
-                    "length_frames": int(a.length_frames), "mime": str(a.content_type or "audio/wav"),
+                    "length_frames": int(a.length_frames), "mime": str(a.content_type or md.audio.ENCODING),
                     "label": str(a.label),
                 },
                 bytes(a.encoded),
@@ -285,7 +286,7 @@ class BatchBuilder:
             for entry, encoded in entries:
                 entry["data_buf"] = self._buf(encoded)
             out = [entry for entry, _ in entries]
-            self._item({"kind": "audio", "run": run, "tag": tag, "items": out}, len(out), ENTRY_JSON_BYTES * len(out))
+            self._item({"kind": md.audio.KIND, "run": run, "tag": tag, "items": out}, len(out), ENTRY_JSON_BYTES * len(out))
 
     def add_hparams(self, run: str, tag: str, items: Iterable[Any]) -> None:
         """``items`` have .step .wall_time .kind .data (plain JSON-able dicts)."""
@@ -294,7 +295,7 @@ class BatchBuilder:
             for h in items
         ]
         if entries:
-            self._item({"kind": "hparams", "run": run, "tag": tag, "items": entries}, len(entries), _json_size(entries))
+            self._item({"kind": md.hparams.KIND, "run": run, "tag": tag, "items": entries}, len(entries), _json_size(entries))
 
     def add_custom_scalars(self, run: str, tag: str, items: Iterable[Any]) -> None:
         """``items`` have .step .wall_time .categories."""
@@ -303,7 +304,7 @@ class BatchBuilder:
             for c in items
         ]
         if entries:
-            self._item({"kind": "custom_scalars", "run": run, "tag": tag, "items": entries}, len(entries), _json_size(entries))
+            self._item({"kind": md.custom_scalar.KIND, "run": run, "tag": tag, "items": entries}, len(entries), _json_size(entries))
 
     def add_graphs(self, run: str, tag: str, items: Iterable[Any]) -> None:
         """``items`` have .step .wall_time .source .nodes (each .name .op .inputs .device .shape .attr)."""
@@ -319,7 +320,7 @@ class BatchBuilder:
                 entry["note"] = f"graph cut to its first {MAX_GRAPH_NODES:,} of {len(g.nodes):,} nodes"
             entries.append(entry)
         if entries:
-            self._item({"kind": "graphs", "run": run, "tag": tag, "items": entries}, len(entries), _json_size(entries))
+            self._item({"kind": md.graph.KIND, "run": run, "tag": tag, "items": entries}, len(entries), _json_size(entries))
 
     def add_curves(self, run: str, tag: str, items: Iterable[Any]) -> None:
         """``items`` have .step .wall_time .x (n,) .y (k, n) .names; a curve of more than
@@ -343,7 +344,7 @@ class BatchBuilder:
             return
         for entry, b in zip(entries, bufs):
             entry["data_buf"] = self._buf(b)
-        self._item({"kind": "curves", "run": run, "tag": tag, "items": entries}, len(entries), _json_size(entries))
+        self._item({"kind": md.curve.KIND, "run": run, "tag": tag, "items": entries}, len(entries), _json_size(entries))
 
     def add_surfaces(self, run: str, tag: str, items: Iterable[Any]) -> None:
         """``items`` have .step .wall_time .x (nx,) .y (ny,) .z (ny, nx); a grid beyond
@@ -365,7 +366,7 @@ class BatchBuilder:
             return
         for entry, b in zip(entries, bufs):
             entry["data_buf"] = self._buf(b)
-        self._item({"kind": "surfaces", "run": run, "tag": tag, "items": entries}, len(entries), _json_size(entries))
+        self._item({"kind": md.surface.KIND, "run": run, "tag": tag, "items": entries}, len(entries), _json_size(entries))
 
     def add_meshes(self, run: str, tag: str, items: Iterable[Any]) -> None:
         """``items`` have .step .wall_time .vertices (B, N, 3) .faces .colors (or None): the first
@@ -394,7 +395,7 @@ class BatchBuilder:
             return
         for entry, b in zip(entries, bufs):
             entry["data_buf"] = self._buf(b)
-        self._item({"kind": "meshes", "run": run, "tag": tag, "items": entries}, len(entries), _json_size(entries))
+        self._item({"kind": md.mesh.KIND, "run": run, "tag": tag, "items": entries}, len(entries), _json_size(entries))
 
     def add_embeddings(self, run: str, tag: str, items: Iterable[Any]) -> None:
         """``items`` are ``EmbeddingItem``s (.step .tensors (N, D) .header .metadata .sprite
@@ -425,7 +426,7 @@ class BatchBuilder:
             entry["data_buf"] = self._buf(data)
             if sprite is not None:
                 entry["sprite_buf"] = self._buf(bytes(sprite))
-        self._item({"kind": "embeddings", "run": run, "tag": tag, "items": entries}, len(entries), _json_size(entries))
+        self._item({"kind": md.embedding.KIND, "run": run, "tag": tag, "items": entries}, len(entries), _json_size(entries))
 
     def build(self, *, seq: int, reset: bool, runs: Sequence[str]) -> Batch:
         content = {
@@ -436,17 +437,17 @@ class BatchBuilder:
 
 
 _ADDERS = {  # kind (as the reader names it: reader.KINDS) -> BatchBuilder method
-    "scalars": "_add_scalar_series",
-    "histograms": "add_histograms",
-    "images": "add_images",
-    "text": "add_texts",
-    "pr_curves": "add_pr_curves",
-    "hparams": "add_hparams",
-    "audio": "add_audio",
-    "custom_scalars": "add_custom_scalars",
-    "graphs": "add_graphs",
-    "curves": "add_curves",
-    "surfaces": "add_surfaces",
-    "meshes": "add_meshes",
+    md.scalar.KIND: "_add_scalar_series",
+    md.histogram.KIND: "add_histograms",
+    md.image.KIND: "add_images",
+    md.text.KIND: "add_texts",
+    md.pr_curve.KIND: "add_pr_curves",
+    md.hparams.KIND: "add_hparams",
+    md.audio.KIND: "add_audio",
+    md.custom_scalar.KIND: "add_custom_scalars",
+    md.graph.KIND: "add_graphs",
+    md.curve.KIND: "add_curves",
+    md.surface.KIND: "add_surfaces",
+    md.mesh.KIND: "add_meshes",
 }
 ENCODED_KINDS = tuple(_ADDERS)  # the kinds a batch can carry; the follower skips any other

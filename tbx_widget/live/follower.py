@@ -22,6 +22,7 @@ from typing import Any, Callable, Sequence, TypeVar
 
 import numpy as np
 
+from .. import metadata as md
 from ..reader import Logs, ScalarSeries
 from ..reader.embeddings import config_signature, read_embeddings
 from .encode import ENCODED_KINDS, Batch, BatchBuilder
@@ -89,7 +90,7 @@ class _PreviewLogs:
         self._previews = previews
 
     def tags(self, run: str) -> dict[str, list[str]]:
-        return {"scalars": [tag for (r, tag) in self._previews if r == run]}
+        return {md.scalar.KIND: [tag for (r, tag) in self._previews if r == run]}
 
     def scalars(self, run: str, tag: str) -> ScalarSeries:
         return self._previews[(run, tag)].series()
@@ -225,13 +226,13 @@ class Follower:
         for (run, kind, tag), data in new.items():
             if kind not in ENCODED_KINDS:
                 continue  # a kind the reader knows and the dashboard does not show (yet)
-            if kind == "scalars":
+            if kind == md.scalar.KIND:
                 self._preview(run, tag).add(data, self._preview_limit)
                 chunk = SCALAR_CHUNK
             else:
                 chunk = ITEM_CHUNK
             for lo in range(0, len(data), chunk):
-                part = data[lo : lo + chunk] if kind != "scalars" else _slice(data, lo, lo + chunk)
+                part = data[lo : lo + chunk] if kind != md.scalar.KIND else _slice(data, lo, lo + chunk)
                 self.dropped += out.builder.add(kind, run, tag, part)
                 out.added()
         out.cut()

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
 
+from .. import metadata as md
 from ..records import Pending, pread, probe_pending
 from .decode import UndecodableError, decode_event
 from .fast_scalars import fast_scalars
@@ -60,7 +61,7 @@ class RunReader:
         self.skipped_records = 0
         self.plugins: dict[str, str] = {}
         self.scalars: dict[str, ScalarStore] = {}
-        self.items: dict[str, dict[str, ItemStore]] = {k: {} for k in KINDS if k != "scalars"}
+        self.items: dict[str, dict[str, ItemStore]] = {k: {} for k in KINDS if k != md.scalar.KIND}
         self.known: dict[str, dict[str, int | None]] = {k: {} for k in KINDS}  # kind -> tag -> max step held
         self.delta: dict[tuple[str, str], Any] = {}
         self.truncated: dict[tuple[str, str], int] = {}
@@ -233,7 +234,7 @@ class RunReader:
         for tag, (order, step, wall, value) in series.items():
             a, b = np.searchsorted(order, lo), np.searchsorted(order, hi)
             if b > a:
-                self._pending.setdefault(("scalars", tag), []).append((step[a:b], wall[a:b], value[a:b]))
+                self._pending.setdefault((md.scalar.KIND, tag), []).append((step[a:b], wall[a:b], value[a:b]))
         for (kind, tag), entries in items.items():
             keys = [e[0] for e in entries]
             a, b = bisect_left(keys, lo), bisect_left(keys, hi)
@@ -243,14 +244,14 @@ class RunReader:
     def _purge(self, step: int) -> None:
         """SessionLog START at ``step``: drop what was logged before with step >= ``step``."""
         for key, chunks in self._pending.items():
-            if key[0] == "scalars":
+            if key[0] == md.scalar.KIND:
                 chunks[:] = [(s[s < step], w[s < step], v[s < step]) for s, w, v in chunks]
             else:
                 chunks[:] = [[it for it in chunk if it.step < step] for chunk in chunks]
         for kind, by_tag in self.known.items():
             for tag, held in by_tag.items():
                 if self.retain:
-                    store = self.scalars[tag] if kind == "scalars" else self.items[kind][tag]
+                    store = self.scalars[tag] if kind == md.scalar.KIND else self.items[kind][tag]
                     cut = store.purge(step)
                 else:  # only the largest step is known: an upper bound once a purge cut below it
                     cut = held is not None and held >= step
@@ -263,7 +264,7 @@ class RunReader:
     def _deliver(self) -> None:
         """Turn this refresh's pending chunks into ``delta`` (and the stores, when retaining)."""
         for (kind, tag), chunks in self._pending.items():
-            if kind == "scalars":
+            if kind == md.scalar.KIND:
                 cols = [np.concatenate(c) if len(chunks) > 1 else np.asarray(c[0]) for c in zip(*chunks)]
                 if not len(cols[0]):
                     continue
