@@ -5,6 +5,8 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
 
+from . import metadata as md
+
 if TYPE_CHECKING:
     from .reader import Logs
 
@@ -39,7 +41,7 @@ def _pandas():
     return pd
 
 
-def to_pandas(logs: "Logs", kind: str = "scalars", *, runs: Iterable[str] | None = None, group: Any = None):
+def to_pandas(logs: "Logs", kind: str = md.scalar.KIND, *, runs: Iterable[str] | None = None, group: Any = None):
     """A long DataFrame of one kind over ``runs`` (all by default).
 
     scalars: run, tag, step, wall_time, value. histograms: run, tag, step, wall_time, min, max,
@@ -59,13 +61,13 @@ def to_pandas(logs: "Logs", kind: str = "scalars", *, runs: Iterable[str] | None
         key = {run: g for g, members in logs.run_groups(group, names).items() for run in members}
         out.insert(1, "group", [key[r] for r in out["run"]] if len(out) else [])
         return out
-    if kind == "hparams":
+    if kind == md.hparams.KIND:
         rows = [{"run": r["run"], **r["hparams"], **r["metrics"]} for r in logs.hparams_table() if r["run"] in names]
         return pd.DataFrame(rows)
-    if kind == "scalars":
+    if kind == md.scalar.KIND:
         frames = []
         for run in names:
-            for tag in logs.tags(run)["scalars"]:
+            for tag in logs.tags(run)[md.scalar.KIND]:
                 s = logs.scalars(run, tag)
                 frames.append(pd.DataFrame({
                     "run": pd.Categorical([run] * len(s)) if len(s) else [],
@@ -76,10 +78,10 @@ def to_pandas(logs: "Logs", kind: str = "scalars", *, runs: Iterable[str] | None
         out = pd.concat(frames, ignore_index=True)
         out["run"] = out["run"].astype(str)
         return out
-    if kind in ("curves", "surfaces"):
+    if kind in (md.curve.KIND, md.surface.KIND):
         return _points_frame(logs, kind, names)
-    getters = {"histograms": logs.histograms, "images": logs.images, "text": logs.texts,
-               "pr_curves": logs.pr_curves, "audio": logs.audio}
+    getters = {md.histogram.KIND: logs.histograms, md.image.KIND: logs.images, md.text.KIND: logs.texts,
+               md.pr_curve.KIND: logs.pr_curves, md.audio.KIND: logs.audio}
     if kind not in getters:
         raise ValueError(f"kind must be one of {['scalars', 'hparams', 'curves', 'surfaces', *getters]}, got {kind!r}")
     rows = []
@@ -94,12 +96,12 @@ def _points_frame(logs: "Logs", kind: str, names: list[str]):
     """One row per point: curves give run, tag, step, wall_time, series, x, y; surfaces give
     run, tag, step, wall_time, x, y, z (one row per grid cell, NaN cells included)."""
     pd = _pandas()
-    cols = ("series", "x", "y") if kind == "curves" else ("x", "y", "z")
+    cols = ("series", "x", "y") if kind == md.curve.KIND else ("x", "y", "z")
     frames = []
     for run in names:
         for tag in logs.tags(run)[kind]:
             for it in logs.items(kind, run, tag):
-                if kind == "curves":
+                if kind == md.curve.KIND:
                     k, n = it.y.shape
                     data = {"series": np.repeat(it.names, n), "x": np.tile(it.x, k), "y": it.y.reshape(-1)}
                 else:
@@ -123,7 +125,7 @@ def chart(logs: "Logs", tag: str, *, runs: Iterable[str] | None = None, smoothin
 
     if x not in ("step", "wall_time"):
         raise ValueError(f"x must be 'step' or 'wall_time', got {x!r}")
-    names = [r for r in (list(runs) if runs is not None else logs.runs) if tag in logs.tags(r)["scalars"]]
+    names = [r for r in (list(runs) if runs is not None else logs.runs) if tag in logs.tags(r)[md.scalar.KIND]]
     if not names:
         raise KeyError(f"no run has a scalar tag {tag!r}")
     records = []

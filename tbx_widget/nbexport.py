@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from . import metadata as md
 from .snapshot import FALLBACK_MARKER, snapshot_html
 
 __all__ = ["static_fallbacks", "refresh_fallbacks", "export_html", "WIDGET_VIEW", "WIDGET_STATE"]
@@ -43,7 +44,7 @@ class _StateLogs:
         self._series = {(s["run"], s["tag"]): s for s in saved.get("series", [])}
 
     def tags(self, run: str) -> dict[str, list[str]]:
-        return {"scalars": [tag for (r, tag) in self._series if r == run]}
+        return {md.scalar.KIND: [tag for (r, tag) in self._series if r == run]}
 
     def scalars(self, run: str, tag: str) -> _Series:
         s = self._series[(run, tag)]

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from . import metadata as md
+
 __all__ = ["snapshot_html", "FALLBACK_MARKER"]
 
 # The live dashboard's run colours (js/src/runstyle.ts: PALETTE, hashName, RunColors), so a run
@@ -99,7 +101,7 @@ def snapshot_html(logs: Any, title: str = "") -> str:
     colors = run_colors(runs)
     by_tag: dict[str, list[tuple[str, Any]]] = {}
     for run in runs:
-        for tag in logs.tags(run).get("scalars", ()):
+        for tag in logs.tags(run).get(md.scalar.KIND, ()):
             by_tag.setdefault(tag, []).append((run, logs.scalars(run, tag)))
     head = f"<b>tbx_widget</b> snapshot of <code>{html.escape(title)}</code>: {len(runs)} run(s)"
     root = f"<div class='{FALLBACK_MARKER}' data-logdir='{html.escape(title, quote=True)}'>"
