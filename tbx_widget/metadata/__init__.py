@@ -6,7 +6,8 @@ of repeating string literals. ``dtypes`` names TensorFlow's DataType enum values
 """
 from __future__ import annotations
 
-from . import audio, custom_scalar, curve, graph, histogram, hparams, image, mesh, pr_curve, scalar, surface, text
+from . import (audio, custom_scalar, curve, embedding, graph, histogram, hparams, image, mesh, pr_curve, scalar,
+               surface, tensor, text)
 
 __all__ = ["KINDS", "TENSOR_PLUGINS"]
 
