@@ -768,8 +768,18 @@ class SummaryWriter:
         self._emit(lambda: event_pb2.Event(wall_time=wall, graph_def=graph).SerializeToString())
         self._emit(lambda: event_pb2.Event(wall_time=wall, tagged_run_metadata=meta).SerializeToString())
 
-    def add_onnx_graph(self, *args: Any, **kwargs: Any) -> None:
-        raise NotImplementedError("tbx_widget does not write ONNX graphs (add_onnx_graph)")
+    def add_onnx_graph(self, prototxt: Any) -> None:
+        """Log an ONNX model's graph for TensorBoard's Graphs dashboard, as tensorboardX does:
+        ``prototxt`` is the path of a ``.onnx`` file (tensorboardX's argument) or a loaded
+        ``onnx.ModelProto``, read here on the caller's thread. One node per ONNX op (op: its
+        ``op_type``), named after its first output, with the model's inputs and initializers as
+        ``Variable`` nodes. Needs the onnx package (``pip install 'tbx-widget[onnx]'``)."""
+        from .summary.onnx_graph import load_model, onnx_graph
+
+        graph = onnx_graph(load_model(prototxt)).SerializeToString()
+        _check_size(len(graph), "prototxt graph")
+        step, wall = self._when(None, None)
+        self._emit(lambda: event_pb2.Event(wall_time=wall, step=step, graph_def=graph).SerializeToString())
 
     def add_openvino_graph(self, xmlname: str | os.PathLike[str]) -> None:
         """Log the graph of an OpenVINO IR model (its ``.xml`` file) for TensorBoard's Graphs
