@@ -159,6 +159,8 @@ class Dashboard(anywidget.AnyWidget):
             self._heartbeat()
         self._pacer = Pacer(held_back=self._acks_held_back)
         self._resend = False  # a front end asked for the full state; the pump thread sends it
+        self._wire_lock = threading.Lock()  # orders batches (pump thread) and "sent" notices (main)
+        self._last_sent = 0  # seq of the last batch handed to the comm
         self._passes = threading.Condition()
         self._passes_started = self._passes_done = 0
         self.on_msg(self._on_browser_message)
@@ -198,7 +200,9 @@ class Dashboard(anywidget.AnyWidget):
         seq = batch.content["seq"]
 
         def send() -> None:
-            self.send(batch.content, buffers=batch.buffers)
+            with self._wire_lock:  # a "sent" notice (main thread) goes after this batch or before it
+                self.send(batch.content, buffers=batch.buffers)
+                self._last_sent = seq
             self._sent_seq = seq
 
         self._pacer.send(seq, batch_bytes(batch), send)
@@ -236,14 +240,25 @@ class Dashboard(anywidget.AnyWidget):
             seq = content.get("seq")
             if isinstance(seq, int) and not isinstance(seq, bool):
                 self._pacer.ack(seq)
-        elif kind in ("ready", "resync") and (kind == "resync" or self._sent_seq):
+        elif kind == "ready":
+            self._answer_ready()
+        elif kind == "resync":
             # Answered by the pump thread: this (the kernel's main) thread delivers the acks the
             # resend waits for, so it must not wait itself. What was in flight will never be
-            # acknowledged (an old page, or one that lost track): forget it, so a pump waiting
-            # for room goes on.
+            # acknowledged (a page that lost track): forget it, so a pump waiting for room goes on.
             self._resend = True
             self._pacer.reset()
             self._pump.wake()
+
+    def _answer_ready(self) -> None:
+        """A view's session started. Its "ready" waits while a cell runs, so batches have usually
+        gone out since, and the page has them (or has them queued): answer with how far the
+        kernel has sent, after the batches it follows on the wire. A session that has applied
+        less asks for a resync; one that has everything (the usual case) does nothing. A full
+        resend here would reach every view of the widget and restart a big load from zero."""
+        with self._wire_lock:
+            if self._last_sent:
+                self.send({"type": "sent", "seq": self._last_sent})
 
     # -- lifecycle ----------------------------------------------------------------------------
 

@@ -24,6 +24,8 @@ class Recorder:
     def scalars(self) -> dict[tuple[str, str], list[tuple[float, float]]]:
         out: dict[tuple[str, str], list[tuple[float, float]]] = {}
         for content, buffers in self.messages:
+            if content.get("type") != "batch":
+                continue  # a "sent" notice
             if content.get("reset"):
                 out.clear()
             for item in content["items"]:
@@ -36,7 +38,7 @@ class Recorder:
         return out
 
     def seqs(self) -> list[int]:
-        return [c["seq"] for c, _ in self.messages]
+        return [c["seq"] for c, _ in self.messages if c.get("type") == "batch"]
 
 
 def wait_for(cond, timeout=10.0):
@@ -359,3 +361,38 @@ def test_show_outside_a_notebook_prints_how_to_view_it(tmp_path, dashboard_facto
     out = capsys.readouterr().out
     assert "a live widget" in out and f"tbx_widget.load({str(tmp_path / 'runs')!r})" in out
     assert "object at 0x" not in out
+
+
+def test_ready_from_a_page_that_has_everything_resends_nothing(tmp_path, dashboard_factory):
+    # The page's "ready" (sent by `initialize`) waits while the Dashboard's cell runs, so it
+    # arrives after the first batches went out. It used to make the kernel re-send the whole
+    # logdir with `reset` to every view (on a 10M-point logdir: after the first full load).
+    # Now the kernel tells the views how far it has sent; only a view that lacks some asks.
+    logdir = tmp_path / "runs"
+    writer = EventFileWriter(logdir / "a")
+    for step in range(10):
+        writer.add_event(scalar(step, float(step)))
+    writer.close()
+    dash = dashboard_factory(logdir, poll_interval=30)
+    rec = Recorder(dash)
+    dash.refresh()
+    sent = [c["seq"] for c, _ in rec.messages]
+    assert sent and dash._sent_seq == sent[-1]
+    dash._pacer.send(99, 1 << 30, lambda: None)  # something in flight: ready must not forget it
+    dash._on_browser_message(dash, {"type": "ready"}, [])
+    time.sleep(0.3)  # a resend, if any, goes from the pump thread
+    dash.refresh()
+    later = rec.messages[len(sent):]
+    assert [c for c, _ in later if c.get("type") == "batch"] == []
+    assert [c for c, _ in later] == [{"type": "sent", "seq": sent[-1]}]
+    assert dash._pacer.in_flight > 0
+    assert rec.scalars()[("a", "loss")] == [(float(s), float(s)) for s in range(10)]
+
+
+def test_ready_before_anything_was_sent_is_not_answered(tmp_path, dashboard_factory):
+    dash = dashboard_factory(tmp_path / "none", poll_interval=30)
+    rec = Recorder(dash)
+    dash.refresh()
+    dash._on_browser_message(dash, {"type": "ready"}, [])
+    dash.refresh()
+    assert rec.messages == []

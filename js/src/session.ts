@@ -21,6 +21,8 @@ export interface Session {
   lastSeq: number;
   /** A resync was asked for and no reset batch has come yet. */
   resyncPending: boolean;
+  /** The store holds the state saved with the notebook (no live batch applied yet). */
+  saved: boolean;
   /** Messages received and not yet applied. */
   queue: QueuedMessage[];
   /** Longest time (ms) one slice of applying batches took (a test hook and a diagnostic). */
@@ -40,7 +42,23 @@ const now = (): number => (typeof performance !== "undefined" ? performance.now(
 
 const sessions = new WeakMap<object, Session>();
 
+/** The kernel's answer to "ready": it has sent every batch up to `seq` (this notice follows them
+ * on the wire, so a session that received them all has applied them by now). */
+function isSentNotice(msg: unknown): msg is { type: "sent"; seq: number } {
+  return typeof msg === "object" && msg !== null && (msg as { type?: unknown }).type === "sent" && typeof (msg as { seq?: unknown }).seq === "number";
+}
+
 export function handleMessage(session: Session, model: ModelLike, msg: unknown, buffers: readonly DataView[] | undefined): void {
+  if (isSentNotice(msg)) {
+    // Batches went out before this session listened (it started late: a second view, a view
+    // made again): ask for the full state. A session that has them all asks nothing, so the
+    // other views of the model are not sent everything again.
+    if (session.lastSeq < msg.seq && !session.resyncPending) {
+      session.resyncPending = true;
+      model.send({ type: "resync" });
+    }
+    return;
+  }
   if (!isBatch(msg)) return;
   let batch;
   try {
@@ -48,6 +66,11 @@ export function handleMessage(session: Session, model: ModelLike, msg: unknown, 
   } catch (err) {
     session.store.setProblem(`could not read a message from the kernel: ${(err as Error).message}`);
     return;
+  }
+  if (session.saved) {
+    // The state saved with the notebook stood in until the kernel spoke: live data replaces it.
+    session.saved = false;
+    if (batch.seq === session.lastSeq + 1) batch.reset = true; // else a gap: resync, keep it meanwhile
   }
   if (batch.reset) {
     session.resyncPending = false;
@@ -130,6 +153,7 @@ export function attach(model: ModelLike): Session {
     store: new Store(),
     lastSeq: 0,
     resyncPending: false,
+    saved: false,
     queue: [],
     longestSliceMs: 0,
     detach: () => {
@@ -141,7 +165,10 @@ export function attach(model: ModelLike): Session {
   const intake = new Intake(session, model);
   sessions.set(model, session);
   const saved = snapshotBatch(model.get("_snapshot"));
-  if (saved) session.store.apply(saved); // the last state saved with the notebook, until a kernel speaks
+  if (saved) {
+    session.store.apply(saved); // the last state saved with the notebook, until a kernel speaks
+    session.saved = true;
+  }
   model.on("msg:custom", onMsg);
   model.send({ type: "ready" });
   return session;

@@ -179,3 +179,50 @@ describe("entry module", () => {
     expect(typeof widget.initialize).toBe("function");
   });
 });
+
+describe("ready and the kernel's 'sent' notice", () => {
+  const resyncs = (model: FakeModel) => model.sent.filter((m) => (m as { type: string }).type === "resync");
+
+  it("a session that has every batch the kernel sent asks for nothing; one that started late resyncs", () => {
+    const model = new FakeModel();
+    const session = attach(model);
+    expect(model.sent).toEqual([{ type: "ready" }]);
+    for (let seq = 1; seq <= 3; seq++) {
+      const { msg, buffers } = batchMsg(seq);
+      model.emit("msg:custom", msg, buffers);
+    }
+    model.emit("msg:custom", { type: "sent", seq: 3 }, []); // the answer to ready, after batch 3
+    expect(resyncs(model)).toEqual([]);
+    expect(session.store.get("scalars", "a", "x")?.n).toBe(3);
+    session.detach();
+
+    // A second model's session attached after batches 1-3 went out: it lacks them.
+    const late = new FakeModel();
+    const other = attach(late);
+    late.emit("msg:custom", { type: "sent", seq: 3 }, []);
+    expect(resyncs(late)).toEqual([{ type: "resync" }]);
+    late.emit("msg:custom", { type: "sent", seq: 3 }, []); // asked once until the reset comes
+    expect(resyncs(late)).toHaveLength(1);
+    const reset = batchMsg(4, true);
+    late.emit("msg:custom", reset.msg, reset.buffers);
+    expect(other.resyncPending).toBe(false);
+    expect(other.store.get("scalars", "a", "x")?.n).toBe(1);
+    other.detach();
+  });
+
+  it("the first live batch replaces the state saved with the notebook", () => {
+    const snap = JSON.stringify({ runs: ["old"], series: [{ run: "old", tag: "x", step: [0, 5], wall_time: [1, 2], value: [1, 2] }] });
+    const model = new FakeModel({ _snapshot: snap });
+    const session = attach(model);
+    expect(session.store.get("scalars", "old", "x")?.n).toBe(2);
+    const first = batchMsg(1); // the kernel's first batch is not marked reset
+    model.emit("msg:custom", first.msg, first.buffers);
+    expect(session.store.get("scalars", "old", "x")).toBeUndefined();
+    expect(session.store.get("scalars", "a", "x")?.n).toBe(1);
+    const second = batchMsg(2); // later batches append as usual
+    model.emit("msg:custom", second.msg, second.buffers);
+    expect(session.store.get("scalars", "a", "x")?.n).toBe(2);
+    expect(resyncs(model)).toEqual([]);
+    session.detach();
+  });
+});
