@@ -361,7 +361,24 @@ def poll(
         time.sleep(interval)
 
 
-class Jupyter:
+class PageDriver:
+    """What the notebook drivers share: ``poll``, screenshots named after the test, the page's console."""
+
+    page: Any
+    request: pytest.FixtureRequest
+    poll = staticmethod(poll)
+
+    def screenshot(self, label: str) -> pathlib.Path:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{artifact_name(self.request.node.nodeid)}-{label}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def console(self) -> str:
+        return "\n".join(getattr(self.request.node, "_tbx_console", [])[-40:])
+
+
+class Jupyter(PageDriver):
     """One notebook app in one browser page."""
 
     def __init__(self, server: JupyterServer, page: Any, request: pytest.FixtureRequest) -> None:
@@ -369,8 +386,6 @@ class Jupyter:
         self.page = page
         self.app = server.app
         self.request = request
-
-    poll = staticmethod(poll)
 
     def js(self, body: str, arg: Any = None) -> Any:
         """Evaluate ``body`` (a function body that may use ``app``, ``nb()`` and ``arg``)."""
@@ -461,15 +476,6 @@ class Jupyter:
             """
         )
 
-    def screenshot(self, label: str) -> pathlib.Path:
-        ARTIFACTS.mkdir(exist_ok=True)
-        path = ARTIFACTS / f"{artifact_name(self.request.node.nodeid)}-{label}.png"
-        self.page.screenshot(path=str(path), full_page=True)
-        return path
-
-    def console(self) -> str:
-        return "\n".join(getattr(self.request.node, "_tbx_console", [])[-40:])
-
 
 _CLASSIC_READY = """
 const nb = window.Jupyter && Jupyter.notebook;
@@ -480,10 +486,8 @@ return !!(nb && nb._fully_loaded && k && k.is_connected() && k.widget_manager
 """
 
 
-class Classic:
+class Classic(PageDriver):
     """One notebook in a classic Notebook 6 page (``window.Jupyter.notebook``; no Lab commands)."""
-
-    poll = staticmethod(poll)
 
     def __init__(self, server: ClassicNotebookServer, page: Any, request: pytest.FixtureRequest) -> None:
         self.server, self.page, self.request = server, page, request
@@ -507,12 +511,3 @@ class Classic:
         poll(lambda: any("jupyter.widget.control" in line for line in self.request.node._tbx_console),
              timeout, "the widget manager's first load from the kernel")
         self.js("await new Promise(done => Jupyter.notebook.kernel.comm_info('', done));")
-
-    def screenshot(self, label: str) -> pathlib.Path:
-        ARTIFACTS.mkdir(exist_ok=True)
-        path = ARTIFACTS / f"{artifact_name(self.request.node.nodeid)}-{label}.png"
-        self.page.screenshot(path=str(path), full_page=True)
-        return path
-
-    def console(self) -> str:
-        return "\n".join(getattr(self.request.node, "_tbx_console", [])[-40:])
