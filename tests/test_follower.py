@@ -299,8 +299,9 @@ def test_a_batch_names_only_the_runs_new_to_the_browser(tmp_path):
     write(tmp_path / "b" / "events.out.tfevents.1.x", scalar(1, 2.0), header=False)
     f.poll(batches.append)
     assert batches[-1].content["runs"] == []
-    f.snapshot(batches.append)
+    f.resend(batches.append)
     assert batches[-1].content["reset"] and batches[-1].content["runs"] == ["a", "b", "c", "d"]
+    assert Follower.snapshot is Follower.resend  # the former name, until widget.py calls resend
 
 
 def test_a_preview_thins_the_same_whatever_the_pieces():

@@ -3,16 +3,16 @@
 It owns the dashboard's ``Logs`` in streaming mode (``retain=False``): each ``refresh()`` hands
 over the new items per series (``Changes.new``) and the reader keeps none of them, so memory
 stays flat however large the logdir (it is read at most ``read_bytes`` at a time). ``poll(emit)``
-emits batches with what was appended on disk; ``snapshot(emit)`` re-reads the logdir from disk
+emits batches with what was appended on disk; ``resend(emit)`` re-reads the logdir from disk
 and emits the full state, the first batch marked ``reset``. A purge (SessionLog START) that cuts
 into data already sent is honoured the same way: the logdir is re-sent from disk.
 
 A poll costs the new data plus the series that changed: an idle poll touches no series. An
 item that cannot be encoded (a histogram whose limits and counts differ in length, ...) is
 dropped and counted in ``dropped``; the rest of its series, and every other series, is sent.
-What stays in memory per scalar series is an evenly thinned preview, for the saved-notebook
-snapshot and the static HTML fallback: up to ``PREVIEW_POINTS`` points per series, fewer when
-there are many series (about ``PREVIEW_TOTAL`` points over all of them).
+What stays in memory per scalar series is an evenly thinned preview, for the curves saved with
+the notebook (the ``_snapshot`` trait) and the static HTML fallback: up to ``PREVIEW_POINTS``
+points per series, fewer when there are many series (about ``PREVIEW_TOTAL`` points over all).
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ __all__ = ["Follower", "Preview"]
 MAX_BATCH_BYTES = 4 << 20
 SCALAR_CHUNK = MAX_BATCH_BYTES // 24  # points per scalar item: three float64 buffers
 ITEM_CHUNK = 64  # items (histogram steps, images, ...) per wire item, so big series span batches
-READ_BYTES = 64 << 20  # event-file bytes read per step of a poll or snapshot
+READ_BYTES = 64 << 20  # event-file bytes read per step of a poll or resend
 PREVIEW_POINTS = 1000  # per scalar series, when there are few
 PREVIEW_TOTAL = 400_000  # over all series: 10,000 tags keep 40 points each, not 1,000
 PREVIEW_MIN = 16
@@ -161,17 +161,19 @@ class Follower:
                 if changes.reset:
                     # A purge cut into data already sent: the browser must drop it, so start
                     # over from disk (the event files are the source of truth).
-                    return count + self._snapshot(emit)
+                    return count + self._resend(emit)
                 count += self._collect(emit, changes.new, reset=False)
                 if not changes.more:
                     return count + self._embeddings(emit)
 
-    def snapshot(self, emit: Emit) -> int:
+    def resend(self, emit: Emit) -> int:
         """Emit the full state; the first batch tells the browser to drop what it had."""
         with self._lock:
-            return self._snapshot(emit)
+            return self._resend(emit)
 
-    def _snapshot(self, emit: Emit) -> int:
+    snapshot = resend  # the former name, still called by widget.py
+
+    def _resend(self, emit: Emit) -> int:
         count, read_bytes = 0, self.read_bytes
         while True:
             self._logs = self._new_logs()
