@@ -177,3 +177,43 @@ def test_bad_arguments_raise_on_the_callers_thread(tmp_path):
         with pytest.raises(TypeError, match="model must be an onnx.ModelProto, got str"):
             onnx_graph("tiny.onnx")
     assert _graph_defs(tmp_path / "run") == []
+
+
+def test_torch_and_tf2onnx_names_make_scopes_and_edges():
+    """torch.onnx.export names tensors "/0/Conv_output_0" and tf2onnx "dense/BiasAdd:0": the leading
+    "/" is dropped (else every op sits in one unnamed scope) and ":" becomes "_" (else "name:0"
+    reads as output 0 of "name", a node that does not exist)."""
+    graph = helper.make_graph(
+        [helper.make_node("Relu", ["input:0"], ["/0/Relu_output_0"]),
+         helper.make_node("Neg", ["/0/Relu_output_0"], ["dense/BiasAdd:0"]),
+         helper.make_node("Abs", ["dense/BiasAdd:0"], ["0/Relu_output_0"])],  # the stripped twin of the first
+        "names", [helper.make_tensor_value_info("input:0", TensorProto.FLOAT, [2])],
+        [helper.make_tensor_value_info("0/Relu_output_0", TensorProto.FLOAT, [2])])
+    g = onnx_graph(helper.make_model(graph))
+    assert [(n.name, list(n.input)) for n in g.node] == [
+        ("input_0", []), ("0/Relu_output_0", ["input_0"]), ("dense/BiasAdd_0", ["0/Relu_output_0"]),
+        ("0/Relu_output_0_", ["dense/BiasAdd_0"])]
+
+
+def test_a_model_torch_exports(tmp_path):
+    """A small CNN through torch.onnx.export (the TorchScript exporter, no onnxscript needed), shapes inferred."""
+    torch = pytest.importorskip("torch")
+    import warnings
+
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(144, 2))
+    path = tmp_path / "cnn.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            torch.onnx.export(model, (torch.zeros(1, 3, 8, 8),), str(path), dynamo=False)
+        except Exception as exc:  # an exporter this torch lacks
+            pytest.skip(f"torch.onnx.export failed here: {exc}")
+    onnx.save(onnx.shape_inference.infer_shapes(onnx.load(str(path))), str(path))
+    with SummaryWriter(tmp_path / "run") as w:
+        w.add_onnx_graph(path)
+    (item,) = load(tmp_path).graphs("run")
+    ops = [n for n in item.nodes if n.op != "Variable"]
+    assert [n.op for n in ops] == ["Conv", "Relu", "Flatten", "Gemm"]
+    assert ops[0].name.startswith("0/") and ops[0].shape == (1, 4, 6, 6)
+    names = {n.name for n in item.nodes}
+    assert all(i in names for n in item.nodes for i in n.inputs)  # every edge joins two nodes

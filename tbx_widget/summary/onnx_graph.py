@@ -17,6 +17,9 @@ Where tensorboardX writes a graph TensorBoard cannot join up, this module fixes 
 - ``dtype`` is TensorFlow's ``DataType`` (tensorboardX copies ONNX's enum, whose numbers differ
   beyond float), unknown dimensions are -1 (tensorboardX: 0), and each node has
   ``_output_shapes`` when the model's inputs, outputs, value_info or initializers give them;
+- a leading ``/`` is dropped from names (``torch.onnx.export`` names outputs ``/0/Conv_output_0``),
+  so the name scopes are the module path (``0``) rather than one unnamed scope holding everything,
+  and ``:`` becomes ``_`` (tf2onnx's ``dense/BiasAdd:0``), as ``name:k`` means "output k of name";
 - tensor- and graph-valued attributes are summarised (``<tensor FLOAT [3, 3]>``) rather than
   dumped, so a ``Constant`` holding weights does not put its bytes into the text.
 
@@ -134,6 +137,16 @@ def onnx_graph(model: Any) -> graph_pb2.GraphDef:
     for init in graph.initializer:
         shapes.setdefault(init.name, _dims(init.dims))
 
+    taken: set[str] = set()
+
+    def unique(tensor: str) -> str:
+        """The node name for ``tensor``: without a leading '/', ':' as '_', not one already used."""
+        name = (tensor.lstrip("/") or tensor).replace(":", "_")
+        while name in taken:  # a stripped name met its unstripped twin, or a malformed model
+            name = f"{name}_"
+        taken.add(name)
+        return name
+
     out = graph_pb2.GraphDef()
     out.versions.producer = PRODUCER_VERSION
     source: dict[str, str] = {}  # tensor name → the node input that reads it ("name" or "name:k")
@@ -141,19 +154,15 @@ def onnx_graph(model: Any) -> graph_pb2.GraphDef:
         if info.name in source:
             continue
         elem = info.type.tensor_type.elem_type if info.type.WhichOneof("value") == "tensor_type" else 0
-        out.node.append(_variable(info.name, elem, shapes.get(info.name)))
-        source[info.name] = info.name
+        source[info.name] = unique(info.name)
+        out.node.append(_variable(source[info.name], elem, shapes.get(info.name)))
     for init in graph.initializer:
         if init.name not in source:  # IR >= 4: weights are not graph inputs
-            out.node.append(_variable(init.name, init.data_type, shapes[init.name]))
-            source[init.name] = init.name
+            source[init.name] = unique(init.name)
+            out.node.append(_variable(source[init.name], init.data_type, shapes[init.name]))
 
-    names = set(source)
     for index, onnx_node in enumerate(graph.node):
-        name = next((o for o in onnx_node.output if o), "") or onnx_node.name or f"{onnx_node.op_type}_{index}"
-        while name in names:  # only for malformed models: tensor names are unique in valid ones
-            name = f"{name}_"
-        names.add(name)
+        name = unique(next((o for o in onnx_node.output if o), "") or onnx_node.name or f"{onnx_node.op_type}_{index}")
         node = node_def_pb2.NodeDef(name=name, op=onnx_node.op_type)
         node.input.extend(source.get(i, i) for i in onnx_node.input if i)
         node.attr["parameters"].CopyFrom(attr_value_pb2.AttrValue(s=_parameters(onnx_node)))
@@ -166,11 +175,10 @@ def onnx_graph(model: Any) -> graph_pb2.GraphDef:
         out.node.append(node)
 
     for info in graph.output:
-        if info.name in names or info.name not in source:
-            continue  # the op making it already carries its name (or nothing makes it)
-        node = node_def_pb2.NodeDef(name=info.name, op="Identity", input=[source[info.name]])
+        if info.name not in source or ":" not in source[info.name]:
+            continue  # the node of its name is the op making it, or the input it is (or nothing makes it)
+        node = node_def_pb2.NodeDef(name=unique(info.name), op="Identity", input=[source[info.name]])
         if shapes.get(info.name) is not None:
             node.attr["_output_shapes"].list.shape.append(shapes[info.name])
-        names.add(info.name)
         out.node.append(node)
     return out
