@@ -78,6 +78,10 @@ def _check_regex(name: str, value: str | None) -> str:
     return value
 
 
+class _Superseded(Exception):
+    """A resync came while a read's batches were going out: the full state replaces the rest."""
+
+
 class Dashboard(anywidget.AnyWidget):
     """A live TensorBoard-style dashboard of ``logdir`` in the notebook.
 
@@ -182,11 +186,17 @@ class Dashboard(anywidget.AnyWidget):
 
     def _push_once(self) -> None:
         with self._send_lock:
-            if self._resend:
-                self._resend = False
-                self._follower.snapshot(self._send_batch)
-                self._snapshot_dirty = True
-            elif self._follower.poll(self._send_batch):
+            while True:
+                try:
+                    if self._resend:
+                        self._resend = False
+                        sent = self._follower.snapshot(self._send_batch)
+                    else:
+                        sent = self._follower.poll(self._send_batch)
+                    break
+                except _Superseded:
+                    continue  # a resync came: the full state goes now, not after a long load
+            if sent:
                 self._snapshot_dirty = True
             self._update_status()
             now = time.monotonic()
@@ -198,8 +208,12 @@ class Dashboard(anywidget.AnyWidget):
     def _send_batch(self, batch) -> None:
         """Send one batch once the pacer has room for it (this waits on the pump thread)."""
         seq = batch.content["seq"]
+        if self._resend:
+            raise _Superseded  # the rest of this read is sent again in full, from disk
 
         def send() -> None:
+            if self._resend:  # came while waiting for room
+                raise _Superseded
             with self._wire_lock:  # a "sent" notice (main thread) goes after this batch or before it
                 self.send(batch.content, buffers=batch.buffers)
                 self._last_sent = seq

@@ -291,9 +291,9 @@ def test_kernel_waits_for_the_browser_ack_before_sending_more(tmp_path, dashboar
     assert time.monotonic() - t0 < 0.1 and len(rec.messages) == 1
     dash._on_browser_message(dash, {"type": "ack", "seq": rec.seqs()[-1]}, [])
     assert wait_for(lambda: len(rec.messages) == 2)
+    # The batch that waited for room is superseded by the resync's answer: the full state.
+    assert rec.messages[1][0]["reset"] is True
     assert rec.scalars()[("a", "loss")] == [(0.0, 0.5), (1.0, 1.5)]
-    dash._on_browser_message(dash, {"type": "ack", "seq": rec.seqs()[-1]}, [])
-    assert wait_for(lambda: any(c["reset"] for c, _ in rec.messages[2:]))  # the resync's answer
     writer.close()
 
 
@@ -396,3 +396,57 @@ def test_ready_before_anything_was_sent_is_not_answered(tmp_path, dashboard_fact
     dash._on_browser_message(dash, {"type": "ready"}, [])
     dash.refresh()
     assert rec.messages == []
+
+
+def test_a_resync_during_a_long_read_is_answered_before_the_read_ends(tmp_path, dashboard_factory):
+    # A read of a big logdir sends batches for minutes; a resync used to wait for all of them
+    # (then sent everything again). Now the read stops and the full state goes at once.
+    import sys
+
+    sys.path.insert(0, str(os.path.join(os.path.dirname(__file__), "..", "benchmarks")))
+    try:
+        from synth import write_scalar_run
+    finally:
+        sys.path.pop(0)
+    logdir = tmp_path / "big"
+    for i in range(3):
+        write_scalar_run(str(logdir / f"r{i}"), 1, 200_000)
+    dash = dashboard_factory(logdir, poll_interval=30)
+    assert wait_for(lambda: dash._passes_done >= 1)  # the constructor's wake: the read happens there
+    full = []
+    dash.send = lambda content, buffers=None: full.append(content)
+    dash._on_browser_message(dash, {"type": "resync"}, [])
+    assert wait_for(lambda: dash._passes_done >= 2)
+    n_full = len(full)
+    assert n_full >= 3 and full[0]["reset"]
+
+    got = []
+
+    def send(content, buffers=None):
+        got.append(content)
+        if len(got) == 1:
+            dash._on_browser_message(dash, {"type": "resync"}, [])
+
+    dash.send = send
+    dash._on_browser_message(dash, {"type": "resync"}, [])
+    assert wait_for(lambda: len(got) >= 1 + n_full)
+    dash.refresh()
+    assert [c["reset"] for c in got] == [True] + [True] + [False] * (n_full - 1)  # one batch of the first resend
+    assert dash._last_sent == got[-1]["seq"]
+
+
+def test_a_batch_whose_send_raises_is_not_in_flight():
+    from tbx_widget.live.pacing import Pacer
+
+    pacer = Pacer(window_bytes=10, ack_timeout=60, paced_rate=1)
+    pacer.send(1, 4, lambda: None)
+
+    def fail() -> None:
+        raise RuntimeError("superseded")
+
+    with pytest.raises(RuntimeError, match="superseded"):
+        pacer.send(2, 5, fail)
+    assert pacer.in_flight == 4  # only batch 1, which an ack will free
+    pacer.ack(1)
+    assert pacer.in_flight == 0
+    assert pacer.send(3, 10, lambda: None)  # the whole window is free again (no wait)

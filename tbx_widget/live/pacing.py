@@ -94,7 +94,8 @@ class Pacer:
 
     def send(self, seq: int, nbytes: int, fn: Callable[[], None]) -> bool:
         """Wait for room, record the batch as in flight and call ``fn`` (outside the lock).
-        Returns False without calling ``fn`` when the pacer was closed meanwhile."""
+        Returns False without calling ``fn`` when the pacer was closed meanwhile. When ``fn``
+        raises, the batch is not in flight and the exception propagates."""
         with self._cond:
             while not self._closed:
                 now = self._clock()
@@ -110,10 +111,26 @@ class Pacer:
                 self._drained_to = now
                 if not self._drained_out:
                     self._silent_since = now
-            self._pending.append([seq, float(nbytes), now])
+            entry = [seq, float(nbytes), now]
+            self._pending.append(entry)
             self._in_flight += nbytes
-        fn()
+        try:
+            fn()
+        except BaseException:
+            self._forget(entry)  # not sent: it will never be acknowledged
+            raise
         return True
+
+    def _forget(self, entry: list[float]) -> None:
+        with self._cond:
+            for i, e in enumerate(self._pending):
+                if e is entry:
+                    del self._pending[i]
+                    self._in_flight -= e[1]
+                    break
+            if not self._pending:
+                self._in_flight = 0.0
+            self._cond.notify_all()
 
     def reset(self) -> None:
         """Forget what is in flight (a new page said ready, or one asked for a resync: the
