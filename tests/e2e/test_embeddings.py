@@ -27,6 +27,12 @@ with SummaryWriter("runs/emb/run1") as w:
 d = SummaryWriter("runs/emb").show(height=900)
 """
 
+LIVE = """
+big = np.eye(3, 50)[np.repeat(np.arange(3), 1000)] * 12 + rng.normal(size=(3000, 50))
+with SummaryWriter("runs/emb/run1") as w:  # a larger embedding, logged while the dashboard is shown
+    w.add_embedding(big, metadata=[f"q{i}" for i in range(3000)], global_step=9, tag="features")
+"""
+
 READ = """
 const root = document.querySelector('.tbx-dashboard');
 if (!root) return null;
@@ -89,7 +95,7 @@ def _separated(groups: list[dict[str, Any]]) -> bool:
 
 @pytest.mark.parametrize("jupyter", ["lab"], indirect=True)
 def test_embedding_card_draws_three_clusters_hover_and_search(jupyter: Any) -> None:
-    name = jupyter.server.write_notebook([LOG, "d"])
+    name = jupyter.server.write_notebook([LOG, "d", LIVE])
     jupyter.open(name)
     jupyter.run_cell(0)
     jupyter.wait_cell_done(0)
@@ -141,3 +147,13 @@ def test_embedding_card_draws_three_clusters_hover_and_search(jupyter: Any) -> N
     card.screenshot(path=str(artifacts / "embeddings-lab-dark.png"))
     _set_theme(jupyter, dark=False)
     card.screenshot(path=str(artifacts / "embeddings-lab-light.png"))
+
+    # ---- live: 3,000 points x 50 dims logged now reach the card (the newest step), PCA'd in the browser.
+    jupyter.run_cell(2)
+    jupyter.wait_cell_done(2)
+    assert not jupyter.cell_errors(), jupyter.cell_errors()
+    big = _until(jupyter, lambda s: s["emb"].get("step") == 9 and s["emb"].get("points") == 3000 and s["pix"][0] > 500,
+                 "the live embedding of step 9 drawn")
+    assert big["emb"]["dims"] == 50 and big["emb"]["colorBy"] == "label" and big["emb"]["pcaMs"] < 1000, big["emb"]
+    print(f"browser PCA of 3,000 x 50: {big['emb']['pcaMs']} ms")
+    assert card.locator(".tbx-step-label").text_content() == "step 9 (2/2)"

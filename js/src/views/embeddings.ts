@@ -117,10 +117,11 @@ export function embeddingCard(tag: string, ctx: ViewContext): CardView {
     const cols = e && e.metadata.length ? e.header : [];
     const want = ["", ...cols];
     if ([...colorSelect.options].map((o) => o.value).join("\u0000") === want.join("\u0000")) return;
-    const keep = colorSelect.value;
+    // Keep the column picked (or "no colour") when the new embedding has it; else its last column.
+    const keep = colorSelect.options.length && (colorSelect.value === "" || cols.includes(colorSelect.value)) ? colorSelect.value : null;
     colorSelect.textContent = "";
-    colorSelect.append(h("option", { value: "", text: "no colour" }));
-    cols.forEach((c, i) => colorSelect.append(h("option", { value: c, text: `colour: ${c}`, selected: keep ? c === keep : i === cols.length - 1 })));
+    colorSelect.append(h("option", { value: "", text: "no colour", selected: keep === "" }));
+    cols.forEach((c, i) => colorSelect.append(h("option", { value: c, text: `colour: ${c}`, selected: keep !== null ? c === keep : i === cols.length - 1 })));
     colorSelect.hidden = cols.length === 0;
   }
 
