@@ -351,3 +351,30 @@ def test_a_kind_the_dashboard_cannot_show_is_skipped_not_fatal(tmp_path, monkeyp
     batches: list = []
     f.poll(batches.append)
     assert received(batches) == {("scalars", "a", "loss"): [0.0]}
+
+
+def test_a_many_run_sweep_read_in_small_pieces_never_resets(tmp_path):
+    # Issue 19's sweep, scaled down: runs x tags x steps read 64 KiB at a time (a record cut
+    # at every piece's edge). Nothing is purged, so no batch may tell the browser to start over.
+    import os
+    import sys
+
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "benchmarks"))
+    try:
+        from synth import write_scalar_run
+    finally:
+        sys.path.pop(0)
+    runs, tags, steps = 60, 10, 500
+    for i in range(runs):
+        write_scalar_run(str(tmp_path / f"run_{i:04d}"), tags, steps)
+    f = Follower(str(tmp_path), read_bytes=64 << 10)
+    batches: list = []
+    f.poll(batches.append)
+    f.poll(batches.append)  # nothing new: nothing sent
+    assert len(batches) > 1
+    assert [b.content["reset"] for b in batches] == [False] * len(batches)
+    assert [b.content["seq"] for b in batches] == list(range(1, len(batches) + 1))
+    got = received(batches)
+    assert len(got) == runs * tags
+    for v in got.values():
+        assert v == [float(v[0] + k) for k in range(steps)]  # every step once, in order
