@@ -53,11 +53,29 @@ export function nearestRun(rows: readonly TipRow[]): string | null {
   return best?.run ?? null;
 }
 
+/** Up to this many rows the tooltip lists every line; past it, the `TIP_TOP_K` nearest the cursor. */
+export const TIP_ALL = 15;
+export const TIP_TOP_K = 10;
+
+/**
+ * The rows a tooltip lists: all of them up to `all`, else the `k` nearest the cursor (the hovered
+ * line among them) and how many more were left out (a sweep of 1,000 runs shows 10 and "990 more").
+ */
+export function topRows(rows: readonly TipRow[], k: number = TIP_TOP_K, all: number = TIP_ALL): { rows: TipRow[]; more: number } {
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`topRows: k must be an integer >= 1, got ${String(k)}`);
+  if (!Number.isInteger(all) || all < k) throw new RangeError(`topRows: all must be an integer >= k (${k}), got ${String(all)}`);
+  if (rows.length <= all) return { rows: [...rows], more: 0 };
+  const nearest = [...rows].sort((a, b) => a.dist - b.dist).slice(0, k);
+  const keep = new Set(nearest);
+  return { rows: rows.filter((r) => keep.has(r)), more: rows.length - k };
+}
+
 /**
  * Fill the tooltip element: a header line and one row per run (`data-tbx-run` on each): colour,
- * label, smoothed value, raw value, and where its point is when that is not at the cursor's `x`.
+ * label, smoothed value, raw value, and where its point is when that is not at the cursor's `x`;
+ * with `more` > 0 a last line "and N more" (runs left out, see `topRows`).
  */
-export function renderTip(tip: HTMLElement, header: string, rows: readonly TipRow[], hovered: string | null, fmtValue: (v: number) => string, fmtX: (v: number) => string, x: number): void {
+export function renderTip(tip: HTMLElement, header: string, rows: readonly TipRow[], hovered: string | null, fmtValue: (v: number) => string, fmtX: (v: number) => string, x: number, more = 0): void {
   tip.textContent = "";
   const showX = rows.some((r) => r.x !== x);
   tip.append(h("div", { class: "tbx-tip-head", text: header }));
@@ -76,6 +94,7 @@ export function renderTip(tip: HTMLElement, header: string, rows: readonly TipRo
     table.append(tr);
   }
   tip.append(table);
+  if (more > 0) tip.append(h("div", { class: "tbx-tip-head tbx-tip-more", text: `and ${more.toLocaleString()} more run${more === 1 ? "" : "s"}` }));
 }
 
 /** A line the tooltip reads: its uPlot series index (and its raw companion's, if any). */
@@ -161,7 +180,8 @@ export class ChartTooltip {
     }
     const hovered = nearestRun(rows);
     const x0 = xs[idx];
-    renderTip(this.tip, this.header(x0), sortTipRows(rows, this.order), hovered, this.fmtValue, this.fmtX, x0);
+    const listed = topRows(rows);
+    renderTip(this.tip, this.header(x0), sortTipRows(listed.rows, this.order), hovered, this.fmtValue, this.fmtX, x0, listed.more);
     this.tip.dataset.tbxOrder = this.order;
     this.tip.hidden = false;
     this.focus(u, hovered === null ? -1 : index.get(hovered) ?? -1);
