@@ -6,6 +6,8 @@ records and hands them to a sink (``event_sink``), flush tickets and error repor
 - Bytes reach the sink every ``flush_secs`` (every ``sink.live_secs`` while a dashboard in this
   process follows a directory holding the file) and on ``wait_written()``, which returns only
   once everything queued before it has been written and flushed (uploaded, for a remote sink).
+  The thread drains what was queued when it woke, then checks the flush deadline, so a training
+  loop that logs faster than one drain round still sees its file flushed on time.
 - An error on the background thread is kept until ``raise_error()``. Bytes that failed to write
   stay queued and are retried; a sink whose flush failed (``sink.dirty``) is flushed again at the
   next interval, so nothing is dropped silently.
@@ -137,8 +139,10 @@ class EventQueue:
                 return
 
     def _drain(self) -> None:
+        """Frame the items queued when the drain started (not those queued meanwhile: under a
+        sustained load the queue never empties, and the periodic flush must still come round)."""
         pending, buffer = self._pending, self._buffer
-        while pending:
+        for _ in range(len(pending)):
             item = pending.popleft()
             try:
                 if callable(item):
