@@ -190,7 +190,7 @@ class Dashboard(anywidget.AnyWidget):
                 try:
                     if self._resend:
                         self._resend = False
-                        sent = self._follower.snapshot(self._send_batch)
+                        sent = self._follower.resend(self._send_batch)
                     else:
                         sent = self._follower.poll(self._send_batch)
                     break
