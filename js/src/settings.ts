@@ -1,5 +1,5 @@
 // View settings kept in the widget's state (the synced `view_settings` trait): smoothing, x axis,
-// tag and run filters, runs toggled off, collapsed sections and groups. A re-rendered view of the same widget, another view of
+// tag and run filters, runs toggled off, collapsed sections and groups, pinned cards. A re-rendered view of the same widget, another view of
 // it, or a reopened notebook with saved widget state starts from them; views of one widget stay
 // in step with each other.
 import { GROUP_OFF, parseGrouping, type Grouping } from "./math/groups";
@@ -18,6 +18,8 @@ export interface ViewSettings {
   collapsed: string[];
   /** Run groups (math/groups.ts); absent when grouping is off. */
   group?: Grouping;
+  /** Pinned cards (`kind/tag`, oldest pin first); absent when none is pinned. */
+  pinned?: string[];
 }
 
 /** The widget model as far as settings need it (anywidget's model has all of these). */
@@ -44,12 +46,14 @@ export function parseSettings(raw: unknown): Partial<ViewSettings> {
   if (Array.isArray(r.collapsed) && r.collapsed.every((x) => typeof x === "string")) out.collapsed = [...(r.collapsed as string[])];
   const group = parseGrouping(r.group);
   if (group) out.group = group;
+  if (Array.isArray(r.pinned) && r.pinned.every((x) => typeof x === "string")) out.pinned = [...new Set(r.pinned as string[])];
   return out;
 }
 
 export function settingsOf(ui: UiState): ViewSettings {
   const group = ui.grouping.by === "off" ? {} : { group: { ...ui.grouping } };
-  return { ...group, smoothing: ui.smoothing, x_axis: ui.xAxis, tag_filter: ui.tagFilter, run_filter: ui.runFilter, hidden_runs: [...ui.hidden].sort(), collapsed: [...ui.collapsed].sort() };
+  const pinned = ui.pinned.length === 0 ? {} : { pinned: [...ui.pinned] };
+  return { ...group, ...pinned, smoothing: ui.smoothing, x_axis: ui.xAxis, tag_filter: ui.tagFilter, run_filter: ui.runFilter, hidden_runs: [...ui.hidden].sort(), collapsed: [...ui.collapsed].sort() };
 }
 
 /** Copy settings into the UiState; true when anything changed. */
@@ -62,6 +66,7 @@ export function applySettings(ui: UiState, s: Partial<ViewSettings>): boolean {
   if (s.hidden_runs !== undefined) ui.hidden = new Set(s.hidden_runs);
   if (s.collapsed !== undefined) ui.collapsed = new Set(s.collapsed);
   ui.grouping = s.group ?? GROUP_OFF; // stored settings leave the group out when it is off
+  ui.pinned = s.pinned ? [...s.pinned] : []; // and the pins when there are none
   return JSON.stringify(settingsOf(ui)) !== before;
 }
 

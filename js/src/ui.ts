@@ -19,6 +19,8 @@ export class UiState {
   highlight: string | null = null;
   /** Run groups drawn as one line with a band in the scalar charts (math/groups.ts). */
   grouping: Grouping = GROUP_OFF;
+  /** Pinned cards (`pinKey(kind, tag)`), oldest pin first: shown in the "Pinned" section on top. */
+  pinned: string[] = [];
   version = 0;
   private listeners = new Set<() => void>();
 
@@ -208,8 +210,35 @@ export function cardShell(kind: string, tag: string): { el: HTMLElement; tools: 
   const title = h("div", { class: "tbx-card-title", title: tag, text: tag });
   const tools = h("div", { class: "tbx-card-tools" });
   const body = h("div", { class: "tbx-card-body" });
-  el.append(h("div", { class: "tbx-card-head" }, title, tools, expandButton(el)), body);
+  el.append(h("div", { class: "tbx-card-head" }, title, tools, pinButton(el), expandButton(el)), body);
   return { el, tools, body };
+}
+
+/** The key of a pinned card in `UiState.pinned` (and the saved view settings). */
+export function pinKey(kind: string, tag: string): string {
+  return `${kind}/${tag}`;
+}
+
+/** Dispatched (bubbling) by a card's pin button; its section pins or unpins the card. */
+export const CARD_PIN_EVENT = "tbx-card-pin";
+
+/** The pin toggle of a card; its pressed state is set by the section from `UiState.pinned`. */
+function pinButton(card: HTMLElement): HTMLButtonElement {
+  // Hidden until a section that can pin shows it (showPinned): cards outside one have no pin.
+  const b = h("button", { type: "button", class: "tbx-btn tbx-card-pin", title: "Pin to the top", "aria-pressed": "false", "aria-label": "pin", hidden: true, text: "📌" });
+  b.addEventListener("click", () => card.dispatchEvent(new CustomEvent(CARD_PIN_EVENT, { bubbles: true })));
+  return b;
+}
+
+/** Show a card's pin button as pressed (pinned) or not. */
+export function showPinned(card: HTMLElement, pinned: boolean): void {
+  const b = card.querySelector<HTMLButtonElement>(":scope > .tbx-card-head > .tbx-card-pin");
+  if (!b) return;
+  b.hidden = false;
+  if (b.getAttribute("aria-pressed") === String(pinned)) return;
+  b.setAttribute("aria-pressed", String(pinned));
+  b.title = pinned ? "Unpin (back to its section)" : "Pin to the top";
+  card.classList.toggle("tbx-card-pinned", pinned);
 }
 
 /** Dispatched (bubbling) by a card whose width changed by the user's hand; sections redraw it. */

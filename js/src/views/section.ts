@@ -1,7 +1,7 @@
 // One collapsible section per card kind: keeps a card per tag, grouped by the tag's prefix
 // before the first "/" (as TensorBoard does) into collapsible groups; applies the tag filter.
 import type { Kind } from "../protocol";
-import { CARD_RESIZE_EVENT, h, type CardView, type UiState, type ViewContext } from "../ui";
+import { CARD_PIN_EVENT, CARD_RESIZE_EVENT, h, pinKey, showPinned, type CardView, type UiState, type ViewContext } from "../ui";
 import { LazyUpdates } from "./visibility";
 
 export type CardFactory = (tag: string, ctx: ViewContext) => CardView;
@@ -38,6 +38,62 @@ export function applyOpenState(el: HTMLDetailsElement, key: string, ui: UiState)
   if (el.open !== open) el.open = open;
 }
 
+/**
+ * The "Pinned" section on top of the dashboard, shared by every KindSection of one UiState: it
+ * holds the pinned cards (each section moves its own in and out), in pin order, and leaves the
+ * page when none is pinned.
+ */
+export class PinnedBoard {
+  readonly el: HTMLDetailsElement;
+  readonly body: HTMLElement;
+  private readonly count: HTMLElement;
+
+  constructor(private readonly ui: UiState) {
+    this.body = h("div", { class: "tbx-grid" });
+    ({ el: this.el, count: this.count } = sectionShell("Pinned", "pinned", this.body, () => undefined, ui));
+    this.el.classList.add("tbx-pinned");
+  }
+
+  /** Put the board before the first section beside `anchor` (once the sections are on a page). */
+  place(anchor: HTMLElement): void {
+    const parent = anchor.parentElement;
+    if (!parent || this.el.parentElement === parent) return;
+    const first = parent.querySelector(":scope > .tbx-section");
+    parent.insertBefore(this.el, first);
+  }
+
+  /** Order the cards as they were pinned; hide the board when it is empty. */
+  arrange(): void {
+    applyOpenState(this.el, "section:pinned", this.ui);
+    const cards = [...this.body.children] as HTMLElement[];
+    const rank = (el: HTMLElement) => this.ui.pinned.indexOf(pinKey(el.dataset.tbxKind ?? "", el.dataset.tbxTag ?? ""));
+    const sorted = [...cards].sort((a, b) => rank(a) - rank(b));
+    if (sorted.some((c, i) => c !== cards[i])) this.body.append(...sorted);
+    this.count.textContent = String(cards.length);
+    this.el.hidden = cards.length === 0;
+  }
+}
+
+const boards = new WeakMap<UiState, PinnedBoard>();
+
+/** The Pinned section of a dashboard (one per UiState). */
+export function pinnedBoard(ui: UiState): PinnedBoard {
+  let b = boards.get(ui);
+  if (!b) {
+    b = new PinnedBoard(ui);
+    boards.set(ui, b);
+  }
+  return b;
+}
+
+/** Pin `key` (last) or unpin it; tells the UiState's listeners. */
+export function togglePin(ui: UiState, key: string): void {
+  const i = ui.pinned.indexOf(key);
+  if (i >= 0) ui.pinned.splice(i, 1);
+  else ui.pinned.push(key);
+  ui.changed();
+}
+
 export function tagGroup(tag: string): string {
   const i = tag.indexOf("/");
   return i > 0 ? tag.slice(0, i) : tag;
@@ -65,10 +121,21 @@ export class KindSection {
   ) {
     this.content = h("div", { class: "tbx-section-body" });
     ({ el: this.el, count: this.count } = sectionShell(title, cardKind, this.content, () => this.sync(), ctx.ui));
+    this.board = pinnedBoard(ctx.ui);
+  }
+
+  private readonly board: PinnedBoard;
+
+  private pinned(tag: string): boolean {
+    return this.ctx.ui.pinned.includes(pinKey(this.cardKind, tag));
+  }
+
+  private makeCard(tag: string): CardView {
+    const card = this.factory(tag, this.ctx);
     // A card toggled to full width (or back) redraws at its new width at once.
-    this.content.addEventListener(CARD_RESIZE_EVENT, (e) => {
-      for (const card of this.cards.values()) if (card.el === e.target) card.update();
-    });
+    card.el.addEventListener(CARD_RESIZE_EVENT, () => card.update());
+    card.el.addEventListener(CARD_PIN_EVENT, () => togglePin(this.ctx.ui, pinKey(this.cardKind, tag)));
+    return card;
   }
 
   sync(): void {
@@ -98,9 +165,25 @@ export class KindSection {
         r.card.destroy();
       }
     }
-    const visible = tags.filter((t) => ui.tagVisible(t));
-    this.shown = visible.length;
-    this.count.textContent = tags.length === visible.length ? String(tags.length) : `${visible.length} of ${tags.length}`;
+    // Pinned cards go to the Pinned section (whatever the tag filter says); the rest stay here.
+    this.board.place(this.el);
+    let pinnedHere = 0;
+    for (const tag of tags) {
+      if (!this.pinned(tag)) continue;
+      pinnedHere++;
+      let card = this.cards.get(tag);
+      if (!card) {
+        card = this.makeCard(tag);
+        this.cards.set(tag, card);
+        this.lazy.watch(card);
+      }
+      showPinned(card.el, true);
+      if (card.el.parentElement !== this.board.body) this.board.body.append(card.el);
+      if (this.board.el.open) this.lazy.update(card);
+    }
+    const visible = tags.filter((t) => ui.tagVisible(t) && !this.pinned(t));
+    this.shown = visible.length + pinnedHere;
+    this.count.textContent = tags.length === this.shown ? String(tags.length) : `${this.shown} of ${tags.length}`;
     this.el.hidden = tags.length === 0;
 
     const byGroup = new Map<string, string[]>();
@@ -117,7 +200,7 @@ export class KindSection {
       }
     }
     // Cards of tags filtered out stay alive (cheap) but leave the DOM.
-    for (const [tag, card] of this.cards) if (!ui.tagVisible(tag)) card.el.remove();
+    for (const [tag, card] of this.cards) if (!ui.tagVisible(tag) && !this.pinned(tag)) card.el.remove();
 
     const names = [...byGroup.keys()].sort();
     let prevGroup: HTMLElement | null = null;
@@ -145,10 +228,11 @@ export class KindSection {
       for (const tag of list) {
         let card = this.cards.get(tag);
         if (!card) {
-          card = this.factory(tag, this.ctx);
+          card = this.makeCard(tag);
           this.cards.set(tag, card);
           this.lazy.watch(card);
         }
+        showPinned(card.el, false);
         if (card.el.parentElement !== g.body || card.el.previousElementSibling !== prevCard) {
           if (prevCard) prevCard.after(card.el);
           else g.body.prepend(card.el);
@@ -158,6 +242,7 @@ export class KindSection {
         if (this.el.open && g.el.open) this.lazy.update(card);
       }
     }
+    this.board.arrange();
   }
 
   private groupKey(name: string): string {
@@ -172,5 +257,7 @@ export class KindSection {
     this.retired.clear();
     this.groups.clear();
     this.el.remove();
+    this.board.arrange();
+    if (this.board.body.childElementCount === 0) this.board.el.remove();
   }
 }
