@@ -144,3 +144,30 @@ def test_follower_sends_each_embedding_once_per_change(tmp_path):
     f.snapshot(got.append)  # a snapshot sends them all again, after its reset batch
     assert got[0].content["reset"] and [e["step"] for _, _, e in _embedding_items(got)] == [1, 2]
     w.close()
+
+
+def test_read_from_a_url_logdir(tmp_path):
+    """The projector files of a run on an fsspec filesystem (memory://) read as from disk."""
+    import fsspec
+
+    from tbx_widget.storage import Storage
+
+    mat, labels = _clusters(n=9, d=3)
+    with SummaryWriter(str(tmp_path / "run")) as w:
+        w.add_embedding(mat, metadata=[f"c{c}" for c in labels], label_img=np.ones((9, 1, 2, 2)), global_step=2, tag="e")
+    fs = fsspec.filesystem("memory")
+    root = "/h16emb/runs"
+    for dirpath, _, files in os.walk(tmp_path / "run"):
+        for name in files:
+            rel = os.path.relpath(os.path.join(dirpath, name), tmp_path)
+            with open(os.path.join(dirpath, name), "rb") as f:
+                fs.pipe(f"{root}/{rel}".replace(os.sep, "/"), f.read())
+    try:
+        (local,) = read_embeddings(str(tmp_path / "run"))
+        logs = tbx_widget.load("memory://h16emb/runs")
+        (remote,) = logs.embeddings("run")
+        np.testing.assert_array_equal(remote.tensors, local.tensors)
+        assert (remote.tag, remote.step, remote.metadata, remote.sprite) == (local.tag, local.step, local.metadata, local.sprite)
+        assert read_embeddings(f"{root}/nothing", Storage("memory://h16emb/runs", check=False)) == []
+    finally:
+        fs.rm(root, recursive=True)
