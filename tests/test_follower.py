@@ -268,14 +268,9 @@ def test_a_listing_made_within_the_directory_clock_tick_is_not_trusted(tmp_path,
         assert ("b" in dirs.scan()) is found
 
 
-def test_a_logdir_nested_deeper_than_the_recursion_limit_is_followed(tmp_path):
-    import os
-
-    deep = str(tmp_path)
-    for _ in range(1100):
-        deep += "/d"
-        os.mkdir(deep)
-    with open(deep + "/events.out.tfevents.1.x", "wb") as f:
+def test_a_logdir_nested_deeper_than_the_recursion_limit_is_followed(tmp_path, nested_dirs):
+    deep = nested_dirs(tmp_path, 1100)
+    with open(deep / "events.out.tfevents.1.x", "wb") as f:
         f.write(HEADER + scalar(0, 1.0))
     got: list = []
     Follower(str(tmp_path)).poll(got.append)

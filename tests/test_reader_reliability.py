@@ -141,23 +141,14 @@ def test_a_one_value_tensor_within_the_limit_still_fills_its_shape(logdir):
 # -- 5. deep trees ---------------------------------------------------------------------------
 
 
-def test_a_logdir_nested_1100_levels_deep_loads(logdir):
-    path = logdir
-    for _ in range(1100):  # os.makedirs recurses too: one level at a time
-        path = path / "d"
-        path.mkdir()
-    try:
-        write_records(path / "events.out.tfevents.1.x", [scalar_event(0, 1.0)])
-        write_records(logdir / "events.out.tfevents.1.y", [scalar_event(0, 2.0)])
-        logs = load(logdir)
-        deep = "/".join(["d"] * 1100)
-        assert logs.runs == [".", deep]
-        assert logs.scalars(deep, "loss").value.tolist() == [1.0]
-    finally:  # shutil.rmtree (pytest's clean-up of old tmp dirs) recurses: remove bottom-up here
-        (path / "events.out.tfevents.1.x").unlink(missing_ok=True)
-        while path != logdir:
-            path.rmdir()
-            path = path.parent
+def test_a_logdir_nested_1100_levels_deep_loads(logdir, nested_dirs):
+    path = nested_dirs(logdir, 1100)
+    write_records(path / "events.out.tfevents.1.x", [scalar_event(0, 1.0)])
+    write_records(logdir / "events.out.tfevents.1.y", [scalar_event(0, 2.0)])
+    logs = load(logdir)
+    deep = "/".join(["d"] * 1100)
+    assert logs.runs == [".", deep]
+    assert logs.scalars(deep, "loss").value.tolist() == [1.0]
 
 
 def test_discovery_skips_symlinked_directories_like_os_walk(logdir):
