@@ -225,9 +225,26 @@ export const CARD_PIN_EVENT = "tbx-card-pin";
 /** The pin toggle of a card; its pressed state is set by the section from `UiState.pinned`. */
 function pinButton(card: HTMLElement): HTMLButtonElement {
   // Hidden until a section that can pin shows it (showPinned): cards outside one have no pin.
-  const b = h("button", { type: "button", class: "tbx-btn tbx-card-pin", title: "Pin to the top", "aria-pressed": "false", "aria-label": "pin", hidden: true, text: "📌" });
+  const b = h("button", { type: "button", class: "tbx-btn tbx-card-pin", title: "Pin to the top", "aria-pressed": "false", "aria-label": "pin", hidden: true });
+  b.append(pinIcon());
   b.addEventListener("click", () => card.dispatchEvent(new CustomEvent(CARD_PIN_EVENT, { bubbles: true })));
   return b;
+}
+
+/** A push-pin drawn in SVG (an emoji shows as a blank box where no emoji font is installed). */
+function pinIcon(): SVGSVGElement {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 16 16");
+  svg.setAttribute("width", "12");
+  svg.setAttribute("height", "12");
+  svg.setAttribute("aria-hidden", "true");
+  const path = document.createElementNS(ns, "path");
+  // head, body widening to a plate, then the needle
+  path.setAttribute("d", "M5 1h6v1.5l-1 .5v4l3 3v1.5H9L8 15l-1-3.5H3V10l3-3V3l-1-.5z");
+  path.setAttribute("fill", "currentColor");
+  svg.append(path);
+  return svg;
 }
 
 /** Show a card's pin button as pressed (pinned) or not. */
