@@ -1,6 +1,10 @@
 // Scalar charts of a sweep (issue 19, "Sweeps at scale"): the tooltip lists the runs nearest the
 // cursor when there are many; few runs keep every row.
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import widget from "../src/index";
+import { attach } from "../src/session";
+import { MANY_LINES, drawsRaw, lineWidth } from "../src/chart/sweep";
+import { BatchBuilder, FakeModel } from "./helpers";
 import { TIP_ALL, TIP_TOP_K, renderTip, sortTipRows, topRows, type TipRow } from "../src/chart/tooltip";
 
 const row = (run: string, value: number, dist: number): TipRow => ({ run, label: run, color: "#000", x: 1, value, raw: value, step: null, dist });
@@ -37,5 +41,83 @@ describe("tooltip of many runs", () => {
     const few = document.createElement("div");
     renderTip(few, "step 1", rows.slice(0, 3), "r0", String, String, 1);
     expect(few.querySelector(".tbx-tip-more")).toBeNull();
+  });
+});
+
+beforeAll(() => {
+  // jsdom has no canvas: a 2D context that does nothing (as in scalars.test.ts).
+  if (typeof (globalThis as { Path2D?: unknown }).Path2D === "undefined") {
+    (globalThis as { Path2D?: unknown }).Path2D = class {
+      moveTo() {}
+      lineTo() {}
+      rect() {}
+      arc() {}
+      closePath() {}
+      addPath() {}
+      bezierCurveTo() {}
+      quadraticCurveTo() {}
+    };
+  }
+  const noop = () => undefined;
+  const fakeCtx = new Proxy({} as Record<string | symbol, unknown>, {
+    get(target, key) {
+      if (key in target) return target[key];
+      if (key === "measureText") return () => ({ width: 10, actualBoundingBoxAscent: 8, actualBoundingBoxDescent: 2 });
+      if (key === "getLineDash") return () => [];
+      if (key === "canvas") return undefined;
+      return noop;
+    },
+    set(target, key, value) {
+      target[key] = value;
+      return true;
+    },
+  });
+  HTMLCanvasElement.prototype.getContext = (function (this: HTMLCanvasElement) {
+    (fakeCtx as Record<string, unknown>).canvas = this;
+    return fakeCtx;
+  }) as unknown as HTMLCanvasElement["getContext"];
+});
+
+describe("raw lines of a sweep", () => {
+  it("few lines draw raw values for every line, many only for highlighted ones", () => {
+    expect(drawsRaw(MANY_LINES, false)).toBe(true);
+    expect(drawsRaw(MANY_LINES + 1, false)).toBe(false);
+    expect(drawsRaw(1000, true)).toBe(true);
+    expect(lineWidth(3, false)).toBe(2);
+    expect(lineWidth(1000, false)).toBeLessThan(2);
+    expect(lineWidth(1000, true)).toBe(3.5);
+    expect(() => drawsRaw(-1, false)).toThrow(/lineCount must be an integer >= 0, got -1/);
+  });
+
+  async function chartOf(runs: number): Promise<{ series: { label?: string; width?: number }[]; data: ArrayLike<number | null>[] }> {
+    const model = new FakeModel({ logdir: "runs", height: 400, status: "ok", error: "", tag_filter: "", run_filter: "" });
+    const el = document.createElement("div");
+    document.body.append(el);
+    const cleanup = widget.render({ model, el });
+    const b = new BatchBuilder();
+    const names = Array.from({ length: runs }, (_, r) => `run${r}`);
+    const steps = Array.from({ length: 50 }, (_, i) => i);
+    for (const [r, name] of names.entries()) b.scalars(name, "loss", steps, steps.map((i) => Math.sin(i / 5 + r)));
+    const { msg, buffers } = b.build(1, true, names);
+    model.emit("msg:custom", msg, buffers);
+    attach(model).store.flush();
+    await new Promise((r) => setTimeout(r, 40));
+    const card = el.querySelector('[data-tbx-kind="scalars"][data-tbx-tag="loss"]') as HTMLElement;
+    expect(Object.keys(JSON.parse(card.dataset.tbxSeries ?? "{}"))).toHaveLength(runs);
+    const u = (card as unknown as { tbxChart: { series: { label?: string; width?: number }[]; data: ArrayLike<number | null>[] } }).tbxChart;
+    const out = { series: [...u.series], data: [...u.data] };
+    cleanup();
+    return out;
+  }
+
+  it("a chart of few runs draws raw and smoothed for each, a sweep the smoothed lines alone", async () => {
+    const few = await chartOf(3);
+    expect(few.series.filter((s) => s.label?.endsWith("(raw)"))).toHaveLength(3);
+    expect(few.series).toHaveLength(1 + 2 * 3);
+    const many = await chartOf(MANY_LINES + 10);
+    expect(many.series.filter((s) => s.label?.endsWith("(raw)"))).toHaveLength(0);
+    expect(many.series).toHaveLength(1 + MANY_LINES + 10);
+    expect(many.data).toHaveLength(1 + MANY_LINES + 10);
+    expect(many.series[1].width).toBeLessThan(2);
   });
 });

@@ -104,6 +104,8 @@ export interface TipSeries {
   color: string;
   index: number;
   rawIndex?: number;
+  /** Without a raw series (a sweep draws raw values only for highlighted runs): the raw value at x. */
+  rawAt?: (x: number) => number | null;
   /** A run group's line: the series holding its member count at each point (shown with the label). */
   countIndex?: number;
 }
@@ -167,7 +169,7 @@ export class ChartTooltip {
       const j = nearestDefined(xs, col, idx);
       if (j < 0) continue;
       const v = col[j] as number;
-      const raw = s.rawIndex === undefined ? null : ((u.data[s.rawIndex] as ArrayLike<number | null>)[j] ?? null);
+      const raw = s.rawIndex !== undefined ? ((u.data[s.rawIndex] as ArrayLike<number | null>)[j] ?? null) : s.rawAt ? s.rawAt(xs[j]) : null;
       const dist = Math.hypot(u.valToPos(v, "y") - top, u.valToPos(xs[j], "x") - left);
       const count = s.countIndex === undefined ? null : (u.data[s.countIndex] as ArrayLike<number | null>)[j];
       const label = count === null || count === undefined ? s.label : groupLabel(s.label, count);

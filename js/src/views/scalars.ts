@@ -8,8 +8,9 @@ import { groupColumns, type GroupColumns } from "../chart/grouplines";
 import { Memo } from "../chart/memo";
 import { ChartTooltip, groupLabel, tipOrderSelect, type TipSeries } from "../chart/tooltip";
 import { enablePan } from "../chart/pan";
+import { drawsRaw, lineWidth } from "../chart/sweep";
 import { joinColumns, outlierRange, pickAt, runColumns, withEnds, type RunColumns } from "../math/columns";
-import { decimateIndices } from "../math/decimate";
+import { decimateIndices, lowerBound } from "../math/decimate";
 import { groupRuns, type Grouping } from "../math/groups";
 import { hparamsTable } from "./hparams";
 import type { RunInfo, ScalarSeries } from "../store";
@@ -34,6 +35,12 @@ function lonePoint(u: uPlot, seriesIdx: number, i0: number, i1: number): boolean
   let seen = 0;
   for (let i = i0; i <= i1 && seen < 2; i++) if (col[i] !== null && col[i] !== undefined) seen++;
   return seen < 2;
+}
+
+/** `ys` at the point whose x is `x` (the first such), or null. */
+function valueAt(xs: Float64Array, ys: Float64Array, n: number, x: number): number | null {
+  const i = lowerBound(xs, n, x);
+  return i < n && xs[i] === x && Number.isFinite(ys[i]) ? ys[i] : null;
 }
 
 /** What the chart draws as one line: a run, or a group of runs aggregated. */
@@ -153,12 +160,12 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
   }
 
   // The whole-range decimation of a run's columns at a width, kept while they do not change.
-  const fullCache = new WeakMap<object, { w: number; idx: Int32Array }>();
+  const fullCache = new WeakMap<object, { w: number; ys: number; idx: Int32Array }>();
   function fullDecimation(c: { x: Float64Array; n: number }, ys: Float64Array[], w: number): Int32Array {
     const hit = fullCache.get(c);
-    if (hit && hit.w === w) return hit.idx;
+    if (hit && hit.w === w && hit.ys === ys.length) return hit.idx;
     const idx = decimateIndices(c.x, ys, c.n, w);
-    fullCache.set(c, { w, idx });
+    fullCache.set(c, { w, ys: ys.length, idx });
     return idx;
   }
 
@@ -272,22 +279,25 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
       const idx = zoom ? withEnds(decimateIndices(c.x, ys, c.n, w, zoom[0], zoom[1]), c.n) : fullDecimation(c, ys, w);
       return { x: pickAt(c.x, idx), ys: [...ys, ...extra].map((y) => pickAt(y, idx)) };
     };
-    const parts = lines.map((l) => {
+    // A sweep (many lines) draws raw values only for highlighted lines (chart/sweep.ts).
+    const raws = lines.map((l) => drawsRaw(lines.length, l.highlighted));
+    const parts = lines.map((l, i) => {
       const g = l.group?.cols;
-      if (!g) return decimated(l.cols, [l.cols.raw, l.cols.smoothed]);
-      return decimated(g, band === "none" ? [g.raw, g.smoothed] : [g.raw, g.smoothed, g.lo, g.hi], [g.count]);
+      if (!g) return decimated(l.cols, raws[i] ? [l.cols.raw, l.cols.smoothed] : [l.cols.smoothed]);
+      const ys = band === "none" ? [g.raw, g.smoothed] : [g.raw, g.smoothed, g.lo, g.hi];
+      return decimated(g, raws[i] ? ys : ys.slice(1), [g.count]);
     });
     const memberCols = showMembers ? groups.flatMap((l) => l.group!.members.map((cols) => ({ cols, color: l.color }))) : [];
     for (const m of memberCols) parts.push(decimated(m.cols, [m.cols.smoothed]));
     const joined = joinColumns(parts, logY);
-    // Column order: all raw series first (drawn behind), then all smoothed, then per group its
-    // band edges and member count, then the faint member runs.
+    // Column order: all raw series first (drawn behind; the lines that draw them), then all
+    // smoothed, then per group its band edges and member count, then the faint member runs.
     const rawCols: (number | null)[][] = [];
     const smCols: (number | null)[][] = [];
     const extraCols: (number | null)[][] = [];
     let k = 0;
-    for (const l of lines) {
-      rawCols.push(joined.ys[k++]);
+    for (const [i, l] of lines.entries()) {
+      if (raws[i]) rawCols.push(joined.ys[k++]);
       smCols.push(joined.ys[k++]);
       if (l.group) {
         if (band !== "none") extraCols.push(joined.ys[k++], joined.ys[k++]);
@@ -305,7 +315,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
       destroyChart();
       chartKey = key;
       renderLegend(lines);
-      chart = makeChart(lines, data, w, integerX, band !== "none", memberCols);
+      chart = makeChart(lines, raws, data, w, integerX, band !== "none", memberCols);
       (el as unknown as { tbxChart: uPlot | null }).tbxChart = chart; // for tests
     } else {
       chart.setData(data, false);
@@ -324,20 +334,23 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     }
   }
 
-  function makeChart(lines: Line[], data: uPlot.AlignedData, w: number, integerX: boolean, withBand: boolean,
+  function makeChart(lines: Line[], raws: boolean[], data: uPlot.AlignedData, w: number, integerX: boolean, withBand: boolean,
     memberCols: { cols: RunColumns; color: string }[]): uPlot {
     chartBox.textContent = "";
     tooltip.reset();
-    const k = lines.length;
+    const k = raws.filter(Boolean).length; // raw series, drawn first
     const theme = readTheme(el);
     const xAxis = ctx.ui.xAxis;
     const series: uPlot.Series[] = [{ label: xLabel(xAxis), value: (_u, v) => (v === null ? "–" : fmtX(xAxis, v)) }];
     const bands: uPlot.Band[] = [];
-    const tipSeries: TipSeries[] = lines.map((l, i) => ({ key: l.key, label: l.label, color: l.color, index: 1 + k + i, rawIndex: 1 + i }));
+    let r = 0;
+    const tipSeries: TipSeries[] = lines.map((l, i) => ({ key: l.key, label: l.label, color: l.color, index: 1 + k + i,
+      ...(raws[i] ? { rawIndex: 1 + r++ } : { rawAt: (x: number) => valueAt(l.cols.x, l.cols.raw, l.cols.n, x) }) }));
     // With a highlighted run, the others fade and it draws thicker.
     const anyHighlight = lines.some((l) => l.highlighted);
     const faded = (l: Line) => anyHighlight && !l.highlighted;
-    lines.forEach((l) => {
+    lines.forEach((l, i) => {
+      if (!raws[i]) return;
       series.push({
         label: `${l.label} (raw)`, stroke: withAlpha(l.color, faded(l) ? 0.06 : 0.25), width: 1, spanGaps: true,
         points: { show: false }, value: (_u, v) => fmtNum(v),
@@ -346,7 +359,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     lines.forEach((l) => {
       series.push({
         label: l.label, stroke: faded(l) ? withAlpha(l.color, 0.3) : l.color,
-        width: l.highlighted ? 3.5 : 2, spanGaps: true,
+        width: lineWidth(lines.length, l.highlighted), spanGaps: true,
         points: { show: lonePoint }, // a series of one point still shows; lines carry no dots
         value: (_u, v) => fmtNum(v),
       });
