@@ -75,7 +75,7 @@ describe("pca", () => {
     let t = performance.now();
     const p = pca(rows.flat(), rows.length, 50, 3);
     const formed = performance.now() - t;
-    expect(formed).toBeLessThan(1000); // ~40 ms on an idle core; this machine is shared
+    expect(formed).toBeLessThan(1000); // measured 380-480 ms here in jsdom, on a shared, loaded 2-core machine
     // The clusters separate on the first two components: centroids far apart relative to spread.
     const cent = [0, 1, 2].map((c) => [0, 1].map((j) => rows.slice(c * 1000, c * 1000 + 1000).reduce((acc, _, i) => acc + p.coords[3 * (c * 1000 + i) + j], 0) / 1000));
     const dist = (a: number[], b: number[]) => Math.hypot(a[0] - b[0], a[1] - b[1]);
@@ -84,7 +84,10 @@ describe("pca", () => {
     t = performance.now();
     const pw = pca(wide.rows.flat(), 3000, 300, 3);
     const implicit = performance.now() - t;
-    expect(implicit).toBeLessThan(2500); // bounded by the work budget; ~0.7 s on an idle core
+    // Work-bounded: at most 1.5e8 / (2 k n d) = 27 iterations (measured 0.7-5 s here, on a
+    // shared, loaded machine, so the time bound is loose and the count is exact).
+    expect(pw.iterations).toBeLessThanOrEqual(28);
+    expect(implicit).toBeLessThan(10_000);
     expect(pw.variances[0]).toBeGreaterThan(15);
     console.log(`pca 3000 x 50: ${formed.toFixed(0)} ms; 3000 x 300 (implicit): ${implicit.toFixed(0)} ms, ${pw.iterations} iterations`);
   });
@@ -103,6 +106,9 @@ describe("helpers", () => {
     const r = colorBy(Array.from({ length: 30 }, (_, i) => String(i)));
     expect(r.legend.map(([v]) => v)).toEqual(["0", "29"]);
     expect(r.rgb[0]).not.toEqual(r.rgb[29]);
+    const many = colorBy(Array.from({ length: 30 }, (_, i) => `q${i}`)); // too many names: one colour, no legend
+    expect(many.legend).toEqual([]);
+    expect(new Set(many.rgb.map(String)).size).toBe(1);
   });
 
   it("searches labels case-insensitively, in one column or all", () => {

@@ -35,7 +35,8 @@ function hexRgb(hex: string): [number, number, number] {
 }
 
 /** Colours of the points by the values of one metadata column: categories (first-seen order,
- *  the run palette) unless the column is numeric with many distinct values (a viridis ramp). */
+ *  the run palette) up to MAX_CATEGORIES values; a numeric column with more: a viridis ramp;
+ *  any other column with more: one neutral colour (no legend). */
 export function colorBy(values: readonly string[]): { rgb: [number, number, number][]; legend: [string, [number, number, number]][] } {
   const distinct = [...new Set(values)];
   const nums = values.map((v) => (v.trim() === "" ? NaN : Number(v)));
@@ -48,8 +49,9 @@ export function colorBy(values: readonly string[]): { rgb: [number, number, numb
     const span = hi - lo || 1;
     return { rgb: nums.map((x) => colormap((x - lo) / span)), legend: [[String(lo), colormap(0)], [String(hi), colormap(1)]] };
   }
+  if (distinct.length > MAX_CATEGORIES) return { rgb: values.map(() => NEUTRAL), legend: [] }; // too many to tell apart
   const index = new Map(distinct.map((v, i) => [v, i]));
-  const palette = distinct.map((_, i) => (i < MAX_CATEGORIES ? hexRgb(PALETTE[i % PALETTE.length]) : NEUTRAL));
+  const palette = distinct.map((_, i) => hexRgb(PALETTE[i % PALETTE.length]));
   return { rgb: values.map((v) => palette[index.get(v) ?? 0]), legend: distinct.slice(0, MAX_CATEGORIES).map((v, i) => [v, palette[i]]) };
 }
 
@@ -115,13 +117,16 @@ export function embeddingCard(tag: string, ctx: ViewContext): CardView {
 
   function syncColumns(e: EmbeddingEntry | undefined): void {
     const cols = e && e.metadata.length ? e.header : [];
+    // The default colour: the last column that colours (categories or numbers), else none.
+    const fallback = e ? [...cols].reverse().find((c) => colorBy(e.metadata.map((r) => r[cols.indexOf(c)] ?? "")).legend.length > 0) ?? "" : "";
     const want = ["", ...cols];
     if ([...colorSelect.options].map((o) => o.value).join("\u0000") === want.join("\u0000")) return;
-    // Keep the column picked (or "no colour") when the new embedding has it; else its last column.
+    // Keep the column picked (or "no colour") when the new embedding has it; else the default.
     const keep = colorSelect.options.length && (colorSelect.value === "" || cols.includes(colorSelect.value)) ? colorSelect.value : null;
     colorSelect.textContent = "";
-    colorSelect.append(h("option", { value: "", text: "no colour", selected: keep === "" }));
-    cols.forEach((c, i) => colorSelect.append(h("option", { value: c, text: `colour: ${c}`, selected: keep !== null ? c === keep : i === cols.length - 1 })));
+    const pick = keep !== null ? keep : fallback;
+    colorSelect.append(h("option", { value: "", text: "no colour", selected: pick === "" }));
+    cols.forEach((c) => colorSelect.append(h("option", { value: c, text: `colour: ${c}`, selected: c === pick })));
     colorSelect.hidden = cols.length === 0;
   }
 
