@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import widget from "../src/index";
 import { attach } from "../src/session";
 import { MANY_LINES, drawsRaw, lineWidth } from "../src/chart/sweep";
+import { joinColumns } from "../src/math/columns";
 import { BatchBuilder, FakeModel } from "./helpers";
 import { TIP_ALL, TIP_TOP_K, renderTip, sortTipRows, topRows, type TipRow } from "../src/chart/tooltip";
 
@@ -119,5 +120,32 @@ describe("raw lines of a sweep", () => {
     expect(many.series).toHaveLength(1 + MANY_LINES + 10);
     expect(many.data).toHaveLength(1 + MANY_LINES + 10);
     expect(many.series[1].width).toBeLessThan(2);
+  });
+});
+
+describe("joining a sweep's runs", () => {
+  it("runs on the same x join without a union: values kept, non-finite (and non-positive for log y) null", () => {
+    const x = Float64Array.from({ length: 100 }, (_, i) => i * 10);
+    const parts = Array.from({ length: 30 }, (_, r) => ({
+      x: r % 2 ? x : x.slice(), // the same array or equal copies
+      ys: [Float64Array.from(x, (v, i) => (i === r ? NaN : Math.sin(v + r))), Float64Array.from(x, (v) => v - 500)],
+    }));
+    for (const positiveOnly of [false, true]) {
+      const j = joinColumns(parts, positiveOnly);
+      expect(Array.from(j.x)).toEqual(Array.from(x));
+      expect(j.x).not.toBe(x);
+      expect(j.ys).toHaveLength(60);
+      parts.forEach((p, r) => p.ys.forEach((y, c) => {
+        expect(j.ys[2 * r + c]).toEqual(Array.from(y, (v) => (Number.isFinite(v) && (!positiveOnly || v > 0) ? v : null)));
+      }));
+    }
+    // One run with another x: the union, as before.
+    const mixed = joinColumns([parts[0], { x: Float64Array.of(5, 15), ys: [Float64Array.of(1, 2)] }], false);
+    expect(mixed.x.length).toBe(102);
+    expect(mixed.ys[2].filter((v) => v !== null)).toEqual([1, 2]);
+    // A repeated x inside a run is not the fast path (the later value wins, as before).
+    const dup = joinColumns([{ x: Float64Array.of(1, 1, 2), ys: [Float64Array.of(3, 4, 5)] }], false);
+    expect(Array.from(dup.x)).toEqual([1, 2]);
+    expect(dup.ys[0]).toEqual([4, 5]);
   });
 });

@@ -46,11 +46,40 @@ export function runColumns(run: RunInfo, s: ScalarSeries, weight: number, xAxis:
   return { run, x: take(x), raw: take(raw), smoothed: take(smoothed), step: take(step), wall: take(wall), n };
 }
 
+/** Whether every part has the same x values (a sweep's runs logged at the same steps). */
+function sameX(parts: readonly { x: Float64Array }[]): boolean {
+  const x0 = parts[0].x;
+  for (let p = 1; p < parts.length; p++) {
+    const x = parts[p].x;
+    if (x === x0) continue;
+    if (x.length !== x0.length) return false;
+    for (let i = 0; i < x.length; i++) if (x[i] !== x0[i]) return false;
+  }
+  return true;
+}
+
 /** Merge runs on a shared ascending x (uPlot's aligned data); missing values are null. */
 export function joinColumns(
   parts: { x: Float64Array; ys: Float64Array[] }[],
   positiveOnly: boolean,
 ): { x: Float64Array; ys: (number | null)[][] } {
+  const strict = (x: Float64Array) => x.every((v, i) => i === 0 || v > x[i - 1]);
+  if (parts.length > 0 && sameX(parts) && strict(parts[0].x)) {
+    // Runs on the same x (a sweep): no union to sort, each column copied once.
+    const m = parts[0].x.length;
+    const ys: (number | null)[][] = [];
+    for (const p of parts) {
+      for (const y of p.ys) {
+        const col: (number | null)[] = new Array(m);
+        for (let i = 0; i < m; i++) {
+          const v = y[i];
+          col[i] = Number.isFinite(v) && (!positiveOnly || v > 0) ? v : null;
+        }
+        ys.push(col);
+      }
+    }
+    return { x: parts[0].x.slice(), ys };
+  }
   let total = 0;
   for (const p of parts) total += p.x.length;
   const all = new Float64Array(total);
