@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from tbx_widget.snapshot import run_colors
+
 ARTIFACTS = pathlib.Path(__file__).resolve().parents[2] / "test-artifacts"  # as in conftest.py
 
 nbformat = pytest.importorskip("nbformat")
@@ -32,7 +34,8 @@ CELLS = [
     "            w.add_scalar('loss', math.exp(-step / rate) + 0.05, step)\n"
     "print('trained')",
 ]
-COLOURS = {"fast": (0x99, 0x4F, 0x88), "slow": (0xF4, 0xA7, 0x36)}  # the dashboard's colours for these names
+# The dashboard's colours for these names (the snapshot shares runstyle.ts's palette and rule).
+COLOURS = {run: tuple(int(hex_[i : i + 2], 16) for i in (1, 3, 5)) for run, hex_ in run_colors(["fast", "slow"]).items()}
 
 
 def _nbconvert(work: pathlib.Path, *args: str) -> None:
