@@ -48,3 +48,19 @@ def test_poll_benchmark_figures_meet_their_targets_at_tiny_size():
     for f in m["runs"].values():
         assert 0 < f["idle"] < bench_poll.POLL_INTERVAL / 5 and 0 <= f["idle_cpu"] < bench_poll.POLL_INTERVAL / 5
     assert "| 120 runs x 2 tags x 3 points |" in bench_poll.report(m)
+
+
+@pytest.mark.slow
+def test_sweep_benchmark_figures_at_tiny_size():
+    """bench_sweep's figures (not its printout): every card drawn with every run's points, the
+    zoom redraw and first draw measured, the first poll within 2x load() plus a constant."""
+    sys.path.insert(0, str(BENCH))
+    import bench_sweep
+
+    m = bench_sweep.measure(**bench_sweep.TINY)
+    f, k = m["front"], m["kernel"]
+    assert f["cards"] == bench_sweep.TINY["tags"] and f["shown"] >= 1
+    assert 0 < f["first_ms"] < 60_000 and 0 < f["redraw_ms"] < 1_000 and f["heap"] > 0
+    assert f["series"] >= bench_sweep.TINY["runs"]  # one line per run at least
+    assert 0 < k["load"] and k["poll"] <= 2 * k["load"] + 0.5
+    assert "| first poll / load() (wall, CPU) |" in bench_sweep.report(m)
