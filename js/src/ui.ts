@@ -21,6 +21,11 @@ export class UiState {
   grouping: Grouping = GROUP_OFF;
   /** Pinned cards (`pinKey(kind, tag)`), oldest pin first: shown in the "Pinned" section on top. */
   pinned: string[] = [];
+  /**
+   * The step selected across cards (a step slider moved, or a step clicked on a scalar chart);
+   * linked step sliders show the nearest step at or before it. null: each follows its own.
+   */
+  selectedStep: number | null = null;
   version = 0;
   private listeners = new Set<() => void>();
 

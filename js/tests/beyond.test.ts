@@ -1,9 +1,10 @@
-// Past TensorBoard's front end (issue 14): pinned cards.
+// Past TensorBoard's front end (issue 14): pinned cards, the step selected across cards.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import widget from "../src/index";
 import { attach } from "../src/session";
 import { SAVE_DELAY_MS, applySettings, parseSettings, settingsOf } from "../src/settings";
 import { UiState } from "../src/ui";
+import { StepSlider, linkSteps, stepAtOrBefore } from "../src/views/stepslider";
 import { BatchBuilder, FakeModel, stubObjectUrls } from "./helpers";
 
 class SavingModel extends FakeModel {
@@ -107,5 +108,106 @@ describe("pinned cards", () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+function textData(): BatchBuilder {
+  const b = new BatchBuilder();
+  for (const s of [0, 10, 20]) b.text("a", "notes", s, `notes at ${s}`);
+  for (const s of [0, 15]) b.text("a", "other", s, `other at ${s}`);
+  return b.scalars("a", "loss", [0, 10, 20], [3, 2, 1]);
+}
+
+function mountText(): HTMLElement {
+  const model = new SavingModel({ logdir: "runs/x", height: 500, tag_filter: "", run_filter: "", status: "ok", error: "", _sent_seq: 0 });
+  widget.initialize({ model });
+  const root = render(model);
+  const { msg, buffers } = textData().build(1, true, ["a"]);
+  model.emit("msg:custom", msg, buffers);
+  attach(model).store.flush();
+  return root;
+}
+
+const shownText = (root: HTMLElement, tag: string) =>
+  (card(root, "text", tag).querySelector(".tbx-text-entry") as HTMLElement).textContent?.match(/(notes|other) at \d+/)?.[0];
+const moveSlider = (root: HTMLElement, tag: string, index: number) => {
+  const input = card(root, "text", tag).querySelector(".tbx-step-range") as HTMLInputElement;
+  input.value = String(index);
+  input.dispatchEvent(new Event("input"));
+};
+
+describe("step selected across cards", () => {
+  it("stepAtOrBefore picks the nearest step at or before, the first when all are after", () => {
+    expect(stepAtOrBefore([0, 10, 20], 15)).toBe(10);
+    expect(stepAtOrBefore([0, 10, 20], 20)).toBe(20);
+    expect(stepAtOrBefore([5, 10], 1)).toBe(5);
+    expect(stepAtOrBefore([], 3)).toBeNull();
+  });
+
+  it("a slider outside a dashboard keeps its own step", () => {
+    const s = new StepSlider(() => undefined);
+    s.setSteps([0, 10, 20]);
+    const input = s.el.querySelector("input") as HTMLInputElement;
+    input.value = "1";
+    input.dispatchEvent(new Event("input"));
+    expect(s.value).toBe(10);
+  });
+
+  it("a linked slider follows the selected step, refreshes its label, and unlinks", () => {
+    const ui = new UiState();
+    const root = document.createElement("div");
+    linkSteps(root, ui);
+    const s = new StepSlider(() => undefined);
+    root.append(s.el);
+    s.setSteps([0, 10, 20]);
+    expect(s.value).toBe(20);
+    ui.selectedStep = 12;
+    expect(s.value).toBe(10);
+    expect(s.el.textContent).toContain("step 10 (2/3)");
+    expect(s.el.classList.contains("tbx-step-following")).toBe(true);
+    (s.el.querySelector(".tbx-step-link") as HTMLButtonElement).click();
+    expect(s.value).toBe(20); // unlinked: its own (newest) step
+    expect(s.el.classList.contains("tbx-step-following")).toBe(false);
+  });
+
+  it("moving one card's slider moves the others to the nearest step at or before; the bar clears it", () => {
+    const root = mountText();
+    const bar = root.querySelector(".tbx-stepbar") as HTMLElement;
+    expect(bar.hidden).toBe(true);
+    expect([shownText(root, "notes"), shownText(root, "other")]).toEqual(["notes at 20", "other at 15"]);
+    moveSlider(root, "notes", 1); // step 10
+    expect([shownText(root, "notes"), shownText(root, "other")]).toEqual(["notes at 10", "other at 0"]);
+    expect(bar.hidden).toBe(false);
+    expect(bar.dataset.tbxStep).toBe("10");
+    expect(bar.textContent).toContain("Step 10 selected");
+    moveSlider(root, "other", 1); // step 15 selects 15: notes shows 10
+    expect([shownText(root, "notes"), shownText(root, "other")]).toEqual(["notes at 10", "other at 15"]);
+    moveSlider(root, "notes", 2);
+    expect([shownText(root, "notes"), shownText(root, "other")]).toEqual(["notes at 20", "other at 15"]);
+    // Unlinked, a card keeps its own step while others move.
+    (card(root, "text", "other").querySelector(".tbx-step-link") as HTMLButtonElement).click();
+    moveSlider(root, "notes", 0);
+    expect([shownText(root, "notes"), shownText(root, "other")]).toEqual(["notes at 0", "other at 15"]);
+    // "follow newest" clears the selection: every card back to its newest step.
+    (bar.querySelector("button") as HTMLButtonElement).click();
+    expect(bar.hidden).toBe(true);
+    expect([shownText(root, "notes"), shownText(root, "other")]).toEqual(["notes at 20", "other at 15"]);
+  });
+
+  it("a click (not a drag) on a scalar chart selects the data step under the cursor", () => {
+    const root = mountText();
+    const loss = card(root, "scalars", "loss");
+    // jsdom draws no chart: stand in for uPlot's cursor on the chart's overlay.
+    (loss as unknown as { tbxChart: unknown }).tbxChart = { cursor: { idx: 1 }, data: [[0, 10, 20]] };
+    const over = document.createElement("div");
+    over.className = "u-over";
+    loss.querySelector(".tbx-card-body")?.append(over);
+    over.dispatchEvent(new MouseEvent("mousedown", { bubbles: true, clientX: 50, clientY: 50 }));
+    over.dispatchEvent(new MouseEvent("click", { bubbles: true, clientX: 80, clientY: 50 })); // a drag: no
+    expect((root.querySelector(".tbx-stepbar") as HTMLElement).hidden).toBe(true);
+    over.dispatchEvent(new MouseEvent("mousedown", { bubbles: true, clientX: 50, clientY: 50 }));
+    over.dispatchEvent(new MouseEvent("click", { bubbles: true, clientX: 51, clientY: 50 }));
+    expect((root.querySelector(".tbx-stepbar") as HTMLElement).dataset.tbxStep).toBe("10");
+    expect([shownText(root, "notes"), shownText(root, "other")]).toEqual(["notes at 10", "other at 0"]);
   });
 });

@@ -2,6 +2,7 @@
 // before the first "/" (as TensorBoard does) into collapsible groups; applies the tag filter.
 import type { Kind } from "../protocol";
 import { CARD_PIN_EVENT, CARD_RESIZE_EVENT, h, pinKey, showPinned, type CardView, type UiState, type ViewContext } from "../ui";
+import { linkSteps, selectStep } from "./stepslider";
 import { LazyUpdates } from "./visibility";
 
 export type CardFactory = (tag: string, ctx: ViewContext) => CardView;
@@ -74,6 +75,73 @@ export class PinnedBoard {
   }
 }
 
+/**
+ * The bar above the sections that says a step is selected across cards (and which), with a
+ * button back to every card's newest step. Hidden while no step is selected.
+ */
+export class StepBar {
+  readonly el: HTMLElement;
+  private readonly text: HTMLElement;
+
+  constructor(private readonly ui: UiState) {
+    this.text = h("span");
+    const clear = h("button", { type: "button", class: "tbx-btn", text: "follow newest", title: "Clear the selected step: every card shows its newest step again" });
+    clear.addEventListener("click", () => selectStep(ui, null));
+    this.el = h("div", { class: "tbx-stepbar", role: "status" }, this.text, clear);
+    this.el.hidden = true;
+  }
+
+  place(anchor: HTMLElement): void {
+    const parent = anchor.parentElement;
+    if (!parent || this.el.parentElement === parent) return;
+    parent.insertBefore(this.el, parent.querySelector(":scope > .tbx-section"));
+  }
+
+  sync(): void {
+    const step = this.ui.selectedStep;
+    this.el.hidden = step === null;
+    const text = step === null ? "" : `Step ${step} selected: linked cards show the nearest step at or before it`;
+    if (this.text.textContent !== text) this.text.textContent = text;
+    this.el.dataset.tbxStep = step === null ? "" : String(step);
+  }
+}
+
+const bars = new WeakMap<UiState, StepBar>();
+
+/** The selected-step bar of a dashboard (one per UiState). */
+export function stepBar(ui: UiState): StepBar {
+  let b = bars.get(ui);
+  if (!b) {
+    b = new StepBar(ui);
+    bars.set(ui, b);
+  }
+  return b;
+}
+
+/** The step under a click on a scalar chart (the data step nearest the cursor); null off the data. */
+function clickedStep(card: HTMLElement): number | null {
+  const u = (card as unknown as { tbxChart?: { cursor: { idx?: number | null }; data: ArrayLike<ArrayLike<number | null>> } | null }).tbxChart;
+  const i = u?.cursor.idx;
+  if (!u || i === null || i === undefined) return null;
+  const x = u.data[0]?.[i];
+  return typeof x === "number" && Number.isFinite(x) ? x : null;
+}
+
+/** Clicking (not dragging) a step on a scalar chart selects it across cards (x axis: step). */
+function selectOnClick(card: HTMLElement, ui: UiState): void {
+  let down: { x: number; y: number } | null = null;
+  card.addEventListener("mousedown", (e) => {
+    down = (e.target as Element | null)?.closest(".u-over") ? { x: e.clientX, y: e.clientY } : null;
+  });
+  card.addEventListener("click", (e) => {
+    const from = down;
+    down = null;
+    if (!from || Math.hypot(e.clientX - from.x, e.clientY - from.y) > 4 || ui.xAxis !== "step") return;
+    const step = clickedStep(card);
+    if (step !== null) selectStep(ui, step);
+  });
+}
+
 const boards = new WeakMap<UiState, PinnedBoard>();
 
 /** The Pinned section of a dashboard (one per UiState). */
@@ -122,9 +190,13 @@ export class KindSection {
     this.content = h("div", { class: "tbx-section-body" });
     ({ el: this.el, count: this.count } = sectionShell(title, cardKind, this.content, () => this.sync(), ctx.ui));
     this.board = pinnedBoard(ctx.ui);
+    this.bar = stepBar(ctx.ui);
+    linkSteps(this.el, ctx.ui);
+    linkSteps(this.board.el, ctx.ui);
   }
 
   private readonly board: PinnedBoard;
+  private readonly bar: StepBar;
 
   private pinned(tag: string): boolean {
     return this.ctx.ui.pinned.includes(pinKey(this.cardKind, tag));
@@ -135,6 +207,7 @@ export class KindSection {
     // A card toggled to full width (or back) redraws at its new width at once.
     card.el.addEventListener(CARD_RESIZE_EVENT, () => card.update());
     card.el.addEventListener(CARD_PIN_EVENT, () => togglePin(this.ctx.ui, pinKey(this.cardKind, tag)));
+    if (this.source === "scalars") selectOnClick(card.el, this.ctx.ui);
     return card;
   }
 
@@ -166,6 +239,8 @@ export class KindSection {
       }
     }
     // Pinned cards go to the Pinned section (whatever the tag filter says); the rest stay here.
+    this.bar.place(this.el);
+    this.bar.sync();
     this.board.place(this.el);
     let pinnedHere = 0;
     for (const tag of tags) {
@@ -259,5 +334,6 @@ export class KindSection {
     this.el.remove();
     this.board.arrange();
     if (this.board.body.childElementCount === 0) this.board.el.remove();
+    this.bar.el.remove();
   }
 }

@@ -1,9 +1,43 @@
 // A step slider over the steps present in a card; it follows the newest step until the user
 // picks another one (and follows again once moved back to the end). A picked step survives the
-// data being resent (a resync arrives in parts).
+// data being resent (a resync arrives in parts). Inside a dashboard (an ancestor registered with
+// linkSteps) a slider is linked across cards: moving it selects that step for every card
+// (UiState.selectedStep), and while a step is selected it shows the nearest step at or before
+// it; its link button unlinks the card.
 import type { Kind } from "../protocol";
 import type { ListSeries, RunInfo } from "../store";
-import { h, type ViewContext } from "../ui";
+import { h, type UiState, type ViewContext } from "../ui";
+
+const linkRoots = new WeakMap<Element, UiState>();
+
+/** Link the step sliders inside `root` through `ui.selectedStep`. */
+export function linkSteps(root: Element, ui: UiState): void {
+  linkRoots.set(root, ui);
+}
+
+/** The UiState the sliders under `el` are linked through (the nearest registered ancestor). */
+function linkedUi(el: Element): UiState | null {
+  for (let e: Element | null = el; e; e = e.parentElement) {
+    const ui = linkRoots.get(e);
+    if (ui) return ui;
+  }
+  return null;
+}
+
+/** Select `step` across cards (null: back to each card's own step); tells the listeners. */
+export function selectStep(ui: UiState, step: number | null): void {
+  if (ui.selectedStep === step) return;
+  ui.selectedStep = step;
+  ui.changed();
+}
+
+/** The nearest of sorted `steps` at or before `target` (the first step when all are after it). */
+export function stepAtOrBefore(steps: readonly number[], target: number): number | null {
+  if (steps.length === 0) return null;
+  let v = steps[0];
+  for (const s of steps) if (s <= target) v = s;
+  return v;
+}
 
 type StepKind = Exclude<Kind, "scalars" | "histograms" | "hparams" | "custom_scalars">;
 
@@ -22,20 +56,49 @@ export class StepSlider {
   readonly el: HTMLElement;
   private readonly input: HTMLInputElement;
   private readonly label: HTMLElement;
+  private readonly linkBtn: HTMLButtonElement;
   private steps: number[] = [];
   /** The step the user picked; null to follow the newest step. */
   private wanted: number | null = null;
+  /** Whether this card follows (and sets) the step selected across cards. */
+  private linked = true;
+  private shown: number | null = null;
+  private shownLinked = false;
 
   constructor(private readonly onChange: () => void) {
     this.input = h("input", { type: "range", min: 0, max: 0, step: 1, value: 0, class: "tbx-step-range", "aria-label": "step" });
     this.label = h("span", { class: "tbx-step-label" });
-    this.el = h("div", { class: "tbx-step" }, this.input, this.label);
+    this.linkBtn = h("button", { type: "button", class: "tbx-btn tbx-step-link", "aria-pressed": "true", "aria-label": "link step", text: "link" });
+    this.linkBtn.title = "Linked: moving this slider selects the step in every card, and it follows the step selected elsewhere (click to unlink this card)";
+    this.el = h("div", { class: "tbx-step" }, this.input, this.label, this.linkBtn);
     this.input.addEventListener("input", () => {
       const i = Number(this.input.value);
+      const ui = this.linked ? linkedUi(this.el) : null;
+      if (ui) {
+        this.render();
+        selectStep(ui, this.steps[i] ?? null); // every linked card redraws, this one too
+        this.onChange();
+        return;
+      }
       this.wanted = i >= this.steps.length - 1 ? null : this.steps[i] ?? null;
       this.render();
       this.onChange();
     });
+    this.linkBtn.addEventListener("click", () => {
+      this.linked = !this.linked;
+      this.linkBtn.setAttribute("aria-pressed", String(this.linked));
+      this.linkBtn.title = this.linked
+        ? "Linked: moving this slider selects the step in every card, and it follows the step selected elsewhere (click to unlink this card)"
+        : "Unlinked: this card keeps its own step (click to follow the step selected across cards)";
+      this.render();
+      this.onChange();
+    });
+  }
+
+  /** The step selected across cards that this slider follows; null when none or unlinked. */
+  private selected(): number | null {
+    if (!this.linked) return null;
+    return linkedUi(this.el)?.selectedStep ?? null;
   }
 
   /** Set the available steps (any order, duplicates allowed). */
@@ -49,16 +112,28 @@ export class StepSlider {
    * missing (data being resent) the nearest step before it; null without steps.
    */
   get value(): number | null {
-    const n = this.steps.length;
-    if (n === 0) return null;
-    if (this.wanted === null) return this.steps[n - 1];
-    let v = this.steps[0];
-    for (const s of this.steps) if (s <= this.wanted) v = s;
+    const v = this.compute();
+    // The selected step may have changed since the last render (another card moved it).
+    if (v !== this.shown || (this.selected() !== null) !== this.shownLinked) this.render();
     return v;
   }
 
+  private compute(): number | null {
+    const n = this.steps.length;
+    if (n === 0) return null;
+    const linked = this.selected();
+    if (linked !== null) return stepAtOrBefore(this.steps, linked);
+    if (this.wanted === null) return this.steps[n - 1];
+    return stepAtOrBefore(this.steps, this.wanted);
+  }
+
   private render(): void {
-    const selected = this.value;
+    const selected = this.compute();
+    const linked = this.selected();
+    this.shown = selected;
+    this.shownLinked = linked !== null;
+    this.el.classList.toggle("tbx-step-following", linked !== null);
+    this.label.title = linked === null ? "" : `Showing the nearest step at or before the selected step ${linked}`;
     const i = selected === null ? 0 : Math.max(0, this.steps.indexOf(selected));
     this.input.max = String(Math.max(0, this.steps.length - 1));
     this.input.value = String(i);
