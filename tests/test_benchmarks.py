@@ -10,8 +10,12 @@ import pytest
 BENCH = pathlib.Path(__file__).resolve().parents[1] / "benchmarks"
 
 
+# scripts with their own figure-checking test below
+OWN_TEST = {"bench_live_latency.py"}
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("script", sorted(p.name for p in BENCH.glob("bench_*.py")))
+@pytest.mark.parametrize("script", sorted(p.name for p in BENCH.glob("bench_*.py") if p.name not in OWN_TEST))
 def test_benchmark_runs_at_tiny_size(script):
     proc = subprocess.run([sys.executable, str(BENCH / script), "--tiny"], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -64,3 +68,43 @@ def test_sweep_benchmark_figures_at_tiny_size():
     assert f["series"] >= bench_sweep.TINY["runs"]  # one line per run at least
     assert 0 < k["load"] and k["poll"] <= 2 * k["load"] + 0.5
     assert "| first poll / load() (wall, CPU) |" in bench_sweep.report(m)
+
+
+@pytest.mark.slow
+def test_live_latency_benchmark_figures_at_tiny_size():
+    """bench_live_latency --tiny (1,000 events/s for 1 s, idle and busy loops, JupyterLab in
+    Chromium): every point reaches the browser, latencies are positive and bounded (loosely: the
+    machine is shared; the targets are checked at full size by `make bench`)."""
+    import json
+
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "bench_live_latency.py"), "--tiny", "--json", "--diagnose"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = json.loads(proc.stdout.split("JSON ", 1)[1])
+    assert sorted((r["case"], r["rate"]) for r in rows) == [("busy", 1000), ("idle", 1000)]
+    for r in rows:
+        assert r["events"] == 1000 and r["missing"] == 0, r
+        assert 0 < r["median"] <= r["p95"] <= r["max"] < 5000, r
+        assert r["flushes"] > 0 and r["steps"] > 0 and 0 <= r["to_flush"] < 5000, r
+    assert "| busy | 1,000 | 1,000 | 0 |" in proc.stdout
+
+
+def test_live_latency_helpers_match_events_to_observations():
+    """latencies(): event i is seen at the first observation counting more than i points;
+    stages(): each event's next flush, the step after that flush, and the rest to the browser."""
+    import numpy as np
+
+    sys.path.insert(0, str(BENCH))
+    from bench_live_latency import latencies, stages
+
+    times = np.array([10.0, 10.1, 10.2, 10.3])
+    observed = [[10_150.0, 2], [10_140.0, 1], [10_400.0, 3]]  # ms; a late, lower count is ignored
+    lat = latencies(times, observed)
+    assert np.allclose(lat[:3], [0.15, 0.05, 0.2]) and np.isnan(lat[3])
+    diag = {"flushes": [10.05, 10.25], "steps": [[10.06, 10.08], [10.26, 10.3]]}
+    st = stages(times[:3], diag, times[:3] + lat[:3])
+    assert st["flushes"] == 2 and st["steps"] == 2
+    assert st["to_flush"] == pytest.approx(50.0) and st["flush_to_step"] == pytest.approx(10.0)
+    assert st["step"] == pytest.approx(40.0) and st["step_median"] == pytest.approx(30.0)

@@ -4,6 +4,7 @@
 // metadata and its label_img thumbnail; a search by label highlights the points that match.
 import { pca, type Pca } from "../math/pca";
 import { colormap, cssColor, project, type Camera } from "../math/surface";
+import { dragOrbit } from "../chart/orbit";
 import type { EmbeddingEntry } from "../protocol";
 import { PALETTE } from "../runstyle";
 import { onThemeChange } from "../theme";
@@ -310,22 +311,7 @@ export function embeddingCard(tag: string, ctx: ViewContext): CardView {
   canvas.addEventListener("mouseleave", () => {
     tip.style.display = "none";
   });
-  canvas.addEventListener("mousedown", (ev: MouseEvent) => {
-    if (ev.button !== 0 || dimSelect.value !== "3") return;
-    ev.preventDefault();
-    const x0 = ev.clientX, y0 = ev.clientY, yaw0 = cam.yaw, pitch0 = cam.pitch;
-    const move = (mv: MouseEvent) => {
-      cam.yaw = yaw0 + (mv.clientX - x0) * 0.01;
-      cam.pitch = Math.max(-1.5, Math.min(1.5, pitch0 + (mv.clientY - y0) * 0.01));
-      update();
-    };
-    const up = () => {
-      window.removeEventListener("mousemove", move);
-      window.removeEventListener("mouseup", up);
-    };
-    window.addEventListener("mousemove", move);
-    window.addEventListener("mouseup", up);
-  });
+  dragOrbit(canvas, cam, update, { enabled: () => dimSelect.value === "3" });
 
   return {
     el,

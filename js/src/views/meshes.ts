@@ -3,6 +3,7 @@
 // vertices) or point cloud in 3-D on a canvas 2D (painter's algorithm), rotated by dragging and
 // zoomed with the wheel.
 import { cssColor, project, type Camera } from "../math/surface";
+import { dragOrbit } from "../chart/orbit";
 import type { MeshEntry } from "../protocol";
 import { onThemeChange } from "../theme";
 import { canvasAvailable, cardShell, h, sizeCanvas, themeColors, type CardView, type ViewContext } from "../ui";
@@ -130,22 +131,7 @@ export function meshCard(tag: string, ctx: ViewContext): CardView {
     el.dataset.tbxDrawn = String(Number(el.dataset.tbxDrawn ?? 0) + 1);
   }
 
-  canvas.addEventListener("mousedown", (ev: MouseEvent) => {
-    if (ev.button !== 0) return;
-    ev.preventDefault();
-    const x0 = ev.clientX, y0 = ev.clientY, yaw0 = cam.yaw, pitch0 = cam.pitch;
-    const move = (mv: MouseEvent) => {
-      cam.yaw = yaw0 + (mv.clientX - x0) * 0.01;
-      cam.pitch = Math.max(-1.5, Math.min(1.5, pitch0 + (mv.clientY - y0) * 0.01));
-      update();
-    };
-    const up = () => {
-      window.removeEventListener("mousemove", move);
-      window.removeEventListener("mouseup", up);
-    };
-    window.addEventListener("mousemove", move);
-    window.addEventListener("mouseup", up);
-  });
+  dragOrbit(canvas, cam, update);
   canvas.addEventListener("wheel", (ev: WheelEvent) => {
     ev.preventDefault();
     zoom = Math.max(0.2, Math.min(10, zoom * Math.exp(-ev.deltaY * 0.002)));

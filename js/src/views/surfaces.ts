@@ -2,6 +2,7 @@
 // heatmap with contour lines, a colour bar and a hover read-out, and beside it a 3-D view of the
 // same surface (canvas 2D, painter's algorithm: no WebGL, no library) rotated by dragging.
 import { colormap, contourLevels, contourSegments, cssColor, project, strideIndices, zRange, type Camera } from "../math/surface";
+import { dragOrbit } from "../chart/orbit";
 import type { SurfaceEntry } from "../protocol";
 import { onThemeChange } from "../theme";
 import { canvasAvailable, cardShell, fmtNum, h, niceTicks, sizeCanvas, themeColors, type CardView, type ViewContext } from "../ui";
@@ -242,22 +243,7 @@ export function surfaceCard(tag: string, ctx: ViewContext): CardView {
   }
 
   // ---- rotation and hover ----
-  view3d.addEventListener("mousedown", (ev: MouseEvent) => {
-    if (ev.button !== 0) return;
-    ev.preventDefault();
-    const x0 = ev.clientX, y0 = ev.clientY, yaw0 = cam.yaw, pitch0 = cam.pitch;
-    const move = (m: MouseEvent) => {
-      cam.yaw = yaw0 + (m.clientX - x0) * 0.01;
-      cam.pitch = Math.max(-0.2, Math.min(1.5, pitch0 + (m.clientY - y0) * 0.01));
-      update();
-    };
-    const up = () => {
-      window.removeEventListener("mousemove", move);
-      window.removeEventListener("mouseup", up);
-    };
-    window.addEventListener("mousemove", move);
-    window.addEventListener("mouseup", up);
-  });
+  dragOrbit(view3d, cam, update, { minPitch: -0.2 });
   heat.addEventListener("mousemove", (ev: MouseEvent) => {
     const e = entry;
     if (!e) return;
