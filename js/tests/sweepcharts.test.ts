@@ -3,7 +3,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import widget from "../src/index";
 import { attach } from "../src/session";
-import { MANY_LINES, drawsRaw, lineWidth } from "../src/chart/sweep";
+import { DATA_GAP, MANY_LINES, dataRedrawDelay, drawsRaw, lineWidth } from "../src/chart/sweep";
+import { Memo } from "../src/chart/memo";
 import { joinColumns } from "../src/math/columns";
 import { BatchBuilder, FakeModel } from "./helpers";
 import { TIP_ALL, TIP_TOP_K, renderTip, sortTipRows, topRows, type TipRow } from "../src/chart/tooltip";
@@ -147,5 +148,53 @@ describe("joining a sweep's runs", () => {
     const dup = joinColumns([{ x: Float64Array.of(1, 1, 2), ys: [Float64Array.of(3, 4, 5)] }], false);
     expect(Array.from(dup.x)).toEqual([1, 2]);
     expect(dup.ys[0]).toEqual([4, 5]);
+  });
+});
+
+describe("redraws while a sweep streams in", () => {
+  it("a sweep's new data waits DATA_GAP times the last draw's cost after it ended", () => {
+    const many = MANY_LINES + 1;
+    expect(dataRedrawDelay(many, 1000, 1000, 100)).toBe(DATA_GAP * 100);
+    expect(dataRedrawDelay(many, 1000 + DATA_GAP * 100, 1000, 100)).toBe(0);
+    expect(dataRedrawDelay(many, 1050, 1000, 100)).toBe(DATA_GAP * 100 - 50);
+    expect(dataRedrawDelay(many, 5, 0, 0)).toBe(0);
+    expect(dataRedrawDelay(MANY_LINES, 1000, 1000, 100)).toBe(0); // few lines: at once, as before
+    expect(() => dataRedrawDelay(many, NaN, 0, 0)).toThrow(/now must be a finite number, got NaN/);
+  });
+
+  it("Memo.same peeks without remembering", () => {
+    const m = new Memo();
+    expect(m.same("a")).toBe(false);
+    expect(m.changed("a")).toBe(true);
+    expect(m.same("a")).toBe(true);
+    expect(m.same("b")).toBe(false);
+    expect(m.changed("a")).toBe(false);
+  });
+});
+
+describe("a sweep's card while batches stream in", () => {
+  it("draws the last batch's points in the end (a deferred redraw is never lost)", async () => {
+    const model = new FakeModel({ logdir: "runs", height: 400, status: "ok", error: "", tag_filter: "", run_filter: "" });
+    const el = document.createElement("div");
+    document.body.append(el);
+    const cleanup = widget.render({ model, el });
+    const session = attach(model);
+    const runs = Array.from({ length: MANY_LINES + 5 }, (_, r) => `run${r}`);
+    const send = (seq: number, steps: number[]) => {
+      const b = new BatchBuilder();
+      for (const name of runs) b.scalars(name, "loss", steps, steps.map((i) => i / 10));
+      const { msg, buffers } = b.build(seq, seq === 1, runs);
+      model.emit("msg:custom", msg, buffers);
+      session.store.flush();
+    };
+    const card = () => el.querySelector('[data-tbx-kind="scalars"][data-tbx-tag="loss"]') as HTMLElement;
+    const counts = () => Object.values(JSON.parse(card().dataset.tbxSeries ?? "{}") as Record<string, number[]>).map((v) => v[0]);
+    send(1, [0, 1, 2]);
+    await new Promise((r) => setTimeout(r, 40));
+    expect(counts()).toEqual(runs.map(() => 3));
+    for (let k = 0; k < 5; k++) send(2 + k, [3 + k]);
+    for (let t = 0; t < 100 && counts()[0] !== 8; t++) await new Promise((r) => setTimeout(r, 20));
+    expect(counts()).toEqual(runs.map(() => 8));
+    cleanup();
   });
 });

@@ -11,6 +11,11 @@ export class Memo {
     return true;
   }
 
+  /** Whether `sig` equals the last signature remembered (nothing remembered). */
+  same(sig: string): boolean {
+    return sig === this.last;
+  }
+
   /** Forget the last signature: the next `changed` is true (after a theme or option change). */
   invalidate(): void {
     this.last = null;

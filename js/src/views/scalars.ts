@@ -8,7 +8,7 @@ import { groupColumns, type GroupColumns } from "../chart/grouplines";
 import { Memo } from "../chart/memo";
 import { ChartTooltip, groupLabel, tipOrderSelect, type TipSeries } from "../chart/tooltip";
 import { enablePan } from "../chart/pan";
-import { drawsRaw, lineWidth } from "../chart/sweep";
+import { dataRedrawDelay, drawsRaw, lineWidth } from "../chart/sweep";
 import { joinColumns, outlierRange, pickAt, runColumns, withEnds, type RunColumns } from "../math/columns";
 import { decimateIndices, lowerBound } from "../math/decimate";
 import { groupRuns, type Grouping } from "../math/groups";
@@ -220,15 +220,40 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     return lines;
   }
 
+  // New data alone (a sweep's batches streaming in) redraws a drawn chart at most once per
+  // DATA_GAP times its last draw's cost (chart/sweep.ts); any other change redraws at once.
+  let lastCost = 0;
+  let lastEnd = 0;
+  let drawnRest = "";
+  let later: ReturnType<typeof setTimeout> | null = null;
+  const now = () => (typeof performance !== "undefined" ? performance.now() : Date.now());
+
   function update(): void {
     const runs = visible();
     const w = width || Math.floor(chartBox.clientWidth) || 480;
-    const sig = [
-      runs.map((r) => `${r.run.name}:${r.s.version}`).join("|"),
+    const rest = [
       ctx.ui.smoothing, ctx.ui.xAxis, logY, outliers, zoom ? zoom.join(",") : "", w, ctx.ui.highlight ?? "", ctx.ui.logdir,
       JSON.stringify(ctx.ui.grouping), ctx.ui.grouping.by === "hparam" ? ctx.store.version : "",
     ].join(";");
-    if (!memo.changed(sig)) return;
+    const sig = runs.map((r) => `${r.run.name}:${r.s.version}`).join("|") + ";" + rest;
+    if (memo.same(sig)) return;
+    const wait = chart && rest === drawnRest ? dataRedrawDelay(runs.length, now(), lastEnd, lastCost) : 0;
+    if (wait > 0) {
+      later ??= setTimeout(() => {
+        later = null;
+        if (!destroyed && el.isConnected) update();
+      }, wait);
+      return;
+    }
+    memo.changed(sig);
+    const t0 = now();
+    draw(runs, w);
+    lastEnd = now();
+    lastCost = lastEnd - t0;
+    drawnRest = rest;
+  }
+
+  function draw(runs: { run: RunInfo; s: ScalarSeries }[], w: number): void {
     for (const name of [...cache.keys()]) if (!runs.some((r) => r.run.name === name)) cache.delete(name);
 
     if (runs.length === 0) {
@@ -455,6 +480,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     update,
     destroy() {
       destroyed = true;
+      if (later !== null) clearTimeout(later);
       resize?.disconnect();
       unsubscribeTheme();
       destroyChart();
