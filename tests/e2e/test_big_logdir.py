@@ -120,6 +120,9 @@ def _watch_load(lab: Any, until: float, stop_at: int) -> tuple[dict, list]:
         seen.append((round(time.monotonic()), state["events"]))
         print("loading:", seen[-1], {k: state[k] for k in ("kernel", "maxGap", "longestTask", "heapMB", "sliceMs")}, flush=True)
         assert state["kernel"] == "connected", state
+        # Never started over: a reset batch (the kernel answering a page's late "ready" with a
+        # full resend used to do it after the first full load) drops the count to zero.
+        assert len(seen) < 2 or state["events"] >= seen[-2][1], seen
         if state["events"] >= stop_at or time.monotonic() >= until:
             return state, seen
         time.sleep(5)
