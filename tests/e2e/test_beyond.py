@@ -1,6 +1,7 @@
-"""Past TensorBoard's front end (issue 14) in a real JupyterLab 4: a card pinned with its 📌 button
+"""Past TensorBoard's front end (issue 14) in a real JupyterLab 4: a card pinned with its pin button
 moves to the "Pinned" section on top, the pin reaches the kernel's view_settings, and a re-rendered
-view of the same widget (displayed again) shows it pinned too."""
+view of the same widget (displayed again) shows it pinned too. A step clicked on a scalar chart, or
+picked on any step slider, is shown by the image and text cards (nearest step at or before it)."""
 from __future__ import annotations
 
 from typing import Any
@@ -72,3 +73,71 @@ def test_a_pinned_card_goes_on_top_and_stays_pinned_in_a_rerendered_view(jupyter
     second.locator('[data-tbx-section="pinned"] .tbx-card-pin').click()
     views = lab.poll(lambda: (lambda r: r if r and all(v["pinned"] == [] for v in r) else None)(lab.js(READ)), 20, "unpinned in both views")
     assert all("pinned" not in v["sections"] for v in views), views
+
+
+STEPS = """
+import numpy as np
+from tbx_widget import Dashboard, SummaryWriter
+with SummaryWriter("runs/linked/a") as w:
+    for s in range(5):
+        w.add_scalar("loss", 1 / (s + 1), s)
+        w.add_text("notes", f"notes at step {s}", s)
+        if s % 2 == 0:
+            w.add_image("img", np.full((3, 8, 8), s / 4, dtype=np.float32), s)
+d = Dashboard("runs/linked", height=700)
+d
+"""
+
+STEP_STATE = """
+const root = document.querySelector('.tbx-dashboard');
+if (!root) return null;
+const label = (kind) => { const c = root.querySelector(`.tbx-card[data-tbx-kind="${kind}"] .tbx-step-label`); return c ? c.textContent : null; };
+const text = root.querySelector('.tbx-card[data-tbx-kind="text"] .tbx-text-entry');
+const bar = root.querySelector('.tbx-stepbar');
+const loss = root.querySelector('.tbx-card[data-tbx-kind="scalars"][data-tbx-tag="loss"]');
+const u = loss && loss.tbxChart;
+return {
+  bar: bar && !bar.hidden ? bar.dataset.tbxStep : null,
+  img: label('images'), notes: label('text'),  // add_text's tag is notes/text_summary
+  text: text ? text.textContent : null,
+  x2: u && u.ctx.canvas.width ? u.valToPos(2, 'x') : null,
+};
+"""
+
+
+@pytest.mark.parametrize("jupyter", ["lab"], indirect=True)
+def test_a_step_clicked_on_a_chart_or_picked_on_a_slider_shows_in_the_other_cards(jupyter: Any) -> None:
+    lab = jupyter
+    name = lab.server.write_notebook([STEPS])
+    lab.open(name)
+    lab.run_cell(0)
+    lab.wait_cell_done(0)
+    assert not lab.cell_errors(), lab.cell_errors()
+    lab.poll(lambda: (lambda r: r if r and r["x2"] is not None else None)(lab.js(STEP_STATE)), 90, "the loss chart drawn")
+    lab.page.locator('.tbx-card[data-tbx-kind="text"]').first.scroll_into_view_if_needed()
+    st = lab.poll(lambda: (lambda r: r if r["img"] and r["notes"] else None)(lab.js(STEP_STATE)), 30, "image and text cards")
+    assert st["bar"] is None and st["img"] == "step 4 (3/3)" and st["notes"] == "step 4 (5/5)", st
+
+    # A click at step 2 on the loss chart selects step 2 everywhere.
+    over = lab.page.locator('.tbx-card[data-tbx-kind="scalars"][data-tbx-tag="loss"] .u-over').first
+    over.scroll_into_view_if_needed()
+    x2 = lab.js(STEP_STATE)["x2"]
+    box = over.bounding_box()
+    lab.page.mouse.click(box["x"] + x2, box["y"] + box["height"] / 2)
+    # (cards off screen catch up once the page is quiet: poll until both show it)
+    st = lab.poll(lambda: (lambda r: r if r and r["bar"] == "2" and r["notes"] == "step 2 (3/5)" else None)(lab.js(STEP_STATE)), 20, "step 2 selected")
+    assert st["img"] == "step 2 (2/3)" and st["notes"] == "step 2 (3/5)" and "notes at step 2" in st["text"], st
+    lab.screenshot("step-2-selected")
+
+    # Step 3 picked on the text card's slider: the image card shows step 2 (at or before 3).
+    notes = lab.page.locator('.tbx-card[data-tbx-kind="text"] .tbx-step-range').first
+    notes.scroll_into_view_if_needed()
+    notes.focus()
+    lab.page.keyboard.press("ArrowRight")
+    st = lab.poll(lambda: (lambda r: r if r and r["bar"] == "3" and r["notes"] == "step 3 (4/5)" else None)(lab.js(STEP_STATE)), 20, "step 3 selected")
+    assert st["img"] == "step 2 (2/3)" and st["notes"] == "step 3 (4/5)", st
+
+    # "follow newest" clears it: both back to their newest step.
+    lab.page.locator(".tbx-stepbar button").first.click()
+    st = lab.poll(lambda: (lambda r: r if r and r["bar"] is None and r["img"] == "step 4 (3/3)" and r["notes"] == "step 4 (5/5)" else None)(lab.js(STEP_STATE)), 20, "selection cleared")
+    assert st["img"] == "step 4 (3/3)" and st["notes"] == "step 4 (5/5)", st
