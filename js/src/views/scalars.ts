@@ -2,6 +2,8 @@
 // smoothed line; with run grouping on (UiState.grouping), a group of runs is one line (mean or
 // median) with a band (min–max or ±std), its members optionally faint underneath. Data are decimated to per-pixel min/max envelopes and recomputed only when the
 // data, the smoothing, the x axis or the zoom change. Column helpers live in math/columns.ts.
+// A sweep (more than 50 lines) draws raw values only for highlighted lines and redraws for new
+// data at a pace set by its draw cost (chart/sweep.ts).
 import uPlot from "uplot";
 import { allIntegers, chartAxes, paddedRange } from "../chart/axes";
 import { groupColumns, type GroupColumns } from "../chart/grouplines";
@@ -159,6 +161,14 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     return out;
   }
 
+  // Whether a run's x values are all integers, kept per columns object (they never change).
+  const integerCache = new WeakMap<RunColumns, boolean>();
+  function integerSteps(c: RunColumns): boolean {
+    let v = integerCache.get(c);
+    if (v === undefined) integerCache.set(c, (v = allIntegers(c.x, c.n)));
+    return v;
+  }
+
   // The whole-range decimation of a run's columns at a width, kept while they do not change.
   const fullCache = new WeakMap<object, { w: number; ys: number; idx: Int32Array }>();
   function fullDecimation(c: { x: Float64Array; n: number }, ys: Float64Array[], w: number): Int32Array {
@@ -254,7 +264,8 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
   }
 
   function draw(runs: { run: RunInfo; s: ScalarSeries }[], w: number): void {
-    for (const name of [...cache.keys()]) if (!runs.some((r) => r.run.name === name)) cache.delete(name);
+    const shown = new Set(runs.map((r) => r.run.name));
+    for (const name of [...cache.keys()]) if (!shown.has(name)) cache.delete(name);
 
     if (runs.length === 0) {
       destroyChart();
@@ -333,7 +344,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
 
     yBounds = outliers ? outlierRange(cols, zoom) : null;
 
-    const integerX = ctx.ui.xAxis === "step" && cols.every((c) => allIntegers(c.x, c.n));
+    const integerX = ctx.ui.xAxis === "step" && cols.every((c) => integerSteps(c));
     const key = [lines.map((l) => `${l.key}:${l.color}:${l.label}:${l.group?.members.length ?? 0}`).join("|"), ctx.ui.xAxis, logY, highlight.join("|"), integerX,
       band, memberCols.map((m) => m.cols.run.name).join("|")].join(";");
     if (!chart || key !== chartKey) {
