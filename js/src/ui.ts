@@ -21,9 +21,11 @@ export class UiState {
   grouping: Grouping = GROUP_OFF;
   /** Pinned cards (`pinKey(kind, tag)`), oldest pin first: shown in the "Pinned" section on top. */
   pinned: string[] = [];
+  /** Whether step sliders are linked across cards (off until the user turns it on, as in TensorBoard). */
+  stepsLinked = false;
   /**
-   * The step selected across cards (a step slider moved, or a step clicked on a scalar chart);
-   * linked step sliders show the nearest step at or before it. null: each follows its own.
+   * While linked, the step selected across cards (a step slider moved, or a step clicked on a
+   * scalar chart): sliders show the nearest step at or before it. null: each its newest step.
    */
   selectedStep: number | null = null;
   version = 0;
@@ -230,7 +232,7 @@ export const CARD_PIN_EVENT = "tbx-card-pin";
 /** The pin toggle of a card; its pressed state is set by the section from `UiState.pinned`. */
 function pinButton(card: HTMLElement): HTMLButtonElement {
   // Hidden until a section that can pin shows it (showPinned): cards outside one have no pin.
-  const b = h("button", { type: "button", class: "tbx-btn tbx-card-pin", title: "Pin to the top", "aria-pressed": "false", "aria-label": "pin", hidden: true });
+  const b = h("button", { type: "button", class: "tbx-btn tbx-card-pin", title: "Pin to the top", "aria-pressed": "false", "aria-label": "pin card", hidden: true });
   b.append(pinIcon());
   b.addEventListener("click", () => card.dispatchEvent(new CustomEvent(CARD_PIN_EVENT, { bubbles: true })));
   return b;

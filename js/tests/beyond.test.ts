@@ -153,48 +153,63 @@ describe("step selected across cards", () => {
     expect(s.value).toBe(10);
   });
 
-  it("a linked slider follows the selected step, refreshes its label, and unlinks", () => {
+  it("a linked slider follows the selected step, refreshes its label, and its link button links all", () => {
     const ui = new UiState();
     const root = document.createElement("div");
     linkSteps(root, ui);
     const s = new StepSlider(() => undefined);
     root.append(s.el);
     s.setSteps([0, 10, 20]);
-    expect(s.value).toBe(20);
+    const link = s.el.querySelector(".tbx-step-link") as HTMLButtonElement;
+    expect(link.hidden).toBe(false);
+    ui.selectedStep = 12;
+    expect(s.value).toBe(20); // not linked: its own (newest) step
+    link.click();
+    expect([ui.stepsLinked, ui.selectedStep]).toEqual([true, null]); // it showed its newest
     ui.selectedStep = 12;
     expect(s.value).toBe(10);
     expect(s.el.textContent).toContain("step 10 (2/3)");
     expect(s.el.classList.contains("tbx-step-following")).toBe(true);
-    (s.el.querySelector(".tbx-step-link") as HTMLButtonElement).click();
-    expect(s.value).toBe(20); // unlinked: its own (newest) step
+    expect(link.getAttribute("aria-pressed")).toBe("true");
+    link.click();
+    expect([ui.stepsLinked, ui.selectedStep, s.value]).toEqual([false, null, 20]);
     expect(s.el.classList.contains("tbx-step-following")).toBe(false);
   });
 
-  it("moving one card's slider moves the others to the nearest step at or before; the bar clears it", () => {
+  it("linked: moving one card's slider moves the others to the nearest step at or before", () => {
     const root = mountText();
     const bar = root.querySelector(".tbx-stepbar") as HTMLElement;
     expect(bar.hidden).toBe(true);
-    expect([shownText(root, "notes"), shownText(root, "other")]).toEqual(["notes at 20", "other at 15"]);
-    moveSlider(root, "notes", 1); // step 10
-    expect([shownText(root, "notes"), shownText(root, "other")]).toEqual(["notes at 10", "other at 0"]);
+    // Not linked: each card its own step.
+    moveSlider(root, "notes", 1);
+    expect([shownText(root, "notes"), shownText(root, "other")]).toEqual(["notes at 10", "other at 15"]);
+    // Linking starts from the step of the card whose button was pressed.
+    (card(root, "text", "notes").querySelector(".tbx-step-link") as HTMLButtonElement).click();
     expect(bar.hidden).toBe(false);
     expect(bar.dataset.tbxStep).toBe("10");
-    expect(bar.textContent).toContain("Step 10 selected");
-    moveSlider(root, "other", 1); // step 15 selects 15: notes shows 10
-    expect([shownText(root, "notes"), shownText(root, "other")]).toEqual(["notes at 10", "other at 15"]);
-    moveSlider(root, "notes", 2);
+    expect(bar.textContent).toContain("step 10 selected");
+    expect([shownText(root, "notes"), shownText(root, "other")]).toEqual(["notes at 10", "other at 0"]);
+    expect((card(root, "text", "other").querySelector(".tbx-step-link") as HTMLButtonElement).getAttribute("aria-pressed")).toBe("true");
+    moveSlider(root, "other", 0); // step 0 everywhere
+    expect([shownText(root, "notes"), shownText(root, "other")]).toEqual(["notes at 0", "other at 0"]);
+    moveSlider(root, "notes", 1);
+    expect([shownText(root, "notes"), shownText(root, "other")]).toEqual(["notes at 10", "other at 0"]);
+    // A slider's last step: every card's newest (and new steps are followed).
+    moveSlider(root, "other", 1);
+    expect(bar.dataset.tbxStep).toBe("");
     expect([shownText(root, "notes"), shownText(root, "other")]).toEqual(["notes at 20", "other at 15"]);
-    // Unlinked, a card keeps its own step while others move.
-    (card(root, "text", "other").querySelector(".tbx-step-link") as HTMLButtonElement).click();
     moveSlider(root, "notes", 0);
-    expect([shownText(root, "notes"), shownText(root, "other")]).toEqual(["notes at 0", "other at 15"]);
-    // "follow newest" clears the selection: every card back to its newest step.
-    (bar.querySelector("button") as HTMLButtonElement).click();
-    expect(bar.hidden).toBe(true);
+    (bar.querySelector(".tbx-stepbar-newest") as HTMLButtonElement).click();
     expect([shownText(root, "notes"), shownText(root, "other")]).toEqual(["notes at 20", "other at 15"]);
+    // Unlinked from the bar: each card back to its own step (notes: 10, picked before linking).
+    moveSlider(root, "notes", 0);
+    (bar.querySelector(".tbx-stepbar-unlink") as HTMLButtonElement).click();
+    expect(bar.hidden).toBe(true);
+    moveSlider(root, "other", 0);
+    expect([shownText(root, "notes"), shownText(root, "other")]).toEqual(["notes at 10", "other at 0"]);
   });
 
-  it("a click (not a drag) on a scalar chart selects the data step under the cursor", () => {
+  it("linked, a click (not a drag) on a scalar chart selects the data step under the cursor", () => {
     const root = mountText();
     const loss = card(root, "scalars", "loss");
     // jsdom draws no chart: stand in for uPlot's cursor on the chart's overlay.
@@ -202,9 +217,15 @@ describe("step selected across cards", () => {
     const over = document.createElement("div");
     over.className = "u-over";
     loss.querySelector(".tbx-card-body")?.append(over);
-    over.dispatchEvent(new MouseEvent("mousedown", { bubbles: true, clientX: 50, clientY: 50 }));
-    over.dispatchEvent(new MouseEvent("click", { bubbles: true, clientX: 80, clientY: 50 })); // a drag: no
+    const click = (dx: number) => {
+      over.dispatchEvent(new MouseEvent("mousedown", { bubbles: true, clientX: 50, clientY: 50 }));
+      over.dispatchEvent(new MouseEvent("click", { bubbles: true, clientX: 50 + dx, clientY: 50 }));
+    };
+    click(1); // not linked: nothing
     expect((root.querySelector(".tbx-stepbar") as HTMLElement).hidden).toBe(true);
+    (card(root, "text", "notes").querySelector(".tbx-step-link") as HTMLButtonElement).click();
+    click(30); // a drag (zoom): no
+    expect((root.querySelector(".tbx-stepbar") as HTMLElement).dataset.tbxStep).toBe("");
     over.dispatchEvent(new MouseEvent("mousedown", { bubbles: true, clientX: 50, clientY: 50 }));
     over.dispatchEvent(new MouseEvent("click", { bubbles: true, clientX: 51, clientY: 50 }));
     expect((root.querySelector(".tbx-stepbar") as HTMLElement).dataset.tbxStep).toBe("10");

@@ -97,7 +97,7 @@ const bar = root.querySelector('.tbx-stepbar');
 const loss = root.querySelector('.tbx-card[data-tbx-kind="scalars"][data-tbx-tag="loss"]');
 const u = loss && loss.tbxChart;
 return {
-  bar: bar && !bar.hidden ? bar.dataset.tbxStep : null,
+  bar: bar && !bar.hidden ? bar.dataset.tbxStep : null,  // "" linked, no step picked
   img: label('images'), notes: label('text'),  // add_text's tag is notes/text_summary
   text: text ? text.textContent : null,
   x2: u && u.ctx.canvas.width ? u.valToPos(2, 'x') : null,
@@ -118,7 +118,9 @@ def test_a_step_clicked_on_a_chart_or_picked_on_a_slider_shows_in_the_other_card
     st = lab.poll(lambda: (lambda r: r if r["img"] and r["notes"] else None)(lab.js(STEP_STATE)), 30, "image and text cards")
     assert st["bar"] is None and st["img"] == "step 4 (3/3)" and st["notes"] == "step 4 (5/5)", st
 
-    # A click at step 2 on the loss chart selects step 2 everywhere.
+    # Steps linked with a slider's link button; then a click at step 2 on the loss chart selects it.
+    lab.page.locator('.tbx-card[data-tbx-kind="images"] .tbx-step-link').first.click()
+    lab.poll(lambda: (lambda r: r if r and r["bar"] == "" else None)(lab.js(STEP_STATE)), 20, "steps linked")
     over = lab.page.locator('.tbx-card[data-tbx-kind="scalars"][data-tbx-tag="loss"] .u-over').first
     over.scroll_into_view_if_needed()
     x2 = lab.js(STEP_STATE)["x2"]
@@ -137,7 +139,7 @@ def test_a_step_clicked_on_a_chart_or_picked_on_a_slider_shows_in_the_other_card
     st = lab.poll(lambda: (lambda r: r if r and r["bar"] == "3" and r["notes"] == "step 3 (4/5)" else None)(lab.js(STEP_STATE)), 20, "step 3 selected")
     assert st["img"] == "step 2 (2/3)" and st["notes"] == "step 3 (4/5)", st
 
-    # "follow newest" clears it: both back to their newest step.
-    lab.page.locator(".tbx-stepbar button").first.click()
+    # "unlink" from the bar: both back to their newest step.
+    lab.page.locator(".tbx-stepbar-unlink").first.click()
     st = lab.poll(lambda: (lambda r: r if r and r["bar"] is None and r["img"] == "step 4 (3/3)" and r["notes"] == "step 4 (5/5)" else None)(lab.js(STEP_STATE)), 20, "selection cleared")
     assert st["img"] == "step 4 (3/3)" and st["notes"] == "step 4 (5/5)", st

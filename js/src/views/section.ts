@@ -2,7 +2,7 @@
 // before the first "/" (as TensorBoard does) into collapsible groups; applies the tag filter.
 import type { Kind } from "../protocol";
 import { CARD_PIN_EVENT, CARD_RESIZE_EVENT, h, pinKey, showPinned, type CardView, type UiState, type ViewContext } from "../ui";
-import { linkSteps, selectStep } from "./stepslider";
+import { linkSteps, selectStep, setStepsLinked } from "./stepslider";
 import { LazyUpdates } from "./visibility";
 
 export type CardFactory = (tag: string, ctx: ViewContext) => CardView;
@@ -76,8 +76,8 @@ export class PinnedBoard {
 }
 
 /**
- * The bar above the sections that says a step is selected across cards (and which), with a
- * button back to every card's newest step. Hidden while no step is selected.
+ * The bar above the sections shown while steps are linked across cards: which step is selected,
+ * a button back to every card's newest step and one to unlink.
  */
 export class StepBar {
   readonly el: HTMLElement;
@@ -85,9 +85,11 @@ export class StepBar {
 
   constructor(private readonly ui: UiState) {
     this.text = h("span");
-    const clear = h("button", { type: "button", class: "tbx-btn", text: "follow newest", title: "Clear the selected step: every card shows its newest step again" });
+    const clear = h("button", { type: "button", class: "tbx-btn tbx-stepbar-newest", text: "newest", title: "Every card shows its newest step (still linked)" });
     clear.addEventListener("click", () => selectStep(ui, null));
-    this.el = h("div", { class: "tbx-stepbar", role: "status" }, this.text, clear);
+    const unlink = h("button", { type: "button", class: "tbx-btn tbx-stepbar-unlink", text: "unlink", title: "Each card keeps its own step again" });
+    unlink.addEventListener("click", () => setStepsLinked(ui, false));
+    this.el = h("div", { class: "tbx-stepbar", role: "status" }, this.text, clear, unlink);
     this.el.hidden = true;
   }
 
@@ -98,9 +100,11 @@ export class StepBar {
   }
 
   sync(): void {
-    const step = this.ui.selectedStep;
-    this.el.hidden = step === null;
-    const text = step === null ? "" : `Step ${step} selected: linked cards show the nearest step at or before it`;
+    const step = this.ui.stepsLinked ? this.ui.selectedStep : null;
+    this.el.hidden = !this.ui.stepsLinked;
+    const text = step === null
+      ? "Steps linked across cards: each shows its newest step (move a slider or click a scalar chart to pick one)"
+      : `Steps linked: step ${step} selected, each card shows the nearest step at or before it`;
     if (this.text.textContent !== text) this.text.textContent = text;
     this.el.dataset.tbxStep = step === null ? "" : String(step);
   }
@@ -127,7 +131,7 @@ function clickedStep(card: HTMLElement): number | null {
   return typeof x === "number" && Number.isFinite(x) ? x : null;
 }
 
-/** Clicking (not dragging) a step on a scalar chart selects it across cards (x axis: step). */
+/** While steps are linked, clicking (not dragging) a step on a scalar chart selects it (x axis: step). */
 function selectOnClick(card: HTMLElement, ui: UiState): void {
   let down: { x: number; y: number } | null = null;
   card.addEventListener("mousedown", (e) => {
@@ -136,7 +140,7 @@ function selectOnClick(card: HTMLElement, ui: UiState): void {
   card.addEventListener("click", (e) => {
     const from = down;
     down = null;
-    if (!from || Math.hypot(e.clientX - from.x, e.clientY - from.y) > 4 || ui.xAxis !== "step") return;
+    if (!from || !ui.stepsLinked || Math.hypot(e.clientX - from.x, e.clientY - from.y) > 4 || ui.xAxis !== "step") return;
     const step = clickedStep(card);
     if (step !== null) selectStep(ui, step);
   });

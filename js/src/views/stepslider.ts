@@ -1,9 +1,9 @@
 // A step slider over the steps present in a card; it follows the newest step until the user
 // picks another one (and follows again once moved back to the end). A picked step survives the
 // data being resent (a resync arrives in parts). Inside a dashboard (an ancestor registered with
-// linkSteps) a slider is linked across cards: moving it selects that step for every card
-// (UiState.selectedStep), and while a step is selected it shows the nearest step at or before
-// it; its link button unlinks the card.
+// linkSteps) the link button of any slider links every card's step (UiState.stepsLinked): moving
+// a slider then selects that step for every card (UiState.selectedStep; its last step: every
+// card's newest) and each shows the nearest step at or before it.
 import type { Kind } from "../protocol";
 import type { ListSeries, RunInfo } from "../store";
 import { h, type UiState, type ViewContext } from "../ui";
@@ -24,12 +24,23 @@ function linkedUi(el: Element): UiState | null {
   return null;
 }
 
-/** Select `step` across cards (null: back to each card's own step); tells the listeners. */
+/** Select `step` across cards (null: every card's newest step); tells the listeners. */
 export function selectStep(ui: UiState, step: number | null): void {
   if (ui.selectedStep === step) return;
   ui.selectedStep = step;
   ui.changed();
 }
+
+/** Link or unlink the cards' steps (unlinking clears the selected step); tells the listeners. */
+export function setStepsLinked(ui: UiState, on: boolean, step: number | null = null): void {
+  if (ui.stepsLinked === on && ui.selectedStep === step) return;
+  ui.stepsLinked = on;
+  ui.selectedStep = on ? step : null;
+  ui.changed();
+}
+
+const LINKED_TITLE = "Steps linked across cards: moving this slider moves every card (click to unlink)";
+const UNLINKED_TITLE = "Link the steps of every card: moving one slider moves all of them";
 
 /** The nearest of sorted `steps` at or before `target` (the first step when all are after it). */
 export function stepAtOrBefore(steps: readonly number[], target: number): number | null {
@@ -60,23 +71,22 @@ export class StepSlider {
   private steps: number[] = [];
   /** The step the user picked; null to follow the newest step. */
   private wanted: number | null = null;
-  /** Whether this card follows (and sets) the step selected across cards. */
-  private linked = true;
   private shown: number | null = null;
   private shownLinked = false;
 
   constructor(private readonly onChange: () => void) {
     this.input = h("input", { type: "range", min: 0, max: 0, step: 1, value: 0, class: "tbx-step-range", "aria-label": "step" });
     this.label = h("span", { class: "tbx-step-label" });
-    this.linkBtn = h("button", { type: "button", class: "tbx-btn tbx-step-link", "aria-pressed": "true", "aria-label": "link step", text: "link" });
-    this.linkBtn.title = "Linked: moving this slider selects the step in every card, and it follows the step selected elsewhere (click to unlink this card)";
+    this.linkBtn = h("button", { type: "button", class: "tbx-btn tbx-step-link", "aria-pressed": "false", "aria-label": "link steps", title: UNLINKED_TITLE, text: "link" });
+    this.linkBtn.hidden = true; // shown once inside a dashboard (render)
     this.el = h("div", { class: "tbx-step" }, this.input, this.label, this.linkBtn);
     this.input.addEventListener("input", () => {
       const i = Number(this.input.value);
-      const ui = this.linked ? linkedUi(this.el) : null;
-      if (ui) {
+      const ui = linkedUi(this.el);
+      if (ui?.stepsLinked) {
         this.render();
-        selectStep(ui, this.steps[i] ?? null); // every linked card redraws, this one too
+        // every card redraws, this one too; its last step means every card's newest
+        selectStep(ui, i >= this.steps.length - 1 ? null : this.steps[i] ?? null);
         this.onChange();
         return;
       }
@@ -85,11 +95,10 @@ export class StepSlider {
       this.onChange();
     });
     this.linkBtn.addEventListener("click", () => {
-      this.linked = !this.linked;
-      this.linkBtn.setAttribute("aria-pressed", String(this.linked));
-      this.linkBtn.title = this.linked
-        ? "Linked: moving this slider selects the step in every card, and it follows the step selected elsewhere (click to unlink this card)"
-        : "Unlinked: this card keeps its own step (click to follow the step selected across cards)";
+      const ui = linkedUi(this.el);
+      if (!ui) return;
+      // Linking starts from the step this card shows (its picked one, or every card's newest).
+      setStepsLinked(ui, !ui.stepsLinked, ui.stepsLinked ? null : this.wanted === null ? null : this.compute());
       this.render();
       this.onChange();
     });
@@ -97,8 +106,8 @@ export class StepSlider {
 
   /** The step selected across cards that this slider follows; null when none or unlinked. */
   private selected(): number | null {
-    if (!this.linked) return null;
-    return linkedUi(this.el)?.selectedStep ?? null;
+    const ui = linkedUi(this.el);
+    return ui?.stepsLinked ? ui.selectedStep : null;
   }
 
   /** Set the available steps (any order, duplicates allowed). */
@@ -114,15 +123,16 @@ export class StepSlider {
   get value(): number | null {
     const v = this.compute();
     // The selected step may have changed since the last render (another card moved it).
-    if (v !== this.shown || (this.selected() !== null) !== this.shownLinked) this.render();
+    const ui = linkedUi(this.el);
+    if (v !== this.shown || (this.selected() !== null) !== this.shownLinked || (ui !== null && (this.linkBtn.hidden || this.linkBtn.getAttribute("aria-pressed") !== String(ui.stepsLinked)))) this.render();
     return v;
   }
 
   private compute(): number | null {
     const n = this.steps.length;
     if (n === 0) return null;
-    const linked = this.selected();
-    if (linked !== null) return stepAtOrBefore(this.steps, linked);
+    const ui = linkedUi(this.el);
+    if (ui?.stepsLinked) return ui.selectedStep === null ? this.steps[n - 1] : stepAtOrBefore(this.steps, ui.selectedStep);
     if (this.wanted === null) return this.steps[n - 1];
     return stepAtOrBefore(this.steps, this.wanted);
   }
@@ -134,6 +144,12 @@ export class StepSlider {
     this.shownLinked = linked !== null;
     this.el.classList.toggle("tbx-step-following", linked !== null);
     this.label.title = linked === null ? "" : `Showing the nearest step at or before the selected step ${linked}`;
+    const ui = linkedUi(this.el);
+    this.linkBtn.hidden = ui === null;
+    if (ui) {
+      this.linkBtn.setAttribute("aria-pressed", String(ui.stepsLinked));
+      this.linkBtn.title = ui.stepsLinked ? LINKED_TITLE : UNLINKED_TITLE;
+    }
     const i = selected === null ? 0 : Math.max(0, this.steps.indexOf(selected));
     this.input.max = String(Math.max(0, this.steps.length - 1));
     this.input.value = String(i);
