@@ -232,7 +232,7 @@ export const CARD_PIN_EVENT = "tbx-card-pin";
 /** The pin toggle of a card; its pressed state is set by the section from `UiState.pinned`. */
 function pinButton(card: HTMLElement): HTMLButtonElement {
   // Hidden until a section that can pin shows it (showPinned): cards outside one have no pin.
-  const b = h("button", { type: "button", class: "tbx-btn tbx-card-pin", title: "Pin to the top", "aria-pressed": "false", "aria-label": "pin card", hidden: true });
+  const b = h("button", { type: "button", class: "tbx-btn tbx-card-pin", title: "Pin to the top", "aria-pressed": "false", "aria-label": "keep at the top", hidden: true }); // no "pin" in the name: the curve card has a "pin" (step) button
   b.append(pinIcon());
   b.addEventListener("click", () => card.dispatchEvent(new CustomEvent(CARD_PIN_EVENT, { bubbles: true })));
   return b;
