@@ -1,10 +1,12 @@
-// Past TensorBoard's front end (issue 14): pinned cards, the step selected across cards.
+// Past TensorBoard's front end (issue 14): pinned cards, the step selected across cards, JSON download.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import widget from "../src/index";
 import { attach } from "../src/session";
 import { SAVE_DELAY_MS, applySettings, parseSettings, settingsOf } from "../src/settings";
 import { UiState } from "../src/ui";
 import { StepSlider, linkSteps, stepAtOrBefore } from "../src/views/stepslider";
+import { scalarsJson } from "../src/views/scalars";
+import { ScalarSeries } from "../src/store";
 import { BatchBuilder, FakeModel, stubObjectUrls } from "./helpers";
 
 class SavingModel extends FakeModel {
@@ -230,5 +232,47 @@ describe("step selected across cards", () => {
     over.dispatchEvent(new MouseEvent("click", { bubbles: true, clientX: 51, clientY: 50 }));
     expect((root.querySelector(".tbx-stepbar") as HTMLElement).dataset.tbxStep).toBe("10");
     expect([shownText(root, "notes"), shownText(root, "other")]).toEqual(["notes at 10", "other at 0"]);
+  });
+});
+
+describe("JSON download on scalar cards", () => {
+  it("scalarsJson: per run step, wall_time, value and TensorBoard's smoothing; non-finite as null", () => {
+    const s = new ScalarSeries();
+    s.append(new Float64Array([0, 1, 2, 3]), new Float64Array([10, 11, 12, 13]), new Float64Array([1, 0, NaN, 2]));
+    const out = scalarsJson("loss", 0.5, [{ run: "a", label: "a", s }]);
+    expect(out.tag).toBe("loss");
+    expect(out.smoothing).toBe(0.5);
+    const r = out.runs[0];
+    expect([r.run, r.step, r.wall_time, r.value]).toEqual(["a", [0, 1, 2, 3], [10, 11, 12, 13], [1, 0, null, 2]]);
+    // debiased EMA: 1, (0.5*0.5+0)/(0.75)=1/3, NaN passes through, then (0.25*0.5+0.5*2)/(0.875)
+    expect(r.smoothed[0]).toBeCloseTo(1);
+    expect(r.smoothed[1]).toBeCloseTo(1 / 3);
+    expect(r.smoothed[2]).toBeNull();
+    expect(r.smoothed[3]).toBeCloseTo((0.125 + 1) / 0.875);
+  });
+
+  it("the JSON button downloads the visible runs under the tag's name", async () => {
+    const root = mountText();
+    let saved: { name: string; blob: Blob } | null = null;
+    const click = vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(function (this: HTMLAnchorElement) {
+      const calls = (URL.createObjectURL as unknown as { mock: { calls: unknown[][] } }).mock.calls;
+      saved = { name: this.download, blob: calls[calls.length - 1][0] as Blob };
+    });
+    try {
+      const json = [...card(root, "scalars", "loss").querySelectorAll("button")].find((b) => b.textContent === "JSON") as HTMLButtonElement;
+      json.click();
+      expect(saved).not.toBeNull();
+      const got = saved as unknown as { name: string; blob: Blob };
+      expect(got.name).toBe("loss.json");
+      expect(got.blob.type).toBe("application/json");
+      const data = JSON.parse(await got.blob.text());
+      expect(data.runs.map((r: { run: string }) => r.run)).toEqual(["a"]);
+      expect(data.runs[0].step).toEqual([0, 10, 20]);
+      expect(data.runs[0].value).toEqual([3, 2, 1]);
+      expect(data.smoothing).toBe(0.6);
+      expect(data.runs[0].smoothed).toHaveLength(3);
+    } finally {
+      click.mockRestore();
+    }
   });
 });

@@ -13,6 +13,7 @@ import { enablePan } from "../chart/pan";
 import { dataRedrawDelay, drawsRaw, lineWidth } from "../chart/sweep";
 import { joinColumns, outlierRange, pickAt, runColumns, withEnds, type RunColumns } from "../math/columns";
 import { decimateIndices, lowerBound } from "../math/decimate";
+import { smooth } from "../math/smoothing";
 import { groupRuns, type Grouping } from "../math/groups";
 import { hparamsTable } from "./hparams";
 import type { RunInfo, ScalarSeries } from "../store";
@@ -110,6 +111,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
       legend.hidden = !on;
     }),
     button("CSV", "Download the visible runs as CSV", () => downloadCsv()),
+    button("JSON", "Download the visible runs as JSON (step, wall time, value and the smoothed value as drawn)", () => downloadJson()),
     button("PNG", "Download the chart as PNG", () => downloadPng()),
   );
 
@@ -478,6 +480,12 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     download(new Blob([rows.join("\n") + "\n"], { type: "text/csv" }), `${safeFileName(tag)}.csv`);
   }
 
+  function downloadJson(): void {
+    const runs = visible().map(({ run, s }) => ({ run: run.name, label: ctx.ui.runLabel(ctx.store, run.name), s }));
+    const text = JSON.stringify(scalarsJson(tag, ctx.ui.smoothing, runs), null, 1);
+    download(new Blob([text + "\n"], { type: "application/json" }), `${safeFileName(tag)}.json`);
+  }
+
   function downloadPng(): void {
     const canvas = chart?.ctx.canvas;
     if (!canvas || typeof canvas.toBlob !== "function") return;
@@ -497,5 +505,39 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
       destroyChart();
       cache.clear();
     },
+  };
+}
+
+/** One run's points in a scalar card's JSON download. */
+export interface ScalarsJsonRun {
+  run: string;
+  label: string;
+  /** Per point; a non-finite value or smoothed value is null (JSON has no NaN or Infinity). */
+  step: number[];
+  wall_time: number[];
+  value: (number | null)[];
+  smoothed: (number | null)[];
+}
+
+/**
+ * A scalar card's data as drawn, for its JSON download: per visible run its points in logged
+ * order with TensorBoard's smoothing at the card's weight.
+ */
+export function scalarsJson(tag: string, smoothing: number, runs: { run: string; label: string; s: ScalarSeries }[]): { tag: string; smoothing: number; runs: ScalarsJsonRun[] } {
+  const finite = (v: number) => (Number.isFinite(v) ? v : null);
+  return {
+    tag,
+    smoothing,
+    runs: runs.map(({ run, label, s }) => {
+      const value = s.value.subarray(0, s.n);
+      const sm = smooth(value, smoothing, s.n);
+      return {
+        run, label,
+        step: Array.from(s.step.subarray(0, s.n)),
+        wall_time: Array.from(s.wallTime.subarray(0, s.n)),
+        value: Array.from(value, finite),
+        smoothed: Array.from(sm, finite),
+      };
+    }),
   };
 }
