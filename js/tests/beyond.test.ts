@@ -1,4 +1,5 @@
-// Past TensorBoard's front end (issue 14): pinned cards, the step selected across cards, JSON download.
+// Past TensorBoard's front end (issue 14): pinned cards, the step selected across cards, JSON download,
+// image brightness/contrast.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import widget from "../src/index";
 import { attach } from "../src/session";
@@ -6,6 +7,7 @@ import { SAVE_DELAY_MS, applySettings, parseSettings, settingsOf } from "../src/
 import { UiState } from "../src/ui";
 import { StepSlider, linkSteps, stepAtOrBefore } from "../src/views/stepslider";
 import { scalarsJson } from "../src/views/scalars";
+import { imageFilter } from "../src/views/images";
 import { ScalarSeries } from "../src/store";
 import { BatchBuilder, FakeModel, stubObjectUrls } from "./helpers";
 
@@ -274,5 +276,50 @@ describe("JSON download on scalar cards", () => {
     } finally {
       click.mockRestore();
     }
+  });
+});
+
+const PNG_1x1 = Uint8Array.from(atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="), (c) => c.charCodeAt(0));
+
+describe("image brightness and contrast", () => {
+  it("imageFilter: none at 100/100, CSS brightness and contrast otherwise, rejects bad values", () => {
+    expect(imageFilter(100, 100)).toBe("none");
+    expect(imageFilter(150, 80)).toBe("brightness(1.5) contrast(0.8)");
+    expect(imageFilter(0, 100)).toBe("brightness(0) contrast(1)");
+    expect(() => imageFilter(-5, 100)).toThrow(/brightness.*-5/);
+    expect(() => imageFilter(100, NaN)).toThrow(/contrast/);
+  });
+
+  it("the card's adjust controls set the filter of that card's images only, and reset", () => {
+    const model = new SavingModel({ logdir: "runs/x", height: 500, tag_filter: "", run_filter: "", status: "ok", error: "", _sent_seq: 0 });
+    widget.initialize({ model });
+    const root = render(model);
+    const b = new BatchBuilder().images("a", "one", 0, PNG_1x1).images("a", "two", 0, PNG_1x1);
+    const { msg, buffers } = b.build(1, true, ["a"]);
+    model.emit("msg:custom", msg, buffers);
+    attach(model).store.flush();
+    const one = card(root, "images", "one");
+    const two = card(root, "images", "two");
+    const panel = one.querySelector(".tbx-image-adjust") as HTMLElement;
+    expect(panel.hidden).toBe(true);
+    const toggle = [...one.querySelectorAll("button")].find((x) => x.textContent === "adjust") as HTMLButtonElement;
+    toggle.click();
+    expect(panel.hidden).toBe(false);
+    const bright = panel.querySelector('input[aria-label="brightness"]') as HTMLInputElement;
+    const contrast = panel.querySelector('input[aria-label="contrast"]') as HTMLInputElement;
+    bright.value = "150";
+    bright.dispatchEvent(new Event("input"));
+    contrast.value = "60";
+    contrast.dispatchEvent(new Event("input"));
+    expect(one.style.getPropertyValue("--tbx-image-filter")).toBe("brightness(1.5) contrast(0.6)");
+    expect(panel.textContent).toContain("150%");
+    expect(two.style.getPropertyValue("--tbx-image-filter")).toBe("none");
+    // The filter survives the images being rebuilt for another step (it is on the card).
+    expect(one.querySelector("img.tbx-image")).not.toBeNull();
+    (panel.querySelector("button") as HTMLButtonElement).click();
+    expect(one.style.getPropertyValue("--tbx-image-filter")).toBe("none");
+    expect([bright.value, contrast.value]).toEqual(["100", "100"]);
+    toggle.click();
+    expect(panel.hidden).toBe(true);
   });
 });

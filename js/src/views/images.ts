@@ -2,7 +2,8 @@
 // every image of that step side by side. Images are Blob object URLs, revoked when replaced.
 // Each image takes its on-screen size before it has loaded (no layout jump when the step
 // changes); small images are scaled up by whole factors and drawn pixelated. Clicking an image
-// opens it enlarged in a dialog (with an actual-size toggle).
+// opens it enlarged in a dialog (with an actual-size toggle). The card's "adjust" controls set the
+// brightness and contrast of its images (CSS filters; the enlarged view too).
 import type { ImageEntry } from "../protocol";
 import { cardShell, h, swatch, toggleButton, type CardView, type ViewContext } from "../ui";
 import { StepSlider, stepData } from "./stepslider";
@@ -29,6 +30,59 @@ function sizeImage(img: HTMLImageElement, e: ImageEntry, boxW: number, boxH: num
   img.height = s.height;
   img.classList.toggle("tbx-pixelated", s.scale > 1);
   return s.scale;
+}
+
+/** Brightness and contrast range of the adjust controls (percent; 100 leaves the image as is). */
+export const ADJUST_MAX = 300;
+
+/** The CSS filter for `brightness` and `contrast` in percent ("none" for 100/100). */
+export function imageFilter(brightness: number, contrast: number): string {
+  for (const [name, v] of [["brightness", brightness], ["contrast", contrast]] as const) {
+    if (!Number.isFinite(v) || v < 0) throw new RangeError(`${name}: expected a percentage >= 0, got ${v}`);
+  }
+  if (brightness === 100 && contrast === 100) return "none";
+  return `brightness(${brightness / 100}) contrast(${contrast / 100})`;
+}
+
+/**
+ * The adjust controls of an image card: a toggle button (for the card's tools) and a panel with
+ * brightness and contrast sliders and a reset; they set `--tbx-image-filter` on `card`.
+ */
+function adjustControls(card: HTMLElement): { button: HTMLButtonElement; panel: HTMLElement } {
+  const values = { brightness: 100, contrast: 100 };
+  const outputs: Record<string, HTMLElement> = {};
+  const inputs: Record<string, HTMLInputElement> = {};
+  const apply = () => {
+    const filter = imageFilter(values.brightness, values.contrast);
+    card.style.setProperty("--tbx-image-filter", filter);
+    card.dataset.tbxFilter = filter;
+    for (const k of ["brightness", "contrast"] as const) {
+      inputs[k].value = String(values[k]);
+      outputs[k].textContent = `${values[k]}%`;
+    }
+  };
+  const row = (name: "brightness" | "contrast") => {
+    const input = h("input", { type: "range", min: 0, max: ADJUST_MAX, step: 5, value: 100, "aria-label": name });
+    input.addEventListener("input", () => {
+      values[name] = Number(input.value);
+      apply();
+    });
+    inputs[name] = input;
+    outputs[name] = h("span", { class: "tbx-image-adjust-value" });
+    return h("label", { class: "tbx-image-adjust-row" }, h("span", { text: name }), input, outputs[name]);
+  };
+  const reset = h("button", { type: "button", class: "tbx-btn", text: "reset", title: "Back to 100% brightness and contrast" });
+  reset.addEventListener("click", () => {
+    values.brightness = 100;
+    values.contrast = 100;
+    apply();
+  });
+  const panel = h("div", { class: "tbx-image-adjust", hidden: true }, row("brightness"), row("contrast"), reset);
+  const button = toggleButton("adjust", "Brightness and contrast of this card's images", false, (on) => {
+    panel.hidden = !on;
+  });
+  apply();
+  return { button, panel };
 }
 
 /** The enlarged view: a modal dialog (the browser's top layer, above any notebook scrolling). */
@@ -87,9 +141,10 @@ export function imageCard(tag: string, ctx: ViewContext): CardView {
     lastSig = "";
     update();
   });
-  tools.append(slider.el);
+  const adjust = adjustControls(el);
+  tools.append(slider.el, adjust.button);
   const grid = h("div", { class: "tbx-image-grid" });
-  body.append(grid);
+  body.append(adjust.panel, grid);
   let lastSig = "";
   let urls = new Map<ImageEntry, string>();
 
