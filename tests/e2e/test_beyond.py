@@ -1,7 +1,8 @@
 """Past TensorBoard's front end (issue 14) in a real JupyterLab 4: a card pinned with its pin button
 moves to the "Pinned" section on top, the pin reaches the kernel's view_settings, and a re-rendered
 view of the same widget (displayed again) shows it pinned too. A step clicked on a scalar chart, or
-picked on any step slider, is shown by the image and text cards (nearest step at or before it)."""
+picked on any step slider, is shown by the image and text cards (nearest step at or before it);
+an image card's brightness control filters its images in the page's style."""
 from __future__ import annotations
 
 from typing import Any
@@ -143,3 +144,14 @@ def test_a_step_clicked_on_a_chart_or_picked_on_a_slider_shows_in_the_other_card
     lab.page.locator(".tbx-stepbar-unlink").first.click()
     st = lab.poll(lambda: (lambda r: r if r and r["bar"] is None and r["img"] == "step 4 (3/3)" and r["notes"] == "step 4 (5/5)" else None)(lab.js(STEP_STATE)), 20, "selection cleared")
     assert st["img"] == "step 4 (3/3)" and st["notes"] == "step 4 (5/5)", st
+
+    # Brightness 0 on the image card: its thumbnail's computed filter (the stylesheet applies it).
+    img_card = lab.page.locator('.tbx-card[data-tbx-kind="images"]').first
+    img_card.scroll_into_view_if_needed()
+    img_card.get_by_role("button", name="adjust").click()
+    img_card.locator('input[aria-label="brightness"]').fill("0")
+    filt = lab.poll(lambda: (lambda f: f if f and f != "none" else None)(lab.js(
+        "const i = document.querySelector('.tbx-card[data-tbx-kind=\"images\"] img.tbx-image'); return i && getComputedStyle(i).filter;")),
+        10, "the image filtered")
+    assert filt == "brightness(0) contrast(1)", filt
+    lab.screenshot("image-brightness-0")
