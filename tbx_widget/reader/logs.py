@@ -26,7 +26,6 @@ from .items import (
     TextItem,
 )
 from .graphs import GraphItem
-from .graphs import GraphItem
 from .run import RunReader, is_event_file
 
 if TYPE_CHECKING:
@@ -444,12 +443,6 @@ class Logs:
     def hparams(self, run: str) -> list[HParamsItem]:
         """The hparams plugin records of ``run`` (experiment, session_start, session_end)."""
         return [it for store in self._data(run).items["hparams"].values() for it in store.items]
-
-    def graphs(self, run: str) -> list[GraphItem]:
-        """The model graphs of ``run``: its ``Event.graph_def`` (tag "graph_def": TensorFlow, torch,
-        ``add_graph``) and Keras model configs (tag as logged, usually "keras"), each a
-        ``GraphItem`` whose ``nodes`` have name (slash-separated scopes), op, inputs and shape."""
-        return [it for store in self._data(run).items["graphs"].values() for it in store.items]
 
     def graphs(self, run: str) -> list[GraphItem]:
         """The model graphs of ``run``: its ``Event.graph_def`` (tag "graph_def": TensorFlow, torch,
