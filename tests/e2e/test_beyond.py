@@ -1,4 +1,4 @@
-"""Past TensorBoard's front end (issue 14) in a real JupyterLab 4: a card pinned with its pin button
+"""Past TensorBoard's front end (issue 14) in JupyterLab 4 and Notebook 7: a card pinned with its pin button
 moves to the "Pinned" section on top, the pin reaches the kernel's view_settings, and a re-rendered
 view of the same widget (displayed again) shows it pinned too. A step clicked on a scalar chart, or
 picked on any step slider, is shown by the image and text cards (nearest step at or before it);
@@ -35,7 +35,7 @@ return Array.from(document.querySelectorAll('.tbx-dashboard')).map(root => ({
 """
 
 
-@pytest.mark.parametrize("jupyter", ["lab"], indirect=True)
+@pytest.mark.parametrize("jupyter", ["lab", "notebook"], indirect=True)
 def test_a_pinned_card_goes_on_top_and_stays_pinned_in_a_rerendered_view(jupyter: Any) -> None:
     lab = jupyter
     name = lab.server.write_notebook([LOG, SETTINGS, AGAIN])
@@ -106,7 +106,7 @@ return {
 """
 
 
-@pytest.mark.parametrize("jupyter", ["lab"], indirect=True)
+@pytest.mark.parametrize("jupyter", ["lab", "notebook"], indirect=True)
 def test_a_step_clicked_on_a_chart_or_picked_on_a_slider_shows_in_the_other_cards(jupyter: Any) -> None:
     lab = jupyter
     name = lab.server.write_notebook([STEPS])
