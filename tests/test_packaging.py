@@ -42,3 +42,14 @@ def test_requirements_accept_colabs_preinstalled_versions():
     for name, version in COLAB_STACK.items():
         assert reqs[name].specifier.contains(version), f"{reqs[name]} excludes Colab's {name} {version}"
     assert "ipywidgets" in reqs and not reqs["ipywidgets"].specifier.contains("7.5.1"), "anywidget needs ipywidgets>=7.6"
+
+
+def test_no_two_test_modules_share_a_basename():
+    """pytest's default import mode refuses to collect tests/x/test_a.py beside tests/test_a.py
+    (no packages): the whole run stops at collection."""
+    import collections
+    import pathlib
+
+    tests = pathlib.Path(__file__).resolve().parent
+    names = collections.Counter(p.name for p in tests.rglob("test_*.py") if "node_modules" not in p.parts)
+    assert [n for n, c in names.items() if c > 1] == []
