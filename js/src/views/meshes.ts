@@ -8,7 +8,7 @@ import type { MeshEntry } from "../protocol";
 import { onThemeChange } from "../theme";
 import { canvasAvailable, cardShell, h, sizeCanvas, themeColors, type CardView, type ViewContext } from "../ui";
 import { entryAt } from "./curves";
-import { StepSlider, stepData } from "./stepslider";
+import { StepSlider, stepData, syncRunPicker } from "./stepslider";
 
 const HEIGHT = 320;
 const DEFAULT_RGB = [120, 160, 220];
@@ -52,15 +52,8 @@ export function meshCard(tag: string, ctx: ViewContext): CardView {
   function update(): void {
     const { byRun, runs, sig: dataSig, steps } = stepData(ctx, "meshes", tag);
     if (!lastSig.startsWith(dataSig + ";")) slider.setSteps(steps());
-    const names = runs.map((r) => r.name);
-    if ([...runSelect.options].map((o) => o.value).join("\u0000") !== names.join("\u0000")) {
-      const keep = runSelect.value;
-      runSelect.textContent = "";
-      for (const r of runs) runSelect.append(h("option", { value: r.name, text: ctx.ui.runLabel(ctx.store, r.name), selected: r.name === keep }));
-      runSelect.hidden = runs.length <= 1;
-    }
     width = Math.max(240, Math.floor(body.clientWidth) || 480);
-    const run = runSelect.value || names[0] || "";
+    const run = syncRunPicker(runSelect, runs, ctx);
     const sig = [dataSig, slider.value, run, width, cam.yaw, cam.pitch, zoom].join(";");
     if (sig === lastSig) return;
     lastSig = sig;

@@ -54,6 +54,19 @@ type StepKind = Exclude<Kind, "scalars" | "histograms" | "hparams" | "custom_sca
 
 /** What a step-slider card shows: the series of `tag` by run, the visible runs with entries,
  * a signature that changes when any of those does, and (on demand) their steps. */
+/** Keep a run picker listing `runs` (rebuilt only when they change; the picked run survives),
+ * hidden when there is only one; return the picked run's name ("" when there are none). */
+export function syncRunPicker(select: HTMLSelectElement, runs: readonly RunInfo[], ctx: ViewContext): string {
+  const names = runs.map((r) => r.name);
+  if ([...select.options].map((o) => o.value).join("\u0000") !== names.join("\u0000")) {
+    const keep = select.value;
+    select.textContent = "";
+    for (const r of runs) select.append(h("option", { value: r.name, text: ctx.ui.runLabel(ctx.store, r.name), selected: r.name === keep }));
+    select.hidden = runs.length <= 1;
+  }
+  return select.value || names[0] || "";
+}
+
 export function stepData<K extends StepKind>(ctx: ViewContext, kind: K, tag: string) {
   const byRun = ctx.store.byTag(kind, tag);
   const series = (run: string) => byRun.get(run) as ListSeries<{ step: number }> | undefined;

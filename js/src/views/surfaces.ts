@@ -7,7 +7,7 @@ import type { SurfaceEntry } from "../protocol";
 import { onThemeChange } from "../theme";
 import { canvasAvailable, cardShell, fmtNum, h, niceTicks, sizeCanvas, themeColors, type CardView, type ViewContext } from "../ui";
 import { entryAt } from "./curves";
-import { StepSlider, stepData } from "./stepslider";
+import { StepSlider, stepData, syncRunPicker } from "./stepslider";
 
 const HEIGHT = 260;
 const PAD = { left: 44, right: 58, top: 8, bottom: 28 };
@@ -58,15 +58,8 @@ export function surfaceCard(tag: string, ctx: ViewContext): CardView {
   function update(): void {
     const { byRun, runs, sig: dataSig, steps } = stepData(ctx, "surfaces", tag);
     if (!lastSig.startsWith(dataSig + ";")) slider.setSteps(steps());
-    const names = runs.map((r) => r.name);
-    if ([...runSelect.options].map((o) => o.value).join("\u0000") !== names.join("\u0000")) {
-      const keep = runSelect.value;
-      runSelect.textContent = "";
-      for (const r of runs) runSelect.append(h("option", { value: r.name, text: ctx.ui.runLabel(ctx.store, r.name), selected: r.name === keep }));
-      runSelect.hidden = runs.length <= 1;
-    }
     width = Math.max(320, Math.floor(body.clientWidth) || 640);
-    const run = runSelect.value || names[0] || "";
+    const run = syncRunPicker(runSelect, runs, ctx);
     const sig = [dataSig, slider.value, run, width, cam.yaw, cam.pitch].join(";");
     if (sig === lastSig) return;
     lastSig = sig;
