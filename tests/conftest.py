@@ -6,6 +6,14 @@ import pathlib
 import pytest
 
 
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests last. Their Playwright session (sync API) keeps an asyncio loop running on the
+    main thread until the session ends, so an in-process test after them that runs a loop of its
+    own (``asyncio.run``, another sync Playwright) would fail for that reason alone."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)  # stable: order kept otherwise
+
+
 @pytest.fixture
 def logdir(tmp_path: pathlib.Path) -> pathlib.Path:
     path = tmp_path / "logs"
