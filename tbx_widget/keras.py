@@ -2,62 +2,110 @@
 
     from tbx_widget.keras import TensorBoard
     model.fit(x, y, validation_split=0.2, epochs=10,
-              callbacks=[TensorBoard("runs/mlp", show=True, histogram_freq=1)])
+              callbacks=[TensorBoard(log_dir="runs/mlp", show=True, histogram_freq=1)])
 
 The layout follows Keras's own TensorBoard callback, so existing habits and tools carry over:
-runs ``<logdir>/train`` and ``<logdir>/validation``, tags ``epoch_<metric>`` (validation
+the same arguments, runs ``<log_dir>/train`` and ``<log_dir>/validation``, tags ``epoch_<metric>`` (validation
 metrics drop their ``val_`` prefix and go to the validation run), ``batch_<metric>`` when
-``update_freq`` is ``"batch"`` or a number of batches, ``epoch_learning_rate``, and weight
-histograms named by the variable's path every ``histogram_freq`` epochs.
+``update_freq`` is ``"batch"`` or a number of batches, ``epoch_learning_rate``,
+``epoch_steps_per_second``/``batch_steps_per_second`` with ``write_steps_per_second``, and weight
+histograms ``<variable path>/histogram`` every ``histogram_freq`` epochs.
 """
 from __future__ import annotations
 
 import os
+import time
+import warnings
 from typing import Any
 
 import keras
+import numpy as np
 
 from .convert import to_float, to_numpy
 
 __all__ = ["TensorBoard"]
 
+_UNSUPPORTED = "tbx_widget.keras.TensorBoard does not support {what}; {arg}={value!r} is accepted and ignored"
+
 
 class TensorBoard(keras.callbacks.Callback):
-    """Log Keras training to TensorBoard event files and, with ``show=True``, a live dashboard."""
+    """Log Keras training to TensorBoard event files and, with ``show=True``, a live dashboard.
+
+    Takes Keras's own arguments (``log_dir``, ``histogram_freq``, ``write_graph``,
+    ``write_images``, ``write_steps_per_second``, ``update_freq``, ``profile_batch``,
+    ``embeddings_freq``, ``embeddings_metadata``); ``logdir`` is an alias of ``log_dir`` and
+    ``show``/``write_learning_rate`` are ours. Unknown keywords raise ``TypeError``.
+
+    Note: ``write_graph`` is accepted but the model graph/config is not written; profiling
+    (``profile_batch``) and embeddings (``embeddings_freq``) are not supported and warn once
+    when enabled. ``write_images`` logs each weight as an image (``<path>/image``) the way
+    Keras does: values clipped to [0, 1], dense kernels as one image, conv kernels one per
+    output channel (shown as a grid).
+    """
 
     def __init__(
         self,
-        logdir: str | os.PathLike[str] = "runs",
-        *,
-        update_freq: str | int = "epoch",
+        log_dir: str | os.PathLike[str] | None = None,
         histogram_freq: int = 0,
+        write_graph: bool = True,
+        write_images: bool = False,
+        write_steps_per_second: bool = False,
+        update_freq: str | int = "epoch",
+        profile_batch: int | str | tuple[int, int] | list[int] = 0,
+        embeddings_freq: int = 0,
+        embeddings_metadata: str | dict[str, str] | None = None,
+        *,
+        logdir: str | os.PathLike[str] | None = None,
         write_learning_rate: bool = True,
         show: bool = False,
     ) -> None:
         super().__init__()
-        if not isinstance(logdir, (str, os.PathLike)):
-            raise TypeError(f"logdir must be a path (str or os.PathLike), got {type(logdir).__name__}")
+        if log_dir is not None and logdir is not None:
+            raise TypeError(f"give log_dir or its alias logdir, not both (got log_dir={log_dir!r}, logdir={logdir!r})")
+        path = log_dir if log_dir is not None else logdir if logdir is not None else "logs"
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"log_dir must be a path (str or os.PathLike), got {type(path).__name__}")
         if update_freq not in ("epoch", "batch") and not (
             isinstance(update_freq, int) and not isinstance(update_freq, bool) and update_freq > 0
         ):
             raise ValueError(f"update_freq must be 'epoch', 'batch' or a positive int, got {update_freq!r}")
         if isinstance(histogram_freq, bool) or not isinstance(histogram_freq, int) or histogram_freq < 0:
             raise ValueError(f"histogram_freq must be an int >= 0 (0 disables histograms), got {histogram_freq!r}")
-        self.logdir = os.fspath(logdir)
+        if isinstance(embeddings_freq, bool) or not isinstance(embeddings_freq, int) or embeddings_freq < 0:
+            raise ValueError(f"embeddings_freq must be an int >= 0 (0 disables embeddings), got {embeddings_freq!r}")
+        if _profile_range(profile_batch) != (0, 0):
+            warnings.warn(_UNSUPPORTED.format(what="profiling", arg="profile_batch", value=profile_batch), UserWarning, stacklevel=2)
+        if embeddings_freq:
+            warnings.warn(_UNSUPPORTED.format(what="embeddings", arg="embeddings_freq", value=embeddings_freq), UserWarning, stacklevel=2)
+        self.log_dir = os.fspath(path)
         self.update_freq = 1 if update_freq == "batch" else update_freq
         self.histogram_freq = histogram_freq
+        self.write_graph = bool(write_graph)
+        self.write_images = bool(write_images)
+        self.write_steps_per_second = bool(write_steps_per_second)
+        self.profile_batch = profile_batch
+        self.embeddings_freq = embeddings_freq
+        self.embeddings_metadata = embeddings_metadata
         self.write_learning_rate = write_learning_rate
         self.show = show
         self.dashboard: Any = None
         self._writers: dict[str, Any] = {}
         self._batch_step = 0
+        self._batch_start = 0.0
+        self._epoch_start = 0.0
+        self._epoch_batches = 0
+
+    @property
+    def logdir(self) -> str:
+        """Alias of ``log_dir``."""
+        return self.log_dir
 
     def _writer(self, run: str):
         writer = self._writers.get(run)
         if writer is None:
             from .writer import SummaryWriter
 
-            writer = self._writers[run] = SummaryWriter(os.path.join(self.logdir, run))
+            writer = self._writers[run] = SummaryWriter(os.path.join(self.log_dir, run))
         return writer
 
     def on_train_begin(self, logs: dict | None = None) -> None:
@@ -67,15 +115,27 @@ class TensorBoard(keras.callbacks.Callback):
 
             from .widget import Dashboard
 
-            self.dashboard = Dashboard(self.logdir)
+            self.dashboard = Dashboard(self.log_dir)
             display(self.dashboard)
             del display
 
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._epoch_start = time.perf_counter()
+        self._epoch_batches = 0
+
+    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        self._batch_start = time.perf_counter()
+
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         self._batch_step += 1
+        self._epoch_batches += 1
         if self.update_freq == "epoch" or self._batch_step % self.update_freq:
             return
         writer = self._writer("train")
+        if self.write_steps_per_second:
+            elapsed = time.perf_counter() - self._batch_start
+            if elapsed > 0:
+                writer.add_scalar("batch_steps_per_second", 1.0 / elapsed, self._batch_step)
         for name, value in (logs or {}).items():
             writer.add_scalar(f"batch_{name}", _to_float(value), self._batch_step)
 
@@ -88,11 +148,18 @@ class TensorBoard(keras.callbacks.Callback):
             lr = _learning_rate(self.model)
             if lr is not None:
                 train.add_scalar("epoch_learning_rate", lr, epoch)
+        if self.write_steps_per_second:
+            elapsed = time.perf_counter() - self._epoch_start
+            if elapsed > 0:
+                train.add_scalar("epoch_steps_per_second", self._epoch_batches / elapsed, epoch)
         if self.histogram_freq and epoch % self.histogram_freq == 0:
             for variable in self.model.weights:
+                name = variable.path.replace(":", "_")
                 values = to_numpy(variable.value, variable.path)
                 if values.size:
-                    train.add_histogram(variable.path, values, epoch)
+                    train.add_histogram(f"{name}/histogram", values, epoch)
+                    if self.write_images:
+                        _log_weight_image(train, f"{name}/image", values, epoch)
         for writer in self._writers.values():
             writer.flush()
 
@@ -100,6 +167,51 @@ class TensorBoard(keras.callbacks.Callback):
         for writer in self._writers.values():
             writer.close()
         self._writers.clear()
+
+
+def _profile_range(profile_batch: Any) -> tuple[int, int]:
+    """Keras's ``profile_batch`` (an int, ``"start,stop"`` or a pair) as ``(start, stop)``."""
+    value = profile_batch
+    if isinstance(value, str):
+        parts = value.split(",")
+        try:
+            value = [int(p) for p in parts]
+        except ValueError:
+            value = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = [value, value]
+    if (
+        isinstance(value, (list, tuple))
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value)
+        and value[0] <= value[1]
+    ):
+        return int(value[0]), int(value[1])
+    raise ValueError(
+        f"profile_batch must be a non-negative int, 'start,stop' or a (start, stop) pair with start <= stop, got {profile_batch!r}"
+    )
+
+
+def _log_weight_image(writer: Any, tag: str, values: Any, step: int) -> None:
+    """A weight as an image, the way Keras's callback draws it (values clipped to [0, 1])."""
+    w = np.squeeze(values)
+    if w.ndim == 1:  # bias
+        img = w.reshape(1, w.shape[0], 1, 1)
+    elif w.ndim == 2:  # dense kernel, long side horizontal
+        if w.shape[0] > w.shape[1]:
+            w = w.T
+        img = w.reshape(1, w.shape[0], w.shape[1], 1)
+    elif w.ndim == 3:  # conv kernel: one image per output channel
+        if keras.backend.image_data_format() == "channels_last":
+            w = np.transpose(w, (2, 0, 1))
+        img = w.reshape(w.shape[0], w.shape[1], w.shape[2], 1)
+    else:
+        return  # Keras does not draw higher-rank weights either
+    img = np.clip(img.astype(np.float32), 0.0, 1.0)
+    if img.shape[0] == 1:
+        writer.add_image(tag, img[0], step, dataformats="HWC")
+    else:
+        writer.add_images(tag, img, step, dataformats="NHWC")
 
 
 def _to_float(value: Any) -> float:

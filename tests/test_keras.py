@@ -41,5 +41,62 @@ def test_bad_arguments():
         TensorBoard("x", update_freq="sometimes")
     with pytest.raises(ValueError, match="histogram_freq"):
         TensorBoard("x", histogram_freq=-1)
-    with pytest.raises(TypeError, match="logdir"):
+    with pytest.raises(TypeError, match="log_dir"):
         TensorBoard(3)
+
+
+def _model():
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="binary_crossentropy", metrics=["accuracy"])
+    x = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
+    return model, x, (x.sum(axis=1) > 0).astype("float32")
+
+
+def test_keras_signature_fits_with_keras_tag_layout(tmp_path):
+    model, x, y = _model()
+    cb = TensorBoard(log_dir=tmp_path, histogram_freq=1, write_graph=True, update_freq="epoch", profile_batch=0,
+                     write_images=True, write_steps_per_second=True, embeddings_freq=0, embeddings_metadata=None)
+    assert cb.log_dir == cb.logdir == str(tmp_path)
+    model.fit(x, y, epochs=2, batch_size=16, validation_split=0.25, callbacks=[cb], verbose=0)
+    logs = load(tmp_path)
+    assert logs.runs == ["train", "validation"]
+    train = logs.tags("train")
+    assert {"epoch_loss", "epoch_accuracy", "epoch_learning_rate", "epoch_steps_per_second"} <= set(train["scalars"])
+    assert not any(t.startswith("batch_") for t in train["scalars"])  # update_freq="epoch"
+    assert logs.scalars("train", "epoch_steps_per_second").value.min() > 0
+    paths = [w.path.replace(":", "_") for w in model.weights]
+    assert sorted(train["histograms"]) == sorted(f"{p}/histogram" for p in paths)
+    # like Keras, a weight that squeezes to a scalar (the last layer's 1-element bias) gets no image
+    drawable = [w.path.replace(":", "_") for w in model.weights if any(d != 1 for d in w.shape)]
+    assert len(drawable) == len(paths) - 1
+    assert sorted(train["images"]) == sorted(f"{p}/image" for p in drawable)
+    assert {"epoch_loss", "epoch_accuracy"} <= set(logs.tags("validation")["scalars"])
+
+
+def test_logdir_alias_and_default(tmp_path):
+    assert TensorBoard(logdir=tmp_path).log_dir == str(tmp_path)
+    assert TensorBoard().log_dir == "logs"  # Keras's default
+    with pytest.raises(TypeError, match="not both"):
+        TensorBoard(log_dir=tmp_path, logdir=tmp_path)
+
+
+@pytest.mark.parametrize("profile_batch", [2, "10,20", (1, 3)])
+def test_profiling_warns_that_it_is_not_supported(tmp_path, profile_batch):
+    with pytest.warns(UserWarning, match="profil") as record:
+        TensorBoard(log_dir=tmp_path, profile_batch=profile_batch)
+    assert len(record) == 1
+
+
+def test_embeddings_warn_that_they_are_not_supported(tmp_path):
+    with pytest.warns(UserWarning, match="embeddings_freq"):
+        TensorBoard(log_dir=tmp_path, embeddings_freq=1)
+
+
+def test_unknown_and_bad_keras_arguments(tmp_path):
+    with pytest.raises(TypeError, match="histogram_frq"):
+        TensorBoard(log_dir=tmp_path, histogram_frq=1)
+    with pytest.raises(ValueError, match="profile_batch"):
+        TensorBoard(log_dir=tmp_path, profile_batch=(3, 1))
+    with pytest.raises(ValueError, match="embeddings_freq"):
+        TensorBoard(log_dir=tmp_path, embeddings_freq=-1)
