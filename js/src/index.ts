@@ -29,7 +29,7 @@ interface Section {
   /** Cards shown after the filters, and cards in all. */
   shown: number;
   total: number;
-  sync(): void;
+  update(): void;
   destroy(): void;
 }
 
@@ -141,7 +141,7 @@ function render({ model, el }: { model: ModelLike; el: HTMLElement }): () => voi
     ui.logdir = String(model.get("logdir") ?? "");
     toolbar.sync();
     runsPanel.sync();
-    for (const s of sections) s.sync();
+    for (const s of sections) s.update();
     applyHeader();
     renderEmpty();
   };

@@ -238,7 +238,7 @@ describe("HParams table of 1,000 sessions", () => {
     const section = new HparamsSection({ store, ui });
     document.body.append(section.el);
     layout(section.el.querySelector(".tbx-hparams-table") as HTMLElement, 320); // its CSS max-height
-    const first = timed(() => section.sync());
+    const first = timed(() => section.update());
     const card = section.el.querySelector('[data-tbx-kind="hparams"]') as HTMLElement;
     expect(section.el.querySelector(".tbx-count")?.textContent).toBe("1000");
     expect(card.querySelectorAll("tbody tr[data-tbx-run]").length).toBeLessThan(100);

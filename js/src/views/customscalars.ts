@@ -256,10 +256,10 @@ export class CustomScalarsSection {
 
   constructor(private readonly ctx: ViewContext) {
     this.content = h("div", { class: "tbx-section-body" });
-    ({ el: this.el, count: this.count } = sectionShell("Custom scalars", "custom_scalars", this.content, () => this.sync()));
+    ({ el: this.el, count: this.count } = sectionShell("Custom scalars", "custom_scalars", this.content, () => this.update()));
   }
 
-  sync(): void {
+  update(): void {
     const layout = currentLayout(this.ctx.store) ?? [];
     const sig = JSON.stringify(layout);
     if (sig !== this.layoutSig) {
@@ -288,7 +288,7 @@ export class CustomScalarsSection {
       const group = h("details", { class: "tbx-group", open: !cat.closed },
         h("summary", { class: "tbx-group-title" }, h("span", { text: cat.title || "(untitled)" }), h("span", { class: "tbx-count", text: String(cat.charts.length) })),
         grid);
-      group.addEventListener("toggle", () => this.sync());
+      group.addEventListener("toggle", () => this.update());
       for (const chart of cat.charts) {
         const card = customChartCard(chart, this.ctx);
         this.cards.push(card);

@@ -263,7 +263,7 @@ export class HparamsSection {
         h("div", { class: "tbx-card-note", text: "Click a row or a line to highlight that run in the scalar charts." })));
     card.dataset.tbxKind = "hparams";
     card.dataset.tbxTag = "sessions";
-    ({ el: this.el, count: this.count } = sectionShell("HParams", "hparams", card, () => this.sync(), ctx.ui));
+    ({ el: this.el, count: this.count } = sectionShell("HParams", "hparams", card, () => this.update(), ctx.ui));
     this.filter.addEventListener("input", () => this.redraw());
     this.colorBy.addEventListener("change", () => this.redraw());
     this.canvas.addEventListener("click", (e) => this.pick(e));
@@ -275,10 +275,10 @@ export class HparamsSection {
   private redraw(): void {
     this.lastSig = "";
     this.lastPlotSig = "";
-    this.sync();
+    this.update();
   }
 
-  sync(): void {
+  update(): void {
     const { store, ui } = this.ctx;
     applyOpenState(this.el, "section:hparams", ui);
     const visible = new Set(ui.visibleRuns(store).map((r) => r.name));
@@ -403,7 +403,7 @@ export class HparamsSection {
           this.sortKey = c.key;
           this.sortDesc = false;
         }
-        this.sync(); // the sort order is part of the signature; the plot stays as drawn
+        this.update(); // the sort order is part of the signature; the plot stays as drawn
       });
       head.append(th);
     }

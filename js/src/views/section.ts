@@ -179,7 +179,7 @@ export class KindSection {
   private readonly groups = new Map<string, { el: HTMLDetailsElement; body: HTMLElement; label: HTMLElement }>();
   private readonly lazy = new LazyUpdates();
   private readonly retired = new Map<string, { card: CardView; since: number }>();
-  /** Tags shown after the last sync (after the tag filter). */
+  /** Tags shown after the last update (after the tag filter). */
   shown = 0;
   /** Tags of this kind in the store. */
   total = 0;
@@ -192,7 +192,7 @@ export class KindSection {
     private readonly ctx: ViewContext,
   ) {
     this.content = h("div", { class: "tbx-section-body" });
-    ({ el: this.el, count: this.count } = sectionShell(title, cardKind, this.content, () => this.sync(), ctx.ui));
+    ({ el: this.el, count: this.count } = sectionShell(title, cardKind, this.content, () => this.update(), ctx.ui));
     this.board = pinnedBoard(ctx.ui);
     this.bar = stepBar(ctx.ui);
     linkSteps(this.el, ctx.ui);
@@ -215,7 +215,7 @@ export class KindSection {
     return card;
   }
 
-  sync(): void {
+  update(): void {
     const { store, ui } = this.ctx;
     applyOpenState(this.el, `section:${this.cardKind}`, ui);
     const tags = store.tags(this.source);
@@ -290,7 +290,7 @@ export class KindSection {
         const body = h("div", { class: "tbx-grid" });
         const el = h("details", { class: "tbx-group", open: true }, h("summary", { class: "tbx-group-title" }, h("span", { text: name }), label), body);
         keepOpenState(el, this.groupKey(name), ui);
-        el.addEventListener("toggle", () => this.sync());
+        el.addEventListener("toggle", () => this.update());
         g = { el, body, label };
         this.groups.set(name, g);
       } else {
