@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import math
-import os
 import threading
 from typing import Any, Sequence
 
 import numpy as np
 
 from .convert import check_text
+from .storage import Storage
 from .summary.image import encode_png, make_grid
 
 __all__ = ["write_embedding"]
 
 _config_lock = threading.Lock()
+CONFIG_NAME = "projector_config.pbtxt"
 
 
 def _cell(value: Any, name: str) -> str:
@@ -42,18 +43,24 @@ def metadata_tsv(metadata: Sequence[Any], metadata_header: Sequence[str] | None)
 
 
 def write_embedding(logdir: str, subdir: str, name: str, mat: np.ndarray, metadata: Sequence[Any] | None,
-                    label_img: np.ndarray | None, metadata_header: Sequence[str] | None) -> None:
-    """Write one embedding under ``logdir/subdir`` and register it in the projector config."""
+                    label_img: np.ndarray | None, metadata_header: Sequence[str] | None,
+                    storage: Storage | None = None) -> None:
+    """Write one embedding under ``logdir/subdir`` and register it in the projector config.
+
+    ``storage`` is where ``logdir`` lives (default: a local directory); for a URL logdir
+    (``s3://...``) each file is uploaded whole through it, with its retries. The tensors,
+    metadata and sprite go first and the config entry last, so a reader never finds an entry
+    naming a file that is not there yet."""
+    if storage is None:
+        storage = Storage(logdir)
     meta_text = metadata_tsv(metadata, metadata_header) if metadata is not None else None
-    folder = os.path.join(logdir, subdir)
-    os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, "tensors.tsv"), "w", encoding="utf-8") as f:
-        for row in mat:
-            f.write("\t".join(repr(float(v)) for v in row) + "\n")
+    parts = subdir.split("/")
+    files: list[tuple[str, bytes]] = []
+    tensors = "".join("\t".join(repr(float(v)) for v in row) + "\n" for row in mat)
+    files.append(("tensors.tsv", tensors.encode("utf-8")))
     entry = [f'  tensor_name: "{_quote(name)}"', f'  tensor_path: "{_quote(subdir)}/tensors.tsv"']
     if meta_text is not None:
-        with open(os.path.join(folder, "metadata.tsv"), "w", encoding="utf-8") as f:
-            f.write(meta_text)
+        files.append(("metadata.tsv", meta_text.encode("utf-8")))
         entry.append(f'  metadata_path: "{_quote(subdir)}/metadata.tsv"')
     if label_img is not None:
         n, _, h, w = label_img.shape
@@ -61,12 +68,13 @@ def write_embedding(logdir: str, subdir: str, name: str, mat: np.ndarray, metada
         sprite = make_grid(label_img, "label_img", ncols=cols)
         full = np.zeros((cols * h, cols * w, sprite.shape[2]), dtype=np.uint8)  # square sprite, as the projector expects
         full[: sprite.shape[0], : sprite.shape[1]] = sprite
-        with open(os.path.join(folder, "sprite.png"), "wb") as f:
-            f.write(encode_png(full))
+        files.append(("sprite.png", encode_png(full)))
         entry.append(f'  sprite {{\n    image_path: "{_quote(subdir)}/sprite.png"\n    single_image_dim: {w}\n    single_image_dim: {h}\n  }}')
+    for file_name, data in files:
+        storage.put(storage.join(*parts, file_name), data)
     text = "embeddings {\n" + "\n".join(entry) + "\n}\n"
-    with _config_lock, open(os.path.join(logdir, "projector_config.pbtxt"), "a", encoding="utf-8") as f:
-        f.write(text)
+    with _config_lock:
+        storage.append(storage.join(CONFIG_NAME), text.encode("utf-8"))
 
 
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t"}

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import warnings
 from typing import Any, BinaryIO, Mapping
 
-__all__ = ["is_url", "Storage", "EXTRAS"]
+__all__ = ["is_url", "Storage", "EXTRAS", "PUT_ATTEMPTS", "PUT_BACKOFF_SECS"]
+
+PUT_ATTEMPTS = 4  # tries of one ``put`` to an object store before the error is raised
+PUT_BACKOFF_SECS = 0.25  # wait before the second try, doubled before each further one
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]+)://")
 
@@ -223,12 +227,49 @@ class Storage:
             return self.fs.open(path, mode)
         return open(path, mode)
 
+    def put(self, path: str, data: bytes) -> None:
+        """Write ``data`` as the whole of ``path`` (replacing it). Local: parent directories are
+        made. URL: one upload, tried ``PUT_ATTEMPTS`` times with exponential backoff; an access
+        denial raises ``PermissionError`` at once, the last failure a ``ConnectionError`` naming
+        the object (nothing is dropped silently)."""
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"data must be bytes, got {type(data).__name__}")
+        data = bytes(data)
+        if not self.remote:
+            parent = os.path.dirname(path)
+            if parent:
+                os.makedirs(parent, exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(data)
+            return
+        delay = PUT_BACKOFF_SECS
+        for attempt in range(1, PUT_ATTEMPTS + 1):
+            try:
+                self.fs.pipe_file(path, data)
+            except Exception as exc:
+                denied = self._denied(exc)
+                if denied is not None:
+                    raise denied
+                if attempt == PUT_ATTEMPTS:
+                    raise ConnectionError(
+                        f"uploading {path} ({len(data)} bytes) to {self.url} failed {attempt} times "
+                        f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
+                    ) from exc
+                time.sleep(delay)
+                delay *= 2
+            else:
+                self.fs.invalidate_cache(path)
+                return
+
     def append(self, path: str, data: bytes) -> None:
         """Add ``data`` at the end of ``path`` (created if missing). Object stores have no
-        append: the object is uploaded again, whole (what a remote event writer does)."""
+        append: the object is read and uploaded again, whole (``put``, with its retries)."""
         if self.remote:
-            old = self.fs.cat_file(path) if self.fs.exists(path) else b""
-            self.fs.pipe_file(path, bytes(old) + bytes(data))
+            try:
+                old = bytes(self.fs.cat_file(path))
+            except FileNotFoundError:
+                old = b""
+            self.put(path, old + bytes(data))
             return
         with open(path, "ab") as f:
             f.write(data)

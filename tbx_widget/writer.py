@@ -29,7 +29,7 @@ from .convert import (INT64_MAX, INT64_MIN, check_child_name, check_step, check_
                       to_numpy, to_real)
 from .distributed import rank_logdir
 from .event_file import EventFileWriter
-from .storage import is_url
+from .storage import Storage, is_url
 from .file_writer import FileWriter
 from .summary.histogram import check_bins, check_rule_buckets, finite_values, histogram_proto, histogram_raw_proto
 from .summary.curves import curve_arrays, curve_value, surface_arrays, surface_value
@@ -735,10 +735,9 @@ class SummaryWriter:
             if img.ndim != 4 or len(img) != len(arr):
                 raise ValueError(f"label_img must be (N, C, H, W) with N = {len(arr)}, got {img.shape}")
         safe = check_child_name(tag.replace("/", "_"), "tag")
-        if self.write_to_disk and is_url(self.logdir):
-            raise NotImplementedError(f"add_embedding writes projector files to a local logdir; {self.logdir!r} is a URL")
         if self.write_to_disk:
-            write_embedding(self.logdir, f"{step:05d}/{safe}", f"{tag}:{step:05d}", arr, metadata, img, metadata_header)
+            storage = Storage(self.logdir, self.storage_options, check=False) if is_url(self.logdir) else None
+            write_embedding(self.logdir, f"{step:05d}/{safe}", f"{tag}:{step:05d}", arr, metadata, img, metadata_header, storage)
 
     # -- not supported ---------------------------------------------------------------------------
 

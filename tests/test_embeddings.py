@@ -171,3 +171,57 @@ def test_read_from_a_url_logdir(tmp_path):
         assert read_embeddings(f"{root}/nothing", Storage("memory://h16emb/runs", check=False)) == []
     finally:
         fs.rm(root, recursive=True)
+
+
+def test_add_embedding_to_a_url_logdir_is_read_back_and_followed(tmp_path, monkeypatch):
+    """add_embedding on a memory:// logdir uploads the projector files (it raised before): the
+    same files as on disk, read back by load() and sent by a dashboard's follower, once per
+    change; no local directory named after the scheme appears."""
+    import uuid
+
+    import fsspec
+
+    from tbx_widget.live.follower import Follower
+
+    monkeypatch.chdir(tmp_path)
+    mat, labels = _clusters(n=9, d=3)
+    img = np.ones((9, 1, 2, 2))
+    url = f"memory://emb-{uuid.uuid4().hex[:8]}/runs"
+    fs = fsspec.filesystem("memory")
+    try:
+        local = SummaryWriter(str(tmp_path / "disk" / "run"))
+        remote = SummaryWriter(f"{url}/run")
+        for w in (local, remote):
+            w.add_scalar("x", 1.0, 0)
+            w.add_embedding(mat, metadata=[f"c{c}" for c in labels], label_img=img, global_step=2, tag="e/1",
+                            metadata_header=None)
+            w.flush()
+        root = url[len("memory://"):]
+        on_disk = {os.path.relpath(os.path.join(d, n), tmp_path / "disk" / "run").replace(os.sep, "/")
+                   for d, _, files in os.walk(tmp_path / "disk" / "run") for n in files if "tfevents" not in n}
+        uploaded = {p.split("/run/", 1)[1] for p in fs.find(f"/{root}/run") if "tfevents" not in p}
+        assert uploaded == on_disk == {"projector_config.pbtxt", "00002/e_1/tensors.tsv", "00002/e_1/metadata.tsv", "00002/e_1/sprite.png"}
+        for name in on_disk:
+            assert fs.cat_file(f"/{root}/run/{name}") == (tmp_path / "disk" / "run" / name).read_bytes(), name
+        (item,) = tbx_widget.load(url).embeddings("run")
+        np.testing.assert_array_equal(item.tensors, mat)
+        assert (item.tag, item.step, item.metadata[0], item.sprite_dim) == ("e/1", 2, ["c0"], (2, 2))
+
+        f = Follower(url)
+        got: list = []
+        f.snapshot(got.append)
+        assert [(r, t, e["step"]) for r, t, e in _embedding_items(got)] == [("run", "e/1", 2)]
+        got.clear()
+        f.poll(got.append)
+        assert _embedding_items(got) == []  # unchanged: not sent again
+        remote.add_embedding(mat * 2, global_step=5, tag="e/1")
+        remote.flush()
+        f.poll(got.append)
+        assert [(r, t, e["step"]) for r, t, e in _embedding_items(got)] == [("run", "e/1", 5)]
+        assert [i.step for i in tbx_widget.load(url).embeddings("run")] == [2, 5]
+        local.close()
+        remote.close()
+    finally:
+        if fs.exists(f"/{url[len('memory://'):].split('/')[0]}"):
+            fs.rm(f"/{url[len('memory://'):].split('/')[0]}", recursive=True)
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(":")]

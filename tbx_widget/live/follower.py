@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import metadata as md
 from ..reader import Logs, ScalarSeries
-from ..reader.embeddings import config_signature, read_embeddings
+from ..reader.embeddings import CONFIG_NAME, config_signature, read_embeddings
 from .encode import ENCODED_KINDS, Batch, BatchBuilder
 
 __all__ = ["Follower", "Preview"]
@@ -247,20 +247,23 @@ class Follower:
         """Emit the embeddings that appeared or changed since last sent: one ``stat`` of each
         local run's projector_config.pbtxt per poll (``add_embedding`` appends to it after writing
         an embedding's files); when it changed, the run's embeddings are read and those new or
-        different from what was sent go out. Remote logdirs are not watched (``add_embedding``
-        writes to local logdirs only)."""
-        if self._logs.storage is not None:
-            return 0
+        different from what was sent go out. A remote logdir costs one listing of its configs
+        per poll (their sizes: a remote ``add_embedding`` uploads the config longer), not one
+        request per run."""
+        storage = self._logs.storage
         runs = self._logs.runs
+        remote_sigs = None
+        if storage is not None:
+            remote_sigs = storage.list(lambda name: name == CONFIG_NAME)
         out = _Batches(runs[self._runs_told :], False, emit, self._next_seq)
         for run in runs:
             directory = self._logs._run(run).directory
-            sig = config_signature(directory)
+            sig = config_signature(directory) if remote_sigs is None else remote_sigs.get(f"{directory}/{CONFIG_NAME}")
             if sig is None or self._emb_config.get(run) == sig:
                 continue
             self._emb_config[run] = sig
             try:
-                items = read_embeddings(directory)
+                items = read_embeddings(directory, storage)
             except (OSError, ValueError):
                 self.dropped += 1  # a broken config or a missing file: tried again when the config changes
                 continue

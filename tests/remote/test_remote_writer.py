@@ -350,3 +350,27 @@ def test_a_writer_never_closed_uploads_at_interpreter_exit(remote):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
     assert steps(url, remote.storage_options) == list(range(30))
+
+
+def test_add_embedding_uploads_projector_files_read_back_by_load(remote):
+    """add_embedding on a bucket (it raised before): tensors, metadata, sprite and the projector
+    config are uploaded, and load() (a separate Logs) reads the embeddings back."""
+    bucket = remote.new_bucket()
+    url = remote.url(bucket, "runs/r")
+    rng = np.random.default_rng(1)
+    mat = rng.normal(size=(6, 4))
+    with SummaryWriter(url, storage_options=remote.storage_options) as w:
+        w.add_scalar("loss", 1.0, 0)
+        w.add_embedding(mat, metadata=[["a", "1"]] * 6, label_img=np.zeros((6, 3, 2, 2)), global_step=3, tag="feat",
+                        metadata_header=["name", "n"])
+        w.add_embedding(mat[:2], global_step=4, tag="feat")
+    fs = remote.filesystem()
+    names = sorted(p.split("/runs/r/", 1)[1] for p in fs.find(f"{bucket}/runs/r") if "tfevents" not in p)
+    assert names == ["00003/feat/metadata.tsv", "00003/feat/sprite.png", "00003/feat/tensors.tsv",
+                     "00004/feat/tensors.tsv", "projector_config.pbtxt"]
+    first, second = load(remote.url(bucket, "runs"), storage_options=remote.storage_options).embeddings("r")
+    np.testing.assert_array_equal(first.tensors, mat)
+    assert (first.step, first.header, first.metadata[0], first.sprite_dim) == (3, ["name", "n"], ["a", "1"], (2, 2))
+    assert first.sprite is not None and first.sprite.startswith(b"\x89PNG")
+    np.testing.assert_array_equal(second.tensors, mat[:2])
+    assert second.step == 4 and second.metadata == []

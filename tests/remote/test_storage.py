@@ -215,3 +215,36 @@ def test_tbx_magic_takes_a_url_and_storage_options():
         parse_tbx_args("s3://b --storage-options '[1]'")
     with pytest.raises(ValueError, match="--storage-options must be a JSON object"):
         parse_tbx_args("s3://b --storage-options '{bad'")
+
+
+def test_put_retries_with_backoff_then_names_the_object(monkeypatch, tmp_path):
+    from tbx_widget import storage as storage_module
+
+    monkeypatch.setattr(storage_module, "PUT_BACKOFF_SECS", 0.001)
+    st = Storage(f"memory://put-{uuid.uuid4().hex[:8]}/logs")
+    real, calls = st.fs.pipe_file, []
+
+    def flaky(path, data, **kw):
+        calls.append(path)
+        if len(calls) <= 2:
+            raise ConnectionResetError("the server went away")
+        return real(path, data, **kw)
+
+    monkeypatch.setattr(st.fs, "pipe_file", flaky)
+    st.put(st.join("a", "x.tsv"), b"1\t2\n")
+    assert len(calls) == 3 and st.read(st.join("a", "x.tsv"), 0, 100) == b"1\t2\n"
+    st.append(st.join("a", "x.tsv"), b"3\t4\n")
+    assert st.read(st.join("a", "x.tsv"), 0, 100) == b"1\t2\n3\t4\n"
+    calls.clear()
+    monkeypatch.setattr(st.fs, "pipe_file", lambda *a, **k: (calls.append(1), (_ for _ in ()).throw(TimeoutError("slow")))[1])
+    with pytest.raises(ConnectionError, match=r"uploading .*a/y\.tsv \(3 bytes\) to memory://put-.* failed 4 times \(TimeoutError: slow\)"):
+        st.put(st.join("a", "y.tsv"), b"abc")
+    assert len(calls) == 4
+    monkeypatch.setattr(st.fs, "pipe_file", lambda *a, **k: (_ for _ in ()).throw(PermissionError("denied")))
+    with pytest.raises(PermissionError, match="access denied"):
+        st.put(st.join("a", "z.tsv"), b"abc")
+    with pytest.raises(TypeError, match="data must be bytes, got str"):
+        st.put(st.join("a", "z.tsv"), "abc")
+    local = Storage(str(tmp_path / "root"))
+    local.put(local.join("d", "e", "f.bin"), b"xy")
+    assert (tmp_path / "root" / "d" / "e" / "f.bin").read_bytes() == b"xy"
