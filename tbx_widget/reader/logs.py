@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
 
+from .. import metadata as md
 from ..records import CorruptRecordWarning
 from ..storage import Storage, is_url
 from .items import (
@@ -184,7 +185,7 @@ def _merge(old: Changes, new: Changes) -> Changes:
     for key, data in old.new.items():
         cut = new.reset_step.get(key)
         if cut is not None:  # the purge also covers what the failed refresh read
-            if key[1] == "scalars":
+            if key[1] == md.scalar.KIND:
                 keep = data.step < cut
                 data = ScalarSeries(data.step[keep], data.wall_time[keep], data.value[keep])
             else:
@@ -193,7 +194,7 @@ def _merge(old: Changes, new: Changes) -> Changes:
     for key, data in new.new.items():
         if key in out.new:
             a = out.new[key]
-            if key[1] == "scalars":
+            if key[1] == md.scalar.KIND:
                 data = ScalarSeries(*(np.concatenate(c) for c in zip(
                     (a.step, a.wall_time, a.value), (data.step, data.wall_time, data.value))))
             else:
@@ -390,8 +391,8 @@ class Logs:
 
     def items(self, kind: str, run: str, tag: str, *, start: int = 0) -> list[Any]:
         """The items of any non-scalar ``kind`` (see ``KINDS``) of one series, from ``start``."""
-        if kind == "scalars" or kind not in KINDS:
-            raise ValueError(f"kind must be one of {[k for k in KINDS if k != 'scalars']}, got {kind!r}")
+        if kind == md.scalar.KIND or kind not in KINDS:
+            raise ValueError(f"kind must be one of {[k for k in KINDS if k != md.scalar.KIND]}, got {kind!r}")
         return self._items(kind, run, tag, start)
 
     def _items(self, kind: str, run: str, tag: str, start: int) -> list[Any]:
@@ -409,46 +410,46 @@ class Logs:
         return stores[tag].series(start)
 
     def histograms(self, run: str, tag: str, *, start: int = 0) -> list[HistogramItem]:
-        return self._items("histograms", run, tag, start)
+        return self._items(md.histogram.KIND, run, tag, start)
 
     def images(self, run: str, tag: str, *, start: int = 0) -> list[ImageItem]:
-        return self._items("images", run, tag, start)
+        return self._items(md.image.KIND, run, tag, start)
 
     def texts(self, run: str, tag: str, *, start: int = 0) -> list[TextItem]:
-        return self._items("text", run, tag, start)
+        return self._items(md.text.KIND, run, tag, start)
 
     def pr_curves(self, run: str, tag: str, *, start: int = 0) -> list[PrCurveItem]:
-        return self._items("pr_curves", run, tag, start)
+        return self._items(md.pr_curve.KIND, run, tag, start)
 
     def audio(self, run: str, tag: str, *, start: int = 0) -> list[AudioItem]:
-        return self._items("audio", run, tag, start)
+        return self._items(md.audio.KIND, run, tag, start)
 
     def curves(self, run: str, tag: str, *, start: int = 0) -> list[CurveItem]:
         """The curves of ``add_curve``: per step, ``x`` (n,) and ``y`` (k, n) numpy arrays."""
-        return self._items("curves", run, tag, start)
+        return self._items(md.curve.KIND, run, tag, start)
 
     def surfaces(self, run: str, tag: str, *, start: int = 0) -> list[SurfaceItem]:
         """The surfaces of ``add_surface``: per step, ``x`` (nx,), ``y`` (ny,), ``z`` (ny, nx)."""
-        return self._items("surfaces", run, tag, start)
+        return self._items(md.surface.KIND, run, tag, start)
 
     def meshes(self, run: str, tag: str, *, start: int = 0) -> list[MeshItem]:
         """The meshes of ``add_mesh`` (TensorBoard's mesh plugin; any writer): per step,
         ``vertices`` (B, N, 3), ``faces`` and ``colors`` (or None) and the ``config`` dict."""
-        return self._items("meshes", run, tag, start)
+        return self._items(md.mesh.KIND, run, tag, start)
 
     def custom_scalars(self, run: str) -> list[CustomScalarsItem]:
         """The custom-scalars layouts written to ``run`` (usually one)."""
-        return [it for store in self._data(run).items["custom_scalars"].values() for it in store.items]
+        return [it for store in self._data(run).items[md.custom_scalar.KIND].values() for it in store.items]
 
     def hparams(self, run: str) -> list[HParamsItem]:
         """The hparams plugin records of ``run`` (experiment, session_start, session_end)."""
-        return [it for store in self._data(run).items["hparams"].values() for it in store.items]
+        return [it for store in self._data(run).items[md.hparams.KIND].values() for it in store.items]
 
     def graphs(self, run: str) -> list[GraphItem]:
         """The model graphs of ``run``: its ``Event.graph_def`` (tag "graph_def": TensorFlow, torch,
         ``add_graph``) and Keras model configs (tag as logged, usually "keras"), each a
         ``GraphItem`` whose ``nodes`` have name (slash-separated scopes), op, inputs and shape."""
-        return [it for store in self._data(run).items["graphs"].values() for it in store.items]
+        return [it for store in self._data(run).items[md.graph.KIND].values() for it in store.items]
 
     def embeddings(self, run: str) -> list["EmbeddingItem"]:
         """The embeddings ``add_embedding`` logged in ``run`` (its projector_config.pbtxt and the
@@ -496,7 +497,7 @@ class Logs:
 
     # -- export -------------------------------------------------------------------------------
 
-    def to_pandas(self, kind: str = "scalars", *, runs: Iterable[str] | None = None, group: Any = None):
+    def to_pandas(self, kind: str = md.scalar.KIND, *, runs: Iterable[str] | None = None, group: Any = None):
         """A long DataFrame of ``kind``: scalars give columns run, tag, step, wall_time, value;
         with ``group`` (a grouping, see ``tbx_widget.groups``) a ``group`` column follows ``run``."""
         from ..export import to_pandas
