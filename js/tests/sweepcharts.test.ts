@@ -6,6 +6,7 @@ import { attach } from "../src/session";
 import { DATA_GAP, MANY_LINES, dataRedrawDelay, drawsRaw, lineWidth } from "../src/chart/sweep";
 import { Memo } from "../src/chart/memo";
 import { joinColumns } from "../src/math/columns";
+import { sweepBuckets } from "../src/math/sweepgrid";
 import { BatchBuilder, FakeModel } from "./helpers";
 import { TIP_ALL, TIP_TOP_K, renderTip, sortTipRows, topRows, type TipRow } from "../src/chart/tooltip";
 
@@ -91,15 +92,14 @@ describe("raw lines of a sweep", () => {
     expect(() => drawsRaw(-1, false)).toThrow(/lineCount must be an integer >= 0, got -1/);
   });
 
-  async function chartOf(runs: number): Promise<{ series: { label?: string; width?: number }[]; data: ArrayLike<number | null>[] }> {
+  async function chartOf(runs: number, steps = Array.from({ length: 50 }, (_, i) => i), shift = 0, period = 5): Promise<{ series: { label?: string; width?: number }[]; data: ArrayLike<number | null>[] }> {
     const model = new FakeModel({ logdir: "runs", height: 400, status: "ok", error: "", tag_filter: "", run_filter: "" });
     const el = document.createElement("div");
     document.body.append(el);
     const cleanup = widget.render({ model, el });
     const b = new BatchBuilder();
     const names = Array.from({ length: runs }, (_, r) => `run${r}`);
-    const steps = Array.from({ length: 50 }, (_, i) => i);
-    for (const [r, name] of names.entries()) b.scalars(name, "loss", steps, steps.map((i) => Math.sin(i / 5 + r)));
+    for (const [r, name] of names.entries()) b.scalars(name, "loss", steps.map((i) => i + r * shift), steps.map((i) => Math.sin(i / period + r)));
     const { msg, buffers } = b.build(1, true, names);
     model.emit("msg:custom", msg, buffers);
     attach(model).store.flush();
@@ -121,6 +121,22 @@ describe("raw lines of a sweep", () => {
     expect(many.series).toHaveLength(1 + MANY_LINES + 10);
     expect(many.data).toHaveLength(1 + MANY_LINES + 10);
     expect(many.series[1].width).toBeLessThan(2);
+  });
+
+  it("runs logged at different steps draw on a grid of O(buckets) x values, not the union of their steps", async () => {
+    const runs = MANY_LINES + 10;
+    const steps = Array.from({ length: 2000 }, (_, i) => i);
+    const u = await chartOf(runs, steps, 3, 150); // every run's steps shifted: the union has ~2,180 x values
+    expect(u.data).toHaveLength(1 + runs);
+    const nx = u.data[0].length;
+    expect(nx).toBeLessThanOrEqual(2 * (sweepBuckets(runs, 480) + 2) + 2);
+    expect(nx).toBeLessThan(1000);
+    // each line keeps its extremes: its (smoothed) sine reaches about +-1 in every run
+    for (let k = 1; k <= runs; k++) {
+      const ys = [...u.data[k]].filter((v): v is number => v !== null);
+      expect(Math.max(...ys)).toBeGreaterThan(0.98);
+      expect(Math.min(...ys)).toBeLessThan(-0.98);
+    }
   });
 });
 

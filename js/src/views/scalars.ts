@@ -10,10 +10,11 @@ import { groupColumns, type GroupColumns } from "../chart/grouplines";
 import { Memo } from "../chart/memo";
 import { ChartTooltip, groupLabel, tipOrderSelect, type TipSeries } from "../chart/tooltip";
 import { enablePan } from "../chart/pan";
-import { dataRedrawDelay, drawsRaw, lineWidth } from "../chart/sweep";
+import { dataRedrawDelay, drawsRaw, lineWidth, MANY_LINES } from "../chart/sweep";
 import { joinColumns, outlierRange, pickAt, runColumns, withEnds, type RunColumns } from "../math/columns";
 import { decimateIndices, lowerBound } from "../math/decimate";
 import { smooth } from "../math/smoothing";
+import { sweepBuckets, sweepGrid } from "../math/sweepgrid";
 import { groupRuns, type Grouping } from "../math/groups";
 import { hparamsTable } from "./hparams";
 import type { RunInfo, ScalarSeries } from "../store";
@@ -319,15 +320,28 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     };
     // A sweep (many lines) draws raw values only for highlighted lines (chart/sweep.ts).
     const raws = lines.map((l) => drawsRaw(lines.length, l.highlighted));
-    const parts = lines.map((l, i) => {
-      const g = l.group?.cols;
-      if (!g) return decimated(l.cols, raws[i] ? [l.cols.raw, l.cols.smoothed] : [l.cols.smoothed]);
-      const ys = band === "none" ? [g.raw, g.smoothed] : [g.raw, g.smoothed, g.lo, g.hi];
-      return decimated(g, raws[i] ? ys : ys.slice(1), [g.count]);
-    });
     const memberCols = showMembers ? groups.flatMap((l) => l.group!.members.map((cols) => ({ cols, color: l.color }))) : [];
-    for (const m of memberCols) parts.push(decimated(m.cols, [m.cols.smoothed]));
-    const joined = joinColumns(parts, logY);
+    // A sweep of plain run lines: all decimated onto one shared x grid (math/sweepgrid.ts), so
+    // joining them costs nothing and a zoom touches O(buckets x lines), not O(points).
+    const gridded = lines.length > MANY_LINES && groups.length === 0;
+    const joined = gridded ? sweepJoined(lines, raws, w) : joinColumns(decimatedParts(), logY);
+    function sweepJoined(ls: Line[], rs: boolean[], width: number) {
+      const ys = ls.map((l, i) => (rs[i] ? [l.cols.raw, l.cols.smoothed] : [l.cols.smoothed]));
+      const columns = ys.reduce((a, y) => a + y.length, 0);
+      const [lo, hi] = zoom ?? full;
+      const g = sweepGrid(ls.map((l, i) => ({ x: l.cols.x, n: l.cols.n, ys: ys[i] })), lo, hi, sweepBuckets(columns, width), zoom ? full : []);
+      return joinColumns([g], logY);
+    }
+    function decimatedParts() {
+      const parts = lines.map((l, i) => {
+        const g = l.group?.cols;
+        if (!g) return decimated(l.cols, raws[i] ? [l.cols.raw, l.cols.smoothed] : [l.cols.smoothed]);
+        const ys = band === "none" ? [g.raw, g.smoothed] : [g.raw, g.smoothed, g.lo, g.hi];
+        return decimated(g, raws[i] ? ys : ys.slice(1), [g.count]);
+      });
+      for (const m of memberCols) parts.push(decimated(m.cols, [m.cols.smoothed]));
+      return parts;
+    }
     // Column order: all raw series first (drawn behind; the lines that draw them), then all
     // smoothed, then per group its band edges and member count, then the faint member runs.
     const rawCols: (number | null)[][] = [];
