@@ -130,7 +130,7 @@ def test_follower_sends_each_embedding_once_per_change(tmp_path):
     w.flush()
     f = Follower(str(tmp_path))
     got: list = []
-    f.snapshot(got.append)
+    f.resend(got.append)
     assert [(r, t, e["step"]) for r, t, e in _embedding_items(got)] == [("run1", "emb", 1)]
     got.clear()
     f.poll(got.append)
@@ -141,7 +141,7 @@ def test_follower_sends_each_embedding_once_per_change(tmp_path):
     f.poll(got.append)
     assert [(r, t, e["step"], e["header"]) for r, t, e in _embedding_items(got)] == [("run1", "emb", 2, [])]
     got.clear()
-    f.snapshot(got.append)  # a snapshot sends them all again, after its reset batch
+    f.resend(got.append)  # a snapshot sends them all again, after its reset batch
     assert got[0].content["reset"] and [e["step"] for _, _, e in _embedding_items(got)] == [1, 2]
     w.close()
 
@@ -209,7 +209,7 @@ def test_add_embedding_to_a_url_logdir_is_read_back_and_followed(tmp_path, monke
 
         f = Follower(url)
         got: list = []
-        f.snapshot(got.append)
+        f.resend(got.append)
         assert [(r, t, e["step"]) for r, t, e in _embedding_items(got)] == [("run", "e/1", 2)]
         got.clear()
         f.poll(got.append)

@@ -206,9 +206,9 @@ def test_a_purge_of_sent_data_resends_the_logdir_from_disk(tmp_path):
 
 
 @pytest.mark.parametrize("read_bytes", [4096, 1 << 20])
-@pytest.mark.parametrize("how", ["poll", "snapshot"])
+@pytest.mark.parametrize("how", ["poll", "resend"])
 def test_a_purge_split_from_its_data_by_the_read_size_is_honoured(tmp_path, read_bytes, how):
-    """A poll or snapshot that reads in pieces can meet a purge of data it sent a piece earlier."""
+    """A poll or resend that reads in pieces can meet a purge of data it sent a piece earlier."""
     path = tmp_path / "a" / "events.out.tfevents.1.x"
     write(path, *(scalar(s, float(s)) for s in range(1000)), purge(5), scalar(5, 50.0))
     assert path.stat().st_size > 4 * 4096  # several pieces at the smaller read size
@@ -216,7 +216,7 @@ def test_a_purge_split_from_its_data_by_the_read_size_is_honoured(tmp_path, read
     batches: list = []
     getattr(f, how)(batches.append)
     assert received(batches)[("scalars", "a", "loss")] == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
-    assert batches[0].content["reset"] is (how == "snapshot")
+    assert batches[0].content["reset"] is (how == "resend")
 
 
 def test_an_idle_refresh_lists_no_directory_and_opens_no_file(tmp_path, monkeypatch):
@@ -296,7 +296,7 @@ def test_a_batch_names_only_the_runs_new_to_the_browser(tmp_path):
     assert batches[-1].content["runs"] == []
     f.resend(batches.append)
     assert batches[-1].content["reset"] and batches[-1].content["runs"] == ["a", "b", "c", "d"]
-    assert Follower.snapshot is Follower.resend  # the former name, until widget.py calls resend
+    assert not hasattr(Follower, "snapshot")  # "snapshot" is the static HTML fallback, not a resend
 
 
 def test_a_preview_thins_the_same_whatever_the_pieces():

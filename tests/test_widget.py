@@ -191,7 +191,7 @@ def test_opens_no_listening_port(tmp_path, dashboard_factory):
 
 
 def test_follower_memory_stays_flat_sent_data_is_released(tmp_path):
-    """The follower's reader keeps no data (it streams); a snapshot re-reads it from disk."""
+    """The follower's reader keeps no data (it streams); a resend re-reads it from disk."""
     from tbx_widget.live.follower import Follower
     from tbx_widget.reader import NotRetainedError
 
@@ -208,7 +208,7 @@ def test_follower_memory_stays_flat_sent_data_is_released(tmp_path):
     with pytest.raises(NotRetainedError):
         follower.logs.scalars("a", "loss", start=0)
     again: list = []
-    follower.snapshot(again.append)
+    follower.resend(again.append)
     assert again[0].content["reset"] is True
     assert sum(i["n"] for b in again for i in b.content["items"]) == 3000
     preview = follower.with_preview(lambda logs: logs.scalars("a", "loss"))

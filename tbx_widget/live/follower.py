@@ -10,9 +10,9 @@ into data already sent is honoured the same way: the logdir is re-sent from disk
 A poll costs the new data plus the series that changed: an idle poll touches no series. An
 item that cannot be encoded (a histogram whose limits and counts differ in length, ...) is
 dropped and counted in ``dropped``; the rest of its series, and every other series, is sent.
-What stays in memory per scalar series is an evenly thinned preview, for the curves saved with
-the notebook (the ``_snapshot`` trait) and the static HTML fallback: up to ``PREVIEW_POINTS``
-points per series, fewer when there are many series (about ``PREVIEW_TOTAL`` points over all).
+What stays in memory per scalar series is an evenly thinned preview (``saved_view.Preview``),
+for the curves saved with the notebook (the ``_saved_curves`` trait) and the snapshot (the
+static HTML fallback): up to ``PREVIEW_POINTS`` points per series, fewer when there are many series (about ``PREVIEW_TOTAL`` points over all).
 """
 from __future__ import annotations
 
@@ -20,11 +20,10 @@ import os
 import threading
 from typing import Any, Callable, Sequence, TypeVar
 
-import numpy as np
-
 from .. import metadata as md
 from ..reader import Logs, ScalarSeries
 from ..reader.embeddings import CONFIG_NAME, config_signature, read_embeddings
+from ..saved_view import PREVIEW_POINTS, CurvesLogs, Preview
 from .encode import ENCODED_KINDS, Batch, BatchBuilder
 
 __all__ = ["Follower", "Preview"]
@@ -33,67 +32,10 @@ MAX_BATCH_BYTES = 4 << 20
 SCALAR_CHUNK = MAX_BATCH_BYTES // 24  # points per scalar item: three float64 buffers
 ITEM_CHUNK = 64  # items (histogram steps, images, ...) per wire item, so big series span batches
 READ_BYTES = 64 << 20  # event-file bytes read per step of a poll or resend
-PREVIEW_POINTS = 1000  # per scalar series, when there are few
 PREVIEW_TOTAL = 400_000  # over all series: 10,000 tags keep 40 points each, not 1,000
 PREVIEW_MIN = 16
 T = TypeVar("T")
 Emit = Callable[[Batch], None]
-
-
-class Preview:
-    """An evenly thinned copy of a scalar series (every k-th point, k doubling as it grows),
-    plus its last point."""
-
-    __slots__ = ("step", "value", "wall", "stride", "seen", "last")
-
-    def __init__(self) -> None:
-        self.step = np.zeros(0, np.int64)
-        self.value = np.zeros(0)
-        self.wall = np.zeros(0)
-        self.stride = 1  # the points kept are those whose index is a multiple of it
-        self.seen = 0  # points added so far
-        self.last: tuple[int, float, float] | None = None
-
-    def add(self, s: ScalarSeries, limit: int = PREVIEW_POINTS) -> None:
-        """Take ``s`` (the points after those already added), keeping at most ``2 * limit``."""
-        n = len(s.step)
-        if not n:
-            return
-        take = slice((-self.seen) % self.stride, n, self.stride)  # a view: no index array
-        self.seen += n
-        self.step = np.concatenate((self.step, s.step[take]))
-        self.value = np.concatenate((self.value, s.value[take]))
-        self.wall = np.concatenate((self.wall, s.wall_time[take]))
-        self.last = (int(s.step[-1]), float(s.wall_time[-1]), float(s.value[-1]))
-        self.shrink(limit)
-
-    def shrink(self, limit: int) -> None:
-        """Halve the points kept (doubling the stride) until at most ``2 * limit`` remain."""
-        while len(self.step) > 2 * limit:
-            self.step, self.value, self.wall = self.step[::2], self.value[::2], self.wall[::2]
-            self.stride *= 2
-
-    def series(self) -> ScalarSeries:
-        step, wall, value = self.step, self.wall, self.value
-        if self.last is not None and (not len(step) or step[-1] != self.last[0]):
-            step = np.append(step, self.last[0])
-            wall = np.append(wall, self.last[1])
-            value = np.append(value, self.last[2])
-        return ScalarSeries(step, wall, value)
-
-
-class _PreviewLogs:
-    """The Logs interface ``snapshot_html`` needs, served from previews."""
-
-    def __init__(self, runs: list[str], previews: dict[tuple[str, str], Preview]):
-        self.runs = runs
-        self._previews = previews
-
-    def tags(self, run: str) -> dict[str, list[str]]:
-        return {md.scalar.KIND: [tag for (r, tag) in self._previews if r == run]}
-
-    def scalars(self, run: str, tag: str) -> ScalarSeries:
-        return self._previews[(run, tag)].series()
 
 
 class _Batches:
@@ -171,8 +113,6 @@ class Follower:
         with self._lock:
             return self._resend(emit)
 
-    snapshot = resend  # the former name, still called by widget.py
-
     def _resend(self, emit: Emit) -> int:
         count, read_bytes = 0, self.read_bytes
         while True:
@@ -195,9 +135,10 @@ class Follower:
             read_bytes *= 4
 
     def with_preview(self, fn: Callable[[Any], T]) -> T:
-        """Call ``fn`` with a Logs-like view of the scalar previews (for the static fallback)."""
+        """Call ``fn`` with a Logs-like view of the scalar previews (``saved_view.CurvesLogs``: for
+        the saved curves and the snapshot)."""
         with self._lock:
-            return fn(_PreviewLogs(self._logs.runs, dict(self._previews)))
+            return fn(CurvesLogs.of_previews(self._logs.runs, self._previews))
 
     def _preview(self, run: str, tag: str) -> Preview:
         """The preview of a scalar series. Each time the number of series doubles, the points
