@@ -27,6 +27,9 @@ export interface WireScalars extends WireItemBase {
   step_buf: number;
   wall_time_buf: number;
   value_buf: number;
+  /** A decimated overview of the whole series, sent first for a big logdir; its full data
+   * follows and replaces it (docs/protocol.md, "Overviews"). Absent: full data. */
+  overview?: boolean;
 }
 
 export interface WireHistograms extends WireItemBase {
@@ -238,6 +241,8 @@ export interface ScalarsItem {
   step: Float64Array;
   wallTime: Float64Array;
   value: Float64Array;
+  /** A decimated overview, replaced by the full data that follows (counts no events). */
+  overview?: boolean;
 }
 
 export interface HistogramStep {
@@ -564,6 +569,7 @@ function decodeScalars(w: WireScalars, buffers: readonly BufferLike[]): ScalarsI
     step: readF64(pick(buffers, w.step_buf, where), w.n, `${where} step`),
     wallTime: readF64(pick(buffers, w.wall_time_buf, where), w.n, `${where} wall_time`),
     value: readF64(pick(buffers, w.value_buf, where), w.n, `${where} value`),
+    ...(w.overview === true ? { overview: true } : {}),
   };
 }
 
@@ -802,7 +808,7 @@ function decodeEmbeddings(w: WireEmbeddings, buffers: readonly BufferLike[]): Em
 export function eventsOf(item: Item): number {
   switch (item.kind) {
     case "scalars":
-      return item.step.length;
+      return item.overview ? 0 : item.step.length;
     case "histograms":
     case "pr_curves":
       return item.steps.length;

@@ -133,7 +133,7 @@ describe("raw lines of a sweep", () => {
     expect(nx).toBeLessThan(1000);
     // each line keeps its extremes: its (smoothed) sine reaches about +-1 in every run
     for (let k = 1; k <= runs; k++) {
-      const ys = [...u.data[k]].filter((v): v is number => v !== null);
+      const ys = Array.from(u.data[k]).filter((v): v is number => v !== null);
       expect(Math.max(...ys)).toBeGreaterThan(0.98);
       expect(Math.min(...ys)).toBeLessThan(-0.98);
     }
