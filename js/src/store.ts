@@ -20,37 +20,77 @@ export interface RunInfo {
   color: string;
 }
 
-/** Growable columns of one scalar series (capacity doubles; `n` values are valid). */
+/** Growable columns of one scalar series (capacity doubles; `n` values are valid).
+ *
+ * A big logdir sends each series' decimated overview first (docs/protocol.md, "Overviews"):
+ * `setOverview` shows it; the full data then replaces it chunk by chunk. While the full data is
+ * partial, the columns hold the full points (`full` of them) followed by the overview's points
+ * past the last full step, so the whole range stays drawn; once the full data has passed the
+ * overview's last step, the overview is dropped. */
 export class ScalarSeries {
   n = 0;
+  /** Points of full data (the first `full` of the `n`); the rest are overview points. */
+  full = 0;
   step = new Float64Array(0);
   wallTime = new Float64Array(0);
   value = new Float64Array(0);
   version = 0;
+  private ov: { step: Float64Array; wallTime: Float64Array; value: Float64Array } | null = null;
+
+  /** Whether some of the points drawn come from an overview (full data still to come). */
+  get overview(): boolean {
+    return this.ov !== null;
+  }
+
+  /** Show a decimated overview of the series until its full data comes; ignored once some full
+   * data is in (it is exact where it reaches). */
+  setOverview(step: Float64Array, wallTime: Float64Array, value: Float64Array): void {
+    if (this.full > 0) return;
+    this.ov = { step, wallTime, value };
+    this.n = 0;
+    this.put(step, wallTime, value, 0, step.length);
+    this.version++;
+  }
 
   append(step: Float64Array, wallTime: Float64Array, value: Float64Array): void {
     const m = step.length;
-    if (this.n === 0 && m > this.step.length && step.buffer !== wallTime.buffer) {
+    if (this.ov) this.n = this.full; // drop the overview's tail; put back below what is still ahead
+    if (this.n === 0 && m > this.step.length && step.buffer !== wallTime.buffer && !this.ov) {
       // First data: adopt the decoded columns (protocol.ts hands out fresh copies) instead of
       // copying them again; later appends grow as usual.
       this.step = step as Float64Array<ArrayBuffer>;
       this.wallTime = wallTime as Float64Array<ArrayBuffer>;
       this.value = value as Float64Array<ArrayBuffer>;
-      this.n = m;
+      this.n = this.full = m;
       this.version++;
       return;
     }
+    this.put(step, wallTime, value, 0, m);
+    this.full = this.n;
+    const ov = this.ov;
+    if (ov) {
+      const last = this.n > 0 ? this.step[this.n - 1] : -Infinity;
+      let k = 0;
+      while (k < ov.step.length && !(ov.step[k] > last)) k++;
+      if (k === ov.step.length) this.ov = null; // the full data covers the overview's range
+      else this.put(ov.step, ov.wallTime, ov.value, k, ov.step.length);
+    }
+    this.version++;
+  }
+
+  /** Write points [a, b) of the given columns after the first `n`. */
+  private put(step: Float64Array, wallTime: Float64Array, value: Float64Array, a: number, b: number): void {
+    const m = b - a;
     if (this.n + m > this.step.length) {
       const cap = Math.max(16, this.n + m, 2 * this.step.length);
       this.step = grow(this.step, cap, this.n);
       this.wallTime = grow(this.wallTime, cap, this.n);
       this.value = grow(this.value, cap, this.n);
     }
-    this.step.set(step, this.n);
-    this.wallTime.set(wallTime, this.n);
-    this.value.set(value, this.n);
+    this.step.set(step.subarray(a, b), this.n);
+    this.wallTime.set(wallTime.subarray(a, b), this.n);
+    this.value.set(value.subarray(a, b), this.n);
     this.n += m;
-    this.version++;
   }
 }
 
@@ -238,7 +278,9 @@ export class Store {
   applyItem(item: Item): void {
     this.ensureRun(item.run);
     if (item.kind === "scalars") {
-      this.slot("scalars", item.tag, item.run, () => new ScalarSeries()).append(item.step, item.wallTime, item.value);
+      const s = this.slot("scalars", item.tag, item.run, () => new ScalarSeries());
+      if (item.overview) s.setOverview(item.step, item.wallTime, item.value);
+      else s.append(item.step, item.wallTime, item.value);
     } else {
       const list: readonly unknown[] = item.kind === "histograms" || item.kind === "pr_curves" ? item.steps : item.entries;
       (this.slot(item.kind, item.tag, item.run, () => new ListSeries<never>()) as ListSeries<unknown>).append(list);

@@ -134,3 +134,46 @@ describe("saved snapshot", () => {
     expect(snapshotBatch("")).toBeNull();
   });
 });
+
+describe("overviews (docs/protocol.md, Overviews)", () => {
+  const overview = (b: BatchBuilder) => {
+    (b.items[b.items.length - 1] as { overview?: boolean }).overview = true;
+    return b;
+  };
+  const cols = (store: Store) => {
+    const s = store.get("scalars", "a", "loss")!;
+    return { n: s.n, full: s.full, overview: s.overview, step: Array.from(s.step.subarray(0, s.n)), value: Array.from(s.value.subarray(0, s.n)) };
+  };
+
+  it("an overview is drawn until the full data replaces it, chunk by chunk, and counts no events", () => {
+    const store = new Store();
+    store.apply(batch(overview(new BatchBuilder().scalars("a", "loss", [0, 40, 99], [5, -5, 1])), 1, true, ["a"]));
+    expect(cols(store)).toMatchObject({ n: 3, full: 0, overview: true, step: [0, 40, 99] });
+    expect(store.events).toBe(0);
+    const steps = Array.from({ length: 100 }, (_, i) => i);
+    // the first 50 full points: exact up to step 49, the overview beyond
+    store.apply(batch(new BatchBuilder().scalars("a", "loss", steps.slice(0, 50), steps.slice(0, 50).map((i) => i / 10)), 2, false, []));
+    let c = cols(store);
+    expect(c).toMatchObject({ n: 51, full: 50, overview: true });
+    expect(c.step.slice(48)).toEqual([48, 49, 99]);
+    expect(c.value[50]).toBe(1);
+    expect(store.events).toBe(50);
+    // the rest: the overview is gone
+    store.apply(batch(new BatchBuilder().scalars("a", "loss", steps.slice(50), steps.slice(50).map((i) => i / 10)), 3, false, []));
+    c = cols(store);
+    expect(c).toMatchObject({ n: 100, full: 100, overview: false });
+    expect(c.step).toEqual(steps);
+    expect(c.value[99]).toBeCloseTo(9.9);
+    expect(store.events).toBe(100);
+  });
+
+  it("an overview arriving after full data is ignored; a new overview replaces an older one", () => {
+    const store = new Store();
+    store.apply(batch(overview(new BatchBuilder().scalars("a", "loss", [0, 9], [1, 2])), 1, true, ["a"]));
+    store.apply(batch(overview(new BatchBuilder().scalars("a", "loss", [0, 5, 19], [1, 3, 2])), 2, false, []));
+    expect(cols(store)).toMatchObject({ n: 3, step: [0, 5, 19], overview: true });
+    store.apply(batch(new BatchBuilder().scalars("a", "loss", [0, 1, 2], [7, 8, 9]), 3, false, []));
+    store.apply(batch(overview(new BatchBuilder().scalars("a", "loss", [0, 99], [0, 0])), 4, false, []));
+    expect(cols(store)).toMatchObject({ n: 5, full: 3, step: [0, 1, 2, 5, 19], value: [7, 8, 9, 3, 2] });
+  });
+});

@@ -291,7 +291,11 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     const lines = linesOf(runs, cols, grouping);
     const groups = lines.filter((l) => l.group);
     const inGroups = groups.length ? ` in ${lines.length} line${lines.length === 1 ? "" : "s"} (${groups.length} group${groups.length === 1 ? "" : "s"})` : "";
-    info.textContent = `${runs.length} run${runs.length === 1 ? "" : "s"}${inGroups}, ${points.toLocaleString()} points`;
+    // Runs still drawn (partly) from their overview (docs/protocol.md, Overviews); a test hook too.
+    const fromOverview = runs.reduce((a, r) => a + (r.s.overview ? 1 : 0), 0);
+    el.dataset.tbxOverview = String(fromOverview);
+    const loading = fromOverview ? `; ${fromOverview.toLocaleString()} as an overview, full data loading` : "";
+    info.textContent = `${runs.length} run${runs.length === 1 ? "" : "s"}${inGroups}, ${points.toLocaleString()} points${loading}`;
     // Test hook: each group drawn as one line, with its member runs.
     el.dataset.tbxGroups = JSON.stringify(Object.fromEntries(groups.map((l) => [l.label, l.group!.members.map((c) => c.run.name)])));
     // Test hook (docs/protocol.md): per run, [points, last step, last value] as received.
