@@ -1,7 +1,7 @@
 """Notebook exports that show each dashboard's static fallback (nbconvert preprocessors).
 
-The *static fallback* is the ``text/html`` a Dashboard carries beside its widget view: inline SVG
-cards of its scalars (``snapshot.snapshot_html``). ``static_fallbacks`` is an nbconvert
+The *snapshot* (``snapshot.snapshot_html``) is the static fallback: the ``text/html`` a Dashboard
+carries beside its widget view, inline SVG cards of its scalars. ``static_fallbacks`` is an nbconvert
 preprocessor and ``export_html`` a one-call export: an HTML page of a notebook whose dashboards
 show their fallback with no kernel and no internet (nbconvert would otherwise choose the widget
 view, whose renderer it loads from a CDN: offline the page is blank). ``refresh_fallbacks``
@@ -18,37 +18,15 @@ import pathlib
 import re
 from typing import Any
 
-import numpy as np
-
-from . import metadata as md
+from .saved_view import read_saved_curves, saved_curves_json
 from .snapshot import FALLBACK_MARKER, snapshot_html
 
 __all__ = ["static_fallbacks", "refresh_fallbacks", "export_html", "WIDGET_VIEW", "WIDGET_STATE"]
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
-
-
-class _Series:
-    def __init__(self, step: list[Any], value: list[Any]):
-        self.step = np.asarray(step, dtype=float)
-        self.value = np.asarray([np.nan if v is None else v for v in value], dtype=float)
-
-
-class _StateLogs:
-    """The Logs interface ``snapshot_html`` needs, read from the scalar curves a dashboard saved in
-    its widget state (the ``_snapshot`` trait, docs/protocol.md)."""
-
-    def __init__(self, saved: dict[str, Any]):
-        self.runs = list(saved.get("runs", []))
-        self._series = {(s["run"], s["tag"]): s for s in saved.get("series", [])}
-
-    def tags(self, run: str) -> dict[str, list[str]]:
-        return {md.scalar.KIND: [tag for (r, tag) in self._series if r == run]}
-
-    def scalars(self, run: str, tag: str) -> _Series:
-        s = self._series[(run, tag)]
-        return _Series(s["step"], s["value"])
+SAVED_CURVES = "_saved_curves"  # the Dashboard trait holding its saved curves (docs/protocol.md)
+OLD_SAVED_CURVES = "_snapshot"  # its name in notebooks saved by tbx_widget before the rename
 
 
 def _logdir_of(state: dict[str, Any], fallback_html: str) -> str:
@@ -62,25 +40,26 @@ def _logdir_of(state: dict[str, Any], fallback_html: str) -> str:
 
 
 def _fresh_fallback(state: dict[str, Any], base: str, logdir: str) -> str | None:
-    """The dashboard's fallback HTML drawn from its logdir on disk, else from its saved widget state.
+    """The dashboard's snapshot HTML drawn from its logdir on disk, else from its saved curves.
 
-    Read from disk, the saved state is brought up to date too (``_snapshot``, ``status``): a
+    Read from disk, the saved state is brought up to date too (``_saved_curves``, ``status``): a
     notebook's kernel often stops before the dashboard's last periodic save, and a widget
-    renderer that can load (online) draws from that state.
+    renderer that can load (online) draws from that state. A notebook saved before the trait's
+    rename holds its curves as ``_snapshot``: read too, and replaced when redrawn from disk.
     """
     if logdir:
         path = logdir if os.path.isabs(logdir) else os.path.join(base, logdir)
         if os.path.isdir(path):
             from .reader import load
-            from .widget import snapshot_json
 
             logs = load(path)
-            state["_snapshot"] = snapshot_json(logs)
+            state[SAVED_CURVES] = saved_curves_json(logs)
+            state.pop(OLD_SAVED_CURVES, None)
             state["status"] = "ok" if logs.runs else "no_runs"
             return snapshot_html(logs, title=logdir)
-    saved = state.get("_snapshot")
+    saved = state.get(SAVED_CURVES) or state.get(OLD_SAVED_CURVES)
     if isinstance(saved, str) and saved:
-        return snapshot_html(_StateLogs(json.loads(saved)), title=logdir)
+        return snapshot_html(read_saved_curves(saved), title=logdir)
     return None
 
 

@@ -8,8 +8,6 @@ the browser on data already pushed, because browser → kernel messages wait unt
 from __future__ import annotations
 
 import html
-import json
-import math
 import os
 import pathlib
 import time
@@ -23,35 +21,16 @@ import traitlets as t
 from .live.follower import Follower
 from .live.pacing import Pacer
 from .live.pump import Pump
+from .saved_view import saved_curves_json
 from .storage import is_url
 
 __all__ = ["Dashboard"]
 
-SNAPSHOT_SECS = 5.0  # how often the saved-notebook snapshot trait is refreshed while data flows
-SNAPSHOT_POINTS = 200_000  # points kept in it, over all series
+SAVED_CURVES_SECS = 5.0  # how often the _saved_curves trait is refreshed while data flows
 REPR_WAIT = 3.0  # seconds the static fallback waits for the background thread's current read
 HEARTBEAT = 0.25  # seconds between beats of the kernel's event loop (is it free to take acks?)
 REMOTE_LATENCY_FACTOR = 3.0  # a remote logdir is polled after max(poll_interval, 3 x the last poll)
 
-
-def snapshot_json(logs: Any) -> str:
-    """The thinned scalar previews as JSON: what a notebook saved with its widget state shows
-    when it is opened without a kernel (docs/protocol.md, trait ``_snapshot``)."""
-    series = []
-    for run in logs.runs:
-        for tag in logs.tags(run)["scalars"]:
-            s = logs.scalars(run, tag)
-            series.append({"run": run, "tag": tag, "step": s.step.tolist(), "wall_time": s.wall_time.tolist(),
-                           "value": [v if math.isfinite(v) else None for v in s.value.tolist()]})
-    total = sum(len(x["step"]) for x in series)
-    if total > SNAPSHOT_POINTS:
-        keep = max(2, SNAPSHOT_POINTS // max(1, len(series)))
-        for x in series:
-            if len(x["step"]) > keep:
-                idx = sorted({round(i * (len(x["step"]) - 1) / (keep - 1)) for i in range(keep)})
-                for key in ("step", "wall_time", "value"):
-                    x[key] = [x[key][i] for i in idx]
-    return json.dumps({"runs": list(logs.runs), "series": series}, separators=(",", ":"))
 
 _STATIC = pathlib.Path(__file__).parent / "static"
 
@@ -119,7 +98,8 @@ class Dashboard(anywidget.AnyWidget):
     error = t.Unicode("").tag(sync=True)
     skipped = t.Int(0).tag(sync=True)
     _sent_seq = t.Int(0).tag(sync=True)
-    _snapshot = t.Unicode("").tag(sync=True)
+    # Thinned scalar curves saved with the notebook's widget state (saved_view, docs/protocol.md).
+    _saved_curves = t.Unicode("").tag(sync=True)
 
     def __init__(
         self,
@@ -153,8 +133,8 @@ class Dashboard(anywidget.AnyWidget):
             **kwargs,
         )
         self._send_lock = threading.Lock()
-        self._snapshot_at = -SNAPSHOT_SECS
-        self._snapshot_dirty = False
+        self._saved_at = -SAVED_CURVES_SECS
+        self._saved_dirty = False
         self._follower = follower
         self._loop = _running_loop()
         self._beat = time.monotonic()
@@ -197,13 +177,13 @@ class Dashboard(anywidget.AnyWidget):
                 except _Superseded:
                     continue  # a resync came: the full state goes now, not after a long load
             if sent:
-                self._snapshot_dirty = True
+                self._saved_dirty = True
             self._update_status()
             now = time.monotonic()
             # The polls that follow (every poll_interval) bring the last data into it too.
-            if self._snapshot_dirty and now - self._snapshot_at >= SNAPSHOT_SECS:
-                self._snapshot_at, self._snapshot_dirty = now, False
-                self._snapshot = self._follower.with_preview(snapshot_json)
+            if self._saved_dirty and now - self._saved_at >= SAVED_CURVES_SECS:
+                self._saved_at, self._saved_dirty = now, False
+                self._saved_curves = self._follower.with_preview(saved_curves_json)
 
     def _send_batch(self, batch) -> None:
         """Send one batch once the pacer has room for it (this waits on the pump thread)."""
@@ -249,14 +229,14 @@ class Dashboard(anywidget.AnyWidget):
     def _on_browser_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
         if not isinstance(content, dict):
             return
-        kind = content.get("type")
-        if kind == "ack":
+        msg_type = content.get("type")
+        if msg_type == "ack":
             seq = content.get("seq")
             if isinstance(seq, int) and not isinstance(seq, bool):
                 self._pacer.ack(seq)
-        elif kind == "ready":
+        elif msg_type == "ready":
             self._answer_ready()
-        elif kind == "resync":
+        elif msg_type == "resync":
             # Answered by the pump thread: this (the kernel's main) thread delivers the acks the
             # resend waits for, so it must not wait itself. What was in flight will never be
             # acknowledged (a page that lost track): forget it, so a pump waiting for room goes on.

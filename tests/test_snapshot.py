@@ -104,7 +104,8 @@ def _notebook(state: dict, html: str = "<div class='tbx-snapshot'>no scalars yet
 
 def test_preprocessor_redraws_from_the_logdir_on_disk(tmp_path):
     _write(tmp_path / "runs", "a", [1.0, 0.5, 0.25])
-    nb, _ = static_fallbacks(_notebook({"logdir": "runs"}), {"metadata": {"path": str(tmp_path)}})
+    nb = _notebook({"logdir": "runs", "_snapshot": "{}"})  # saved before the trait's rename
+    nb, _ = static_fallbacks(nb, {"metadata": {"path": str(tmp_path)}})
     dashboard, slider = nb["cells"][0]["outputs"]
     assert WIDGET_VIEW not in dashboard["data"]  # nbconvert then chooses the HTML
     html = dashboard["data"]["text/html"]
@@ -115,15 +116,17 @@ def test_preprocessor_redraws_from_the_logdir_on_disk(tmp_path):
     assert WIDGET_VIEW in slider["data"]  # other widgets are left alone
     # The saved state a live renderer draws from is brought up to date from disk as well.
     state = nb["metadata"]["widgets"][WIDGET_STATE]["state"]["m1"]["state"]
-    saved = json.loads(state["_snapshot"])
+    saved = json.loads(state["_saved_curves"])
+    assert "_snapshot" not in state  # the old trait's stale curves go
     assert saved["runs"] == ["a"] and saved["series"][0]["value"] == [1.0, 0.5, 0.25]
     assert state["status"] == "ok"
 
 
-def test_preprocessor_falls_back_to_the_saved_widget_state(tmp_path):
+@pytest.mark.parametrize("trait", ["_saved_curves", "_snapshot"])  # _snapshot: saved before the rename
+def test_preprocessor_falls_back_to_the_saved_widget_state(tmp_path, trait):
     saved = {"runs": ["x"], "series": [{"run": "x", "tag": "acc", "step": [0, 1, 2], "wall_time": [0, 0, 0],
                                         "value": [0.1, None, 0.9]}]}
-    nb = _notebook({"logdir": "gone", "_snapshot": json.dumps(saved)})
+    nb = _notebook({"logdir": "gone", trait: json.dumps(saved)})
     nb, _ = static_fallbacks(nb, {"metadata": {"path": str(tmp_path)}})
     html = nb["cells"][0]["outputs"][0]["data"]["text/html"]
     assert "<b>acc</b>" in html and "x: 0.9" in html

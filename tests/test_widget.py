@@ -249,7 +249,7 @@ def test_every_kind_reaches_the_browser_protocol(tmp_path, dashboard_factory):
         json.dumps(content)  # every message is plain JSON besides its buffers
 
 
-def test_snapshot_trait_keeps_the_last_state_for_saved_notebooks(tmp_path, dashboard_factory):
+def test_saved_curves_trait_keeps_the_last_state_for_saved_notebooks(tmp_path, dashboard_factory):
     import json
 
     logdir = tmp_path / "runs"
@@ -260,7 +260,8 @@ def test_snapshot_trait_keeps_the_last_state_for_saved_notebooks(tmp_path, dashb
     dash = dashboard_factory(logdir, poll_interval=30)
     Recorder(dash)
     dash.refresh()
-    snap = json.loads(dash._snapshot)
+    assert not dash.has_trait("_snapshot")  # one word per meaning: snapshot is the static HTML
+    snap = json.loads(dash._saved_curves)
     assert snap["runs"] == ["a"]
     (series,) = snap["series"]
     assert series["tag"] == "loss" and series["step"][0] == 0 and series["step"][-1] == 4999
@@ -450,3 +451,27 @@ def test_a_batch_whose_send_raises_is_not_in_flight():
     pacer.ack(1)
     assert pacer.in_flight == 0
     assert pacer.send(3, 10, lambda: None)  # the whole window is free again (no wait)
+
+
+def test_widget_saved_view_and_reader_name_kinds_through_metadata():
+    """No kind-name literal ("scalars", "images", ...) outside docstrings: they come from
+    tbx_widget.metadata, the one vocabulary per kind."""
+    import ast
+    import pathlib
+
+    import tbx_widget
+    from tbx_widget import metadata as md
+
+    root = pathlib.Path(tbx_widget.__file__).parent
+    for rel in ("widget.py", "saved_view.py", "reader/logs.py"):
+        tree = ast.parse((root / rel).read_text())
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                      if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                      and node.body and isinstance(node.body[0], ast.Expr)}
+        # Field names that happen to equal a kind ("hparams" of an hparams record or table row).
+        fields = {id(k) for node in ast.walk(tree) if isinstance(node, ast.Dict) for k in node.keys}
+        fields |= {id(node.slice) for node in ast.walk(tree) if isinstance(node, ast.Subscript) and (
+                   isinstance(node.value, ast.Name) or isinstance(node.value, ast.Attribute) and node.value.attr == "data")}
+        literals = [(rel, node.lineno, node.value) for node in ast.walk(tree)
+                    if isinstance(node, ast.Constant) and node.value in md.KINDS and id(node) not in docstrings | fields]
+        assert literals == []
