@@ -164,7 +164,7 @@ export function attach(model: ModelLike): Session {
   };
   const intake = new Intake(session, model);
   sessions.set(model, session);
-  const saved = snapshotBatch(model.get("_snapshot"));
+  const saved = savedCurvesBatch(model.get("_saved_curves") || model.get("_snapshot")); // _snapshot: saved by earlier builds
   if (saved) {
     session.store.apply(saved); // the last state saved with the notebook, until a kernel speaks
     session.saved = true;
@@ -174,10 +174,10 @@ export function attach(model: ModelLike): Session {
   return session;
 }
 
-/** The `_snapshot` trait (thinned scalar curves saved with the notebook's widget state) as a
+/** The `_saved_curves` trait (thinned scalar curves saved with the notebook's widget state) as a
  * reset batch, or null when there is none or it cannot be read. A live kernel's first batch is a
  * reset too, so it replaces this. */
-export function snapshotBatch(text: unknown): Batch | null {
+export function savedCurvesBatch(text: unknown): Batch | null {
   if (typeof text !== "string" || text === "") return null;
   try {
     const snap = JSON.parse(text) as { runs: unknown; series: unknown };

@@ -212,7 +212,7 @@ describe("ready and the kernel's 'sent' notice", () => {
 
   it("the first live batch replaces the state saved with the notebook", () => {
     const snap = JSON.stringify({ runs: ["old"], series: [{ run: "old", tag: "x", step: [0, 5], wall_time: [1, 2], value: [1, 2] }] });
-    const model = new FakeModel({ _snapshot: snap });
+    const model = new FakeModel({ _saved_curves: snap });
     const session = attach(model);
     expect(session.store.get("scalars", "old", "x")?.n).toBe(2);
     const first = batchMsg(1); // the kernel's first batch is not marked reset

@@ -120,18 +120,28 @@ describe("session", () => {
   });
 });
 
-describe("saved snapshot", () => {
-  it("shows the scalar curves saved in the _snapshot trait until the kernel sends data", async () => {
-    const { attach, snapshotBatch } = await import("../src/session");
+describe("saved curves", () => {
+  const saved = JSON.stringify({ runs: ["a"], series: [{ run: "a", tag: "loss", step: [0, 5], wall_time: [1, 2], value: [0.5, null] }] });
+  // `_snapshot`: the trait's name in notebooks saved by earlier builds, still shown.
+  it.each(["_saved_curves", "_snapshot"])("shows the scalar curves saved in the %s trait until the kernel sends data", async (trait) => {
+    const { attach, savedCurvesBatch } = await import("../src/session");
     const { FakeModel } = await import("./helpers");
-    const snap = JSON.stringify({ runs: ["a"], series: [{ run: "a", tag: "loss", step: [0, 5], wall_time: [1, 2], value: [0.5, null] }] });
-    const model = new FakeModel({ logdir: "runs", height: 400, status: "ok", error: "", tag_filter: "", run_filter: "", _snapshot: snap });
+    const model = new FakeModel({ logdir: "runs", height: 400, status: "ok", error: "", tag_filter: "", run_filter: "", [trait]: saved });
     const s = attach(model).store.byTag("scalars", "loss").get("a");
     expect(s?.n).toBe(2);
     expect(Array.from(s!.step.subarray(0, 2))).toEqual([0, 5]);
     expect(Number.isNaN(s!.value[1])).toBe(true);
-    expect(snapshotBatch("not json")).toBeNull();
-    expect(snapshotBatch("")).toBeNull();
+    expect(savedCurvesBatch("not json")).toBeNull();
+    expect(savedCurvesBatch("")).toBeNull();
+  });
+
+  it("prefers _saved_curves to the old _snapshot", async () => {
+    const { attach } = await import("../src/session");
+    const { FakeModel } = await import("./helpers");
+    const old = JSON.stringify({ runs: ["old"], series: [{ run: "old", tag: "loss", step: [0], wall_time: [1], value: [1] }] });
+    const store = attach(new FakeModel({ _saved_curves: saved, _snapshot: old })).store;
+    expect(store.byTag("scalars", "loss").get("a")?.n).toBe(2);
+    expect(store.byTag("scalars", "loss").get("old")).toBeUndefined();
   });
 });
 
