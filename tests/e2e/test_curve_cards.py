@@ -61,6 +61,7 @@ return {
   mesh: me ? JSON.parse(me.dataset.tbxMesh || '{}') : null,
   meshYaw: me ? me.dataset.tbxYaw : null,
   meshPix: me ? pix(me.querySelector('canvas')) : null,
+  renderers: [sf ? sf.dataset.tbxRenderer : null, me ? me.dataset.tbxRenderer : null],
 };
 """
 
@@ -101,6 +102,7 @@ def test_curve_and_surface_cards_draw_and_follow_the_slider(jupyter: Any) -> Non
                    "both cards drawn at the last step")
     assert state["curves"] == {"fit": [4, 2, 200]}
     assert state["surface"]["step"] == 4 and (state["surface"]["nx"], state["surface"]["ny"]) == (40, 30)
+    assert state["renderers"] == ["webgl", "webgl"], state["renderers"]  # the 3-D views drawn by WebGL (software-rendered here)
 
     # ---- the curve card's slider: step 0 is another picture.
     curve = page.locator('[data-tbx-kind="curves"][data-tbx-tag="fit"]')

@@ -66,6 +66,7 @@ return {
   pix: [drawn, sum],
   groups: groups.map((g) => g.n ? {n: g.n, cx: g.sx / g.n, cy: g.sy / g.n, spread: Math.sqrt(Math.max(0, g.sxx / g.n - (g.sx / g.n) ** 2 + g.syy / g.n - (g.sy / g.n) ** 2))} : {n: 0}),
   yaw: card.dataset.tbxDrawn,
+  renderer: card.dataset.tbxRenderer || '',
 };
 """
 
@@ -131,6 +132,7 @@ def test_embedding_card_draws_three_clusters_hover_and_search(jupyter: Any) -> N
     # ---- 3-D: dragging rotates the picture.
     card.locator("select.tbx-emb-dims").select_option("3")
     three = _until(jupyter, lambda s: s["emb"].get("mode") == 3 and s["pix"] != state["pix"], "the 3-D view")
+    assert three["renderer"] == "webgl" and _separated(three["groups"]), three  # WebGL points, still three groups
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] / 2 + 80, box["y"] + box["height"] / 2 + 20, steps=5)

@@ -5,6 +5,10 @@
 import { pca, type Pca } from "../math/pca";
 import { colormap, cssColor, project, type Camera } from "../math/surface";
 import { dragOrbit } from "../chart/orbit";
+import { cssRgba } from "../gl/color";
+import { orbitMatrix } from "../gl/camera";
+import { disableWebgl, sharedRenderer, type Geometry } from "../gl/renderer";
+import { objectKey, SceneCache } from "../gl/scene";
 import type { EmbeddingEntry } from "../protocol";
 import { PALETTE } from "../runstyle";
 import { onThemeChange } from "../theme";
@@ -82,6 +86,21 @@ export function nearestPoint(px: ArrayLike<number>, py: ArrayLike<number>, x: nu
   return best;
 }
 
+/** Points `which` (indices) of a 3-D layout (`coords`, k = 3 per point, scaled by 1 / radius)
+ *  for the GPU, in the view's axes (component 3 up), with their colours and `alpha`. */
+export function pointGeometry(coords: ArrayLike<number>, radius: number, which: readonly number[], rgb: (i: number) => readonly number[], alpha: number): Geometry {
+  const positions = new Float32Array(3 * which.length), colors = new Uint8Array(4 * which.length);
+  const a = Math.max(0, Math.min(255, Math.round(alpha * 255)));
+  which.forEach((i, q) => {
+    positions[3 * q] = coords[3 * i] / radius;
+    positions[3 * q + 1] = coords[3 * i + 2] / radius;
+    positions[3 * q + 2] = coords[3 * i + 1] / radius;
+    const c = rgb(i);
+    colors.set([c[0], c[1], c[2], a], 4 * q);
+  });
+  return { primitive: "points", positions, colors };
+}
+
 export function embeddingCard(tag: string, ctx: ViewContext): CardView {
   const { el, tools, body } = cardShell("embeddings", tag);
   const runSelect = h("select", { class: "tbx-select", title: "Run shown", "aria-label": "run" });
@@ -110,6 +129,7 @@ export function embeddingCard(tag: string, ctx: ViewContext): CardView {
   let px = new Float64Array(0), py = new Float64Array(0);
   let spriteImg: { entry: EmbeddingEntry; img: HTMLImageElement; url: string } | null = null;
   const unsubscribeTheme = onThemeChange(() => redraw());
+  const scene = new SceneCache();
 
   function redraw(): void {
     lastSig = "";
@@ -227,9 +247,16 @@ export function embeddingCard(tag: string, ctx: ViewContext): CardView {
       g.lineTo(width / 2, HEIGHT);
       g.stroke();
     }
+    const size = Math.max(2.5, Math.min(6, 400 / Math.sqrt(Math.max(1, n))));
+    const rgbOf = (i: number) => (colours ? colours.rgb[i] : NEUTRAL);
+    const gl = three && drawGl(g, p.coords, radius, n, size, rgbOf, matches, fg, `${objectKey(e)};${column};${search.value}`);
+    el.dataset.tbxRenderer = three ? (gl ? "webgl" : "canvas2d") : "canvas2d";
+    if (gl) {
+      el.dataset.tbxDrawn = String(Number(el.dataset.tbxDrawn ?? 0) + 1);
+      return;
+    }
     const order = Array.from({ length: n }, (_, i) => i);
     if (three) order.sort((a, b) => depth[a] - depth[b]);
-    const size = Math.max(2.5, Math.min(6, 400 / Math.sqrt(Math.max(1, n))));
     // Non-matching points first and faded, matches on top with a ring.
     for (const pass of matches ? [0, 1] : [1]) {
       for (const i of order) {
@@ -249,6 +276,36 @@ export function embeddingCard(tag: string, ctx: ViewContext): CardView {
       }
     }
     el.dataset.tbxDrawn = String(Number(el.dataset.tbxDrawn ?? 0) + 1);
+  }
+
+  /** The 3-D points through the shared WebGL renderer (faded non-matches first, without
+   *  writing depth; then the points, matches larger on a ring of `fg`); false when it fails. */
+  function drawGl(g: CanvasRenderingContext2D, coords: Float64Array, radius: number, n: number, size: number,
+    rgbOf: (i: number) => readonly number[], matches: Uint8Array | null, fg: string, key: string): boolean {
+    const r = sharedRenderer();
+    if (!r) return false;
+    try {
+      const all = Array.from({ length: n }, (_, i) => i);
+      const hit = matches ? all.filter((i) => matches[i] === 1) : all;
+      const rest = matches ? all.filter((i) => matches[i] !== 1) : [];
+      const ring = cssRgba(fg);
+      const faded = scene.get(r, "faded", key, () => pointGeometry(coords, radius, rest, rgbOf, 0.15));
+      const shown = scene.get(r, "shown", key, () => pointGeometry(coords, radius, hit, rgbOf, 0.9));
+      const rings = scene.get(r, "rings", key + ring.join(","), () => pointGeometry(coords, radius, matches ? hit : [], () => ring, 1));
+      const ratio = typeof devicePixelRatio === "number" && devicePixelRatio > 0 ? devicePixelRatio : 1;
+      r.begin(width, HEIGHT, ratio);
+      const mvp = orbitMatrix(cam, { width, height: HEIGHT, cx: width / 2, cy: HEIGHT / 2, scale: Math.min(width, HEIGHT) * 0.45 });
+      const big = matches ? size * 1.6 : size;
+      if (faded.count) r.draw(faded, { mvp, pointSize: size * ratio, round: true, depthWrite: false });
+      if (rings.count) r.draw(rings, { mvp, pointSize: (big + 3) * ratio, round: true });
+      if (shown.count) r.draw(shown, { mvp, pointSize: big * ratio, round: true });
+      r.present(g, width, HEIGHT);
+      return true;
+    } catch (err) {
+      console.warn("tbx_widget: WebGL drawing failed, using the canvas-2D drawing:", err);
+      disableWebgl(true);
+      return false;
+    }
   }
 
   function hover(ev: MouseEvent): void {
@@ -311,6 +368,7 @@ export function embeddingCard(tag: string, ctx: ViewContext): CardView {
     update,
     destroy: () => {
       unsubscribeTheme();
+      scene.dispose();
       if (spriteImg) URL.revokeObjectURL(spriteImg.url);
     },
   };

@@ -1,9 +1,12 @@
 // Meshes (add_mesh, TensorBoard's mesh plugin): a card per tag with a step slider and a run
-// picker; the chosen step's mesh (triangles, shaded by their facing and coloured by their
-// vertices) or point cloud in 3-D on a canvas 2D (painter's algorithm), rotated by dragging and
-// zoomed with the wheel.
+// picker; the chosen step's mesh (triangles coloured by their vertices, lit) or point cloud in
+// 3-D, drawn by WebGL (gl/renderer.ts), or on a canvas 2D (painter's algorithm) when WebGL is
+// unavailable; rotated by dragging and zoomed with the wheel.
 import { cssColor, project, type Camera } from "../math/surface";
 import { dragOrbit } from "../chart/orbit";
+import { orbitMatrix, rotation } from "../gl/camera";
+import { disableWebgl, sharedRenderer, vertexNormals, type Geometry } from "../gl/renderer";
+import { objectKey, SceneCache } from "../gl/scene";
 import type { MeshEntry } from "../protocol";
 import { onThemeChange } from "../theme";
 import { canvasAvailable, cardShell, h, sizeCanvas, themeColors, type CardView, type ViewContext } from "../ui";
@@ -27,6 +30,37 @@ export function meshBounds(v: ArrayLike<number>): { center: [number, number, num
   return { center, radius: Math.max(hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]) / 2 || 1 };
 }
 
+/** The mesh for the GPU: vertices centred and scaled into [-1, 1] with TensorBoard's y-up
+ *  turned into the view's z-up, RGBA colours, normals and triangles (points without faces). */
+export function meshGeometry(e: MeshEntry): Geometry {
+  const n = Math.floor(e.vertices.length / 3);
+  const { center, radius } = meshBounds(e.vertices);
+  const positions = new Float32Array(3 * n), colors = new Uint8Array(4 * n);
+  for (let i = 0; i < n; i++) {
+    positions[3 * i] = (e.vertices[3 * i] - center[0]) / radius;
+    positions[3 * i + 1] = (e.vertices[3 * i + 2] - center[2]) / radius;
+    positions[3 * i + 2] = (e.vertices[3 * i + 1] - center[1]) / radius;
+    for (let k = 0; k < 3; k++) colors[4 * i + k] = e.colors ? Math.max(0, Math.min(255, Math.round(e.colors[3 * i + k]))) : DEFAULT_RGB[k];
+    colors[4 * i + 3] = 255;
+  }
+  const m = Math.floor(e.faces.length / 3);
+  if (m === 0) return { primitive: "points", positions, colors };
+  // Triangles naming a vertex that does not exist are left out (the painter skips them too).
+  const kept: number[] = [];
+  const ok = (v: number) => Number.isInteger(v) && v >= 0 && v < n;
+  for (let t = 0; t < m; t++) {
+    const a = e.faces[3 * t], b = e.faces[3 * t + 1], c = e.faces[3 * t + 2];
+    if (ok(a) && ok(b) && ok(c)) kept.push(a, b, c);
+  }
+  const indices = Uint32Array.from(kept);
+  return { primitive: "triangles", positions, colors, normals: vertexNormals(positions, indices), indices };
+}
+
+/** Point size of a point cloud of n points, in CSS pixels. */
+function cloudPointSize(n: number): number {
+  return Math.max(1.5, Math.min(4, 600 / Math.sqrt(n)));
+}
+
 export function meshCard(tag: string, ctx: ViewContext): CardView {
   const { el, tools, body } = cardShell("meshes", tag);
   const runSelect = h("select", { class: "tbx-select", title: "Run shown", "aria-label": "run" });
@@ -43,6 +77,7 @@ export function meshCard(tag: string, ctx: ViewContext): CardView {
   let lastSig = "";
   let width = 0;
   const unsubscribeTheme = onThemeChange(() => redraw());
+  const scene = new SceneCache();
 
   function redraw(): void {
     lastSig = "";
@@ -72,6 +107,38 @@ export function meshCard(tag: string, ctx: ViewContext): CardView {
     const e = entry;
     if (!e) return;
     const { muted } = themeColors(el);
+    const n = e.vertices.length / 3;
+    const m = e.faces.length / 3;
+    const gl = drawGl(g, e);
+    if (!gl) paint(g, e);
+    el.dataset.tbxRenderer = gl ? "webgl" : "canvas2d";
+    g.fillStyle = muted;
+    g.font = "10px sans-serif";
+    g.fillText(`${n.toLocaleString()} vertices${m ? `, ${m.toLocaleString()} faces` : ""} · drag to rotate, wheel to zoom`, 4, HEIGHT - 4);
+    el.dataset.tbxDrawn = String(Number(el.dataset.tbxDrawn ?? 0) + 1);
+  }
+
+  /** Draw through the shared WebGL renderer; false (and WebGL off from then on) when it fails. */
+  function drawGl(g: CanvasRenderingContext2D, e: MeshEntry): boolean {
+    const r = sharedRenderer();
+    if (!r) return false;
+    try {
+      const up = scene.get(r, "mesh", String(objectKey(e)), () => meshGeometry(e));
+      const ratio = typeof devicePixelRatio === "number" && devicePixelRatio > 0 ? devicePixelRatio : 1;
+      r.begin(width, HEIGHT, ratio);
+      const mvp = orbitMatrix(cam, { width, height: HEIGHT, cx: width / 2, cy: HEIGHT / 2, scale: Math.min(width, HEIGHT) * 0.42 * zoom });
+      r.draw(up, { mvp, rot: rotation(cam), pointSize: cloudPointSize(up.count) * ratio });
+      r.present(g, width, HEIGHT);
+      return true;
+    } catch (err) {
+      console.warn("tbx_widget: WebGL drawing failed, using the canvas-2D drawing:", err);
+      disableWebgl(true);
+      return false;
+    }
+  }
+
+  /** The canvas-2D fallback: triangles far to near, flat shaded. */
+  function paint(g: CanvasRenderingContext2D, e: MeshEntry): void {
     const n = e.vertices.length / 3;
     const { center, radius } = meshBounds(e.vertices);
     const scale = (Math.min(width, HEIGHT) * 0.42 * zoom) / radius;
@@ -112,16 +179,12 @@ export function meshCard(tag: string, ctx: ViewContext): CardView {
       }
     } else {
       const order = Array.from({ length: n }, (_, i) => i).sort((p, q) => pd[p] - pd[q]);
-      const size = Math.max(1.5, Math.min(4, 600 / Math.sqrt(n)));
+      const size = cloudPointSize(n);
       for (const i of order) {
         g.fillStyle = cssColor(rgb(i));
         g.fillRect(px[i] - size / 2, py[i] - size / 2, size, size);
       }
     }
-    g.fillStyle = muted;
-    g.font = "10px sans-serif";
-    g.fillText(`${n.toLocaleString()} vertices${m ? `, ${m.toLocaleString()} faces` : ""} · drag to rotate, wheel to zoom`, 4, HEIGHT - 4);
-    el.dataset.tbxDrawn = String(Number(el.dataset.tbxDrawn ?? 0) + 1);
   }
 
   dragOrbit(canvas, cam, update);
@@ -131,5 +194,12 @@ export function meshCard(tag: string, ctx: ViewContext): CardView {
     update();
   }, { passive: false });
 
-  return { el, update, destroy: unsubscribeTheme };
+  return {
+    el,
+    update,
+    destroy: () => {
+      unsubscribeTheme();
+      scene.dispose();
+    },
+  };
 }

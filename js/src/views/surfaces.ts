@@ -1,8 +1,13 @@
 // Surfaces (add_surface): a card per tag with a step slider and a run picker; at the chosen step a
 // heatmap with contour lines, a colour bar and a hover read-out, and beside it a 3-D view of the
-// same surface (canvas 2D, painter's algorithm: no WebGL, no library) rotated by dragging.
+// same surface rotated by dragging: lit triangles, a wireframe and the box drawn by WebGL
+// (gl/renderer.ts), or on a canvas 2D (painter's algorithm) when WebGL is unavailable.
 import { colormap, contourLevels, contourSegments, cssColor, project, strideIndices, zRange, type Camera } from "../math/surface";
 import { dragOrbit } from "../chart/orbit";
+import { orbitMatrix, rotation } from "../gl/camera";
+import { disableWebgl, sharedRenderer, vertexNormals, type Geometry } from "../gl/renderer";
+import { cssRgba } from "../gl/color";
+import { objectKey, SceneCache } from "../gl/scene";
 import type { SurfaceEntry } from "../protocol";
 import { onThemeChange } from "../theme";
 import { canvasAvailable, cardShell, fmtNum, h, niceTicks, sizeCanvas, themeColors, type CardView, type ViewContext } from "../ui";
@@ -13,6 +18,66 @@ const HEIGHT = 260;
 const PAD = { left: 44, right: 58, top: 8, bottom: 28 };
 /** The 3-D view draws at most this many grid lines a side (coarser meshes for larger grids). */
 const MESH_SIDE = 48;
+
+/** The GPU surface draws at most this many grid points a side (larger grids are strided). */
+const GL_SIDE = 160;
+
+/** The surface of `e` for the GPU, in the 3-D view's box (x, y in [-1, 1], z in [-0.6, 0.6]):
+ *  triangles (two per grid cell whose corners are finite) coloured by height and lit, and a
+ *  wireframe of every `MESH_SIDE`-th grid line (both strided for large grids). A single row or
+ *  column gives no triangles; its wireframe is the line. */
+export function surfaceGeometry(e: SurfaceEntry, [lo, hi]: [number, number]): { tris: Geometry; wire: Geometry } {
+  const is = strideIndices(e.ny, GL_SIDE), js = strideIndices(e.nx, GL_SIDE);
+  const rows = is.length, cols = js.length;
+  const xl = e.x[0], xh = e.x[e.nx - 1], yl = e.y[0], yh = e.y[e.ny - 1];
+  const positions = new Float32Array(3 * rows * cols), colors = new Uint8Array(4 * rows * cols);
+  const finite = new Uint8Array(rows * cols);
+  for (let a = 0; a < rows; a++) {
+    for (let b = 0; b < cols; b++) {
+      const v = a * cols + b, z = e.z[is[a] * e.nx + js[b]];
+      finite[v] = Number.isFinite(z) ? 1 : 0;
+      positions[3 * v] = xh > xl ? ((e.x[js[b]] - xl) / (xh - xl)) * 2 - 1 : 0;
+      positions[3 * v + 1] = yh > yl ? ((e.y[is[a]] - yl) / (yh - yl)) * 2 - 1 : 0;
+      positions[3 * v + 2] = finite[v] && hi > lo ? ((z - lo) / (hi - lo)) * 1.2 - 0.6 : 0;
+      const c = colormap(hi > lo ? (z - lo) / (hi - lo) : 0.5);
+      colors.set([c[0], c[1], c[2], 255], 4 * v);
+    }
+  }
+  const tri: number[] = [];
+  for (let a = 0; a + 1 < rows; a++) {
+    for (let b = 0; b + 1 < cols; b++) {
+      const p = a * cols + b, q = p + 1, r = p + cols, t = r + 1;
+      if (finite[p] && finite[q] && finite[r] && finite[t]) tri.push(p, q, t, p, t, r);
+    }
+  }
+  const indices = Uint32Array.from(tri);
+  // Wireframe: every k-th row and column of the GPU grid (about MESH_SIDE lines a side), the segments between finite points.
+  const wireRows = strideIndices(rows, MESH_SIDE), wireCols = strideIndices(cols, MESH_SIDE);
+  const seg: number[] = [];
+  const line = (from: number, to: number) => {
+    if (finite[from] && finite[to]) seg.push(from, to);
+  };
+  for (const a of wireRows) for (let b = 0; b + 1 < cols; b++) line(a * cols + b, a * cols + b + 1);
+  for (const b of wireCols) for (let a = 0; a + 1 < rows; a++) line(a * cols + b, (a + 1) * cols + b);
+  const single = rows === 1 || cols === 1;
+  const wireColors = new Uint8Array(colors.length);
+  for (let v = 0; v < rows * cols; v++) wireColors.set(single ? [...colormap(0.5), 255] : [0, 0, 0, 64], 4 * v);
+  return {
+    tris: { primitive: "triangles", positions, colors, normals: vertexNormals(positions, indices), indices },
+    wire: { primitive: "lines", positions, colors: wireColors, indices: Uint32Array.from(seg) },
+  };
+}
+
+/** The 3-D view's box (floor and vertical edges) as lines of one colour. */
+export function boxGeometry(rgba: readonly number[]): Geometry {
+  const c = [[-1, -1], [1, -1], [1, 1], [-1, 1]];
+  const positions = new Float32Array(c.flatMap(([a, b]) => [a, b, -0.6, a, b, 0.6]));
+  const colors = new Uint8Array(8 * 4);
+  for (let v = 0; v < 8; v++) colors.set([rgba[0], rgba[1], rgba[2], rgba[3] ?? 255], 4 * v);
+  // Floor: the bottom corners in a ring; edges: each bottom corner to its top.
+  const indices = Uint32Array.from([0, 2, 2, 4, 4, 6, 6, 0, 0, 1, 2, 3, 4, 5, 6, 7]);
+  return { primitive: "lines", positions, colors, indices };
+}
 
 /** Cell edges around increasing centres: midpoints, the ends extended by half a cell. */
 export function cellEdges(c: ArrayLike<number>): number[] {
@@ -46,6 +111,7 @@ export function surfaceCard(tag: string, ctx: ViewContext): CardView {
   let lastSig = "";
   let width = 0;
   const unsubscribeTheme = onThemeChange(() => redraw());
+  const scene = new SceneCache();
 
   /** What the heatmap shows: rotating redraws only the 3-D view. */
   let heatSig = "";
@@ -161,8 +227,56 @@ export function surfaceCard(tag: string, ctx: ViewContext): CardView {
     }
   }
 
-  function draw3d(g: CanvasRenderingContext2D, w: number, e: SurfaceEntry, [lo, hi]: [number, number]): void {
+  function draw3d(g: CanvasRenderingContext2D, w: number, e: SurfaceEntry, range: [number, number]): void {
     const { fg, muted } = themeColors(el);
+    const gl = drawGl(g, w, e, range, muted);
+    if (!gl) paint3d(g, w, e, range);
+    el.dataset.tbxRenderer = gl ? "webgl" : "canvas2d";
+    const scale = Math.min(w, HEIGHT) * 0.3;
+    const P = (x: number, y: number, z: number): [number, number] => {
+      const [a, b] = project(cam, x, y, z);
+      return [w / 2 + a * scale, HEIGHT / 2 + 10 + b * scale];
+    };
+    g.fillStyle = fg;
+    g.font = "10px sans-serif";
+    const lx = P(1.15, -1, -0.6), ly = P(-1, 1.15, -0.6), lz = P(-1, -1, 0.72);
+    g.fillText("x", lx[0], lx[1]);
+    g.fillText("y", ly[0], ly[1]);
+    g.fillText("z", lz[0], lz[1]);
+    g.fillStyle = muted;
+    g.fillText("drag to rotate", 4, HEIGHT - 4);
+  }
+
+  /** Draw through the shared WebGL renderer; false (and WebGL off from then on) when it fails. */
+  function drawGl(g: CanvasRenderingContext2D, w: number, e: SurfaceEntry, range: [number, number], muted: string): boolean {
+    const r = sharedRenderer();
+    if (!r) return false;
+    try {
+      const key = `${objectKey(e)}`;
+      let geo: ReturnType<typeof surfaceGeometry> | null = null;
+      const built = () => (geo ??= surfaceGeometry(e, range));
+      const tris = scene.get(r, "tris", key, () => built().tris);
+      const wire = scene.get(r, "wire", key, () => built().wire);
+      const box = scene.get(r, "box", muted, () => boxGeometry(cssRgba(muted)));
+      const ratio = typeof devicePixelRatio === "number" && devicePixelRatio > 0 ? devicePixelRatio : 1;
+      r.begin(w, HEIGHT, ratio);
+      const mvp = orbitMatrix(cam, { width: w, height: HEIGHT, cx: w / 2, cy: HEIGHT / 2 + 10, scale: Math.min(w, HEIGHT) * 0.3 });
+      const rot = rotation(cam);
+      r.draw(box, { mvp });
+      if (tris.count) r.draw(tris, { mvp, rot, offset: true });
+      r.draw(wire, { mvp, depthWrite: false });
+      r.present(g, w, HEIGHT);
+      return true;
+    } catch (err) {
+      console.warn("tbx_widget: WebGL drawing failed, using the canvas-2D drawing:", err);
+      disableWebgl(true);
+      return false;
+    }
+  }
+
+  /** The canvas-2D fallback: the box, then the grid's quads far to near. */
+  function paint3d(g: CanvasRenderingContext2D, w: number, e: SurfaceEntry, [lo, hi]: [number, number]): void {
+    const { muted } = themeColors(el);
     const is = strideIndices(e.ny, MESH_SIDE), js = strideIndices(e.nx, MESH_SIDE);
     const xl = e.x[0], xh = e.x[e.nx - 1], yl = e.y[0], yh = e.y[e.ny - 1];
     const nx = (v: number) => (xh > xl ? ((v - xl) / (xh - xl)) * 2 - 1 : 0);
@@ -225,14 +339,6 @@ export function surfaceCard(tag: string, ctx: ViewContext): CardView {
       }
       g.stroke();
     }
-    g.fillStyle = fg;
-    g.font = "10px sans-serif";
-    const lx = P(1.15, -1, -0.6), ly = P(-1, 1.15, -0.6), lz = P(-1, -1, 0.72);
-    g.fillText("x", lx[0], lx[1]);
-    g.fillText("y", ly[0], ly[1]);
-    g.fillText("z", lz[0], lz[1]);
-    g.fillStyle = muted;
-    g.fillText("drag to rotate", 4, HEIGHT - 4);
   }
 
   // ---- rotation and hover ----
@@ -262,5 +368,12 @@ export function surfaceCard(tag: string, ctx: ViewContext): CardView {
     tip.hidden = true;
   });
 
-  return { el, update, destroy: unsubscribeTheme };
+  return {
+    el,
+    update,
+    destroy: () => {
+      unsubscribeTheme();
+      scene.dispose();
+    },
+  };
 }
