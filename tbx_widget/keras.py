@@ -8,8 +8,10 @@ The layout follows Keras's own TensorBoard callback, so existing habits and tool
 the same arguments, runs ``<log_dir>/train`` and ``<log_dir>/validation``, tags ``epoch_<metric>`` (validation
 metrics drop their ``val_`` prefix and go to the validation run), ``batch_<metric>`` when
 ``update_freq`` is ``"batch"`` or a number of batches, ``epoch_learning_rate``,
-``epoch_steps_per_second``/``batch_steps_per_second`` with ``write_steps_per_second``, and weight
-histograms ``<variable path>/histogram`` every ``histogram_freq`` epochs.
+``epoch_steps_per_second``/``batch_steps_per_second`` with ``write_steps_per_second``, weight
+histograms ``<variable path>/histogram`` every ``histogram_freq`` epochs, and with ``write_graph``
+the model's config (``model.to_json()``) as Keras writes it: tag ``keras`` at step 0 in the train
+run, plugin ``graph_keras_model``, which TensorBoard's Graphs dashboard and ``load().graphs(run)`` read.
 """
 from __future__ import annotations
 
@@ -21,9 +23,15 @@ from typing import Any
 import keras
 import numpy as np
 
+from ._proto import summary_pb2, tensor_pb2
 from .convert import to_float, to_numpy
+from .metadata import graph as _graph_md
+from .metadata.dtypes import DT_STRING
 
-__all__ = ["TensorBoard"]
+__all__ = ["TensorBoard", "keras_model_summary", "model_config_value"]
+
+KERAS_MODEL_TAG = "keras"
+"""The tag Keras's own callback writes the model config under."""
 
 _UNSUPPORTED = "tbx_widget.keras.TensorBoard does not support {what}; {arg}={value!r} is accepted and ignored"
 
@@ -36,9 +44,10 @@ class TensorBoard(keras.callbacks.Callback):
     ``embeddings_freq``, ``embeddings_metadata``); ``logdir`` is an alias of ``log_dir`` and
     ``show``/``write_learning_rate`` are ours. Unknown keywords raise ``TypeError``.
 
-    Note: ``write_graph`` is accepted but the model graph/config is not written; profiling
-    (``profile_batch``) and embeddings (``embeddings_freq``) are not supported and warn once
-    when enabled. ``write_images`` logs each weight as an image (``<path>/image``) the way
+    ``write_graph`` writes the model's config at the start of each ``fit`` (Sequential and
+    functional models, as Keras does; TensorFlow's op graph of the train function is not written).
+    Profiling (``profile_batch``) and embeddings (``embeddings_freq``) are not supported and warn
+    once when enabled. ``write_images`` logs each weight as an image (``<path>/image``) the way
     Keras does: values clipped to [0, 1], dense kernels as one image, conv kernels one per
     output channel (shown as a grid).
     """
@@ -109,7 +118,9 @@ class TensorBoard(keras.callbacks.Callback):
         return writer
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        self._writer("train")
+        train = self._writer("train")
+        if self.write_graph and type(self.model).__name__ in ("Functional", "Sequential"):
+            keras_model_summary(train, self.model)  # Keras writes these two kinds only
         if self.show and self.dashboard is None:
             from IPython.display import display
 
@@ -167,6 +178,48 @@ class TensorBoard(keras.callbacks.Callback):
         for writer in self._writers.values():
             writer.close()
         self._writers.clear()
+
+
+def model_config_value(config_json: str | bytes, tag: str = KERAS_MODEL_TAG) -> summary_pb2.Summary.Value:
+    """A Keras model config (``model.to_json()``) as the ``Summary.Value`` Keras's callback writes:
+    a rank-0 string tensor, plugin ``graph_keras_model``, plugin content ``b"1"`` (its version)."""
+    if isinstance(config_json, str):
+        config_json = config_json.encode("utf-8")
+    if not isinstance(config_json, bytes):
+        raise TypeError(f"config_json must be str or bytes (model.to_json()), got {type(config_json).__name__}")
+    tensor = tensor_pb2.TensorProto(dtype=DT_STRING, string_val=[config_json])
+    tensor.tensor_shape.SetInParent()
+    value = summary_pb2.Summary.Value(tag=tag, tensor=tensor)
+    value.metadata.plugin_data.plugin_name = _graph_md.KERAS_PLUGIN_NAME
+    value.metadata.plugin_data.content = b"1"
+    return value
+
+
+def keras_model_summary(writer: Any, model: Any, tag: str = KERAS_MODEL_TAG, step: int = 0) -> bool:
+    """Write ``model``'s config to ``writer`` (a ``SummaryWriter``) the way Keras's callback does
+    (see ``model_config_value``). A model whose config does not serialize warns and is skipped,
+    as in Keras; returns whether it was written."""
+    if not hasattr(writer, "file_writer"):
+        raise TypeError(f"writer must be a tbx_widget SummaryWriter, got {type(writer).__name__}")
+    file_writer = writer.file_writer
+    if file_writer is None:
+        raise ValueError("writer is closed: log the model config before close()")
+    to_json = getattr(model, "to_json", None)
+    if not callable(to_json):
+        raise TypeError(f"model must be a Keras model (with to_json()), got {type(model).__name__}")
+    try:
+        with warnings.catch_warnings():
+            # Keras 3 + torch + NumPy 2: the compile config's optimizer reads its learning rate
+            # through np.array(variable), which NumPy deprecates; Keras's issue, not the user's.
+            warnings.filterwarnings("ignore", message=r"__array__ implementation doesn't accept a copy keyword",
+                                    category=DeprecationWarning)
+            config_json = to_json()
+    except Exception as exc:  # noqa: BLE001 - Keras also only warns: logging must not break training
+        warnings.warn(f"Model failed to serialize as JSON, its graph is not written: {exc}", UserWarning, stacklevel=2)
+        return False
+    summary = summary_pb2.Summary(value=[model_config_value(config_json, tag)])
+    file_writer.add_summary(summary, step)
+    return True
 
 
 def _profile_range(profile_batch: Any) -> tuple[int, int]:

@@ -2,7 +2,9 @@
 layout of Keras's own TensorBoard callback (runs train/ and validation/)."""
 from __future__ import annotations
 
+import json
 import os
+import warnings
 
 import numpy as np
 import pytest
@@ -100,3 +102,125 @@ def test_unknown_and_bad_keras_arguments(tmp_path):
         TensorBoard(log_dir=tmp_path, profile_batch=(3, 1))
     with pytest.raises(ValueError, match="embeddings_freq"):
         TensorBoard(log_dir=tmp_path, embeddings_freq=-1)
+
+
+# -- write_graph: the model config, as Keras's own callback writes it ------------------------------
+
+
+def _functional():
+    keras.utils.set_random_seed(0)
+    inp = keras.Input((4,), name="features")
+    hidden = keras.layers.Dense(8, activation="relu", name="hidden")(inp)
+    out = keras.layers.Dense(1, activation="sigmoid", name="score")(hidden)
+    model = keras.Model(inp, out, name="scorer")
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    return model
+
+
+def _to_json(model) -> str:
+    with warnings.catch_warnings():  # Keras 3 + torch + NumPy 2 deprecation inside the optimizer's get_config
+        warnings.filterwarnings("ignore", message="__array__ implementation", category=DeprecationWarning)
+        return model.to_json()
+
+
+def _fit(model, cb, epochs=1):
+    x = np.random.default_rng(0).normal(size=(32, 4)).astype("float32")
+    model.fit(x, (x.sum(axis=1) > 0).astype("float32"), epochs=epochs, batch_size=16, validation_split=0.25,
+              callbacks=[cb], verbose=0)
+
+
+def test_write_graph_writes_the_model_config_that_load_and_the_dashboard_read(tmp_path):
+    from tbx_widget.live.follower import Follower
+
+    model = _functional()
+    _fit(model, TensorBoard(log_dir=tmp_path, write_graph=True), epochs=2)
+    logs = load(tmp_path)
+    assert logs.tags("train")["graphs"] == ["keras"]
+    assert logs.tags("validation")["graphs"] == []  # Keras writes it to the train run only
+    (graph,) = logs.graphs("train")
+    assert graph.step == 0 and graph.source == "keras"
+    assert json.loads(graph.raw) == json.loads(_to_json(model))
+    nodes = {n.name: n for n in graph.nodes}
+    assert set(nodes) == {"scorer/features", "scorer/hidden", "scorer/score"}
+    assert nodes["scorer/hidden"].op == "Dense" and nodes["scorer/hidden"].inputs == ("scorer/features",)
+    assert nodes["scorer/score"].inputs == ("scorer/hidden",)
+
+    batches: list = []
+    Follower(str(tmp_path)).poll(batches.append)
+    sent = [item for b in batches for item in b.content["items"] if item["kind"] == "graphs"]
+    assert [(i["run"], i["tag"]) for i in sent] == [("train", "keras")]
+    assert {n["name"] for n in sent[0]["items"][0]["nodes"]} == set(nodes)
+
+
+def test_write_graph_sequential_false_and_subclassed(tmp_path):
+    model, x, y = _model()
+    model.fit(x, y, epochs=1, batch_size=32, callbacks=[TensorBoard(tmp_path / "seq")], verbose=0)  # Keras's default: True
+    (graph,) = load(tmp_path / "seq").graphs("train")
+    assert [n.op for n in graph.nodes] == ["InputLayer", "Dense", "Dense"]
+    assert [n.inputs for n in graph.nodes[1:]] == [(graph.nodes[0].name,), (graph.nodes[1].name,)]
+
+    model, x, y = _model()
+    model.fit(x, y, epochs=1, batch_size=32, callbacks=[TensorBoard(tmp_path / "off", write_graph=False)], verbose=0)
+    assert load(tmp_path / "off").graphs("train") == []
+
+    class Net(keras.Model):  # Keras writes no config for subclassed models either
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(1)
+
+        def call(self, inputs):
+            return self.dense(inputs)
+
+    net = Net()
+    net.compile(optimizer="sgd", loss="mse")
+    net.fit(x, y, epochs=1, batch_size=32, callbacks=[TensorBoard(tmp_path / "sub")], verbose=0)
+    logs = load(tmp_path / "sub")
+    assert logs.runs == ["train"] and logs.graphs("train") == []
+
+
+def test_model_config_event_matches_what_tensorboard_reads(tmp_path):
+    """The event as Keras writes it (tf.summary.write of model.to_json(): a rank-0 string tensor,
+    plugin graph_keras_model, content b"1", step 0), read with TensorBoard's own loader and turned
+    into a GraphDef by its graph plugin's keras_util."""
+    event_accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+    keras_util = pytest.importorskip("tensorboard.plugins.graph.keras_util")
+    model = _functional()
+    _fit(model, TensorBoard(log_dir=tmp_path))
+    acc = event_accumulator.EventAccumulator(str(tmp_path / "train"), size_guidance={"tensors": 0})
+    acc.Reload()
+    assert "keras" in acc.Tags()["tensors"]
+    meta = acc.SummaryMetadata("keras")
+    assert meta.plugin_data.plugin_name == "graph_keras_model" and meta.plugin_data.content == b"1"
+    (event,) = acc.Tensors("keras")
+    proto = event.tensor_proto
+    assert event.step == 0 and proto.dtype == 7 and len(proto.tensor_shape.dim) == 0  # DT_STRING, rank 0
+    assert list(proto.string_val) == [_to_json(model).encode("utf-8")]
+    graph_def = keras_util.keras_model_to_graph_def(json.loads(proto.string_val[0]))
+    assert [(n.name, list(n.input)) for n in graph_def.node] == [
+        ("scorer/features", []), ("scorer/hidden", ["scorer/features"]), ("scorer/score", ["scorer/hidden"])]
+
+
+def test_keras_model_summary_bad_input_and_unserializable_model(tmp_path):
+    from tbx_widget import SummaryWriter
+    from tbx_widget.keras import keras_model_summary, model_config_value
+
+    model = _functional()
+    with pytest.raises(TypeError, match="writer"):
+        keras_model_summary(str(tmp_path), model)
+    with SummaryWriter(tmp_path / "a") as w:
+        with pytest.raises(TypeError, match="model"):
+            keras_model_summary(w, object())
+
+        class Broken:
+            def to_json(self):
+                raise RuntimeError("no config")
+
+        with pytest.warns(UserWarning, match="no config"):
+            assert keras_model_summary(w, Broken()) is False
+        assert keras_model_summary(w, model, tag="net", step=3) is True
+    with pytest.raises(ValueError, match="closed"):
+        keras_model_summary(w, model)
+    (graph,) = load(tmp_path / "a").graphs(".")
+    assert graph.step == 3 and {n.op for n in graph.nodes} == {"InputLayer", "Dense"}
+    with pytest.raises(TypeError, match="config_json"):
+        model_config_value({"class_name": "Sequential"})
