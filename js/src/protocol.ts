@@ -888,3 +888,73 @@ export function decodeBatch(msg: WireBatch, buffers: readonly BufferLike[]): Bat
   }
   return { seq: msg.seq, reset: Boolean(msg.reset), runs: [...(msg.runs ?? [])], items, events };
 }
+
+// ---- HParams records on the wire (docs/protocol.md, "HParams records"): the `data` of each
+// entry of a `hparams` item, as tbx_widget.metadata.hparams.wire_record builds it. ----
+
+/** An hparam value: bool, number or string; null for a non-finite number; a list or dict as its JSON text. */
+export type WireHparamValue = boolean | number | string | null;
+
+/** An hparam's domain: discrete values, an interval (a bound null when not finite), or none. */
+export type WireHparamDomain = { values: WireHparamValue[] } | { min: number | null; max: number | null } | null;
+
+export interface WireHparamInfo {
+  name: string;
+  display_name: string;
+  description: string;
+  /** TensorBoard's DataType name ("DATA_TYPE_FLOAT64", ...); a number for a value it does not know. */
+  type: string;
+  domain: WireHparamDomain;
+}
+
+export interface WireMetricInfo {
+  tag: string;
+  /** The sub-run the metric is logged in ("" for the session's own run). */
+  group: string;
+  display_name: string;
+  description: string;
+}
+
+export type WireHparamsRecord =
+  | { record: "experiment"; data: { hparams: WireHparamInfo[]; metrics: WireMetricInfo[] } }
+  | { record: "session_start"; data: { hparams: Record<string, WireHparamValue>; group_name: string; start_time_secs: number | null } }
+  | { record: "session_end"; data: { status: string; end_time_secs: number | null } }
+  | { record: "unknown"; data: Record<string, never> };
+
+const isStr = (v: unknown): v is string => typeof v === "string";
+const isNumOrNull = (v: unknown): boolean => v === null || typeof v === "number";
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isHparamValue = (v: unknown): v is WireHparamValue => v === null || ["boolean", "number", "string"].includes(typeof v);
+const hasKeys = (o: Record<string, unknown>, keys: string[]): boolean =>
+  Object.keys(o).length === keys.length && keys.every((k) => k in o);
+
+function isDomain(d: unknown): d is WireHparamDomain {
+  if (d === null) return true;
+  if (!isObj(d)) return false;
+  if (hasKeys(d, ["values"])) return Array.isArray(d.values) && d.values.every(isHparamValue);
+  return hasKeys(d, ["min", "max"]) && isNumOrNull(d.min) && isNumOrNull(d.max);
+}
+
+/** Whether `e` (an entry's `{record, data}`) is exactly a record of the protocol: every field
+ * present with its type, none more. The decoder itself is lenient; this states the contract. */
+export function isWireHparamsRecord(e: unknown): e is WireHparamsRecord {
+  if (!isObj(e) || !isObj(e.data)) return false;
+  const d = e.data;
+  switch (e.record) {
+    case "experiment":
+      return hasKeys(d, ["hparams", "metrics"]) && Array.isArray(d.hparams) && Array.isArray(d.metrics) &&
+        d.hparams.every((h) => isObj(h) && hasKeys(h, ["name", "display_name", "description", "type", "domain"]) &&
+          isStr(h.name) && isStr(h.display_name) && isStr(h.description) && isStr(h.type) && isDomain(h.domain)) &&
+        d.metrics.every((m) => isObj(m) && hasKeys(m, ["tag", "group", "display_name", "description"]) &&
+          isStr(m.tag) && isStr(m.group) && isStr(m.display_name) && isStr(m.description));
+    case "session_start":
+      return hasKeys(d, ["hparams", "group_name", "start_time_secs"]) && isObj(d.hparams) &&
+        Object.values(d.hparams).every(isHparamValue) && isStr(d.group_name) && isNumOrNull(d.start_time_secs);
+    case "session_end":
+      return hasKeys(d, ["status", "end_time_secs"]) && isStr(d.status) && isNumOrNull(d.end_time_secs);
+    case "unknown":
+      return hasKeys(d, []);
+    default:
+      return false;
+  }
+}
