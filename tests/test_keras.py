@@ -17,6 +17,10 @@ from tbx_widget import load  # noqa: E402
 from tbx_widget.keras import TensorBoard  # noqa: E402
 
 
+def test_runs_on_the_requested_backend():
+    assert keras.backend.backend() == os.environ["KERAS_BACKEND"]
+
+
 def test_fit_logs_what_keras_reports(tmp_path):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(64, 4)).astype("float32")
