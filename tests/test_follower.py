@@ -61,12 +61,15 @@ def write(path, *records: bytes, header: bool = True) -> None:
 
 
 def received(batches) -> dict[tuple[str, str, str], list]:
-    """What a browser holds after ``batches``: (kind, run, tag) -> steps, honouring resets."""
+    """What a browser holds after ``batches``: (kind, run, tag) -> steps, honouring resets
+    (overviews, which the full data replaces, left out: see ``overview_items``)."""
     out: dict[tuple[str, str, str], list] = {}
     for b in batches:
         if b.content["reset"]:
             out.clear()
         for item in b.content["items"]:
+            if item.get("overview"):
+                continue
             key = (item["kind"], item["run"], item["tag"])
             if "step_buf" in item:
                 steps = np.frombuffer(b.buffers[item["step_buf"]], "<f8").tolist()

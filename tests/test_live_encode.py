@@ -292,6 +292,36 @@ def test_golden_batches_are_what_the_encoder_writes():
     assert path.read_text(encoding="utf-8") == text, "the encoder's output changed: see this test's docstring"
 
 
+def _golden_overview() -> tuple[dict, list]:
+    """A batch of a scalar overview (docs/protocol.md, "Overviews") and a full scalar item."""
+    from tbx_widget.reader import KINDS
+
+    b, expect = BatchBuilder(), []
+    step, wall, value = np.array([0, 500, 999]), np.array([1.7e9, 1.7e9 + 5, 1.7e9 + 9.99]), np.array([1.0, -3.5, np.nan])
+    b.add_scalars("lr=0.1", "loss", step, wall, value, overview=True)
+    expect.append({"kind": "scalars", "run": "lr=0.1", "tag": "loss", "step": _nums(step), "wallTime": _nums(wall), "value": _nums(value), "overview": True})
+    b.add_scalars("lr=0.2", "loss", step[:2], wall[:2], value[:2])
+    expect.append({"kind": "scalars", "run": "lr=0.2", "tag": "loss", "step": _nums(step[:2]), "wallTime": _nums(wall[:2]), "value": _nums(value[:2])})
+    batch = b.build(seq=1, reset=True, runs=["lr=0.1", "lr=0.2"])
+    assert batch.events == 2  # an overview counts no events: its full data does
+    return {"content": batch.content, "events": batch.events, "kinds": list(KINDS), "expect": expect}, batch.buffers
+
+
+@pytest.mark.parametrize("name, make", [("every_kind", _golden_every_kind), ("overview", _golden_overview)])
+def test_golden_batch_files_are_what_the_encoder_writes(name, make):
+    """Each js/tests/golden/<name>.json (see test_golden_batches_are_what_the_encoder_writes)."""
+    import base64
+    import os
+
+    golden, buffers = make()
+    golden["buffers"] = [base64.b64encode(x).decode() for x in buffers]
+    text = json.dumps(golden, allow_nan=False, ensure_ascii=False, indent=1) + "\n"
+    path = GOLDEN / f"{name}.json"
+    if os.environ.get("TBX_UPDATE_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert path.read_text(encoding="utf-8") == text, "the encoder's output changed: see this test's docstring"
+
+
 def test_rebucketing_keeps_the_right_edge_of_each_groups_last_bucket():
     from tbx_widget.live.encode import MAX_BUCKETS, _rebucket
 

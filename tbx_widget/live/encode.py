@@ -174,20 +174,22 @@ class BatchBuilder:
         del self.buffers[mark[1] :]
         self.events, self.nbytes = mark[2], mark[3]
 
-    def add_scalars(self, run: str, tag: str, step: Any, wall_time: Any, value: Any) -> None:
+    def add_scalars(self, run: str, tag: str, step: Any, wall_time: Any, value: Any, *, overview: bool = False) -> None:
+        """One scalar item; ``overview``: a decimated overview of the whole series, which the
+        browser shows until the full data replaces it (``"overview": true``, no events counted)."""
         n = len(step)
         if n == 0:
             return
         if len(wall_time) != n or len(value) != n:
             raise ValueError(f"scalars {run}/{tag}: {n} steps, {len(wall_time)} wall times, {len(value)} values")
         bufs = [_f64(step), _f64(wall_time), _f64(value)]
-        self._item(
-            {
-                "kind": md.scalar.KIND, "run": run, "tag": tag, "n": n,
-                "step_buf": self._buf(bufs[0]), "wall_time_buf": self._buf(bufs[1]), "value_buf": self._buf(bufs[2]),
-            },
-            n,
-        )
+        item = {
+            "kind": md.scalar.KIND, "run": run, "tag": tag, "n": n,
+            "step_buf": self._buf(bufs[0]), "wall_time_buf": self._buf(bufs[1]), "value_buf": self._buf(bufs[2]),
+        }
+        if overview:
+            item["overview"] = True
+        self._item(item, 0 if overview else n)
 
     def _add_scalar_series(self, run: str, tag: str, series: Any) -> None:
         self.add_scalars(run, tag, series.step, series.wall_time, series.value)

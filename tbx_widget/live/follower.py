@@ -7,6 +7,13 @@ emits batches with what was appended on disk; ``resend(emit)`` re-reads the logd
 and emits the full state, the first batch marked ``reset``. A purge (SessionLog START) that cuts
 into data already sent is honoured the same way: the logdir is re-sent from disk.
 
+Overviews first (``overview=True``, docs/protocol.md "Overviews"): a read of the whole logdir
+(the first poll, a resend) whose first piece leaves more than ``read_bytes`` unread reads the
+logdir once to gather a min/max-preserving overview of every scalar series (overview.py), sends
+those (tag by tag: the first cards fill first), then reads the logdir again from the start and
+sends the full data as usual, which replaces them in the browser. A big sweep draws whole in
+the browser after one read; the full data costs a second read.
+
 A poll costs the new data plus the series that changed: an idle poll touches no series. An
 item that cannot be encoded (a histogram whose limits and counts differ in length, ...) is
 dropped and counted in ``dropped``; the rest of its series, and every other series, is sent.
@@ -25,6 +32,7 @@ from ..reader import Logs, ScalarSeries
 from ..reader.embeddings import CONFIG_NAME, config_signature, read_embeddings
 from ..saved_view import PREVIEW_POINTS, CurvesLogs, Preview
 from .encode import ENCODED_KINDS, Batch, BatchBuilder
+from .overview import Overviews
 
 __all__ = ["Follower", "Preview"]
 
@@ -63,8 +71,10 @@ class _Batches:
 class Follower:
     """Incremental batches of a logdir for one dashboard."""
 
-    def __init__(self, logdir: str, *, read_bytes: int = READ_BYTES, storage_options: dict[str, Any] | None = None):
+    def __init__(self, logdir: str, *, read_bytes: int = READ_BYTES, storage_options: dict[str, Any] | None = None,
+                 overview: bool = True):
         self.logdir = logdir
+        self.overview = bool(overview)  # big first reads send overviews first
         self.storage_options = storage_options
         self.read_bytes = int(read_bytes)
         self._lock = threading.RLock()
@@ -98,12 +108,19 @@ class Follower:
         """Emit batches with everything appended since the last poll; return how many."""
         with self._lock:
             count = 0
+            first_read = self.overview and self._seq == 0  # nothing sent yet: maybe overviews first
             while True:
                 changes = self._logs.refresh(max_bytes=self.read_bytes)
                 if changes.reset:
                     # A purge cut into data already sent: the browser must drop it, so start
                     # over from disk (the event files are the source of truth).
                     return count + self._resend(emit)
+                if first_read and changes.more:
+                    first_read = False
+                    count += self._send_overviews(emit, changes, reset=False)
+                    self._logs = self._new_logs()  # then the full data, read again from the start
+                    continue
+                first_read = False
                 count += self._collect(emit, changes.new, reset=False)
                 if not changes.more:
                     return count + self._embeddings(emit)
@@ -115,6 +132,7 @@ class Follower:
 
     def _resend(self, emit: Emit) -> int:
         count, read_bytes = 0, self.read_bytes
+        overview = self.overview
         while True:
             self._logs = self._new_logs()
             self._previews.clear()
@@ -126,6 +144,12 @@ class Follower:
                 changes = self._logs.refresh(max_bytes=read_bytes)
                 if changes.reset:
                     break  # a purge of data sent a piece earlier: again, in larger pieces
+                if first and overview and changes.more:
+                    overview = False  # once per resend
+                    count += self._send_overviews(emit, changes, reset=True)
+                    self._logs = self._new_logs()  # then the full data, read again from the start
+                    first = False
+                    continue
                 count += self._collect(emit, changes.new, reset=first)
                 first = False
                 if not changes.more:
@@ -183,6 +207,32 @@ class Follower:
             self._runs_told = len(runs)
         return out.emitted
 
+
+    def _send_overviews(self, emit: Emit, changes: Any, *, reset: bool) -> int:
+        """Read the rest of the logdir with the current reader (``changes``: its first refresh),
+        gathering an overview of every scalar series (overview.py), and emit them, tag by tag;
+        the first batch is a reset when ``reset``. Other kinds wait for the full read."""
+        overviews = Overviews()
+        logs = self._logs
+        while True:
+            for run, kind, tag in changes.reset:
+                if kind == md.scalar.KIND:
+                    overviews.drop_from(run, tag, changes.reset_step[(run, kind, tag)])
+            for (run, kind, tag), data in changes.new.items():
+                if kind == md.scalar.KIND:
+                    overviews.add(run, tag, data)
+            if not changes.more:
+                break
+            changes = logs.refresh(max_bytes=self.read_bytes)
+        runs = logs.runs
+        out = _Batches(runs if reset else runs[self._runs_told :], reset, emit, self._next_seq)
+        for run, tag, s in overviews.ordered(runs):
+            out.builder.add_scalars(run, tag, s.step, s.wall_time, s.value, overview=True)
+            out.added()
+        out.cut()
+        if out.emitted:
+            self._runs_told = len(runs)
+        return out.emitted
 
     def _embeddings(self, emit: Emit) -> int:
         """Emit the embeddings that appeared or changed since last sent: one ``stat`` of each

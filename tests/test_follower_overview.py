@@ -1,0 +1,113 @@
+"""Overviews first (issue 19, docs/protocol.md "Overviews"): a big first read sends a
+min/max-preserving overview of every scalar series, then the full data that replaces it."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tbx_widget.live.follower import Follower
+from tbx_widget.live.overview import OVERVIEW_BUCKETS, Overviews, minmax_indices
+from tbx_widget.reader import ScalarSeries
+
+from test_follower import received, scalar, write
+
+
+def sweep(root: Path, runs: int, tags: int, steps: int) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    try:
+        from synth import write_scalar_run
+    finally:
+        sys.path.pop(0)
+    for i in range(runs):
+        write_scalar_run(str(root / f"run_{i:04d}"), tags, steps)
+
+
+def items(batches) -> list[tuple[dict, np.ndarray, np.ndarray]]:
+    out = []
+    for b in batches:
+        for it in b.content["items"]:
+            if it["kind"] == "scalars":
+                out.append((it, np.frombuffer(b.buffers[it["step_buf"]], "<f8"), np.frombuffer(b.buffers[it["value_buf"]], "<f8")))
+    return out
+
+
+@pytest.mark.parametrize("how", ["poll", "resend"])
+def test_a_big_first_read_sends_every_series_overview_first_then_the_full_data(tmp_path, how):
+    runs, tags, steps = 12, 3, 2000
+    sweep(tmp_path, runs, tags, steps)
+    f = Follower(str(tmp_path), read_bytes=64 << 10)  # the logdir is many read pieces
+    batches: list = []
+    getattr(f, how)(batches.append)
+    got = items(batches)
+    ov = [g for g in got if g[0].get("overview")]
+    first_full = next(i for i, g in enumerate(got) if not g[0].get("overview"))
+    assert len(ov) == first_full == runs * tags  # every overview before any full data
+    assert [g[0]["tag"] for g in ov] == sorted(g[0]["tag"] for g in ov)  # tag by tag: cards fill in order
+    assert sum(b.events for b in batches) == runs * tags * steps  # overviews count no events
+    assert [b.content["reset"] for b in batches] == [how == "resend"] + [False] * (len(batches) - 1)
+    assert [b.content["seq"] for b in batches] == list(range(1, len(batches) + 1))
+    assert set(batches[0].content["runs"]) == {f"run_{i:04d}" for i in range(runs)}  # all runs named up front
+    pieces: dict = {}
+    for it, s, v in got:
+        if not it.get("overview"):
+            pieces.setdefault((it["run"], it["tag"]), []).append((s, v))
+    for it, s, v in ov:
+        fs, fv = (np.concatenate(c) for c in zip(*pieces[(it["run"], it["tag"])]))
+        assert len(s) <= 2 * OVERVIEW_BUCKETS + 2 < len(fs)
+        assert s[0] == fs[0] and s[-1] == fs[-1]  # the whole range
+        assert v.min() == fv.min() and v.max() == fv.max()  # no extreme lost
+        assert np.isin(s, fs).all()  # real points
+    # the browser ends with the full data, each step once
+    for v in received(batches).values():
+        assert v == [float(v[0] + k) for k in range(steps)]
+
+
+def test_a_small_logdir_or_overview_off_sends_no_overview(tmp_path):
+    write(tmp_path / "a" / "events.out.tfevents.1", *(scalar(i, float(i)) for i in range(500)))
+    for f in (Follower(str(tmp_path)), Follower(str(tmp_path), read_bytes=1 << 10, overview=False)):
+        batches: list = []
+        f.poll(batches.append)
+        assert batches and not any(g[0].get("overview") for g in items(batches))
+        assert received(batches)[("scalars", "a", "loss")] == [float(i) for i in range(500)]
+    # later polls of a followed logdir never send overviews, however much is new
+    f = Follower(str(tmp_path), read_bytes=1 << 10)
+    f.poll(lambda b: None)
+    write(tmp_path / "a" / "events.out.tfevents.1", *(scalar(i, float(i)) for i in range(500, 3000)), header=False)
+    batches = []
+    f.poll(batches.append)
+    assert batches and not any(g[0].get("overview") for g in items(batches))
+
+
+def test_minmax_indices_keep_each_buckets_extremes_and_the_ends():
+    rng = np.random.default_rng(0)
+    v = rng.normal(size=10_001)
+    v[1234], v[7777], v[50] = 99.0, -99.0, np.nan
+    idx = minmax_indices(v, 50)
+    assert idx[0] == 0 and idx[-1] == len(v) - 1 and np.all(np.diff(idx) > 0)
+    assert len(idx) <= 2 * 50 + 2
+    assert 1234 in idx and 7777 in idx and 50 not in idx
+    k = -(-len(v) // 50)
+    for b in range(0, len(v), k):  # every bucket's finite min and max are kept
+        seg = v[b : b + k]
+        assert b + int(np.nanargmin(seg)) in idx and b + int(np.nanargmax(seg)) in idx
+    assert minmax_indices(v[:30], 50).tolist() == list(range(30))
+    with pytest.raises(ValueError, match="buckets must be an integer >= 1, got 0"):
+        minmax_indices(v, 0)
+
+
+def test_overviews_gathered_from_pieces_stay_bounded_and_keep_extremes():
+    step = np.arange(100_000)
+    value = np.sin(step / 3000.0)
+    value[31_337] = 5.0
+    o = Overviews(buckets=20)
+    for lo in range(0, len(step), 1000):  # a hundred pieces
+        o.add("r", "t", ScalarSeries(step[lo : lo + 1000], step[lo : lo + 1000] * 0.1, value[lo : lo + 1000]))
+    s = o.series("r", "t")
+    assert len(s.step) <= 2 * 20 + 2
+    assert s.step[0] == 0 and s.step[-1] == 99_999 and s.value.max() == 5.0 and s.value.min() == value.min()
+    o.drop_from("r", "t", 50_000)  # a purge
+    assert o.series("r", "t").step.max() < 50_000
+    assert [(r, t) for r, t, _ in o.ordered(["r"])] == [("r", "t")]
