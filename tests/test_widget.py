@@ -475,3 +475,15 @@ def test_widget_saved_view_and_reader_name_kinds_through_metadata():
         literals = [(rel, node.lineno, node.value) for node in ast.walk(tree)
                     if isinstance(node, ast.Constant) and node.value in md.KINDS and id(node) not in docstrings | fields]
         assert literals == []
+
+
+def test_front_end_types_every_synced_trait():
+    """js/src/traits.ts types the model's traits (AnyModel<Traits>): its list is the widget's."""
+    import pathlib
+    import re
+
+    source = (pathlib.Path(__file__).resolve().parents[1] / "js" / "src" / "traits.ts").read_text()
+    listed = re.search(r"TRAIT_NAMES = \[(.*?)\] as const", source, re.S)
+    assert listed is not None
+    names = re.findall(r'"(\w+)"', listed.group(1))
+    assert sorted(names) == sorted(Dashboard.class_own_traits(sync=True))

@@ -2,10 +2,12 @@
 // model's session (messages, store) before any view exists; `render` builds the dashboard.
 import "uplot/dist/uPlot.min.css";
 import "./style.css";
-import { attach, type ModelLike } from "./session";
+import type { AnyWidget } from "@anywidget/types";
+import { attach } from "./session";
 import { createRunsPanel } from "./runspanel";
 import { bindSettings } from "./settings";
 import { createToolbar } from "./toolbar";
+import type { DashboardModel, Traits } from "./traits";
 import { UiState, h, isolateKeys } from "./ui";
 import { audioCard } from "./views/audio";
 import { curveCard } from "./views/curves";
@@ -33,7 +35,7 @@ interface Section {
   destroy(): void;
 }
 
-function initialize({ model }: { model: ModelLike }): () => void {
+function initialize({ model }: { model: DashboardModel }): () => void {
   const session = attach(model);
   return () => session.detach();
 }
@@ -60,7 +62,7 @@ export function statusLine(status: string, skipped: number): string {
   return parts.join(" · ");
 }
 
-function render({ model, el }: { model: ModelLike; el: HTMLElement }): () => void {
+function render({ model, el }: { model: DashboardModel; el: HTMLElement }): () => void {
   const session = attach(model);
   const { store } = session;
   const ui = new UiState();
@@ -171,4 +173,4 @@ function render({ model, el }: { model: ModelLike; el: HTMLElement }): () => voi
 
 // Only the default export: anywidget warns about (and ignores `initialize` next to) a direct
 // `render` export.
-export default { initialize, render };
+export default { initialize, render } satisfies AnyWidget<Traits>;
