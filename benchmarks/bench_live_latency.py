@@ -88,9 +88,10 @@ print("done", n, sys.getswitchinterval())
 """
 
 DIAGNOSE = """
-# where the time goes: when the writer's flushes were announced, when the pump's steps ran
+# where the time goes: when the writer's flushes were announced, when the pump's steps ran,
+# when each batch was handed to the comm (and how long that took)
 from tbx_widget import signals as _signals
-_flushes, _steps = [], []
+_flushes, _steps, _sends = [], [], []
 _signals.subscribe(lambda path: _flushes.append(time.time()))
 _inner = d._pump._step
 def _timed_step():
@@ -100,10 +101,41 @@ def _timed_step():
     finally:
         _steps.append((t, time.time()))
 d._pump._step = _timed_step
+_send = d._send_batch
+def _timed_send(batch):
+    t = time.time()
+    _send(batch)
+    _sends.append((batch.content["seq"], t, time.time(), batch.events))
+d._send_batch = _timed_send
 """
 
 DIAGNOSE_DUMP = """
-json.dump({{"flushes": _flushes, "steps": _steps}}, open("diag-{name}.json", "w"))
+json.dump({{"flushes": _flushes, "steps": _steps, "sends": _sends}}, open("diag-{name}.json", "w"))
+"""
+
+# Browser side of --diagnose: when each batch's websocket frame arrived (before JupyterLab's own
+# handler runs), read from the start of the frame, where the message's JSON parts are.
+WS_PROBE = """
+(() => {
+  window.__tbx_ws = [];
+  const Native = window.WebSocket;
+  const dec = new TextDecoder();
+  const re = /"type":\\s*"batch"[^}]*?"seq":\\s*(\\d+)/;
+  class Probe extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (e) => {
+        const t = Date.now();
+        const d = e.data;
+        const text = typeof d === 'string' ? d.slice(0, 16384)
+          : d instanceof ArrayBuffer ? dec.decode(new Uint8Array(d, 0, Math.min(d.byteLength, 16384))) : '';
+        const m = re.exec(text);
+        if (m) window.__tbx_ws.push([Number(m[1]), t]);
+      });
+    }
+  }
+  window.WebSocket = Probe;
+})();
 """
 
 TAGS = 10  # tags logged per step in the busy loop
@@ -151,8 +183,36 @@ def stages(times: np.ndarray, diag: dict, seen_at: np.ndarray) -> dict:
     }
 
 
+def wire_stages(diag: dict, arrivals: list[list[float]], observed: list[list[float]]) -> dict:
+    """Median ms per batch (weighted by its events): the comm send on the pump thread, from its end
+    to the frame arriving in the page (IOPub thread, Jupyter server, websocket), and from there to
+    the dashboard counting its events (decode, apply, the next redraw)."""
+    sends = np.array([s for s in diag.get("sends", []) if s[3] > 0], dtype=np.float64).reshape(-1, 4)
+    if not len(sends) or not arrivals:
+        return {}
+    sends = sends[np.argsort(sends[:, 0])]
+    arrived = {int(seq): t / 1000.0 for seq, t in arrivals}
+    obs = np.array(observed, dtype=np.float64).reshape(-1, 2)
+    when, count = obs[:, 0] / 1000.0, np.maximum.accumulate(obs[:, 1])
+    total = np.cumsum(sends[:, 3])
+    rows = []
+    for (seq, t0, t1, events), upto in zip(sends, total):
+        w = arrived.get(int(seq))
+        k = int(np.searchsorted(count, upto, side="left"))
+        if w is None or k >= len(when):
+            continue
+        rows.append((t1 - t0, w - t1, when[k] - w, events))
+    if not rows:
+        return {}
+    r = np.array(rows)
+    weights = r[:, 3].astype(np.int64)
+    ms = lambda col: float(np.median(np.repeat(r[:, col], weights)) * 1000.0)
+    return {"send": ms(0), "send_to_page": ms(1), "page_to_counted": ms(2), "batches": len(r)}
+
+
 def measure(
-    cases: list[str], rates: list[int], seconds: float, diagnose: bool = False, switch_ms: float = 0.0
+    cases: list[str], rates: list[int], seconds: float, diagnose: bool = False, switch_ms: float = 0.0,
+    dump: str = "",
 ) -> list[dict]:
     """Run each (case, rate) in a fresh kernel and page; one dict of figures per run (latencies in ms)."""
     for case in cases:
@@ -172,6 +232,8 @@ def measure(
                     page = browser.new_page(viewport={"width": 1400, "height": 1000})
                     request = SimpleNamespace(node=SimpleNamespace(nodeid=f"bench-{case}-{rate}", _tbx_console=[]))
                     jupyter = Jupyter(server, page, request)
+                    if diagnose:
+                        page.add_init_script(WS_PROBE)
                     run = RUN if case == "idle" else RUN_BUSY
                     name = server.write_notebook([
                         SETUP.format(name=f"{case}-{rate}") + (DIAGNOSE if diagnose else "")
@@ -194,6 +256,11 @@ def measure(
                     if diagnose:
                         diag = json.loads((server.root / f"diag-{case}-{rate}.json").read_text())
                         extra = stages(times, diag, times + lat)
+                        arrivals = jupyter.js("return window.__tbx_ws || []")
+                        extra.update(wire_stages(diag, arrivals, observed))
+                        if dump:
+                            raw = {"times": times.tolist(), "observed": observed, "arrivals": arrivals, **diag}
+                            pathlib.Path(dump, f"live-{case}-{rate}.json").write_text(json.dumps(raw))
                     missing = int(np.isnan(lat).sum())
                     lat = lat[~np.isnan(lat)] * 1000.0
                     rows.append({**extra,
@@ -227,6 +294,12 @@ def report(rows: list[dict]) -> str:
                 f" step {r['step']:.0f} ms, step end->browser {r['step_to_browser']:.0f} ms; {r['steps']} steps,"
                 f" {r['flushes']} flushes -->"
             )
+        if "send" in r:
+            out.append(
+                f"<!-- {r['case']} {r['rate']}: per batch, comm send {r['send']:.0f} ms, send end->frame in page"
+                f" {r['send_to_page']:.0f} ms, frame->counted by the dashboard {r['page_to_counted']:.0f} ms;"
+                f" {r['batches']} batches -->"
+            )
         out.append(
             f"| {r['case']} | {r['rate']:,} | {r['events']:,} | {r['missing']} | {r['median']:.0f} ms | {r['p95']:.0f} ms"
             f" | {r['max']:.0f} ms | median <= 200 ms, p95 <= 500 ms |"
@@ -244,11 +317,12 @@ def main() -> None:
     ap.add_argument("--json", action="store_true", help="print the figures as JSON after the table")
     ap.add_argument("--switch-ms", type=float, default=0.0, help="set the kernel's sys.setswitchinterval (ms) first")
     ap.add_argument("--diagnose", action="store_true", help="also time the stages (writer flush, pump step) in the kernel")
+    ap.add_argument("--dump", default="", help="with --diagnose: write each run's raw timings to this directory")
     args = ap.parse_args()
     seconds = args.seconds or (1.0 if args.tiny else 5.0)
     rates = [int(r) for r in args.rates.split(",")] if args.rates else ([1000] if args.tiny else [1000, 50_000])
     cases = ["idle", "busy"] if args.case == "all" else [args.case]
-    rows = measure(cases, rates, seconds, diagnose=args.diagnose, switch_ms=args.switch_ms)
+    rows = measure(cases, rates, seconds, diagnose=args.diagnose, switch_ms=args.switch_ms, dump=args.dump)
     print(report(rows))
     if args.json:
         print("JSON " + json.dumps(rows))
