@@ -441,12 +441,102 @@ print(f"a {a:.2f} (true 2), b {b:.2f} (true 1.5)")
 """),
 ]
 
+MACHINE_WORKER = """
+import sys, time
+import numpy as np
+from tbx_widget import SummaryWriter
+
+rank, logdir, endpoint = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+storage = {"key": "testing", "secret": "testing", "endpoint_url": endpoint}
+rng = np.random.default_rng(rank)
+with SummaryWriter(f"{logdir}/worker_{rank}", storage_options=storage) as w:
+    loss = 1.0
+    for step in range(60):
+        loss *= 0.95 + 0.04 * rng.random()
+        w.add_scalar("loss", loss, step)
+        w.add_scalar("samples_per_sec", 900 + 200 * rng.random(), step)
+        if step % 10 == 9:
+            w.flush()  # one upload of the run's event object; returns once the bucket has it
+        time.sleep(0.05)
+""".strip("\n")
+
+MULTIMACHINE = [
+    md("""
+# Several machines, one bucket, watched live
+
+Training spread over machines writes its logs to shared object storage. Here two "worker"
+processes stand in for two machines: each writes its own run to an S3 bucket
+(`SummaryWriter("s3://...")`), and the dashboard in this notebook follows the bucket, so both
+workers' curves grow as they upload. The workers' runs are named `worker_0` and `worker_1`, and
+the dashboard groups them by worker rank: one line with a min-max band (untick the grouping to
+see each worker).
+
+The bucket lives on a local S3 server (moto's, on 127.0.0.1): no cloud account and no internet
+needed. It needs `pip install "tbx-widget[s3]" "moto[server]"` (the first cell installs what is
+missing). On real machines, point `LOGDIR` at your bucket and drop `STORAGE` (s3fs then reads the
+usual AWS credentials), or put your `endpoint_url` and keys in it.
+
+A remote writer uploads its event object on each `flush()` (and every `flush_secs`): what a
+dashboard can see is what was flushed.
+"""),
+    install({"tbx_widget": "tbx-widget", "s3fs": "s3fs", "moto": "moto[server]"}),
+    code("""
+import atexit, socket, subprocess, sys, time
+import s3fs
+
+# Run again: stop following the last bucket and stop its server first.
+if "dashboard" in globals():
+    dashboard.close()
+if "S3_SERVER" in globals():
+    S3_SERVER.terminate()
+    S3_SERVER.wait()
+
+# A local S3 server on a free port (it stops with this notebook's kernel).
+with socket.socket() as s:
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+S3_SERVER = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+atexit.register(S3_SERVER.terminate)
+for _ in range(600):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        break
+    except OSError:
+        time.sleep(0.1)
+STORAGE = {"key": "testing", "secret": "testing", "endpoint_url": f"http://127.0.0.1:{port}"}
+s3fs.S3FileSystem(skip_instance_cache=True, **STORAGE).mkdir("experiments")
+LOGDIR = "s3://experiments/multi_machine"
+print("bucket ready:", LOGDIR)
+"""),
+    code("""
+from tbx_widget import Dashboard
+
+dashboard = Dashboard(LOGDIR, storage_options=STORAGE, group={"by": "ranks"}, height=480)
+dashboard
+"""),
+    code(f"""
+# Each worker is a separate Python process (its program is passed with -c: no file to clean up).
+WORKER = {MACHINE_WORKER!r}
+procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(rank), LOGDIR, STORAGE["endpoint_url"]]) for rank in range(2)]
+codes = [p.wait() for p in procs]
+print("worker exit codes:", codes)
+"""),
+    code("""
+import tbx_widget
+
+logs = tbx_widget.load(LOGDIR, storage_options=STORAGE)
+print("steps in the bucket:", {run: len(logs.scalars(run, "loss")) for run in logs.runs})
+"""),
+]
+
 NOTEBOOKS = {
     "quickstart.ipynb": QUICKSTART,
     "iris_classification.ipynb": IRIS,
     "linear_regression.ipynb": LINEAR,
     "hyperparameter_sweep.ipynb": SWEEP,
     "multi_process.ipynb": MULTIPROCESS,
+    "multi_machine.ipynb": MULTIMACHINE,
     "reading_existing_logs.ipynb": READING,
     "curve_fitting.ipynb": CURVES,
 }
