@@ -1,0 +1,114 @@
+"""The benchmark page shared by the browser benchmarks (bench_frontend.py, bench_sweep.py).
+
+``PRELUDE`` is the top of the page's module script: it loads the built bundle with a stand-in
+anywidget model, times the work of every animation-frame callback (``window.__work``, microtasks
+included: uPlot draws in one) and defines helpers; ``run_page`` serves the bundle, the page and
+any extra files from a temporary directory and evaluates one expression in headless Chromium
+(software rendering, the e2e harness's flags, GC exposed, precise heap figures).
+
+What the prelude defines on ``window``:
+
+- ``model``: the stand-in model; ``emit(msg, buffers)`` delivers a custom message as the
+  widget framework would; ``model.sent`` collects what the page sent (acks, ready, ...) and
+  ``onSend`` (settable) is called with each.
+- ``frames()``: resolves after two animation frames; ``tick()``: after a ``setTimeout(0)``.
+- ``redrawMs(chart, lo, hi)``: the work of one zoom of a uPlot chart to [lo, hi] (uPlot's own
+  redraw plus every frame callback until two frames have passed).
+- ``heapAfterGc()``: the used JS heap after two GCs (null without ``performance.memory``).
+"""
+from __future__ import annotations
+
+import functools
+import http.server
+import pathlib
+import sys
+import tempfile
+import threading
+from typing import Any, Mapping
+
+HERE = pathlib.Path(__file__).resolve().parent
+STATIC = HERE.parent / "tbx_widget" / "static"
+
+PRELUDE = """import w from "./index.js";
+const rawRAF = window.requestAnimationFrame.bind(window);
+window.__work = [];
+window.requestAnimationFrame = (cb) => rawRAF((ts) => {
+  const t = performance.now();
+  cb(ts);
+  queueMicrotask(() => window.__work.push(performance.now() - t));
+});
+const handlers = {};
+const model = { attrs: {logdir: "runs", height: 800, status: "ok", error: "", tag_filter: "", run_filter: ""},
+  sent: [], onSend: null,
+  get(k) { return this.attrs[k]; }, on(e, cb) { (handlers[e] ||= []).push(cb); }, off() {},
+  send(content) { this.sent.push(content); if (this.onSend) this.onSend(content); } };
+window.model = model;
+window.emit = (msg, buffers) => { for (const cb of handlers["msg:custom"] || []) cb(msg, buffers); };
+w.initialize({ model });
+w.render({ model, el: document.getElementById("host") });
+window.frames = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+window.tick = () => new Promise((r) => setTimeout(r, 0));
+window.redrawMs = async (chart, lo, hi) => {
+  window.__work = [];
+  const t = performance.now();
+  chart.setScale("x", { min: lo, max: hi });
+  await Promise.resolve();
+  const direct = performance.now() - t;  // uPlot's own redraw at the new scale
+  await frames();
+  return direct + window.__work.reduce((a, b) => a + b, 0);
+};
+window.heapAfterGc = async () => {
+  if (window.gc) { window.gc(); await frames(); window.gc(); }
+  return performance.memory ? performance.memory.usedJSHeapSize : null;
+};
+"""
+
+
+def page_html(script: str) -> str:
+    """A benchmark page: the dashboard's host element, then ``PRELUDE`` and ``script`` in one
+    module script (which should end by setting ``document.title = "ready"``)."""
+    return ('<!doctype html><html><head><link rel="stylesheet" href="index.css"></head>\n'
+            '<body style="width:1200px"><div id="host"></div>\n<script type="module">\n'
+            + PRELUDE + script + "\n</script></body></html>\n")
+
+
+def run_page(script: str, expression: str, *, static: pathlib.Path = STATIC, files: Mapping[str, pathlib.Path] | None = None,
+             timeout_ms: int = 900_000) -> Any:
+    """Serve the bundle in ``static``, the page (``page_html(script)``) and ``files`` (name ->
+    path on disk, served by name), open the page in headless Chromium, wait for it to be ready
+    and return the value of ``expression`` (awaited)."""
+    sys.path.insert(0, str(HERE.parent / "tests" / "e2e"))
+    try:
+        from harness import CHROMIUM, CHROMIUM_ARGS  # the e2e harness (tests/e2e/harness.py)
+    finally:
+        sys.path.pop(0)
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as root:
+        for name in ("index.js", "index.css"):
+            (pathlib.Path(root) / name).write_bytes((static / name).read_bytes())
+        for name, path in (files or {}).items():
+            (pathlib.Path(root) / name).symlink_to(pathlib.Path(path).resolve())
+        (pathlib.Path(root) / "page.html").write_text(page_html(script))
+
+        class Quiet(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=root))
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=CHROMIUM_ARGS + ["--enable-precise-memory-info", "--js-flags=--max-old-space-size=4096 --expose-gc"])
+                try:
+                    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+                    page.set_default_timeout(timeout_ms)
+                    page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/page.html")
+                    page.wait_for_function("document.title == 'ready'")
+                    return page.evaluate(expression)
+                finally:
+                    browser.close()
+        finally:
+            httpd.shutdown()
+            httpd.server_close()
