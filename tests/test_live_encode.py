@@ -134,7 +134,7 @@ def test_non_finite_wall_times_give_strict_json():
     b.add_texts("r", "t", [NS(step=1, wall_time=float("inf"), text="hi"), NS(step=2, wall_time=5.0, text="ok")])
     b.add_audio("r", "a", [NS(step=1, wall_time=-float("inf"), index=0, sample_rate=float("nan"), num_channels=1,
                               length_frames=1, content_type="audio/wav", label="", encoded=b"RIFF")])
-    b.add_hparams("r", "_hparams_", [NS(step=0, wall_time=float("nan"), kind="session_end", data={"status": "x", "v": np.float32(0.5)})])
+    b.add_hparams("r", "_hparams_", [NS(step=0, wall_time=float("nan"), kind="session_end", data={"status": "x", "end_time_secs": np.float32(0.5)})])
     b.add_custom_scalars("r", "cs", [NS(step=0, wall_time=float("nan"), categories=[{"title": "t", "x": float("nan")}])])
     batch = b.build(seq=1, reset=False, runs=["r"])
     content = json.loads(json.dumps(batch.content, allow_nan=False))  # strict JSON: raises on NaN
@@ -142,7 +142,7 @@ def test_non_finite_wall_times_give_strict_json():
     assert images["items"][0]["wall_time"] is None
     assert [e["wall_time"] for e in text["items"]] == [None, 5.0]
     assert audio["items"][0]["wall_time"] is None and audio["items"][0]["sample_rate"] is None
-    assert hparams["items"][0]["wall_time"] is None and hparams["items"][0]["data"]["v"] == 0.5
+    assert hparams["items"][0]["wall_time"] is None and hparams["items"][0]["data"]["end_time_secs"] == 0.5
     assert layouts["items"][0]["categories"] == [{"title": "t", "x": None}]
 
 
@@ -151,7 +151,7 @@ def test_add_drops_only_the_items_that_cannot_be_encoded():
     texts = [NS(step=1, wall_time=1.0, text="a"), NS(step="not a step", wall_time=1.0, text="b"), NS(step=3, wall_time=1.0, text="c")]
     assert b.add("text", "r", "t", texts) == 1
     assert [e["text"] for e in b.items[0]["items"]] == ["a", "c"]
-    bad_json = NS(step=0, wall_time=1.0, kind="experiment", data={"x": object()})
+    bad_json = NS(step=0, wall_time=1.0, kind="experiment", data=["not", "a", "record"])  # wire_record: TypeError
     assert b.add("hparams", "r", "_hparams_", [bad_json]) == 1 and len(b.items) == 1
     assert b.add("scalars", "r", "s", NS(step=np.arange(3), wall_time=np.zeros(2), value=np.zeros(3))) == 3
     assert len(b.items) == 1 and b.events == 2

@@ -291,9 +291,10 @@ class BatchBuilder:
             self._item({"kind": md.audio.KIND, "run": run, "tag": tag, "items": out}, len(out), ENTRY_JSON_BYTES * len(out))
 
     def add_hparams(self, run: str, tag: str, items: Iterable[Any]) -> None:
-        """``items`` have .step .wall_time .kind .data (plain JSON-able dicts)."""
+        """``items`` have .step .wall_time .kind .data (``reader.decode.hparams_data``'s record and
+        data); each is sent as the protocol defines it (``metadata.hparams.wire_record``)."""
         entries = [
-            {"step": int(h.step), "wall_time": _finite(h.wall_time), "record": str(h.kind), "data": _jsonable(h.data)}
+            {"step": int(h.step), "wall_time": _finite(h.wall_time), **md.hparams.wire_record(h.kind, h.data)}
             for h in items
         ]
         if entries:
