@@ -454,8 +454,8 @@ def test_a_batch_whose_send_raises_is_not_in_flight():
 
 
 def test_widget_saved_view_and_reader_name_kinds_through_metadata():
-    """No kind-name literal ("scalars", "images", ...) outside docstrings: they come from
-    tbx_widget.metadata, the one vocabulary per kind."""
+    """No kind-name literal ("scalars", "images", ...) or hparams record name ("session_start", ...)
+    outside docstrings: they come from tbx_widget.metadata, the one vocabulary per kind."""
     import ast
     import pathlib
 
@@ -463,6 +463,7 @@ def test_widget_saved_view_and_reader_name_kinds_through_metadata():
     from tbx_widget import metadata as md
 
     root = pathlib.Path(tbx_widget.__file__).parent
+    vocabulary = set(md.KINDS) | set(md.hparams.RECORDS)
     for rel in ("widget.py", "saved_view.py", "reader/logs.py"):
         tree = ast.parse((root / rel).read_text())
         docstrings = {id(node.body[0].value) for node in ast.walk(tree)
@@ -473,7 +474,7 @@ def test_widget_saved_view_and_reader_name_kinds_through_metadata():
         fields |= {id(node.slice) for node in ast.walk(tree) if isinstance(node, ast.Subscript) and (
                    isinstance(node.value, ast.Name) or isinstance(node.value, ast.Attribute) and node.value.attr == "data")}
         literals = [(rel, node.lineno, node.value) for node in ast.walk(tree)
-                    if isinstance(node, ast.Constant) and node.value in md.KINDS and id(node) not in docstrings | fields]
+                    if isinstance(node, ast.Constant) and node.value in vocabulary and id(node) not in docstrings | fields]
         assert literals == []
 
 

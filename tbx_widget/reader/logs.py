@@ -469,15 +469,15 @@ class Logs:
         metric_tags: list[tuple[str, str]] = []
         for run in self._runs:
             for it in self.hparams(run):
-                if it.kind == "experiment":
+                if it.kind == md.hparams.EXPERIMENT:
                     metric_tags.extend((m["group"], m["tag"]) for m in it.data["metrics"])
         rows = []
         for run in self._runs:
             records = self.hparams(run)
-            starts = [it for it in records if it.kind == "session_start"]
+            starts = [it for it in records if it.kind == md.hparams.SESSION_START]
             if not starts:
                 continue
-            ends = [it for it in records if it.kind == "session_end"]
+            ends = [it for it in records if it.kind == md.hparams.SESSION_END]
             metrics: dict[str, float] = {}
             for group, tag in dict.fromkeys(metric_tags):
                 where = f"{run}/{group}" if group and run != "." else (group or run)
