@@ -206,9 +206,78 @@ def live_latency(server: Moto, bucket: str, points: int, gap: float) -> np.ndarr
     return np.array([seen[i] - flushed[i] for i in sorted(seen) if i not in initial and i in flushed])
 
 
+BROWSER_CELL = """
+from tbx_widget import Dashboard
+d = Dashboard({url!r}, storage_options={options!r}, height=400)
+d
+"""
+
+OBSERVE = """
+const root = nb().content.widgets[0].node.querySelector('.tbx-dashboard');
+if (!root) return null;
+window.__tbx_obs = [];
+const mo = new MutationObserver(() => window.__tbx_obs.push([Date.now(), Number(root.dataset.tbxEvents)]));
+mo.observe(root, { attributes: true, attributeFilter: ['data-tbx-events'] });
+return Number(root.dataset.tbxEvents);
+"""
+
+
+def browser_latency(server: Moto, bucket: str, points: int, gap: float) -> np.ndarray | str:
+    """Seconds from a separate writer process's ``flush()`` returning to the point being counted
+    by a Dashboard in JupyterLab (headless Chromium, through the e2e harness) following the
+    bucket at its default poll interval; or why it could not run."""
+    import json
+    import pathlib
+    from types import SimpleNamespace
+
+    sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e"))
+    try:
+        from harness import CHROMIUM, CHROMIUM_ARGS, Jupyter, JupyterServer
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        return f"not measured: {exc}"
+    if not os.path.exists(CHROMIUM):
+        return f"not measured: no Chromium at {CHROMIUM} (set TBX_CHROMIUM)"
+    from bench_live_latency import latencies
+
+    url = f"s3://{bucket}/browser"
+    with tempfile.TemporaryDirectory() as base:
+        lab = JupyterServer("lab", pathlib.Path(base))
+        lab.start()
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                jupyter = Jupyter(lab, page, SimpleNamespace(node=SimpleNamespace(nodeid="bench-remote", _tbx_console=[])))
+                jupyter.open(lab.write_notebook([BROWSER_CELL.format(url=url, options=server.options)]))
+                jupyter.run_cell(0)
+                jupyter.wait_cell_done(0)
+                jupyter.poll(lambda: jupyter.js("return !!nb().content.widgets[0].node.querySelector('.tbx-dashboard')"),
+                             60, "the dashboard")
+                before = jupyter.js(OBSERVE)
+                if before != 0:
+                    raise RuntimeError(f"the dashboard already holds {before} points: latencies would be wrong")
+                proc = subprocess.run([sys.executable, "-c", WRITER, f"{url}/run", server.endpoint, str(points), str(gap)],
+                                      capture_output=True, text=True, timeout=120 + points * 5)
+                if proc.returncode != 0:
+                    raise RuntimeError(f"browser latency: the writer failed: {proc.stderr[-2000:]}")
+                flushed = dict((int(i), float(t)) for i, t in (line.split() for line in proc.stdout.splitlines()))
+                times = np.array([flushed[i] for i in range(points)])
+                jupyter.poll(lambda: (jupyter.js("return window.__tbx_obs") or [[0, 0]])[-1][1] >= points, 30, "every point")
+                observed = jupyter.js("return window.__tbx_obs")
+                lab.shutdown_kernels()
+                browser.close()
+        finally:
+            lab.stop()
+    lat = latencies(times, observed)
+    return lat[~np.isnan(lat)]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--tiny", action="store_true")
+    ap.add_argument("--no-browser", dest="browser", action="store_false",
+                    help="skip the browser latency (JupyterLab in headless Chromium; never run with --tiny)")
     args = ap.parse_args()
     tags, steps = (10, 1000) if args.tiny else (10, 100_000)
     repeats = 1 if args.tiny else 3
@@ -230,6 +299,7 @@ def main() -> None:
             t_ea_local = best(count_event_accumulator, (os.path.join(root, "run"),), n, repeats)
             t_ea_s3 = tensorboard_on_s3(server, f"{url}/run", n, repeats)
         lat = live_latency(server, bucket, points, gap)
+        seen = browser_latency(server, bucket, points, gap) if args.browser and not args.tiny else "not measured (--tiny)"
     finally:
         server.stop()
     print(f"## Remote logdirs: {n:,} scalar events ({tags} tags x {steps:,} steps, {size / 2**20:.1f} MiB) "
@@ -249,8 +319,14 @@ def main() -> None:
     print(f"\nLive latency, remote writer's `flush()` returning (separate process, one point per flush, "
           f"{gap * 1000:.0f} ms apart) to the point in a `Follower` batch (polling every 10 ms), {len(lat)} points: "
           f"median {np.median(lat) * 1000:.0f} ms, p90 {np.percentile(lat, 90) * 1000:.0f} ms, "
-          f"max {lat.max() * 1000:.0f} ms. A dashboard adds its adaptive poll interval on top "
-          f"(and the browser's delivery: bench_live_latency.py measures that part on a local logdir).")
+          f"max {lat.max() * 1000:.0f} ms.")
+    if isinstance(seen, str):
+        print(f"\nTo the browser: {seen}.")
+    else:
+        print(f"\nTo the browser (a Dashboard in JupyterLab, headless Chromium, following the bucket at its default "
+              f"poll interval, which adapts to the listing's latency; the point counted by the page), {len(seen)} points: "
+              f"median {np.median(seen) * 1000:.0f} ms, p90 {np.percentile(seen, 90) * 1000:.0f} ms, "
+              f"max {seen.max() * 1000:.0f} ms.")
 
 
 if __name__ == "__main__":
