@@ -70,6 +70,22 @@ def dashboard_factory():
         d.close()
 
 
+def write_loss_run(logdir, steps: int) -> None:
+    """Run "a" of ``logdir``: scalar "loss" equal to its step, for steps 0 .. steps - 1."""
+    writer = EventFileWriter(logdir / "a")
+    for step in range(steps):
+        writer.add_event(scalar(step, float(step)))
+    writer.close()
+
+
+@pytest.fixture
+def ten_steps(tmp_path):
+    """A logdir whose run "a" has 10 steps of "loss" (value = step)."""
+    logdir = tmp_path / "runs"
+    write_loss_run(logdir, 10)
+    return logdir
+
+
 def test_pushes_what_an_in_process_writer_flushes(tmp_path, dashboard_factory):
     logdir = tmp_path / "runs"
     dash = dashboard_factory(logdir, poll_interval=30)  # only flush notices can wake it in time
@@ -108,13 +124,8 @@ def test_picks_up_other_processes_by_polling_and_reports_status(tmp_path, dashbo
     assert wait_for(lambda: rec.scalars().get((".", "acc")) == [(float(s), 2.0 * s) for s in range(5)])
 
 
-def test_resync_sends_the_full_state_with_reset(tmp_path, dashboard_factory):
-    logdir = tmp_path / "runs"
-    writer = EventFileWriter(logdir / "a")
-    for step in range(10):
-        writer.add_event(scalar(step, float(step)))
-    writer.close()
-    dash = dashboard_factory(logdir, poll_interval=30)
+def test_resync_sends_the_full_state_with_reset(ten_steps, dashboard_factory):
+    dash = dashboard_factory(ten_steps, poll_interval=30)
     rec = Recorder(dash)
     dash.refresh()
     before = len(rec.messages)
@@ -196,10 +207,7 @@ def test_follower_memory_stays_flat_sent_data_is_released(tmp_path):
     from tbx_widget.reader import NotRetainedError
 
     logdir = tmp_path / "runs"
-    writer = EventFileWriter(logdir / "a")
-    for step in range(3000):
-        writer.add_event(scalar(step, float(step)))
-    writer.close()
+    write_loss_run(logdir, 3000)
     follower = Follower(str(logdir), read_bytes=20_000)  # several reads for this logdir
     got: list = []
     follower.poll(got.append)
@@ -253,10 +261,7 @@ def test_saved_curves_trait_keeps_the_last_state_for_saved_notebooks(tmp_path, d
     import json
 
     logdir = tmp_path / "runs"
-    writer = EventFileWriter(logdir / "a")
-    for step in range(5000):
-        writer.add_event(scalar(step, float(step)))
-    writer.close()
+    write_loss_run(logdir, 5000)
     dash = dashboard_factory(logdir, poll_interval=30)
     Recorder(dash)
     dash.refresh()
@@ -364,17 +369,12 @@ def test_show_outside_a_notebook_prints_how_to_view_it(tmp_path, dashboard_facto
     assert "object at 0x" not in out
 
 
-def test_ready_from_a_page_that_has_everything_resends_nothing(tmp_path, dashboard_factory):
+def test_ready_from_a_page_that_has_everything_resends_nothing(ten_steps, dashboard_factory):
     # The page's "ready" (sent by `initialize`) waits while the Dashboard's cell runs, so it
     # arrives after the first batches went out. It used to make the kernel re-send the whole
     # logdir with `reset` to every view (on a 10M-point logdir: after the first full load).
     # Now the kernel tells the views how far it has sent; only a view that lacks some asks.
-    logdir = tmp_path / "runs"
-    writer = EventFileWriter(logdir / "a")
-    for step in range(10):
-        writer.add_event(scalar(step, float(step)))
-    writer.close()
-    dash = dashboard_factory(logdir, poll_interval=30)
+    dash = dashboard_factory(ten_steps, poll_interval=30)
     rec = Recorder(dash)
     dash.refresh()
     sent = [c["seq"] for c, _ in rec.messages]
