@@ -9,7 +9,7 @@ import { aggregateSeries, groupKey, groupRuns, parseGrouping, type Grouping } fr
 import { attach } from "../src/session";
 import { parseSettings, settingsOf, applySettings } from "../src/settings";
 import { UiState } from "../src/ui";
-import { BatchBuilder, FakeModel } from "./helpers";
+import { BatchBuilder, FakeModel, fakeCanvas } from "./helpers";
 
 interface Shared {
   cases: { group: Grouping; hparams?: Record<string, Record<string, unknown>>; keys: Record<string, string> }[];
@@ -111,37 +111,7 @@ describe("grouping settings and control", () => {
 });
 
 describe("grouped scalar charts", () => {
-  beforeAll(() => {
-    if (typeof (globalThis as { Path2D?: unknown }).Path2D === "undefined") {
-      (globalThis as { Path2D?: unknown }).Path2D = class {
-        moveTo() {}
-        lineTo() {}
-        rect() {}
-        arc() {}
-        closePath() {}
-        addPath() {}
-        bezierCurveTo() {}
-        quadraticCurveTo() {}
-      };
-    }
-    const noop = () => undefined;
-    const fakeCtx = new Proxy({} as Record<string | symbol, unknown>, {
-      get(target, key) {
-        if (key in target) return target[key];
-        if (key === "measureText") return () => ({ width: 10, actualBoundingBoxAscent: 8, actualBoundingBoxDescent: 2 });
-        if (key === "getLineDash") return () => [];
-        return noop;
-      },
-      set(target, key, value) {
-        target[key] = value;
-        return true;
-      },
-    });
-    HTMLCanvasElement.prototype.getContext = (function (this: HTMLCanvasElement) {
-      (fakeCtx as Record<string, unknown>).canvas = this;
-      return fakeCtx;
-    }) as unknown as HTMLCanvasElement["getContext"];
-  });
+  beforeAll(fakeCanvas);
 
   it("draws 4 per-rank runs as one mean line with a min-max band, counts per step, and back to 4 lines when off", () => {
     const model = new FakeModel({ logdir: "runs", height: 400, status: "ok", error: "", tag_filter: "", run_filter: "", view_settings: { smoothing: 0, group: { by: "ranks" } } });

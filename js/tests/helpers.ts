@@ -167,3 +167,41 @@ export class FakeModel {
     return this.handlers.get(event)?.size ?? 0;
   }
 }
+
+/**
+ * Let uPlot draw in jsdom, which has no canvas: a `Path2D` stand-in and a 2D context whose
+ * methods do nothing (`measureText` gives a fixed size). Call it in `beforeAll` of tests that
+ * render scalar cards.
+ */
+export function fakeCanvas(): void {
+  if (typeof (globalThis as { Path2D?: unknown }).Path2D === "undefined") {
+    (globalThis as { Path2D?: unknown }).Path2D = class {
+      moveTo() {}
+      lineTo() {}
+      rect() {}
+      arc() {}
+      closePath() {}
+      addPath() {}
+      bezierCurveTo() {}
+      quadraticCurveTo() {}
+    };
+  }
+  const noop = () => undefined;
+  const fakeCtx = new Proxy({} as Record<string | symbol, unknown>, {
+    get(target, key) {
+      if (key in target) return target[key];
+      if (key === "measureText") return () => ({ width: 10, actualBoundingBoxAscent: 8, actualBoundingBoxDescent: 2 });
+      if (key === "getLineDash") return () => [];
+      if (key === "canvas") return undefined;
+      return noop;
+    },
+    set(target, key, value) {
+      target[key] = value;
+      return true;
+    },
+  });
+  HTMLCanvasElement.prototype.getContext = (function (this: HTMLCanvasElement) {
+    (fakeCtx as Record<string, unknown>).canvas = this;
+    return fakeCtx;
+  }) as unknown as HTMLCanvasElement["getContext"];
+}

@@ -4,40 +4,9 @@ import widget from "../src/index";
 import { attach } from "../src/session";
 import { joinColumns, runColumns } from "../src/math/columns";
 import { ScalarSeries } from "../src/store";
-import { BatchBuilder, FakeModel } from "./helpers";
+import { BatchBuilder, FakeModel, fakeCanvas } from "./helpers";
 
-beforeAll(() => {
-  if (typeof (globalThis as { Path2D?: unknown }).Path2D === "undefined") {
-    (globalThis as { Path2D?: unknown }).Path2D = class {
-      moveTo() {}
-      lineTo() {}
-      rect() {}
-      arc() {}
-      closePath() {}
-      addPath() {}
-      bezierCurveTo() {}
-      quadraticCurveTo() {}
-    };
-  }
-  const noop = () => undefined;
-  const fakeCtx = new Proxy({} as Record<string | symbol, unknown>, {
-    get(target, key) {
-      if (key in target) return target[key];
-      if (key === "measureText") return () => ({ width: 10, actualBoundingBoxAscent: 8, actualBoundingBoxDescent: 2 });
-      if (key === "getLineDash") return () => [];
-      if (key === "canvas") return undefined;
-      return noop;
-    },
-    set(target, key, value) {
-      target[key] = value;
-      return true;
-    },
-  });
-  HTMLCanvasElement.prototype.getContext = (function (this: HTMLCanvasElement) {
-    (fakeCtx as Record<string, unknown>).canvas = this;
-    return fakeCtx;
-  }) as unknown as HTMLCanvasElement["getContext"];
-});
+beforeAll(fakeCanvas);
 
 describe("scalar columns", () => {
   it("sorts by x when steps go backwards and smooths in logged order", () => {

@@ -7,7 +7,7 @@ import { DATA_GAP, MANY_LINES, dataRedrawDelay, drawsRaw, lineWidth } from "../s
 import { Memo } from "../src/chart/memo";
 import { joinColumns } from "../src/math/columns";
 import { sweepBuckets } from "../src/math/sweepgrid";
-import { BatchBuilder, FakeModel } from "./helpers";
+import { BatchBuilder, FakeModel, fakeCanvas } from "./helpers";
 import { TIP_ALL, TIP_TOP_K, renderTip, sortTipRows, topRows, type TipRow } from "../src/chart/tooltip";
 
 const row = (run: string, value: number, dist: number): TipRow => ({ run, label: run, color: "#000", x: 1, value, raw: value, step: null, dist });
@@ -47,39 +47,7 @@ describe("tooltip of many runs", () => {
   });
 });
 
-beforeAll(() => {
-  // jsdom has no canvas: a 2D context that does nothing (as in scalars.test.ts).
-  if (typeof (globalThis as { Path2D?: unknown }).Path2D === "undefined") {
-    (globalThis as { Path2D?: unknown }).Path2D = class {
-      moveTo() {}
-      lineTo() {}
-      rect() {}
-      arc() {}
-      closePath() {}
-      addPath() {}
-      bezierCurveTo() {}
-      quadraticCurveTo() {}
-    };
-  }
-  const noop = () => undefined;
-  const fakeCtx = new Proxy({} as Record<string | symbol, unknown>, {
-    get(target, key) {
-      if (key in target) return target[key];
-      if (key === "measureText") return () => ({ width: 10, actualBoundingBoxAscent: 8, actualBoundingBoxDescent: 2 });
-      if (key === "getLineDash") return () => [];
-      if (key === "canvas") return undefined;
-      return noop;
-    },
-    set(target, key, value) {
-      target[key] = value;
-      return true;
-    },
-  });
-  HTMLCanvasElement.prototype.getContext = (function (this: HTMLCanvasElement) {
-    (fakeCtx as Record<string, unknown>).canvas = this;
-    return fakeCtx;
-  }) as unknown as HTMLCanvasElement["getContext"];
-});
+beforeAll(fakeCanvas);
 
 describe("raw lines of a sweep", () => {
   it("few lines draw raw values for every line, many only for highlighted ones", () => {
