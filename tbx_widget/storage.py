@@ -107,6 +107,7 @@ class Storage:
         if not self.remote and storage_options:
             raise ValueError(f"storage_options are for URLs (s3://, gs://, ...); {self.url!r} is a local path")
         self.sep = "/" if self.remote else os.sep
+        self._last_listing: dict[str, int] | None = None  # a URL's latest listing (``last_listing``)
         if self.remote:
             self.fs, self.root = _filesystem(self.url, storage_options or {})
             self.protocol = _protocol(self.url)
@@ -160,12 +161,11 @@ class Storage:
                 found = self.fs.find(self.root, detail=True)
             except Exception as exc:
                 raise self._denied(exc) or exc
-            for path, info in found.items():
-                if info.get("type", "file") != "file":
-                    continue
-                name = path.rsplit("/", 1)[-1]
-                if match is None or match(name):
-                    out[path] = int(info.get("size") or 0)
+            every = {path: int(info.get("size") or 0) for path, info in found.items() if info.get("type", "file") == "file"}
+            self._last_listing = every
+            for path, size in every.items():
+                if match is None or match(path.rsplit("/", 1)[-1]):
+                    out[path] = size
             return out
         for directory, dirs, files in os.walk(self.root):
             dirs.sort()
@@ -177,6 +177,15 @@ class Storage:
                     except OSError:
                         continue
         return out
+
+    def last_listing(self, match: Any = None) -> dict[str, int] | None:
+        """For a URL: what the latest ``list()`` found (every file → its size, filtered by
+        ``match`` as there), without another request; None before any listing (and for a local
+        root). A follower reads other files' sizes from the poll's one listing this way."""
+        every = self._last_listing
+        if every is None:
+            return None
+        return {p: n for p, n in every.items() if match is None or match(p.rsplit("/", 1)[-1])}
 
     def read(self, path: str, start: int, end: int) -> bytes:
         """Bytes ``start``..``end`` of ``path`` (fewer at its end): one ranged read."""

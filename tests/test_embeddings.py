@@ -212,11 +212,16 @@ def test_add_embedding_to_a_url_logdir_is_read_back_and_followed(tmp_path, monke
         f.resend(got.append)
         assert [(r, t, e["step"]) for r, t, e in _embedding_items(got)] == [("run", "e/1", 2)]
         got.clear()
+        storage = f._logs.storage
+        real_find, finds = storage.fs.find, []
+        storage.fs.find = lambda *a, **k: (finds.append(a), real_find(*a, **k))[1]
         f.poll(got.append)
         assert _embedding_items(got) == []  # unchanged: not sent again
+        assert len(finds) == 1  # the configs come from the poll's one listing
         remote.add_embedding(mat * 2, global_step=5, tag="e/1")
         remote.flush()
         f.poll(got.append)
+        assert len(finds) == 2
         assert [(r, t, e["step"]) for r, t, e in _embedding_items(got)] == [("run", "e/1", 5)]
         assert [i.step for i in tbx_widget.load(url).embeddings("run")] == [2, 5]
         local.close()

@@ -238,14 +238,17 @@ class Follower:
         """Emit the embeddings that appeared or changed since last sent: one ``stat`` of each
         local run's projector_config.pbtxt per poll (``add_embedding`` appends to it after writing
         an embedding's files); when it changed, the run's embeddings are read and those new or
-        different from what was sent go out. A remote logdir costs one listing of its configs
-        per poll (their sizes: a remote ``add_embedding`` uploads the config longer), not one
-        request per run."""
+        different from what was sent go out. A remote logdir's configs are found, with their
+        sizes (a remote ``add_embedding`` uploads the config longer), in the listing the poll's
+        refresh just made: no request of their own."""
         storage = self._logs.storage
         runs = self._logs.runs
         remote_sigs = None
         if storage is not None:
-            remote_sigs = storage.list(lambda name: name == CONFIG_NAME)
+            is_config = lambda name: name == CONFIG_NAME  # noqa: E731
+            remote_sigs = storage.last_listing(is_config)
+            if remote_sigs is None:
+                remote_sigs = storage.list(is_config)
         out = _Batches(runs[self._runs_told :], False, emit, self._next_seq)
         for run in runs:
             directory = self._logs._run(run).directory
