@@ -55,19 +55,23 @@ export class ScalarSeries {
   append(step: Float64Array, wallTime: Float64Array, value: Float64Array): void {
     const m = step.length;
     if (this.ov) this.n = this.full; // drop the overview's tail; put back below what is still ahead
-    if (this.n === 0 && m > this.step.length && step.buffer !== wallTime.buffer && !this.ov) {
-      // First data: adopt the decoded columns (protocol.ts hands out fresh copies) instead of
-      // copying them again; later appends grow as usual.
+    const ov = this.ov;
+    const covers = !ov || m === 0 || !(ov.step[ov.step.length - 1] > step[m - 1]);
+    if (this.n === 0 && m > 0 && covers && step.buffer !== value.buffer && wallTime.buffer !== value.buffer) {
+      // First full data reaching past any overview: adopt the columns (fresh copies from
+      // protocol.ts, or a column shared with another series: Store.applyItem) instead of
+      // copying them; a later append always grows into new arrays (capacity is exactly m), so
+      // a shared column is never written to.
       this.step = step as Float64Array<ArrayBuffer>;
       this.wallTime = wallTime as Float64Array<ArrayBuffer>;
       this.value = value as Float64Array<ArrayBuffer>;
       this.n = this.full = m;
+      this.ov = null;
       this.version++;
       return;
     }
     this.put(step, wallTime, value, 0, m);
     this.full = this.n;
-    const ov = this.ov;
     if (ov) {
       const last = this.n > 0 ? this.step[this.n - 1] : -Infinity;
       let k = 0;
@@ -92,6 +96,14 @@ export class ScalarSeries {
     this.value.set(value.subarray(a, b), this.n);
     this.n += m;
   }
+}
+
+/** Whether two columns hold the same values (bit for bit; NaN equals NaN). */
+function sameValues(a: Float64Array, b: Float64Array): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !(a[i] !== a[i] && b[i] !== b[i])) return false;
+  return true;
 }
 
 function grow(a: Float64Array, cap: number, used: number): Float64Array<ArrayBuffer> {
@@ -188,6 +200,8 @@ export class Store {
     meshes: new Map(),
     embeddings: new Map(),
   };
+  /** Per run, the step and wall-time columns of its last full scalar item (to share equal ones). */
+  private lastColumns = new Map<string, { step: Float64Array; wallTime: Float64Array }>();
   private listeners = new Set<Listener>();
   private pending = false;
   private notifyCost = 0;
@@ -280,7 +294,15 @@ export class Store {
     if (item.kind === "scalars") {
       const s = this.slot("scalars", item.tag, item.run, () => new ScalarSeries());
       if (item.overview) s.setOverview(item.step, item.wallTime, item.value);
-      else s.append(item.step, item.wallTime, item.value);
+      else {
+        // The tags of a run are mostly logged at the same steps (and often the same wall
+        // times): one copy of such a column serves them all (a third less memory for a sweep).
+        const last = this.lastColumns.get(item.run);
+        const step = last && sameValues(last.step, item.step) ? last.step : item.step;
+        const wall = last && sameValues(last.wallTime, item.wallTime) ? last.wallTime : item.wallTime;
+        this.lastColumns.set(item.run, { step, wallTime: wall });
+        s.append(step, wall, item.value);
+      }
     } else {
       const list: readonly unknown[] = item.kind === "histograms" || item.kind === "pr_curves" ? item.steps : item.entries;
       (this.slot(item.kind, item.tag, item.run, () => new ListSeries<never>()) as ListSeries<unknown>).append(list);
@@ -294,6 +316,7 @@ export class Store {
       this.runs = [];
       this.runIndex.clear();
       for (const k of STORE_KINDS) this.series[k].clear();
+      this.lastColumns.clear();
       this.events = 0;
     }
     this.applying = true;

@@ -1,0 +1,47 @@
+// Scalar columns in the store: equal step / wall-time columns of a run's tags are kept once,
+// and never written through; the first full data reaching past an overview is adopted.
+import { describe, expect, it } from "vitest";
+import { decodeBatch } from "../src/protocol";
+import { Store } from "../src/store";
+import { BatchBuilder } from "./helpers";
+
+function apply(store: Store, b: BatchBuilder, seq: number, reset = false, runs: string[] = []) {
+  const { msg, buffers } = b.build(seq, reset, runs);
+  store.apply(decodeBatch(msg, buffers));
+}
+
+describe("shared scalar columns", () => {
+  it("a run's tags logged at the same steps share one step column; appends never write through it", () => {
+    const store = new Store();
+    const steps = [0, 1, 2, 3];
+    apply(store, new BatchBuilder().scalars("a", "loss", steps, [4, 3, 2, 1]).scalars("a", "acc", steps, [0, 0.5, 0.7, 0.9]).scalars("b", "loss", steps, [1, 1, 1, 1]), 1, true, ["a", "b"]);
+    const loss = store.get("scalars", "a", "loss")!;
+    const acc = store.get("scalars", "a", "acc")!;
+    expect(acc.step).toBe(loss.step); // one column for both tags
+    expect(acc.wallTime).toBe(loss.wallTime);
+    expect(store.get("scalars", "b", "loss")!.step).not.toBe(loss.step); // per run only
+    // appending to one tag leaves the other's points as they were
+    apply(store, new BatchBuilder().scalars("a", "loss", [4, 5], [0.5, 0.25]), 2);
+    expect(Array.from(loss.step.subarray(0, loss.n))).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(acc.n).toBe(4);
+    expect(Array.from(acc.step.subarray(0, 4))).toEqual([0, 1, 2, 3]);
+    expect(acc.step.length).toBe(4);
+    // different steps: columns of their own
+    apply(store, new BatchBuilder().scalars("a", "lr", [0, 2, 4, 6], [1, 1, 1, 1]), 3);
+    expect(Array.from(store.get("scalars", "a", "lr")!.step)).toEqual([0, 2, 4, 6]);
+  });
+
+  it("full data covering a series' overview is adopted as is (no copy), one that does not is merged", () => {
+    const store = new Store();
+    const b = new BatchBuilder().scalars("a", "loss", [0, 50, 99], [1, 2, 3]);
+    (b.items[0] as { overview?: boolean }).overview = true;
+    apply(store, b, 1, true, ["a"]);
+    const s = store.get("scalars", "a", "loss")!;
+    expect(s.overview).toBe(true);
+    const steps = Array.from({ length: 100 }, (_, i) => i);
+    apply(store, new BatchBuilder().scalars("a", "loss", steps, steps), 2);
+    expect(s.overview).toBe(false);
+    expect(s.n).toBe(100);
+    expect(s.step.length).toBe(100); // adopted: exactly the decoded column
+  });
+});
