@@ -67,6 +67,8 @@ return {
   groups: groups.map((g) => g.n ? {n: g.n, cx: g.sx / g.n, cy: g.sy / g.n, spread: Math.sqrt(Math.max(0, g.sxx / g.n - (g.sx / g.n) ** 2 + g.syy / g.n - (g.sy / g.n) ** 2))} : {n: 0}),
   yaw: card.dataset.tbxDrawn,
   renderer: card.dataset.tbxRenderer || '',
+  projection: card.dataset.tbxProjection || '',
+  note: (card.querySelector('.tbx-card-note') || {}).textContent || '',
 };
 """
 
@@ -142,6 +144,20 @@ def test_embedding_card_draws_three_clusters_hover_and_search(jupyter: Any) -> N
     card.locator("select.tbx-emb-dims").select_option("2")
     _until(jupyter, lambda s: s["emb"].get("mode") == 2, "back to 2-D")
 
+    # ---- UMAP (umap-js, in slices): another picture, the three groups still apart, its epochs in the note.
+    card.locator("select.tbx-emb-dims").select_option("u2")
+    umap = _until(jupyter, lambda s: s["projection"].startswith("umap:done") and s["pix"][0] > 500 and s["pix"] != state["pix"],
+                  "the UMAP layout finished")
+    assert _separated(umap["groups"]) and "UMAP 2-D: " in umap["note"] and " epochs" in umap["note"], umap
+    card.screenshot(path=str(artifacts / "embeddings-umap-lab-light.png"))
+    card.locator("select.tbx-emb-dims").select_option("u3")
+    umap3 = _until(jupyter, lambda s: s["projection"].startswith("umap:done") and s["emb"].get("mode") == 3 and s["renderer"] == "webgl",
+                   "the UMAP 3-D layout finished")
+    assert _separated(umap3["groups"]), umap3["groups"]
+    card.screenshot(path=str(artifacts / "embeddings-umap3d-lab-light.png"))
+    card.locator("select.tbx-emb-dims").select_option("2")
+    _until(jupyter, lambda s: s["projection"] == "pca" and s["pix"] == state["pix"], "back to the PCA")
+
     # ---- dark theme: still three separated groups.
     _set_theme(jupyter, dark=True)
     dark = _until(jupyter, lambda s: s["pix"][0] > 500 and _separated(s["groups"]), "three groups in the dark theme")
@@ -161,3 +177,20 @@ def test_embedding_card_draws_three_clusters_hover_and_search(jupyter: Any) -> N
     print(f"browser PCA of 3,000 x 50: {big['emb']['pcaMs']} ms")
     assert card.locator(".tbx-step-label").text_content() == "step 9 (2/2)"
     card.screenshot(path=str(artifacts / "embeddings-3000-lab-light.png"))
+
+    # ---- UMAP of the 3,000 points: progress in the note, 'stop' stops it where it is, 'resume' goes on.
+    card.locator("select.tbx-emb-dims").select_option("u2")
+    moving = jupyter.poll(lambda: (lambda s: s if s and s["projection"].startswith("umap:layout:") else None)(_state(jupyter)), 120,
+                          "the UMAP layout of 3,000 points under way")
+    assert "UMAP 2-D: epoch " in moving["note"], moving["note"]
+    card.locator("button.tbx-emb-umap-stop").click()
+    stopped = _until(jupyter, lambda s: s["projection"].startswith("umap:stopped:"), "UMAP stopped")
+    page.wait_for_timeout(1500)
+    still = _state(jupyter)
+    assert still["projection"] == stopped["projection"] and "stopped at epoch" in still["note"], (stopped, still)
+    assert card.locator("button.tbx-emb-umap-stop").text_content() == "resume"
+    card.screenshot(path=str(artifacts / "embeddings-umap-3000-stopped-lab-light.png"))
+    card.locator("button.tbx-emb-umap-stop").click()
+    _until(jupyter, lambda s: s["projection"] != stopped["projection"] and not s["projection"].startswith("umap:stopped"), "UMAP resumed")
+    card.locator("select.tbx-emb-dims").select_option("2")
+    _until(jupyter, lambda s: s["projection"] == "pca", "back to the PCA")

@@ -1,8 +1,10 @@
 // Embeddings (add_embedding, TensorBoard's projector files): a card per tag with a run picker
-// and a step slider; the chosen embedding's PCA (computed here, once per embedding) in 2-D, or
-// in 3-D rotated by dragging; points coloured by a metadata column; hover shows a point's
+// and a step slider; the chosen embedding's PCA (computed here, once per embedding) or UMAP
+// (umap-js, run in slices with its progress shown and a stop button) in 2-D, or in 3-D (WebGL)
+// rotated by dragging; points coloured by a metadata column; hover shows a point's
 // metadata and its label_img thumbnail; a search by label highlights the points that match.
 import { pca, type Pca } from "../math/pca";
+import { UMAP_MIN_POINTS, UmapRun } from "../math/umap";
 import { colormap, cssColor, project, type Camera } from "../math/surface";
 import { dragOrbit } from "../chart/orbit";
 import { cssRgba } from "../gl/color";
@@ -101,15 +103,30 @@ export function pointGeometry(coords: ArrayLike<number>, radius: number, which: 
   return { primitive: "points", positions, colors };
 }
 
+/** The note on a UMAP run: its phase and progress. */
+export function umapStatus(r: UmapRun): string {
+  const d = `UMAP ${r.dims}-D`;
+  switch (r.phase) {
+    case "neighbours": return `${d}: finding neighbours ${Math.round(100 * r.neighboursDone)}% (PCA shown meanwhile)`;
+    case "layout": return `${d}: epoch ${r.epoch}/${r.epochs}${r.dims === 3 ? " (drag to rotate)" : ""}`;
+    case "done": return `${d}: ${r.epochs} epochs${r.dims === 3 ? " (drag to rotate)" : ""}`;
+    case "stopped": return `${d}: stopped at ${r.coords ? `epoch ${r.epoch}/${r.epochs}` : `neighbours ${Math.round(100 * r.neighboursDone)}%`}`;
+    default: return `${d} failed: ${r.error}`;
+  }
+}
+
 export function embeddingCard(tag: string, ctx: ViewContext): CardView {
   const { el, tools, body } = cardShell("embeddings", tag);
   const runSelect = h("select", { class: "tbx-select", title: "Run shown", "aria-label": "run" });
   const slider = new StepSlider(() => redraw());
   const colorSelect = h("select", { class: "tbx-select tbx-emb-color", title: "Colour points by a metadata column", "aria-label": "colour by" });
   const dimSelect = h("select", { class: "tbx-select tbx-emb-dims", "aria-label": "dimensions" },
-    h("option", { value: "2", text: "PCA 2-D" }), h("option", { value: "3", text: "PCA 3-D" }));
+    h("option", { value: "2", text: "PCA 2-D" }), h("option", { value: "3", text: "PCA 3-D" }),
+    h("option", { value: "u2", text: "UMAP 2-D" }), h("option", { value: "u3", text: "UMAP 3-D" }));
+  const umapButton = h("button", { class: "tbx-btn tbx-emb-umap-stop", type: "button", title: "Stop or resume the UMAP layout", text: "stop" });
+  umapButton.hidden = true;
   const search = h("input", { type: "search", class: "tbx-input tbx-emb-search", placeholder: "search labels", "aria-label": "search labels" });
-  tools.append(runSelect, slider.el, colorSelect, dimSelect, search);
+  tools.append(runSelect, slider.el, colorSelect, dimSelect, umapButton, search);
   const canvas = h("canvas", { class: "tbx-canvas tbx-emb-canvas", role: "img", "aria-label": `${tag} embedding (PCA)` });
   const tip = h("div", { class: "tbx-emb-tip", role: "tooltip" });
   tip.style.cssText = "position:absolute;pointer-events:none;display:none;padding:4px 6px;border-radius:4px;font-size:11px;max-width:260px;z-index:5;white-space:pre-wrap";
@@ -130,6 +147,36 @@ export function embeddingCard(tag: string, ctx: ViewContext): CardView {
   let spriteImg: { entry: EmbeddingEntry; img: HTMLImageElement; url: string } | null = null;
   const unsubscribeTheme = onThemeChange(() => redraw());
   const scene = new SceneCache();
+  /** The card's UMAP run (one at a time: another embedding or dimension replaces it). */
+  let umap: { entry: EmbeddingEntry; run: UmapRun } | null = null;
+  let umapDrawnAt = 0;
+
+  function umapFor(e: EmbeddingEntry, dims: number): UmapRun {
+    if (umap && umap.entry === e && umap.run.dims === dims) return umap.run;
+    umap?.run.stop();
+    const run = new UmapRun(e.data, e.points, e.dims, { dims }, (r) => {
+      if (umap?.run !== r) return;
+      // Redraw as the layout moves, at most every 150 ms (and when it ends).
+      const t = Date.now();
+      if (r.running && t - umapDrawnAt < 150) return;
+      umapDrawnAt = t;
+      redraw();
+    });
+    umap = { entry: e, run };
+    umapButton.dataset.paused = "0";
+    run.start();
+    return run;
+  }
+
+  umapButton.addEventListener("click", () => {
+    const r = umap?.run;
+    if (!r) return;
+    // A stop pressed here stays until "resume" (leaving UMAP and coming back resumes otherwise).
+    if (r.running) r.stop();
+    else r.resume();
+    umapButton.dataset.paused = r.running ? "0" : "1";
+    redraw();
+  });
 
   function redraw(): void {
     lastSig = "";
@@ -176,7 +223,7 @@ export function embeddingCard(tag: string, ctx: ViewContext): CardView {
     return spriteImg.img;
   }
 
-  function draw(run: string): void {
+  function draw(runName: string): void {
     const e = entry;
     tip.style.display = "none";
     if (!e) {
@@ -189,8 +236,19 @@ export function embeddingCard(tag: string, ctx: ViewContext): CardView {
     const t0 = typeof performance !== "undefined" ? performance.now() : 0;
     const p = embeddingPca(e);
     const pcaMs = (typeof performance !== "undefined" ? performance.now() : 0) - t0;
-    const three = dimSelect.value === "3" && p.k >= 3;
-    const n = e.points, k = p.k;
+    const n = e.points;
+    const wantUmap = dimSelect.value.startsWith("u");
+    const umapDims = dimSelect.value === "u3" ? 3 : 2;
+    const run = wantUmap && n >= UMAP_MIN_POINTS ? umapFor(e, umapDims) : null;
+    if (!wantUmap && umap?.run.running) umap.run.stop(); // leaving UMAP pauses it (resumed on return)
+    if (run && run.phase === "stopped" && umapButton.dataset.paused !== "1") run.resume();
+    // The layout drawn: UMAP's once its layout has begun, else the PCA.
+    const layout = run?.coords ? { coords: run.coords, k: run.dims } : { coords: p.coords, k: p.k };
+    const three = (run?.coords ? run.dims === 3 : dimSelect.value.endsWith("3")) && layout.k >= 3;
+    const k = layout.k;
+    const coords = layout.coords;
+    umapButton.hidden = !run || run.phase === "done" || run.phase === "failed";
+    umapButton.textContent = run && !run.running ? "resume" : "stop";
     const column = e.header.indexOf(colorSelect.value);
     const colours = column >= 0 && e.metadata.length ? colorBy(e.metadata.map((r) => r[column] ?? "")) : null;
     const labelColumn = column >= 0 ? column : e.header.length - 1;
@@ -199,16 +257,16 @@ export function embeddingCard(tag: string, ctx: ViewContext): CardView {
     if (matches) for (const m of matches) matched += m;
     // Screen positions: the components scaled to fit (same scale on every axis).
     let radius = 0;
-    for (let i = 0; i < n * k; i++) radius = Math.max(radius, Math.abs(p.coords[i]));
+    for (let i = 0; i < n * k; i++) radius = Math.max(radius, Math.abs(coords[i]));
     radius = radius || 1;
     const scale = (Math.min(width, HEIGHT) * 0.45) / radius;
     px = new Float64Array(n);
     py = new Float64Array(n);
     const depth = new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      const a = k > 0 ? p.coords[i * k] : 0, b = k > 1 ? p.coords[i * k + 1] : 0;
+      const a = k > 0 ? coords[i * k] : 0, b = k > 1 ? coords[i * k + 1] : 0;
       if (three) {
-        const [sx, sy, d] = project(cam, a, p.coords[i * k + 2], b);
+        const [sx, sy, d] = project(cam, a, coords[i * k + 2], b);
         px[i] = width / 2 + sx * scale;
         py[i] = HEIGHT / 2 + sy * scale;
         depth[i] = d;
@@ -220,14 +278,16 @@ export function embeddingCard(tag: string, ctx: ViewContext): CardView {
     const shown = p.variances.slice(0, three ? 3 : 2).reduce((s, v) => s + v, 0);
     const share = p.totalVariance > 0 ? Math.round((100 * shown) / p.totalVariance) : 0;
     const legend = colours ? colours.legend.map(([v]) => v).slice(0, 8).join(", ") + (colours.legend.length > 8 ? ", ..." : "") : "";
+    const method = run ? umapStatus(run) : wantUmap ? `UMAP needs at least ${UMAP_MIN_POINTS} points; PCA ${three ? "3-D" : "2-D"}: ${share}% of the variance`
+      : `PCA ${three ? "3-D (drag to rotate)" : "2-D"}: ${share}% of the variance`;
     info.textContent = [
-      `${n.toLocaleString()} points × ${e.dims} dims · PCA ${three ? "3-D (drag to rotate)" : "2-D"}: ${share}% of the variance`,
+      `${n.toLocaleString()} points × ${e.dims} dims · ${method}`,
       matches ? `${matched} match${matched === 1 ? "" : "es"}` : "",
       legend ? `colours: ${legend}` : "",
       e.note ?? "",
-      "t-SNE/UMAP: not available",
     ].filter(Boolean).join(" · ");
-    el.dataset.tbxEmbedding = JSON.stringify({ run, step: e.step, points: n, dims: e.dims, colorBy: column >= 0 ? e.header[column] : "", mode: three ? 3 : 2, pcaMs: Math.round(pcaMs) });
+    el.dataset.tbxEmbedding = JSON.stringify({ run: runName, step: e.step, points: n, dims: e.dims, colorBy: column >= 0 ? e.header[column] : "", mode: three ? 3 : 2, pcaMs: Math.round(pcaMs) });
+    el.dataset.tbxProjection = run ? `umap:${run.phase}:${run.epoch}/${run.epochs}` : "pca";
     el.dataset.tbxMatches = String(matches ? matched : -1);
     el.dataset.tbxFirstPoint = n ? `${px[0].toFixed(1)},${py[0].toFixed(1)}` : "";
     el.dataset.tbxLabelColumn = String(labelColumn);
@@ -236,8 +296,8 @@ export function embeddingCard(tag: string, ctx: ViewContext): CardView {
     if (!g) return;
     g.clearRect(0, 0, width, HEIGHT);
     const { fg, grid } = themeColors(el);
-    if (!three) {
-      // The axes of the first two components (through the mean).
+    if (!three && !run?.coords) {
+      // The axes of the first two components (through the mean); UMAP's axes mean nothing.
       g.strokeStyle = grid;
       g.lineWidth = 1;
       g.beginPath();
@@ -249,7 +309,7 @@ export function embeddingCard(tag: string, ctx: ViewContext): CardView {
     }
     const size = Math.max(2.5, Math.min(6, 400 / Math.sqrt(Math.max(1, n))));
     const rgbOf = (i: number) => (colours ? colours.rgb[i] : NEUTRAL);
-    const gl = three && drawGl(g, p.coords, radius, n, size, rgbOf, matches, fg, `${objectKey(e)};${column};${search.value}`);
+    const gl = three && drawGl(g, coords, radius, n, size, rgbOf, matches, fg, `${objectKey(e)};${column};${search.value};${run?.coords ? `umap${run.dims}:${run.epoch}:${run.phase}` : "pca"}`);
     el.dataset.tbxRenderer = three ? (gl ? "webgl" : "canvas2d") : "canvas2d";
     if (gl) {
       el.dataset.tbxDrawn = String(Number(el.dataset.tbxDrawn ?? 0) + 1);
@@ -368,6 +428,8 @@ export function embeddingCard(tag: string, ctx: ViewContext): CardView {
     update,
     destroy: () => {
       unsubscribeTheme();
+      umap?.run.stop();
+      umap = null;
       scene.dispose();
       if (spriteImg) URL.revokeObjectURL(spriteImg.url);
     },

@@ -1,0 +1,109 @@
+// The projection maths behind the embedding card's UMAP: exact k nearest neighbours (in slices)
+// and the UMAP run (umap-js) on a clustered set: neighbours stay neighbours, clusters stay apart.
+import { describe, expect, it } from "vitest";
+import { knn, KnnJob } from "../src/math/knn";
+import { UmapRun } from "../src/math/umap";
+
+function rng(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return s / 2147483648;
+  };
+}
+
+/** `per` points around each of `k` centres 10 apart in `d` dims (unit noise); labels. */
+function clusters(per: number, k: number, d: number): { data: number[]; labels: number[] } {
+  const r = rng(42);
+  const data: number[] = [], labels: number[] = [];
+  for (let i = 0; i < per * k; i++) {
+    const c = i % k;
+    labels.push(c);
+    for (let j = 0; j < d; j++) data.push((j === c ? 10 : 0) + (r() + r() + r() - 1.5));
+  }
+  return { data, labels };
+}
+
+/** Share of each point's m nearest (in `coords`, k per point) that carry its label. */
+function neighbourAgreement(coords: ArrayLike<number>, k: number, labels: number[], m: number): number {
+  const n = labels.length;
+  let same = 0;
+  for (let i = 0; i < n; i++) {
+    const d = labels.map((_, j) => {
+      let s = 0;
+      for (let c = 0; c < k; c++) s += (coords[i * k + c] - coords[j * k + c]) ** 2;
+      return [j === i ? Infinity : s, j];
+    }).sort((a, b) => a[0] - b[0]);
+    for (let q = 0; q < m; q++) if (labels[d[q][1]] === labels[i]) same++;
+  }
+  return same / (n * m);
+}
+
+describe("knn", () => {
+  it("finds the exact nearest points, self first, the same in slices as at once", () => {
+    // Points on a line at 0, 1, 3, 7, 15.
+    const data = [0, 1, 3, 7, 15];
+    const all = knn(data, 5, 1, 3);
+    expect(all.indices[2]).toEqual([2, 1, 0]);
+    expect(all.distances[2]).toEqual([0, 2, 3]);
+    expect(all.indices[4]).toEqual([4, 3, 2]);
+    const job = new KnnJob(data, 5, 1, 3);
+    job.run(2);
+    expect(job.done).toBe(false);
+    job.run(2);
+    job.run(2);
+    expect(job.done).toBe(true);
+    expect(job.result).toEqual(all);
+  });
+
+  it("rejects bad sizes, naming them", () => {
+    expect(() => knn([1, 2, 3], 2, 2, 1)).toThrow(/data has 3 values, expected n \* d = 4/);
+    expect(() => knn([1, 2], 2, 1, 3)).toThrow(/k must be an integer in 1..2, got 3/);
+  });
+});
+
+describe("umap", () => {
+  it("keeps neighbours together on a clustered set, in 2-D and 3-D", () => {
+    const { data, labels } = clusters(40, 3, 8);
+    const n = labels.length;
+    const before = neighbourAgreement(data, 8, labels, 10);
+    expect(before).toBe(1); // well separated in the input
+    for (const dims of [2, 3]) {
+      const run = new UmapRun(data, n, 8, { dims, seed: 3 });
+      run.runToEnd();
+      expect(run.phase).toBe("done");
+      expect(run.epoch).toBe(run.epochs);
+      expect(run.coords?.length).toBe(n * dims);
+      expect(neighbourAgreement(run.coords!, dims, labels, 10)).toBeGreaterThan(0.95);
+      // Centred, and the three clusters' centres far apart compared with their spread.
+      const centre = (c: number, axis: number) => labels.reduce((s, l, i) => s + (l === c ? run.coords![i * dims + axis] : 0), 0) / 40;
+      const mean = [0, 1].map((a) => run.coords!.filter((_, i) => i % dims === a).reduce((s, v) => s + v, 0) / n);
+      expect(Math.abs(mean[0]) + Math.abs(mean[1])).toBeLessThan(1e-9);
+      const d01 = Math.hypot(centre(0, 0) - centre(1, 0), centre(0, 1) - centre(1, 1));
+      expect(d01).toBeGreaterThan(1);
+    }
+  });
+
+  it("is reproducible with a seed, runs in slices and stops when asked", () => {
+    const { data } = clusters(20, 2, 4);
+    const a = new UmapRun(data, 40, 4, { dims: 2, seed: 7 });
+    const b = new UmapRun(data, 40, 4, { dims: 2, seed: 7 });
+    a.runToEnd();
+    b.runToEnd();
+    expect([...a.coords!]).toEqual([...b.coords!]);
+    const queue: (() => void)[] = [];
+    const seen: string[] = [];
+    const c = new UmapRun(data, 40, 4, { dims: 2, seed: 7, sliceMs: 0, schedule: (f) => queue.push(f) }, (r) => seen.push(r.phase));
+    c.start();
+    while (queue.length && c.epoch < 5) queue.shift()!();
+    expect(seen[0]).toBe("neighbours");
+    expect(c.phase).toBe("layout");
+    c.stop();
+    expect(c.phase).toBe("stopped");
+    const at = c.epoch;
+    while (queue.length) queue.shift()!();
+    expect(c.epoch).toBe(at); // nothing more after stop
+    expect(() => new UmapRun(data, 3, 4, { dims: 2 })).toThrow(/at least 5 points, got 3/);
+    expect(() => new UmapRun(data, 40, 4, { dims: 4 })).toThrow(/dims must be 2 or 3, got 4/);
+  });
+});
