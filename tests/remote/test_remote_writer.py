@@ -374,3 +374,11 @@ def test_add_embedding_uploads_projector_files_read_back_by_load(remote):
     assert first.sprite is not None and first.sprite.startswith(b"\x89PNG")
     np.testing.assert_array_equal(second.tensors, mat[:2])
     assert second.step == 4 and second.metadata == []
+    # ... and a dashboard's follower sends both to the browser
+    from tbx_widget.live.follower import Follower
+
+    batches: list = []
+    Follower(remote.url(bucket, "runs"), storage_options=remote.storage_options).resend(batches.append)
+    sent = [(it["run"], it["tag"], e["step"])
+            for b in batches for it in b.content["items"] if it["kind"] == "embeddings" for e in it["items"]]
+    assert sent == [("r", "feat", 3), ("r", "feat", 4)]
