@@ -2,7 +2,8 @@
 #   make demo   JupyterLab on examples/notebooks/quickstart.ipynb
 #   make test   every test: Python, JS, protobuf 4.25 compatibility, browser end-to-end
 #               (JupyterLab 4 and Notebook 7 with ipywidgets 8, classic Notebook 6.5 with ipywidgets 7.7.1)
-#   make test-tf  TensorFlow 2.17 CPU + protobuf 4.25 in one process with tbx_widget (not part of
+#   make test-tf  TensorFlow 2.17 CPU + protobuf 4.25 in one process with tbx_widget, and the Keras
+#               callback beside tf.keras's own (not part of
 #               make test: its venv is 1.4 GB and takes ~2 min to install)
 #   make bench  benchmarks against the peers (writes benchmarks/RESULTS.md)
 #   make proto  regenerate tbx_widget/_proto from proto/
@@ -105,7 +106,7 @@ test-e2e: install $(CLASSIC_VENV)/.installed chromium
 	TBX_CHROMIUM=$(CHROMIUM) TBX_CLASSIC_VENV=$(CLASSIC_VENV) $(PY) -m pytest -m e2e $(PYTEST_ARGS)
 
 test-tf: $(TF_VENV)/.installed
-	TBX_REQUIRE_TF=1 $(TF_VENV)/bin/python -m pytest -p no:cacheprovider -q -m tf tests/test_tf_protobuf.py
+	TBX_REQUIRE_TF=1 $(TF_VENV)/bin/python -m pytest -p no:cacheprovider -q -m tf tests/test_tf_protobuf.py tests/test_tf_keras.py
 
 # Also as root (--allow-root) and headless (prints the URL with its token instead of opening a browser).
 demo: install

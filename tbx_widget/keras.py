@@ -6,7 +6,9 @@
 
 The layout follows Keras's own TensorBoard callback, so existing habits and tools carry over:
 the same arguments, runs ``<log_dir>/train`` and ``<log_dir>/validation``, tags ``epoch_<metric>`` (validation
-metrics drop their ``val_`` prefix and go to the validation run), ``batch_<metric>`` when
+metrics drop their ``val_`` prefix and go to the validation run), ``evaluation_<metric>_vs_iterations``
+in the validation run at the optimizer's iteration count after each evaluation (fit's validation
+or ``model.evaluate(callbacks=...)``), ``batch_<metric>`` when
 ``update_freq`` is ``"batch"`` or a number of batches, ``epoch_learning_rate``,
 ``epoch_steps_per_second``/``batch_steps_per_second`` with ``write_steps_per_second``, weight
 histograms ``<variable path>/histogram`` every ``histogram_freq`` epochs, and with ``write_graph``
@@ -103,6 +105,7 @@ class TensorBoard(keras.callbacks.Callback):
         self._batch_start = 0.0
         self._epoch_start = 0.0
         self._epoch_batches = 0
+        self._training = False
 
     @property
     def logdir(self) -> str:
@@ -118,6 +121,7 @@ class TensorBoard(keras.callbacks.Callback):
         return writer
 
     def on_train_begin(self, logs: dict | None = None) -> None:
+        self._training = True
         train = self._writer("train")
         if self.write_graph and type(self.model).__name__ in ("Functional", "Sequential"):
             keras_model_summary(train, self.model)  # Keras writes these two kinds only
@@ -174,7 +178,21 @@ class TensorBoard(keras.callbacks.Callback):
         for writer in self._writers.values():
             writer.flush()
 
+    def on_test_end(self, logs: dict | None = None) -> None:
+        iterations = getattr(getattr(self.model, "optimizer", None), "iterations", None)
+        if iterations is not None and logs:
+            step = int(_to_float(iterations))
+            validation = self._writer("validation")
+            for name, value in logs.items():
+                validation.add_scalar(f"evaluation_{name}_vs_iterations", _to_float(value), step)
+        if not self._training:  # model.evaluate on its own: no on_train_end will close the files
+            self._close_writers()
+
     def on_train_end(self, logs: dict | None = None) -> None:
+        self._training = False
+        self._close_writers()
+
+    def _close_writers(self) -> None:
         for writer in self._writers.values():
             writer.close()
         self._writers.clear()

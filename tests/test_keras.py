@@ -228,3 +228,23 @@ def test_keras_model_summary_bad_input_and_unserializable_model(tmp_path):
     assert graph.step == 3 and {n.op for n in graph.nodes} == {"InputLayer", "Dense"}
     with pytest.raises(TypeError, match="config_json"):
         model_config_value({"class_name": "Sequential"})
+
+
+def test_evaluations_are_logged_against_optimizer_iterations_as_keras_does(tmp_path):
+    model, x, y = _model()
+    hist = model.fit(x, y, epochs=2, batch_size=16, validation_split=0.25, callbacks=[TensorBoard(tmp_path / "fit")], verbose=0)
+    logs = load(tmp_path / "fit")
+    series = logs.scalars("validation", "evaluation_loss_vs_iterations")
+    assert series.step.tolist() == [3, 6]  # 48 training samples / 16 a batch, after each epoch
+    np.testing.assert_allclose(series.value, hist.history["val_loss"], rtol=1e-6)
+    assert "evaluation_accuracy_vs_iterations" in logs.tags("validation")["scalars"]
+    assert not any(t.startswith("evaluation_") for t in logs.tags("train")["scalars"])
+
+    result = model.evaluate(x, y, batch_size=16, callbacks=[cb := TensorBoard(tmp_path / "eval")], verbose=0, return_dict=True)
+    loss = float(result["loss"])
+    assert cb._writers == {}  # evaluate alone: the file is closed at its end
+    logs = load(tmp_path / "eval")
+    assert logs.runs == ["validation"]
+    (point,) = zip(*[logs.scalars("validation", "evaluation_loss_vs_iterations").step,
+                     logs.scalars("validation", "evaluation_loss_vs_iterations").value])
+    assert point[0] == 6 and point[1] == pytest.approx(loss, rel=1e-6)
