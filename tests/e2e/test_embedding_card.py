@@ -154,6 +154,11 @@ def test_embedding_card_draws_three_clusters_hover_and_search(jupyter: Any) -> N
     umap3 = _until(jupyter, lambda s: s["projection"].startswith("umap:done") and s["emb"].get("mode") == 3 and s["renderer"] == "webgl",
                    "the UMAP 3-D layout finished")
     assert _separated(umap3["groups"]), umap3["groups"]
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 - 70, box["y"] + box["height"] / 2 + 25, steps=5)
+    page.mouse.up()
+    _until(jupyter, lambda s: s["pix"] != umap3["pix"], "the UMAP 3-D view rotated")
     card.screenshot(path=str(artifacts / "embeddings-umap3d-lab-light.png"))
     card.locator("select.tbx-emb-dims").select_option("2")
     _until(jupyter, lambda s: s["projection"] == "pca" and s["pix"] == state["pix"], "back to the PCA")

@@ -127,7 +127,7 @@ export function embeddingCard(tag: string, ctx: ViewContext): CardView {
   umapButton.hidden = true;
   const search = h("input", { type: "search", class: "tbx-input tbx-emb-search", placeholder: "search labels", "aria-label": "search labels" });
   tools.append(runSelect, slider.el, colorSelect, dimSelect, umapButton, search);
-  const canvas = h("canvas", { class: "tbx-canvas tbx-emb-canvas", role: "img", "aria-label": `${tag} embedding (PCA)` });
+  const canvas = h("canvas", { class: "tbx-canvas tbx-emb-canvas", role: "img", "aria-label": `${tag} embedding (PCA or UMAP)` });
   const tip = h("div", { class: "tbx-emb-tip", role: "tooltip" });
   tip.style.cssText = "position:absolute;pointer-events:none;display:none;padding:4px 6px;border-radius:4px;font-size:11px;max-width:260px;z-index:5;white-space:pre-wrap";
   const thumb = h("canvas", { class: "tbx-emb-thumb" });
@@ -421,7 +421,7 @@ export function embeddingCard(tag: string, ctx: ViewContext): CardView {
   canvas.addEventListener("mouseleave", () => {
     tip.style.display = "none";
   });
-  dragOrbit(canvas, cam, update, { enabled: () => dimSelect.value === "3" });
+  dragOrbit(canvas, cam, update, { enabled: () => dimSelect.value.endsWith("3") }); // PCA 3-D and UMAP 3-D
 
   return {
     el,
