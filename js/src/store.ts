@@ -202,6 +202,11 @@ export class Store {
   };
   /** Per run, the step and wall-time columns of its last full scalar item (to share equal ones). */
   private lastColumns = new Map<string, { step: Float64Array; wallTime: Float64Array }>();
+  /** Longest time (ms) notifications wait for the rest of the overviews once the first came. */
+  overviewHoldMs = 3000;
+  /** When the first overview of the current run of overview batches was applied (null: none). */
+  private overviewSince: number | null = null;
+  private holdTimer: ReturnType<typeof setTimeout> | null = null;
   private listeners = new Set<Listener>();
   private pending = false;
   private notifyCost = 0;
@@ -329,7 +334,26 @@ export class Store {
     }
     this.assignColors(batch.reset || this.runs.length !== known || batch.items.some((i) => i.kind !== "scalars"));
     this.version++;
+    // Overviews come first and all at once (docs/protocol.md, "Overviews"): the views wait for
+    // the last of them (the first batch of full data ends them) instead of redrawing a sweep's
+    // cards for each, but never longer than `overviewHoldMs` from the first.
+    if (batch.items.some((i) => i.kind === "scalars" && i.overview)) {
+      if (this.overviewSince === null) {
+        this.overviewSince = clock();
+        this.holdTimer = setTimeout(() => this.endOverviews(), this.overviewHoldMs);
+      }
+      if (clock() - this.overviewSince < this.overviewHoldMs) return;
+    } else if (batch.items.length > 0 || batch.reset) this.endOverviews(false);
     this.changed();
+  }
+
+  /** The overviews are in (or held long enough): stop holding notifications back. */
+  private endOverviews(notify = true): void {
+    if (this.overviewSince === null) return;
+    this.overviewSince = null;
+    if (this.holdTimer !== null) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
+    if (notify) this.changed();
   }
 
   setProblem(text: string): void {

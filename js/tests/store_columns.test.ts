@@ -45,3 +45,40 @@ describe("shared scalar columns", () => {
     expect(s.step.length).toBe(100); // adopted: exactly the decoded column
   });
 });
+
+describe("notifications while overviews stream in", () => {
+  const overviewBatch = (run: string) => {
+    const b = new BatchBuilder().scalars(run, "loss", [0, 99], [1, 2]);
+    (b.items[0] as { overview?: boolean }).overview = true;
+    return b;
+  };
+  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it("the views are told once the overviews end (full data comes), not for each overview batch", async () => {
+    const store = new Store();
+    let calls = 0;
+    store.subscribe(() => calls++);
+    apply(store, overviewBatch("a"), 1, true, ["a", "b"]);
+    apply(store, overviewBatch("b"), 2);
+    await wait(80);
+    expect(calls).toBe(0);
+    apply(store, new BatchBuilder().scalars("a", "loss", [0, 1], [1, 1]), 3);
+    await wait(80);
+    expect(calls).toBe(1);
+  });
+
+  it("never holds them longer than overviewHoldMs", async () => {
+    const store = new Store();
+    store.overviewHoldMs = 60;
+    let calls = 0;
+    store.subscribe(() => calls++);
+    apply(store, overviewBatch("a"), 1, true, ["a"]);
+    await wait(30);
+    expect(calls).toBe(0);
+    await wait(150);
+    expect(calls).toBe(1);
+    apply(store, overviewBatch("a"), 2); // a new run of overviews holds again
+    await wait(20);
+    expect(calls).toBe(1);
+  });
+});

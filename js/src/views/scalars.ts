@@ -470,7 +470,11 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
             const same = next === null ? zoom === null : zoom !== null && zoom[0] === next[0] && zoom[1] === next[1];
             if (!same) {
               zoom = next;
-              schedule();
+              // A sweep redraws for the zoom at once, inside uPlot's commit: its new data is
+              // painted in this very paint (the old data, 1,000 lines of it, is never drawn at
+              // the new scale first). Fewer lines wait for the next frame, as before.
+              if (lines.length > MANY_LINES && chart === u) update();
+              else schedule();
             }
           },
         ],
