@@ -151,7 +151,7 @@ def hparams_data(content: bytes) -> tuple[str, dict[str, Any]]:
     which = data.WhichOneof("data")
     if which == "experiment":
         e = data.experiment
-        return "experiment", {
+        return md.hparams.EXPERIMENT, {
             "name": e.name,
             "description": e.description,
             "time_created_secs": e.time_created_secs,
@@ -183,7 +183,7 @@ def hparams_data(content: bytes) -> tuple[str, dict[str, Any]]:
         }
     if which == "session_start_info":
         s = data.session_start_info
-        return "session_start", {
+        return md.hparams.SESSION_START, {
             "hparams": {k: _value_of(s.hparams[k]) for k in sorted(s.hparams)},
             "group_name": s.group_name,
             "start_time_secs": s.start_time_secs,
@@ -191,8 +191,8 @@ def hparams_data(content: bytes) -> tuple[str, dict[str, Any]]:
         }
     if which == "session_end_info":
         s = data.session_end_info
-        return "session_end", {"status": _enum_name(hparams_pb2.Status, s.status), "end_time_secs": s.end_time_secs}
-    return "unknown", {}
+        return md.hparams.SESSION_END, {"status": _enum_name(hparams_pb2.Status, s.status), "end_time_secs": s.end_time_secs}
+    return md.hparams.UNKNOWN, {}
 
 
 def _layout(content: bytes) -> list[dict[str, Any]]:
