@@ -297,14 +297,15 @@ def main() -> None:
             t_local = best(count_ours, (root, None), n, repeats)
             t_s3 = best(count_ours, (url, server.options), n, repeats)
             t_ea_local = best(count_event_accumulator, (os.path.join(root, "run"),), n, repeats)
-            t_ea_s3 = tensorboard_on_s3(server, f"{url}/run", n, repeats)
+            t_ea_s3 = tensorboard_on_s3(server, f"{url}/run", n, 1)  # minutes at full size: one run
         lat = live_latency(server, bucket, points, gap)
         seen = browser_latency(server, bucket, points, gap) if args.browser and not args.tiny else "not measured (--tiny)"
     finally:
         server.stop()
     print(f"## Remote logdirs: {n:,} scalar events ({tags} tags x {steps:,} steps, {size / 2**20:.1f} MiB) "
           f"on moto's S3 server (loopback) vs local disk\n")
-    print(f"Median of {repeats} run(s); CPU is this process's (the server's own work is not counted).\n")
+    print(f"Median of {repeats} run(s) (TensorBoard on S3: one run); CPU is the reading process's (the server's own "
+          f"work is not counted).\n")
     print("| reader | where | wall s | CPU s | vs tbx_widget from S3 |")
     print("| --- | --- | ---: | ---: | ---: |")
     print(f"| tbx_widget.load | local disk | {t_local[0]:.3f} | {t_local[1]:.3f} | |")
