@@ -1,8 +1,10 @@
 // The projection maths behind the embedding card's UMAP: exact k nearest neighbours (in slices)
 // and the UMAP run (umap-js) on a clustered set: neighbours stay neighbours, clusters stay apart.
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { knn, KnnJob } from "../src/math/knn";
 import { UmapRun } from "../src/math/umap";
+import { startUmap, type UmapJob } from "../src/math/umapjob";
+import { serveUmap, type UmapReport, type UmapRequest, type WorkerScope } from "../src/math/umapworker";
 
 function rng(seed: number): () => number {
   let s = seed;
@@ -105,5 +107,104 @@ describe("umap", () => {
     expect(c.epoch).toBe(at); // nothing more after stop
     expect(() => new UmapRun(data, 3, 4, { dims: 2 })).toThrow(/at least 5 points, got 3/);
     expect(() => new UmapRun(data, 40, 4, { dims: 4 })).toThrow(/dims must be 2 or 3, got 4/);
+  });
+});
+
+// ---- the worker protocol, in-process: a fake Worker whose other end is serveUmap ----
+
+let failing = false;
+const made: FakeWorker[] = [];
+class FakeWorker {
+  onmessage: ((ev: MessageEvent<UmapReport>) => void) | null = null;
+  onerror: ((ev: ErrorEvent) => void) | null = null;
+  terminated = false;
+  private scope: WorkerScope;
+  constructor(readonly url: string) {
+    made.push(this);
+    this.scope = {
+      onmessage: null,
+      postMessage: (m) => setTimeout(() => !this.terminated && this.onmessage?.({ data: m } as MessageEvent<UmapReport>)),
+    };
+    if (failing) setTimeout(() => this.onerror?.({ message: "refused", preventDefault() {} } as ErrorEvent));
+    else serveUmap(this.scope);
+  }
+  postMessage(m: UmapRequest): void {
+    setTimeout(() => !this.terminated && !failing && this.scope.onmessage?.({ data: m } as MessageEvent<UmapRequest>));
+  }
+  terminate(): void {
+    this.terminated = true;
+  }
+}
+
+function finished(job: UmapJob): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => (job.running ? setTimeout(check, 5) : resolve());
+    check();
+  });
+}
+
+describe("umap job", () => {
+  const saved = { Worker: globalThis.Worker, create: URL.createObjectURL, revoke: URL.revokeObjectURL };
+  afterEach(() => {
+    globalThis.Worker = saved.Worker;
+    URL.createObjectURL = saved.create;
+    URL.revokeObjectURL = saved.revoke;
+    failing = false;
+    made.length = 0;
+  });
+  function fakeWorkers(): void {
+    globalThis.Worker = FakeWorker as unknown as typeof Worker;
+    URL.createObjectURL = () => "blob:umap";
+    URL.revokeObjectURL = () => {};
+  }
+
+  it("runs in the worker when there is a source, reporting progress, and gives the same layout as the page", async () => {
+    fakeWorkers();
+    const { data, labels } = clusters(20, 3, 6);
+    const phases = new Set<string>();
+    const job = startUmap(data, 60, 6, { dims: 2, seed: 5, source: "worker code" }, (j) => phases.add(j.phase));
+    expect(job.where).toBe("worker");
+    await finished(job);
+    expect(job.phase).toBe("done");
+    expect(phases.has("layout") && phases.has("done")).toBe(true);
+    expect(neighbourAgreement(job.coords!, 2, labels, 5)).toBeGreaterThan(0.95);
+    const page = new UmapRun(data, 60, 6, { dims: 2, seed: 5 });
+    page.runToEnd();
+    expect([...job.coords!]).toEqual([...page.coords!]);
+    job.dispose();
+    expect(made[0].terminated).toBe(true);
+  });
+
+  it("stops and resumes through the worker", async () => {
+    fakeWorkers();
+    const { data } = clusters(75, 2, 4); // enough points that the layout takes several slices
+    const job = startUmap(data, 150, 4, { dims: 2, seed: 5, source: "worker code" }, (j) => {
+      if (j.phase === "layout" && j.epoch > 0) j.stop();
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(job.phase).toBe("stopped");
+    const at = job.epoch;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(job.epoch).toBe(at);
+    job.resume();
+    expect(job.running).toBe(true);
+    job.dispose();
+  });
+
+  it("falls back to the page when the worker fails to start, or without a source", async () => {
+    fakeWorkers();
+    failing = true;
+    const { data } = clusters(10, 2, 4);
+    const job = startUmap(data, 20, 4, { dims: 3, source: "worker code" }, () => {});
+    expect(job.where).toBe("worker");
+    await new Promise((r) => setTimeout(r, 20));
+    expect(job.where).toBe("page");
+    await finished(job);
+    expect(job.phase).toBe("done");
+    expect(job.coords?.length).toBe(60);
+    const plain = startUmap(data, 20, 4, { dims: 2, source: null }, () => {});
+    expect(plain.where).toBe("page");
+    plain.dispose();
+    expect(() => startUmap(data, 20, 4, { dims: 5, source: "worker code" }, () => {})).toThrow(/dims must be 2 or 3, got 5/);
   });
 });

@@ -34,6 +34,14 @@ function seeded(seed: number): () => number {
   };
 }
 
+/** Throw (naming the argument) unless UMAP can run on n points of d values in `dims` dimensions. */
+export function checkUmapArgs(length: number, n: number, d: number, dims: number): void {
+  if (dims !== 2 && dims !== 3) throw new RangeError(`umap: dims must be 2 or 3, got ${dims}`);
+  if (!Number.isInteger(n) || n < UMAP_MIN_POINTS) throw new RangeError(`umap: needs at least ${UMAP_MIN_POINTS} points, got ${n}`);
+  if (!Number.isInteger(d) || d < 1) throw new RangeError(`umap: d must be a positive size, got ${d}`);
+  if (length !== n * d) throw new RangeError(`umap: data has ${length} values, expected n * d = ${n * d}`);
+}
+
 const now = () => (typeof performance !== "undefined" ? performance.now() : Date.now());
 
 /** One UMAP run; `onProgress` is called after every slice (the last one included). */
@@ -59,8 +67,7 @@ export class UmapRun {
   private scheduled = false;
 
   constructor(data: ArrayLike<number>, n: number, d: number, opts: UmapOptions, private onProgress: (run: UmapRun) => void = () => {}) {
-    if (opts.dims !== 2 && opts.dims !== 3) throw new RangeError(`umap: dims must be 2 or 3, got ${opts.dims}`);
-    if (!Number.isInteger(n) || n < UMAP_MIN_POINTS) throw new RangeError(`umap: needs at least ${UMAP_MIN_POINTS} points, got ${n}`);
+    checkUmapArgs(data.length, n, d, opts.dims);
     this.n = n;
     this.dims = opts.dims;
     const k = Math.min(opts.neighbours ?? 15, n - 1);

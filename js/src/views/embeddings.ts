@@ -4,7 +4,8 @@
 // rotated by dragging; points coloured by a metadata column; hover shows a point's
 // metadata and its label_img thumbnail; a search by label highlights the points that match.
 import { pca, type Pca } from "../math/pca";
-import { UMAP_MIN_POINTS, UmapRun } from "../math/umap";
+import { UMAP_MIN_POINTS } from "../math/umap";
+import { startUmap, type UmapJob } from "../math/umapjob";
 import { colormap, cssColor, project, type Camera } from "../math/surface";
 import { dragOrbit } from "../chart/orbit";
 import { cssRgba } from "../gl/color";
@@ -104,7 +105,7 @@ export function pointGeometry(coords: ArrayLike<number>, radius: number, which: 
 }
 
 /** The note on a UMAP run: its phase and progress. */
-export function umapStatus(r: UmapRun): string {
+export function umapStatus(r: UmapJob): string {
   const d = `UMAP ${r.dims}-D`;
   switch (r.phase) {
     case "neighbours": return `${d}: finding neighbours ${Math.round(100 * r.neighboursDone)}% (PCA shown meanwhile)`;
@@ -148,13 +149,14 @@ export function embeddingCard(tag: string, ctx: ViewContext): CardView {
   const unsubscribeTheme = onThemeChange(() => redraw());
   const scene = new SceneCache();
   /** The card's UMAP run (one at a time: another embedding or dimension replaces it). */
-  let umap: { entry: EmbeddingEntry; run: UmapRun } | null = null;
+  let umap: { entry: EmbeddingEntry; run: UmapJob } | null = null;
   let umapDrawnAt = 0;
 
-  function umapFor(e: EmbeddingEntry, dims: number): UmapRun {
+  function umapFor(e: EmbeddingEntry, dims: number): UmapJob {
     if (umap && umap.entry === e && umap.run.dims === dims) return umap.run;
-    umap?.run.stop();
-    const run = new UmapRun(e.data, e.points, e.dims, { dims }, (r) => {
+    umap?.run.dispose();
+    umap = null;
+    const run = startUmap(e.data, e.points, e.dims, { dims }, (r) => {
       if (umap?.run !== r) return;
       // Redraw as the layout moves, at most every 150 ms (and when it ends).
       const t = Date.now();
@@ -164,7 +166,7 @@ export function embeddingCard(tag: string, ctx: ViewContext): CardView {
     });
     umap = { entry: e, run };
     umapButton.dataset.paused = "0";
-    run.start();
+    el.dataset.tbxUmapWhere = run.where;
     return run;
   }
 
@@ -428,7 +430,7 @@ export function embeddingCard(tag: string, ctx: ViewContext): CardView {
     update,
     destroy: () => {
       unsubscribeTheme();
-      umap?.run.stop();
+      umap?.run.dispose();
       umap = null;
       scene.dispose();
       if (spriteImg) URL.revokeObjectURL(spriteImg.url);
