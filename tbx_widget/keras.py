@@ -47,7 +47,8 @@ class TensorBoard(keras.callbacks.Callback):
     ``show``/``write_learning_rate`` are ours. Unknown keywords raise ``TypeError``.
 
     ``write_graph`` writes the model's config at the start of each ``fit`` (Sequential and
-    functional models, as Keras does; TensorFlow's op graph of the train function is not written).
+    functional models, as Keras does). The op graph of the train function, which Keras may add
+    on the TensorFlow backend, is not written (Keras 3.15 on TensorFlow 2.17 does not write it either).
     Profiling (``profile_batch``) and embeddings (``embeddings_freq``) are not supported and warn
     once when enabled. ``write_images`` logs each weight as an image (``<path>/image``) the way
     Keras does: values clipped to [0, 1], dense kernels as one image, conv kernels one per
@@ -205,6 +206,8 @@ def model_config_value(config_json: str | bytes, tag: str = KERAS_MODEL_TAG) -> 
         config_json = config_json.encode("utf-8")
     if not isinstance(config_json, bytes):
         raise TypeError(f"config_json must be str or bytes (model.to_json()), got {type(config_json).__name__}")
+    if not isinstance(tag, str) or not tag:
+        raise TypeError(f"tag must be a non-empty str, got {tag!r}")
     tensor = tensor_pb2.TensorProto(dtype=DT_STRING, string_val=[config_json])
     tensor.tensor_shape.SetInParent()
     value = summary_pb2.Summary.Value(tag=tag, tensor=tensor)

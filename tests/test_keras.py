@@ -228,6 +228,8 @@ def test_keras_model_summary_bad_input_and_unserializable_model(tmp_path):
     assert graph.step == 3 and {n.op for n in graph.nodes} == {"InputLayer", "Dense"}
     with pytest.raises(TypeError, match="config_json"):
         model_config_value({"class_name": "Sequential"})
+    with pytest.raises(TypeError, match="tag"):
+        model_config_value("{}", tag=None)
 
 
 def test_evaluations_are_logged_against_optimizer_iterations_as_keras_does(tmp_path):
