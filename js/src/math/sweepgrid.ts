@@ -6,7 +6,7 @@
 import { lowerBound } from "./decimate";
 
 /** Points a sweep chart draws over all its lines, about (2 per bucket per y column). */
-export const SWEEP_POINT_BUDGET = 200_000;
+export const SWEEP_POINT_BUDGET = 100_000;
 /** Fewest and most buckets of a sweep grid. */
 export const MIN_BUCKETS = 16;
 
