@@ -170,6 +170,13 @@ def test_embedding_card_draws_three_clusters_hover_and_search(jupyter: Any) -> N
     dark = _until(jupyter, lambda s: s["pix"][0] > 500 and _separated(s["groups"]), "three groups in the dark theme")
     assert dark["emb"]["points"] == 180
     card.screenshot(path=str(artifacts / "embeddings-lab-dark.png"))
+    card.locator("select.tbx-emb-dims").select_option("u3")  # the finished UMAP 3-D layout, WebGL on the dark theme
+    dark3 = _until(jupyter, lambda s: s["projection"].startswith("umap:done") and s["emb"].get("mode") == 3 and _separated(s["groups"]),
+                   "the UMAP 3-D view in the dark theme")
+    assert dark3["renderer"] == "webgl", dark3
+    card.screenshot(path=str(artifacts / "embeddings-umap3d-lab-dark.png"))
+    card.locator("select.tbx-emb-dims").select_option("2")
+    _until(jupyter, lambda s: s["projection"] == "pca", "back to the PCA")
     _set_theme(jupyter, dark=False)
     card.screenshot(path=str(artifacts / "embeddings-lab-light.png"))
 
