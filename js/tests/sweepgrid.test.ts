@@ -36,6 +36,24 @@ describe("sweep grid", () => {
     expect(Math.max(...finite)).toBeLessThanOrEqual(6010);
   });
 
+  it("matches a brute-force bucketing, with few points per bucket (a walk) or many (binary search)", () => {
+    const n = 3000;
+    const x = Float64Array.from({ length: n }, (_, i) => i * 1.5 + (i % 7) * 0.1);
+    const y = Float64Array.from({ length: n }, (_, i) => Math.sin(i * 0.37) * (1 + (i % 11)));
+    for (const [lo, hi, nb] of [[0, x[n - 1], 1000], [0, x[n - 1], 20], [900, 1400, 50], [900, 1400, 7]]) {
+      const g = sweepGrid([{ x, ys: [y], n }], lo, hi, nb);
+      const bw = (hi - lo) / nb;
+      for (let j = 0; j < nb + 2; j++) {
+        const a = lo - bw + j * bw, b = a + bw;
+        let mn = Infinity, mx = -Infinity;
+        for (let i = 0; i < n; i++) if (x[i] >= a && x[i] < b) { mn = Math.min(mn, y[i]); mx = Math.max(mx, y[i]); }
+        const got = [g.ys[0][2 * j], g.ys[0][2 * j + 1]];
+        if (mn === Infinity) expect(got.every(Number.isNaN)).toBe(true);
+        else expect([Math.min(...got), Math.max(...got)]).toEqual([mn, mx]);
+      }
+    }
+  });
+
   it("skips non-finite values; MinMaxIndex matches a scan", () => {
     const y = Float64Array.from({ length: 333 }, (_, i) => (i % 7 === 0 ? NaN : Math.cos(i * 1.3) * i));
     const m = new MinMaxIndex(y, y.length);

@@ -51,26 +51,30 @@ export class MinMaxIndex {
     const y = this.y;
     let mn = -1;
     let mx = -1;
-    const scan = (a: number, b: number) => {
-      for (let i = a; i < b; i++) {
-        const v = y[i];
-        if (v - v !== 0) continue;
-        if (mn < 0 || v < y[mn]) mn = i;
-        if (mx < 0 || v > y[mx]) mx = i;
-      }
-    };
+    let vmn = Infinity;
+    let vmx = -Infinity;
     const kFirst = Math.ceil(s / BLOCK);
     const kLast = Math.floor(e / BLOCK);
-    if (kFirst >= kLast) scan(s, e);
-    else {
-      scan(s, kFirst * BLOCK);
+    const headEnd = kFirst >= kLast ? e : kFirst * BLOCK;
+    for (let i = s; i < headEnd; i++) {
+      const v = y[i];
+      if (v - v !== 0) continue; // NaN, ±Infinity: gaps
+      if (mn < 0 || v < vmn) { mn = i; vmn = v; }
+      if (mx < 0 || v > vmx) { mx = i; vmx = v; }
+    }
+    if (kFirst < kLast) {
       for (let k = kFirst; k < kLast; k++) {
         const a = this.minI[k];
-        if (a >= 0 && (mn < 0 || y[a] < y[mn])) mn = a;
+        if (a >= 0 && (mn < 0 || y[a] < vmn)) { mn = a; vmn = y[a]; }
         const b = this.maxI[k];
-        if (b >= 0 && (mx < 0 || y[b] > y[mx])) mx = b;
+        if (b >= 0 && (mx < 0 || y[b] > vmx)) { mx = b; vmx = y[b]; }
       }
-      scan(kLast * BLOCK, e);
+      for (let i = kLast * BLOCK; i < e; i++) {
+        const v = y[i];
+        if (v - v !== 0) continue;
+        if (mn < 0 || v < vmn) { mn = i; vmn = v; }
+        if (mx < 0 || v > vmx) { mx = i; vmx = v; }
+      }
     }
     out[0] = mn;
     out[1] = mx;
@@ -125,7 +129,16 @@ export function sweepGrid(parts: readonly GridPart[], lo: number, hi: number, bu
   const picked = new Int32Array(2);
   const edges = new Int32Array(nb + 1);
   for (const p of parts) {
-    for (let j = 0; j <= nb; j++) edges[j] = lowerBound(p.x, p.n, x0 + j * bw);
+    // Bucket edges: a walk over x (ascending) when the range holds few points per bucket,
+    // else a binary search per edge: O(log n + min(points in range, buckets x log n)) a line.
+    let i = lowerBound(p.x, p.n, x0);
+    const walk = lowerBound(p.x, p.n, x0 + nb * bw) - i <= 8 * nb;
+    for (let j = 0; j <= nb; j++) {
+      const edge = x0 + j * bw;
+      if (walk) while (i < p.n && p.x[i] < edge) i++;
+      else i = lowerBound(p.x, p.n, edge);
+      edges[j] = i;
+    }
     for (const y of p.ys) {
       const col = new Float64Array(m).fill(NaN);
       const mm = minMaxIndex(y, p.n);
