@@ -60,7 +60,7 @@ describe("raw lines of a sweep", () => {
     expect(() => drawsRaw(-1, false)).toThrow(/lineCount must be an integer >= 0, got -1/);
   });
 
-  async function chartOf(runs: number, steps = Array.from({ length: 50 }, (_, i) => i), shift = 0, period = 5): Promise<{ series: { label?: string; width?: number }[]; data: ArrayLike<number | null>[] }> {
+  async function chartOf(runs: number, steps = Array.from({ length: 50 }, (_, i) => i), shift = 0, period = 5): Promise<{ series: { label?: string; width?: number }[]; data: ArrayLike<number | null>[]; cursorPoints: unknown }> {
     const model = new FakeModel({ logdir: "runs", height: 400, status: "ok", error: "", tag_filter: "", run_filter: "" });
     const el = document.createElement("div");
     document.body.append(el);
@@ -74,8 +74,8 @@ describe("raw lines of a sweep", () => {
     await new Promise((r) => setTimeout(r, 40));
     const card = el.querySelector('[data-tbx-kind="scalars"][data-tbx-tag="loss"]') as HTMLElement;
     expect(Object.keys(JSON.parse(card.dataset.tbxSeries ?? "{}"))).toHaveLength(runs);
-    const u = (card as unknown as { tbxChart: { series: { label?: string; width?: number }[]; data: ArrayLike<number | null>[] } }).tbxChart;
-    const out = { series: [...u.series], data: [...u.data] };
+    const u = (card as unknown as { tbxChart: { series: { label?: string; width?: number }[]; data: ArrayLike<number | null>[]; cursor: { points?: { show?: unknown } } } }).tbxChart;
+    const out = { series: [...u.series], data: [...u.data], cursorPoints: card.querySelectorAll(".u-cursor-pt").length };
     cleanup();
     return out;
   }
@@ -89,6 +89,9 @@ describe("raw lines of a sweep", () => {
     expect(many.series).toHaveLength(1 + MANY_LINES + 10);
     expect(many.data).toHaveLength(1 + MANY_LINES + 10);
     expect(many.series[1].width).toBeLessThan(2);
+    // no cursor dot per line on a sweep (1,000 elements to make and move)
+    expect(many.cursorPoints).toBe(0);
+    expect(few.cursorPoints).toBeGreaterThan(0);
   });
 
   it("runs logged at different steps draw on a grid of O(buckets) x values, not the union of their steps", async () => {

@@ -452,7 +452,9 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
         count: { auto: false, range: [0, 1] },
       },
       axes: chartAxes(theme, xAxis, integerX),
-      cursor: { drag: { x: true, y: false, setScale: true } },
+      // A sweep has no cursor dot per line (1,000 of them are 1,000 elements to make and move;
+      // the tooltip lists the lines nearest the cursor).
+      cursor: { drag: { x: true, y: false, setScale: true }, ...(lines.length > MANY_LINES ? { points: { show: false } } : {}) },
       focus: { alpha: 0.35 },
       legend: { show: false },
       hooks: {
