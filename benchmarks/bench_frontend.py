@@ -6,9 +6,10 @@ feeds it one protocol batch, as the kernel would."""
 from __future__ import annotations
 
 import argparse
+import pathlib
 import statistics
 
-from page import run_page
+from page import STATIC, run_page
 
 SCRIPT = """
 window.bench = async (runs, n) => {
@@ -56,9 +57,10 @@ document.title = "ready";
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--tiny", action="store_true")
+    ap.add_argument("--static", type=pathlib.Path, default=STATIC, help="directory of the bundle to load (index.js, index.css)")
     args = ap.parse_args()
     runs, n = (2, 10_000) if args.tiny else (10, 1_000_000)
-    res = run_page(SCRIPT, f"bench({runs}, {n})", timeout_ms=600_000)
+    res = run_page(SCRIPT, f"bench({runs}, {n})", static=args.static, timeout_ms=600_000)
     assert all(v[0] == n for v in res["points"].values()), res["points"]
     idle = statistics.median(res["idle"])
     redraw = statistics.median(res["redraws"])
