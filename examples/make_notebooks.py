@@ -457,7 +457,7 @@ with SummaryWriter(f"{logdir}/worker_{rank}", storage_options=storage) as w:
         w.add_scalar("samples_per_sec", 900 + 200 * rng.random(), step)
         if step % 10 == 9:
             w.flush()  # one upload of the run's event object; returns once the bucket has it
-        time.sleep(0.05)
+        time.sleep(0.1)  # about 6 s a worker: time to watch the curves grow
 """.strip("\n")
 
 MULTIMACHINE = [
@@ -468,8 +468,8 @@ Training spread over machines writes its logs to shared object storage. Here two
 processes stand in for two machines: each writes its own run to an S3 bucket
 (`SummaryWriter("s3://...")`), and the dashboard in this notebook follows the bucket, so both
 workers' curves grow as they upload. The workers' runs are named `worker_0` and `worker_1`, and
-the dashboard groups them by worker rank: one line with a min-max band (untick the grouping to
-see each worker).
+the dashboard groups them by worker rank: one line (their mean) with a min-max band; tick
+"members" to draw each worker too, or set "group runs" to "off".
 
 The bucket lives on a local S3 server (moto's, on 127.0.0.1): no cloud account and no internet
 needed. It needs `pip install "tbx-widget[s3]" "moto[server]"` (the first cell installs what is
