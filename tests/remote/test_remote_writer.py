@@ -382,3 +382,37 @@ def test_add_embedding_uploads_projector_files_read_back_by_load(remote):
     sent = [(it["run"], it["tag"], e["step"])
             for b in batches for it in b.content["items"] if it["kind"] == "embeddings" for e in it["items"]]
     assert sent == [("r", "feat", 3), ("r", "feat", 4)]
+
+
+EA_ON_S3 = """
+import json, sys
+from tensorboard.backend.event_processing import event_accumulator as ea
+acc = ea.EventAccumulator(sys.argv[1], size_guidance={ea.SCALARS: 0})
+acc.Reload()
+print(json.dumps([[e.step, e.value] for e in acc.Scalars("loss")]))
+"""
+
+
+def test_tensorboard_reads_the_rolled_objects_straight_from_the_bucket(servers, monkeypatch):
+    """TensorBoard's EventAccumulator, on the s3:// URL itself (its TensorFlow-free gfile reads S3
+    through boto3, pointed at the server by S3_ENDPOINT), reads a run of several rolled objects
+    as one run, in order."""
+    pytest.importorskip("tensorboard")
+    pytest.importorskip("boto3")
+    s3 = servers["s3"]
+    monkeypatch.setattr(remote_sink, "ROLL_BYTES", 1500)
+    bucket = s3.new_bucket()
+    url = s3.url(bucket, "runs/r")
+    with SummaryWriter(url, storage_options=s3.storage_options, flush_secs=3600) as w:
+        for i in range(200):
+            w.add_scalar("loss", 1.0 / (i + 1), i)
+            if i % 25 == 24:
+                w.flush()
+    assert len(objects(s3.filesystem(), f"{bucket}/runs/r")) >= 3
+    env = dict(os.environ, S3_ENDPOINT=s3.storage_options["endpoint_url"], AWS_ACCESS_KEY_ID="testing",
+               AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
+    proc = subprocess.run([sys.executable, "-c", EA_ON_S3, url], env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert [s for s, _ in got] == list(range(200))
+    np.testing.assert_allclose([v for _, v in got], [1.0 / (i + 1) for i in range(200)], rtol=1e-6)
