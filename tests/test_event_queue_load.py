@@ -70,3 +70,96 @@ def test_periodic_flush_while_the_queue_never_empties():
     gaps = [b - a for a, b in zip([start, *flushed], flushed)]
     assert max(gaps) < 0.5, f"longest wait for a flush {max(gaps):.2f} s (flush_secs 0.05)"
     assert len(sink.data) == total * (16 + 16)  # every record framed (12-byte header + 4-byte crc)
+
+
+def test_periodic_flushes_keep_their_cadence_when_each_comes_late():
+    """Serializing an item takes 60 ms, so each periodic flush comes up to 60 ms after its
+    deadline. Before the fix the next deadline was counted from that late flush (gaps of
+    100-160 ms for a 100 ms interval); now the deadlines stay on their grid."""
+    sink = TimedSink()
+    queue = EventQueue(sink, flush_secs=0.1)
+    queue.start()
+    stop = threading.Event()
+
+    def item() -> bytes:
+        time.sleep(0.06)
+        if not stop.is_set():
+            queue.enqueue(item)
+        return b"x" * 16
+
+    queue.enqueue(item)
+    time.sleep(2.5)
+    stop.set()
+    queue.wait_written()
+    queue.stop()
+    flushes = sink.flushes[:-1]  # the last answers wait_written
+    gaps = [b - a for a, b in zip(flushes, flushes[1:])]
+    assert len(gaps) >= 10
+    mean = sum(gaps) / len(gaps)
+    assert mean < 0.112, f"mean gap between periodic flushes {mean * 1000:.0f} ms for a 100 ms interval"
+
+
+def test_a_followed_writer_frames_items_once_per_flush_not_once_per_burst(tmp_path):
+    """While a dashboard follows the file (interval 0.1 s), the thread frames what was queued just
+    before each flush: it wakes about once per flush, not once per logging burst, and leaves the
+    GIL to a busy training loop in between. Every item is still flushed within an interval or so."""
+    from tbx_widget import signals
+
+    sink = TimedSink()
+    sink.path = str(tmp_path / "run" / "events")
+    listener = lambda path: None  # noqa: E731
+    signals.subscribe(listener, root=tmp_path)
+    try:
+        queue = EventQueue(sink, flush_secs=2.0)
+        queue.start()
+        calls: list[tuple[float, float]] = []
+
+        def item(queued: float):
+            def produce() -> bytes:
+                calls.append((queued, time.monotonic()))
+                return b"x" * 16
+
+            return produce
+
+        end = time.monotonic() + 1.0
+        while time.monotonic() < end:  # a burst every 5 ms, each finding the queue empty
+            queue.enqueue(item(time.monotonic()))
+            time.sleep(0.005)
+        queue.wait_written()
+        queue.stop()
+    finally:
+        signals.unsubscribe(listener)
+    assert len(calls) >= 50
+    wakes = 1 + sum(1 for a, b in zip(calls, calls[1:]) if b[1] - a[1] > 0.003)  # groups framed together
+    assert wakes <= 25, f"the writer thread framed items in {wakes} separate wake-ups for {len(calls)} bursts"
+    flushes = sink.flushes
+    late = [q for q, _ in calls if not any(q <= f <= q + 0.35 for f in flushes)]
+    assert not late, f"{len(late)} of {len(calls)} items waited more than 0.35 s for a flush"
+
+
+def test_a_dashboard_opened_on_a_busy_writer_shortens_its_flush_interval_at_once(tmp_path):
+    """The flush deadline set with flush_secs=2 is pulled in as soon as a dashboard follows the file
+    (before the fix, the first fast flush came only after the 2 s deadline)."""
+    from tbx_widget import signals
+
+    sink = TimedSink()
+    sink.path = str(tmp_path / "run" / "events")
+    queue = EventQueue(sink, flush_secs=2.0)
+    queue.start()
+    listener = lambda path: None  # noqa: E731
+    try:
+        queue.enqueue(b"a" * 8)
+        time.sleep(0.2)
+        assert sink.flushes == []
+        signals.subscribe(listener, root=tmp_path)
+        subscribed = time.monotonic()
+        end = subscribed + 1.0
+        while time.monotonic() < end and not sink.flushes:
+            queue.enqueue(b"b" * 8)  # the logging goes on
+            time.sleep(0.02)
+        assert sink.flushes, "no flush within 1 s of the dashboard opening (flush_secs 2)"
+        assert sink.flushes[0] - subscribed < 0.6
+    finally:
+        signals.unsubscribe(listener)
+        queue.wait_written()
+        queue.stop()
