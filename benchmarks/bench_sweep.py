@@ -148,8 +148,6 @@ def kernel_batches(root: str, out: pathlib.Path, read_bytes: int) -> dict[str, A
     def emit(batch: Any) -> None:
         seq = batch.content["seq"]
         overview = any(it.get("overview") for it in batch.content["items"])
-        if not overview and marks["overview_s"] is None and manifest:
-            marks["overview_s"] = time.perf_counter() - t0  # the last overview batch went out
         head = json.dumps({"content": batch.content, "sizes": [len(b) for b in batch.buffers]}).encode()
         (out / f"b{seq}.json").write_bytes(head)
         with open(out / f"b{seq}.bin", "wb") as f:
@@ -158,6 +156,8 @@ def kernel_batches(root: str, out: pathlib.Path, read_bytes: int) -> dict[str, A
         size = sum(len(b) for b in batch.buffers)
         # as the Pacer counts a batch (buffers plus JSON)
         manifest.append({"seq": seq, "bytes": size + len(head), "overview": overview})
+        if overview:
+            marks["overview_s"] = time.perf_counter() - t0  # the last overview batch so far went out
 
     Follower(root, read_bytes=read_bytes).poll(emit)
     poll_s = time.perf_counter() - t0
