@@ -171,6 +171,14 @@ class EventQueue:
             self._drain()
             now = time.monotonic()
             periodic = next_flush is not None and now >= next_flush - lead
+            if periodic and batch:
+                # What the loop logged during that drain is small: take it into this flush too
+                # (else it waits a whole interval more; a couple of passes leave little behind).
+                for _ in range(2):
+                    if not self._pending:
+                        break
+                    self._drain()
+                now = time.monotonic()
             interval = self._interval()
             batch = interval <= BATCH_SECS
             if periodic:

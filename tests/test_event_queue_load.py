@@ -163,3 +163,47 @@ def test_a_dashboard_opened_on_a_busy_writer_shortens_its_flush_interval_at_once
         signals.unsubscribe(listener)
         queue.wait_written()
         queue.stop()
+
+
+def test_items_queued_during_the_pre_flush_drain_ride_along_with_that_flush(tmp_path):
+    """While a dashboard follows, what the loop logs while the thread frames the items due for a
+    flush goes out with that flush (before the fix it waited a whole interval more)."""
+    from tbx_widget import signals
+
+    class CountingSink(TimedSink):
+        def __init__(self) -> None:
+            super().__init__()
+            self.sizes: list[int] = []
+
+        def flush(self) -> None:
+            super().flush()
+            self.sizes.append(len(self.data))
+
+    sink = CountingSink()
+    sink.path = str(tmp_path / "run" / "events")
+    listener = lambda path: None  # noqa: E731
+    signals.subscribe(listener, root=tmp_path)
+    queue = EventQueue(sink, flush_secs=2.0)
+    queue.start()
+    try:
+        queue.enqueue(b"a" * 8)  # drained at once; the 0.1 s flush cadence starts
+        time.sleep(0.02)
+        produced = threading.Event()
+
+        def a_with_follower() -> bytes:
+            time.sleep(0.01)
+            queue.enqueue(b"c" * 8)  # logged while the thread frames the batch due for the flush
+            produced.set()
+            return b"b" * 8
+
+        queue.enqueue(a_with_follower)
+        assert produced.wait(5)
+        deadline = time.monotonic() + 2
+        while not sink.sizes and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert sink.sizes, "no periodic flush"
+        assert sink.sizes[0] == 3 * (8 + 16), f"the first flush carried {sink.sizes[0]} bytes, not all three records"
+    finally:
+        signals.unsubscribe(listener)
+        queue.wait_written()
+        queue.stop()
