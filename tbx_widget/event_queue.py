@@ -171,18 +171,17 @@ class EventQueue:
             self._drain()
             now = time.monotonic()
             periodic = next_flush is not None and now >= next_flush - lead
-            if periodic and batch:
-                # What the loop logged during that drain is small: take it into this flush too
-                # (else it waits a whole interval more; a couple of passes leave little behind).
-                for _ in range(2):
-                    if not self._pending:
-                        break
-                    self._drain()
-                now = time.monotonic()
             interval = self._interval()
             batch = interval <= BATCH_SECS
             if periodic:
                 lead = min(now - started, 0.5 * interval) if batch else 0.0
+                # What the loop logged during that drain is little when the drain was short: take
+                # it into this flush too (else it waits a whole interval more).
+                for _ in range(2):
+                    if not (batch and self._pending and time.monotonic() - started < 0.25 * interval):
+                        break
+                    self._drain()
+                now = time.monotonic()
             due = ticket != self._done or stopping or periodic
             if due or len(self._buffer) >= WRITE_CHUNK:
                 self._write_buffer(announce=due)
