@@ -111,3 +111,55 @@ def test_overviews_gathered_from_pieces_stay_bounded_and_keep_extremes():
     o.drop_from("r", "t", 50_000)  # a purge
     assert o.series("r", "t").step.max() < 50_000
     assert [(r, t) for r, t, _ in o.ordered(["r"])] == [("r", "t")]
+
+
+@pytest.mark.parametrize("how", ["poll", "resend"])
+def test_the_overviews_and_the_full_data_come_from_one_read_unless_the_spool_is_refused(tmp_path, how, monkeypatch):
+    runs, tags, steps = 6, 2, 1500
+    sweep(tmp_path, runs, tags, steps)
+    readers = []
+    orig = Follower._new_logs
+
+    def counting(self):
+        readers.append(1)
+        return orig(self)
+
+    monkeypatch.setattr(Follower, "_new_logs", counting)
+    results = {}
+    for spool_bytes in (1 << 30, 1 << 12, 0):  # spooled; too big for the spool; spooling off
+        readers.clear()
+        f = Follower(str(tmp_path), read_bytes=32 << 10, spool_bytes=spool_bytes)
+        if how == "resend":
+            readers.clear()  # the constructor's reader: resend makes its own
+        batches: list = []
+        getattr(f, how)(batches.append)
+        assert len(readers) == (1 if spool_bytes == 1 << 30 else 2), spool_bytes  # logdir reads
+        got = items(batches)
+        first_full = next(i for i, g in enumerate(got) if not g[0].get("overview"))
+        assert first_full == runs * tags and not any(g[0].get("overview") for g in got[first_full:])
+        assert [b.content["seq"] for b in batches] == list(range(1, len(batches) + 1))
+        assert [b.content["reset"] for b in batches] == [how == "resend"] + [False] * (len(batches) - 1)
+        assert len(batches[0].content["runs"]) == runs and not any(b.content["runs"] for b in batches[1:])
+        assert sum(b.events for b in batches) == runs * tags * steps
+        results[spool_bytes] = received(batches)
+        assert sum(len(p.step) for p in f._previews.values()) > 0 and len(f._previews) == runs * tags
+    assert results[1 << 30] == results[1 << 12] == results[0]
+
+
+def test_spool_replays_batches_in_order_and_refuses_past_its_limit():
+    from tbx_widget.live.encode import Batch
+    from tbx_widget.live.spool import Spool
+
+    s = Spool(100)
+    for i in range(3):
+        s.put(Batch({"seq": i, "items": [{"k": i}]}, [bytes([i]) * 30], i))
+    assert [(b.content["seq"], b.buffers, b.events) for b in s.replay()] == [(i, [bytes([i]) * 30], i) for i in range(3)]
+    s.put(Batch({"seq": 3}, [b"x" * 11], 0))  # 90 + 11 > 100
+    assert s.full and s.count == 3
+    with pytest.raises(ValueError, match="incomplete spool"):
+        list(s.replay())
+    s.close()
+    with pytest.raises(ValueError, match="closed spool"):
+        s.put(Batch({}, [], 0))
+    with pytest.raises(ValueError, match="max_bytes must be an integer >= 1, got 0"):
+        Spool(0)

@@ -10,9 +10,12 @@ into data already sent is honoured the same way: the logdir is re-sent from disk
 Overviews first (``overview=True``, docs/protocol.md "Overviews"): a read of the whole logdir
 (the first poll, a resend) whose first piece leaves more than ``read_bytes`` unread reads the
 logdir once to gather a min/max-preserving overview of every scalar series (overview.py), sends
-those (tag by tag: the first cards fill first), then reads the logdir again from the start and
-sends the full data as usual, which replaces them in the browser. A big sweep draws whole in
-the browser after one read; the full data costs a second read.
+those (tag by tag: the first cards fill first), then the full data, which replaces them in the
+browser. The full data is encoded during that same read and spooled to a temporary file
+(``spool.py``: one batch in memory at a time), then streamed from it: the logdir is read once.
+A spool that would pass ``spool_bytes`` (about the size of the encoded data: 24 bytes a scalar
+point), or a purge met during the read, drops the spool and reads the logdir again from the
+start for the full data instead.
 
 A poll costs the new data plus the series that changed: an idle poll touches no series. An
 item that cannot be encoded (a histogram whose limits and counts differ in length, ...) is
@@ -33,6 +36,7 @@ from ..reader.embeddings import CONFIG_NAME, config_signature, read_embeddings
 from ..saved_view import PREVIEW_POINTS, CurvesLogs, Preview
 from .encode import ENCODED_KINDS, Batch, BatchBuilder
 from .overview import Overviews
+from .spool import Spool
 
 __all__ = ["Follower", "Preview"]
 
@@ -40,6 +44,7 @@ MAX_BATCH_BYTES = 4 << 20
 SCALAR_CHUNK = MAX_BATCH_BYTES // 24  # points per scalar item: three float64 buffers
 ITEM_CHUNK = 64  # items (histogram steps, images, ...) per wire item, so big series span batches
 READ_BYTES = 64 << 20  # event-file bytes read per step of a poll or resend
+SPOOL_BYTES = 1 << 30  # the most the full data spooled beside the overviews may take on disk
 PREVIEW_TOTAL = 400_000  # over all series: 10,000 tags keep 40 points each, not 1,000
 PREVIEW_MIN = 16
 T = TypeVar("T")
@@ -72,8 +77,9 @@ class Follower:
     """Incremental batches of a logdir for one dashboard."""
 
     def __init__(self, logdir: str, *, read_bytes: int = READ_BYTES, storage_options: dict[str, Any] | None = None,
-                 overview: bool = True):
+                 overview: bool = True, spool_bytes: int = SPOOL_BYTES):
         self.logdir = logdir
+        self.spool_bytes = int(spool_bytes)  # 0: never spool (a second read for the full data)
         self.overview = bool(overview)  # big first reads send overviews first
         self.storage_options = storage_options
         self.read_bytes = int(read_bytes)
@@ -117,7 +123,10 @@ class Follower:
                     return count + self._resend(emit)
                 if first_read and changes.more:
                     first_read = False
-                    count += self._send_overviews(emit, changes, reset=False)
+                    sent, spooled = self._send_overviews(emit, changes, reset=False)
+                    count += sent
+                    if spooled:
+                        return count + self._embeddings(emit)
                     self._logs = self._new_logs()  # then the full data, read again from the start
                     continue
                 first_read = False
@@ -146,7 +155,10 @@ class Follower:
                     break  # a purge of data sent a piece earlier: again, in larger pieces
                 if first and overview and changes.more:
                     overview = False  # once per resend
-                    count += self._send_overviews(emit, changes, reset=True)
+                    sent, spooled = self._send_overviews(emit, changes, reset=True)
+                    count += sent
+                    if spooled:
+                        return count + self._embeddings(emit)
                     self._logs = self._new_logs()  # then the full data, read again from the start
                     first = False
                     continue
@@ -185,11 +197,15 @@ class Follower:
         self._seq += 1
         return self._seq
 
-    def _collect(self, emit: Emit, new: dict[tuple[str, str, str], Any], *, reset: bool) -> int:
+    def _collect(self, emit: Emit, new: dict[tuple[str, str, str], Any], *, reset: bool, spool: Spool | None = None) -> int:
         """Emit ``new`` (run, kind, tag) -> data, as a refresh delivered it: the cost is that of
-        the new data and of the series that changed, never of every series known."""
+        the new data and of the series that changed, never of every series known. With
+        ``spool``, the batches go to it instead (no runs named, numbered when replayed)."""
         runs = self._logs.runs
-        out = _Batches(runs if reset else runs[self._runs_told :], reset, emit, self._next_seq)
+        if spool is not None:
+            out = _Batches([], False, spool.put, lambda: 0)
+        else:
+            out = _Batches(runs if reset else runs[self._runs_told :], reset, emit, self._next_seq)
         for (run, kind, tag), data in new.items():
             if kind not in ENCODED_KINDS:
                 continue  # a kind the reader knows and the dashboard does not show (yet)
@@ -203,36 +219,66 @@ class Follower:
                 self.dropped += out.builder.add(kind, run, tag, part)
                 out.added()
         out.cut()
-        if out.emitted:
+        if out.emitted and spool is None:
             self._runs_told = len(runs)
         return out.emitted
 
-
-    def _send_overviews(self, emit: Emit, changes: Any, *, reset: bool) -> int:
+    def _send_overviews(self, emit: Emit, changes: Any, *, reset: bool) -> tuple[int, bool]:
         """Read the rest of the logdir with the current reader (``changes``: its first refresh),
         gathering an overview of every scalar series (overview.py), and emit them, tag by tag;
-        the first batch is a reset when ``reset``. Other kinds wait for the full read."""
+        the first batch is a reset when ``reset``. The full data is encoded in the same read
+        into a spool and emitted after the overviews: returns (batches emitted, whether the
+        full data was among them). Without it (spool too big, a purge met, spooling off) the
+        caller reads the logdir again for the full data; other kinds wait for that read."""
         overviews = Overviews()
         logs = self._logs
-        while True:
-            for run, kind, tag in changes.reset:
-                if kind == md.scalar.KIND:
-                    overviews.drop_from(run, tag, changes.reset_step[(run, kind, tag)])
-            for (run, kind, tag), data in changes.new.items():
-                if kind == md.scalar.KIND:
-                    overviews.add(run, tag, data)
-            if not changes.more:
-                break
-            changes = logs.refresh(max_bytes=self.read_bytes)
-        runs = logs.runs
-        out = _Batches(runs if reset else runs[self._runs_told :], reset, emit, self._next_seq)
-        for run, tag, s in overviews.ordered(runs):
-            out.builder.add_scalars(run, tag, s.step, s.wall_time, s.value, overview=True)
-            out.added()
-        out.cut()
-        if out.emitted:
-            self._runs_told = len(runs)
-        return out.emitted
+        spool: Spool | None = Spool(self.spool_bytes) if self.spool_bytes > 0 else None
+        dropped = self.dropped
+        try:
+            while True:
+                if changes.reset and spool is not None:
+                    spool.close()  # data spooled a piece earlier was purged: read again instead
+                    spool = None
+                for run, kind, tag in changes.reset:
+                    if kind == md.scalar.KIND:
+                        overviews.drop_from(run, tag, changes.reset_step[(run, kind, tag)])
+                for (run, kind, tag), data in changes.new.items():
+                    if kind == md.scalar.KIND:
+                        overviews.add(run, tag, data)
+                if spool is not None:
+                    self._collect(emit, changes.new, reset=False, spool=spool)
+                    if spool.full:
+                        spool.close()
+                        spool = None
+                if not changes.more:
+                    break
+                changes = logs.refresh(max_bytes=self.read_bytes)
+            if spool is None:
+                self.dropped = dropped  # the second read counts them again
+                self._previews.clear()  # and fills the previews again
+                self._preview_limit = PREVIEW_POINTS
+            runs = logs.runs
+            out = _Batches(runs if reset else runs[self._runs_told :], reset, emit, self._next_seq)
+            for run, tag, s in overviews.ordered(runs):
+                out.builder.add_scalars(run, tag, s.step, s.wall_time, s.value, overview=True)
+                out.added()
+            out.cut()
+            if out.emitted:
+                self._runs_told = len(runs)
+            count = out.emitted
+            if spool is None:
+                return count, False
+            for batch in spool.replay():
+                batch.content["seq"] = self._next_seq()
+                if self._runs_told < len(runs):  # no overview batch named them (no scalars)
+                    batch.content["runs"] = list(runs[self._runs_told :])
+                    self._runs_told = len(runs)
+                emit(batch)
+                count += 1
+            return count, True
+        finally:
+            if spool is not None:
+                spool.close()
 
     def _embeddings(self, emit: Emit) -> int:
         """Emit the embeddings that appeared or changed since last sent: one ``stat`` of each
