@@ -60,7 +60,10 @@ describe("LazyUpdates", () => {
     }
     expect([a.updates, b.updates, c.updates]).toEqual([5, 0, 0]);
     expect(lazy.pending).toBe(2);
-    io.show(b.el, true); // scrolled into view: drawn once, now
+    io.show(b.el, true); // scrolled into view: drawn once, in the next task
+    expect(b.updates).toBe(0);
+    lazy.update(b); // data meanwhile: still one draw
+    vi.advanceTimersByTime(0);
     expect(b.updates).toBe(1);
     vi.advanceTimersByTime(1000); // quiet: the rest catch up, one card per task
     expect(c.updates).toBe(1);
@@ -150,6 +153,45 @@ describe("LazyUpdates on-screen pacing", () => {
     expect(c.updates).toBe(2);
     vi.advanceTimersByTime(1000);
     expect(c.updates).toBe(2);
+    vi.restoreAllMocks();
+  });
+});
+
+describe("LazyUpdates: cards coming into view", () => {
+  it("are drawn a slice at a time, never all in one task", () => {
+    vi.useFakeTimers();
+    let t = 0;
+    vi.spyOn(performance, "now").mockImplementation(() => t);
+    vi.stubGlobal("IntersectionObserver", FakeObserver);
+    const lazy = new LazyUpdates(1000, 10_000);
+    const io = FakeObserver.last!;
+    const costs = [3, 3, 3, 40, 2, 2];
+    const cards = costs.map((ms) => {
+      const c = card();
+      c.update = () => {
+        c.updates++;
+        t += ms;
+      };
+      lazy.watch(c);
+      lazy.update(c); // data came while they were off screen
+      return c;
+    });
+    io.cb(cards.map((c) => ({ target: c.el, isIntersecting: true }) as unknown as IntersectionObserverEntry)); // the page shows them
+    expect(cards.map((c) => c.updates)).toEqual([0, 0, 0, 0, 0, 0]);
+    const drawn = () => cards.map((c) => c.updates);
+    vi.advanceTimersToNextTimer();
+    expect(drawn()).toEqual([1, 1, 1, 0, 0, 0]); // 9 ms >= the 8 ms slice: the rest later
+    vi.advanceTimersToNextTimer();
+    expect(drawn()).toEqual([1, 1, 1, 1, 0, 0]); // a slow card alone in its task
+    io.show(cards[5].el, false); // scrolled away before its turn: stale, not drawn
+    vi.advanceTimersToNextTimer();
+    expect(drawn()).toEqual([1, 1, 1, 1, 1, 0]);
+    expect(lazy.pending).toBe(1);
+    io.show(cards[5].el, true);
+    vi.advanceTimersToNextTimer();
+    expect(drawn()).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(lazy.pending).toBe(0);
+    lazy.destroy();
     vi.restoreAllMocks();
   });
 });

@@ -4,14 +4,20 @@
 // thread however fast data arrives; a card off screen skips redraws
 // while data pours in and catches up when it scrolls into view, once the data has been quiet for
 // a moment, or at the latest MAX_STALE_MS after it went stale, each catch-up spaced by three
-// times the previous one's cost. Without IntersectionObserver (jsdom) every card redraws at once,
-// as before.
+// times the previous one's cost. Cards that scroll into view (all those in view when the page
+// first shows data) are drawn a slice at a time: cards one after another until ENTER_SLICE_MS
+// have gone, then the rest in a later task, so no task holds the page for more than one card
+// past the slice (issue 19: frame gaps). Without IntersectionObserver (jsdom) every card redraws
+// at once, as before.
 import type { CardView } from "../ui";
 
 /** Quiet time (ms) after the last request before off-screen cards catch up. */
 export const CATCH_UP_MS = 1000;
 /** Longest time (ms) an off-screen card stays behind while data keeps coming. */
 export const MAX_STALE_MS = 10_000;
+
+/** Time (ms) spent drawing cards that came into view before the rest wait for a later task. */
+export const ENTER_SLICE_MS = 8;
 
 const clock = (): number => (typeof performance !== "undefined" ? performance.now() : Date.now());
 
@@ -20,6 +26,8 @@ export class LazyUpdates {
   private readonly onScreen = new Set<Element>();
   private readonly stale = new Map<Element, CardView>();
   private readonly due = new Set<CardView>();
+  private readonly entering = new Map<Element, CardView>();
+  private enterTimer: ReturnType<typeof setTimeout> | undefined;
   private dueTimer: ReturnType<typeof setTimeout> | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private staleSince = -1;
@@ -40,6 +48,7 @@ export class LazyUpdates {
     this.observer?.unobserve(card.el);
     this.onScreen.delete(card.el);
     this.stale.delete(card.el);
+    this.entering.delete(card.el);
     this.due.delete(card);
   }
 
@@ -50,6 +59,7 @@ export class LazyUpdates {
       return;
     }
     if (this.onScreen.has(card.el)) {
+      if (this.entering.has(card.el)) return; // its coming draw shows the data as it is then
       this.stale.delete(card.el);
       this.due.add(card);
       if (this.dueTimer === undefined) {
@@ -67,14 +77,16 @@ export class LazyUpdates {
 
   /** Cards waiting for a redraw (a test hook). */
   get pending(): number {
-    return this.stale.size + this.due.size;
+    return this.stale.size + this.due.size + this.entering.size;
   }
 
   destroy(): void {
     clearTimeout(this.timer);
     clearTimeout(this.dueTimer);
+    clearTimeout(this.enterTimer);
     this.observer?.disconnect();
     this.stale.clear();
+    this.entering.clear();
     this.due.clear();
     this.onScreen.clear();
   }
@@ -96,15 +108,33 @@ export class LazyUpdates {
     for (const e of entries) {
       if (!e.isIntersecting) {
         this.onScreen.delete(e.target);
+        const waiting = this.entering.get(e.target);
+        if (waiting) { // scrolled away before its turn: stale again
+          this.entering.delete(e.target);
+          this.stale.set(e.target, waiting);
+        }
         continue;
       }
       this.onScreen.add(e.target);
       const card = this.stale.get(e.target);
       if (card) {
         this.stale.delete(e.target);
-        card.update();
+        this.entering.set(e.target, card);
       }
     }
+    if (this.entering.size && this.enterTimer === undefined) this.enterTimer = setTimeout(() => this.drainEntering(), 0);
+  }
+
+  /** Draw cards that came into view, in order, for up to ENTER_SLICE_MS (at least one). */
+  private drainEntering(): void {
+    this.enterTimer = undefined;
+    const t0 = clock();
+    for (const [el, card] of this.entering) {
+      this.entering.delete(el);
+      if (el.isConnected) card.update();
+      if (clock() - t0 >= ENTER_SLICE_MS) break;
+    }
+    if (this.entering.size) this.enterTimer = setTimeout(() => this.drainEntering(), 0);
   }
 
   private catchUp(): void {
