@@ -10,6 +10,8 @@ records and hands them to a sink (``event_sink``), flush tickets and error repor
   loop that logs faster than one drain round still sees its file flushed on time. The periodic
   flushes keep their cadence (a late flush does not push the next ones back), and the interval
   is looked at again on every round, so a dashboard opened on a busy writer speeds it up at once.
+- Queued items are framed at most every ``DRAIN_GAP`` (the bursts of a busy loop together, not
+  one wake-up and GIL hand-off each), and while a dashboard follows just before each flush.
 - Records are framed with a cached header per record length (scalar events all have a few
   lengths): the writer thread, which shares the GIL with a busy training loop, spends about a
   third of the time it used to per record, so its drains and flushes come round sooner.
@@ -39,6 +41,7 @@ EventItem = Union[bytes, Callable[[], Union[bytes, Iterable[bytes], None]]]
 WRITE_CHUNK = 1 << 20  # write to the sink whenever this much is buffered
 MAX_PENDING = 100_000  # queued items before enqueue() waits for the writer thread
 BATCH_SECS = 0.25  # flush intervals up to this long (a dashboard follows) frame items just before the flush
+DRAIN_GAP = 0.05  # otherwise queued items are framed at most this often (bursts framed together)
 
 
 _crc32c = google_crc32c.value
@@ -151,16 +154,18 @@ class EventQueue:
         next_flush = None  # monotonic deadline for the periodic flush, when bytes are waiting
         lead = 0.0  # how long the last pre-flush drain took: the next one starts that much early
         batch = False  # frame items just before each flush (the interval is at most BATCH_SECS)
+        drained = float("-inf")  # when the last drain ended
         while True:
             with cond:
                 while self._requested == self._done and not self._stopping:
                     # While a dashboard follows (a short interval), what is queued is framed just
                     # before each flush, not as it comes: the thread wakes once per flush instead
                     # of once per logging burst, leaving the GIL to the loop and the dashboard.
-                    batching = batch and next_flush is not None
-                    if self._pending and not batching:
-                        break
+                    # Otherwise items are framed at most every DRAIN_GAP, so the bursts of a
+                    # busy loop are framed together, not one wake-up (and GIL hand-off) each.
                     wake = None if next_flush is None else next_flush - lead
+                    if self._pending and not (batch and next_flush is not None):
+                        wake = drained + DRAIN_GAP if wake is None else min(wake, drained + DRAIN_GAP)
                     timeout = None if wake is None else wake - time.monotonic()
                     if timeout is not None and timeout <= 0:
                         break
@@ -169,7 +174,7 @@ class EventQueue:
                 stopping = self._stopping
             started = time.monotonic()
             self._drain()
-            now = time.monotonic()
+            now = drained = time.monotonic()
             periodic = next_flush is not None and now >= next_flush - lead
             interval = self._interval()
             batch = interval <= BATCH_SECS

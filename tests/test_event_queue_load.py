@@ -207,3 +207,29 @@ def test_items_queued_during_the_pre_flush_drain_ride_along_with_that_flush(tmp_
         signals.unsubscribe(listener)
         queue.wait_written()
         queue.stop()
+
+
+def test_an_unfollowed_writer_frames_bursts_together():
+    """Without a dashboard (flush_secs 2) queued items are framed at most every DRAIN_GAP: a loop
+    logging a burst every 5 ms wakes the thread about 20 times a second, not 200 (each wake-up is
+    a GIL hand-off the training loop pays for). Nothing is lost and wait_written still writes all."""
+    sink = TimedSink()
+    queue = EventQueue(sink, flush_secs=2.0)
+    queue.start()
+    calls: list[float] = []
+
+    def item() -> bytes:
+        calls.append(time.monotonic())
+        return b"x" * 16
+
+    end = time.monotonic() + 1.0
+    sent = 0
+    while time.monotonic() < end:
+        queue.enqueue(item)
+        sent += 1
+        time.sleep(0.005)
+    queue.wait_written()
+    queue.stop()
+    assert len(calls) == sent and len(sink.data) == sent * 32
+    wakes = 1 + sum(1 for a, b in zip(calls, calls[1:]) if b - a > 0.003)
+    assert wakes <= 1.0 / 0.05 + 8, f"{wakes} separate wake-ups for {sent} bursts in 1 s"
