@@ -5,6 +5,7 @@ import widget from "../src/index";
 import { attach } from "../src/session";
 import { DATA_GAP, MANY_LINES, dataRedrawDelay, drawsRaw, lineWidth } from "../src/chart/sweep";
 import { Memo } from "../src/chart/memo";
+import { noPaths } from "../src/chart/sweepdraw";
 import { joinColumns } from "../src/math/columns";
 import { sweepBuckets } from "../src/math/sweepgrid";
 import { BatchBuilder, FakeModel, fakeCanvas } from "./helpers";
@@ -92,6 +93,10 @@ describe("raw lines of a sweep", () => {
     // no cursor dot per line on a sweep (1,000 elements to make and move)
     expect(many.cursorPoints).toBe(0);
     expect(few.cursorPoints).toBeGreaterThan(0);
+    // a sweep's lines are drawn in one pass (chart/sweepdraw.ts), not by uPlot per series
+    const paths = (x: typeof few) => (x.series.slice(1) as { paths?: unknown }[]).map((s) => s.paths === noPaths);
+    expect(paths(many).every(Boolean)).toBe(true);
+    expect(paths(few).some(Boolean)).toBe(false);
   });
 
   it("runs logged at different steps draw on a grid of O(buckets) x values, not the union of their steps", async () => {

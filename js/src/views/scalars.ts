@@ -11,6 +11,7 @@ import { Memo } from "../chart/memo";
 import { ChartTooltip, groupLabel, tipOrderSelect, type TipSeries } from "../chart/tooltip";
 import { enablePan } from "../chart/pan";
 import { dataRedrawDelay, drawsRaw, lineWidth, MANY_LINES } from "../chart/sweep";
+import { drawSweep, noPaths, type SweepLine } from "../chart/sweepdraw";
 import { joinColumns, outlierRange, pickAt, runColumns, withEnds, type RunColumns } from "../math/columns";
 import { decimateIndices, lowerBound } from "../math/decimate";
 import { smooth } from "../math/smoothing";
@@ -405,20 +406,29 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     // With a highlighted run, the others fade and it draws thicker.
     const anyHighlight = lines.some((l) => l.highlighted);
     const faded = (l: Line) => anyHighlight && !l.highlighted;
+    // A sweep of plain run lines (the shared grid) is drawn in one pass by chart/sweepdraw.ts
+    // from uPlot's draw hook; its series keep their data (tooltip, ranges) but no paths.
+    const selfDrawn = lines.length > MANY_LINES && !lines.some((l) => l.group);
+    const sweepLines: SweepLine[] = [];
+    const lineSeries = (s: uPlot.Series): uPlot.Series => {
+      if (!selfDrawn) return s;
+      sweepLines.push({ index: series.length, stroke: s.stroke as string, width: s.width ?? 1 });
+      return { ...s, paths: noPaths, points: { show: false } };
+    };
     lines.forEach((l, i) => {
       if (!raws[i]) return;
-      series.push({
+      series.push(lineSeries({
         label: `${l.label} (raw)`, stroke: withAlpha(l.color, faded(l) ? 0.06 : 0.25), width: 1, spanGaps: true,
         points: { show: false }, value: (_u, v) => fmtNum(v),
-      });
+      }));
     });
     lines.forEach((l) => {
-      series.push({
+      series.push(lineSeries({
         label: l.label, stroke: faded(l) ? withAlpha(l.color, 0.3) : l.color,
         width: lineWidth(lines.length, l.highlighted), spanGaps: true,
         points: { show: lonePoint }, // a series of one point still shows; lines carry no dots
         value: (_u, v) => fmtNum(v),
-      });
+      }));
     });
     lines.forEach((l, i) => {
       if (!l.group) return;
@@ -458,6 +468,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
       focus: { alpha: 0.35 },
       legend: { show: false },
       hooks: {
+        ...(selfDrawn ? { draw: [(u: uPlot) => void drawSweep(u, sweepLines)] } : {}),
         setCursor: [(u) => tooltip.show(u)],
         setScale: [
           (u, scaleKey) => {
