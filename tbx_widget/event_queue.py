@@ -192,9 +192,9 @@ class EventQueue:
                 self._write_buffer(announce=due)
             if self._buffer or self._pending or sink.dirty:
                 if periodic:  # keep the cadence: a late flush does not push the next ones back
-                    next_flush += interval
-                    if next_flush <= now:  # more than an interval late: start again from now
-                        next_flush = now + interval
+                    # (but the next comes at least half an interval after it: no flush a few ms
+                    # after a very late one, which would only wake the dashboard for nothing)
+                    next_flush = max(next_flush + interval, now + 0.5 * interval)
                 elif due or next_flush is None:
                     next_flush = now + interval
                 else:  # a dashboard that came meanwhile shortens the interval at once

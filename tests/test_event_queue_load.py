@@ -97,6 +97,8 @@ def test_periodic_flushes_keep_their_cadence_when_each_comes_late():
     assert len(gaps) >= 10
     mean = sum(gaps) / len(gaps)
     assert mean < 0.112, f"mean gap between periodic flushes {mean * 1000:.0f} ms for a 100 ms interval"
+    # and a very late flush is not followed by another a few ms later
+    assert min(gaps) > 0.045, f"two periodic flushes {min(gaps) * 1000:.0f} ms apart"
 
 
 def test_a_followed_writer_frames_items_once_per_flush_not_once_per_burst(tmp_path):
