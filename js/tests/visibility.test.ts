@@ -1,7 +1,7 @@
 // Off-screen cards skip redraws and catch up when seen or when the data is quiet.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { CardView } from "../src/ui";
-import { LazyUpdates } from "../src/views/visibility";
+import { FrameSlices, LazyUpdates } from "../src/views/visibility";
 
 class FakeObserver {
   static last: FakeObserver | null = null;
@@ -192,6 +192,38 @@ describe("LazyUpdates: cards coming into view", () => {
     expect(drawn()).toEqual([1, 1, 1, 1, 1, 1]);
     expect(lazy.pending).toBe(0);
     lazy.destroy();
+    vi.restoreAllMocks();
+  });
+});
+
+describe("FrameSlices", () => {
+  it("runs the jobs asked at once a slice per frame, in order, each key once", () => {
+    vi.useFakeTimers();
+    let t = 0;
+    vi.spyOn(performance, "now").mockImplementation(() => t);
+    const frames: FrameRequestCallback[] = [];
+    vi.stubGlobal("requestAnimationFrame", (cb: FrameRequestCallback) => frames.push(cb));
+    const slices = new FrameSlices(8);
+    const ran: string[] = [];
+    const job = (name: string, ms: number) => () => {
+      ran.push(name);
+      t += ms;
+    };
+    const keys = ["a", "b", "c", "d", "e"].map(() => ({}));
+    slices.request(keys[0], job("a", 200)); // a card's first draw at 1,000 lines
+    slices.request(keys[1], job("b", 3));
+    slices.request(keys[2], job("c", 3));
+    slices.request(keys[1], job("b2", 3)); // asked again: runs once, in its first place
+    slices.request(keys[3], job("d", 3));
+    slices.request(keys[4], job("e", 3));
+    slices.cancel(keys[4]);
+    expect(frames).toHaveLength(1);
+    frames.shift()!(0);
+    expect(ran).toEqual(["a"]); // alone in its frame
+    frames.shift()!(0);
+    expect(ran).toEqual(["a", "b2", "c", "d"]); // 9 ms: the slice is spent only after d
+    expect(slices.pending).toBe(0);
+    expect(frames).toHaveLength(0);
     vi.restoreAllMocks();
   });
 });

@@ -18,6 +18,7 @@ import { smooth } from "../math/smoothing";
 import { sweepBuckets, sweepGrid } from "../math/sweepgrid";
 import { groupRuns, type Grouping } from "../math/groups";
 import { hparamsTable } from "./hparams";
+import { frameSlices } from "./visibility";
 import type { RunInfo, ScalarSeries } from "../store";
 import { onThemeChange, readTheme } from "../theme";
 import {
@@ -136,13 +137,16 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     schedule();
   });
 
+  // Redraws at a coming frame, shared with the page's other cards (views/visibility.ts): all
+  // the cards learning their width at once draw a few per frame, not all in one.
+  const frameKey = {};
   function schedule(): void {
     if (frame) return;
-    const run = () => {
+    frame = 1;
+    frameSlices.request(frameKey, () => {
       frame = 0;
       if (!destroyed) update();
-    };
-    frame = typeof requestAnimationFrame === "function" ? requestAnimationFrame(run) : (setTimeout(run, 16) as unknown as number);
+    });
   }
 
   function columnsFor(run: RunInfo, s: ScalarSeries): RunColumns {
@@ -534,6 +538,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     update,
     destroy() {
       destroyed = true;
+      frameSlices.cancel(frameKey);
       if (later !== null) clearTimeout(later);
       resize?.disconnect();
       unsubscribeTheme();

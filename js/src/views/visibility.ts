@@ -152,3 +152,55 @@ export class LazyUpdates {
     else this.staleSince = -1;
   }
 }
+
+/**
+ * Jobs run at the next animation frames, in the order first asked, ENTER_SLICE_MS worth per
+ * frame (at least one job a frame): cards that all want to draw at once (the first width each
+ * learns from its ResizeObserver, a theme change) share the frames instead of holding the page
+ * for all of them in one (issue 19: frame gaps). A job asked again before it ran runs once.
+ */
+export class FrameSlices {
+  private readonly jobs = new Map<object, () => void>();
+  private scheduled = false;
+
+  constructor(private readonly sliceMs: number = ENTER_SLICE_MS) {}
+
+  /** Run `job` (under `key`: one pending job per key, the latest) at a coming frame. */
+  request(key: object, job: () => void): void {
+    this.jobs.set(key, job);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    const run = () => this.run();
+    if (typeof requestAnimationFrame === "function") requestAnimationFrame(run);
+    else setTimeout(run, 16);
+  }
+
+  /** Forget `key`'s pending job. */
+  cancel(key: object): void {
+    this.jobs.delete(key);
+  }
+
+  /** Jobs waiting (a test hook). */
+  get pending(): number {
+    return this.jobs.size;
+  }
+
+  private run(): void {
+    this.scheduled = false;
+    const t0 = clock();
+    for (const [key, job] of this.jobs) {
+      this.jobs.delete(key);
+      job();
+      if (clock() - t0 >= this.sliceMs) break;
+    }
+    if (this.jobs.size && !this.scheduled) {
+      this.scheduled = true;
+      const run = () => this.run();
+      if (typeof requestAnimationFrame === "function") requestAnimationFrame(run);
+      else setTimeout(run, 16);
+    }
+  }
+}
+
+/** The page's frame slices for chart cards. */
+export const frameSlices = new FrameSlices();
