@@ -61,7 +61,7 @@ describe("raw lines of a sweep", () => {
     expect(() => drawsRaw(-1, false)).toThrow(/lineCount must be an integer >= 0, got -1/);
   });
 
-  async function chartOf(runs: number, steps = Array.from({ length: 50 }, (_, i) => i), shift = 0, period = 5): Promise<{ series: { label?: string; width?: number }[]; data: ArrayLike<number | null>[]; cursorPoints: unknown }> {
+  async function chartOf(runs: number, steps = Array.from({ length: 50 }, (_, i) => i), shift = 0, period = 5): Promise<{ series: { label?: string; width?: number }[]; data: ArrayLike<number | null>[]; cursorPoints: unknown; legend: number[] }> {
     const model = new FakeModel({ logdir: "runs", height: 400, status: "ok", error: "", tag_filter: "", run_filter: "" });
     const el = document.createElement("div");
     document.body.append(el);
@@ -76,7 +76,10 @@ describe("raw lines of a sweep", () => {
     const card = el.querySelector('[data-tbx-kind="scalars"][data-tbx-tag="loss"]') as HTMLElement;
     expect(Object.keys(JSON.parse(card.dataset.tbxSeries ?? "{}"))).toHaveLength(runs);
     const u = (card as unknown as { tbxChart: { series: { label?: string; width?: number }[]; data: ArrayLike<number | null>[]; cursor: { points?: { show?: unknown } } } }).tbxChart;
-    const out = { series: [...u.series], data: [...u.data], cursorPoints: card.querySelectorAll(".u-cursor-pt").length };
+    const legendItems = () => card.querySelectorAll(".tbx-legend-item").length;
+    const hiddenLegend = legendItems();
+    ([...card.querySelectorAll("button")].find((b) => b.textContent === "legend") as HTMLButtonElement).click();
+    const out = { series: [...u.series], data: [...u.data], cursorPoints: card.querySelectorAll(".u-cursor-pt").length, legend: [hiddenLegend, legendItems()] };
     cleanup();
     return out;
   }
@@ -97,6 +100,9 @@ describe("raw lines of a sweep", () => {
     const paths = (x: typeof few) => (x.series.slice(1) as { paths?: unknown }[]).map((s) => s.paths === noPaths);
     expect(paths(many).every(Boolean)).toBe(true);
     expect(paths(few).some(Boolean)).toBe(false);
+    // a sweep's compact legend is built when shown; a few runs' is there hidden (a test hook)
+    expect(many.legend).toEqual([0, MANY_LINES + 10]);
+    expect(few.legend).toEqual([3, 3]);
   });
 
   it("runs logged at different steps draw on a grid of O(buckets) x values, not the union of their steps", async () => {

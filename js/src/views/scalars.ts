@@ -112,6 +112,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     }),
     toggleButton("legend", "Show a compact legend of the runs", false, (on) => {
       legend.hidden = !on;
+      if (on && legendLines) renderLegend(legendLines);
     }),
     button("CSV", "Download the visible runs as CSV", () => downloadCsv()),
     button("JSON", "Download the visible runs as JSON (step, wall time, value and the smoothed value as drawn)", () => downloadJson()),
@@ -387,8 +388,15 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     chart.setScale("x", { min: x0, max: x1 });
   }
 
+  // A sweep's compact legend is built when shown (1,000 entries: a good part of a first draw).
+  let legendLines: Line[] | null = null;
   function renderLegend(lines: Line[]): void {
     legend.textContent = "";
+    if (legend.hidden && lines.length > MANY_LINES) {
+      legendLines = lines;
+      return;
+    }
+    legendLines = null;
     for (const l of lines) {
       const label = l.group ? groupLabel(l.label, l.group.members.length) : l.label;
       legend.append(h("span", { class: "tbx-legend-item", title: label }, swatch(l.color), h("span", { text: label })));
