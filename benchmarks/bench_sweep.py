@@ -219,7 +219,7 @@ def report(m: dict[str, Any]) -> str:
         f"| overviews applied (every overview batch acknowledged) | {f['overview_in_ms'] or 0:.0f} ms | |",
         f"| full resolution in (every batch applied, cards in view drawn from full data) | {f['full_ms']:.0f} ms | |",
         f"| longest gap between animation frames meanwhile; longest slice of applying batches | {f['max_gap_ms']:.0f} ms; {f['slice_ms']:.0f} ms | a frame or two |",
-        f"| zoom redraw of one chart ({f['series']} uPlot series), median of 20 | {f['redraw_ms']:.1f} ms | <= {TARGET_REDRAW_MS} ms |",
+        f"| zoom redraw of one chart ({f['series']} series; a sweep's lines drawn in one pass), median of 20 | {f['redraw_ms']:.1f} ms | <= {TARGET_REDRAW_MS} ms |",
         f"| JS heap after loading (after a GC) | {heap} | stated |",
         f"| kernel: last overview batch sent after (in the first poll that fed the page, batches written to disk) | {ov} | |",
         f"| load() | {k['load']:.2f} s | |",
