@@ -78,6 +78,7 @@ class EventFileWriter:
                 raise ValueError(f"storage_options are for URL logdirs (s3://, gs://, ...); {self.logdir!r} is a local path")
             self._sink = LocalEventFile(self.logdir, filename_suffix)
         self._closed = False
+        self._close_lock = threading.Lock()  # close() may run on two threads (exit path, SIGTERM)
         self._queue = EventQueue(self._sink, flush_secs)
         self._open_file()
         _live.add(self)
@@ -137,7 +138,14 @@ class EventFileWriter:
         self._queue.raise_error()
 
     def close(self) -> None:
-        """Flush and close the file (upload the rest). Safe to call more than once."""
+        """Flush and close the file (upload the rest). Safe to call more than once, and from
+        several threads (the second waits for the first)."""
+        if self._closed:
+            return
+        with self._close_lock:
+            self._close()
+
+    def _close(self) -> None:
         if self._closed:
             return
         try:
@@ -168,6 +176,7 @@ class EventFileWriter:
         # Queued items belong to the parent (it writes them); the file is the parent's.
         self._sink.forget()
         self._queue = EventQueue(self._sink, self.flush_secs)
+        self._close_lock = threading.Lock()
 
 
 def _close_all() -> None:
@@ -217,17 +226,35 @@ def _close_on_sigterm() -> None:
         pass
 
 
+_sigterm_seen = False
+
+
 def _on_sigterm(signum: int, frame: object) -> None:
-    # On a thread of its own with a time limit: the main thread, interrupted here, may hold a
-    # writer's lock, and a terminated process must die whatever happens.
-    closer = threading.Thread(target=_close_all, name="tbx_widget-close-on-sigterm", daemon=True)
+    # The main thread, interrupted here, may hold a writer's lock (it may be closing the writers
+    # itself, on multiprocessing's exit path): so the writers are closed on a thread of their own
+    # and this handler returns at once, letting the main thread release its locks. That thread
+    # sends the signal again when the writers are closed (or after SIGTERM_GRACE_SECS): the
+    # second delivery ends the process as the default action would have.
+    global _sigterm_seen
+    if _sigterm_seen:
+        signal.signal(signum, signal.SIG_DFL)
+        signal.raise_signal(signum)
+        return
+    _sigterm_seen = True
+    threading.Thread(target=_close_then_signal, args=(signum,), name="tbx_widget-close-on-sigterm",
+                     daemon=True).start()
+
+
+def _close_then_signal(signum: int) -> None:
+    closer = threading.Thread(target=_close_all, name="tbx_widget-close-writers", daemon=True)
     closer.start()
     closer.join(SIGTERM_GRACE_SECS)
-    signal.signal(signum, signal.SIG_DFL)
-    signal.raise_signal(signum)
+    os.kill(os.getpid(), signum)
 
 
 def _after_fork_in_child() -> None:
+    global _sigterm_seen
+    _sigterm_seen = False
     reset_counter_after_fork()
     for writer in list(_live):
         writer._after_fork_in_child()

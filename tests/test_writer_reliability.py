@@ -338,6 +338,34 @@ def test_a_terminated_child_still_dies_and_its_own_sigterm_handler_is_kept(tmp_p
         assert proc.exitcode == 3
 
 
+def _terminated_while_holding_the_writer_lock(logdir: str) -> None:
+    import signal
+
+    w = SummaryWriter(logdir, flush_secs=3600)
+    for k in range(50):
+        w.add_scalar("x", float(k), k)
+    queue = w._file._queue
+    # SIGTERM arrives while this (the main) thread holds the writer's lock, as it does for an
+    # instant in add_scalar and flush, or throughout closing the writers on multiprocessing's
+    # exit path: the handler must not wait for that lock on this very thread.
+    with queue._cond:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.2)
+    time.sleep(60)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGTERM")
+def test_a_child_terminated_while_holding_the_writer_lock_keeps_its_events_and_dies(tmp_path):
+    proc = multiprocessing.get_context("spawn").Process(target=_terminated_while_holding_the_writer_lock,
+                                                         args=(str(tmp_path),))
+    started = time.monotonic()
+    proc.start()
+    proc.join(60)
+    assert proc.exitcode == -15  # died of SIGTERM, as it would have
+    assert time.monotonic() - started < 30
+    assert load(tmp_path).scalars(".", "x").step.tolist() == list(range(50))
+
+
 # -- small bounded caches and projector config ---------------------------------------------------
 
 
