@@ -12,6 +12,9 @@
   the next periodic flush, uploads them again. Nothing is dropped silently.
 - A SIGKILL loses what was logged since the last successful upload (the spool dies with the
   process); everything uploaded before stays readable.
+- ``close()`` checks the object's size on the server after its last upload and uploads it again
+  when it differs: a PUT whose request was delayed (retried by the client after a timeout) can
+  land after a later one and put back a shorter object.
 - Construction checks the bucket (``FileNotFoundError`` / ``PermissionError``) and ``open()``
   uploads the header, so a writer that cannot write fails at once; a missing fsspec backend is an
   ``ImportError`` naming the extra to install.
@@ -136,15 +139,30 @@ class RemoteEventFile:
         if self._spool is None:
             return
         try:
-            if self.dirty:
-                try:
+            try:
+                if self.dirty:
                     self._upload()
-                except Exception as exc:
-                    raise ConnectionError(
-                        f"closing {self.path}: {exc}; the events logged since its last successful upload are lost"
-                    ) from exc
+                self._verify()
+            except Exception as exc:
+                raise ConnectionError(
+                    f"closing {self.path}: {exc}; the events logged since its last successful upload are lost"
+                ) from exc
         finally:
             self._drop_spool()
+
+    def _verify(self) -> None:
+        """Make sure the server holds the whole object (see the module docstring): compare its
+        size with the spool's and upload again while they differ (a few times)."""
+        if self._uploaded == 0 or self._size <= self._header:
+            return  # nothing uploaded, or the header alone (a rolled object's is never uploaded)
+        for _ in range(UPLOAD_ATTEMPTS):
+            try:
+                if self.storage.size(self._key) == self._size:
+                    return
+            except FileNotFoundError:
+                pass
+            self._upload()
+        raise ConnectionError(f"{self.path} on the server stays shorter than the {self._size} bytes uploaded")
 
     def forget(self) -> None:
         """In a forked child: drop the parent's spool (its copy of the descriptor only) and the

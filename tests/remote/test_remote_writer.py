@@ -283,6 +283,21 @@ def test_close_uploads_the_rest_and_says_when_it_cannot(monkeypatch):
     assert w.closed
 
 
+def test_close_uploads_again_when_a_delayed_put_left_a_shorter_object(monkeypatch):
+    """A PUT delayed on the way (and retried by the client) can land after a later one: close()
+    finds the object shorter than its spool and uploads it again."""
+    w, flaky = _memory_writer(monkeypatch, "memory://stale/run", flush_secs=3600)
+    w.add(scalar(0))
+    w.flush()
+    fs, key = w._sink.storage.fs, w._sink._key
+    stale = bytes(fs.cat_file(key))
+    w.add(scalar(1))
+    w.flush()
+    fs.pipe_file(key, stale)  # the earlier upload lands last
+    w.close()
+    assert load("memory://stale/run").scalars(".", "x").step.tolist() == [0, 1]
+
+
 def test_an_old_object_rolls_at_the_next_flush(monkeypatch):
     monkeypatch.setattr(remote_sink, "ROLL_SECS", 0.2)
     w = EventFileWriter("memory://aging/run", flush_secs=3600)
