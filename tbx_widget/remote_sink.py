@@ -230,27 +230,10 @@ class RemoteEventFile:
     def _upload(self) -> None:
         """PUT the whole spool as the object, with retries and backoff; raise when all fail."""
         data = self._read_spool()
-        storage = self.storage
-        delay = BACKOFF_SECS
-        for attempt in range(1, UPLOAD_ATTEMPTS + 1):
-            try:
-                storage.fs.pipe_file(self._key, data)
-            except Exception as exc:
-                denied = storage._denied(exc)
-                if denied is not None:
-                    raise denied
-                if attempt == UPLOAD_ATTEMPTS:
-                    raise ConnectionError(
-                        f"uploading {self.path} ({len(data)} bytes) failed {attempt} times "
-                        f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
-                        "the events stay spooled and are uploaded again at the next flush"
-                    ) from exc
-                time.sleep(delay)
-                delay *= 2
-            else:
-                self._uploaded = len(data)
-                self.uploads += 1
-                return
+        self.storage.put(self._key, data, attempts=UPLOAD_ATTEMPTS, backoff=BACKOFF_SECS, name=self.path,
+                         note="; the events stay spooled and are uploaded again at the next flush")
+        self._uploaded = len(data)
+        self.uploads += 1
 
 
 def _read_at(fd: int, n: int, offset: int) -> bytes:

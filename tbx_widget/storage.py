@@ -236,11 +236,14 @@ class Storage:
             return self.fs.open(path, mode)
         return open(path, mode)
 
-    def put(self, path: str, data: bytes) -> None:
+    def put(self, path: str, data: bytes, *, attempts: int | None = None, backoff: float | None = None,
+            name: str | None = None, note: str = "") -> None:
         """Write ``data`` as the whole of ``path`` (replacing it). Local: parent directories are
-        made. URL: one upload, tried ``PUT_ATTEMPTS`` times with exponential backoff; an access
-        denial raises ``PermissionError`` at once, the last failure a ``ConnectionError`` naming
-        the object (nothing is dropped silently)."""
+        made. URL: one upload, tried ``attempts`` (default ``PUT_ATTEMPTS``) times with exponential
+        backoff from ``backoff`` seconds (default ``PUT_BACKOFF_SECS``); an access denial raises
+        ``PermissionError`` at once, the last failure a ``ConnectionError`` naming the object
+        (``name``, default ``path`` under this storage's URL) and ending with ``note``: nothing is
+        dropped silently."""
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f"data must be bytes, got {type(data).__name__}")
         data = bytes(data)
@@ -251,18 +254,19 @@ class Storage:
             with open(path, "wb") as f:
                 f.write(data)
             return
-        delay = PUT_BACKOFF_SECS
-        for attempt in range(1, PUT_ATTEMPTS + 1):
+        attempts = PUT_ATTEMPTS if attempts is None else attempts
+        delay = PUT_BACKOFF_SECS if backoff is None else backoff
+        for attempt in range(1, attempts + 1):
             try:
                 self.fs.pipe_file(path, data)
             except Exception as exc:
                 denied = self._denied(exc)
                 if denied is not None:
                     raise denied
-                if attempt == PUT_ATTEMPTS:
+                if attempt == attempts:
                     raise ConnectionError(
-                        f"uploading {path} ({len(data)} bytes) to {self.url} failed {attempt} times "
-                        f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
+                        f"uploading {name or path} ({len(data)} bytes){'' if name else f' to {self.url}'} failed {attempt} times "
+                        f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})" + note
                     ) from exc
                 time.sleep(delay)
                 delay *= 2
