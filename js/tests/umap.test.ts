@@ -193,6 +193,26 @@ describe("umap job", () => {
     job.dispose();
   });
 
+  it("keeps the picture it had when stopped, whatever reports were still on their way", async () => {
+    fakeWorkers();
+    const { data } = clusters(75, 2, 4);
+    const job = startUmap(data, 150, 4, { dims: 2, seed: 5, source: "worker code" }, (j) => {
+      if (j.phase === "layout" && j.epoch > 0) j.stop();
+    });
+    await finished(job);
+    const at = job.epoch, coords = [...job.coords!];
+    // Reports the worker sent before it saw the stop, then its acknowledgement, arrive late.
+    const late = (phase: UmapReport["phase"]) => made[0].onmessage!({ data: { phase, neighboursDone: 150, epoch: at + 5,
+      epochs: 400, workMs: 1, longestSliceMs: 1, error: "", coords: new Float64Array(coords.length) } } as MessageEvent<UmapReport>);
+    late("layout");
+    late("stopped");
+    expect([job.phase, job.epoch, [...job.coords!]]).toEqual(["stopped", at, coords]);
+    job.resume();
+    late("stopped"); // an acknowledgement arriving after the resume does not stop it again
+    expect(job.running).toBe(true);
+    job.dispose();
+  });
+
   it("falls back to the page when the worker fails to start, or without a source", async () => {
     fakeWorkers();
     failing = true;

@@ -293,3 +293,24 @@ export function disableWebgl(off: boolean): void {
   unavailable = off;
   if (off) shared = null;
 }
+
+/** Draw one picture through the shared renderer onto `g` (`width` x `height` CSS pixels):
+ *  `paint(r, ratio)` makes its geometry and issues its draws between `begin` and `present`.
+ *  False when WebGL is unavailable, or when drawing fails (WebGL is then off from then on, and
+ *  the caller draws its canvas-2D fallback). */
+export function drawShared(g: CanvasRenderingContext2D, width: number, height: number,
+  paint: (r: GlRenderer, ratio: number) => void): boolean {
+  const r = sharedRenderer();
+  if (!r) return false;
+  try {
+    const ratio = typeof devicePixelRatio === "number" && devicePixelRatio > 0 ? devicePixelRatio : 1;
+    r.begin(width, height, ratio);
+    paint(r, ratio);
+    r.present(g, width, height);
+    return true;
+  } catch (err) {
+    console.warn("tbx_widget: WebGL drawing failed, using the canvas-2D drawing:", err);
+    disableWebgl(true);
+    return false;
+  }
+}

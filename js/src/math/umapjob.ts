@@ -55,8 +55,11 @@ class WorkerUmap implements UmapJob {
       if (!this.heard) URL.revokeObjectURL(this.url);
       this.heard = true;
       const r = ev.data;
-      // A report sent before a stop arrived must not undo the stop shown.
-      if (this.phase !== "stopped" || r.phase !== "layout" && r.phase !== "neighbours") this.phase = r.phase;
+      // The page decides "stopped" itself: the worker's reports sent before it saw the stop, and
+      // its acknowledgement (which may come after a resume), are not shown, so the picture stays
+      // as it was when the user stopped it.
+      if (r.phase === "stopped" || this.phase === "stopped" && (r.phase === "layout" || r.phase === "neighbours")) return;
+      this.phase = r.phase;
       Object.assign(this, { neighboursDone: r.neighboursDone, epoch: r.epoch, epochs: r.epochs, error: r.error });
       if (r.coords) this.coords = r.coords;
       this.onProgress(this);

@@ -10,7 +10,7 @@ import { colormap, cssColor, project, type Camera } from "../math/surface";
 import { dragOrbit } from "../chart/orbit";
 import { cssRgba } from "../gl/color";
 import { orbitMatrix } from "../gl/camera";
-import { disableWebgl, sharedRenderer, type Geometry } from "../gl/renderer";
+import { drawShared, type Geometry } from "../gl/renderer";
 import { objectKey, SceneCache } from "../gl/scene";
 import type { EmbeddingEntry } from "../protocol";
 import { PALETTE } from "../runstyle";
@@ -344,9 +344,7 @@ export function embeddingCard(tag: string, ctx: ViewContext): CardView {
    *  writing depth; then the points, matches larger on a ring of `fg`); false when it fails. */
   function drawGl(g: CanvasRenderingContext2D, coords: Float64Array, radius: number, n: number, size: number,
     rgbOf: (i: number) => readonly number[], matches: Uint8Array | null, fg: string, key: string): boolean {
-    const r = sharedRenderer();
-    if (!r) return false;
-    try {
+    return drawShared(g, width, HEIGHT, (r, ratio) => {
       const all = Array.from({ length: n }, (_, i) => i);
       const hit = matches ? all.filter((i) => matches[i] === 1) : all;
       const rest = matches ? all.filter((i) => matches[i] !== 1) : [];
@@ -354,20 +352,12 @@ export function embeddingCard(tag: string, ctx: ViewContext): CardView {
       const faded = scene.get(r, "faded", key, () => pointGeometry(coords, radius, rest, rgbOf, 0.15));
       const shown = scene.get(r, "shown", key, () => pointGeometry(coords, radius, hit, rgbOf, 0.9));
       const rings = scene.get(r, "rings", key + ring.join(","), () => pointGeometry(coords, radius, matches ? hit : [], () => ring, 1));
-      const ratio = typeof devicePixelRatio === "number" && devicePixelRatio > 0 ? devicePixelRatio : 1;
-      r.begin(width, HEIGHT, ratio);
       const mvp = orbitMatrix(cam, { width, height: HEIGHT, cx: width / 2, cy: HEIGHT / 2, scale: Math.min(width, HEIGHT) * 0.45 });
       const big = matches ? size * 1.6 : size;
       if (faded.count) r.draw(faded, { mvp, pointSize: size * ratio, round: true, depthWrite: false });
       if (rings.count) r.draw(rings, { mvp, pointSize: (big + 3) * ratio, round: true });
       if (shown.count) r.draw(shown, { mvp, pointSize: big * ratio, round: true });
-      r.present(g, width, HEIGHT);
-      return true;
-    } catch (err) {
-      console.warn("tbx_widget: WebGL drawing failed, using the canvas-2D drawing:", err);
-      disableWebgl(true);
-      return false;
-    }
+    });
   }
 
   function hover(ev: MouseEvent): void {

@@ -5,7 +5,7 @@
 import { cssColor, project, type Camera } from "../math/surface";
 import { dragOrbit } from "../chart/orbit";
 import { orbitMatrix, rotation } from "../gl/camera";
-import { disableWebgl, sharedRenderer, vertexNormals, type Geometry } from "../gl/renderer";
+import { drawShared, vertexNormals, type Geometry } from "../gl/renderer";
 import { objectKey, SceneCache } from "../gl/scene";
 import type { MeshEntry } from "../protocol";
 import { onThemeChange } from "../theme";
@@ -120,21 +120,11 @@ export function meshCard(tag: string, ctx: ViewContext): CardView {
 
   /** Draw through the shared WebGL renderer; false (and WebGL off from then on) when it fails. */
   function drawGl(g: CanvasRenderingContext2D, e: MeshEntry): boolean {
-    const r = sharedRenderer();
-    if (!r) return false;
-    try {
+    return drawShared(g, width, HEIGHT, (r, ratio) => {
       const up = scene.get(r, "mesh", String(objectKey(e)), () => meshGeometry(e));
-      const ratio = typeof devicePixelRatio === "number" && devicePixelRatio > 0 ? devicePixelRatio : 1;
-      r.begin(width, HEIGHT, ratio);
       const mvp = orbitMatrix(cam, { width, height: HEIGHT, cx: width / 2, cy: HEIGHT / 2, scale: Math.min(width, HEIGHT) * 0.42 * zoom });
       r.draw(up, { mvp, rot: rotation(cam), pointSize: cloudPointSize(up.count) * ratio });
-      r.present(g, width, HEIGHT);
-      return true;
-    } catch (err) {
-      console.warn("tbx_widget: WebGL drawing failed, using the canvas-2D drawing:", err);
-      disableWebgl(true);
-      return false;
-    }
+    });
   }
 
   /** The canvas-2D fallback: triangles far to near, flat shaded. */

@@ -5,7 +5,7 @@
 import { colormap, contourLevels, contourSegments, cssColor, project, strideIndices, zRange, type Camera } from "../math/surface";
 import { dragOrbit } from "../chart/orbit";
 import { orbitMatrix, rotation } from "../gl/camera";
-import { disableWebgl, sharedRenderer, vertexNormals, type Geometry } from "../gl/renderer";
+import { drawShared, vertexNormals, type Geometry } from "../gl/renderer";
 import { cssRgba } from "../gl/color";
 import { objectKey, SceneCache } from "../gl/scene";
 import type { SurfaceEntry } from "../protocol";
@@ -249,29 +249,19 @@ export function surfaceCard(tag: string, ctx: ViewContext): CardView {
 
   /** Draw through the shared WebGL renderer; false (and WebGL off from then on) when it fails. */
   function drawGl(g: CanvasRenderingContext2D, w: number, e: SurfaceEntry, range: [number, number], muted: string): boolean {
-    const r = sharedRenderer();
-    if (!r) return false;
-    try {
+    return drawShared(g, w, HEIGHT, (r) => {
       const key = `${objectKey(e)}`;
       let geo: ReturnType<typeof surfaceGeometry> | null = null;
       const built = () => (geo ??= surfaceGeometry(e, range));
       const tris = scene.get(r, "tris", key, () => built().tris);
       const wire = scene.get(r, "wire", key, () => built().wire);
       const box = scene.get(r, "box", muted, () => boxGeometry(cssRgba(muted)));
-      const ratio = typeof devicePixelRatio === "number" && devicePixelRatio > 0 ? devicePixelRatio : 1;
-      r.begin(w, HEIGHT, ratio);
       const mvp = orbitMatrix(cam, { width: w, height: HEIGHT, cx: w / 2, cy: HEIGHT / 2 + 10, scale: Math.min(w, HEIGHT) * 0.3 });
       const rot = rotation(cam);
       r.draw(box, { mvp });
       if (tris.count) r.draw(tris, { mvp, rot, offset: true });
       r.draw(wire, { mvp, depthWrite: false });
-      r.present(g, w, HEIGHT);
-      return true;
-    } catch (err) {
-      console.warn("tbx_widget: WebGL drawing failed, using the canvas-2D drawing:", err);
-      disableWebgl(true);
-      return false;
-    }
+    });
   }
 
   /** The canvas-2D fallback: the box, then the grid's quads far to near. */
