@@ -146,6 +146,24 @@ def test_the_overviews_and_the_full_data_come_from_one_read_unless_the_spool_is_
     assert results[1 << 30] == results[1 << 12] == results[0]
 
 
+def test_a_logdir_too_big_for_the_spool_is_not_spooled_at_all(tmp_path, monkeypatch):
+    """The unread event bytes tell up front that the spool would fill: no encoding into it (the
+    wasted try cost the 100M-point benchmark time and memory)."""
+    from tbx_widget.live import spool as spool_module
+
+    sweep(tmp_path, 6, 2, 1500)
+    puts = []
+    orig = spool_module.Spool.put
+    monkeypatch.setattr(spool_module.Spool, "put", lambda self, b: (puts.append(1), orig(self, b))[1])
+    f = Follower(str(tmp_path), read_bytes=32 << 10, spool_bytes=1 << 12)
+    batches: list = []
+    f.poll(batches.append)
+    assert puts == [] and sum(b.events for b in batches) == 6 * 2 * 1500
+    puts.clear()
+    Follower(str(tmp_path), read_bytes=32 << 10, spool_bytes=1 << 30).poll(batches.append)
+    assert puts  # a logdir that fits is spooled
+
+
 def test_spool_replays_batches_in_order_and_refuses_past_its_limit():
     from tbx_widget.live.encode import Batch
     from tbx_widget.live.spool import Spool

@@ -45,6 +45,7 @@ SCALAR_CHUNK = MAX_BATCH_BYTES // 24  # points per scalar item: three float64 bu
 ITEM_CHUNK = 64  # items (histogram steps, images, ...) per wire item, so big series span batches
 READ_BYTES = 64 << 20  # event-file bytes read per step of a poll or resend
 SPOOL_BYTES = 1 << 30  # the most the full data spooled beside the overviews may take on disk
+SPOOL_PER_EVENT_BYTE = 1.0  # spooled bytes per event-file byte, at most (scalars take about 0.5)
 PREVIEW_TOTAL = 400_000  # over all series: 10,000 tags keep 40 points each, not 1,000
 PREVIEW_MIN = 16
 T = TypeVar("T")
@@ -233,6 +234,10 @@ class Follower:
         overviews = Overviews()
         logs = self._logs
         spool: Spool | None = Spool(self.spool_bytes) if self.spool_bytes > 0 else None
+        unread = logs.unread_bytes()
+        if spool is not None and unread is not None and unread * SPOOL_PER_EVENT_BYTE > self.spool_bytes:
+            spool.close()  # it would fill before the read ends: read the logdir again instead
+            spool = None
         dropped = self.dropped
         try:
             while True:

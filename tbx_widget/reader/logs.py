@@ -353,6 +353,13 @@ class Logs:
             changes.reset.append((name, kind, tag))
             changes.reset_step[(name, kind, tag)] = step
 
+    def unread_bytes(self) -> int | None:
+        """Bytes of the known runs' event files not consumed yet (one stat per file), None for a
+        URL logdir (its sizes come only from listings). A hint for how much a full read costs."""
+        if self.storage is not None:
+            return None
+        return sum(run.unread_bytes() or 0 for run in self._runs.values())
+
     @property
     def skipped_bytes(self) -> int:
         """Corrupt bytes skipped so far, over every file."""

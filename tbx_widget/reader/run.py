@@ -105,6 +105,20 @@ class RunReader:
                 continue  # gone: nothing to read from it
         return True
 
+    def unread_bytes(self) -> int | None:
+        """Bytes of this local run's event files not consumed yet (one stat per file); None for
+        a remote run, whose sizes come only from a listing."""
+        if self.storage is not None:
+            return None
+        total = 0
+        for name in self.files():
+            try:
+                size = os.stat(os.path.join(self.directory, name)).st_size
+            except OSError:
+                continue
+            total += max(0, size - self.offsets.get(name, 0))
+        return total
+
     def refresh(self, budget: float = float("inf"), listed: Iterable[str] | None = None) -> tuple[int, int, bool]:
         """Read what was appended to every file (and new files), about ``budget`` bytes at
         most; ``listed`` as for ``files()`` (for a remote run: a dict name -> size, from the
