@@ -663,3 +663,36 @@ def test_event_files_of_a_run_are_read_in_creation_order_with_unpadded_counters(
         (made,) = src.iterdir()
         shutil.move(str(made), run / f"events.out.tfevents.1795575572.host.4242.{counter}")
     assert load(str(tmp_path / "logs")).scalars("run", "x").value.tolist() == [1.0, 2.0]
+
+
+@pytest.mark.slow
+def test_load_peak_memory_stays_well_under_twice_the_arrays_it_returns(tmp_path):
+    """Each series' read chunks are let go once joined: the peak is not the data twice
+    (1M points, as benchmarks/bench_load.py; 2.05x before, about 1.45x after)."""
+    import gc
+    import tracemalloc
+
+    from tbx_widget._proto import event_pb2
+    from tbx_widget.records import encode_record
+
+    (tmp_path / "run").mkdir()
+    with open(tmp_path / "run" / "events.out.tfevents.1700000000.test", "wb") as f:
+        f.write(encode_record(event_pb2.Event(wall_time=1.7e9, file_version="brain.Event:2").SerializeToString()))
+        for step in range(100_000):
+            chunk = []
+            for t in range(10):
+                e = event_pb2.Event(wall_time=1.7e9 + step * 0.01, step=step)
+                e.summary.value.add(tag=f"m/{t}", simple_value=step * 0.001 + t)
+                chunk.append(encode_record(e.SerializeToString()))
+            f.write(b"".join(chunk))
+    gc.collect()
+    tracemalloc.start()
+    try:
+        logs = load(tmp_path)
+        kept = [logs.scalars("run", f"m/{t}") for t in range(10)]
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    returned = sum(s.step.nbytes + s.wall_time.nbytes + s.value.nbytes for s in kept)
+    assert [len(s.step) for s in kept] == [100_000] * 10
+    assert peak < 1.8 * returned, (peak, returned)

@@ -276,8 +276,12 @@ class RunReader:
                     self.truncated[key] = min(step, self.truncated.get(key, step))
 
     def _deliver(self) -> None:
-        """Turn this refresh's pending chunks into ``delta`` (and the stores, when retaining)."""
-        for (kind, tag), chunks in self._pending.items():
+        """Turn this refresh's pending chunks into ``delta`` (and the stores, when retaining).
+        Each series' chunks are let go once joined, so a refresh's peak memory is its data plus
+        one series joined, not its data twice."""
+        pending, self._pending = self._pending, {}
+        for kind, tag in list(pending):  # in order: tags keep their order of first appearance
+            chunks = pending.pop((kind, tag))
             if kind == md.scalar.KIND:
                 cols = [np.concatenate(c) if len(chunks) > 1 else np.asarray(c[0]) for c in zip(*chunks)]
                 if not len(cols[0]):
@@ -297,7 +301,6 @@ class RunReader:
             held = self.known[kind].get(tag)
             self.known[kind][tag] = top if held is None else max(held, top)
             self.delta[(kind, tag)] = data
-        self._pending = {}
 
     # -- queries ------------------------------------------------------------------------------
 
