@@ -361,6 +361,19 @@ def poll(
         time.sleep(interval)
 
 
+PIXELS_JS = """
+// Pixels drawn on a canvas: how many are not transparent, and a checksum of the picture.
+const pix = (c) => {
+  if (!c || !c.width || !c.height) return null;
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let n = 0, sum = 0;
+  for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0) { n++; sum = (sum * 31 + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) % 1000000007; }
+  return [n, sum];
+};
+"""
+"""A JS snippet defining ``pix(canvas)``: [pixels drawn, checksum], for a test's page script."""
+
+
 class PageDriver:
     """What the notebook drivers share: ``poll``, screenshots named after the test, the page's console."""
 
@@ -392,6 +405,15 @@ class Jupyter(PageDriver):
         return self.page.evaluate(
             f"async (arg) => {{ {_JS_PRELUDE}\n{body} }}", arg
         )
+
+    def set_theme(self, dark: bool) -> None:
+        """Switch JupyterLab to its Dark or Light theme, wait until it is applied, and give the
+        dashboard a moment to redraw in it."""
+        name = "JupyterLab Dark" if dark else "JupyterLab Light"
+        self.js("await app.commands.execute('apputils:change-theme', { theme: arg });", name)
+        poll(lambda: self.js("return document.body.dataset.jpThemeLight;") == ("false" if dark else "true"),
+             30, f"the {name} theme")
+        self.page.wait_for_timeout(500)
 
     def open(self, name: str, timeout: float = 90) -> None:
         """Open a notebook and wait until its kernel is idle and ready to run cells."""

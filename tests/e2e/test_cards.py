@@ -81,13 +81,6 @@ def _images_settled(jupyter: Any, label: str) -> dict[str, Any]:
     return jupyter.poll(ok, 20, f"the image card at {label} with every image loaded")
 
 
-def _set_theme(jupyter: Any, dark: bool) -> None:
-    name = "JupyterLab Dark" if dark else "JupyterLab Light"
-    jupyter.js("await app.commands.execute('apputils:change-theme', { theme: arg });", name)
-    jupyter.poll(lambda: jupyter.js("return document.body.dataset.jpThemeLight;") == ("false" if dark else "true"),
-                 30, f"the {name} theme")
-    jupyter.page.wait_for_timeout(500)
-
 
 def test_cards_and_controls(jupyter: Any) -> None:
     name = jupyter.server.write_notebook([LOG, "d.height = 500\nd"])
@@ -189,7 +182,7 @@ def test_cards_and_controls(jupyter: Any) -> None:
     artifacts = jupyter.screenshot("cards").parent
     for theme in ("light", "dark"):
         if theme == "dark":
-            _set_theme(jupyter, dark=True)
+            jupyter.set_theme(dark=True)
         panel = page.locator(".tbx-dashboard .tbx-runs")
         page.locator(".tbx-dashboard .tbx-toolbar").scroll_into_view_if_needed()
         top = panel.bounding_box()
@@ -207,7 +200,7 @@ def test_cards_and_controls(jupyter: Any) -> None:
         page.screenshot(path=str(artifacts / f"cards-enlarged-{app}-{theme}.png"))
         page.keyboard.press("Escape")
         jupyter.poll(lambda: _state(jupyter)["dialog"] is None, 10, "Escape to close the enlarged image")
-    _set_theme(jupyter, dark=False)
+    jupyter.set_theme(dark=False)
 
     # ---- settings live in the widget's state: a second view of the same widget starts from them.
     page.locator('.tbx-dashboard select[aria-label="x axis"]').select_option("relative")

@@ -132,11 +132,6 @@ return {
 """
 
 
-def _set_theme(jupyter: Any, name: str, light: str) -> None:
-    jupyter.js("await app.commands.execute('apputils:change-theme', { theme: arg });", name)
-    jupyter.poll(lambda: jupyter.js("return document.body.dataset.jpThemeLight;") == light, 30, f"{name} applied")
-
-
 def _card_shots(jupyter: Any, theme: str) -> None:
     artifacts = jupyter.screenshot(f"charts-{theme}").parent
     for kind, tag in [("scalars", "loss"), ("scalars", "lr"), ("scalars", "epoch_acc"), ("histograms", "weights"),
@@ -156,7 +151,7 @@ def _readable(state: dict | None) -> dict | None:
 def test_chart_defects(jupyter: Any) -> None:
     name = jupyter.server.write_notebook([LOG, MORE])
     jupyter.open(name)
-    _set_theme(jupyter, "JupyterLab Light", "true")
+    jupyter.set_theme(dark=False)
     jupyter.run_cell(0)
     jupyter.wait_cell_done(0)
     assert not jupyter.cell_errors(), jupyter.cell_errors()
@@ -230,7 +225,7 @@ def test_chart_defects(jupyter: Any) -> None:
     # 2. Theme: tick labels readable in light, after switching to dark, and after switching back.
     _card_shots(jupyter, "light")
     assert _readable(state := jupyter.js(READ)), state["contrast"]
-    _set_theme(jupyter, "JupyterLab Dark", "false")
+    jupyter.set_theme(dark=True)
     jupyter.poll(lambda: _readable(jupyter.js(READ)), 20, "readable tick labels in Dark")
     _card_shots(jupyter, "dark")
     jupyter.page.locator('[data-tbx-kind="histograms"] select.tbx-select').first.select_option("overlay")
@@ -240,7 +235,7 @@ def test_chart_defects(jupyter: Any) -> None:
     assert ridge["heights"][0] < 0.1 * ridge["max"] and ridge["heights"][-1] < 0.1 * ridge["max"], ridge["heights"]
     jupyter.page.locator('[data-tbx-kind="histograms"]').first.screenshot(
         path=str(jupyter.screenshot("overlay-dark").parent / f"chart-histograms-overlay-{jupyter.server.app}-dark.png"))
-    _set_theme(jupyter, "JupyterLab Light", "true")
+    jupyter.set_theme(dark=False)
     jupyter.poll(lambda: _readable(jupyter.js(READ)), 20, "readable tick labels back in Light")
     jupyter.page.locator('[data-tbx-kind="histograms"]').first.screenshot(
         path=str(jupyter.screenshot("overlay-light").parent / f"chart-histograms-overlay-{jupyter.server.app}-light.png"))

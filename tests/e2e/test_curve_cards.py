@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from harness import PIXELS_JS
+
 pytestmark = pytest.mark.e2e
 
 LOG = """
@@ -36,18 +38,10 @@ with SummaryWriter("runs/curves/fit") as w:  # a new step while the dashboard is
     w.add_curve("fit", x, {"model": np.tanh(2 * x), "target": np.tanh(x)}, 9)
 """
 
-READ = """
+READ = PIXELS_JS + """
 const root = document.querySelector('.tbx-dashboard');
 if (!root) return null;
 const card = (kind, tag) => root.querySelector(`[data-tbx-kind="${kind}"][data-tbx-tag="${tag}"]`);
-// Pixels drawn on a canvas: how many are not transparent, and a checksum of the picture.
-const pix = (c) => {
-  if (!c || !c.width || !c.height) return null;
-  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-  let n = 0, sum = 0;
-  for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0) { n++; sum = (sum * 31 + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) % 1000000007; }
-  return [n, sum];
-};
 const cv = card('curves', 'fit'), sf = card('surfaces', 'loss'), me = card('meshes', 'sphere');
 return {
   events: Number(root.dataset.tbxEvents),
@@ -80,13 +74,6 @@ def _click_left_end(page: Any, loc: Any) -> None:
     assert box is not None
     page.mouse.click(box["x"] + 4, box["y"] + box["height"] / 2)
 
-
-def _set_theme(jupyter: Any, dark: bool) -> None:
-    name = "JupyterLab Dark" if dark else "JupyterLab Light"
-    jupyter.js("await app.commands.execute('apputils:change-theme', { theme: arg });", name)
-    jupyter.poll(lambda: jupyter.js("return document.body.dataset.jpThemeLight;") == ("false" if dark else "true"),
-                 30, f"the {name} theme")
-    jupyter.page.wait_for_timeout(500)
 
 
 @pytest.mark.parametrize("jupyter", ["lab"], indirect=True)
@@ -160,8 +147,8 @@ def test_curve_and_surface_cards_draw_and_follow_the_slider(jupyter: Any) -> Non
     artifacts = jupyter.screenshot("curves").parent
     for theme in ("light", "dark"):
         if theme == "dark":
-            _set_theme(jupyter, dark=True)
+            jupyter.set_theme(dark=True)
         for kind, loc in (("curve", curve), ("surface", surface), ("mesh", mesh)):
             loc.scroll_into_view_if_needed()
             loc.screenshot(path=str(artifacts / f"curves-{kind}-lab-{theme}.png"))
-    _set_theme(jupyter, dark=False)
+    jupyter.set_theme(dark=False)

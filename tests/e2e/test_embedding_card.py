@@ -82,13 +82,6 @@ def _until(jupyter: Any, ok: Any, what: str) -> dict[str, Any]:
     return jupyter.poll(lambda: (lambda s: s if s and ok(s) else None)(_state(jupyter)), 30, what)
 
 
-def _set_theme(jupyter: Any, dark: bool) -> None:
-    name = "JupyterLab Dark" if dark else "JupyterLab Light"
-    jupyter.js("await app.commands.execute('apputils:change-theme', { theme: arg });", name)
-    jupyter.poll(lambda: jupyter.js("return document.body.dataset.jpThemeLight;") == ("false" if dark else "true"),
-                 30, f"the {name} theme")
-    jupyter.page.wait_for_timeout(500)
-
 
 def _separated(groups: list[dict[str, Any]]) -> bool:
     if any(g["n"] < 50 for g in groups):
@@ -166,7 +159,7 @@ def test_embedding_card_draws_three_clusters_hover_and_search(jupyter: Any) -> N
     _until(jupyter, lambda s: s["projection"] == "pca" and s["pix"] == state["pix"], "back to the PCA")
 
     # ---- dark theme: still three separated groups.
-    _set_theme(jupyter, dark=True)
+    jupyter.set_theme(dark=True)
     dark = _until(jupyter, lambda s: s["pix"][0] > 500 and _separated(s["groups"]), "three groups in the dark theme")
     assert dark["emb"]["points"] == 180
     card.screenshot(path=str(artifacts / "embeddings-lab-dark.png"))
@@ -177,7 +170,7 @@ def test_embedding_card_draws_three_clusters_hover_and_search(jupyter: Any) -> N
     card.screenshot(path=str(artifacts / "embeddings-umap3d-lab-dark.png"))
     card.locator("select.tbx-emb-dims").select_option("2")
     _until(jupyter, lambda s: s["projection"] == "pca", "back to the PCA")
-    _set_theme(jupyter, dark=False)
+    jupyter.set_theme(dark=False)
     card.screenshot(path=str(artifacts / "embeddings-lab-light.png"))
 
     # ---- live: 3,000 points x 50 dims logged now reach the card (the newest step), PCA'd in the browser;

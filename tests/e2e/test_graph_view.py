@@ -69,12 +69,6 @@ return {
 """
 
 
-def _set_theme(jupyter: Any, dark: bool) -> None:
-    name = "JupyterLab Dark" if dark else "JupyterLab Light"
-    jupyter.js("await app.commands.execute('apputils:change-theme', { theme: arg });", name)
-    jupyter.poll(lambda: jupyter.js("return document.body.dataset.jpThemeLight;") == ("false" if dark else "true"),
-                 30, f"the {name} theme")
-
 
 @pytest.mark.parametrize("jupyter", ["lab"], indirect=True)
 def test_graph_is_drawn_expanded_searched_zoomed(jupyter: Any) -> None:
@@ -138,11 +132,11 @@ def test_graph_is_drawn_expanded_searched_zoomed(jupyter: Any) -> None:
     artifacts = jupyter.screenshot("graph").parent
     for theme in ("light", "dark"):
         if theme == "dark":
-            _set_theme(jupyter, dark=True)
+            jupyter.set_theme(dark=True)
         card.scroll_into_view_if_needed()
         page.wait_for_timeout(300)
         card.screenshot(path=str(artifacts / f"graph-{jupyter.server.app}-{theme}.png"))
-    _set_theme(jupyter, dark=False)
+    jupyter.set_theme(dark=False)
 
     # A Keras model config (the graph_keras_model plugin, from the TF2/Keras fixture): its layers in
     # the model's scope, the shapes between them on the edges.

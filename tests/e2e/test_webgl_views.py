@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from harness import PIXELS_JS
+
 pytestmark = pytest.mark.e2e
 
 NO_WEBGL = """
@@ -38,17 +40,10 @@ with SummaryWriter("runs/nogl/run1") as w:
 d = SummaryWriter("runs/nogl").show(height=1600)
 """
 
-READ = """
+READ = PIXELS_JS + """
 const root = document.querySelector('.tbx-dashboard');
 if (!root) return null;
 const card = (kind, tag) => root.querySelector(`[data-tbx-kind="${kind}"][data-tbx-tag="${tag}"]`);
-const pix = (c) => {
-  if (!c || !c.width || !c.height) return null;
-  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-  let n = 0, sum = 0;
-  for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0) { n++; sum = (sum * 31 + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) % 1000000007; }
-  return [n, sum];
-};
 const sf = card('surfaces', 'loss'), me = card('meshes', 'ball'), em = card('embeddings', 'feat');
 return {
   webgl: !!document.createElement('canvas').getContext('webgl'),
