@@ -31,6 +31,15 @@ def write(writer: SummaryWriter, lo: int, hi: int) -> None:
             writer.add_text("note", f"step {i}", i)
 
 
+def write_with_flushes(url: str, options: dict, n: int) -> None:
+    """Log ``n`` losses to ``url``, flushing every 25 (each flush one upload)."""
+    with SummaryWriter(url, storage_options=options, flush_secs=3600) as w:
+        for i in range(n):
+            w.add_scalar("loss", 1.0 / (i + 1), i)
+            if i % 25 == 24:
+                w.flush()
+
+
 def objects(fs: Any, prefix: str) -> dict[str, int]:
     fs.invalidate_cache()
     return {p: int(i["size"]) for p, i in fs.find(prefix, detail=True).items() if "tfevents" in p}
@@ -83,11 +92,7 @@ def test_rolling_past_the_size_limit_gives_objects_read_as_one_run(remote, tmp_p
     monkeypatch.setattr(remote_sink, "ROLL_BYTES", 1500)
     bucket = remote.new_bucket()
     url = remote.url(bucket, "run")
-    with SummaryWriter(url, storage_options=remote.storage_options, flush_secs=3600) as w:
-        for i in range(300):
-            w.add_scalar("loss", 1.0 / (i + 1), i)
-            if i % 25 == 24:
-                w.flush()
+    write_with_flushes(url, remote.storage_options, 300)
     fs = remote.filesystem()
     sizes = objects(fs, f"{bucket}/run")
     assert len(sizes) >= 4, sizes
@@ -418,11 +423,7 @@ def test_tensorboard_reads_the_rolled_objects_straight_from_the_bucket(servers, 
     monkeypatch.setattr(remote_sink, "ROLL_BYTES", 1500)
     bucket = s3.new_bucket()
     url = s3.url(bucket, "runs/r")
-    with SummaryWriter(url, storage_options=s3.storage_options, flush_secs=3600) as w:
-        for i in range(200):
-            w.add_scalar("loss", 1.0 / (i + 1), i)
-            if i % 25 == 24:
-                w.flush()
+    write_with_flushes(url, s3.storage_options, 200)
     assert len(objects(s3.filesystem(), f"{bucket}/runs/r")) >= 3
     env = dict(os.environ, S3_ENDPOINT=s3.storage_options["endpoint_url"], AWS_ACCESS_KEY_ID="testing",
                AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
