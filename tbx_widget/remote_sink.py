@@ -12,8 +12,8 @@
   the next periodic flush, uploads them again. Nothing is dropped silently.
 - A SIGKILL loses what was logged since the last successful upload (the spool dies with the
   process); everything uploaded before stays readable.
-- ``close()`` checks the object's size on the server after its last upload and uploads it again
-  when it differs: a PUT whose request was delayed (retried by the client after a timeout) can
+- ``close()``, and the start of each new object, check the finished object's size on the server
+  and upload it again when it differs: a PUT whose request was delayed (retried by the client after a timeout) can
   land after a later one and put back a shorter object.
 - Construction checks the bucket (``FileNotFoundError`` / ``PermissionError``) and ``open()``
   uploads the header, so a writer that cannot write fails at once; a missing fsspec backend is an
@@ -118,6 +118,12 @@ class RemoteEventFile:
                     raise err from exc
             self._finished = True
         if self._finished:
+            try:
+                self._verify()  # the server holds all of the finished object before the next starts
+            except Exception as exc:
+                err = OSError(str(exc))
+                err.tbx_written = 0  # type: ignore[attr-defined]
+                raise err from exc
             self._roll()
         written = write_all(self._spool.fileno(), data)
         self._size += written

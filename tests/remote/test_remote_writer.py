@@ -303,6 +303,27 @@ def test_close_uploads_again_when_a_delayed_put_left_a_shorter_object(monkeypatc
     assert load("memory://stale/run").scalars(".", "x").step.tolist() == [0, 1]
 
 
+def test_a_finished_object_left_shorter_by_a_delayed_put_is_uploaded_again_before_the_next(monkeypatch):
+    monkeypatch.setattr(remote_sink, "ROLL_BYTES", 400)
+    w, flaky = _memory_writer(monkeypatch, "memory://stale2/run", flush_secs=3600)
+    fs = w._sink.storage.fs
+    for step in range(6):
+        w.add(scalar(step))
+    w.flush()
+    first = w._sink._key
+    stale = bytes(fs.cat_file(first))
+    for step in range(6, 12):
+        w.add(scalar(step))
+    w.flush()  # past ROLL_BYTES: the object is finished
+    assert w._sink._key == first
+    fs.pipe_file(first, stale)  # an earlier upload of it lands last
+    w.add(scalar(12))  # starts the next object
+    w.flush()
+    assert w._sink._key != first
+    w.close()
+    assert load("memory://stale2/run").scalars(".", "x").step.tolist() == list(range(13))
+
+
 def test_an_old_object_rolls_at_the_next_flush(monkeypatch):
     monkeypatch.setattr(remote_sink, "ROLL_SECS", 0.2)
     w = EventFileWriter("memory://aging/run", flush_secs=3600)
