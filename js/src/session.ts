@@ -4,16 +4,7 @@
 // acknowledged once applied, so the kernel paces what it sends (docs/protocol.md, flow control).
 import { decodeBatch, isBatch, type Batch, type ScalarsItem } from "./protocol";
 import { Store } from "./store";
-
-type Handler = (...args: any[]) => void;
-
-/** The part of anywidget's model the front end uses (AnyModel satisfies it). */
-export interface ModelLike {
-  get(name: string): any;
-  on(event: string, cb: Handler): void;
-  off(event?: string | null, cb?: Handler | null): void;
-  send(content: unknown, callbacks?: unknown, buffers?: ArrayBuffer[] | ArrayBufferView[]): void;
-}
+import type { DashboardModel } from "./traits";
 
 export interface Session {
   store: Store;
@@ -48,7 +39,7 @@ function isSentNotice(msg: unknown): msg is { type: "sent"; seq: number } {
   return typeof msg === "object" && msg !== null && (msg as { type?: unknown }).type === "sent" && typeof (msg as { seq?: unknown }).seq === "number";
 }
 
-export function handleMessage(session: Session, model: ModelLike, msg: unknown, buffers: readonly DataView[] | undefined): void {
+export function handleMessage(session: Session, model: DashboardModel, msg: unknown, buffers: readonly DataView[] | undefined): void {
   if (isSentNotice(msg)) {
     // Batches went out before this session listened (it started late: a second view, a view
     // made again): ask for the full state. A session that has them all asks nothing, so the
@@ -97,7 +88,7 @@ export class Intake {
 
   constructor(
     private readonly session: Session,
-    private readonly model: ModelLike,
+    private readonly model: DashboardModel,
     private readonly budgetMs: number = SLICE_MS,
     private readonly clock: () => number = now,
   ) {}
@@ -145,7 +136,7 @@ export class Intake {
 }
 
 /** Create the model's session (idempotent): subscribe to custom messages and say "ready". */
-export function attach(model: ModelLike): Session {
+export function attach(model: DashboardModel): Session {
   const existing = sessions.get(model);
   if (existing) return existing;
   const onMsg = (msg: unknown, buffers?: DataView[]) => intake.receive(msg, buffers);

@@ -3,7 +3,8 @@
 // it, or a reopened notebook with saved widget state starts from them; views of one widget stay
 // in step with each other.
 import { GROUP_OFF, parseGrouping, type Grouping } from "./math/groups";
-import type { ModelLike } from "./session";
+import type { AnyModel } from "@anywidget/types";
+import type { DashboardModel, Traits } from "./traits";
 import type { UiState, XAxis } from "./ui";
 
 export const SETTINGS_TRAIT = "view_settings";
@@ -22,11 +23,9 @@ export interface ViewSettings {
   pinned?: string[];
 }
 
-/** The widget model as far as settings need it (anywidget's model has all of these). */
-export interface SettingsModel extends ModelLike {
-  set?(name: string, value: unknown): void;
-  save_changes?(): void;
-}
+/** The widget model as far as settings need it: `set` and `save_changes` may be missing (a
+ * read-only model, as in the static HTML export), and then settings are only read. */
+export type SettingsModel = DashboardModel & Partial<Pick<AnyModel<Traits>, "set" | "save_changes">>;
 
 const X_AXES: readonly XAxis[] = ["step", "relative", "wall"];
 

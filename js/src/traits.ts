@@ -8,7 +8,7 @@ export interface Traits {
   tag_filter: string;
   run_filter: string;
   /** Set by the browser (js/src/settings.ts). */
-  view_settings: Record<string, unknown>;
+  view_settings: object;
   status: string;
   error: string;
   skipped: number;
