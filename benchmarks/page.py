@@ -15,16 +15,25 @@ What the prelude defines on ``window``:
 - ``redrawMs(chart, lo, hi)``: the work of one zoom of a uPlot chart to [lo, hi] (uPlot's own
   redraw plus every frame callback until two frames have passed).
 - ``heapAfterGc()``: the used JS heap after two GCs (null without ``performance.memory``).
+
+For the benchmarks that need a real notebook (bench_live_latency.py, bench_remote.py),
+``jupyter_lab()`` starts JupyterLab and headless Chromium through the e2e harness and yields a
+``Lab``; ``Lab.notebook(label)`` opens a fresh page with the harness's ``Jupyter`` driver on it
+(a stand-in for pytest's request names its screenshots and collects the page's console),
+``open_dashboard`` runs a notebook's first cell until its dashboard is on the page, and
+``watch_events`` records every change of the dashboard's event counter in ``window.__tbx_obs``.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import pathlib
 import sys
 import tempfile
 import threading
-from typing import Any, Mapping
+from types import SimpleNamespace
+from typing import Any, Iterator, Mapping
 
 HERE = pathlib.Path(__file__).resolve().parent
 STATIC = HERE.parent / "tbx_widget" / "static"
@@ -72,16 +81,22 @@ def page_html(script: str) -> str:
             + PRELUDE + script + "\n</script></body></html>\n")
 
 
+def e2e_harness() -> Any:
+    """The e2e harness module (tests/e2e/harness.py: servers, page drivers, Chromium's path and flags)."""
+    sys.path.insert(0, str(HERE.parent / "tests" / "e2e"))
+    try:
+        import harness
+    finally:
+        sys.path.pop(0)
+    return harness
+
+
 def run_page(script: str, expression: str, *, static: pathlib.Path = STATIC, files: Mapping[str, pathlib.Path] | None = None,
              timeout_ms: int = 900_000) -> Any:
     """Serve the bundle in ``static``, the page (``page_html(script)``) and ``files`` (name ->
     path on disk, served by name), open the page in headless Chromium, wait for it to be ready
     and return the value of ``expression`` (awaited)."""
-    sys.path.insert(0, str(HERE.parent / "tests" / "e2e"))
-    try:
-        from harness import CHROMIUM, CHROMIUM_ARGS  # the e2e harness (tests/e2e/harness.py)
-    finally:
-        sys.path.pop(0)
+    harness = e2e_harness()
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as root:
@@ -99,8 +114,8 @@ def run_page(script: str, expression: str, *, static: pathlib.Path = STATIC, fil
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
         try:
             with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=CHROMIUM_ARGS + ["--enable-precise-memory-info", "--js-flags=--max-old-space-size=4096 --expose-gc"])
+                browser = pw.chromium.launch(executable_path=harness.CHROMIUM, headless=True,
+                                             args=harness.CHROMIUM_ARGS + ["--enable-precise-memory-info", "--js-flags=--max-old-space-size=4096 --expose-gc"])
                 try:
                     page = browser.new_page(viewport={"width": 1280, "height": 1000})
                     page.set_default_timeout(timeout_ms)
@@ -112,3 +127,93 @@ def run_page(script: str, expression: str, *, static: pathlib.Path = STATIC, fil
         finally:
             httpd.shutdown()
             httpd.server_close()
+
+
+# --------------------------------------------------------------------------------------------
+# A real notebook: JupyterLab and headless Chromium
+# --------------------------------------------------------------------------------------------
+
+NOTEBOOK_VIEWPORT = {"width": 1400, "height": 1000}
+
+HAS_DASHBOARD = "return !!nb().content.widgets[0].node.querySelector('.tbx-dashboard')"
+
+# Records [time, event count] in window.__tbx_obs at every change of the first cell's dashboard's
+# data-tbx-events counter; returns the count at the start (null if there is no dashboard).
+WATCH_EVENTS = """
+const root = nb().content.widgets[0].node.querySelector('.tbx-dashboard');
+if (!root) return null;
+window.__tbx_obs = [];
+const mo = new MutationObserver(() => window.__tbx_obs.push([Date.now(), Number(root.dataset.tbxEvents)]));
+mo.observe(root, { attributes: true, attributeFilter: ['data-tbx-events'] });
+return Number(root.dataset.tbxEvents);
+"""
+
+
+class Lab:
+    """A running JupyterLab server (``server``, the harness's ``JupyterServer``) and one headless
+    Chromium (``browser``), as ``jupyter_lab()`` yields them."""
+
+    def __init__(self, server: Any, browser: Any) -> None:
+        self.server = server
+        self.browser = browser
+
+    @contextlib.contextmanager
+    def notebook(self, label: str) -> Iterator[Any]:
+        """A fresh page and the harness's ``Jupyter`` driver on it; ``label`` names its screenshots.
+        On exit every kernel is shut down and the page closed."""
+        harness = e2e_harness()
+        page = self.browser.new_page(viewport=NOTEBOOK_VIEWPORT)
+        console: list[str] = []
+        page.on("console", lambda msg: console.append(f"[{msg.type}] {msg.text}"))
+        request = SimpleNamespace(node=SimpleNamespace(nodeid=label, _tbx_console=console))  # pytest's, stood in for
+        try:
+            yield harness.Jupyter(self.server, page, request)
+        finally:
+            self.server.shutdown_kernels()
+            page.close()
+
+
+@contextlib.contextmanager
+def jupyter_lab() -> Iterator[Lab]:
+    """Start JupyterLab (in a temporary directory) and headless Chromium (the e2e harness's flags);
+    yield them as a ``Lab``; stop both on exit. Raises RuntimeError when there is no Chromium."""
+    harness = e2e_harness()
+    if not pathlib.Path(harness.CHROMIUM).exists():
+        raise RuntimeError(f"no Chromium at {harness.CHROMIUM} (set TBX_CHROMIUM)")
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as base:
+        server = harness.JupyterServer("lab", pathlib.Path(base))
+        server.start()
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=harness.CHROMIUM, headless=True, args=harness.CHROMIUM_ARGS)
+                try:
+                    yield Lab(server, browser)
+                finally:
+                    browser.close()
+        finally:
+            server.stop()
+
+
+def open_dashboard(jupyter: Any, cells: list[str], timeout: float = 60) -> None:
+    """Write ``cells`` as a notebook, open it, run its first cell (which should show a dashboard)
+    and wait until the dashboard is on the page."""
+    jupyter.open(jupyter.server.write_notebook(cells))
+    jupyter.run_cell(0)
+    jupyter.wait_cell_done(0)
+    jupyter.poll(lambda: jupyter.js(HAS_DASHBOARD), timeout, "the dashboard")
+
+
+def watch_events(jupyter: Any) -> int:
+    """Start recording the dashboard's event counter (``[ms since the epoch, count]`` pairs in
+    ``window.__tbx_obs``, read them with ``observed_events``); return the count now."""
+    count = jupyter.js(WATCH_EVENTS)
+    if count is None:
+        raise RuntimeError("no dashboard in the notebook's first cell to watch")
+    return int(count)
+
+
+def observed_events(jupyter: Any) -> list[list[float]]:
+    """What ``watch_events`` has recorded so far: ``[ms since the epoch, event count]`` pairs."""
+    return jupyter.js("return window.__tbx_obs") or []
