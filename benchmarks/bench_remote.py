@@ -212,63 +212,34 @@ d = Dashboard({url!r}, storage_options={options!r}, height=400)
 d
 """
 
-OBSERVE = """
-const root = nb().content.widgets[0].node.querySelector('.tbx-dashboard');
-if (!root) return null;
-window.__tbx_obs = [];
-const mo = new MutationObserver(() => window.__tbx_obs.push([Date.now(), Number(root.dataset.tbxEvents)]));
-mo.observe(root, { attributes: true, attributeFilter: ['data-tbx-events'] });
-return Number(root.dataset.tbxEvents);
-"""
-
-
 def browser_latency(server: Moto, bucket: str, points: int, gap: float) -> np.ndarray | str:
     """Seconds from a separate writer process's ``flush()`` returning to the point being counted
     by a Dashboard in JupyterLab (headless Chromium, through the e2e harness) following the
     bucket at its default poll interval; or why it could not run."""
-    import json
-    import pathlib
-    from types import SimpleNamespace
-
-    sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e"))
     try:
-        from harness import CHROMIUM, CHROMIUM_ARGS, Jupyter, JupyterServer
-        from playwright.sync_api import sync_playwright
+        import playwright  # noqa: F401
+        from page import e2e_harness, jupyter_lab, observed_events, open_dashboard, watch_events
+        chromium = e2e_harness().CHROMIUM
     except ImportError as exc:
         return f"not measured: {exc}"
-    if not os.path.exists(CHROMIUM):
-        return f"not measured: no Chromium at {CHROMIUM} (set TBX_CHROMIUM)"
+    if not os.path.exists(chromium):
+        return f"not measured: no Chromium at {chromium} (set TBX_CHROMIUM)"
     from bench_live_latency import latencies
 
     url = f"s3://{bucket}/browser"
-    with tempfile.TemporaryDirectory() as base:
-        lab = JupyterServer("lab", pathlib.Path(base))
-        lab.start()
-        try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                jupyter = Jupyter(lab, page, SimpleNamespace(node=SimpleNamespace(nodeid="bench-remote", _tbx_console=[])))
-                jupyter.open(lab.write_notebook([BROWSER_CELL.format(url=url, options=server.options)]))
-                jupyter.run_cell(0)
-                jupyter.wait_cell_done(0)
-                jupyter.poll(lambda: jupyter.js("return !!nb().content.widgets[0].node.querySelector('.tbx-dashboard')"),
-                             60, "the dashboard")
-                before = jupyter.js(OBSERVE)
-                if before != 0:
-                    raise RuntimeError(f"the dashboard already holds {before} points: latencies would be wrong")
-                proc = subprocess.run([sys.executable, "-c", WRITER, f"{url}/run", server.endpoint, str(points), str(gap)],
-                                      capture_output=True, text=True, timeout=120 + points * 5)
-                if proc.returncode != 0:
-                    raise RuntimeError(f"browser latency: the writer failed: {proc.stderr[-2000:]}")
-                flushed = dict((int(i), float(t)) for i, t in (line.split() for line in proc.stdout.splitlines()))
-                times = np.array([flushed[i] for i in range(points)])
-                jupyter.poll(lambda: (jupyter.js("return window.__tbx_obs") or [[0, 0]])[-1][1] >= points, 30, "every point")
-                observed = jupyter.js("return window.__tbx_obs")
-                lab.shutdown_kernels()
-                browser.close()
-        finally:
-            lab.stop()
+    with jupyter_lab() as lab, lab.notebook("bench-remote") as jupyter:
+        open_dashboard(jupyter, [BROWSER_CELL.format(url=url, options=server.options)])
+        before = watch_events(jupyter)
+        if before != 0:
+            raise RuntimeError(f"the dashboard already holds {before} points: latencies would be wrong")
+        proc = subprocess.run([sys.executable, "-c", WRITER, f"{url}/run", server.endpoint, str(points), str(gap)],
+                              capture_output=True, text=True, timeout=120 + points * 5)
+        if proc.returncode != 0:
+            raise RuntimeError(f"browser latency: the writer failed: {proc.stderr[-2000:]}")
+        flushed = dict((int(i), float(t)) for i, t in (line.split() for line in proc.stdout.splitlines()))
+        times = np.array([flushed[i] for i in range(points)])
+        jupyter.poll(lambda: (observed_events(jupyter) or [[0, 0]])[-1][1] >= points, 30, "every point")
+        observed = observed_events(jupyter)
     lat = latencies(times, observed)
     return lat[~np.isnan(lat)]
 
