@@ -8,32 +8,8 @@ torch = pytest.importorskip("torch")
 
 from tbx_widget._proto import graph_pb2  # noqa: E402
 from tbx_widget.summary.graph import torch_graph  # noqa: E402
-
-
-class Block(torch.nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.conv = torch.nn.Conv2d(3, 4, 3)
-        self.bn = torch.nn.BatchNorm2d(4)
-
-    def forward(self, x):
-        return torch.relu(self.bn(self.conv(x)))
-
-
-class Net(torch.nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.block = Block()
-        self.seq = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4 * 6 * 6, 5))
-        self.drop = torch.nn.Dropout(0.5)
-
-    def forward(self, x, y):
-        h = self.seq(self.block(x))
-        return self.drop(h) + y, h.sum()
-
-
-def _inputs():
-    return (torch.randn(2, 3, 8, 8), torch.randn(2, 5))
+from graph_models import Net  # noqa: E402  (tests/graph_models.py)
+from graph_models import two_inputs as _inputs  # noqa: E402
 
 
 @pytest.mark.filterwarnings("ignore:.*torch.jit.trace.* is deprecated:DeprecationWarning")

@@ -12,26 +12,10 @@ pytestmark = pytest.mark.e2e
 FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "logs"
 pytest.importorskip("torch")
 
-LOG = """
+# The model is tests/graph_models.py (also traced by tests/test_graph.py), its source run in the kernel.
+LOG = (pathlib.Path(__file__).resolve().parents[1] / "graph_models.py").read_text() + """
 import warnings
-import torch
 from tbx_widget import SummaryWriter
-
-class Block(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv = torch.nn.Conv2d(3, 4, 3)
-        self.bn = torch.nn.BatchNorm2d(4)
-    def forward(self, x):
-        return torch.relu(self.bn(self.conv(x)))
-
-class Net(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.block = Block()
-        self.seq = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4 * 6 * 6, 5))
-    def forward(self, x):
-        return self.seq(self.block(x))
 
 w = SummaryWriter("runs/graph")
 w.add_graph(Net(), torch.randn(2, 3, 8, 8))
