@@ -96,15 +96,9 @@ def moto() -> Iterator[dict[str, Any]]:
             proc.wait(10)
 
 
-@pytest.fixture
-def lab(lab_server: Any, page: Any, request: pytest.FixtureRequest) -> Iterator[Jupyter]:
-    try:
-        yield Jupyter(lab_server, page, request)
-    finally:
-        lab_server.shutdown_kernels()
-
-
-def test_dashboard_follows_a_bucket_written_by_another_process(lab: Jupyter, moto: dict[str, Any]) -> None:
+@pytest.mark.parametrize("jupyter", ["lab"], indirect=True)
+def test_dashboard_follows_a_bucket_written_by_another_process(jupyter: Jupyter, moto: dict[str, Any]) -> None:
+    lab = jupyter
     bucket = f"tbx-{uuid.uuid4().hex[:12]}"
     moto["fs"].mkdir(bucket)
     url = f"s3://{bucket}/runs"
