@@ -2,6 +2,9 @@
 // and the UMAP run (umap-js) on a clustered set: neighbours stay neighbours, clusters stay apart.
 import { afterEach, describe, expect, it } from "vitest";
 import { knn, KnnJob } from "../src/math/knn";
+import { pca } from "../src/math/pca";
+import { xorshift32 } from "../src/math/random";
+import { checkRows } from "../src/math/rows";
 import { UmapRun } from "../src/math/umap";
 import { startUmap, type UmapJob } from "../src/math/umapjob";
 import { serveUmap, type UmapReport, type UmapRequest, type WorkerScope } from "../src/math/umapworker";
@@ -40,6 +43,26 @@ function neighbourAgreement(coords: ArrayLike<number>, k: number, labels: number
   }
   return same / (n * m);
 }
+
+describe("rows and random (shared by PCA, kNN and UMAP)", () => {
+  it("checks n rows of d values, naming the algorithm and the argument", () => {
+    expect(() => checkRows("x", 6, 2, 3)).not.toThrow();
+    expect(() => pca([1, 2, 3], 1.5, 2)).toThrow(/pca: n must be a whole number of at least 0 points, got 1.5/);
+    expect(() => pca([], 0, -1)).toThrow(/pca: d must be a whole number of at least 0 values a point, got -1/);
+    expect(() => knn([1, 2], 2, 0, 1)).toThrow(/knn: d must be a whole number of at least 1 values a point, got 0/);
+    expect(() => new UmapRun([1, 2, 3], 5, 1, { dims: 2 })).toThrow(/umap: data has 3 values, expected n \* d = 5/);
+  });
+
+  it("xorshift32: the same numbers for a seed, in [0, 1); seed 0 is seed 1", () => {
+    const a = xorshift32(1), b = xorshift32(0), c = xorshift32(7);
+    expect(a()).toBe(270369 / 4294967296); // 1 -> 8193 -> 8193 -> 270369
+    b();
+    const xs = Array.from({ length: 1000 }, () => a());
+    expect(Array.from({ length: 1000 }, () => b())).toEqual(xs);
+    expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
+    expect(c()).not.toBe(xs[0]);
+  });
+});
 
 describe("knn", () => {
   it("finds the exact nearest points, self first, the same in slices as at once", () => {

@@ -1,5 +1,6 @@
 // Exact k nearest neighbours (Euclidean) of n points, computed a block of rows at a time so a
 // caller can spread the work over several frames (n^2 d / 2 multiply-adds in all).
+import { checkRows } from "./rows";
 
 export interface Knn {
   /** `indices[i]`: the k nearest points of i, nearest first, i itself first (distance 0). */
@@ -49,8 +50,7 @@ export class KnnJob {
 
   /** `data`: n rows of d values (`data[i * d + c]`); non-finite values count as 0. */
   constructor(data: ArrayLike<number>, n: number, d: number, k: number) {
-    if (!Number.isInteger(n) || !Number.isInteger(d) || n < 1 || d < 1) throw new RangeError(`knn: n and d must be positive sizes, got ${n} and ${d}`);
-    if (data.length !== n * d) throw new RangeError(`knn: data has ${data.length} values, expected n * d = ${n * d}`);
+    checkRows("knn", data.length, n, d, 1, 1);
     if (!Number.isInteger(k) || k < 1 || k > n) throw new RangeError(`knn: k must be an integer in 1..${n}, got ${k}`);
     this.x = Float64Array.from(data, (v) => (Number.isFinite(v) ? v : 0));
     this.n = n;

@@ -2,6 +2,8 @@
 // covariance by orthogonal (subspace) power iteration. With few dimensions the covariance is
 // formed (n * d^2 / 2 multiply-adds once, then d^2 per vector per iteration); with many it is
 // applied implicitly as X^T (X v), never formed.
+import { xorshift32 } from "./random";
+import { checkRows } from "./rows";
 
 export interface Pca {
   /** k coordinates per point: `coords[i * k + j]` is point i on component j. */
@@ -19,16 +21,6 @@ export interface Pca {
 const FORM_COVARIANCE_DIMS = 256;
 /** Multiply-adds the iterations of the implicit (many dimensions) case may take. */
 const WORK_BUDGET = 1.5e8;
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296 - 0.5;
-  };
-}
 
 /** Orthonormalise the k rows of `v` (d each) in place (modified Gram-Schmidt); a row that
  *  vanishes is replaced by a random direction orthogonal to the earlier ones. */
@@ -61,8 +53,7 @@ function orthonormalise(v: Float64Array, k: number, d: number, rand: () => numbe
  * subspace moves by less than `tolerance`.
  */
 export function pca(data: ArrayLike<number>, n: number, d: number, k = 2, maxIterations = 300, tolerance = 1e-10): Pca {
-  if (!Number.isInteger(n) || !Number.isInteger(d) || n < 0 || d < 0) throw new RangeError(`pca: n and d must be sizes, got ${n} and ${d}`);
-  if (data.length !== n * d) throw new RangeError(`pca: data has ${data.length} values, expected n * d = ${n * d}`);
+  checkRows("pca", data.length, n, d);
   k = Math.max(0, Math.min(k, d));
   const x = new Float64Array(n * d);
   const mean = new Float64Array(d);
@@ -116,7 +107,8 @@ export function pca(data: ArrayLike<number>, n: number, d: number, k = 2, maxIte
       }
     };
   }
-  const rand = rng(0x9e3779b9);
+  const uniform = xorshift32(0x9e3779b9);
+  const rand = () => uniform() - 0.5;
   let v = new Float64Array(k * d);
   for (let j = 0; j < v.length; j++) v[j] = rand();
   orthonormalise(v, k, d, rand);

@@ -4,6 +4,8 @@
 // seconds), then umap-js's graph (one blocking call), then its layout one epoch at a time.
 import { UMAP } from "umap-js";
 import { KnnJob } from "./knn";
+import { xorshift32 } from "./random";
+import { checkRows } from "./rows";
 
 export type UmapPhase = "neighbours" | "layout" | "done" | "stopped" | "failed";
 
@@ -24,22 +26,10 @@ export interface UmapOptions {
 /** Fewest points UMAP is run on. */
 export const UMAP_MIN_POINTS = 5;
 
-function seeded(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
-
 /** Throw (naming the argument) unless UMAP can run on n points of d values in `dims` dimensions. */
 export function checkUmapArgs(length: number, n: number, d: number, dims: number): void {
   if (dims !== 2 && dims !== 3) throw new RangeError(`umap: dims must be 2 or 3, got ${dims}`);
-  if (!Number.isInteger(n) || n < UMAP_MIN_POINTS) throw new RangeError(`umap: needs at least ${UMAP_MIN_POINTS} points, got ${n}`);
-  if (!Number.isInteger(d) || d < 1) throw new RangeError(`umap: d must be a positive size, got ${d}`);
-  if (length !== n * d) throw new RangeError(`umap: data has ${length} values, expected n * d = ${n * d}`);
+  checkRows("umap", length, n, d, UMAP_MIN_POINTS, 1);
 }
 
 const now = () => (typeof performance !== "undefined" ? performance.now() : Date.now());
@@ -76,7 +66,7 @@ export class UmapRun {
       const v = data[i * d + c];
       return Number.isFinite(v) ? v : 0;
     }));
-    this.umap = new UMAP({ nComponents: opts.dims, nNeighbors: k, minDist: opts.minDist ?? 0.1, random: seeded(opts.seed ?? 1) });
+    this.umap = new UMAP({ nComponents: opts.dims, nNeighbors: k, minDist: opts.minDist ?? 0.1, random: xorshift32(opts.seed ?? 1) });
     this.sliceMs = opts.sliceMs ?? 30;
     this.schedule = opts.schedule ?? ((next) => setTimeout(next, 0));
   }
