@@ -11,13 +11,11 @@ import { dragOrbit } from "../chart/orbit";
 import { cssRgba } from "../gl/color";
 import { orbitMatrix } from "../gl/camera";
 import { drawShared, type Geometry } from "../gl/renderer";
-import { objectKey, SceneCache } from "../gl/scene";
+import { objectKey } from "../gl/scene";
 import type { EmbeddingEntry } from "../protocol";
 import { PALETTE } from "../runstyle";
-import { onThemeChange } from "../theme";
-import { canvasAvailable, cardShell, h, sizeCanvas, themeColors, type CardView, type ViewContext } from "../ui";
-import { entryAt } from "./curves";
-import { StepSlider, stepData, syncRunPicker } from "./stepslider";
+import { canvasAvailable, h, sizeCanvas, themeColors, type CardView, type ViewContext } from "../ui";
+import { SceneFrame } from "./scenecard";
 
 const HEIGHT = 360;
 const HOVER_PX = 10;
@@ -117,9 +115,8 @@ export function umapStatus(r: UmapJob): string {
 }
 
 export function embeddingCard(tag: string, ctx: ViewContext): CardView {
-  const { el, tools, body } = cardShell("embeddings", tag);
-  const runSelect = h("select", { class: "tbx-select", title: "Run shown", "aria-label": "run" });
-  const slider = new StepSlider(() => redraw());
+  const frame = new SceneFrame("embeddings", tag, ctx, { min: 240, initial: 480 }, () => redraw());
+  const { el, tools, body, scene } = frame;
   const colorSelect = h("select", { class: "tbx-select tbx-emb-color", title: "Colour points by a metadata column", "aria-label": "colour by" });
   const dimSelect = h("select", { class: "tbx-select tbx-emb-dims", "aria-label": "dimensions" },
     h("option", { value: "2", text: "PCA 2-D" }), h("option", { value: "3", text: "PCA 3-D" }),
@@ -127,7 +124,7 @@ export function embeddingCard(tag: string, ctx: ViewContext): CardView {
   const umapButton = h("button", { class: "tbx-btn tbx-emb-umap-stop", type: "button", title: "Stop or resume the UMAP layout", text: "stop" });
   umapButton.hidden = true;
   const search = h("input", { type: "search", class: "tbx-input tbx-emb-search", placeholder: "search labels", "aria-label": "search labels" });
-  tools.append(runSelect, slider.el, colorSelect, dimSelect, umapButton, search);
+  tools.append(colorSelect, dimSelect, umapButton, search);
   const canvas = h("canvas", { class: "tbx-canvas tbx-emb-canvas", role: "img", "aria-label": `${tag} embedding (PCA or UMAP)` });
   const tip = h("div", { class: "tbx-emb-tip", role: "tooltip" });
   tip.style.cssText = "position:absolute;pointer-events:none;display:none;padding:4px 6px;border-radius:4px;font-size:11px;max-width:260px;z-index:5;white-space:pre-wrap";
@@ -137,17 +134,14 @@ export function embeddingCard(tag: string, ctx: ViewContext): CardView {
   tip.append(tipText, thumb);
   const info = h("div", { class: "tbx-card-note" });
   body.append(h("div", { class: "tbx-plot" }, canvas, tip), info);
-  for (const s of [runSelect, colorSelect, dimSelect]) s.addEventListener("change", () => redraw());
+  for (const s of [colorSelect, dimSelect]) s.addEventListener("change", () => redraw());
   search.addEventListener("input", () => redraw());
 
   const cam: Camera = { yaw: 0.6, pitch: 0.35 };
   let entry: EmbeddingEntry | undefined;
-  let lastSig = "";
   let width = 0;
   let px = new Float64Array(0), py = new Float64Array(0);
   let spriteImg: { entry: EmbeddingEntry; img: HTMLImageElement; url: string } | null = null;
-  const unsubscribeTheme = onThemeChange(() => redraw());
-  const scene = new SceneCache();
   /** The card's UMAP run (one at a time: another embedding or dimension replaces it). */
   let umap: { entry: EmbeddingEntry; run: UmapJob } | null = null;
   let umapDrawnAt = 0;
@@ -181,7 +175,7 @@ export function embeddingCard(tag: string, ctx: ViewContext): CardView {
   });
 
   function redraw(): void {
-    lastSig = "";
+    frame.invalidate();
     update();
   }
 
@@ -201,14 +195,10 @@ export function embeddingCard(tag: string, ctx: ViewContext): CardView {
   }
 
   function update(): void {
-    const { byRun, runs, sig: dataSig, steps } = stepData(ctx, "embeddings", tag);
-    if (!lastSig.startsWith(dataSig + ";")) slider.setSteps(steps());
-    width = Math.max(240, Math.floor(body.clientWidth) || 480);
-    const run = syncRunPicker(runSelect, runs, ctx);
-    const sig = [dataSig, slider.value, run, width, colorSelect.value, dimSelect.value, search.value, cam.yaw, cam.pitch].join(";");
-    if (sig === lastSig) return;
-    lastSig = sig;
-    entry = entryAt(byRun.get(run)?.entries ?? [], slider.value);
+    const picked = frame.pick([colorSelect.value, dimSelect.value, search.value, cam.yaw, cam.pitch]);
+    if (!picked) return;
+    const { run } = picked;
+    ({ entry, width } = picked);
     syncColumns(entry);
     draw(run);
   }
@@ -415,15 +405,9 @@ export function embeddingCard(tag: string, ctx: ViewContext): CardView {
   });
   dragOrbit(canvas, cam, update, { enabled: () => dimSelect.value.endsWith("3") }); // PCA 3-D and UMAP 3-D
 
-  return {
-    el,
-    update,
-    destroy: () => {
-      unsubscribeTheme();
-      umap?.run.dispose();
-      umap = null;
-      scene.dispose();
-      if (spriteImg) URL.revokeObjectURL(spriteImg.url);
-    },
-  };
+  return frame.card(update, () => {
+    umap?.run.dispose();
+    umap = null;
+    if (spriteImg) URL.revokeObjectURL(spriteImg.url);
+  });
 }

@@ -6,12 +6,10 @@ import { cssColor, project, type Camera } from "../math/surface";
 import { dragOrbit } from "../chart/orbit";
 import { orbitMatrix, rotation } from "../gl/camera";
 import { drawShared, vertexNormals, type Geometry } from "../gl/renderer";
-import { objectKey, SceneCache } from "../gl/scene";
+import { objectKey } from "../gl/scene";
 import type { MeshEntry } from "../protocol";
-import { onThemeChange } from "../theme";
-import { canvasAvailable, cardShell, h, sizeCanvas, themeColors, type CardView, type ViewContext } from "../ui";
-import { entryAt } from "./curves";
-import { StepSlider, stepData, syncRunPicker } from "./stepslider";
+import { canvasAvailable, h, sizeCanvas, themeColors, type CardView, type ViewContext } from "../ui";
+import { SceneFrame } from "./scenecard";
 
 const HEIGHT = 320;
 const DEFAULT_RGB = [120, 160, 220];
@@ -62,37 +60,27 @@ function cloudPointSize(n: number): number {
 }
 
 export function meshCard(tag: string, ctx: ViewContext): CardView {
-  const { el, tools, body } = cardShell("meshes", tag);
-  const runSelect = h("select", { class: "tbx-select", title: "Run shown", "aria-label": "run" });
-  const slider = new StepSlider(() => redraw());
-  tools.append(runSelect, slider.el);
+  const frame = new SceneFrame("meshes", tag, ctx, { min: 240, initial: 480 }, () => redraw());
+  const { el, body, scene } = frame;
   const canvas = h("canvas", { class: "tbx-canvas tbx-mesh-3d", role: "img", "aria-label": `${tag} mesh (drag to rotate, wheel to zoom)`, title: "drag to rotate, wheel to zoom" });
   const info = h("div", { class: "tbx-card-note" });
   body.append(h("div", { class: "tbx-plot" }, canvas), info);
-  runSelect.addEventListener("change", () => redraw());
 
   const cam: Camera = { yaw: -0.5, pitch: 0.4 };
   let zoom = 1;
   let entry: MeshEntry | undefined;
-  let lastSig = "";
   let width = 0;
-  const unsubscribeTheme = onThemeChange(() => redraw());
-  const scene = new SceneCache();
 
   function redraw(): void {
-    lastSig = "";
+    frame.invalidate();
     update();
   }
 
   function update(): void {
-    const { byRun, runs, sig: dataSig, steps } = stepData(ctx, "meshes", tag);
-    if (!lastSig.startsWith(dataSig + ";")) slider.setSteps(steps());
-    width = Math.max(240, Math.floor(body.clientWidth) || 480);
-    const run = syncRunPicker(runSelect, runs, ctx);
-    const sig = [dataSig, slider.value, run, width, cam.yaw, cam.pitch, zoom].join(";");
-    if (sig === lastSig) return;
-    lastSig = sig;
-    entry = entryAt(byRun.get(run)?.entries ?? [], slider.value);
+    const picked = frame.pick([cam.yaw, cam.pitch, zoom]);
+    if (!picked) return;
+    const { run } = picked;
+    ({ entry, width } = picked);
     el.dataset.tbxMesh = JSON.stringify(entry ? { run, step: entry.step, vertices: entry.vertices.length / 3, faces: entry.faces.length / 3 } : {});
     el.dataset.tbxYaw = cam.yaw.toFixed(3);
     info.textContent = !entry ? "No visible run has a mesh at this step." : entry.note ?? "";
@@ -184,12 +172,5 @@ export function meshCard(tag: string, ctx: ViewContext): CardView {
     update();
   }, { passive: false });
 
-  return {
-    el,
-    update,
-    destroy: () => {
-      unsubscribeTheme();
-      scene.dispose();
-    },
-  };
+  return frame.card(update);
 }

@@ -7,12 +7,10 @@ import { dragOrbit } from "../chart/orbit";
 import { orbitMatrix, rotation } from "../gl/camera";
 import { drawShared, vertexNormals, type Geometry } from "../gl/renderer";
 import { cssRgba } from "../gl/color";
-import { objectKey, SceneCache } from "../gl/scene";
+import { objectKey } from "../gl/scene";
 import type { SurfaceEntry } from "../protocol";
-import { onThemeChange } from "../theme";
-import { canvasAvailable, cardShell, fmtNum, h, niceTicks, sizeCanvas, themeColors, type CardView, type ViewContext } from "../ui";
-import { entryAt } from "./curves";
-import { StepSlider, stepData, syncRunPicker } from "./stepslider";
+import { canvasAvailable, fmtNum, h, niceTicks, sizeCanvas, themeColors, type CardView, type ViewContext } from "../ui";
+import { SceneFrame } from "./scenecard";
 
 const HEIGHT = 260;
 const PAD = { left: 44, right: 58, top: 8, bottom: 28 };
@@ -90,10 +88,8 @@ export function cellEdges(c: ArrayLike<number>): number[] {
 }
 
 export function surfaceCard(tag: string, ctx: ViewContext): CardView {
-  const { el, tools, body } = cardShell("surfaces", tag);
-  const runSelect = h("select", { class: "tbx-select", title: "Run shown", "aria-label": "run" });
-  const slider = new StepSlider(() => redraw());
-  tools.append(runSelect, slider.el);
+  const frame = new SceneFrame("surfaces", tag, ctx, { min: 320, initial: 640 }, () => redraw());
+  const { el, body, scene, slider } = frame;
   const heat = h("canvas", { class: "tbx-canvas tbx-surface-heat", role: "img", "aria-label": `${tag} heatmap` });
   const view3d = h("canvas", { class: "tbx-canvas tbx-surface-3d", role: "img", "aria-label": `${tag} 3-D view (drag to rotate)`, title: "drag to rotate" });
   const tip = h("div", { class: "tbx-tip", role: "tooltip" });
@@ -104,32 +100,24 @@ export function surfaceCard(tag: string, ctx: ViewContext): CardView {
   row.style.flexWrap = "wrap";
   row.style.gap = "8px";
   body.append(row, info);
-  runSelect.addEventListener("change", () => redraw());
 
   const cam: Camera = { yaw: -0.6, pitch: 0.55 };
   let entry: SurfaceEntry | undefined;
-  let lastSig = "";
   let width = 0;
-  const unsubscribeTheme = onThemeChange(() => redraw());
-  const scene = new SceneCache();
 
   /** What the heatmap shows: rotating redraws only the 3-D view. */
   let heatSig = "";
   function redraw(): void {
-    lastSig = "";
+    frame.invalidate();
     heatSig = "";
     update();
   }
 
   function update(): void {
-    const { byRun, runs, sig: dataSig, steps } = stepData(ctx, "surfaces", tag);
-    if (!lastSig.startsWith(dataSig + ";")) slider.setSteps(steps());
-    width = Math.max(320, Math.floor(body.clientWidth) || 640);
-    const run = syncRunPicker(runSelect, runs, ctx);
-    const sig = [dataSig, slider.value, run, width, cam.yaw, cam.pitch].join(";");
-    if (sig === lastSig) return;
-    lastSig = sig;
-    entry = entryAt(byRun.get(run)?.entries ?? [], slider.value);
+    const picked = frame.pick([cam.yaw, cam.pitch]);
+    if (!picked) return;
+    const { run, dataSig } = picked;
+    ({ entry, width } = picked);
     const range = entry ? zRange(entry.z) : null;
     el.dataset.tbxSurface = JSON.stringify(entry && range ? { run, step: entry.step, nx: entry.nx, ny: entry.ny, zmin: range[0], zmax: range[1] } : {});
     el.dataset.tbxYaw = cam.yaw.toFixed(3);
@@ -358,12 +346,5 @@ export function surfaceCard(tag: string, ctx: ViewContext): CardView {
     tip.hidden = true;
   });
 
-  return {
-    el,
-    update,
-    destroy: () => {
-      unsubscribeTheme();
-      scene.dispose();
-    },
-  };
+  return frame.card(update);
 }
