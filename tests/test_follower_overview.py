@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tbx_widget.live import follower as follower_module
 from tbx_widget.live.follower import Follower
 from tbx_widget.live.overview import OVERVIEW_BUCKETS, Overviews, minmax_indices
 from tbx_widget.reader import ScalarSeries
@@ -42,10 +43,12 @@ def test_a_big_first_read_sends_every_series_overview_first_then_the_full_data(t
     batches: list = []
     getattr(f, how)(batches.append)
     got = items(batches)
-    ov = [g for g in got if g[0].get("overview")]
     first_full = next(i for i, g in enumerate(got) if not g[0].get("overview"))
-    assert len(ov) == first_full == runs * tags  # every overview before any full data
-    assert [g[0]["tag"] for g in ov] == sorted(g[0]["tag"] for g in ov)  # tag by tag: cards fill in order
+    assert all(g[0].get("overview") for g in got[:first_full])  # every overview before any full data
+    # a series read over two pieces is sent again: the last overview of each is the one that stays
+    last = {(g[0]["run"], g[0]["tag"]): g for g in got[:first_full]}
+    ov = list(last.values())
+    assert len(ov) == runs * tags
     assert sum(b.events for b in batches) == runs * tags * steps  # overviews count no events
     assert [b.content["reset"] for b in batches] == [how == "resend"] + [False] * (len(batches) - 1)
     assert [b.content["seq"] for b in batches] == list(range(1, len(batches) + 1))
@@ -62,6 +65,51 @@ def test_a_big_first_read_sends_every_series_overview_first_then_the_full_data(t
         assert np.isin(s, fs).all()  # real points
     # the browser ends with the full data, each step once
     for v in received(batches).values():
+        assert v == [float(v[0] + k) for k in range(steps)]
+
+
+@pytest.mark.parametrize("how", ["poll", "resend"])
+def test_overviews_go_out_while_the_logdir_is_read_not_after(tmp_path, how, monkeypatch):
+    """The first overviews leave after the first (small) piece of the read, the rest as the read
+    goes (each send: the series that grew, tag by tag); the last piece is read after them."""
+    from tbx_widget.reader import Logs
+
+    monkeypatch.setattr(follower_module, "OVERVIEW_EVERY_S", 0.0)  # every piece: deterministic
+    runs, tags, steps = 16, 2, 1500
+    sweep(tmp_path, runs, tags, steps)
+    events: list = []
+    orig = Logs.refresh
+
+    def refresh(self, **kw):
+        events.append(("read", kw.get("max_bytes")))
+        return orig(self, **kw)
+
+    monkeypatch.setattr(Logs, "refresh", refresh)
+    f = Follower(str(tmp_path), read_bytes=64 << 10)
+    if how == "resend":
+        f.poll(lambda b: None)  # a followed logdir sent again in full
+    events.clear()
+    batches: list = []
+
+    def emit(b) -> None:
+        batches.append(b)
+        events.append(("overview" if any(it.get("overview") for it in b.content["items"]) else "full", len(batches)))
+
+    getattr(f, how)(emit)
+    kinds = [e[0] for e in events]
+    assert kinds[0] == "read" and kinds[1] == "overview"  # after the first piece
+    assert events[0][1] == (64 << 10) // follower_module.FIRST_PIECE_DIV  # a small first piece
+    last_read = max(i for i, k in enumerate(kinds) if k == "read")
+    assert kinds.index("overview") < last_read  # overviews before the read ends
+    assert kinds.index("full") > max(i for i, k in enumerate(kinds) if k == "overview")
+    assert [b.content["reset"] for b in batches] == [how == "resend"] + [False] * (len(batches) - 1)
+    assert [b.content["seq"] for b in batches] == list(range(batches[0].content["seq"], batches[0].content["seq"] + len(batches)))
+    ov = [g for g in items(batches) if g[0].get("overview")]
+    assert len({(g[0]["run"], g[0]["tag"]) for g in ov}) == runs * tags
+    for b in batches:  # each send goes tag by tag
+        tg = [it["tag"] for it in b.content["items"] if it.get("overview")]
+        assert tg == sorted(tg)
+    for v in received(batches).values():  # the full data, each step once
         assert v == [float(v[0] + k) for k in range(steps)]
 
 
@@ -136,7 +184,8 @@ def test_the_overviews_and_the_full_data_come_from_one_read_unless_the_spool_is_
         assert len(readers) == (1 if spool_bytes == 1 << 30 else 2), spool_bytes  # logdir reads
         got = items(batches)
         first_full = next(i for i, g in enumerate(got) if not g[0].get("overview"))
-        assert first_full == runs * tags and not any(g[0].get("overview") for g in got[first_full:])
+        assert len({(g[0]["run"], g[0]["tag"]) for g in got[:first_full]}) == runs * tags
+        assert all(g[0].get("overview") for g in got[:first_full]) and not any(g[0].get("overview") for g in got[first_full:])
         assert [b.content["seq"] for b in batches] == list(range(1, len(batches) + 1))
         assert [b.content["reset"] for b in batches] == [how == "resend"] + [False] * (len(batches) - 1)
         assert len(batches[0].content["runs"]) == runs and not any(b.content["runs"] for b in batches[1:])

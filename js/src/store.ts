@@ -204,9 +204,13 @@ export class Store {
   private lastColumns = new Map<string, { step: Float64Array; wallTime: Float64Array }>();
   /** Longest time (ms) notifications wait for the rest of the overviews once the first came. */
   overviewHoldMs = 3000;
+  /** A pause this long (ms) after an overview batch ends the wait: the kernel sends overviews as
+   * it reads (a burst per piece of the logdir), so the views draw each burst as it comes. */
+  overviewQuietMs = 150;
   /** When the first overview of the current run of overview batches was applied (null: none). */
   private overviewSince: number | null = null;
   private holdTimer: ReturnType<typeof setTimeout> | null = null;
+  private quietTimer: ReturnType<typeof setTimeout> | null = null;
   private listeners = new Set<Listener>();
   private pending = false;
   private notifyCost = 0;
@@ -334,14 +338,17 @@ export class Store {
     }
     this.assignColors(batch.reset || this.runs.length !== known || batch.items.some((i) => i.kind !== "scalars"));
     this.version++;
-    // Overviews come first and all at once (docs/protocol.md, "Overviews"): the views wait for
-    // the last of them (the first batch of full data ends them) instead of redrawing a sweep's
-    // cards for each, but never longer than `overviewHoldMs` from the first.
+    // Overviews come first, in bursts as the kernel reads (docs/protocol.md, "Overviews"): the
+    // views wait for the end of a burst (a pause of `overviewQuietMs`, or the first batch of
+    // full data) instead of redrawing a sweep's cards for each batch, but never longer than
+    // `overviewHoldMs` from the burst's first.
     if (batch.items.some((i) => i.kind === "scalars" && i.overview)) {
       if (this.overviewSince === null) {
         this.overviewSince = clock();
         this.holdTimer = setTimeout(() => this.endOverviews(), this.overviewHoldMs);
       }
+      if (this.quietTimer !== null) clearTimeout(this.quietTimer);
+      this.quietTimer = setTimeout(() => this.endOverviews(), this.overviewQuietMs);
       if (clock() - this.overviewSince < this.overviewHoldMs) return;
     } else if (batch.items.length > 0 || batch.reset) this.endOverviews(false);
     this.changed();
@@ -352,7 +359,8 @@ export class Store {
     if (this.overviewSince === null) return;
     this.overviewSince = null;
     if (this.holdTimer !== null) clearTimeout(this.holdTimer);
-    this.holdTimer = null;
+    if (this.quietTimer !== null) clearTimeout(this.quietTimer);
+    this.holdTimer = this.quietTimer = null;
     if (notify) this.changed();
   }
 

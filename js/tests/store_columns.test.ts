@@ -67,9 +67,27 @@ describe("notifications while overviews stream in", () => {
     expect(calls).toBe(1);
   });
 
+  it("a pause in the overviews (the kernel still reading) lets the views draw what came", async () => {
+    const store = new Store();
+    store.overviewQuietMs = 40;
+    let calls = 0;
+    store.subscribe(() => calls++);
+    apply(store, overviewBatch("a"), 1, true, ["a", "b"]);
+    await wait(15);
+    apply(store, overviewBatch("b"), 2); // same burst: the wait starts again
+    await wait(25);
+    expect(calls).toBe(0);
+    await wait(100);
+    expect(calls).toBe(1); // the burst is drawn long before overviewHoldMs (3 s)
+    apply(store, overviewBatch("a"), 3); // the next burst
+    await wait(100);
+    expect(calls).toBe(2);
+  });
+
   it("never holds them longer than overviewHoldMs", async () => {
     const store = new Store();
     store.overviewHoldMs = 60;
+    store.overviewQuietMs = 10_000;
     let calls = 0;
     store.subscribe(() => calls++);
     apply(store, overviewBatch("a"), 1, true, ["a"]);

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from typing import Any, Callable, Sequence, TypeVar
 
 from .. import metadata as md
@@ -48,6 +49,8 @@ SPOOL_BYTES = 1 << 30  # the most the full data spooled beside the overviews may
 SPOOL_PER_EVENT_BYTE = 1.0  # spooled bytes per event-file byte, at most (scalars take about 0.5)
 PREVIEW_TOTAL = 400_000  # over all series: 10,000 tags keep 40 points each, not 1,000
 PREVIEW_MIN = 16
+FIRST_PIECE_DIV = 16  # a big read's first piece is read_bytes / 16: the first overviews go out early
+OVERVIEW_EVERY_S = 0.4  # seconds of reading between two sends of the overviews that grew
 T = TypeVar("T")
 Emit = Callable[[Batch], None]
 
@@ -117,20 +120,22 @@ class Follower:
             count = 0
             first_read = self.overview and self._seq == 0  # nothing sent yet: maybe overviews first
             while True:
-                changes = self._logs.refresh(max_bytes=self.read_bytes)
+                if first_read:
+                    first_read = False
+                    changes, big = self._open_read()
+                else:
+                    changes, big = self._logs.refresh(max_bytes=self.read_bytes), False
                 if changes.reset:
                     # A purge cut into data already sent: the browser must drop it, so start
                     # over from disk (the event files are the source of truth).
                     return count + self._resend(emit)
-                if first_read and changes.more:
-                    first_read = False
+                if big:
                     sent, spooled = self._send_overviews(emit, changes, reset=False)
                     count += sent
                     if spooled:
                         return count + self._embeddings(emit)
                     self._logs = self._new_logs()  # then the full data, read again from the start
                     continue
-                first_read = False
                 count += self._collect(emit, changes.new, reset=False)
                 if not changes.more:
                     return count + self._embeddings(emit)
@@ -151,11 +156,14 @@ class Follower:
             self._emb_sent.clear()
             first = True
             while True:
-                changes = self._logs.refresh(max_bytes=read_bytes)
+                if first and overview:
+                    overview = False  # once per resend
+                    changes, big = self._open_read()
+                else:
+                    changes, big = self._logs.refresh(max_bytes=read_bytes), False
                 if changes.reset:
                     break  # a purge of data sent a piece earlier: again, in larger pieces
-                if first and overview and changes.more:
-                    overview = False  # once per resend
+                if big:
                     sent, spooled = self._send_overviews(emit, changes, reset=True)
                     count += sent
                     if spooled:
@@ -170,6 +178,21 @@ class Follower:
             # One refresh never reports a reset (data added and purged within it is simply not
             # delivered), so growing pieces end this loop.
             read_bytes *= 4
+
+    def _open_read(self) -> tuple[Any, bool]:
+        """The first refresh of a read of the whole logdir, and whether the logdir is big (more
+        than one read piece: overviews first). A local logdir's first piece is small
+        (``read_bytes / FIRST_PIECE_DIV``) so the first overviews go out early; its size is then
+        told by the unread bytes (one stat per file). A URL logdir's first piece is a whole one."""
+        logs = self._logs
+        piece = self.read_bytes if logs.storage is not None else max(1, self.read_bytes // FIRST_PIECE_DIV)
+        changes = logs.refresh(max_bytes=piece)
+        if not changes.more:
+            return changes, False
+        if piece >= self.read_bytes:
+            return changes, True
+        unread = logs.unread_bytes()
+        return changes, unread is None or piece + unread > self.read_bytes
 
     def with_preview(self, fn: Callable[[Any], T]) -> T:
         """Call ``fn`` with a Logs-like view of the scalar previews (``saved_view.CurvesLogs``: for
@@ -226,11 +249,14 @@ class Follower:
 
     def _send_overviews(self, emit: Emit, changes: Any, *, reset: bool) -> tuple[int, bool]:
         """Read the rest of the logdir with the current reader (``changes``: its first refresh),
-        gathering an overview of every scalar series (overview.py), and emit them, tag by tag;
-        the first batch is a reset when ``reset``. The full data is encoded in the same read
-        into a spool and emitted after the overviews: returns (batches emitted, whether the
-        full data was among them). Without it (spool too big, a purge met, spooling off) the
-        caller reads the logdir again for the full data; other kinds wait for that read."""
+        gathering an overview of every scalar series (overview.py) and emitting them as the read
+        goes: after the first piece, then every ``OVERVIEW_EVERY_S`` of reading, the series that
+        grew since (tag by tag; a later overview of a series replaces the earlier one in the
+        browser), the rest at the end; the first batch is a reset when ``reset``. Pieces start
+        small and double up to ``read_bytes``. The full data is encoded in the same read into a
+        spool and emitted after the overviews: returns (batches emitted, whether the full data
+        was among them). Without it (spool too big, a purge met, spooling off) the caller reads
+        the logdir again for the full data; other kinds wait for that read."""
         overviews = Overviews()
         logs = self._logs
         spool: Spool | None = Spool(self.spool_bytes) if self.spool_bytes > 0 else None
@@ -239,7 +265,25 @@ class Follower:
             spool.close()  # it would fill before the read ends: read the logdir again instead
             spool = None
         dropped = self.dropped
+        dirty: set[tuple[str, str]] = set()  # series whose overview changed since last emitted
+        state = {"count": 0, "reset": reset}
+        piece = max(1, self.read_bytes // FIRST_PIECE_DIV)
+
+        def send_dirty() -> None:
+            runs = logs.runs
+            out = _Batches(runs if state["reset"] else runs[self._runs_told :], state["reset"], emit, self._next_seq)
+            for run, tag, s in overviews.ordered(runs, only=dirty):
+                out.builder.add_scalars(run, tag, s.step, s.wall_time, s.value, overview=True)
+                out.added()
+            out.cut()
+            dirty.clear()
+            if out.emitted:
+                self._runs_told = len(runs)
+                state["reset"] = False
+            state["count"] += out.emitted
+
         try:
+            sent_at: float | None = None
             while True:
                 if changes.reset and spool is not None:
                     spool.close()  # data spooled a piece earlier was purged: read again instead
@@ -247,9 +291,11 @@ class Follower:
                 for run, kind, tag in changes.reset:
                     if kind == md.scalar.KIND:
                         overviews.drop_from(run, tag, changes.reset_step[(run, kind, tag)])
+                        dirty.add((run, tag))
                 for (run, kind, tag), data in changes.new.items():
                     if kind == md.scalar.KIND:
                         overviews.add(run, tag, data)
+                        dirty.add((run, tag))
                 if spool is not None:
                     self._collect(emit, changes.new, reset=False, spool=spool)
                     if spool.full:
@@ -257,22 +303,20 @@ class Follower:
                         spool = None
                 if not changes.more:
                     break
-                changes = logs.refresh(max_bytes=self.read_bytes)
+                if dirty and (sent_at is None or time.monotonic() - sent_at >= OVERVIEW_EVERY_S):
+                    send_dirty()  # the first cards draw while the rest is read
+                    sent_at = time.monotonic()
+                piece = min(2 * piece, self.read_bytes)
+                changes = logs.refresh(max_bytes=piece)
             if spool is None:
                 self.dropped = dropped  # the second read counts them again
                 self._previews.clear()  # and fills the previews again
                 self._preview_limit = PREVIEW_POINTS
-            runs = logs.runs
-            out = _Batches(runs if reset else runs[self._runs_told :], reset, emit, self._next_seq)
-            for run, tag, s in overviews.ordered(runs):
-                out.builder.add_scalars(run, tag, s.step, s.wall_time, s.value, overview=True)
-                out.added()
-            out.cut()
-            if out.emitted:
-                self._runs_told = len(runs)
-            count = out.emitted
+            send_dirty()
+            count = state["count"]
             if spool is None:
                 return count, False
+            runs = logs.runs
             for batch in spool.replay():
                 batch.content["seq"] = self._next_seq()
                 if self._runs_told < len(runs):  # no overview batch named them (no scalars)

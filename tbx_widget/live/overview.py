@@ -9,7 +9,7 @@ delivers, holding at most a few times ``buckets`` points per series.
 """
 from __future__ import annotations
 
-from typing import Iterator, Sequence
+from typing import Collection, Iterator, Sequence
 
 import numpy as np
 
@@ -94,11 +94,12 @@ class Overviews:
         whole = _concat(self._parts[(run, tag)]) if self._parts.get((run, tag)) else ScalarSeries(np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
         return _take(whole, minmax_indices(whole.value, self.buckets))
 
-    def ordered(self, runs: Sequence[str]) -> Iterator[tuple[str, str, ScalarSeries]]:
-        """Every overview, tag by tag (a card is a tag: the first cards fill first), runs in
-        ``runs`` order within a tag (runs not listed last)."""
+    def ordered(self, runs: Sequence[str], only: Collection[tuple[str, str]] | None = None) -> Iterator[tuple[str, str, ScalarSeries]]:
+        """Every overview (or those of the (run, tag) in ``only``), tag by tag (a card is a tag:
+        the first cards fill first), runs in ``runs`` order within a tag (runs not listed last)."""
         rank = {r: i for i, r in enumerate(runs)}
-        for run, tag in sorted(self._parts, key=lambda k: (k[1], rank.get(k[0], len(rank)), k[0])):
+        keys = self._parts if only is None else [k for k in only if k in self._parts]
+        for run, tag in sorted(keys, key=lambda k: (k[1], rank.get(k[0], len(rank)), k[0])):
             s = self.series(run, tag)
             if len(s.step):
                 yield run, tag, s
