@@ -110,7 +110,7 @@ d._send_batch = _timed_send
 """
 
 DIAGNOSE_DUMP = """
-json.dump({{"flushes": _flushes, "steps": _steps, "sends": _sends}}, open("diag-{name}.json", "w"))
+json.dump({{"flushes": _flushes, "steps": _steps, "sends": _sends, "error": d.error}}, open("diag-{name}.json", "w"))
 """
 
 # Browser side of --diagnose: when each batch's websocket frame arrived (before JupyterLab's own

@@ -1,0 +1,91 @@
+"""The pump gets the GIL promptly under a busy training loop (issue 19): from a flush notice
+(on the writer's thread) until its step ends the switch interval is lowered, then given back."""
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+
+import pytest
+
+from tbx_widget import gil, signals
+from tbx_widget.live.pump import Pump
+
+
+@pytest.fixture(autouse=True)
+def default_interval():
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(0.005)
+    yield
+    sys.setswitchinterval(before)
+
+
+def wait_for(cond, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.005)
+    return cond()
+
+
+def test_flush_notice_lowers_the_interval_until_the_step_ends(tmp_path):
+    seen, release = [], threading.Event()
+
+    def step():
+        seen.append(sys.getswitchinterval())
+        release.wait(5)
+
+    pump = Pump(step, str(tmp_path), poll_interval=30, min_gap=0.0)
+    try:
+        assert wait_for(lambda: not pump._held)  # nothing due yet: the interval is the interpreter's
+        assert sys.getswitchinterval() == pytest.approx(0.005)
+        # Publishing is synchronous: the interval is lowered on the notifying thread, before the
+        # pump thread has even woken (a woken thread first has to win the GIL back).
+        signals.publish(os.path.join(tmp_path, "run", "events.out.tfevents.1"))
+        assert sys.getswitchinterval() == pytest.approx(gil.HANDOFF_SECS)
+        assert wait_for(lambda: len(seen) == 1)
+        assert seen[0] == pytest.approx(gil.HANDOFF_SECS)  # the step runs with it
+        assert sys.getswitchinterval() == pytest.approx(gil.HANDOFF_SECS)
+        release.set()
+        assert wait_for(lambda: sys.getswitchinterval() == pytest.approx(0.005))  # given back after
+    finally:
+        release.set()
+        pump.stop()
+    assert gil.holders() == 0
+
+
+def test_notices_for_other_directories_change_nothing(tmp_path):
+    pump = Pump(lambda: None, str(tmp_path / "followed"), poll_interval=30, min_gap=0.0)
+    try:
+        assert wait_for(lambda: not pump._held)
+        signals.publish(os.path.join(tmp_path, "other", "events.out.tfevents.1"))
+        assert sys.getswitchinterval() == pytest.approx(0.005)
+    finally:
+        pump.stop()
+
+
+def test_stop_gives_the_interval_back(tmp_path):
+    started = threading.Event()
+
+    def step():
+        started.set()
+        time.sleep(0.1)
+
+    pump = Pump(step, str(tmp_path), poll_interval=30, min_gap=0.0)
+    pump.wake()  # as a new dashboard does
+    assert started.wait(5)
+    assert gil.holders() == 1  # the step holds it
+    pump.stop()
+    assert not pump.running
+    assert gil.holders() == 0
+    assert sys.getswitchinterval() == pytest.approx(0.005)
+
+
+def test_a_notice_after_stop_holds_nothing(tmp_path):
+    pump = Pump(lambda: None, str(tmp_path), poll_interval=30, min_gap=0.0)
+    pump.stop()
+    pump._on_flush(os.path.join(tmp_path, "run", "events.out.tfevents.1"))  # a publish racing stop()
+    assert gil.holders() == 0
+    assert sys.getswitchinterval() == pytest.approx(0.005)
