@@ -379,6 +379,7 @@ class PageDriver:
 
     page: Any
     request: pytest.FixtureRequest
+    js: Callable[..., Any]  # evaluate a function body in the page (each driver's own)
     poll = staticmethod(poll)
 
     def screenshot(self, label: str) -> pathlib.Path:
@@ -389,6 +390,22 @@ class PageDriver:
 
     def console(self) -> str:
         return "\n".join(getattr(self.request.node, "_tbx_console", [])[-40:])
+
+    def until(self, script: str, ok: Callable[[Any], Any], what: str, timeout: float = 30) -> Any:
+        """Evaluate ``script`` (a ``js`` body) until it gives a value for which ``ok`` holds; return
+        that value (fail with ``what`` after ``timeout`` s)."""
+        return poll(lambda: (lambda s: s if s and ok(s) else None)(self.js(script)), timeout, what)
+
+    def drag(self, target: Any, dx: float, dy: float) -> None:
+        """Drag from the middle of ``target`` (a locator, scrolled into view) by ``dx``, ``dy`` pixels."""
+        target.scroll_into_view_if_needed()
+        box = target.bounding_box()
+        assert box is not None, f"{target} has no box to drag"
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        self.page.mouse.move(x, y)
+        self.page.mouse.down()
+        self.page.mouse.move(x + dx, y + dy, steps=5)
+        self.page.mouse.up()
 
 
 class Jupyter(PageDriver):
@@ -432,6 +449,17 @@ class Jupyter(PageDriver):
             f"{name} open in {self.app} with an idle kernel",
             interval=0.25,
         )
+
+    def open_and_run_first(self, cells: list[str]) -> str:
+        """Write ``cells`` as a notebook, open it, run its first cell and wait until it is done;
+        fail if any output is an error. Returns the notebook's name."""
+        name = self.server.write_notebook(cells)
+        self.open(name)
+        self.run_cell(0)
+        self.wait_cell_done(0)
+        errors = self.cell_errors()
+        assert not errors, errors
+        return name
 
     def run_all(self) -> None:
         self.js("await nb().content.activate(); app.commands.execute('notebook:run-all-cells');")

@@ -60,14 +60,6 @@ return {
 """
 
 
-def _state(jupyter: Any) -> dict[str, Any]:
-    return jupyter.js(READ)
-
-
-def _until(jupyter: Any, ok: Any, what: str) -> dict[str, Any]:
-    return jupyter.poll(lambda: (lambda s: s if s and ok(s) else None)(_state(jupyter)), 30, what)
-
-
 def _click_left_end(page: Any, loc: Any) -> None:
     loc.scroll_into_view_if_needed()
     box = loc.bounding_box()
@@ -78,15 +70,11 @@ def _click_left_end(page: Any, loc: Any) -> None:
 
 @pytest.mark.parametrize("jupyter", ["lab"], indirect=True)
 def test_curve_and_surface_cards_draw_and_follow_the_slider(jupyter: Any) -> None:
-    name = jupyter.server.write_notebook([LOG, "d", LIVE])
-    jupyter.open(name)
-    jupyter.run_cell(0)
-    jupyter.wait_cell_done(0)
-    assert not jupyter.cell_errors(), jupyter.cell_errors()
+    jupyter.open_and_run_first([LOG, "d", LIVE])
     page = jupyter.page
-    state = _until(jupyter, lambda s: s["events"] == 12 and s["meshPix"] and s["meshPix"][0] > 1000 and s["curvePix"] and s["heatPix"] and s["viewPix"]
-                   and s["curvePix"][0] > 1000 and s["heatPix"][0] > 1000 and s["viewPix"][0] > 1000,
-                   "both cards drawn at the last step")
+    state = jupyter.until(READ, lambda s: s["events"] == 12 and s["meshPix"] and s["meshPix"][0] > 1000 and s["curvePix"] and s["heatPix"] and s["viewPix"]
+                      and s["curvePix"][0] > 1000 and s["heatPix"][0] > 1000 and s["viewPix"][0] > 1000,
+                      "both cards drawn at the last step")
     assert state["curves"] == {"fit": [4, 2, 200]}
     assert state["surface"]["step"] == 4 and (state["surface"]["nx"], state["surface"]["ny"]) == (40, 30)
     assert state["renderers"] == ["webgl", "webgl"], state["renderers"]  # the 3-D views drawn by WebGL (software-rendered here)
@@ -94,54 +82,40 @@ def test_curve_and_surface_cards_draw_and_follow_the_slider(jupyter: Any) -> Non
     # ---- the curve card's slider: step 0 is another picture.
     curve = page.locator('[data-tbx-kind="curves"][data-tbx-tag="fit"]')
     _click_left_end(page, curve.locator('input[aria-label="step"]'))
-    after = _until(jupyter, lambda s: s["curves"] == {"fit": [0, 2, 200]} and s["curvePix"] and s["curvePix"] != state["curvePix"],
-                   "the curve card at step 0, redrawn")
+    after = jupyter.until(READ, lambda s: s["curves"] == {"fit": [0, 2, 200]} and s["curvePix"] and s["curvePix"] != state["curvePix"],
+                      "the curve card at step 0, redrawn")
     assert after["curveStep"] == "step 0 (1/5)"
     # Pin step 0: it stays drawn (fainter) at the last step; overlay then adds the steps between.
     curve.get_by_role("button", name="pin").click()
     curve.locator('input[aria-label="step"]').press("End")
-    last = _until(jupyter, lambda s: s["curves"] == {"fit": [4, 2, 200]} and s["curvePix"] and s["curvePix"][0] > state["curvePix"][0],
-                  "the curve card back at step 4, with step 0 pinned")
+    last = jupyter.until(READ, lambda s: s["curves"] == {"fit": [4, 2, 200]} and s["curvePix"] and s["curvePix"][0] > state["curvePix"][0],
+                     "the curve card back at step 4, with step 0 pinned")
     curve.get_by_role("button", name="overlay").click()
-    _until(jupyter, lambda s: s["curvePix"] and s["curvePix"][0] > last["curvePix"][0], "more lines drawn with the overlay")
+    jupyter.until(READ, lambda s: s["curvePix"] and s["curvePix"][0] > last["curvePix"][0], "more lines drawn with the overlay")
     # Live: a step logged after the dashboard opened reaches the card, which follows the newest step.
     jupyter.run_cell(2)
     jupyter.wait_cell_done(2)
-    live = _until(jupyter, lambda s: s["curves"] == {"fit": [9, 2, 200]}, "the curve card at the step logged live")
+    live = jupyter.until(READ, lambda s: s["curves"] == {"fit": [9, 2, 200]}, "the curve card at the step logged live")
     assert live["curveStep"] == "step 9 (6/6)"
 
     # ---- the surface card's slider and rotation.
     surface = page.locator('[data-tbx-kind="surfaces"][data-tbx-tag="loss"]')
-    before = _state(jupyter)
+    before = jupyter.js(READ)
     _click_left_end(page, surface.locator('input[aria-label="step"]'))
-    moved = _until(jupyter, lambda s: s["surface"].get("step") == 0 and s["heatPix"] != before["heatPix"] and s["viewPix"] != before["viewPix"],
-                   "the surface card at step 0, both views redrawn")
-    view = surface.locator("canvas.tbx-surface-3d")
-    view.scroll_into_view_if_needed()
-    box = view.bounding_box()
-    assert box is not None
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] / 2 + 80, box["y"] + box["height"] / 2 + 10, steps=5)
-    page.mouse.up()
-    _until(jupyter, lambda s: s["yaw"] != moved["yaw"] and s["viewPix"] != moved["viewPix"] and s["heatPix"] == moved["heatPix"],
-           "the 3-D view rotated (the heatmap unchanged)")
+    moved = jupyter.until(READ, lambda s: s["surface"].get("step") == 0 and s["heatPix"] != before["heatPix"] and s["viewPix"] != before["viewPix"],
+                      "the surface card at step 0, both views redrawn")
+    jupyter.drag(surface.locator("canvas.tbx-surface-3d"), 80, 10)
+    jupyter.until(READ, lambda s: s["yaw"] != moved["yaw"] and s["viewPix"] != moved["viewPix"] and s["heatPix"] == moved["heatPix"],
+              "the 3-D view rotated (the heatmap unchanged)")
 
     # ---- the mesh card: the last step (squashed), step 0 another picture, dragging rotates it.
     assert state["mesh"] == {"run": "fit", "step": 1, "vertices": 441, "faces": 800}, state["mesh"]
     mesh = page.locator('[data-tbx-kind="meshes"][data-tbx-tag="sphere"]')
-    before = _state(jupyter)
+    before = jupyter.js(READ)
     _click_left_end(page, mesh.locator('input[aria-label="step"]'))
-    moved = _until(jupyter, lambda s: s["mesh"].get("step") == 0 and s["meshPix"] != before["meshPix"], "the mesh card at step 0, redrawn")
-    canvas = mesh.locator("canvas")
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    assert box is not None
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] / 2 + 60, box["y"] + box["height"] / 2 + 30, steps=5)
-    page.mouse.up()
-    _until(jupyter, lambda s: s["meshYaw"] != moved["meshYaw"] and s["meshPix"] != moved["meshPix"], "the mesh rotated")
+    moved = jupyter.until(READ, lambda s: s["mesh"].get("step") == 0 and s["meshPix"] != before["meshPix"], "the mesh card at step 0, redrawn")
+    jupyter.drag(mesh.locator("canvas"), 60, 30)
+    jupyter.until(READ, lambda s: s["meshYaw"] != moved["meshYaw"] and s["meshPix"] != moved["meshPix"], "the mesh rotated")
 
     # ---- screenshots, light then dark.
     artifacts = jupyter.screenshot("curves").parent

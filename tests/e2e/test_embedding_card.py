@@ -74,14 +74,6 @@ return {
 """
 
 
-def _state(jupyter: Any) -> dict[str, Any]:
-    return jupyter.js(READ)
-
-
-def _until(jupyter: Any, ok: Any, what: str) -> dict[str, Any]:
-    return jupyter.poll(lambda: (lambda s: s if s and ok(s) else None)(_state(jupyter)), 30, what)
-
-
 
 def _separated(groups: list[dict[str, Any]]) -> bool:
     if any(g["n"] < 50 for g in groups):
@@ -92,13 +84,9 @@ def _separated(groups: list[dict[str, Any]]) -> bool:
 
 @pytest.mark.parametrize("jupyter", ["lab"], indirect=True)
 def test_embedding_card_draws_three_clusters_hover_and_search(jupyter: Any) -> None:
-    name = jupyter.server.write_notebook([LOG, "d", LIVE])
-    jupyter.open(name)
-    jupyter.run_cell(0)
-    jupyter.wait_cell_done(0)
-    assert not jupyter.cell_errors(), jupyter.cell_errors()
+    jupyter.open_and_run_first([LOG, "d", LIVE])
     page = jupyter.page
-    state = _until(jupyter, lambda s: s.get("emb", {}).get("points") == 180 and s["pix"][0] > 500, "the embedding card drawn")
+    state = jupyter.until(READ, lambda s: s.get("emb", {}).get("points") == 180 and s["pix"][0] > 500, "the embedding card drawn")
     assert state["emb"] | {"pcaMs": 0} == {"run": "run1", "step": 5, "points": 180, "dims": 16, "colorBy": "class", "mode": 2, "pcaMs": 0}
     assert _separated(state["groups"]), state["groups"]  # three colour groups, apart from each other
 
@@ -110,7 +98,7 @@ def test_embedding_card_draws_three_clusters_hover_and_search(jupyter: Any) -> N
     assert box is not None
     x, y = (float(v) for v in state["first"].split(","))
     page.mouse.move(box["x"] + x, box["y"] + y)
-    hovered = _until(jupyter, lambda s: s["hover"] and s["thumb"] == "0", "the hover label and thumbnail of point 0")
+    hovered = jupyter.until(READ, lambda s: s["hover"] and s["thumb"] == "0", "the hover label and thumbnail of point 0")
     assert hovered["hover"] == "class0" and "name: p0_0" in hovered["tip"], hovered
     artifacts = jupyter.screenshot("embeddings").parent
     card.screenshot(path=str(artifacts / "embeddings-hover-lab-light.png"))
@@ -118,58 +106,52 @@ def test_embedding_card_draws_three_clusters_hover_and_search(jupyter: Any) -> N
 
     # ---- search: the matches drawn on top with a ring, the rest faded.
     card.locator("input.tbx-emb-search").fill("class1")
-    searched = _until(jupyter, lambda s: s["matches"] == 60 and s["pix"] != state["pix"], "60 matches highlighted")
+    searched = jupyter.until(READ, lambda s: s["matches"] == 60 and s["pix"] != state["pix"], "60 matches highlighted")
     g = searched["groups"]
     assert g[1]["n"] > 50 and g[0]["n"] < state["groups"][0]["n"] / 3, g  # class1 solid, the others faded
     card.screenshot(path=str(artifacts / "embeddings-search-lab-light.png"))
     card.locator("input.tbx-emb-search").fill("")
-    _until(jupyter, lambda s: s["matches"] == -1 and s["pix"] == state["pix"], "the search cleared")
+    jupyter.until(READ, lambda s: s["matches"] == -1 and s["pix"] == state["pix"], "the search cleared")
 
     # ---- 3-D: dragging rotates the picture.
     card.locator("select.tbx-emb-dims").select_option("3")
-    three = _until(jupyter, lambda s: s["emb"].get("mode") == 3 and s["pix"] != state["pix"], "the 3-D view")
+    three = jupyter.until(READ, lambda s: s["emb"].get("mode") == 3 and s["pix"] != state["pix"], "the 3-D view")
     assert three["renderer"] == "webgl" and _separated(three["groups"]), three  # WebGL points, still three groups
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] / 2 + 80, box["y"] + box["height"] / 2 + 20, steps=5)
-    page.mouse.up()
-    _until(jupyter, lambda s: s["pix"] != three["pix"], "the 3-D view rotated")
+    jupyter.drag(canvas, 80, 20)
+    jupyter.until(READ, lambda s: s["pix"] != three["pix"], "the 3-D view rotated")
     card.screenshot(path=str(artifacts / "embeddings-3d-lab-light.png"))
     card.locator("select.tbx-emb-dims").select_option("2")
-    _until(jupyter, lambda s: s["emb"].get("mode") == 2, "back to 2-D")
+    jupyter.until(READ, lambda s: s["emb"].get("mode") == 2, "back to 2-D")
 
     # ---- UMAP (umap-js, in slices): another picture, the three groups still apart, its epochs in the note.
     card.locator("select.tbx-emb-dims").select_option("u2")
-    umap = _until(jupyter, lambda s: s["projection"].startswith("umap:done") and s["pix"][0] > 500 and s["pix"] != state["pix"],
-                  "the UMAP layout finished")
+    umap = jupyter.until(READ, lambda s: s["projection"].startswith("umap:done") and s["pix"][0] > 500 and s["pix"] != state["pix"],
+                     "the UMAP layout finished")
     assert _separated(umap["groups"]) and "UMAP 2-D: " in umap["note"] and " epochs" in umap["note"], umap
     assert umap["where"] == "worker", umap  # umap-js in a Web Worker made from the bundle's Blob
     card.screenshot(path=str(artifacts / "embeddings-umap-lab-light.png"))
     card.locator("select.tbx-emb-dims").select_option("u3")
-    umap3 = _until(jupyter, lambda s: s["projection"].startswith("umap:done") and s["emb"].get("mode") == 3 and s["renderer"] == "webgl",
-                   "the UMAP 3-D layout finished")
+    umap3 = jupyter.until(READ, lambda s: s["projection"].startswith("umap:done") and s["emb"].get("mode") == 3 and s["renderer"] == "webgl",
+                      "the UMAP 3-D layout finished")
     assert _separated(umap3["groups"]), umap3["groups"]
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] / 2 - 70, box["y"] + box["height"] / 2 + 25, steps=5)
-    page.mouse.up()
-    _until(jupyter, lambda s: s["pix"] != umap3["pix"], "the UMAP 3-D view rotated")
+    jupyter.drag(canvas, -70, 25)
+    jupyter.until(READ, lambda s: s["pix"] != umap3["pix"], "the UMAP 3-D view rotated")
     card.screenshot(path=str(artifacts / "embeddings-umap3d-lab-light.png"))
     card.locator("select.tbx-emb-dims").select_option("2")
-    _until(jupyter, lambda s: s["projection"] == "pca" and s["pix"] == state["pix"], "back to the PCA")
+    jupyter.until(READ, lambda s: s["projection"] == "pca" and s["pix"] == state["pix"], "back to the PCA")
 
     # ---- dark theme: still three separated groups.
     jupyter.set_theme(dark=True)
-    dark = _until(jupyter, lambda s: s["pix"][0] > 500 and _separated(s["groups"]), "three groups in the dark theme")
+    dark = jupyter.until(READ, lambda s: s["pix"][0] > 500 and _separated(s["groups"]), "three groups in the dark theme")
     assert dark["emb"]["points"] == 180
     card.screenshot(path=str(artifacts / "embeddings-lab-dark.png"))
     card.locator("select.tbx-emb-dims").select_option("u3")  # the finished UMAP 3-D layout, WebGL on the dark theme
-    dark3 = _until(jupyter, lambda s: s["projection"].startswith("umap:done") and s["emb"].get("mode") == 3 and _separated(s["groups"]),
-                   "the UMAP 3-D view in the dark theme")
+    dark3 = jupyter.until(READ, lambda s: s["projection"].startswith("umap:done") and s["emb"].get("mode") == 3 and _separated(s["groups"]),
+                      "the UMAP 3-D view in the dark theme")
     assert dark3["renderer"] == "webgl", dark3
     card.screenshot(path=str(artifacts / "embeddings-umap3d-lab-dark.png"))
     card.locator("select.tbx-emb-dims").select_option("2")
-    _until(jupyter, lambda s: s["projection"] == "pca", "back to the PCA")
+    jupyter.until(READ, lambda s: s["projection"] == "pca", "back to the PCA")
     jupyter.set_theme(dark=False)
     card.screenshot(path=str(artifacts / "embeddings-lab-light.png"))
 
@@ -178,8 +160,8 @@ def test_embedding_card_draws_three_clusters_hover_and_search(jupyter: Any) -> N
     jupyter.run_cell(2)
     jupyter.wait_cell_done(2)
     assert not jupyter.cell_errors(), jupyter.cell_errors()
-    big = _until(jupyter, lambda s: s["emb"].get("step") == 9 and s["emb"].get("points") == 3000 and s["pix"][0] > 500,
-                 "the live embedding of step 9 drawn")
+    big = jupyter.until(READ, lambda s: s["emb"].get("step") == 9 and s["emb"].get("points") == 3000 and s["pix"][0] > 500,
+                    "the live embedding of step 9 drawn")
     assert big["emb"]["dims"] == 50 and big["emb"]["colorBy"] == "" and big["emb"]["pcaMs"] < 1000, big["emb"]
     print(f"browser PCA of 3,000 x 50: {big['emb']['pcaMs']} ms")
     assert card.locator(".tbx-step-label").text_content() == "step 9 (2/2)"
@@ -190,19 +172,18 @@ def test_embedding_card_draws_three_clusters_hover_and_search(jupyter: Any) -> N
     jupyter.js("""window.__tbxGap = 0; let last = performance.now();
       window.__tbxTimer = setInterval(() => { const t = performance.now(); window.__tbxGap = Math.max(window.__tbxGap, t - last); last = t; }, 20);""")
     card.locator("select.tbx-emb-dims").select_option("u2")
-    moving = jupyter.poll(lambda: (lambda s: s if s and s["projection"].startswith("umap:layout:") else None)(_state(jupyter)), 120,
-                          "the UMAP layout of 3,000 points under way")
+    moving = jupyter.until(READ, lambda s: s["projection"].startswith("umap:layout:"), "the UMAP layout of 3,000 points under way", 120)
     assert "UMAP 2-D: epoch " in moving["note"] and moving["where"] == "worker", moving
     gap = jupyter.js("clearInterval(window.__tbxTimer); return window.__tbxGap;")
     print(f"UMAP of 3,000 x 50 in the worker: longest timer gap on the page {gap:.0f} ms until the layout moved")
     card.locator("button.tbx-emb-umap-stop").click()
-    stopped = _until(jupyter, lambda s: s["projection"].startswith("umap:stopped:"), "UMAP stopped")
+    stopped = jupyter.until(READ, lambda s: s["projection"].startswith("umap:stopped:"), "UMAP stopped")
     page.wait_for_timeout(1500)
-    still = _state(jupyter)
+    still = jupyter.js(READ)
     assert still["projection"] == stopped["projection"] and "stopped at epoch" in still["note"], (stopped, still)
     assert card.locator("button.tbx-emb-umap-stop").text_content() == "resume"
     card.screenshot(path=str(artifacts / "embeddings-umap-3000-stopped-lab-light.png"))
     card.locator("button.tbx-emb-umap-stop").click()
-    _until(jupyter, lambda s: s["projection"] != stopped["projection"] and not s["projection"].startswith("umap:stopped"), "UMAP resumed")
+    jupyter.until(READ, lambda s: s["projection"] != stopped["projection"] and not s["projection"].startswith("umap:stopped"), "UMAP resumed")
     card.locator("select.tbx-emb-dims").select_option("2")
-    _until(jupyter, lambda s: s["projection"] == "pca", "back to the PCA")
+    jupyter.until(READ, lambda s: s["projection"] == "pca", "back to the PCA")

@@ -61,11 +61,7 @@ def test_graph_is_drawn_expanded_searched_zoomed(jupyter: Any) -> None:
     from tbx_widget import load
 
     shutil.copytree(FIXTURES / "keras", jupyter.server.root / "runs" / "keras")
-    name = jupyter.server.write_notebook([LOG, KERAS])
-    jupyter.open(name)
-    jupyter.run_cell(0)
-    jupyter.wait_cell_done(0)
-    assert not jupyter.cell_errors(), jupyter.cell_errors()
+    jupyter.open_and_run_first([LOG, KERAS])
     (graph,) = load(jupyter.server.root / "runs" / "graph").graphs(".")
 
     state = jupyter.poll(lambda: (lambda s: s if s and s["leaves"] > 0 else None)(jupyter.js(READ)), 60, "the graph drawn")

@@ -56,45 +56,22 @@ return {
 """
 
 
-def _state(jupyter: Any) -> dict[str, Any]:
-    return jupyter.js(READ)
-
-
-def _until(jupyter: Any, ok: Any, what: str) -> dict[str, Any]:
-    return jupyter.poll(lambda: (lambda s: s if s and ok(s) else None)(_state(jupyter)), 30, what)
-
-
-def _drag(page: Any, loc: Any, dx: float, dy: float) -> None:
-    loc.scroll_into_view_if_needed()
-    box = loc.bounding_box()
-    assert box is not None
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x + dx, y + dy, steps=5)
-    page.mouse.up()
-
-
 @pytest.mark.parametrize("jupyter", ["lab"], indirect=True)
 def test_3d_views_fall_back_to_canvas_2d_without_webgl(jupyter: Any) -> None:
     page = jupyter.page
     page.add_init_script(NO_WEBGL)
-    name = jupyter.server.write_notebook([LOG, "d"])
-    jupyter.open(name)
-    jupyter.run_cell(0)
-    jupyter.wait_cell_done(0)
-    assert not jupyter.cell_errors(), jupyter.cell_errors()
+    jupyter.open_and_run_first([LOG, "d"])
     emb = page.locator('[data-tbx-kind="embeddings"][data-tbx-tag="feat"]')
     emb.locator("select.tbx-emb-dims").select_option("3")
-    state = _until(jupyter, lambda s: s["mode"] == 3 and all(p and p[0] > 1000 for p in (s["surface"], s["mesh"], s["emb"])),
-                   "the three 3-D views drawn")
+    state = jupyter.until(READ, lambda s: s["mode"] == 3 and all(p and p[0] > 1000 for p in (s["surface"], s["mesh"], s["emb"])),
+                      "the three 3-D views drawn")
     assert state["webgl"] is False and state["renderers"] == ["canvas2d"] * 3, state
 
     for kind, tag, canvas, key in (("surfaces", "loss", "canvas.tbx-surface-3d", "surface"), ("meshes", "ball", "canvas.tbx-mesh-3d", "mesh"),
                                    ("embeddings", "feat", "canvas.tbx-emb-canvas", "emb")):
-        before = _state(jupyter)
-        _drag(page, page.locator(f'[data-tbx-kind="{kind}"][data-tbx-tag="{tag}"] {canvas}'), 70, 15)
-        _until(jupyter, lambda s, k=key: s[k] != before[k] and s[k][0] > 1000, f"the {key} view rotated (canvas 2D)")
+        before = jupyter.js(READ)
+        jupyter.drag(page.locator(f'[data-tbx-kind="{kind}"][data-tbx-tag="{tag}"] {canvas}'), 70, 15)
+        jupyter.until(READ, lambda s, k=key: s[k] != before[k] and s[k][0] > 1000, f"the {key} view rotated (canvas 2D)")
     artifacts = jupyter.screenshot("nowebgl").parent
     for kind, tag in (("surfaces", "loss"), ("meshes", "ball"), ("embeddings", "feat")):
         loc = page.locator(f'[data-tbx-kind="{kind}"][data-tbx-tag="{tag}"]')
