@@ -5,8 +5,12 @@ stand-in model and is fed what the kernel really sends: the batches of a ``Follo
 poll of the logdir (overviews first, then the full data: docs/protocol.md, "Overviews"),
 written to files and fetched by the page before the clock starts, then delivered one message
 per task and paced as the kernel paces them (at most 16 MB unacknowledged; the page's acks free
-the window). Measured: the first complete draw of the scalar cards in view (first message ->
-every card in view drawn with every run, from overviews), the time until full resolution is in
+the window), each no earlier than the kernel sent it: the page's clock starts as the kernel's
+poll did (the dashboard opened), and a batch is delivered at the time the kernel emitted it in
+that poll (less the time this benchmark spent writing the batches to files; the kernel ran
+before the page, not beside it: on a real machine they share the CPU). Measured from opening:
+the first message, the first draw (a card in view drawn from overviews, some runs), the first
+complete draw of the scalar cards in view (every run), the time until full resolution is in
 (every batch applied and the cards in view drawn from full data), the longest gap between
 animation frames meanwhile, a zoom redraw per chart (median of 20 zooms at different ranges on
 one card) and the JS heap after a GC. Kernel: how long its first poll takes to send the
@@ -49,7 +53,7 @@ window.bench = async (runs, tags, n, manifest, windowBytes) => {
     const [j, bin] = await Promise.all([fetch(`b${m.seq}.json`).then((r) => r.json()), fetch(`b${m.seq}.bin`).then((r) => r.arrayBuffer())]);
     let off = 0;
     const bufs = j.sizes.map((size) => { const v = new DataView(bin, off, size); off += size; return v; });
-    batches.push({ seq: m.seq, msg: j.content, bufs, bytes: m.bytes });
+    batches.push({ seq: m.seq, msg: j.content, bufs, bytes: m.bytes, at: m.t * 1000 });
   }
   const lastSeq = batches.length ? batches[batches.length - 1].seq : 0;
   const lastOverviewSeq = manifest.reduce((a, m) => (m.overview ? m.seq : a), 0);
@@ -60,13 +64,22 @@ window.bench = async (runs, tags, n, manifest, windowBytes) => {
   const unacked = [], ready = [];
   const deliver = () => {
     const b = ready.shift();
+    if (b && firstMsg === null) firstMsg = performance.now() - t0;
     if (b) emit(b.msg, b.bufs);
     if (ready.length) setTimeout(deliver, 0); else delivering = false;
   };
+  // A batch goes no earlier than the kernel sent it (ms since its poll started = t0 here: the
+  // dashboard opened), and within the window.
+  let waiting = false, firstMsg = null;
   const pump = () => {
     while (next < batches.length) {
       const b = batches[next];
       if (inFlight > 0 && inFlight + b.bytes > windowBytes) break;
+      const early = b.at - (performance.now() - t0);
+      if (early > 0) {
+        if (!waiting) { waiting = true; setTimeout(() => { waiting = false; pump(); }, early); }
+        break;
+      }
       batches[next++] = null;  // the page keeps no reference once delivered
       inFlight += b.bytes;
       unacked.push([b.seq, b.bytes]);
@@ -86,6 +99,7 @@ window.bench = async (runs, tags, n, manifest, windowBytes) => {
   const watch = () => { const t = performance.now(); maxGap = Math.max(maxGap, t - lastFrame); lastFrame = t; if (watching) requestAnimationFrame(watch); };
   const cards = () => [...document.querySelectorAll('[data-tbx-kind="scalars"]')];
   const inView = (c) => { const b = c.getBoundingClientRect(); return b.bottom > 0 && b.top < window.innerHeight && b.width > 0; };
+  const some = (c) => c.tbxChart && c.dataset.tbxSeries && Object.values(JSON.parse(c.dataset.tbxSeries)).some((v) => v[0] > 0);
   const drawn = (c, full) => {
     if (!c.tbxChart || !c.dataset.tbxSeries) return false;
     const pts = Object.values(JSON.parse(c.dataset.tbxSeries));
@@ -96,12 +110,15 @@ window.bench = async (runs, tags, n, manifest, windowBytes) => {
   requestAnimationFrame(watch);
   pump();
   let shown = [];
+  let firstAny = null;
   for (;;) {
+    if (firstAny === null && cards().filter(inView).some(some)) firstAny = performance.now() - t0;
     shown = cards().filter(inView);
     if (cards().length === tags && shown.length > 0 && shown.every((c) => drawn(c, false))) break;
     await frames();
   }
   const first = performance.now() - t0;
+  if (firstAny === null) firstAny = first;
   const overviewDrawn = shown.filter((c) => c.dataset.tbxOverview !== "0").length;
   for (;;) {
     shown = cards().filter(inView);
@@ -119,7 +136,7 @@ window.bench = async (runs, tags, n, manifest, windowBytes) => {
   }
   const heap = await heapAfterGc();
   const root = document.querySelector(".tbx-dashboard");
-  return { first, full, maxGap, overviewIn, overviewDrawn, redraws, heap, cards: cards().length, shown: shown.length,
+  return { first, firstAny, firstMsg, full, maxGap, overviewIn, overviewDrawn, redraws, heap, cards: cards().length, shown: shown.length,
            series: chart.series.length - 1, sliceMs: Number(root ? root.dataset.tbxSliceMs : NaN), points: JSON.parse(card.dataset.tbxSeries) };
 };
 document.title = "ready";
@@ -143,9 +160,12 @@ def kernel_batches(root: str, out: pathlib.Path, read_bytes: int) -> dict[str, A
 
     manifest: list[dict[str, Any]] = []
     t0 = time.perf_counter()
-    marks = {"overview_s": None}
+    marks = {"overview_s": None, "first_overview_s": None, "writing": 0.0}
 
     def emit(batch: Any) -> None:
+        # When the kernel sends it, from the poll's start, less this benchmark's own file writing.
+        t = time.perf_counter() - t0 - marks["writing"]
+        w0 = time.perf_counter()
         seq = batch.content["seq"]
         overview = any(it.get("overview") for it in batch.content["items"])
         head = json.dumps({"content": batch.content, "sizes": [len(b) for b in batch.buffers]}).encode()
@@ -155,14 +175,18 @@ def kernel_batches(root: str, out: pathlib.Path, read_bytes: int) -> dict[str, A
                 f.write(b)
         size = sum(len(b) for b in batch.buffers)
         # as the Pacer counts a batch (buffers plus JSON)
-        manifest.append({"seq": seq, "bytes": size + len(head), "overview": overview})
+        manifest.append({"seq": seq, "bytes": size + len(head), "overview": overview, "t": t})
         if overview:
-            marks["overview_s"] = time.perf_counter() - t0  # the last overview batch so far went out
+            marks["overview_s"] = t  # the last overview batch so far went out
+            if marks["first_overview_s"] is None:
+                marks["first_overview_s"] = t
+        marks["writing"] += time.perf_counter() - w0
 
     Follower(root, read_bytes=read_bytes).poll(emit)
-    poll_s = time.perf_counter() - t0
+    poll_s = time.perf_counter() - t0 - marks["writing"]
     ov = [m for m in manifest if m["overview"]]
     return {"manifest": manifest, "poll_s": poll_s, "overview_s": marks["overview_s"] if ov else None,
+            "first_overview_s": marks["first_overview_s"],
             "bytes": sum(m["bytes"] for m in manifest), "overview_bytes": sum(m["bytes"] for m in ov)}
 
 
@@ -180,7 +204,8 @@ def front_end(runs: int, tags: int, steps: int, read_bytes: int, static: pathlib
         res = run_page(SCRIPT, f"bench({runs}, {tags}, {steps}, {json.dumps(k['manifest'])}, {WINDOW_BYTES})", static=static, files=files)
     if len(res["points"]) != runs or not all(v[0] == steps for v in res["points"].values()):
         raise AssertionError(f"the card drew {len(res['points'])} runs, expected {runs} of {steps} points")
-    return {"overview_in_ms": res["overviewIn"], "first_ms": res["first"], "full_ms": res["full"], "max_gap_ms": res["maxGap"], "slice_ms": res["sliceMs"],
+    return {"overview_in_ms": res["overviewIn"], "first_ms": res["first"], "first_any_ms": res["firstAny"], "first_msg_ms": res["firstMsg"],
+            "kernel_first_overview_s": k["first_overview_s"], "full_ms": res["full"], "max_gap_ms": res["maxGap"], "slice_ms": res["sliceMs"],
             "overview_cards": res["overviewDrawn"], "redraw_ms": statistics.median(res["redraws"]),
             "heap": res["heap"], "cards": res["cards"], "shown": res["shown"], "series": res["series"],
             "batches": len(k["manifest"]), "mb": k["bytes"] / 2**20, "overview_mb": k["overview_bytes"] / 2**20,
@@ -215,13 +240,17 @@ def report(m: dict[str, Any]) -> str:
         "one message per task, at most 16 MiB unacknowledged. Kernel: a Dashboard's first poll against `load()`.\n",
         "| measure | value | target |",
         "| --- | ---: | --- |",
-        f"| first draw of the scalars section (first message -> cards in view drawn, every run; {f['overview_cards']} of them from overviews) | {f['first_ms']:.0f} ms | <= {TARGET_FIRST_MS} ms |",
-        f"| overviews applied (every overview batch acknowledged) | {f['overview_in_ms'] or 0:.0f} ms | |",
-        f"| full resolution in (every batch applied, cards in view drawn from full data) | {f['full_ms']:.0f} ms | |",
+        f"| first message (the kernel's first batch; from opening) | {f['first_msg_ms']:.0f} ms | |",
+        f"| first draw from opening: a card in view drawn (some runs, from overviews) | {f['first_any_ms']:.0f} ms | <= {TARGET_FIRST_MS} ms |",
+        f"| first complete draw from opening: cards in view drawn, every run ({f['overview_cards']} of them from overviews) | {f['first_ms']:.0f} ms | <= {TARGET_FIRST_MS} ms |",
+        f"| the same from the first message | {f['first_ms'] - f['first_msg_ms']:.0f} ms | |",
+        f"| overviews applied (every overview batch acknowledged; from opening) | {f['overview_in_ms'] or 0:.0f} ms | |",
+        f"| full resolution in (every batch applied, cards in view drawn from full data; from opening) | {f['full_ms']:.0f} ms | |",
         f"| longest gap between animation frames meanwhile; longest slice of applying batches | {f['max_gap_ms']:.0f} ms; {f['slice_ms']:.0f} ms | a frame or two |",
         f"| zoom redraw of one chart ({f['series']} series; a sweep's lines drawn in one pass), median of 20 | {f['redraw_ms']:.1f} ms | <= {TARGET_REDRAW_MS} ms |",
         f"| JS heap after loading (after a GC) | {heap} | stated |",
-        f"| kernel: last overview batch sent after (in the first poll that fed the page, batches written to disk) | {ov} | |",
+        f"| kernel: first overview batch sent after (in the first poll that fed the page) | {f['kernel_first_overview_s'] or 0:.2f} s | |",
+        f"| kernel: last overview batch sent after (the same poll) | {ov} | |",
         f"| load() | {k['load']:.2f} s | |",
         f"| first poll | {k['poll']:.2f} s | |",
         f"| first poll / load() (wall, CPU) | {k['poll'] / k['load']:.2f}x, {k['poll_cpu'] / max(k['load_cpu'], 1e-9):.2f}x | <= 2x |",
