@@ -14,22 +14,21 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import uuid
 
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 
 from bench_load import write_logdir  # noqa: E402
+from storage_server import Server, ServerDidNotStart, moto_s3  # noqa: E402  (tests/storage_server.py)
 
 KEY = SECRET = "testing"  # moto accepts any credentials
 
@@ -47,45 +46,15 @@ w.close()
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Moto:
-    """moto's S3 server in its own process group on a free port."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.endpoint = f"http://127.0.0.1:{self.port}"
-        self.options = {"key": KEY, "secret": SECRET, "endpoint_url": self.endpoint}
-        self.proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    break
-            except OSError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError("moto's S3 server did not start (pip install 'moto[server]')")
-                time.sleep(0.1)
-
-    def filesystem(self):
-        import fsspec
-
-        return fsspec.filesystem("s3", skip_instance_cache=True, **self.options)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
+def start_moto(cwd: str) -> Server:
+    """moto's S3 server (tests/storage_server.py), started, its log in ``cwd``."""
+    server = moto_s3(cwd)
+    server.start()
+    try:
+        server.wait()
+    except ServerDidNotStart as exc:
+        raise RuntimeError(f"{exc}\n(is moto installed? pip install 'moto[server]')") from None
+    return server
 
 
 def count_ours(url: str, options: dict | None) -> int:
@@ -135,7 +104,7 @@ print(json.dumps(out))
 """
 
 
-def tensorboard_on_s3(server: Moto, url: str, n: int, repeats: int) -> tuple[float, float, str] | str:
+def tensorboard_on_s3(server: Server, url: str, n: int, repeats: int) -> tuple[float, float, str] | str:
     """EventAccumulator on ``url`` through the tf-stub gfile, or why it cannot run. In its own
     process: the gfile registers its S3 filesystem, reading ``S3_ENDPOINT``, when first imported."""
     import json
@@ -145,7 +114,7 @@ def tensorboard_on_s3(server: Moto, url: str, n: int, repeats: int) -> tuple[flo
         import tensorboard  # noqa: F401
     except ImportError as exc:
         return f"not run: {exc.name} is not installed"
-    env = dict(os.environ, S3_ENDPOINT=server.endpoint, AWS_ACCESS_KEY_ID=KEY, AWS_SECRET_ACCESS_KEY=SECRET,
+    env = dict(os.environ, S3_ENDPOINT=server.storage_options["endpoint_url"], AWS_ACCESS_KEY_ID=KEY, AWS_SECRET_ACCESS_KEY=SECRET,
                AWS_DEFAULT_REGION="us-east-1")
     proc = subprocess.run([sys.executable, "-c", EA_ON_S3, url, str(repeats), HERE], env=env, capture_output=True,
                           text=True, timeout=3600)
@@ -158,13 +127,13 @@ def tensorboard_on_s3(server: Moto, url: str, n: int, repeats: int) -> tuple[flo
     return float(np.median([r[0] for r in runs])), float(np.median([r[1] for r in runs])), ""
 
 
-def live_latency(server: Moto, bucket: str, points: int, gap: float) -> np.ndarray:
+def live_latency(server: Server, bucket: str, points: int, gap: float) -> np.ndarray:
     """Seconds from a separate writer process's ``flush()`` returning to each point being in a
     ``Follower`` batch here (the follower polls back to back, 10 ms apart)."""
     from tbx_widget.live.follower import Follower
 
     url = f"s3://{bucket}/live"
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, f"{url}/run", server.endpoint, str(points), str(gap)],
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, f"{url}/run", server.storage_options["endpoint_url"], str(points), str(gap)],
                             stdout=subprocess.PIPE, text=True)
     flushed: dict[int, float] = {}
 
@@ -191,7 +160,7 @@ def live_latency(server: Moto, bucket: str, points: int, gap: float) -> np.ndarr
     while len(seen) < points and time.monotonic() < deadline:
         if follower is None:
             try:
-                follower = Follower(url, storage_options=server.options)
+                follower = Follower(url, storage_options=server.storage_options)
                 follower.resend(emit)
                 initial = set(seen)  # points already there when the follower started: no latency
             except (FileNotFoundError, OSError):
@@ -212,7 +181,7 @@ d = Dashboard({url!r}, storage_options={options!r}, height=400)
 d
 """
 
-def browser_latency(server: Moto, bucket: str, points: int, gap: float) -> np.ndarray | str:
+def browser_latency(server: Server, bucket: str, points: int, gap: float) -> np.ndarray | str:
     """Seconds from a separate writer process's ``flush()`` returning to the point being counted
     by a Dashboard in JupyterLab (headless Chromium, through the e2e harness) following the
     bucket at its default poll interval; or why it could not run."""
@@ -228,11 +197,11 @@ def browser_latency(server: Moto, bucket: str, points: int, gap: float) -> np.nd
 
     url = f"s3://{bucket}/browser"
     with jupyter_lab() as lab, lab.notebook("bench-remote") as jupyter:
-        open_dashboard(jupyter, [BROWSER_CELL.format(url=url, options=server.options)])
+        open_dashboard(jupyter, [BROWSER_CELL.format(url=url, options=server.storage_options)])
         before = watch_events(jupyter)
         if before != 0:
             raise RuntimeError(f"the dashboard already holds {before} points: latencies would be wrong")
-        proc = subprocess.run([sys.executable, "-c", WRITER, f"{url}/run", server.endpoint, str(points), str(gap)],
+        proc = subprocess.run([sys.executable, "-c", WRITER, f"{url}/run", server.storage_options["endpoint_url"], str(points), str(gap)],
                               capture_output=True, text=True, timeout=120 + points * 5)
         if proc.returncode != 0:
             raise RuntimeError(f"browser latency: the writer failed: {proc.stderr[-2000:]}")
@@ -254,11 +223,11 @@ def main() -> None:
     repeats = 1 if args.tiny else 3
     points, gap = (8, 0.1) if args.tiny else (40, 0.25)
     n = tags * steps
-    server = Moto()
+    server_dir = tempfile.TemporaryDirectory()
+    server = start_moto(server_dir.name)
     try:
         fs = server.filesystem()
-        bucket = f"bench-{uuid.uuid4().hex[:8]}"
-        fs.mkdir(bucket)
+        bucket = server.new_bucket()
         with tempfile.TemporaryDirectory() as root:
             write_logdir(root, tags, steps)
             local = os.path.join(root, "run", "events.out.tfevents.1700000000.bench")
@@ -266,13 +235,14 @@ def main() -> None:
             fs.put_file(local, f"{bucket}/logs/run/events.out.tfevents.1700000000.bench")
             url = f"s3://{bucket}/logs"
             t_local = best(count_ours, (root, None), n, repeats)
-            t_s3 = best(count_ours, (url, server.options), n, repeats)
+            t_s3 = best(count_ours, (url, server.storage_options), n, repeats)
             t_ea_local = best(count_event_accumulator, (os.path.join(root, "run"),), n, repeats)
             t_ea_s3 = tensorboard_on_s3(server, f"{url}/run", n, 1)  # minutes at full size: one run
         lat = live_latency(server, bucket, points, gap)
         seen = browser_latency(server, bucket, points, gap) if args.browser and not args.tiny else "not measured (--tiny)"
     finally:
         server.stop()
+        server_dir.cleanup()
     print(f"## Remote logdirs: {n:,} scalar events ({tags} tags x {steps:,} steps, {size / 2**20:.1f} MiB) "
           f"on moto's S3 server (loopback) vs local disk\n")
     print(f"Median of {repeats} run(s) (TensorBoard on S3: one run); CPU is the reading process's (the server's own "

@@ -5,19 +5,15 @@ download, as the browser would save it) are exactly what was written."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
 import subprocess
 import sys
-import time
-import uuid
-from typing import Any, Iterator
+from typing import Iterator
 
 import numpy as np
 import pytest
 
 from harness import Jupyter
+from storage_server import Server, moto_s3  # tests/storage_server.py
 
 pytestmark = pytest.mark.e2e
 
@@ -63,53 +59,28 @@ return blob ? await blob.text() : null;
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def moto() -> Iterator[dict[str, Any]]:
-    """moto's S3 server on a free loopback port, its storage options."""
-    pytest.importorskip("moto")
-    fsspec = pytest.importorskip("fsspec")
-    pytest.importorskip("s3fs")
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    options = {"key": "testing", "secret": "testing", "endpoint_url": f"http://127.0.0.1:{port}"}
+def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """moto's S3 server on a free loopback port (tests/storage_server.py)."""
+    for module in ("moto", "fsspec", "s3fs"):
+        pytest.importorskip(module)
+    server = moto_s3(str(tmp_path_factory.mktemp("moto")))
+    server.start()
     try:
-        deadline = time.monotonic() + 45
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("moto's S3 server did not start")
-                time.sleep(0.1)
-        yield {"options": options, "fs": fsspec.filesystem("s3", skip_instance_cache=True, **options)}
+        server.wait()
+        yield server
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(10)
+        server.stop()
 
 
 @pytest.mark.parametrize("jupyter", ["lab"], indirect=True)
-def test_dashboard_follows_a_bucket_written_by_another_process(jupyter: Jupyter, moto: dict[str, Any]) -> None:
+def test_dashboard_follows_a_bucket_written_by_another_process(jupyter: Jupyter, moto: Server) -> None:
     lab = jupyter
-    bucket = f"tbx-{uuid.uuid4().hex[:12]}"
-    moto["fs"].mkdir(bucket)
-    url = f"s3://{bucket}/runs"
-    name = lab.server.write_notebook([DASHBOARD.format(url=url, options=moto["options"])])
-    lab.open(name)
-    lab.run_cell(0)
-    lab.wait_cell_done(0)
-    assert not lab.cell_errors(), lab.cell_errors()
+    url = moto.url(moto.new_bucket(), "runs")
+    lab.open_and_run_first([DASHBOARD.format(url=url, options=moto.storage_options)])
     lab.poll(lambda: lab.js(READ), 60, "the dashboard on an empty bucket")
 
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, f"{url}/worker", moto["options"]["endpoint_url"], str(STEPS)],
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, f"{url}/worker", moto.storage_options["endpoint_url"], str(STEPS)],
                               cwd=lab.server.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         def while_running(at_least: int) -> dict | None:

@@ -11,17 +11,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import time
-import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
+from storage_server import Server, free_port, moto_s3  # tests/storage_server.py
 
 # gcsfs (2026.x) by default asks Google's gRPC Storage Control API for each bucket's layout,
 # which an emulator does not serve: every operation would wait out a 60 s timeout. Off, as any
@@ -33,94 +27,15 @@ AZURITE = ROOT / "tests" / "servers" / "node_modules" / ".bin" / "azurite-blob"
 # Azurite's development account: a fixed, public name and key that every Azurite accepts.
 AZURITE_ACCOUNT = "devstoreaccount1"
 AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-START_TIMEOUT = 45.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _listening(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
-
-
-@dataclass
-class Server:
-    """One running storage server and how to reach it with fsspec."""
-
-    name: str
-    protocol: str
-    port: int
-    argv: list[str]
-    cwd: str
-    storage_options: dict[str, Any] = field(default_factory=dict)
-    proc: subprocess.Popen | None = None
-    log: Path | None = None
-
-    def start(self) -> None:
-        self.log = Path(self.cwd) / f"{self.name}.log"
-        out = open(self.log, "wb")
-        self.proc = subprocess.Popen(self.argv, cwd=self.cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        out.close()
-
-    def wait(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not _listening(self.port):
-            if self.proc is None or self.proc.poll() is not None or time.monotonic() > deadline:
-                text = self.log.read_text(errors="replace")[-2000:] if self.log and self.log.exists() else ""
-                self.stop()
-                pytest.fail(f"{self.name} server did not start ({' '.join(self.argv)}):\n{text}")
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(3)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
-
-    def restart(self) -> None:
-        """Stop and start again on the same port (the flaky-network test)."""
-        self.stop()
-        self.start()
-        self.wait()
-
-    # -- using it -----------------------------------------------------------------------------
-
-    def filesystem(self):
-        """A fresh fsspec filesystem for this server (not fsspec's shared cached instance)."""
-        import fsspec
-
-        return fsspec.filesystem(self.protocol, skip_instance_cache=True, **self.storage_options)
-
-    def new_bucket(self) -> str:
-        """Create a bucket (container) with a fresh name and return it."""
-        name = f"tbx-{uuid.uuid4().hex[:12]}"
-        self.filesystem().mkdir(name)
-        return name
-
-    def url(self, bucket: str, path: str = "") -> str:
-        return f"{self.protocol}://{bucket}/{path}".rstrip("/")
 
 
 def _servers(tmp: Path) -> dict[str, Server]:
     py = sys.executable
-    s3, gcs, az = free_port(), free_port(), free_port()
+    gcs, az = free_port(), free_port()
     azdir = tmp / "azurite"
     azdir.mkdir()
     return {
-        "s3": Server("s3", "s3", s3, [py, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(s3)], str(tmp), {
-            "key": "testing", "secret": "testing",
-            "endpoint_url": f"http://127.0.0.1:{s3}",
-        }),
+        "s3": moto_s3(str(tmp)),
         "gcs": Server("gcs", "gs", gcs, [
             str(Path(py).parent / "gcp-storage-emulator"), "start", "--host", "127.0.0.1", "--port", str(gcs), "--in-memory", "-q",
         ], str(tmp), {"endpoint_url": f"http://127.0.0.1:{gcs}", "token": "anon", "project": "test"}),
