@@ -33,11 +33,12 @@ function render(model: SavingModel): HTMLElement {
   return el.querySelector(".tbx-dashboard") as HTMLElement;
 }
 
-function mount(): { model: SavingModel; root: HTMLElement } {
+/** A dashboard on run "a" showing `batch` (`data()` by default). */
+function mount(batch: BatchBuilder = data()): { model: SavingModel; root: HTMLElement } {
   const model = new SavingModel({ logdir: "runs/x", height: 500, tag_filter: "", run_filter: "", status: "ok", error: "", _sent_seq: 0 });
   widget.initialize({ model });
   const root = render(model);
-  const { msg, buffers } = data().build(1, true, ["a"]);
+  const { msg, buffers } = batch.build(1, true, ["a"]);
   model.emit("msg:custom", msg, buffers);
   attach(model).store.flush();
   return { model, root };
@@ -122,15 +123,7 @@ function textData(): BatchBuilder {
   return b.scalars("a", "loss", [0, 10, 20], [3, 2, 1]);
 }
 
-function mountText(): HTMLElement {
-  const model = new SavingModel({ logdir: "runs/x", height: 500, tag_filter: "", run_filter: "", status: "ok", error: "", _sent_seq: 0 });
-  widget.initialize({ model });
-  const root = render(model);
-  const { msg, buffers } = textData().build(1, true, ["a"]);
-  model.emit("msg:custom", msg, buffers);
-  attach(model).store.flush();
-  return root;
-}
+const mountText = (): HTMLElement => mount(textData()).root;
 
 const shownText = (root: HTMLElement, tag: string) =>
   (card(root, "text", tag).querySelector(".tbx-text-entry") as HTMLElement).textContent?.match(/(notes|other) at \d+/)?.[0];

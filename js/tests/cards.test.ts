@@ -13,6 +13,7 @@ import { StepSlider } from "../src/views/stepslider";
 import { confusionStats } from "../src/views/pr";
 import { attach } from "../src/session";
 import { BatchBuilder, FakeModel, stubObjectUrls } from "./helpers";
+import { setControl } from "./controls";
 
 const START = (lr: number) => [
   { record: "experiment", data: { hparams: [{ name: "lr", type: "DATA_TYPE_FLOAT64" }], metrics: [{ tag: "hparam/acc", group: "" }] } },
@@ -129,9 +130,7 @@ describe("runs panel", () => {
     expect(item.dataset.tbxFolded).toBe("lr=0.1/1733000000.5");
     expect(root.querySelector(".tbx-runs .tbx-count")?.textContent).toBe("3");
     // Unticking the entry hides the session's row in the HParams table too.
-    const box = item.querySelector("input") as HTMLInputElement;
-    box.checked = false;
-    box.dispatchEvent(new Event("change"));
+    setControl(item, "input", false);
     const rows = [...root.querySelectorAll('[data-tbx-kind="hparams"] tbody tr')].map((tr) => (tr as HTMLElement).dataset.tbxRun);
     expect(rows).toEqual(["lr=0.01/1733000001.25"]);
   });
@@ -211,9 +210,7 @@ describe("image cards", () => {
     expect(label.textContent).toBe("step 100 (4/4)");
     const width = label.style.minWidth;
     expect(width).toBe(`${"step 100 (4/4)".length}ch`);
-    const range = card.querySelector(".tbx-step-range") as HTMLInputElement;
-    range.value = "0";
-    range.dispatchEvent(new Event("input"));
+    setControl(card, ".tbx-step-range", "0", "input");
     expect(label.textContent).toBe("step 0 (1/4)");
     expect(label.style.minWidth).toBe(width);
     (card.querySelector("img.tbx-image") as HTMLImageElement).click();
@@ -243,9 +240,7 @@ describe("PR card statistics", () => {
   it("shows the dash and the reason in the card at a threshold where nothing is predicted positive", () => {
     const b = new BatchBuilder().prCurves(".", "pr", [{ step: 0, tp: [4, 0], fp: [6, 0], tn: [0, 6], fn: [0, 4] }]);
     const { root } = mount(b, ["."]);
-    const th = root.querySelector('input[aria-label="threshold"]') as HTMLInputElement;
-    th.value = "1";
-    th.dispatchEvent(new Event("input"));
+    setControl(root, 'input[aria-label="threshold"]', "1", "input");
     const note = root.querySelector(".tbx-pr-stats") as HTMLElement;
     expect(note.textContent).not.toContain("NaN");
     expect(note.textContent).toContain("precision – (no predicted positives at this threshold)");
@@ -322,12 +317,8 @@ describe("settings kept in the widget state", () => {
       const num = root.querySelector('input[aria-label="smoothing value"]') as HTMLInputElement;
       num.value = "0.85";
       num.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
-      const x = root.querySelector('select[aria-label="x axis"]') as HTMLSelectElement;
-      x.value = "relative";
-      x.dispatchEvent(new Event("change"));
-      const box = root.querySelector('.tbx-run[data-tbx-run="lr=0.01"] input') as HTMLInputElement;
-      box.checked = false;
-      box.dispatchEvent(new Event("change"));
+      setControl(root, 'select[aria-label="x axis"]', "relative");
+      setControl(root, '.tbx-run[data-tbx-run="lr=0.01"] input', false);
       expect(model.get("view_settings")).toBeUndefined(); // gathered, not sent yet
       vi.advanceTimersByTime(SAVE_DELAY_MS + 1);
       expect(model.get("view_settings")).toEqual({ smoothing: 0.85, x_axis: "relative", tag_filter: "", run_filter: "", hidden_runs: ["lr=0.01"], collapsed: [] });
@@ -341,9 +332,7 @@ describe("settings kept in the widget state", () => {
       expect((root2.querySelector('select[aria-label="x axis"]') as HTMLSelectElement).value).toBe("relative");
       expect((root2.querySelector('.tbx-run[data-tbx-run="lr=0.01"] input') as HTMLInputElement).checked).toBe(false);
       // A change in one view shows in the other.
-      const tags = root2.querySelector('input[aria-label="tag filter"]') as HTMLInputElement;
-      tags.value = "loss";
-      tags.dispatchEvent(new Event("input"));
+      setControl(root2, 'input[aria-label="tag filter"]', "loss", "input");
       vi.advanceTimersByTime(SAVE_DELAY_MS + 1);
       expect((root.querySelector('input[aria-label="tag filter"]') as HTMLInputElement).value).toBe("loss");
       // Collapsing a section (the user's click on its summary) is kept and shared too.
@@ -372,9 +361,7 @@ describe("step slider", () => {
     expect(s.value).toBe(20);
     s.setSteps([0, 10, 20, 30]);
     expect(s.value).toBe(30); // following
-    const input = s.el.querySelector("input") as HTMLInputElement;
-    input.value = "1";
-    input.dispatchEvent(new Event("input"));
+    setControl(s.el, "input", "1", "input");
     expect([s.value, changes]).toEqual([10, 1]);
     s.setSteps([0, 10, 20, 30, 40]);
     expect(s.value).toBe(10); // stays where picked
@@ -382,8 +369,7 @@ describe("step slider", () => {
     expect(s.value).toBe(0);
     s.setSteps([0, 10, 20, 30, 40]);
     expect(s.value).toBe(10);
-    input.value = "4"; // back at the end: follows again
-    input.dispatchEvent(new Event("input"));
+    setControl(s.el, "input", "4", "input"); // back at the end: follows again
     s.setSteps([0, 10, 20, 30, 40, 50]);
     expect(s.value).toBe(50);
     s.setSteps([]);
@@ -412,9 +398,7 @@ describe("sections across a resync", () => {
     const b = new BatchBuilder().prCurves(".", "pr", [PR_STEP(0), PR_STEP(1)]);
     const { model, root } = mount(b, ["."]);
     const card = root.querySelector('[data-tbx-kind="pr_curves"]') as HTMLElement;
-    const range = card.querySelector('input[aria-label="step"]') as HTMLInputElement;
-    range.value = "0";
-    range.dispatchEvent(new Event("input"));
+    setControl(card, 'input[aria-label="step"]', "0", "input");
     (card.querySelector('button[aria-label="full width"]') as HTMLButtonElement).click();
     // The kernel resends everything: first a reset batch without the PR data, then the rest.
     const store = attach(model).store;

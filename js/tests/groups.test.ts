@@ -10,6 +10,7 @@ import { attach } from "../src/session";
 import { parseSettings, settingsOf, applySettings } from "../src/settings";
 import { UiState } from "../src/ui";
 import { BatchBuilder, FakeModel, fakeCanvas } from "./helpers";
+import { setControl } from "./controls";
 
 interface Shared {
   cases: { group: Grouping; hparams?: Record<string, Record<string, unknown>>; keys: Record<string, string> }[];
@@ -141,15 +142,9 @@ describe("grouped scalar charts", () => {
 
     // median with a ±std band, members faint underneath
     const control = el.querySelector(".tbx-group") as HTMLElement;
-    const stat = control.querySelector('select[aria-label="group line"]') as HTMLSelectElement;
-    stat.value = "median";
-    stat.dispatchEvent(new Event("change"));
-    const band = control.querySelector('select[aria-label="group band"]') as HTMLSelectElement;
-    band.value = "std";
-    band.dispatchEvent(new Event("change"));
-    const members = control.querySelector('input[aria-label="show member runs"]') as HTMLInputElement;
-    members.checked = true;
-    members.dispatchEvent(new Event("change"));
+    setControl(control, 'select[aria-label="group line"]', "median");
+    setControl(control, 'select[aria-label="group band"]', "std");
+    setControl(control, 'input[aria-label="show member runs"]', true);
     const v = chart();
     expect(v.data).toHaveLength(6 + 4);
     expect(v.data[2]).toEqual([1.5, 2.5, 3]);
@@ -157,9 +152,7 @@ describe("grouped scalar charts", () => {
     expect((v.data[3] as number[])[0]).toBeCloseTo(1.5 - sd, 12);
     expect((v.data[4] as number[])[0]).toBeCloseTo(1.5 + sd, 12);
 
-    const by = control.querySelector('select[aria-label="group runs"]') as HTMLSelectElement;
-    by.value = "off";
-    by.dispatchEvent(new Event("change"));
+    setControl(control, 'select[aria-label="group runs"]', "off");
     const w = chart();
     expect(w.data).toHaveLength(1 + 2 * 4);
     expect((w as unknown as { bands?: unknown[] }).bands ?? []).toHaveLength(0);
@@ -187,9 +180,7 @@ describe("grouped scalar charts", () => {
     model.emit("msg:custom", msg, buffers);
     attach(model).store.flush();
     const control = el.querySelector(".tbx-group") as HTMLElement;
-    const by = control.querySelector('select[aria-label="group runs"]') as HTMLSelectElement;
-    by.value = "hparam";
-    by.dispatchEvent(new Event("change"));
+    setControl(control, 'select[aria-label="group runs"]', "hparam");
     const text = control.querySelector('input[aria-label="group pattern"]') as HTMLInputElement;
     expect(text.hidden).toBe(false);
     text.value = "lr";
@@ -212,15 +203,10 @@ describe("grouped scalar charts", () => {
     model.emit("msg:custom", msg, buffers);
     attach(model).store.flush();
     const control = el.querySelector(".tbx-group") as HTMLElement;
-    const by = control.querySelector('select[aria-label="group runs"]') as HTMLSelectElement;
-    by.value = "regex";
-    by.dispatchEvent(new Event("change"));
-    const text = control.querySelector('input[aria-label="group pattern"]') as HTMLInputElement;
-    text.value = "(lr=[^,";
-    text.dispatchEvent(new Event("input"));
+    setControl(control, 'select[aria-label="group runs"]', "regex");
+    const text = setControl(control, 'input[aria-label="group pattern"]', "(lr=[^,", "input");
     expect(text.classList.contains("tbx-invalid")).toBe(true);
-    text.value = "(lr=[^,]+)";
-    text.dispatchEvent(new Event("input"));
+    setControl(control, 'input[aria-label="group pattern"]', "(lr=[^,]+)", "input");
     const card = el.querySelector('[data-tbx-kind="scalars"][data-tbx-tag="acc"]') as HTMLElement;
     expect(JSON.parse(card.dataset.tbxGroups ?? "{}")).toEqual({ "lr=0.1": ["lr=0.1,s=1", "lr=0.1,s=2"] });
     expect([...card.querySelectorAll(".tbx-legend-item")].map((e) => e.textContent)).toEqual(["lr=0.1 (2 runs)", "lr=0.2,s=1"]);

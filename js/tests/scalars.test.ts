@@ -5,6 +5,7 @@ import { attach } from "../src/session";
 import { joinColumns, runColumns } from "../src/math/columns";
 import { ScalarSeries } from "../src/store";
 import { BatchBuilder, FakeModel, fakeCanvas } from "./helpers";
+import { setControl } from "./controls";
 
 beforeAll(fakeCanvas);
 
@@ -56,19 +57,13 @@ describe("scalar cards with uPlot", () => {
     ([...card.querySelectorAll("button")].find((b) => b.textContent === "legend") as HTMLButtonElement).click();
     expect(legend.hidden).toBe(false);
 
-    const smooth = el.querySelector('input[aria-label="smoothing value"]') as HTMLInputElement;
-    smooth.value = "0.95";
-    smooth.dispatchEvent(new Event("change"));
-    const x = el.querySelector('select[aria-label="x axis"]') as HTMLSelectElement;
-    x.value = "wall";
-    x.dispatchEvent(new Event("change"));
+    setControl(el, 'input[aria-label="smoothing value"]', "0.95");
+    setControl(el, 'select[aria-label="x axis"]', "wall");
     const logY = [...card.querySelectorAll("button")].find((b) => b.textContent === "log y") as HTMLButtonElement;
     logY.click();
     const outliers = [...card.querySelectorAll("button")].find((b) => b.textContent === "outliers") as HTMLButtonElement;
     outliers.click();
-    const box = el.querySelector('.tbx-run input[type="checkbox"]') as HTMLInputElement;
-    box.checked = false;
-    box.dispatchEvent(new Event("change"));
+    setControl(el, '.tbx-run input[type="checkbox"]', false);
     expect([...card.querySelectorAll(".tbx-legend-item")].map((e) => e.textContent)).toEqual(["b"]);
     expect(card.querySelectorAll(".uplot")).toHaveLength(1);
     cleanup();
