@@ -29,6 +29,9 @@ __all__ = ["Dashboard"]
 SAVED_CURVES_SECS = 5.0  # how often the _saved_curves trait is refreshed while data flows
 REPR_WAIT = 3.0  # seconds the static fallback waits for the background thread's current read
 HEARTBEAT = 0.25  # seconds between beats of the kernel's event loop (is it free to take acks?)
+# A big logdir's scalars: overviews, and full data only for the series the browser asks for
+# (docs/protocol.md, "Full data on request"). Off until the browser asks for what it shows.
+FULL_ON_REQUEST = False
 REMOTE_LATENCY_FACTOR = 3.0  # a remote logdir is polled after max(poll_interval, 3 x the last poll)
 
 
@@ -124,7 +127,7 @@ class Dashboard(anywidget.AnyWidget):
             from .groups import parse_grouping
 
             kwargs["view_settings"] = {**kwargs.get("view_settings", {}), "group": parse_grouping(group)}
-        follower = Follower(os.fspath(logdir), storage_options=storage_options)
+        follower = Follower(os.fspath(logdir), storage_options=storage_options, on_request=FULL_ON_REQUEST)
         super().__init__(
             logdir=os.fspath(logdir),
             height=height,
@@ -143,6 +146,8 @@ class Dashboard(anywidget.AnyWidget):
             self._heartbeat()
         self._pacer = Pacer(held_back=self._acks_held_back)
         self._resend = False  # a front end asked for the full state; the pump thread sends it
+        self._wants_lock = threading.Lock()
+        self._wants: dict[tuple[str, str], None] = {}  # series whose full data the browser asked for, in order
         self._wire_lock = threading.Lock()  # orders batches (pump thread) and "sent" notices (main)
         self._last_sent = 0  # seq of the last batch handed to the comm
         self._passes = threading.Condition()
@@ -170,9 +175,12 @@ class Dashboard(anywidget.AnyWidget):
                 try:
                     if self._resend:
                         self._resend = False
+                        with self._wants_lock:
+                            self._wants.clear()  # the browser asks again for what it shows after the reset
                         sent = self._follower.resend(self._send_batch)
                     else:
                         sent = self._follower.poll(self._send_batch)
+                    sent += self._answer_wants()
                     break
                 except _Superseded:
                     continue  # a resync came: the full state goes now, not after a long load
@@ -236,6 +244,14 @@ class Dashboard(anywidget.AnyWidget):
                 self._pacer.ack(seq)
         elif msg_type == "ready":
             self._answer_ready()
+        elif msg_type == "want":
+            # Full data of series the browser shows (docs/protocol.md, "Full data on request"):
+            # answered by the pump thread, paced like any batch.
+            keys = _want_keys(content.get("series"))
+            if keys:
+                with self._wants_lock:
+                    self._wants.update(dict.fromkeys(keys))
+                self._pump.wake()
         elif msg_type == "resync":
             # Answered by the pump thread: this (the kernel's main) thread delivers the acks the
             # resend waits for, so it must not wait itself. What was in flight will never be
@@ -243,6 +259,12 @@ class Dashboard(anywidget.AnyWidget):
             self._resend = True
             self._pacer.reset()
             self._pump.wake()
+
+    def _answer_wants(self) -> int:
+        """Send the full data the browser asked for (pump thread); returns how many batches."""
+        with self._wants_lock:
+            keys, self._wants = list(self._wants), {}
+        return self._follower.send_full(self._send_batch, keys) if keys else 0
 
     def _answer_ready(self) -> None:
         """A view's session started. Its "ready" waits while a cell runs, so batches have usually
@@ -271,6 +293,9 @@ class Dashboard(anywidget.AnyWidget):
         pump = getattr(self, "_pump", None)
         if pump is not None:
             pump.stop()
+        follower = getattr(self, "_follower", None)
+        if follower is not None:
+            follower.close()  # its held series file
         super().close()
 
     # -- places where widgets do not render ----------------------------------------------------
@@ -333,6 +358,21 @@ class Dashboard(anywidget.AnyWidget):
         display(self)
         self._shown_at = _execution_count()
         return self
+
+
+MAX_WANT = 100_000  # series one "want" message may name
+
+
+def _want_keys(series: Any) -> list[tuple[str, str]]:
+    """The (run, tag) pairs of a "want" message's ``series`` ([[run, tag], ...]); malformed
+    entries are left out (a message from the page is never trusted), at most MAX_WANT."""
+    if not isinstance(series, list):
+        return []
+    keys = []
+    for entry in series[:MAX_WANT]:
+        if isinstance(entry, (list, tuple)) and len(entry) == 2 and all(isinstance(x, str) for x in entry):
+            keys.append((entry[0], entry[1]))
+    return keys
 
 
 def batch_bytes(batch: Any) -> int:

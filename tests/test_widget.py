@@ -488,3 +488,38 @@ def test_front_end_types_every_synced_trait():
     assert listed is not None
     names = re.findall(r'"(\w+)"', listed.group(1))
     assert sorted(names) == sorted(Dashboard.class_own_traits(sync=True))
+
+
+def test_a_want_message_is_answered_with_exactly_the_series_full_data(tmp_path, dashboard_factory, monkeypatch):
+    """Full data on request (docs/protocol.md): a big logdir sends overviews; a "want" names
+    series and the kernel sends their full data, marked whole; malformed entries are ignored."""
+    import functools
+
+    from tbx_widget import widget as widget_module
+    from tbx_widget.live.follower import Follower
+
+    monkeypatch.setattr(widget_module, "Follower", functools.partial(Follower, read_bytes=8 << 10))
+    monkeypatch.setattr(widget_module, "FULL_ON_REQUEST", True)
+    for run in ("a", "b", "c"):
+        writer = EventFileWriter(tmp_path / run)
+        for step in range(3000):
+            writer.add_event(scalar(step, float(step) * (2 if run == "b" else 1)))
+        writer.close()
+    dash = dashboard_factory(str(tmp_path), poll_interval=60)
+    rec = Recorder(dash)
+    dash._on_browser_message(dash, {"type": "resync"}, [])  # the whole state again, recorded
+
+    def items(whole: bool):
+        return [it for c, _ in rec.messages if c.get("type") == "batch" for it in c["items"] if bool(it.get("whole")) == whole]
+
+    assert wait_for(lambda: len({it["run"] for it in items(False) if it.get("on_request")}) == 3)
+    assert not any(not it.get("overview") for it in items(False))  # no full scalars unasked
+    dash._on_browser_message(dash, {"type": "want", "series": [["b", "loss"], ["x"], 5, ["a", 1]]}, [])
+    assert wait_for(lambda: items(True))
+    (it,) = items(True)
+    assert (it["run"], it["tag"], it["n"]) == ("b", "loss", 3000)
+    batch, buffers = next((c, b) for c, b in rec.messages if c.get("type") == "batch" and it in c["items"])
+    assert np.frombuffer(buffers[it["value_buf"]], "<f8").tolist() == [2.0 * s for s in range(3000)]
+    seqs = rec.seqs()
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+    dash._on_browser_message(dash, {"type": "want", "series": "b"}, [])  # malformed: nothing

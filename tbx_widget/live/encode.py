@@ -174,9 +174,13 @@ class BatchBuilder:
         del self.buffers[mark[1] :]
         self.events, self.nbytes = mark[2], mark[3]
 
-    def add_scalars(self, run: str, tag: str, step: Any, wall_time: Any, value: Any, *, overview: bool = False) -> None:
+    def add_scalars(self, run: str, tag: str, step: Any, wall_time: Any, value: Any, *, overview: bool = False,
+                    on_request: bool = False, whole: bool = False) -> None:
         """One scalar item; ``overview``: a decimated overview of the whole series, which the
-        browser shows until the full data replaces it (``"overview": true``, no events counted)."""
+        browser shows until the full data replaces it (``"overview": true``, no events counted);
+        ``on_request`` (with ``overview``): the full data comes when the browser asks for it
+        (``"on_request": true``); ``whole``: full data that starts the series over, the answer to
+        such a request (``"whole": true``: the browser drops the full points it had)."""
         n = len(step)
         if n == 0:
             return
@@ -189,6 +193,10 @@ class BatchBuilder:
         }
         if overview:
             item["overview"] = True
+            if on_request:
+                item["on_request"] = True
+        elif whole:
+            item["whole"] = True
         self._item(item, 0 if overview else n)
 
     def _add_scalar_series(self, run: str, tag: str, series: Any) -> None:

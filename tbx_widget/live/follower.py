@@ -17,6 +17,13 @@ A spool that would pass ``spool_bytes`` (about the size of the encoded data: 24 
 point), or a purge met during the read, drops the spool and reads the logdir again from the
 start for the full data instead.
 
+Full data on request (``on_request=True``; docs/protocol.md "Full data on request"): in that
+overview read the scalars' full data goes to a series file on disk (``series_file.py``: an
+offset index per series, memory flat) instead of the browser; the overviews say so
+(``on_request``), and ``send_full`` sends the series the browser asks for, each starting over
+(``whole``). Later polls append to the file and send their data as usual. A resend starts the
+file over; below the overview threshold nothing is held and everything is sent as before.
+
 A poll costs the new data plus the series that changed: an idle poll touches no series. An
 item that cannot be encoded (a histogram whose limits and counts differ in length, ...) is
 dropped and counted in ``dropped``; the rest of its series, and every other series, is sent.
@@ -37,6 +44,7 @@ from ..reader.embeddings import CONFIG_NAME, config_signature, read_embeddings
 from ..saved_view import PREVIEW_POINTS, CurvesLogs, Preview
 from .encode import ENCODED_KINDS, Batch, BatchBuilder
 from .overview import Overviews
+from .series_file import SeriesFile
 from .spool import Spool
 
 __all__ = ["Follower", "Preview"]
@@ -81,8 +89,12 @@ class Follower:
     """Incremental batches of a logdir for one dashboard."""
 
     def __init__(self, logdir: str, *, read_bytes: int = READ_BYTES, storage_options: dict[str, Any] | None = None,
-                 overview: bool = True, spool_bytes: int = SPOOL_BYTES):
+                 overview: bool = True, spool_bytes: int = SPOOL_BYTES, on_request: bool = False):
         self.logdir = logdir
+        # With overviews: keep the full scalar data on disk (series_file.py) and send it when the
+        # browser asks (send_full), instead of after the overviews.
+        self.on_request = bool(on_request)
+        self._held: SeriesFile | None = None
         self.spool_bytes = int(spool_bytes)  # 0: never spool (a second read for the full data)
         self.overview = bool(overview)  # big first reads send overviews first
         self.storage_options = storage_options
@@ -150,6 +162,7 @@ class Follower:
         overview = self.overview
         while True:
             self._logs = self._new_logs()
+            self._drop_held()
             self._previews.clear()
             self._preview_limit = PREVIEW_POINTS
             self._emb_config.clear()
@@ -221,10 +234,12 @@ class Follower:
         self._seq += 1
         return self._seq
 
-    def _collect(self, emit: Emit, new: dict[tuple[str, str, str], Any], *, reset: bool, spool: Spool | None = None) -> int:
+    def _collect(self, emit: Emit, new: dict[tuple[str, str, str], Any], *, reset: bool, spool: Spool | None = None,
+                 held_only: bool = False) -> int:
         """Emit ``new`` (run, kind, tag) -> data, as a refresh delivered it: the cost is that of
         the new data and of the series that changed, never of every series known. With
-        ``spool``, the batches go to it instead (no runs named, numbered when replayed)."""
+        ``spool``, the batches go to it instead (no runs named, numbered when replayed). Scalars
+        are also kept in the held series file when there is one; ``held_only``: only there."""
         runs = self._logs.runs
         if spool is not None:
             out = _Batches([], False, spool.put, lambda: 0)
@@ -235,6 +250,10 @@ class Follower:
                 continue  # a kind the reader knows and the dashboard does not show (yet)
             if kind == md.scalar.KIND:
                 self._preview(run, tag).add(data, self._preview_limit)
+                if self._held is not None:
+                    self._held.append(run, tag, data)
+                    if held_only:
+                        continue
                 chunk = SCALAR_CHUNK
             else:
                 chunk = ITEM_CHUNK
@@ -265,6 +284,9 @@ class Follower:
             spool.close()  # it would fill before the read ends: read the logdir again instead
             spool = None
         dropped = self.dropped
+        self._drop_held()
+        if self.on_request:
+            self._held = SeriesFile()
         dirty: set[tuple[str, str]] = set()  # series whose overview changed since last emitted
         state = {"count": 0, "reset": reset}
         piece = max(1, self.read_bytes // FIRST_PIECE_DIV)
@@ -273,7 +295,7 @@ class Follower:
             runs = logs.runs
             out = _Batches(runs if state["reset"] else runs[self._runs_told :], state["reset"], emit, self._next_seq)
             for run, tag, s in overviews.ordered(runs, only=dirty):
-                out.builder.add_scalars(run, tag, s.step, s.wall_time, s.value, overview=True)
+                out.builder.add_scalars(run, tag, s.step, s.wall_time, s.value, overview=True, on_request=self._held is not None)
                 out.added()
             out.cut()
             dirty.clear()
@@ -297,7 +319,7 @@ class Follower:
                         overviews.add(run, tag, data)
                         dirty.add((run, tag))
                 if spool is not None:
-                    self._collect(emit, changes.new, reset=False, spool=spool)
+                    self._collect(emit, changes.new, reset=False, spool=spool, held_only=True)
                     if spool.full:
                         spool.close()
                         spool = None
@@ -312,6 +334,9 @@ class Follower:
                 self.dropped = dropped  # the second read counts them again
                 self._previews.clear()  # and fills the previews again
                 self._preview_limit = PREVIEW_POINTS
+                if self._held is not None:  # and the held series (it sends them in full too)
+                    self._held.close()
+                    self._held = SeriesFile()
             send_dirty()
             count = state["count"]
             if spool is None:
@@ -328,6 +353,42 @@ class Follower:
         finally:
             if spool is not None:
                 spool.close()
+
+    def _drop_held(self) -> None:
+        if self._held is not None:
+            self._held.close()
+            self._held = None
+
+    def held(self) -> bool:
+        """Whether the full scalar data is kept for ``send_full`` (a big logdir, ``on_request``)."""
+        return self._held is not None
+
+    def send_full(self, emit: Emit, keys: Sequence[tuple[str, str]]) -> int:
+        """Emit the full data of the scalar series ``keys`` ((run, tag) pairs; those not held are
+        skipped), read back from the held series file, each series' first item marked ``whole``
+        (the browser starts the series over with it). Returns how many batches."""
+        with self._lock:
+            if self._held is None:
+                return 0
+            runs = self._logs.runs
+            out = _Batches(runs[self._runs_told :], False, emit, self._next_seq)
+            for run, tag in keys:
+                if (run, tag) not in self._held:
+                    continue
+                s = self._held.read(run, tag)
+                for lo in range(0, len(s.step), SCALAR_CHUNK):
+                    part = _slice(s, lo, lo + SCALAR_CHUNK)
+                    out.builder.add_scalars(run, tag, part.step, part.wall_time, part.value, whole=lo == 0)
+                    out.added()
+            out.cut()
+            if out.emitted:
+                self._runs_told = len(runs)
+            return out.emitted
+
+    def close(self) -> None:
+        """Delete the held series file (the follower sends no full data on request after this)."""
+        with self._lock:
+            self._drop_held()
 
     def _embeddings(self, emit: Emit) -> int:
         """Emit the embeddings that appeared or changed since last sent: one ``stat`` of each
