@@ -110,17 +110,21 @@ export class StepBar {
   }
 }
 
-const bars = new WeakMap<UiState, StepBar>();
+/** `make(ui)` made once per dashboard (UiState) and kept while the dashboard lives. */
+function perDashboard<T>(make: (ui: UiState) => T): (ui: UiState) => T {
+  const made = new WeakMap<UiState, T>();
+  return (ui) => {
+    let v = made.get(ui);
+    if (v === undefined) {
+      v = make(ui);
+      made.set(ui, v);
+    }
+    return v;
+  };
+}
 
 /** The selected-step bar of a dashboard (one per UiState). */
-export function stepBar(ui: UiState): StepBar {
-  let b = bars.get(ui);
-  if (!b) {
-    b = new StepBar(ui);
-    bars.set(ui, b);
-  }
-  return b;
-}
+export const stepBar: (ui: UiState) => StepBar = perDashboard((ui) => new StepBar(ui));
 
 /** The step under a click on a scalar chart (the data step nearest the cursor); null off the data. */
 function clickedStep(card: HTMLElement): number | null {
@@ -146,17 +150,8 @@ function selectOnClick(card: HTMLElement, ui: UiState): void {
   });
 }
 
-const boards = new WeakMap<UiState, PinnedBoard>();
-
 /** The Pinned section of a dashboard (one per UiState). */
-export function pinnedBoard(ui: UiState): PinnedBoard {
-  let b = boards.get(ui);
-  if (!b) {
-    b = new PinnedBoard(ui);
-    boards.set(ui, b);
-  }
-  return b;
-}
+export const pinnedBoard: (ui: UiState) => PinnedBoard = perDashboard((ui) => new PinnedBoard(ui));
 
 /** Pin `key` (last) or unpin it; tells the UiState's listeners. */
 export function togglePin(ui: UiState, key: string): void {
