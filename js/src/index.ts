@@ -4,6 +4,7 @@ import "uplot/dist/uPlot.min.css";
 import "./style.css";
 import type { AnyWidget } from "@anywidget/types";
 import { attach } from "./session";
+import { watchResidency } from "./residency";
 import { createRunsPanel } from "./runspanel";
 import { bindSettings } from "./settings";
 import { createToolbar } from "./toolbar";
@@ -150,6 +151,8 @@ function render({ model, el }: { model: DashboardModel; el: HTMLElement }): () =
 
   cleanups.push(ui.subscribe(sync));
   cleanups.push(store.subscribe(sync));
+  // Full resolution for the scalar cards in view, overviews for the rest (a big logdir).
+  cleanups.push(watchResidency(root, store, (msg) => model.send(msg)));
   const onHeader = () => {
     applyHeader();
     renderEmpty();

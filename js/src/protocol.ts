@@ -30,6 +30,10 @@ export interface WireScalars extends WireItemBase {
   /** A decimated overview of the whole series, sent first for a big logdir; its full data
    * follows and replaces it (docs/protocol.md, "Overviews"). Absent: full data. */
   overview?: boolean;
+  /** With `overview`: the full data comes only when asked for (`{"type": "want"}`). */
+  on_request?: boolean;
+  /** Full data that starts the series over (the answer to a "want"). */
+  whole?: boolean;
 }
 
 export interface WireHistograms extends WireItemBase {
@@ -243,6 +247,10 @@ export interface ScalarsItem {
   value: Float64Array;
   /** A decimated overview, replaced by the full data that follows (counts no events). */
   overview?: boolean;
+  /** With `overview`: the full data comes when asked for (docs/protocol.md, "Full data on request"). */
+  onRequest?: boolean;
+  /** Full data that starts the series over: what was held in full is dropped first. */
+  whole?: boolean;
 }
 
 export interface HistogramStep {
@@ -570,6 +578,8 @@ function decodeScalars(w: WireScalars, buffers: readonly BufferLike[]): ScalarsI
     wallTime: readF64(pick(buffers, w.wall_time_buf, where), w.n, `${where} wall_time`),
     value: readF64(pick(buffers, w.value_buf, where), w.n, `${where} value`),
     ...(w.overview === true ? { overview: true } : {}),
+    ...(w.overview === true && w.on_request === true ? { onRequest: true } : {}),
+    ...(w.overview !== true && w.whole === true ? { whole: true } : {}),
   };
 }
 

@@ -4,6 +4,7 @@ import type {
   AudioEntry, Batch, CurveEntry, EmbeddingEntry, GraphEntry, HistogramStep, HparamsRecord, ImageEntry, Item, Kind, LayoutEntry, MeshEntry, PrStep, SurfaceEntry, TextEntry,
 } from "./protocol";
 import { eventsOf, KINDS, STORE_KINDS } from "./protocol";
+import { minmaxIndices, OVERVIEW_BUCKETS } from "./overview";
 import { computeFolds } from "./runfold";
 import { PALETTE, RunColors } from "./runstyle";
 
@@ -35,6 +36,9 @@ export class ScalarSeries {
   wallTime = new Float64Array(0);
   value = new Float64Array(0);
   version = 0;
+  /** The kernel holds the full data and sends it when asked (docs/protocol.md, "Full data on
+   * request"): the series may go back to an overview to free memory (`evict`). */
+  onRequest = false;
   private ov: { step: Float64Array; wallTime: Float64Array; value: Float64Array } | null = null;
 
   /** Whether some of the points drawn come from an overview (full data still to come). */
@@ -42,9 +46,15 @@ export class ScalarSeries {
     return this.ov !== null;
   }
 
+  /** Whether every point is full data (none from an overview). */
+  get held(): boolean {
+    return this.full > 0 && this.ov === null;
+  }
+
   /** Show a decimated overview of the series until its full data comes; ignored once some full
    * data is in (it is exact where it reaches). */
-  setOverview(step: Float64Array, wallTime: Float64Array, value: Float64Array): void {
+  setOverview(step: Float64Array, wallTime: Float64Array, value: Float64Array, onRequest = false): void {
+    if (onRequest) this.onRequest = true;
     if (this.full > 0) return;
     this.ov = { step, wallTime, value };
     this.n = 0;
@@ -52,8 +62,21 @@ export class ScalarSeries {
     this.version++;
   }
 
-  append(step: Float64Array, wallTime: Float64Array, value: Float64Array): void {
+  /** Append full data; `whole`: it starts the series over (the answer to a request), the full
+   * points held are dropped first (an overview stays drawn beyond it until it covers it). */
+  append(step: Float64Array, wallTime: Float64Array, value: Float64Array, whole = false): void {
     const m = step.length;
+    if (whole) {
+      this.n = this.full = 0;
+    } else if (this.full === 0 && this.ov && m > 0 && step[0] > this.ov.step[this.ov.step.length - 1]) {
+      // Live data past an overview whose full data was not asked for: the overview grows.
+      const ov = this.ov;
+      this.ov = { step: concat(ov.step, step), wallTime: concat(ov.wallTime, wallTime), value: concat(ov.value, value) };
+      this.n = 0;
+      this.put(this.ov.step, this.ov.wallTime, this.ov.value, 0, this.ov.step.length);
+      this.version++;
+      return;
+    }
     if (this.ov) this.n = this.full; // drop the overview's tail; put back below what is still ahead
     const ov = this.ov;
     const covers = !ov || m === 0 || !(ov.step[ov.step.length - 1] > step[m - 1]);
@@ -82,6 +105,24 @@ export class ScalarSeries {
     this.version++;
   }
 
+  /** Go back to an overview of the full data held (per bucket its finite minimum and maximum,
+   * and the ends: as the kernel's), freeing the columns; only a series whose full data can be
+   * asked for again. Returns the points let go (0 when it cannot). */
+  evict(buckets: number = OVERVIEW_BUCKETS): number {
+    if (!this.onRequest || !this.held) return 0;
+    const idx = minmaxIndices(this.value.subarray(0, this.n), buckets);
+    const take = (a: Float64Array) => Float64Array.from(idx, (i) => a[i]);
+    const freed = this.n - idx.length;
+    this.ov = { step: take(this.step), wallTime: take(this.wallTime), value: take(this.value) };
+    this.n = this.full = 0;
+    this.step = new Float64Array(0);
+    this.wallTime = new Float64Array(0);
+    this.value = new Float64Array(0);
+    this.put(this.ov.step, this.ov.wallTime, this.ov.value, 0, idx.length);
+    this.version++;
+    return freed;
+  }
+
   /** Write points [a, b) of the given columns after the first `n`. */
   private put(step: Float64Array, wallTime: Float64Array, value: Float64Array, a: number, b: number): void {
     const m = b - a;
@@ -104,6 +145,13 @@ function sameValues(a: Float64Array, b: Float64Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !(a[i] !== a[i] && b[i] !== b[i])) return false;
   return true;
+}
+
+function concat(a: Float64Array, b: Float64Array): Float64Array<ArrayBuffer> {
+  const c = new Float64Array(a.length + b.length);
+  c.set(a);
+  c.set(b, a.length);
+  return c;
 }
 
 function grow(a: Float64Array, cap: number, used: number): Float64Array<ArrayBuffer> {
@@ -169,6 +217,8 @@ const clock = (): number => (typeof performance !== "undefined" ? performance.no
 const FRAME_MS = 16;
 const MAX_SPACING_MS = 10_000;
 
+const seriesKey = (run: string, tag: string): string => `${tag}\u0000${run}`;
+
 export class Store {
   runs: RunInfo[] = [];
   /** Data events received since the last reset (as `eventsOf` counts them, like the kernel). */
@@ -211,6 +261,15 @@ export class Store {
   private overviewSince: number | null = null;
   private holdTimer: ReturnType<typeof setTimeout> | null = null;
   private quietTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Points of full data kept for series not in view (beyond: back to their overviews). */
+  fullBudget = 2_000_000;
+  /** Series asked for in full and not come yet (keys of `seriesKey`). */
+  private asked = new Set<string>();
+  /** When each series was last in view (a counter of `show` calls), and those in view now. */
+  private shownAt = new Map<string, number>();
+  private inView = new Set<string>();
+  private showClock = 0;
+  private wholeCame = false;
   private listeners = new Set<Listener>();
   private pending = false;
   private notifyCost = 0;
@@ -302,8 +361,12 @@ export class Store {
     this.ensureRun(item.run);
     if (item.kind === "scalars") {
       const s = this.slot("scalars", item.tag, item.run, () => new ScalarSeries());
-      if (item.overview) s.setOverview(item.step, item.wallTime, item.value);
-      else {
+      if (item.overview) s.setOverview(item.step, item.wallTime, item.value, item.onRequest === true);
+      else if (item.whole) {
+        this.asked.delete(seriesKey(item.run, item.tag));
+        s.append(item.step, item.wallTime, item.value, true);
+        this.wholeCame = true;
+      } else {
         // The tags of a run are mostly logged at the same steps (and often the same wall
         // times): one copy of such a column serves them all (a third less memory for a sweep).
         const last = this.lastColumns.get(item.run);
@@ -327,6 +390,9 @@ export class Store {
       for (const k of STORE_KINDS) this.series[k].clear();
       this.lastColumns.clear();
       this.events = 0;
+      this.asked.clear();
+      this.shownAt.clear();
+      this.inView.clear();
     }
     this.applying = true;
     const known = this.runs.length;
@@ -338,6 +404,10 @@ export class Store {
     }
     this.assignColors(batch.reset || this.runs.length !== known || batch.items.some((i) => i.kind !== "scalars"));
     this.version++;
+    if (this.wholeCame) {
+      this.wholeCame = false;
+      this.keepWithinBudget();
+    }
     // Overviews come first, in bursts as the kernel reads (docs/protocol.md, "Overviews"): the
     // views wait for the end of a burst (a pause of `overviewQuietMs`, or the first batch of
     // full data) instead of redrawing a sweep's cards for each batch, but never longer than
@@ -362,6 +432,65 @@ export class Store {
     if (this.quietTimer !== null) clearTimeout(this.quietTimer);
     this.holdTimer = this.quietTimer = null;
     if (notify) this.changed();
+  }
+
+  // ---- full data on request (docs/protocol.md, "Full data on request") ----
+
+  /** The cards (scalar tags) now in view: their series are marked shown (most recently) and
+   * those whose full data the kernel holds and the store lacks are returned as [run, tag], to
+   * ask for once (again after an eviction). Then the series not in view beyond `fullBudget`
+   * points of full data go back to their overviews, least recently shown first. */
+  show(tags: Iterable<string>): [string, string][] {
+    const now = ++this.showClock;
+    const want: [string, string][] = [];
+    this.inView.clear();
+    for (const tag of tags) {
+      for (const [run, s] of this.byTag("scalars", tag)) {
+        const key = seriesKey(run, tag);
+        this.shownAt.set(key, now);
+        this.inView.add(key);
+        if (s.onRequest && s.full === 0 && !this.asked.has(key)) {
+          this.asked.add(key);
+          want.push([run, tag]);
+        }
+      }
+    }
+    this.keepWithinBudget();
+    return want;
+  }
+
+  /** Points of full data held by series whose full data can be asked for again. */
+  heldPoints(): number {
+    let total = 0;
+    for (const byRun of this.series.scalars.values()) for (const s of byRun.values()) if (s.onRequest && s.held) total += s.n;
+    return total;
+  }
+
+  /** Evict least recently shown series (not in view) until the held points fit `fullBudget`. */
+  private keepWithinBudget(): void {
+    let total = this.heldPoints();
+    if (total <= this.fullBudget) return;
+    const out: { key: string; at: number; s: ScalarSeries }[] = [];
+    for (const [tag, byRun] of this.series.scalars) {
+      for (const [run, s] of byRun) {
+        const key = seriesKey(run, tag);
+        if (s.onRequest && s.held && !this.inView.has(key)) out.push({ key, at: this.shownAt.get(key) ?? 0, s });
+      }
+    }
+    out.sort((a, b) => a.at - b.at);
+    let evicted = false;
+    for (const { s } of out) {
+      if (total <= this.fullBudget) break;
+      const n = s.n;
+      if (s.evict() > 0 || n > 0) {
+        total -= n;
+        evicted = true;
+      }
+    }
+    if (evicted) {
+      this.version++;
+      this.changed();
+    }
   }
 
   setProblem(text: string): void {
