@@ -46,7 +46,7 @@ TARGET_REDRAW_MS = 16
 WINDOW_BYTES = 16 << 20  # as tbx_widget.live.pacing.WINDOW_BYTES
 
 SCRIPT = """
-window.bench = async (runs, tags, n, manifest, windowBytes) => {
+window.bench = async (runs, tags, n, manifest, windowBytes, answers) => {
   // Every batch fetched before the clock starts (as if already on the wire).
   const batches = [];
   for (const m of manifest) {
@@ -55,7 +55,21 @@ window.bench = async (runs, tags, n, manifest, windowBytes) => {
     const bufs = j.sizes.map((size) => { const v = new DataView(bin, off, size); off += size; return v; });
     batches.push({ seq: m.seq, msg: j.content, bufs, bytes: m.bytes, at: m.t * 1000 });
   }
-  const lastSeq = batches.length ? batches[batches.length - 1].seq : 0;
+  let lastSeq = batches.length ? batches[batches.length - 1].seq : 0;
+  // Full data on request (answers: tag -> the kernel's answer batches for every run of it): a
+  // "want" naming a tag is answered with them, numbered on, fetched then (as read from disk).
+  const answered = new Set();
+  let wants = 0;
+  const answer = async (tag) => {
+    for (const a of answers[tag]) {
+      const [j, bin] = await Promise.all([fetch(`${a.name}.json`).then((r) => r.json()), fetch(`${a.name}.bin`).then((r) => r.arrayBuffer())]);
+      let off = 0;
+      const bufs = j.sizes.map((size) => { const v = new DataView(bin, off, size); off += size; return v; });
+      j.content.seq = ++lastSeq;
+      batches.push({ seq: j.content.seq, msg: j.content, bufs, bytes: a.bytes, at: 0 });
+    }
+    pump();
+  };
   const lastOverviewSeq = manifest.reduce((a, m) => (m.overview ? m.seq : a), 0);
   let overviewIn = null;  // when every overview batch had been applied (acknowledged)
   // Paced as the kernel paces (tbx_widget.live.pacing): at most windowBytes unacknowledged (a
@@ -87,7 +101,17 @@ window.bench = async (runs, tags, n, manifest, windowBytes) => {
     }
     if (ready.length && !delivering) { delivering = true; setTimeout(deliver, 0); }
   };
+  let answering = Promise.resolve();
   model.onSend = (c) => {
+    if (c.type === "want" && answers) {
+      wants++;
+      for (const [, tag] of c.series) {
+        if (answered.has(tag) || !answers[tag]) continue;
+        answered.add(tag);
+        answering = answering.then(() => answer(tag));
+      }
+      return;
+    }
     if (c.type !== "ack") return;
     acked = Math.max(acked, c.seq);
     if (overviewIn === null && acked >= lastOverviewSeq) overviewIn = performance.now() - t0;
@@ -136,7 +160,7 @@ window.bench = async (runs, tags, n, manifest, windowBytes) => {
   }
   const heap = await heapAfterGc();
   const root = document.querySelector(".tbx-dashboard");
-  return { first, firstAny, firstMsg, full, maxGap, overviewIn, overviewDrawn, redraws, heap, cards: cards().length, shown: shown.length,
+  return { wants, answered: answered.size, first, firstAny, firstMsg, full, maxGap, overviewIn, overviewDrawn, redraws, heap, cards: cards().length, shown: shown.length,
            series: chart.series.length - 1, sliceMs: Number(root ? root.dataset.tbxSliceMs : NaN), points: JSON.parse(card.dataset.tbxSeries) };
 };
 document.title = "ready";
@@ -153,9 +177,11 @@ def logdir(root: str, runs: int, tags: int, steps: int) -> None:
         shutil.copyfile(first, os.path.join(root, f"run{r:04d}", os.path.basename(first)))
 
 
-def kernel_batches(root: str, out: pathlib.Path, read_bytes: int) -> dict[str, Any]:
+def kernel_batches(root: str, out: pathlib.Path, read_bytes: int, on_request: bool = False) -> dict[str, Any]:
     """A Follower's first poll of ``root``, each batch written to ``out`` (b<seq>.json: content and
-    buffer sizes; b<seq>.bin: the buffers). Returns the manifest and the kernel's timings."""
+    buffer sizes; b<seq>.bin: the buffers). Returns the manifest and the kernel's timings. With
+    ``on_request`` (full data on request), also its answers to a "want" of each tag's series
+    (a<k>_<i>.json / .bin), timed: ``answers`` {tag: [{name, bytes}]}."""
     from tbx_widget.live.follower import Follower
 
     manifest: list[dict[str, Any]] = []
@@ -182,26 +208,52 @@ def kernel_batches(root: str, out: pathlib.Path, read_bytes: int) -> dict[str, A
                 marks["first_overview_s"] = t
         marks["writing"] += time.perf_counter() - w0
 
-    Follower(root, read_bytes=read_bytes).poll(emit)
+    follower = Follower(root, read_bytes=read_bytes, on_request=on_request)
+    follower.poll(emit)
     poll_s = time.perf_counter() - t0 - marks["writing"]
     ov = [m for m in manifest if m["overview"]]
-    return {"manifest": manifest, "poll_s": poll_s, "overview_s": marks["overview_s"] if ov else None,
+    answers: dict[str, list[dict[str, Any]]] | None = None
+    answer_s = 0.0
+    if on_request:
+        by_tag: dict[str, list[tuple[str, str]]] = {}
+        for run, tag in follower.held_series():
+            by_tag.setdefault(tag, []).append((run, tag))
+        answers = {}
+        for k, (tag, keys) in enumerate(sorted(by_tag.items())):
+            got: list[Any] = []
+            a0 = time.perf_counter()
+            follower.send_full(got.append, keys)
+            answer_s = max(answer_s, time.perf_counter() - a0)
+            answers[tag] = []
+            for i, batch in enumerate(got):
+                name = f"a{k}_{i}"
+                head = json.dumps({"content": batch.content, "sizes": [len(b) for b in batch.buffers]}).encode()
+                (out / f"{name}.json").write_bytes(head)
+                with open(out / f"{name}.bin", "wb") as f:
+                    for b in batch.buffers:
+                        f.write(b)
+                answers[tag].append({"name": name, "bytes": sum(len(b) for b in batch.buffers) + len(head)})
+    follower.close()
+    return {"manifest": manifest, "answers": answers, "answer_s": answer_s, "poll_s": poll_s, "overview_s": marks["overview_s"] if ov else None,
             "first_overview_s": marks["first_overview_s"],
             "bytes": sum(m["bytes"] for m in manifest), "overview_bytes": sum(m["bytes"] for m in ov)}
 
 
-def front_end(runs: int, tags: int, steps: int, read_bytes: int, static: pathlib.Path = STATIC, root: str | None = None) -> dict[str, Any]:
+def front_end(runs: int, tags: int, steps: int, read_bytes: int, static: pathlib.Path = STATIC, root: str | None = None,
+              on_request: bool = False) -> dict[str, Any]:
     """The browser's figures, fed the kernel's batches: first draw, full resolution, zoom
-    redraw (ms), heap (bytes), what was drawn; plus the kernel's timing of that poll."""
+    redraw (ms), heap (bytes), what was drawn; plus the kernel's timing of that poll.
+    ``on_request``: full data on request (the page asks for the cards in view)."""
     with tempfile.TemporaryDirectory() as tmp:
         if root is None:
             root = os.path.join(tmp, "logdir")
             logdir(root, runs, tags, steps)
         out = pathlib.Path(tmp) / "batches"
         out.mkdir()
-        k = kernel_batches(root, out, read_bytes)
+        k = kernel_batches(root, out, read_bytes, on_request)
         files = {p.name: p for p in out.iterdir()}
-        res = run_page(SCRIPT, f"bench({runs}, {tags}, {steps}, {json.dumps(k['manifest'])}, {WINDOW_BYTES})", static=static, files=files)
+        res = run_page(SCRIPT, f"bench({runs}, {tags}, {steps}, {json.dumps(k['manifest'])}, {WINDOW_BYTES}, {json.dumps(k['answers'])})",
+                       static=static, files=files)
     if len(res["points"]) != runs or not all(v[0] == steps for v in res["points"].values()):
         raise AssertionError(f"the card drew {len(res['points'])} runs, expected {runs} of {steps} points")
     return {"overview_in_ms": res["overviewIn"], "first_ms": res["first"], "first_any_ms": res["firstAny"], "first_msg_ms": res["firstMsg"],
@@ -209,7 +261,8 @@ def front_end(runs: int, tags: int, steps: int, read_bytes: int, static: pathlib
             "overview_cards": res["overviewDrawn"], "redraw_ms": statistics.median(res["redraws"]),
             "heap": res["heap"], "cards": res["cards"], "shown": res["shown"], "series": res["series"],
             "batches": len(k["manifest"]), "mb": k["bytes"] / 2**20, "overview_mb": k["overview_bytes"] / 2**20,
-            "kernel_overview_s": k["overview_s"], "kernel_poll_s": k["poll_s"]}
+            "kernel_overview_s": k["overview_s"], "kernel_poll_s": k["poll_s"],
+            "wants": res["wants"], "answered_tags": res["answered"], "kernel_answer_s": k["answer_s"]}
 
 
 def kernel(runs: int, tags: int, steps: int, rounds: int) -> dict[str, float]:
@@ -224,13 +277,17 @@ def kernel(runs: int, tags: int, steps: int, rounds: int) -> dict[str, float]:
 def measure(runs: int, tags: int, steps: int, read_bytes: int, rounds: int = 1, static: pathlib.Path = STATIC) -> dict[str, Any]:
     """Every figure of this benchmark: {size, front: {...}, kernel: {...}}; ``static`` holds the
     bundle the page loads (index.js, index.css: to compare builds)."""
-    return {"size": (runs, tags, steps), "front": front_end(runs, tags, steps, read_bytes, static), "kernel": kernel(runs, tags, steps, rounds)}
+    return {"size": (runs, tags, steps), "front": front_end(runs, tags, steps, read_bytes, static),
+            "on_request": front_end(runs, tags, steps, read_bytes, static, on_request=True),
+            "kernel": kernel(runs, tags, steps, rounds)}
 
 
 def report(m: dict[str, Any]) -> str:
     runs, tags, steps = m["size"]
     f, k = m["front"], m["kernel"]
     heap = f"{f['heap'] / 2**20:.0f} MiB" if f["heap"] else "n/a"
+    r = m["on_request"]
+    rheap = f"{r['heap'] / 2**20:.0f} MiB" if r["heap"] else "n/a"
     ov = (f"{f['kernel_overview_s']:.2f} s of {f['kernel_poll_s']:.2f} s" if f["kernel_overview_s"] is not None
           else "no overviews (one read piece)")
     return "\n".join([
@@ -254,6 +311,18 @@ def report(m: dict[str, Any]) -> str:
         f"| load() | {k['load']:.2f} s | |",
         f"| first poll | {k['poll']:.2f} s | |",
         f"| first poll / load() (wall, CPU) | {k['poll'] / k['load']:.2f}x, {k['poll_cpu'] / max(k['load_cpu'], 1e-9):.2f}x | <= 2x |",
+        "",
+        "Full data on request (`Follower(on_request=True)`, docs/protocol.md): the same logdir, the kernel",
+        f"sends overviews only ({r['batches']} batches, {r['mb']:.0f} MiB); the page asks for the series of the cards in view",
+        f"({r['wants']} want messages, {r['answered_tags']} tags answered: the kernel's answers, read from its series file, fetched when asked).\n",
+        "| measure | value | target |",
+        "| --- | ---: | --- |",
+        f"| first draw from opening (some runs); complete (every run) | {r['first_any_ms']:.0f} ms; {r['first_ms']:.0f} ms | <= {TARGET_FIRST_MS} ms |",
+        f"| full resolution in for the cards in view (from opening) | {r['full_ms']:.0f} ms | |",
+        f"| longest gap between animation frames; longest slice | {r['max_gap_ms']:.0f} ms; {r['slice_ms']:.0f} ms | a frame or two |",
+        f"| zoom redraw of one chart, median of 20 | {r['redraw_ms']:.1f} ms | <= {TARGET_REDRAW_MS} ms |",
+        f"| JS heap after loading (after a GC) | {rheap} (everything sent: {heap}) | bounded by what is drawn |",
+        f"| kernel: one tag's answer ({runs:,} series, read back and encoded), the longest | {r['kernel_answer_s']:.2f} s | |",
     ])
 
 

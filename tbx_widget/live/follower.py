@@ -363,6 +363,11 @@ class Follower:
         """Whether the full scalar data is kept for ``send_full`` (a big logdir, ``on_request``)."""
         return self._held is not None
 
+    def held_series(self) -> list[tuple[str, str]]:
+        """The (run, tag) of every scalar series whose full data ``send_full`` can send."""
+        with self._lock:
+            return list(self._held.keys()) if self._held is not None else []
+
     def send_full(self, emit: Emit, keys: Sequence[tuple[str, str]]) -> int:
         """Emit the full data of the scalar series ``keys`` ((run, tag) pairs; those not held are
         skipped), read back from the held series file, each series' first item marked ``whole``
