@@ -201,12 +201,17 @@ export class KindSection {
     return this.ctx.ui.pinned.includes(pinKey(this.cardKind, tag));
   }
 
-  private makeCard(tag: string): CardView {
+  /** The card of `tag`; the first time, made (with its resize, pin and click hooks) and watched. */
+  private cardFor(tag: string): CardView {
+    const known = this.cards.get(tag);
+    if (known) return known;
     const card = this.factory(tag, this.ctx);
     // A card toggled to full width (or back) redraws at its new width at once.
     card.el.addEventListener(CARD_RESIZE_EVENT, () => card.update());
     card.el.addEventListener(CARD_PIN_EVENT, () => togglePin(this.ctx.ui, pinKey(this.cardKind, tag)));
     if (this.source === "scalars") selectOnClick(card.el, this.ctx.ui);
+    this.cards.set(tag, card);
+    this.lazy.watch(card);
     return card;
   }
 
@@ -245,12 +250,7 @@ export class KindSection {
     for (const tag of tags) {
       if (!this.pinned(tag)) continue;
       pinnedHere++;
-      let card = this.cards.get(tag);
-      if (!card) {
-        card = this.makeCard(tag);
-        this.cards.set(tag, card);
-        this.lazy.watch(card);
-      }
+      const card = this.cardFor(tag);
       showPinned(card.el, true);
       if (card.el.parentElement !== this.board.body) this.board.body.append(card.el);
       if (this.board.el.open) this.lazy.update(card);
@@ -300,12 +300,7 @@ export class KindSection {
       g.label.textContent = String(list.length);
       let prevCard: HTMLElement | null = null;
       for (const tag of list) {
-        let card = this.cards.get(tag);
-        if (!card) {
-          card = this.makeCard(tag);
-          this.cards.set(tag, card);
-          this.lazy.watch(card);
-        }
+        const card = this.cardFor(tag);
         showPinned(card.el, false);
         if (card.el.parentElement !== g.body || card.el.previousElementSibling !== prevCard) {
           if (prevCard) prevCard.after(card.el);
