@@ -89,3 +89,21 @@ def test_a_notice_after_stop_holds_nothing(tmp_path):
     pump._on_flush(os.path.join(tmp_path, "run", "events.out.tfevents.1"))  # a publish racing stop()
     assert gil.holders() == 0
     assert sys.getswitchinterval() == pytest.approx(0.005)
+
+
+def test_the_interval_stays_short_a_little_after_the_step(tmp_path):
+    """The batches a step sent still leave through the kernel's IOPub thread, which needs the GIL:
+    the short interval lasts ``linger`` seconds past the step, then is given back."""
+    ended = []
+
+    pump = Pump(lambda: ended.append(time.monotonic()), str(tmp_path), poll_interval=30, min_gap=0.0)
+    pump.linger = 0.3
+    try:
+        pump.wake()
+        assert wait_for(lambda: ended)
+        time.sleep(0.1)
+        assert sys.getswitchinterval() == pytest.approx(gil.HANDOFF_SECS)  # within the linger
+        assert wait_for(lambda: sys.getswitchinterval() == pytest.approx(0.005))
+        assert time.monotonic() - ended[0] >= 0.29
+    finally:
+        pump.stop()

@@ -25,6 +25,8 @@ from .. import gil, signals
 
 __all__ = ["Pump"]
 
+LINGER = 0.05  # seconds the short switch interval is kept after a step (its sends leave meanwhile)
+
 
 class Pump:
     """Runs ``step()`` on a daemon thread when woken or every ``poll_interval`` seconds."""
@@ -48,7 +50,8 @@ class Pump:
         self._on_error = on_error
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._held = False  # this pump holds gil.hold(): a step is due or running
+        self.linger = LINGER
+        self._held = False  # this pump holds gil.hold(): a step is due or running (or just ended)
         self._held_lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="tbx_widget-dashboard-pump", daemon=True)
         signals.subscribe(self._on_flush, root=self._root)
@@ -97,8 +100,13 @@ class Pump:
         last = 0.0
         failures = 0
         while not self._stop.is_set():
-            self._release()
-            self._wake.wait(self.next_wait(failures))
+            wait = self.next_wait(failures)
+            linger = min(self.linger, wait)
+            # The batches just sent still have to leave through the kernel's IOPub thread, which
+            # needs the GIL too: keep the short interval a little longer (or through the next step).
+            if not self._wake.wait(linger):
+                self._release()
+                self._wake.wait(wait - linger)
             self._wake.clear()
             if self._stop.is_set():
                 return
