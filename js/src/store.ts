@@ -40,6 +40,9 @@ export class ScalarSeries {
    * request"): the series may go back to an overview to free memory (`evict`). */
   onRequest = false;
   private ov: { step: Float64Array; wallTime: Float64Array; value: Float64Array } | null = null;
+  /** The columns are arrays not ours to write into (an overview's, a decoded item's possibly
+   * shared with other series): the next `put` copies them first. */
+  private adopted = false;
 
   /** Whether some of the points drawn come from an overview (full data still to come). */
   get overview(): boolean {
@@ -56,9 +59,17 @@ export class ScalarSeries {
   setOverview(step: Float64Array, wallTime: Float64Array, value: Float64Array, onRequest = false): void {
     if (onRequest) this.onRequest = true;
     if (this.full > 0) return;
-    this.ov = { step, wallTime, value };
-    this.n = 0;
-    this.put(step, wallTime, value, 0, step.length);
+    this.showOverview({ step, wallTime, value });
+  }
+
+  /** Draw `ov` alone: its arrays are the columns (no copy: 10,000 overviews are a sweep's heap). */
+  private showOverview(ov: { step: Float64Array; wallTime: Float64Array; value: Float64Array }): void {
+    this.ov = ov;
+    this.step = ov.step as Float64Array<ArrayBuffer>;
+    this.wallTime = ov.wallTime as Float64Array<ArrayBuffer>;
+    this.value = ov.value as Float64Array<ArrayBuffer>;
+    this.n = ov.step.length;
+    this.adopted = true;
     this.version++;
   }
 
@@ -71,10 +82,7 @@ export class ScalarSeries {
     } else if (this.full === 0 && this.ov && m > 0 && step[0] > this.ov.step[this.ov.step.length - 1]) {
       // Live data past an overview whose full data was not asked for: the overview grows.
       const ov = this.ov;
-      this.ov = { step: concat(ov.step, step), wallTime: concat(ov.wallTime, wallTime), value: concat(ov.value, value) };
-      this.n = 0;
-      this.put(this.ov.step, this.ov.wallTime, this.ov.value, 0, this.ov.step.length);
-      this.version++;
+      this.showOverview({ step: concat(ov.step, step), wallTime: concat(ov.wallTime, wallTime), value: concat(ov.value, value) });
       return;
     }
     if (this.ov) this.n = this.full; // drop the overview's tail; put back below what is still ahead
@@ -90,6 +98,7 @@ export class ScalarSeries {
       this.value = value as Float64Array<ArrayBuffer>;
       this.n = this.full = m;
       this.ov = null;
+      this.adopted = true;
       this.version++;
       return;
     }
@@ -113,21 +122,17 @@ export class ScalarSeries {
     const idx = minmaxIndices(this.value.subarray(0, this.n), buckets);
     const take = (a: Float64Array) => Float64Array.from(idx, (i) => a[i]);
     const freed = this.n - idx.length;
-    this.ov = { step: take(this.step), wallTime: take(this.wallTime), value: take(this.value) };
-    this.n = this.full = 0;
-    this.step = new Float64Array(0);
-    this.wallTime = new Float64Array(0);
-    this.value = new Float64Array(0);
-    this.put(this.ov.step, this.ov.wallTime, this.ov.value, 0, idx.length);
-    this.version++;
+    this.full = 0;
+    this.showOverview({ step: take(this.step), wallTime: take(this.wallTime), value: take(this.value) });
     return freed;
   }
 
   /** Write points [a, b) of the given columns after the first `n`. */
   private put(step: Float64Array, wallTime: Float64Array, value: Float64Array, a: number, b: number): void {
     const m = b - a;
-    if (this.n + m > this.step.length) {
-      const cap = Math.max(16, this.n + m, 2 * this.step.length);
+    if (this.adopted || this.n + m > this.step.length) {
+      const cap = Math.max(16, this.n + m, this.adopted ? 0 : 2 * this.step.length);
+      this.adopted = false;
       this.step = grow(this.step, cap, this.n);
       this.wallTime = grow(this.wallTime, cap, this.n);
       this.value = grow(this.value, cap, this.n);

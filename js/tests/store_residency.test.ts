@@ -102,6 +102,20 @@ describe("full data on request", () => {
     expect(store.get("scalars", "a", "t2")!.held && store.get("scalars", "a", "t3")!.held).toBe(true);
   });
 
+  it("an overview's arrays are the series' columns (no copy) and are never written through", () => {
+    const store = new Store();
+    apply(store, overviews(["a"], ["loss"]), 1, true, ["a"]);
+    const s = store.get("scalars", "a", "loss")!;
+    expect(s.step.length).toBe(3); // the decoded overview itself, not a grown copy
+    const ovStep = s.step;
+    apply(store, new BatchBuilder().scalars("a", "loss", [0, 1], [9, 9]), 2); // partial full data
+    expect(Array.from(ovStep)).toEqual([0, 500, 999]);
+    expect(Array.from(s.step.subarray(0, s.n))).toEqual([0, 1, 500, 999]);
+    apply(store, whole("a", "loss", 5), 3); // starts over: the overview stays drawn beyond step 4
+    expect(Array.from(ovStep)).toEqual([0, 500, 999]);
+    expect(Array.from(s.step.subarray(0, s.n))).toEqual([0, 1, 2, 3, 4, 500, 999]);
+  });
+
   it("a reset forgets what was asked for", () => {
     const store = new Store();
     apply(store, overviews(["a"], ["loss"]), 1, true, ["a"]);
