@@ -1,8 +1,9 @@
 /* Optional compiled kernels; the package works without them (numpy does the same work).
  *
- * - tf_counts: add_histogram's default (TensorFlow) buckets. tbx_widget/summary/histogram.py
- *   does it with numpy (a lookup on each value's top 16 bits, one comparison with the real edge,
- *   a bincount) in about six passes over the values; this does it in one.
+ * - tf_histogram: add_histogram's default (TensorFlow) buckets, with the min, max and sum.
+ *   tbx_widget/summary/histogram.py does it with numpy (a lookup on each value's top 16 bits,
+ *   one comparison with the real edge, a bincount; then min, max and sum) in about nine passes
+ *   over the values; this does it in one, reading each value once.
  * - masked_crc32c_spans: the masked CRC32C of many records' data at once, for the reader
  *   (tbx_widget/reader/spans.py checks short records with per-position numpy tables otherwise).
  *
@@ -66,64 +67,264 @@ static void release_buffers(Py_buffer *bufs, int n) {
     for (int k = 0; k < n; k++) PyBuffer_Release(&bufs[k]);
 }
 
-/* Bucket, count and track min/max of n values of type T. */
-#define COUNT_LOOP(T)                                     \
-    for (Py_ssize_t i = 0; i < n; i++) {                  \
-        const double v = (double)((const T *)x.buf)[i];   \
-        uint64_t bits;                                    \
-        memcpy(&bits, &v, sizeof bits);                   \
-        int64_t b = tab[bits >> 48];                      \
-        if (b < 0 || b >= k) {                            \
-            bad = 1;                                      \
-            break;                                        \
-        }                                                 \
-        b += v >= up[b];                                  \
-        cnt[b < k ? b : k - 1]++;                         \
-        mn = v < mn ? v : mn;                             \
-        mx = v > mx ? v : mx;                             \
-    }
+/* ---- histograms: TensorFlow's default buckets, min, max and numpy's sum in one pass ---------
+ *
+ * A value's bucket is looked up from its top 16 bits (sign, exponent, 4 mantissa bits): the
+ * table holds, for each such prefix, the bucket of the smallest value having it; the edges are
+ * further apart than a prefix cell is wide, so the value's bucket is that one or the next, which
+ * one comparison with the real edge decides.
+ *
+ * The sum is numpy's, bit for bit: numpy adds a float64 array pairwise (halves split at a
+ * multiple of 8 down to blocks of at most 128, each summed in 8 interleaved accumulators) and a
+ * float32 array, cast to float64 in buffers of numpy's buffer size, buffer by buffer. The sum of
+ * squares is added the same way (for float64: numpy's (x * x).sum()). histogram.py checks both
+ * against numpy once before it relies on them. */
 
-/* tf_counts(x, table, upper, counts) -> (min, max)
- *   x       float64 or float32 values, C-contiguous, all finite, at least one
- *   table   int64[65536]: bucket of the smallest value with each 16-bit prefix
- *   upper   float64[k]: right edge of each bucket (the last one +inf)
+#define PW_BLOCK 128
+#define PREFIXES 65536
+
+/* Sums must round as numpy's do: no multiply-add fused into one rounding (GCC fuses across
+ * statements where the CPU has FMA, clang within one expression). */
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
+#if !defined(TBX_NO_SIMD) && (defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2))
+#include <emmintrin.h>
+typedef __m128d v2;
+#define V2_LOAD(p) _mm_loadu_pd(p)
+#define V2_STORE(p, v) _mm_storeu_pd(p, v)
+#define V2_ADD(a, b) _mm_add_pd(a, b)
+#define V2_MUL(a, b) _mm_mul_pd(a, b)
+#define V2_MIN(v, m) _mm_min_pd(v, m) /* per lane: v < m ? v : m */
+#define V2_MAX(v, m) _mm_max_pd(v, m) /* per lane: v > m ? v : m */
+/* Four floats at p as two pairs of doubles. */
+#define V2_FLOATS(p, lo, hi)                          \
+    do {                                              \
+        const __m128 f_ = _mm_loadu_ps(p);            \
+        lo = _mm_cvtps_pd(f_);                        \
+        hi = _mm_cvtps_pd(_mm_movehl_ps(f_, f_));     \
+    } while (0)
+#else
+typedef struct {
+    double a, b;
+} v2;
+static inline v2 v2_make(double a, double b) {
+    v2 r;
+    r.a = a;
+    r.b = b;
+    return r;
+}
+#define V2_LOAD(p) v2_make((p)[0], (p)[1])
+#define V2_STORE(p, v) ((p)[0] = (v).a, (p)[1] = (v).b)
+#define V2_ADD(x, y) v2_make((x).a + (y).a, (x).b + (y).b)
+#define V2_MUL(x, y) v2_make((x).a * (y).a, (x).b * (y).b)
+#define V2_MIN(v, m) v2_make((v).a < (m).a ? (v).a : (m).a, (v).b < (m).b ? (v).b : (m).b)
+#define V2_MAX(v, m) v2_make((v).a > (m).a ? (v).a : (m).a, (v).b > (m).b ? (v).b : (m).b)
+#define V2_FLOATS(p, lo, hi) (lo = v2_make((p)[0], (p)[1]), hi = v2_make((p)[2], (p)[3]))
+#endif
+
+#define LOAD8_double(p, v) (v[0] = V2_LOAD(p), v[1] = V2_LOAD((p) + 2), v[2] = V2_LOAD((p) + 4), v[3] = V2_LOAD((p) + 6))
+#define LOAD8_float(p, v) do { V2_FLOATS(p, v[0], v[1]); V2_FLOATS((p) + 4, v[2], v[3]); } while (0)
+
+typedef struct {
+    const uint16_t *tab; /* bucket of each 16-bit prefix, all < k */
+    const double *up;    /* right edge of each bucket */
+    int64_t *cnt;        /* k + 1 counts: +Inf lands in the last, folded into k - 1 at the end */
+    Py_ssize_t k;
+    double mn[8], mx[8]; /* per lane */
+} Hist;
+
+/* The prefix table for right edges up[0..k-1] (increasing; the last bucket is open). */
+static void fill_table(uint16_t *tab, const double *up, Py_ssize_t k) {
+    for (uint32_t p = 0; p < PREFIXES; p++) {
+        uint64_t bits = (uint64_t)p << 48;
+        if (p & 0x8000) bits |= ((uint64_t)1 << 48) - 1; /* negative: the largest magnitude is the smallest */
+        double v;
+        memcpy(&v, &bits, sizeof v);
+        Py_ssize_t lo = 0, hi = k - 1; /* how many of up[0..k-2] are <= v */
+        if (v == v) {
+            while (lo < hi) {
+                const Py_ssize_t mid = lo + (hi - lo) / 2;
+                if (up[mid] <= v) lo = mid + 1;
+                else hi = mid;
+            }
+        }
+        tab[p] = (uint16_t)lo; /* NaN prefixes: 0 (any bucket would do: a NaN is never counted) */
+    }
+}
+
+/* Count n values into their buckets. */
+#define BUCKET_LOOP(T, a, n, h)                                 \
+    do {                                                        \
+        const uint16_t *tab_ = (h)->tab;                        \
+        const double *up_ = (h)->up;                            \
+        int64_t *cnt_ = (h)->cnt;                               \
+        for (Py_ssize_t i_ = 0; i_ < (n); i_++) {               \
+            const double v_ = (double)(a)[i_];                  \
+            uint64_t bits_;                                     \
+            memcpy(&bits_, &v_, sizeof bits_);                  \
+            Py_ssize_t b_ = tab_[bits_ >> 48];                  \
+            b_ += v_ >= up_[b_];                                \
+            cnt_[b_]++;                                         \
+        }                                                       \
+    } while (0)
+
+/* Sums of a[0..n) and of its squares in numpy's pairwise order (into *sum, *sq); buckets, min
+ * and max on the way. */
+#define DEFINE_PAIRWISE(NAME, T)                                                                   \
+    static void NAME(Hist *h, const T *a, Py_ssize_t n, double *sum, double *sq) {                \
+        if (n > PW_BLOCK) {                                                                       \
+            Py_ssize_t n2 = n / 2;                                                                \
+            double s1, q1, s2, q2;                                                                \
+            n2 -= n2 % 8;                                                                         \
+            NAME(h, a, n2, &s1, &q1);                                                             \
+            NAME(h, a + n2, n - n2, &s2, &q2);                                                    \
+            *sum = s1 + s2;                                                                       \
+            *sq = q1 + q2;                                                                        \
+            return;                                                                               \
+        }                                                                                         \
+        double res, res2;                                                                         \
+        Py_ssize_t i;                                                                             \
+        if (n < 8) {                                                                              \
+            res = res2 = 0.;                                                                      \
+            i = 0;                                                                                \
+        } else {                                                                                  \
+            v2 r[4], r2[4], mn[4], mx[4], v[4];                                                   \
+            double s[8], q[8];                                                                    \
+            LOAD8_##T(a, r);                                                                      \
+            for (int j = 0; j < 4; j++) {                                                         \
+                r2[j] = V2_MUL(r[j], r[j]);                                                       \
+                mn[j] = V2_MIN(r[j], V2_LOAD(h->mn + 2 * j));                                     \
+                mx[j] = V2_MAX(r[j], V2_LOAD(h->mx + 2 * j));                                     \
+            }                                                                                     \
+            for (i = 8; i < n - (n % 8); i += 8) {                                                \
+                LOAD8_##T(a + i, v);                                                              \
+                for (int j = 0; j < 4; j++) {                                                     \
+                    r[j] = V2_ADD(r[j], v[j]);                                                    \
+                    r2[j] = V2_ADD(r2[j], V2_MUL(v[j], v[j]));                                    \
+                    mn[j] = V2_MIN(v[j], mn[j]);                                                  \
+                    mx[j] = V2_MAX(v[j], mx[j]);                                                  \
+                }                                                                                 \
+            }                                                                                     \
+            for (int j = 0; j < 4; j++) {                                                         \
+                V2_STORE(s + 2 * j, r[j]);                                                        \
+                V2_STORE(q + 2 * j, r2[j]);                                                       \
+                V2_STORE(h->mn + 2 * j, mn[j]);                                                   \
+                V2_STORE(h->mx + 2 * j, mx[j]);                                                   \
+            }                                                                                     \
+            res = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));              \
+            res2 = ((q[0] + q[1]) + (q[2] + q[3])) + ((q[4] + q[5]) + (q[6] + q[7]));             \
+        }                                                                                         \
+        for (; i < n; i++) {                                                                      \
+            const double w = (double)a[i];                                                        \
+            const double w2 = w * w;                                                              \
+            res += w;                                                                             \
+            res2 += w2;                                                                           \
+            h->mn[0] = w < h->mn[0] ? w : h->mn[0];                                               \
+            h->mx[0] = w > h->mx[0] ? w : h->mx[0];                                               \
+        }                                                                                         \
+        BUCKET_LOOP(T, a, n, h);                                                                  \
+        *sum = res;                                                                               \
+        *sq = res2;                                                                               \
+    }
+DEFINE_PAIRWISE(pairwise_double, double)
+DEFINE_PAIRWISE(pairwise_float, float)
+
+static uint16_t default_table[PREFIXES]; /* for the first right edges seen (the default ones) */
+static double *default_up = NULL;         /* set once, with the GIL held; never changed after */
+static Py_ssize_t default_k = 0;
+
+/* tf_histogram(x, upper, counts, block) -> (min, max, sum, sum of squares)
+ *   x       float64 or float32 values, C-contiguous, at least one
+ *   upper   float64[k], 1 <= k < 65536: right edge of each bucket, increasing (the last: +inf)
  *   counts  int64[k], added to
- */
-static PyObject *tf_counts(PyObject *self, PyObject *args) {
+ *   block   float32 only: values per block, each summed pairwise in float64 and the blocks in
+ *           order (numpy's buffer size gives numpy's sum); < 1: one block
+ * The sum is not finite when a value is NaN or infinite (or the sum overflows): the counts,
+ * min and max then mean nothing and the caller leaves the NaN and Inf out first. */
+static PyObject *tf_histogram(PyObject *self, PyObject *args) {
     (void)self;
-    Py_buffer bufs[4];
-    static const int writable[4] = {0, 0, 0, 1};
-    if (!parse_buffers(args, writable, 4, bufs)) return NULL;
-    Py_buffer x = bufs[0], table = bufs[1], upper = bufs[2], counts = bufs[3];
+    if (!PyTuple_Check(args) || PyTuple_GET_SIZE(args) != 4) {
+        PyErr_SetString(PyExc_TypeError, "expected 4 arguments");
+        return NULL;
+    }
+    const Py_ssize_t block = PyLong_AsSsize_t(PyTuple_GET_ITEM(args, 3));
+    if (block == -1 && PyErr_Occurred()) return NULL;
+    Py_buffer bufs[3];
+    static const int writable[3] = {0, 0, 1};
+    PyObject *head = PyTuple_GetSlice(args, 0, 3);
+    if (!head) return NULL;
+    const int ok = parse_buffers(head, writable, 3, bufs);
+    Py_DECREF(head);
+    if (!ok) return NULL;
+    Py_buffer x = bufs[0], upper = bufs[1], counts = bufs[2];
     PyObject *result = NULL;
+    uint16_t *own_table = NULL;
+    Hist h;
+    h.cnt = NULL;
+    h.tab = NULL;
     const int is64 = x.itemsize == 8 && item_char(&x) == 'd';
     const int is32 = x.itemsize == 4 && item_char(&x) == 'f';
     const Py_ssize_t n = x.len / (x.itemsize ? x.itemsize : 1);
     const Py_ssize_t k = upper.len / (Py_ssize_t)sizeof(double);
+    const double *up = (const double *)upper.buf;
+    int increasing = 1;
+    for (Py_ssize_t j = 1; j < k && increasing; j++) increasing = up[j - 1] < up[j];
     if (!(is64 || is32) || n < 1) {
         PyErr_SetString(PyExc_TypeError, "x must be a non-empty float64 or float32 buffer");
-    } else if (!is_int64(&table) || table.len != 65536 * 8 || upper.itemsize != 8 || item_char(&upper) != 'd' ||
-               !is_int64(&counts) || counts.len != upper.len || k < 1) {
-        PyErr_SetString(PyExc_ValueError, "table must be int64[65536], upper float64[k], counts int64[k]");
+    } else if (upper.itemsize != 8 || item_char(&upper) != 'd' || k < 1 || k >= PREFIXES || !increasing ||
+               !is_int64(&counts) || counts.len != upper.len) {
+        PyErr_SetString(PyExc_ValueError, "upper must be increasing float64[k] (0 < k < 65536), counts int64[k]");
+    } else if ((h.cnt = (int64_t *)PyMem_Calloc((size_t)k + 1, sizeof(int64_t))) == NULL) {
+        PyErr_NoMemory();
     } else {
-        const int64_t *tab = (const int64_t *)table.buf;
-        const double *up = (const double *)upper.buf;
-        int64_t *cnt = (int64_t *)counts.buf;
-        double mn = 0, mx = 0;
-        int bad = 0;
-        Py_BEGIN_ALLOW_THREADS
-        mn = is64 ? ((const double *)x.buf)[0] : (double)((const float *)x.buf)[0];
-        mx = mn;
-        if (is64) {
-            COUNT_LOOP(double)
-        } else {
-            COUNT_LOOP(float)
+        if (default_up == NULL && (default_up = (double *)PyMem_RawMalloc((size_t)upper.len)) != NULL) {
+            memcpy(default_up, up, (size_t)upper.len);
+            fill_table(default_table, default_up, k);
+            default_k = k;
         }
-        Py_END_ALLOW_THREADS
-        if (bad) PyErr_SetString(PyExc_ValueError, "table holds a bucket outside upper");
-        else result = Py_BuildValue("(dd)", mn, mx);
+        if (default_up != NULL && default_k == k && memcmp(default_up, up, (size_t)upper.len) == 0) {
+            h.tab = default_table;
+        } else if ((own_table = (uint16_t *)PyMem_Malloc(PREFIXES * sizeof(uint16_t))) != NULL) {
+            fill_table(own_table, up, k);
+            h.tab = own_table;
+        }
+        if (h.tab == NULL) {
+            PyErr_NoMemory();
+        } else {
+            h.up = up;
+            h.k = k;
+            const double first = is64 ? ((const double *)x.buf)[0] : (double)((const float *)x.buf)[0];
+            for (int j = 0; j < 8; j++) h.mn[j] = h.mx[j] = first;
+            double total = 0., squares = 0.;
+            const Py_ssize_t step = is64 || block < 1 ? n : block;
+            Py_BEGIN_ALLOW_THREADS
+            for (Py_ssize_t s = 0; s < n; s += step) {
+                const Py_ssize_t m = n - s < step ? n - s : step;
+                double sum, sq;
+                if (is64) pairwise_double(&h, (const double *)x.buf + s, m, &sum, &sq);
+                else pairwise_float(&h, (const float *)x.buf + s, m, &sum, &sq);
+                total += sum;
+                squares += sq;
+            }
+            Py_END_ALLOW_THREADS
+            int64_t *out = (int64_t *)counts.buf;
+            for (Py_ssize_t b = 0; b < k; b++) out[b] += h.cnt[b];
+            out[k - 1] += h.cnt[k];
+            double mn = h.mn[0], mx = h.mx[0];
+            for (int j = 1; j < 8; j++) {
+                mn = h.mn[j] < mn ? h.mn[j] : mn;
+                mx = h.mx[j] > mx ? h.mx[j] : mx;
+            }
+            result = Py_BuildValue("(dddd)", mn, mx, total, squares);
+        }
     }
-    release_buffers(bufs, 4);
+    PyMem_Free(own_table);
+    PyMem_Free(h.cnt);
+    release_buffers(bufs, 3);
     return result;
 }
 
@@ -381,7 +582,7 @@ static PyObject *scalar_events(PyObject *self, PyObject *args) {
 }
 
 static PyMethodDef methods[] = {
-    {"tf_counts", tf_counts, METH_VARARGS, "Count finite values into TensorFlow's default buckets; returns (min, max)."},
+    {"tf_histogram", tf_histogram, METH_VARARGS, "Default-bucket counts of values; returns (min, max, sum, sum of squares)."},
     {"masked_crc32c_spans", masked_crc32c_spans, METH_VARARGS, "Masked CRC32C of many spans of a buffer, into out."},
     {"scalar_events", scalar_events, METH_VARARGS, "Decode simple scalar event records in bulk."},
     {"resync", resync, METH_VARARGS, "First valid record header at or after pos (or where fewer than 12 bytes remain)."},

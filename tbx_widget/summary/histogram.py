@@ -74,11 +74,6 @@ def _upper_edges() -> np.ndarray:
     return upper
 
 
-@lru_cache(maxsize=1)
-def _native_table() -> np.ndarray:
-    return _prefix_table().astype(np.int64)
-
-
 def tensorflow_counts(x: np.ndarray) -> np.ndarray:
     """Counts of finite values ``x`` (any real dtype, 1-D) in the default buckets
     ``[edges[i], edges[i+1])`` (values beyond the outer edges count in the outer buckets)."""
@@ -88,11 +83,75 @@ def tensorflow_counts(x: np.ndarray) -> np.ndarray:
 def _bucket(x: np.ndarray) -> tuple[np.ndarray, float, float]:
     """(counts, min, max) of finite, non-empty, 1-D ``x``: by the compiled kernel when it is
     there and takes ``x`` as is, else by numpy."""
-    if _native is not None and x.dtype in (np.float64, np.float32) and x.flags.c_contiguous and x.dtype.isnative:
-        counts = np.zeros(len(_upper_edges()), dtype=np.int64)
-        lo, hi = _native.tf_counts(x, _native_table(), _upper_edges(), counts)
-        return counts, lo, hi
-    return numpy_counts(x), float(x.min()), float(x.max())
+    return _bucket_stats(x)[:3]
+
+
+def _bucket_stats(x: np.ndarray) -> tuple[np.ndarray, float, float, float | None, float | None]:
+    """(counts, min, max, sum, sum of squares) of finite, non-empty, 1-D ``x``; the sums are None
+    where the kernel does not give them (``_native_stats``)."""
+    stats = _native_stats(x, finite=True)
+    if stats is not None:
+        return stats
+    return numpy_counts(x), float(x.min()), float(x.max()), None, None
+
+
+DOT_MAX = 10_000
+"""Up to this many values the sum of squares is numpy's dot, as the peers compute it (BLAS runs
+it on one thread). Beyond, BLAS splits a dot over its threads, which makes its last bits depend
+on the thread count, and on a busy machine waiting for those threads cost more than the rest of
+``add_histogram``: there the compiled kernel's pairwise sum of squares (``(x * x).sum()`` for
+float64) is written instead."""
+
+_SUM_SIZES = (1, 7, 8, 9, 15, 16, 17, 127, 128, 129, 136, 1000, 8191, 8192, 8193, 20_000, 100_003)
+
+
+def numpy_sums(x: np.ndarray, block: int) -> tuple[float, float]:
+    """The float64 sum of ``x`` and of its squares as numpy adds them: pairwise, float32 in
+    blocks of ``block`` values (numpy's buffer size, for the sum) added in order. The compiled
+    kernel's sums must equal these bit for bit."""
+    step = len(x) if x.dtype == np.float64 or block < 1 else block
+    total = squares = 0.0
+    for start in range(0, len(x), step):
+        chunk = x[start : start + step].astype(np.float64, copy=False)
+        total += float(chunk.sum())
+        squares += float(np.multiply(chunk, chunk).sum())
+    return total, squares
+
+
+@lru_cache(maxsize=None)
+def _native_sums_are_numpys(dtype: str, bufsize: int) -> bool:
+    """Whether the kernel's sums of ``dtype`` values equal ``numpy_sums`` and the sum equals
+    ``x.sum(dtype=np.float64)``, bit for bit, tried once per dtype and numpy buffer size on sizes
+    around numpy's block and buffer boundaries (so the sums written never depend on the kernel)."""
+    rng = np.random.default_rng(15)
+    upper = _upper_edges()
+    for n in _SUM_SIZES:
+        x = (rng.normal(size=n) * 10.0 ** rng.integers(-6, 7, size=n)).astype(dtype)
+        got = _native.tf_histogram(x, upper, np.zeros(len(upper), dtype=np.int64), bufsize)[2:]
+        want = numpy_sums(x, bufsize)
+        if np.array(got).tobytes() != np.array(want).tobytes() or want[0] != float(x.sum(dtype=np.float64)):
+            return False
+    return True
+
+
+def _native_stats(x: np.ndarray, *, finite: bool) -> tuple[np.ndarray, float, float, float | None, float | None] | None:
+    """(counts, min, max, sum, sum of squares) of non-empty, 1-D ``x`` in one pass of the
+    compiled kernel, or None where there is no kernel, it does not take ``x`` as is (only native
+    float64 and float32, C-contiguous), or, unless ``finite`` says all values are, a value may be
+    NaN or infinite (the sum is not finite). The sums are None where they might differ from
+    numpy's."""
+    kernel = getattr(_native, "tf_histogram", None)
+    if kernel is None or x.dtype not in (np.float64, np.float32) or not x.dtype.isnative or not x.flags.c_contiguous:
+        return None
+    upper = _upper_edges()
+    counts = np.zeros(len(upper), dtype=np.int64)
+    bufsize = np.getbufsize()
+    lo, hi, total, squares = kernel(x, upper, counts, bufsize)
+    if not finite and not math.isfinite(total):
+        return None  # NaN or Inf among the values (or a sum beyond float64): left out with a warning first
+    if not _native_sums_are_numpys(x.dtype.str, bufsize):
+        return counts, lo, hi, None, None
+    return counts, lo, hi, total, squares
 
 
 def numpy_counts(x: np.ndarray) -> np.ndarray:
@@ -150,6 +209,12 @@ def finite_values(values: Any, name: str, *, label: str | None = None, stackleve
     ``NonFiniteWarning`` that names ``label`` (default: ``name``). Raises TypeError or ValueError
     naming ``name`` when the values are not numeric, empty or all non-finite. ``stacklevel`` is
     that of the warning as seen from the caller of this function."""
+    return _finite_and_sum(values, name, label, stacklevel + 1)[0]
+
+
+def _finite_and_sum(values: Any, name: str, label: str | None, stacklevel: int) -> tuple[np.ndarray, float | None]:
+    """``finite_values`` and the float64 sum of the vector returned, when the check found it
+    (None when values were left out)."""
     arr = np.asarray(values)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must be numeric, got an array of dtype {arr.dtype}")
@@ -160,16 +225,17 @@ def finite_values(values: Any, name: str, *, label: str | None = None, stackleve
         x = x.astype(np.float64)
     with np.errstate(over="ignore", invalid="ignore"):
         total = x.sum(dtype=np.float64)
-    if not np.isfinite(total):  # one cheap pass; a NaN or Inf shows in the sum
-        finite = np.isfinite(x)
-        dropped = int(x.size - np.count_nonzero(finite))
-        if dropped == x.size:
-            raise ValueError(f"{name} has no finite values (all {dropped} are NaN or infinite)")
-        if dropped:  # (a sum can also overflow with every value finite)
-            warnings.warn(f"{label or name}: left out {dropped} NaN or infinite values of {x.size}", NonFiniteWarning,
-                          stacklevel=stacklevel + 1)
-            x = x[finite]
-    return x
+    if np.isfinite(total):  # one cheap pass; a NaN or Inf shows in the sum
+        return x, float(total)
+    finite = np.isfinite(x)
+    dropped = int(x.size - np.count_nonzero(finite))
+    if dropped == x.size:
+        raise ValueError(f"{name} has no finite values (all {dropped} are NaN or infinite)")
+    if not dropped:  # a sum can also overflow with every value finite
+        return x, float(total)
+    warnings.warn(f"{label or name}: left out {dropped} NaN or infinite values of {x.size}", NonFiniteWarning,
+                  stacklevel=stacklevel + 1)
+    return x[finite], None
 
 
 def check_bins(bins: Any) -> Any:
@@ -231,18 +297,37 @@ def check_rule_buckets(x: np.ndarray, bins: Any) -> None:
 
 
 def histogram_proto(values: Any, bins: Any = "tensorflow", max_bins: int | None = None, name: str = "values",
-                    *, checked: bool = False) -> summary_pb2.HistogramProto:
-    """Bucket ``values`` (NaN/Inf left out with a warning). ``checked``: ``values`` is already a
-    non-empty, finite, 1-D float vector."""
-    x = values if checked else finite_values(values, name, stacklevel=3)
-    if isinstance(bins, str) and bins == "tensorflow":
+                    *, checked: bool = False, label: str | None = None, stacklevel: int = 1) -> summary_pb2.HistogramProto:
+    """Bucket ``values``: NaN and Inf are left out with a ``NonFiniteWarning`` naming ``label``
+    (default ``name``; ``stacklevel`` as seen from the caller), and bad values or ``bins`` for
+    them raise naming ``name`` or ``bins`` (``finite_values``, ``check_rule_buckets``).
+    ``checked``: ``values`` is already a non-empty, finite, 1-D float vector.
+
+    With the default bins and the compiled kernel, a float64 or float32 array is read once
+    (buckets, min, max, sums and the finite check together) and not copied. The sum of squares
+    is numpy's dot up to ``DOT_MAX`` values, the kernel's pairwise sum beyond."""
+    default_bins = isinstance(bins, str) and bins == "tensorflow"
+    stats = None
+    if default_bins:
+        flat = values if checked else _float_vector(values)
+        if flat is not None:
+            stats = _native_stats(flat, finite=checked)
+    squares = None
+    if stats is not None:
+        x, (counts, lo, hi, total, squares) = flat, stats
         edges = tensorflow_edges()
-        counts, lo, hi = _bucket(x)
-        counts = counts.astype(np.float64)
     else:
-        counts, edges = np.histogram(x, bins=bins)
-        counts = counts.astype(np.float64)
-        lo, hi = float(x.min()), float(x.max())
+        x, total = (values, None) if checked else _finite_and_sum(values, name, label, stacklevel + 1)
+        if not checked:
+            check_rule_buckets(x, bins)
+        if default_bins:
+            edges = tensorflow_edges()
+            counts, lo, hi, kernel_total, squares = _bucket_stats(x)
+            total = total if total is not None else kernel_total
+        else:
+            counts, edges = np.histogram(x, bins=bins)
+            lo, hi = float(x.min()), float(x.max())
+    counts = counts.astype(np.float64)
     if max_bins is not None and len(counts) > max_bins:
         counts, edges = subsample_buckets(counts, np.asarray(edges, dtype=np.float64), max_bins)
     nonzero = np.flatnonzero(counts)
@@ -253,12 +338,22 @@ def histogram_proto(values: Any, bins: Any = "tensorflow", max_bins: int | None 
     else:
         counts = np.concatenate(([0.0], counts[: last + 1]))
         limits = np.concatenate(([edges[0]], edges[1 : last + 2]))
-    with np.errstate(over="ignore", invalid="ignore"):
-        total = float(x.sum(dtype=np.float64))
+    if total is None:
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = float(x.sum(dtype=np.float64))
+    if squares is None or len(x) <= DOT_MAX:
+        squares = _sum_squares(x)
     return summary_pb2.HistogramProto(
         min=lo, max=hi, num=float(len(x)), sum=total,
-        sum_squares=_sum_squares(x), bucket_limit=limits.tolist(), bucket=counts.tolist(),
+        sum_squares=squares, bucket_limit=limits.tolist(), bucket=counts.tolist(),
     )
+
+
+def _float_vector(values: Any) -> np.ndarray | None:
+    """``values`` as a 1-D view when they are a non-empty float array, else None."""
+    if isinstance(values, np.ndarray) and values.dtype.kind == "f" and values.size:
+        return values.reshape(-1)
+    return None
 
 
 def _sum_squares(x: np.ndarray) -> float:
