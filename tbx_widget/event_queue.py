@@ -36,10 +36,16 @@ from . import gil, signals
 from .event_sink import Sink
 from .records import masked_crc32c
 
-__all__ = ["EventQueue", "EventItem"]
+__all__ = ["EventQueue", "EventItem", "Framed"]
+
+
+class Framed(bytes):
+    """Events already framed as records (``scalar_frames``): written as they are."""
+
 
 EventItem = Union[bytes, Callable[[], Union[bytes, Iterable[bytes], None]]]
-"""A serialized Event, or a callable run on the writer thread that returns one, several or none."""
+"""A serialized Event, or a callable run on the writer thread that returns one, several or none
+(or ``Framed`` records)."""
 
 WRITE_CHUNK = 1 << 20  # write to the sink whenever this much is buffered
 MAX_PENDING = 100_000  # queued items before enqueue() waits for the writer thread
@@ -231,7 +237,9 @@ class EventQueue:
                     item = item()
                     if item is None:
                         continue
-                if isinstance(item, (bytes, bytearray, memoryview)):
+                if isinstance(item, Framed):
+                    buffer += item
+                elif isinstance(item, (bytes, bytearray, memoryview)):
                     _frame_into(buffer, bytes(item))
                 else:
                     for data in item:

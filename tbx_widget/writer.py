@@ -29,6 +29,8 @@ from .convert import (INT64_MAX, INT64_MIN, check_child_name, check_step, check_
                       to_numpy, to_real)
 from .distributed import rank_logdir
 from .event_file import EventFileWriter
+from .event_queue import Framed
+from .scalar_frames import BULK_MIN, framed_scalar_events
 from .storage import Storage, is_url
 from .file_writer import FileWriter
 from .summary.histogram import check_bins, check_rule_buckets, finite_values, histogram_proto, histogram_raw_proto
@@ -204,14 +206,17 @@ class SummaryWriter:
                                                            storage_options=self.storage_options)
         return child
 
-    def _take_scalars(self) -> list[bytes]:
-        """On the writer thread: serialize every queued scalar."""
+    def _take_scalars(self) -> Framed | list[bytes]:
+        """On the writer thread: serialize and frame every queued scalar (all at once with numpy:
+        the thread shares the GIL with the loop, see scalar_frames)."""
         self._armed = False  # before draining: a scalar queued from now on schedules a new take
         q = self._scalars
         n = len(q)
         points = [q.popleft() for _ in range(n)]
         try:
-            return encode_scalar_events(points)
+            if n < BULK_MIN:
+                return encode_scalar_events(points)
+            return Framed(framed_scalar_events(points))
         except Exception:  # every point was checked at its call; should one still fail, it alone is lost
             return self._encode_each(points)
 
