@@ -107,10 +107,24 @@ def _timed_send(batch):
     _send(batch)
     _sends.append((batch.content["seq"], t, time.time(), batch.events))
 d._send_batch = _timed_send
+def _thread_cpu():  # seconds of CPU per thread of this kernel, by name (Linux /proc)
+    import os, threading
+    names = {t.native_id: t.name for t in threading.enumerate()}
+    out = {}
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            fields = open(f"/proc/self/task/{tid}/stat").read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        name = names.get(int(tid)) or open(f"/proc/self/task/{tid}/comm").read().strip()
+        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return out
 """
 
 DIAGNOSE_DUMP = """
-json.dump({{"flushes": _flushes, "steps": _steps, "sends": _sends, "error": d.error}}, open("diag-{name}.json", "w"))
+_cpu1 = _thread_cpu()
+_cpu = {{k: round(v - _cpu0.get(k, 0.0), 3) for k, v in _cpu1.items()}}
+json.dump({{"flushes": _flushes, "steps": _steps, "sends": _sends, "error": d.error, "thread_cpu": _cpu}}, open("diag-{name}.json", "w"))
 """
 
 # Browser side of --diagnose: when each batch's websocket frame arrived (before JupyterLab's own
@@ -238,7 +252,8 @@ def measure(
                     name = server.write_notebook([
                         SETUP.format(name=f"{case}-{rate}") + (DIAGNOSE if diagnose else "")
                         + (f"import sys; sys.setswitchinterval({switch_ms / 1000.0!r})\n" if switch_ms else ""),
-                        run.format(rate=rate, name=f"{case}-{rate}", seconds=seconds, tags=TAGS, spin_ms=SPIN_MS)
+                        ("_cpu0 = _thread_cpu()\n" if diagnose else "")
+                        + run.format(rate=rate, name=f"{case}-{rate}", seconds=seconds, tags=TAGS, spin_ms=SPIN_MS)
                         + (DIAGNOSE_DUMP.format(name=f"{case}-{rate}") if diagnose else ""),
                     ])
                     jupyter.open(name)
@@ -261,6 +276,7 @@ def measure(
                         if dump:
                             raw = {"times": times.tolist(), "observed": observed, "arrivals": arrivals, **diag}
                             pathlib.Path(dump, f"live-{case}-{rate}.json").write_text(json.dumps(raw))
+                        extra["thread_cpu"] = diag.get("thread_cpu", {})
                     missing = int(np.isnan(lat).sum())
                     lat = lat[~np.isnan(lat)] * 1000.0
                     rows.append({**extra,
@@ -300,6 +316,10 @@ def report(rows: list[dict]) -> str:
                 f" {r['send_to_page']:.0f} ms, frame->counted by the dashboard {r['page_to_counted']:.0f} ms;"
                 f" {r['batches']} batches -->"
             )
+        if r.get("thread_cpu"):
+            busiest = sorted(r["thread_cpu"].items(), key=lambda kv: -kv[1])[:6]
+            out.append(f"<!-- {r['case']} {r['rate']}: kernel CPU seconds by thread during the run: "
+                       + ", ".join(f"{k} {v:.2f}" for k, v in busiest) + " -->")
         out.append(
             f"| {r['case']} | {r['rate']:,} | {r['events']:,} | {r['missing']} | {r['median']:.0f} ms | {r['p95']:.0f} ms"
             f" | {r['max']:.0f} ms | median <= 200 ms, p95 <= 500 ms |"
