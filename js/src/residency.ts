@@ -1,4 +1,4 @@
-// Which scalar cards are in view, told to the store (`Store.show`), and the full data the store
+// Which scalar cards (and custom-scalar charts) are in view, told to the store (`Store.show`), and the full data the store
 // lacks for them asked of the kernel ({"type": "want", "series": [[run, tag], ...]}; docs/
 // protocol.md, "Full data on request"). The browser then holds full resolution for the cards
 // in view and those shown recently (up to the store's budget), overviews for the rest.
@@ -11,7 +11,20 @@ export const WANT_CHUNK = 2000;
 /** Quiet time (ms) before what is in view is told to the store (scrolling coalesces). */
 export const SHOW_DELAY_MS = 100;
 
-const CARD = '[data-tbx-kind="scalars"]';
+const CARD = '[data-tbx-kind="scalars"], [data-tbx-kind="custom_scalars"]';
+
+/** The (run, tag) of a custom-scalar chart's lines, from its `data-tbx-series` hook
+ * ([[run, tag, points, last step, last value], ...]; docs/protocol.md, test hooks). */
+export function linesOf(hook: string | undefined): [string, string][] {
+  if (!hook) return [];
+  try {
+    const lines = JSON.parse(hook) as unknown;
+    if (!Array.isArray(lines)) return [];
+    return lines.filter((l): l is [string, string] => Array.isArray(l) && typeof l[0] === "string" && typeof l[1] === "string").map((l) => [l[0], l[1]]);
+  } catch {
+    return [];
+  }
+}
 
 /** Watch the scalar cards under `root`; returns a cleanup. Without IntersectionObserver (jsdom)
  * it does nothing: everything the kernel sends in full is kept, as before. */
@@ -23,11 +36,14 @@ export function watchResidency(root: HTMLElement, store: Store, send: (msg: unkn
   const tell = () => {
     timer = undefined;
     const tags: string[] = [];
+    const series: [string, string][] = [];
     for (const el of visible) {
-      const tag = (el as HTMLElement).dataset.tbxTag;
-      if (el.isConnected && tag !== undefined) tags.push(tag);
+      if (!el.isConnected) continue;
+      const data = (el as HTMLElement).dataset;
+      if (data.tbxKind === "scalars" && data.tbxTag !== undefined) tags.push(data.tbxTag);
+      else if (data.tbxKind === "custom_scalars") series.push(...linesOf(data.tbxSeries));
     }
-    const want = store.show(tags);
+    const want = store.show(tags, series);
     for (let i = 0; i < want.length; i += WANT_CHUNK) send({ type: "want", series: want.slice(i, i + WANT_CHUNK) });
   };
   const soon = () => {

@@ -441,24 +441,29 @@ export class Store {
 
   // ---- full data on request (docs/protocol.md, "Full data on request") ----
 
-  /** The cards (scalar tags) now in view: their series are marked shown (most recently) and
+  /** The cards now in view (scalar tags, and single series: a custom-scalar chart's lines):
+   * their series are marked shown (most recently) and
    * those whose full data the kernel holds and the store lacks are returned as [run, tag], to
    * ask for once (again after an eviction). Then the series not in view beyond `fullBudget`
    * points of full data go back to their overviews, least recently shown first. */
-  show(tags: Iterable<string>): [string, string][] {
+  show(tags: Iterable<string>, series: Iterable<readonly [string, string]> = []): [string, string][] {
     const now = ++this.showClock;
     const want: [string, string][] = [];
     this.inView.clear();
-    for (const tag of tags) {
-      for (const [run, s] of this.byTag("scalars", tag)) {
-        const key = seriesKey(run, tag);
-        this.shownAt.set(key, now);
-        this.inView.add(key);
-        if (s.onRequest && s.full === 0 && !this.asked.has(key)) {
-          this.asked.add(key);
-          want.push([run, tag]);
-        }
+    const one = (run: string, tag: string, s: ScalarSeries) => {
+      const key = seriesKey(run, tag);
+      this.shownAt.set(key, now);
+      this.inView.add(key);
+      if (s.onRequest && s.full === 0 && !this.asked.has(key)) {
+        this.asked.add(key);
+        want.push([run, tag]);
       }
+    };
+    for (const tag of tags) for (const [run, s] of this.byTag("scalars", tag)) one(run, tag, s);
+    // Single series (the lines of a custom-scalar chart in view).
+    for (const [run, tag] of series) {
+      const s = this.get("scalars", run, tag);
+      if (s) one(run, tag, s);
     }
     this.keepWithinBudget();
     return want;

@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeBatch } from "../src/protocol";
 import { minmaxIndices } from "../src/overview";
+import { linesOf } from "../src/residency";
 import { Store } from "../src/store";
 import { BatchBuilder } from "./helpers";
 
@@ -114,6 +115,14 @@ describe("full data on request", () => {
     apply(store, whole("a", "loss", 5), 3); // starts over: the overview stays drawn beyond step 4
     expect(Array.from(ovStep)).toEqual([0, 500, 999]);
     expect(Array.from(s.step.subarray(0, s.n))).toEqual([0, 1, 2, 3, 4, 500, 999]);
+  });
+
+  it("single series (a custom-scalar chart's lines) are asked for too", () => {
+    const store = new Store();
+    apply(store, overviews(["a", "b"], ["loss", "acc"]), 1, true, ["a", "b"]);
+    expect(store.show([], linesOf('[["b","acc",3,999,2],["a","nope",1,1,1]]'))).toEqual([["b", "acc"]]);
+    expect(linesOf("not json")).toEqual([]);
+    expect(linesOf(undefined)).toEqual([]);
   });
 
   it("a reset forgets what was asked for", () => {
