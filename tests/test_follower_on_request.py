@@ -103,3 +103,30 @@ def test_series_file_reads_back_each_series_whole_in_order():
     sf.close()
     with pytest.raises(ValueError, match="closed"):
         sf.read("a", "x")
+
+
+def test_close_deletes_the_held_file_and_never_waits_for_a_read(tmp_path):
+    import threading
+    import time
+
+    sweep(tmp_path, 3, 1, 2000)
+    f = Follower(str(tmp_path), read_bytes=16 << 10, on_request=True)
+    f.poll(lambda b: None)
+    assert f.held()
+    taken, release = threading.Event(), threading.Event()
+
+    def reading() -> None:  # a read under way holds the follower's lock
+        with f._lock:
+            taken.set()
+            release.wait(5)
+
+    t = threading.Thread(target=reading)
+    t.start()
+    taken.wait(5)
+    t0 = time.monotonic()
+    f.close()
+    assert time.monotonic() - t0 < 0.5 and f.held()  # did not wait; the file goes later
+    release.set()
+    t.join()
+    f.close()
+    assert not f.held() and f.send_full(lambda b: None, [("run_0000", "metric/0")]) == 0

@@ -11,6 +11,8 @@ export const WANT_CHUNK = 2000;
 /** Quiet time (ms) before what is in view is told to the store (scrolling coalesces). */
 export const SHOW_DELAY_MS = 100;
 
+let viewers = 0;
+
 const CARD = '[data-tbx-kind="scalars"], [data-tbx-kind="custom_scalars"]';
 
 /** The (run, tag) of a custom-scalar chart's lines, from its `data-tbx-series` hook
@@ -30,6 +32,7 @@ export function linesOf(hook: string | undefined): [string, string][] {
  * it does nothing: everything the kernel sends in full is kept, as before. */
 export function watchResidency(root: HTMLElement, store: Store, send: (msg: unknown) => void): () => void {
   if (typeof IntersectionObserver !== "function" || typeof MutationObserver !== "function") return () => {};
+  const viewer = ++viewers;
   const visible = new Set<Element>();
   const watched = new WeakSet<Element>();
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -43,7 +46,7 @@ export function watchResidency(root: HTMLElement, store: Store, send: (msg: unkn
       if (data.tbxKind === "scalars" && data.tbxTag !== undefined) tags.push(data.tbxTag);
       else if (data.tbxKind === "custom_scalars") series.push(...linesOf(data.tbxSeries));
     }
-    const want = store.show(tags, series);
+    const want = store.show(tags, series, viewer);
     for (let i = 0; i < want.length; i += WANT_CHUNK) send({ type: "want", series: want.slice(i, i + WANT_CHUNK) });
   };
   const soon = () => {
@@ -72,6 +75,7 @@ export function watchResidency(root: HTMLElement, store: Store, send: (msg: unkn
   return () => {
     clearTimeout(timer);
     unsubscribe();
+    store.forgetViewer(viewer);
     mo.disconnect();
     io.disconnect();
   };

@@ -270,9 +270,10 @@ export class Store {
   fullBudget = 2_000_000;
   /** Series asked for in full and not come yet (keys of `seriesKey`). */
   private asked = new Set<string>();
-  /** When each series was last in view (a counter of `show` calls), and those in view now. */
+  /** When each series was last in view (a counter of `show` calls), and those in view now per
+   * viewer (each view of the model tells its own). */
   private shownAt = new Map<string, number>();
-  private inView = new Set<string>();
+  private viewers = new Map<number, Set<string>>();
   private showClock = 0;
   private wholeCame = false;
   private listeners = new Set<Listener>();
@@ -397,7 +398,7 @@ export class Store {
       this.events = 0;
       this.asked.clear();
       this.shownAt.clear();
-      this.inView.clear();
+      for (const v of this.viewers.values()) v.clear();
     }
     this.applying = true;
     const known = this.runs.length;
@@ -444,16 +445,18 @@ export class Store {
   /** The cards now in view (scalar tags, and single series: a custom-scalar chart's lines):
    * their series are marked shown (most recently) and
    * those whose full data the kernel holds and the store lacks are returned as [run, tag], to
-   * ask for once (again after an eviction). Then the series not in view beyond `fullBudget`
+   * ask for once (again after an eviction); `viewer`: which view of the model tells (a view's
+   * call replaces what that view showed before). Then the series in no view beyond `fullBudget`
    * points of full data go back to their overviews, least recently shown first. */
-  show(tags: Iterable<string>, series: Iterable<readonly [string, string]> = []): [string, string][] {
+  show(tags: Iterable<string>, series: Iterable<readonly [string, string]> = [], viewer = 0): [string, string][] {
     const now = ++this.showClock;
     const want: [string, string][] = [];
-    this.inView.clear();
+    const inView = new Set<string>();
+    this.viewers.set(viewer, inView);
     const one = (run: string, tag: string, s: ScalarSeries) => {
       const key = seriesKey(run, tag);
       this.shownAt.set(key, now);
-      this.inView.add(key);
+      inView.add(key);
       if (s.onRequest && s.full === 0 && !this.asked.has(key)) {
         this.asked.add(key);
         want.push([run, tag]);
@@ -467,6 +470,11 @@ export class Store {
     }
     this.keepWithinBudget();
     return want;
+  }
+
+  /** A view is gone: its cards no longer count as in view. */
+  forgetViewer(viewer: number): void {
+    this.viewers.delete(viewer);
   }
 
   /** Points of full data held by series whose full data can be asked for again. */
@@ -484,7 +492,7 @@ export class Store {
     for (const [tag, byRun] of this.series.scalars) {
       for (const [run, s] of byRun) {
         const key = seriesKey(run, tag);
-        if (s.onRequest && s.held && !this.inView.has(key)) out.push({ key, at: this.shownAt.get(key) ?? 0, s });
+        if (s.onRequest && s.held && ![...this.viewers.values()].some((v) => v.has(key))) out.push({ key, at: this.shownAt.get(key) ?? 0, s });
       }
     }
     out.sort((a, b) => a.at - b.at);

@@ -125,6 +125,21 @@ describe("full data on request", () => {
     expect(linesOf(undefined)).toEqual([]);
   });
 
+  it("each view tells its own cards in view: another view's cards are not evicted", () => {
+    const store = new Store();
+    store.fullBudget = 0;
+    apply(store, overviews(["a"], ["t0", "t1"]), 1, true, ["a"]);
+    store.show(["t0"], [], 1);
+    store.show(["t1"], [], 2);
+    apply(store, whole("a", "t0"), 2);
+    apply(store, whole("a", "t1"), 3);
+    store.show(["t1"], [], 2);
+    expect([store.get("scalars", "a", "t0")!.held, store.get("scalars", "a", "t1")!.held]).toEqual([true, true]);
+    store.forgetViewer(1); // view 1 is gone: t0 is in no view
+    store.show(["t1"], [], 2);
+    expect([store.get("scalars", "a", "t0")!.held, store.get("scalars", "a", "t1")!.held]).toEqual([false, true]);
+  });
+
   it("a reset forgets what was asked for", () => {
     const store = new Store();
     apply(store, overviews(["a"], ["loss"]), 1, true, ["a"]);

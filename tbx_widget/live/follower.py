@@ -391,9 +391,13 @@ class Follower:
             return out.emitted
 
     def close(self) -> None:
-        """Delete the held series file (the follower sends no full data on request after this)."""
-        with self._lock:
-            self._drop_held()
+        """Delete the held series file (the follower sends no full data on request after this).
+        Never waits: while a read is under way the file goes when the follower is collected."""
+        if self._lock.acquire(blocking=False):
+            try:
+                self._drop_held()
+            finally:
+                self._lock.release()
 
     def _embeddings(self, emit: Emit) -> int:
         """Emit the embeddings that appeared or changed since last sent: one ``stat`` of each
