@@ -93,6 +93,8 @@ def _chunk(points: Sequence[tuple[str, float, int, float]]) -> bytes:
     starts = ends - framed
     out = np.empty(int(ends[-1]), dtype=np.uint8)
     data_len = framed - 16
+    same = bool((sizes == sizes[0]).all())  # one record length (the usual case): rows of one array
+    grid = out.reshape(n, int(sizes[0])) if same else None
 
     order = np.argsort(inverse, kind="stable")
     bounds = np.searchsorted(inverse[order], np.arange(len(codes) + 1))
@@ -118,10 +120,16 @@ def _chunk(points: Sequence[tuple[str, float, int, float]]) -> bytes:
         rows[:, pos:pos + len(tail)] = np.frombuffer(tail, dtype=np.uint8)
         pos += len(tail)
         rows[:, pos:pos + 4] = f32[idx].view(np.uint8).reshape(m, 4)
-        out[starts[idx][:, None] + np.arange(12 + length)] = rows
+        if grid is not None:
+            grid[idx, :12 + length] = rows
+        else:
+            out[starts[idx][:, None] + np.arange(12 + length)] = rows
 
-    crcs = _data_crcs(out, starts + 12, data_len)
-    out[(starts + 12 + data_len)[:, None] + np.arange(4)] = crcs.astype("<u4").view(np.uint8).reshape(n, 4)
+    crcs = _data_crcs(out, starts + 12, data_len).astype("<u4").view(np.uint8).reshape(n, 4)
+    if grid is not None:
+        grid[:, -4:] = crcs
+    else:
+        out[(starts + 12 + data_len)[:, None] + np.arange(4)] = crcs
     return out.tobytes()
 
 
