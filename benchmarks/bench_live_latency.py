@@ -107,6 +107,19 @@ def _timed_send(batch):
     _send(batch)
     _sends.append((batch.content["seq"], t, time.time(), batch.events))
 d._send_batch = _timed_send
+# the writer thread's rounds: each drain (wall start, wall s, thread CPU s) and each write/flush
+from tbx_widget import event_queue as _eq
+_drains, _writes = [], []
+_drain0, _write0 = _eq.EventQueue._drain, _eq.EventQueue._write_buffer
+def _timed_drain(self):
+    t, c = time.time(), time.thread_time()
+    _drain0(self)
+    _drains.append((t, time.time() - t, time.thread_time() - c))
+def _timed_write(self, *, announce):
+    t, c = time.time(), time.thread_time()
+    _write0(self, announce=announce)
+    _writes.append((t, time.time() - t, time.thread_time() - c, announce))
+_eq.EventQueue._drain, _eq.EventQueue._write_buffer = _timed_drain, _timed_write
 def _thread_cpu():  # seconds of CPU per thread of this kernel, by name (Linux /proc)
     import os, threading
     names = {t.native_id: t.name for t in threading.enumerate()}
@@ -124,7 +137,8 @@ def _thread_cpu():  # seconds of CPU per thread of this kernel, by name (Linux /
 DIAGNOSE_DUMP = """
 _cpu1 = _thread_cpu()
 _cpu = {{k: round(v - _cpu0.get(k, 0.0), 3) for k, v in _cpu1.items()}}
-json.dump({{"flushes": _flushes, "steps": _steps, "sends": _sends, "error": d.error, "thread_cpu": _cpu}}, open("diag-{name}.json", "w"))
+json.dump({{"flushes": _flushes, "steps": _steps, "sends": _sends, "error": d.error, "thread_cpu": _cpu,
+           "drains": _drains, "writes": _writes}}, open("diag-{name}.json", "w"))
 """
 
 # Browser side of --diagnose: when each batch's websocket frame arrived (before JupyterLab's own
