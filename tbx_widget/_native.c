@@ -86,8 +86,9 @@ static void release_buffers(Py_buffer *bufs, int n) {
 /* Sums must round as numpy's do: no multiply-add fused into one rounding (GCC fuses across
  * statements where the CPU has FMA, clang within one expression). */
 #if defined(__clang__)
-#pragma clang fp contract(off)
+#pragma STDC FP_CONTRACT OFF
 #elif defined(__GNUC__)
+#pragma GCC push_options
 #pragma GCC optimize("fp-contract=off")
 #endif
 
@@ -327,6 +328,10 @@ static PyObject *tf_histogram(PyObject *self, PyObject *args) {
     release_buffers(bufs, 3);
     return result;
 }
+
+#if !defined(__clang__) && defined(__GNUC__)
+#pragma GCC pop_options
+#endif
 
 /* ---- CRC32C (Castagnoli), slicing by 8 ---------------------------------------------------- */
 
