@@ -33,7 +33,7 @@ from .event_queue import Framed
 from .scalar_frames import BULK_MIN, framed_scalar_events
 from .storage import Storage, is_url
 from .file_writer import FileWriter
-from .summary.histogram import check_bins, check_rule_buckets, finite_values, histogram_proto, histogram_raw_proto
+from .summary.histogram import check_bins, histogram_proto, histogram_raw_proto
 from .summary.curves import curve_arrays, curve_value, surface_arrays, surface_value
 from .summary.hparams import hparams_values
 from .summary.mesh import mesh_arrays, mesh_config, mesh_values
@@ -426,11 +426,10 @@ class SummaryWriter:
         bins = check_bins(bins)
         if max_bins is not None and (isinstance(max_bins, bool) or not isinstance(max_bins, int) or max_bins < 1):
             raise ValueError(f"max_bins must be a positive int or None, got {max_bins!r}")
-        x = finite_values(to_real(values, "values"), "values", label=f"add_histogram({tag!r})", stacklevel=2)
-        check_rule_buckets(x, bins)
         # Bucketed here, on the caller's thread: the caller may change its array after we return
-        # (weights are updated in place), and bucketing costs less than copying it would.
-        histo = histogram_proto(x, bins, max_bins, checked=True)
+        # (weights are updated in place), and bucketing costs less than copying it would. NaN and
+        # Inf are left out with a warning; the default bins read the values once (summary/histogram).
+        histo = histogram_proto(to_real(values, "values"), bins, max_bins, label=f"add_histogram({tag!r})", stacklevel=2)
         self._emit(lambda: _event_bytes([summary_pb2.Summary.Value(tag=tag, histo=histo)], step, wall))
 
     def add_histogram_raw(self, tag: str, min: float, max: float, num: float, sum: float, sum_squares: float,
