@@ -1,6 +1,6 @@
 // Scalar charts of a sweep (issue 19, "Sweeps at scale"): the tooltip lists the runs nearest the
 // cursor when there are many; few runs keep every row.
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import widget from "../src/index";
 import { attach } from "../src/session";
 import { DATA_GAP, MANY_LINES, dataRedrawDelay, drawsRaw, lineWidth } from "../src/chart/sweep";
@@ -8,6 +8,8 @@ import { Memo } from "../src/chart/memo";
 import { noPaths } from "../src/chart/sweepdraw";
 import { joinColumns } from "../src/math/columns";
 import { sweepBuckets } from "../src/math/sweepgrid";
+import { DRAW_SLICE_MS } from "../src/views/scalars";
+import { frameSlices } from "../src/views/visibility";
 import { BatchBuilder, FakeModel, fakeCanvas } from "./helpers";
 import { TIP_ALL, TIP_TOP_K, renderTip, sortTipRows, topRows, type TipRow } from "../src/chart/tooltip";
 
@@ -72,8 +74,9 @@ describe("raw lines of a sweep", () => {
     const { msg, buffers } = b.build(1, true, names);
     model.emit("msg:custom", msg, buffers);
     attach(model).store.flush();
-    await new Promise((r) => setTimeout(r, 40));
     const card = el.querySelector('[data-tbx-kind="scalars"][data-tbx-tag="loss"]') as HTMLElement;
+    // a sweep's chart is built and painted over a few frames: its test hooks come at the end
+    for (let t = 0; t < 200 && !card.dataset.tbxSeries; t++) await new Promise((r) => setTimeout(r, 10));
     expect(Object.keys(JSON.parse(card.dataset.tbxSeries ?? "{}"))).toHaveLength(runs);
     const u = (card as unknown as { tbxChart: { series: { label?: string; width?: number }[]; data: ArrayLike<number | null>[]; cursor: { points?: { show?: unknown } } } }).tbxChart;
     const legendItems = () => card.querySelectorAll(".tbx-legend-item").length;
@@ -115,7 +118,7 @@ describe("raw lines of a sweep", () => {
     expect(nx).toBeLessThan(1000);
     // each line keeps its extremes: its (smoothed) sine reaches about +-1 in every run
     for (let k = 1; k <= runs; k++) {
-      const ys = Array.from(u.data[k]).filter((v): v is number => v !== null);
+      const ys = Array.from(u.data[k]).filter((v): v is number => v !== null && Number.isFinite(v));
       expect(Math.max(...ys)).toBeGreaterThan(0.98);
       expect(Math.min(...ys)).toBeLessThan(-0.98);
     }
@@ -194,5 +197,43 @@ describe("a sweep's card while batches stream in", () => {
     for (let t = 0; t < 100 && counts()[0] !== 8; t++) await new Promise((r) => setTimeout(r, 20));
     expect(counts()).toEqual(runs.map(() => 8));
     cleanup();
+  });
+});
+
+describe("a sweep card's first drawing", () => {
+  it("is built a slice at a time over several frames and ends with every run drawn", async () => {
+    // performance.now advances 1 ms a read: a slice (DRAW_SLICE_MS) ends after a few dozen runs
+    expect(DRAW_SLICE_MS).toBeLessThanOrEqual(16);
+    let t = 0;
+    const clock = vi.spyOn(performance, "now").mockImplementation(() => (t += 1));
+    const requests = vi.spyOn(frameSlices, "request");
+    try {
+      const model = new FakeModel({ logdir: "runs", height: 400, status: "ok", error: "", tag_filter: "", run_filter: "" });
+      const el = document.createElement("div");
+      document.body.append(el);
+      const cleanup = widget.render({ model, el });
+      const b = new BatchBuilder();
+      const names = Array.from({ length: 300 }, (_, r) => `run${r}`);
+      const steps = Array.from({ length: 100 }, (_, i) => i);
+      for (const [r, name] of names.entries()) b.scalars(name, "loss", steps, steps.map((i) => Math.sin(i / 7 + r)));
+      const { msg, buffers } = b.build(1, true, names);
+      model.emit("msg:custom", msg, buffers);
+      attach(model).store.flush();
+      const card = el.querySelector('[data-tbx-kind="scalars"][data-tbx-tag="loss"]') as HTMLElement;
+      for (let k = 0; k < 500 && !card.dataset.tbxSeries; k++) await new Promise((r) => setTimeout(r, 5));
+      // 300 runs' columns, grid lines and checks at 1 ms a clock read: many frames, not one task
+      expect(requests.mock.calls.length).toBeGreaterThanOrEqual(10); // drawn in one task: 4 (painting alone)
+      const series = JSON.parse(card.dataset.tbxSeries ?? "{}") as Record<string, number[]>;
+      expect(Object.keys(series)).toHaveLength(300);
+      expect(Object.values(series).every((v) => v[0] === 100)).toBe(true);
+      const u = (card as unknown as { tbxChart: { data: ArrayLike<number>[] } }).tbxChart;
+      expect(u.data).toHaveLength(301);
+      // every line has its values on the grid
+      expect(u.data.slice(1).every((col) => Array.from(col).some((v) => Number.isFinite(v)))).toBe(true);
+      cleanup();
+    } finally {
+      clock.mockRestore();
+      requests.mockRestore();
+    }
   });
 });

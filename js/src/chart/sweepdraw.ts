@@ -5,6 +5,10 @@
 // draw hook, strokes them all: one path and one stroke per style (colour and width; runs share
 // a dozen palette colours), x positions computed once for the shared grid. Styles are drawn
 // thinnest first (a highlighted line on top), raw series before smoothed ones as in uPlot.
+// A first drawing of a thousand lines (with software rendering, path building and raster) can
+// take hundreds of milliseconds: `SweepPainter` paints the same strokes, in the same order, a
+// time slice at a time at coming frames (issue 19: frame gaps), and starts over at uPlot's next
+// redraw (a zoom, new data, a resize), which clears the canvas.
 import uPlot from "uplot";
 
 /** One series of the chart to draw: its index in `u.data`, stroke colour and CSS width. */
@@ -31,20 +35,37 @@ function unit(scale: uPlot.Scale): ((v: number) => number) | null {
   return (v) => (v - min) / (span || 1);
 }
 
-/**
- * Draw `lines` (series of `u`, x from `u.data[0]`) on `u`'s canvas within its plot box: one
- * path per style, lines joined across missing values (uPlot's `spanGaps`), a series with a
- * single point drawn as a dot. Returns the number of strokes made.
- */
-export function drawSweep(u: uPlot, lines: readonly SweepLine[]): number {
+/** Time (ms) one slice of painting may take before the rest waits for a coming frame. */
+export const PAINT_SLICE_MS = 8;
+
+/** Where painting has got to: style group `g`, its line `i`. */
+interface PaintAt {
+  g: number;
+  i: number;
+}
+
+/** What a paint needs from the chart, fixed until uPlot's next redraw. */
+interface PaintFrame {
+  u: uPlot;
+  groups: SweepLine[][];
+  px: Float64Array;
+  fy: (v: number) => number;
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+  total: number;
+}
+
+/** The chart's scales and lines ready to paint, or null when there is nothing to paint. */
+function paintFrame(u: uPlot, lines: readonly SweepLine[]): PaintFrame | null {
   const fx = unit(u.scales.x);
   const fy = unit(u.scales.y);
   const xs = u.data[0] as ArrayLike<number>;
-  if (!fx || !fy || !lines.length || !xs.length) return 0;
+  if (!fx || !fy || !lines.length || !xs.length) return null;
   const { left, top, width, height } = u.bbox;
   const px = new Float64Array(xs.length);
   for (let i = 0; i < xs.length; i++) px[i] = Math.round(left + fx(xs[i]) * width);
-  const bottom = top + height;
   const styles = new Map<string, SweepLine[]>();
   for (const l of lines) {
     const key = `${l.width}\u0000${l.stroke}`;
@@ -52,10 +73,22 @@ export function drawSweep(u: uPlot, lines: readonly SweepLine[]): number {
     if (group) group.push(l);
     else styles.set(key, [l]);
   }
-  const order = [...styles.values()].sort((a, b) => a[0].width - b[0].width); // stable: first seen first
+  const groups = [...styles.values()].sort((a, b) => a[0].width - b[0].width); // stable: first seen first
+  return { u, groups, px, fy, left, top, width, height, total: lines.length };
+}
+
+/**
+ * Paint from `at` on, one path per style (a style cut short by `stop` is stroked as far as it
+ * got), until every line is painted or `stop()` says so (asked after each line; at least one
+ * line is painted). Moves `at`; returns the strokes made.
+ */
+function paint(f: PaintFrame, at: PaintAt, stop: () => boolean): number {
+  const { u, groups, px, fy, left, top, width, height } = f;
+  const bottom = top + height;
   const ratio = uPlot.pxRatio || 1;
   const ctx = u.ctx;
   let strokes = 0;
+  let halt = false;
   ctx.save(); // uPlot caches the context's style: it is left as it was
   ctx.beginPath();
   ctx.rect(left, top, width, height);
@@ -63,13 +96,14 @@ export function drawSweep(u: uPlot, lines: readonly SweepLine[]): number {
   ctx.lineJoin = "round";
   ctx.lineCap = "butt";
   ctx.setLineDash([]);
-  for (const group of order) {
+  while (at.g < groups.length && !halt) {
+    const group = groups[at.g];
     const lw = Math.round(group[0].width * ratio * 1000) / 1000;
     const off = (lw % 2) / 2; // odd widths on pixel centres, as uPlot aligns them
     const dots: number[] = [];
     ctx.beginPath();
-    for (const l of group) {
-      const col = u.data[l.index] as ArrayLike<number | null | undefined>;
+    while (at.i < group.length) {
+      const col = u.data[group[at.i++].index] as ArrayLike<number | null | undefined>;
       let n = 0;
       let lx = 0;
       let ly = 0;
@@ -84,6 +118,10 @@ export function drawSweep(u: uPlot, lines: readonly SweepLine[]): number {
         else ctx.lineTo(lx, ly);
       }
       if (n === 1) dots.push(lx, ly);
+      if (stop()) {
+        halt = true;
+        break;
+      }
     }
     ctx.strokeStyle = group[0].stroke;
     ctx.lineWidth = lw;
@@ -94,7 +132,106 @@ export function drawSweep(u: uPlot, lines: readonly SweepLine[]): number {
       const r = Math.max(2, 2 * lw);
       for (let i = 0; i < dots.length; i += 2) ctx.fillRect(dots[i] - r, dots[i + 1] - r, 2 * r, 2 * r);
     }
+    if (at.i >= group.length) {
+      at.g++;
+      at.i = 0;
+    }
   }
   ctx.restore();
   return strokes;
+}
+
+/**
+ * Draw `lines` (series of `u`, x from `u.data[0]`) on `u`'s canvas within its plot box: one
+ * path per style, lines joined across missing values (uPlot's `spanGaps`), a series with a
+ * single point drawn as a dot. Returns the number of strokes made.
+ */
+export function drawSweep(u: uPlot, lines: readonly SweepLine[]): number {
+  const f = paintFrame(u, lines);
+  return f ? paint(f, { g: 0, i: 0 }, () => false) : 0;
+}
+
+/** Where the rest of a paint runs: at a coming frame, one pending job per key (views/visibility.ts FrameSlices). */
+export interface FrameScheduler {
+  request(key: object, job: () => void): void;
+  cancel(key: object): void;
+}
+
+const defaultClock = (): number => (typeof performance !== "undefined" ? performance.now() : Date.now());
+
+/**
+ * Paints a sweep chart's lines a slice at a time: `start` (from uPlot's draw hook, on the
+ * canvas uPlot has just cleared) paints for up to `sliceMs`, and the rest is painted at coming
+ * frames through `frames`, `sliceMs` at a time, the same strokes in the same order as
+ * `drawSweep`. A new `start` (uPlot redrew) drops what was left and starts over.
+ */
+export class SweepPainter {
+  private frame: PaintFrame | null = null;
+  private readonly at: PaintAt = { g: 0, i: 0 };
+  private readonly key = {};
+  private painted = 0;
+  private spent = 0;
+
+  /** Called each time the whole picture is painted (a test hook's place). */
+  onDone: (() => void) | null = null;
+
+  constructor(
+    private readonly lines: readonly SweepLine[],
+    private readonly frames: FrameScheduler,
+    private readonly sliceMs: number = PAINT_SLICE_MS,
+    private readonly clock: () => number = defaultClock,
+  ) {
+    if (!(sliceMs >= 0) || !Number.isFinite(sliceMs)) throw new RangeError(`SweepPainter: sliceMs must be a finite number >= 0, got ${String(sliceMs)}`);
+  }
+
+  /** Start painting `u`'s freshly cleared canvas: a slice now, the rest at coming frames. */
+  start(u: uPlot): void {
+    this.frames.cancel(this.key);
+    this.frame = paintFrame(u, this.lines);
+    this.at.g = 0;
+    this.at.i = 0;
+    this.painted = 0;
+    this.spent = 0;
+    this.slice();
+  }
+
+  /** Paint no more (the chart is gone). */
+  stop(): void {
+    this.frames.cancel(this.key);
+    this.frame = null;
+  }
+
+  /** Whether the whole picture is painted (or there is nothing to paint). */
+  get done(): boolean {
+    return this.frame === null;
+  }
+
+  /** Time (ms) spent painting the last picture (so far, if it is not done). */
+  get cost(): number {
+    return this.spent;
+  }
+
+  /** Lines painted of the picture being painted, and how many it has (a test hook). */
+  get progress(): [number, number] {
+    return [this.painted, this.frame ? this.frame.total : this.lines.length];
+  }
+
+  private slice(): void {
+    const f = this.frame;
+    if (!f) return;
+    const t0 = this.clock();
+    const before = this.at;
+    const count = { n: 0 };
+    // the clock is read every few lines (tens of microseconds each)
+    paint(f, before, () => ++count.n % 8 === 0 && this.clock() - t0 >= this.sliceMs);
+    this.painted += count.n;
+    this.spent += this.clock() - t0;
+    if (this.at.g < f.groups.length) {
+      this.frames.request(this.key, () => this.slice());
+      return;
+    }
+    this.frame = null;
+    this.painted = f.total;
+    this.onDone?.();
+  }
 }

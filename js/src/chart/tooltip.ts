@@ -169,7 +169,8 @@ export class ChartTooltip {
       const j = nearestDefined(xs, col, idx);
       if (j < 0) continue;
       const v = col[j] as number;
-      const raw = s.rawIndex !== undefined ? ((u.data[s.rawIndex] as ArrayLike<number | null>)[j] ?? null) : s.rawAt ? s.rawAt(xs[j]) : null;
+      const r = s.rawIndex !== undefined ? (u.data[s.rawIndex] as ArrayLike<number | null>)[j] : s.rawAt ? s.rawAt(xs[j]) : null;
+      const raw = r === null || r === undefined || !Number.isFinite(r) ? null : r; // a sweep's columns hold NaN for none
       const dist = Math.hypot(u.valToPos(v, "y") - top, u.valToPos(xs[j], "x") - left);
       const count = s.countIndex === undefined ? null : (u.data[s.countIndex] as ArrayLike<number | null>)[j];
       const label = count === null || count === undefined ? s.label : groupLabel(s.label, count);

@@ -101,34 +101,52 @@ export interface GridPart {
 }
 
 /**
- * Decimate every part onto one shared grid of `buckets` buckets over [lo, hi] (one extra bucket
- * each side, so lines run to the plot's edges). The returned x has two values per bucket (its
- * 1/4 and 3/4 points), then `ends` (x values added with no data, e.g. the whole data range, so
- * a reset of the zoom spans it) merged in order; each y column holds the bucket's minimum and
- * maximum in the order they occur, NaN where the line has no finite point.
+ * One shared grid of `buckets` buckets over [lo, hi] (one extra bucket each side, so lines run
+ * to the plot's edges), filled a line at a time (`add`), so a caller can spread a thousand
+ * lines over several tasks (issue 19: frame gaps). `x` has two values per bucket (its 1/4 and
+ * 3/4 points), then `ends` (x values added with no data, e.g. the whole data range, so a reset
+ * of the zoom spans it) merged in order.
  */
-export function sweepGrid(parts: readonly GridPart[], lo: number, hi: number, buckets: number, ends: readonly number[] = []): { x: Float64Array; ys: Float64Array[] } {
-  if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(hi >= lo)) throw new RangeError(`sweepGrid: lo..hi must be a finite range, got ${lo}..${hi}`);
-  if (!Number.isInteger(buckets) || buckets < 1) throw new RangeError(`sweepGrid: buckets must be an integer >= 1, got ${String(buckets)}`);
-  const span = hi - lo || 1;
-  const bw = span / buckets;
-  const nb = buckets + 2; // plus one bucket beyond each edge
-  const x0 = lo - bw;
-  const before = ends.filter((e) => e < x0).sort((a, b) => a - b);
-  const after = ends.filter((e) => e > x0 + nb * bw).sort((a, b) => a - b);
-  const m = before.length + 2 * nb + after.length;
-  const x = new Float64Array(m);
-  before.forEach((e, i) => (x[i] = e));
-  const off = before.length;
-  for (let j = 0; j < nb; j++) {
-    x[off + 2 * j] = x0 + (j + 0.25) * bw;
-    x[off + 2 * j + 1] = x0 + (j + 0.75) * bw;
+export class SweepGridBuilder {
+  /** The grid's x values (ascending). */
+  readonly x: Float64Array;
+  private readonly off: number;
+  private readonly nb: number;
+  private readonly x0: number;
+  private readonly bw: number;
+  private readonly picked = new Int32Array(2);
+  private readonly edges: Int32Array;
+
+  constructor(lo: number, hi: number, buckets: number, ends: readonly number[] = []) {
+    if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(hi >= lo)) throw new RangeError(`sweepGrid: lo..hi must be a finite range, got ${lo}..${hi}`);
+    if (!Number.isInteger(buckets) || buckets < 1) throw new RangeError(`sweepGrid: buckets must be an integer >= 1, got ${String(buckets)}`);
+    const span = hi - lo || 1;
+    const bw = span / buckets;
+    const nb = buckets + 2; // plus one bucket beyond each edge
+    const x0 = lo - bw;
+    const before = ends.filter((e) => e < x0).sort((a, b) => a - b);
+    const after = ends.filter((e) => e > x0 + nb * bw).sort((a, b) => a - b);
+    const x = new Float64Array(before.length + 2 * nb + after.length);
+    before.forEach((e, i) => (x[i] = e));
+    const off = before.length;
+    for (let j = 0; j < nb; j++) {
+      x[off + 2 * j] = x0 + (j + 0.25) * bw;
+      x[off + 2 * j + 1] = x0 + (j + 0.75) * bw;
+    }
+    after.forEach((e, i) => (x[off + 2 * nb + i] = e));
+    this.x = x;
+    this.off = off;
+    this.nb = nb;
+    this.x0 = x0;
+    this.bw = bw;
+    this.edges = new Int32Array(nb + 1);
   }
-  after.forEach((e, i) => (x[off + 2 * nb + i] = e));
-  const ys: Float64Array[] = [];
-  const picked = new Int32Array(2);
-  const edges = new Int32Array(nb + 1);
-  for (const p of parts) {
+
+  /** One line's y columns on the grid: each bucket's minimum and maximum in the order they
+   * occur, NaN where the line has no finite point. */
+  add(p: GridPart): Float64Array[] {
+    const { x0, bw, nb, off, edges, picked } = this;
+    const m = this.x.length;
     // Bucket edges: a walk over x (ascending) when the range holds few points per bucket,
     // else a binary search per edge: O(log n + min(points in range, buckets x log n)) a line.
     let i = lowerBound(p.x, p.n, x0);
@@ -139,6 +157,7 @@ export function sweepGrid(parts: readonly GridPart[], lo: number, hi: number, bu
       else i = lowerBound(p.x, p.n, edge);
       edges[j] = i;
     }
+    const out: Float64Array[] = [];
     for (const y of p.ys) {
       const col = new Float64Array(m).fill(NaN);
       const mm = minMaxIndex(y, p.n);
@@ -152,8 +171,19 @@ export function sweepGrid(parts: readonly GridPart[], lo: number, hi: number, bu
         col[off + 2 * j] = y[a];
         col[off + 2 * j + 1] = y[b];
       }
-      ys.push(col);
+      out.push(col);
     }
+    return out;
   }
-  return { x, ys };
+}
+
+/**
+ * Decimate every part onto one shared grid of `buckets` buckets over [lo, hi] (SweepGridBuilder,
+ * all lines at once): the grid's x and every part's y columns in order.
+ */
+export function sweepGrid(parts: readonly GridPart[], lo: number, hi: number, buckets: number, ends: readonly number[] = []): { x: Float64Array; ys: Float64Array[] } {
+  const g = new SweepGridBuilder(lo, hi, buckets, ends);
+  const ys: Float64Array[] = [];
+  for (const p of parts) ys.push(...g.add(p));
+  return { x: g.x, ys };
 }

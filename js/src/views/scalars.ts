@@ -11,11 +11,11 @@ import { Memo } from "../chart/memo";
 import { ChartTooltip, groupLabel, tipOrderSelect, type TipSeries } from "../chart/tooltip";
 import { enablePan } from "../chart/pan";
 import { dataRedrawDelay, drawsRaw, lineWidth, MANY_LINES } from "../chart/sweep";
-import { drawSweep, noPaths, type SweepLine } from "../chart/sweepdraw";
+import { noPaths, SweepPainter, type SweepLine } from "../chart/sweepdraw";
 import { joinColumns, outlierRange, pickAt, runColumns, withEnds, type RunColumns } from "../math/columns";
 import { decimateIndices, lowerBound } from "../math/decimate";
 import { smooth } from "../math/smoothing";
-import { sweepBuckets, sweepGrid } from "../math/sweepgrid";
+import { sweepBuckets, SweepGridBuilder } from "../math/sweepgrid";
 import { groupRuns, type Grouping } from "../math/groups";
 import { hparamsTable } from "./hparams";
 import { frameSlices } from "./visibility";
@@ -27,6 +27,26 @@ import {
 } from "../ui";
 
 const CHART_HEIGHT = 220;
+
+/** Time (ms) a chart's drawing works in one go before the rest waits for a coming frame. */
+export const DRAW_SLICE_MS = 8;
+
+/** A sweep grid column made ready to draw: with `positiveOnly` (log y) values <= 0 become NaN;
+ * `span` widens to the finite values at indices [i0, i1). */
+function scanColumn(col: Float64Array, positiveOnly: boolean, i0: number, i1: number, span: [number, number]): void {
+  let lo = span[0];
+  let hi = span[1];
+  for (let k = 0; k < col.length; k++) {
+    const v = col[k];
+    if (positiveOnly && v <= 0) col[k] = NaN;
+    else if (k >= i0 && k < i1 && v - v === 0) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  span[0] = lo;
+  span[1] = hi;
+}
 
 interface Cached {
   version: number;
@@ -82,11 +102,15 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
   let logY = false;
   let outliers = false;
   let chart: uPlot | null = null;
+  let painter: SweepPainter | null = null;
   let chartKey = "";
   const memo = new Memo();
   let zoom: [number, number] | null = null;
   let full: [number, number] = [0, 1];
   let yBounds: [number, number] | null = null;
+  // A sweep's y extremes within the shown x range (its columns hold NaN, which uPlot's own
+  // range would take for a value).
+  let sweepY: [number, number] | null = null;
   let width = 0;
   let frame = 0;
   let destroyed = false;
@@ -244,19 +268,47 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
   let lastCost = 0;
   let lastEnd = 0;
   let drawnRest = "";
+  let drawnData = "";
   let later: ReturnType<typeof setTimeout> | null = null;
   const now = () => (typeof performance !== "undefined" ? performance.now() : Date.now());
 
-  function update(): void {
+  // A drawing on its way: `draw` is a generator that yields between pieces of work (a run's
+  // columns, a line on the sweep grid), run DRAW_SLICE_MS at a time, the rest at coming frames
+  // (views/visibility.ts FrameSlices): a sweep's first chart is built over several frames
+  // instead of in one long task (issue 19: frame gaps). The chart shows its previous picture
+  // meanwhile. A change of anything but the data starts a new drawing at once; new data alone
+  // lets the drawing finish and is drawn next.
+  let job: { sig: string; data: string; rest: string; steps: Generator<void, void, void>; cost: number; again: boolean } | null = null;
+  const jobKey = {};
+  // The test hooks of the data last drawn, set once its lines are all painted (a sweep's are
+  // painted over several frames: chart/sweepdraw.ts SweepPainter).
+  let hooks: (() => void) | null = null;
+  function applyHooks(): void {
+    hooks?.();
+    hooks = null;
+  }
+
+  /** Redraw if anything shown changed; `whole`: the drawing is done at once, not in slices
+   * (a sweep's zoom, inside uPlot's own redraw). */
+  function update(whole = false): void {
     const runs = visible();
     const w = width || Math.floor(chartBox.clientWidth) || 480;
     const rest = [
       ctx.ui.smoothing, ctx.ui.xAxis, logY, outliers, zoom ? zoom.join(",") : "", w, ctx.ui.highlight ?? "", ctx.ui.logdir,
       JSON.stringify(ctx.ui.grouping), ctx.ui.grouping.by === "hparam" ? ctx.store.version : "",
     ].join(";");
-    const sig = runs.map((r) => `${r.run.name}:${r.s.version}`).join("|") + ";" + rest;
-    if (memo.same(sig)) return;
-    const wait = chart && rest === drawnRest ? dataRedrawDelay(runs.length, now(), lastEnd, lastCost) : 0;
+    const dataSig = runs.map((r) => `${r.run.name}:${r.s.version}`).join("|");
+    const sig = dataSig + ";" + rest;
+    if (memo.same(sig)) {
+      cancelJob(); // back to what is drawn
+      return;
+    }
+    if (job && job.sig === sig) return; // on its way
+    if (job && job.rest === rest) {
+      job.again = true; // new data: drawn once this drawing is done
+      return;
+    }
+    const wait = chart && rest === drawnRest ? dataRedrawDelay(runs.length, now(), lastEnd, lastCost + (painter?.cost ?? 0)) : 0;
     if (wait > 0) {
       later ??= setTimeout(() => {
         later = null;
@@ -264,24 +316,64 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
       }, wait);
       return;
     }
-    memo.changed(sig);
-    const t0 = now();
-    draw(runs, w);
-    lastEnd = now();
-    lastCost = lastEnd - t0;
-    drawnRest = rest;
+    cancelJob();
+    job = { sig, data: dataSig, rest, steps: draw(runs, w, dataSig), cost: 0, again: false };
+    // at once only for the data already drawn (a zoom of a chart drawn; not one in the middle
+    // of its first drawing, which starts over in slices)
+    runJob(whole && dataSig === drawnData);
   }
 
-  function draw(runs: { run: RunInfo; s: ScalarSeries }[], w: number): void {
+  function cancelJob(): void {
+    if (!job) return;
+    job = null;
+    frameSlices.cancel(jobKey);
+  }
+
+  /** Work on the drawing for up to DRAW_SLICE_MS (at least one piece); the rest at a coming frame. */
+  function runJob(whole = false): void {
+    const j = job;
+    if (!j || destroyed) return;
+    const t0 = now();
+    let done = false;
+    let k = 0;
+    // the clock is read every few pieces (a piece is tens of microseconds at most)
+    do done = j.steps.next().done === true;
+    while (!done && (whole || ++k % 8 !== 0 || now() - t0 < DRAW_SLICE_MS));
+    const t1 = now();
+    j.cost += t1 - t0;
+    if (!done) {
+      frameSlices.request(jobKey, () => {
+        if (job === j) runJob();
+      });
+      return;
+    }
+    job = null;
+    memo.changed(j.sig);
+    lastEnd = t1;
+    lastCost = j.cost;
+    drawnRest = j.rest;
+    drawnData = j.data;
+    if (j.again) schedule();
+  }
+
+  let seriesHooked = ""; // the runs and versions in the tbxSeries hook (a zoom leaves it as it is)
+  function* draw(runs: { run: RunInfo; s: ScalarSeries }[], w: number, dataSig: string): Generator<void, void, void> {
     const shown = new Set(runs.map((r) => r.run.name));
     for (const name of [...cache.keys()]) if (!shown.has(name)) cache.delete(name);
 
     if (runs.length === 0) {
+      hooks = null;
       destroyChart();
       info.textContent = "No visible run has data for this tag.";
       return;
     }
-    const cols = runs.map((r) => columnsFor(r.run, r.s));
+    // Only a sweep's drawing pauses (between runs, lines): fewer lines draw in one go, as before.
+    const pauses = runs.length > MANY_LINES;
+    const cols: RunColumns[] = [];
+    for (const r of runs) {
+      cols.push(columnsFor(r.run, r.s));
+      if (pauses) yield;
+    }
     let points = 0;
     let fmin = Infinity;
     let fmax = -Infinity;
@@ -292,29 +384,34 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
         fmax = Math.max(fmax, c.x[c.n - 1]);
       }
     }
-    full = [fmin, fmax];
     const grouping = ctx.ui.grouping;
     const lines = linesOf(runs, cols, grouping);
     const groups = lines.filter((l) => l.group);
     const inGroups = groups.length ? ` in ${lines.length} line${lines.length === 1 ? "" : "s"} (${groups.length} group${groups.length === 1 ? "" : "s"})` : "";
     // Runs still drawn (partly) from their overview (docs/protocol.md, Overviews); a test hook too.
     const fromOverview = runs.reduce((a, r) => a + (r.s.overview ? 1 : 0), 0);
-    el.dataset.tbxOverview = String(fromOverview);
     const loading = fromOverview ? `; ${fromOverview.toLocaleString()} as an overview, full data loading` : "";
-    info.textContent = `${runs.length} run${runs.length === 1 ? "" : "s"}${inGroups}, ${points.toLocaleString()} points${loading}`;
-    // Test hook: each group drawn as one line, with its member runs.
-    el.dataset.tbxGroups = JSON.stringify(Object.fromEntries(groups.map((l) => [l.label, l.group!.members.map((c) => c.run.name)])));
-    // Test hook (docs/protocol.md): per run, [points, last step, last value] as received.
-    el.dataset.tbxSeries = JSON.stringify(
-      Object.fromEntries(runs.map((r) => [r.run.name, [r.s.n, r.s.step[r.s.n - 1], r.s.value[r.s.n - 1]]])),
-    );
-
-    // Test hook: the highlighted runs drawn here (JSON list).
     const highlight = runs.filter((r) => ctx.ui.isHighlighted(r.run.name)).map((r) => r.run.name);
-    el.dataset.tbxHighlight = JSON.stringify(highlight);
+    hooks = () => {
+      el.dataset.tbxOverview = String(fromOverview);
+      info.textContent = `${runs.length} run${runs.length === 1 ? "" : "s"}${inGroups}, ${points.toLocaleString()} points${loading}`;
+      // Test hook: each group drawn as one line, with its member runs.
+      el.dataset.tbxGroups = JSON.stringify(Object.fromEntries(groups.map((l) => [l.label, l.group!.members.map((c) => c.run.name)])));
+      // Test hook (docs/protocol.md): per run, [points, last step, last value] as received.
+      if (seriesHooked !== dataSig || !el.dataset.tbxSeries) {
+        el.dataset.tbxSeries = JSON.stringify(
+          Object.fromEntries(runs.map((r) => [r.run.name, [r.s.n, r.s.step[r.s.n - 1], r.s.value[r.s.n - 1]]])),
+        );
+        seriesHooked = dataSig;
+      }
+      // Test hook: the highlighted runs drawn here (JSON list).
+      el.dataset.tbxHighlight = JSON.stringify(highlight);
+    };
 
     if (!canvasAvailable()) {
       destroyChart();
+      full = [fmin, fmax];
+      applyHooks();
       chartBox.textContent = "(chart needs a canvas)";
       return;
     }
@@ -334,13 +431,36 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     // A sweep of plain run lines: all decimated onto one shared x grid (math/sweepgrid.ts), so
     // joining them costs nothing and a zoom touches O(buckets x lines), not O(points).
     const gridded = lines.length > MANY_LINES && groups.length === 0;
-    const joined = gridded ? sweepJoined(lines, raws, w) : joinColumns(decimatedParts(), logY);
-    function sweepJoined(ls: Line[], rs: boolean[], width: number) {
-      const ys = ls.map((l, i) => (rs[i] ? [l.cols.raw, l.cols.smoothed] : [l.cols.smoothed]));
+    let joined: { x: Float64Array; ys: ArrayLike<number | null>[] };
+    let ySpan: [number, number] | null = null;
+    if (gridded) {
+      // One line at a time onto the grid. Its columns stay Float64Arrays, NaN where there is
+      // no point (or none a log axis can show): a thousand columns of boxed numbers cost the
+      // page long garbage collections. uPlot takes NaN for a value, not for a gap, so the y
+      // range is ours too: the extremes within the plot's x range (ySpan).
+      const ys = lines.map((l, i) => (raws[i] ? [l.cols.raw, l.cols.smoothed] : [l.cols.smoothed]));
       const columns = ys.reduce((a, y) => a + y.length, 0);
-      const [lo, hi] = zoom ?? full;
-      const g = sweepGrid(ls.map((l, i) => ({ x: l.cols.x, n: l.cols.n, ys: ys[i] })), lo, hi, sweepBuckets(columns, width), zoom ? full : []);
-      return joinColumns([g], logY);
+      const [lo, hi] = zoom ?? [fmin, fmax];
+      const grid = new SweepGridBuilder(lo, hi, sweepBuckets(columns, w), zoom ? [fmin, fmax] : []);
+      const gx = grid.x;
+      const i0 = lowerBound(gx, gx.length, lo);
+      const i1 = lowerBound(gx, gx.length, hi + (hi - lo) * 1e-12 + Number.MIN_VALUE);
+      const span: [number, number] = [Infinity, -Infinity];
+      joined = { x: gx, ys: [] };
+      for (const [i, l] of lines.entries()) {
+        for (const col of grid.add({ x: l.cols.x, n: l.cols.n, ys: ys[i] })) {
+          scanColumn(col, logY, i0, i1, span);
+          joined.ys.push(col);
+        }
+        if (pauses) yield;
+      }
+      if (span[0] <= span[1]) ySpan = span;
+    } else {
+      joined = joinColumns(decimatedParts(), logY);
+    }
+    for (const c of cols) {
+      integerSteps(c);
+      if (pauses) yield;
     }
     function decimatedParts() {
       const parts = lines.map((l, i) => {
@@ -354,9 +474,9 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     }
     // Column order: all raw series first (drawn behind; the lines that draw them), then all
     // smoothed, then per group its band edges and member count, then the faint member runs.
-    const rawCols: (number | null)[][] = [];
-    const smCols: (number | null)[][] = [];
-    const extraCols: (number | null)[][] = [];
+    const rawCols: ArrayLike<number | null>[] = [];
+    const smCols: ArrayLike<number | null>[] = [];
+    const extraCols: ArrayLike<number | null>[] = [];
     let k = 0;
     for (const [i, l] of lines.entries()) {
       if (raws[i]) rawCols.push(joined.ys[k++]);
@@ -373,6 +493,8 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     const integerX = ctx.ui.xAxis === "step" && cols.every((c) => integerSteps(c));
     const key = [lines.map((l) => `${l.key}:${l.color}:${l.label}:${l.group?.members.length ?? 0}`).join("|"), ctx.ui.xAxis, logY, highlight.join("|"), integerX,
       band, memberCols.map((m) => m.cols.run.name).join("|")].join(";");
+    full = [fmin, fmax];
+    sweepY = ySpan;
     if (!chart || key !== chartKey) {
       destroyChart();
       chartKey = key;
@@ -386,6 +508,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     // first points it saw while a live series grows).
     const [x0, x1] = zoom ?? (full[0] === full[1] ? [full[0] - 0.5, full[1] + 0.5] : full);
     chart.setScale("x", { min: x0, max: x1 });
+    if (!painter) applyHooks(); // else once painted (its onDone)
   }
 
   // A sweep's compact legend is built when shown (1,000 entries: a good part of a first draw).
@@ -422,10 +545,15 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     // from uPlot's draw hook; its series keep their data (tooltip, ranges) but no paths.
     const selfDrawn = lines.length > MANY_LINES && !lines.some((l) => l.group);
     const sweepLines: SweepLine[] = [];
+    painter = selfDrawn ? new SweepPainter(sweepLines, frameSlices) : null;
+    if (painter) painter.onDone = applyHooks;
+    const paintSweep = painter;
     const lineSeries = (s: uPlot.Series): uPlot.Series => {
       if (!selfDrawn) return s;
       sweepLines.push({ index: series.length, stroke: s.stroke as string, width: s.width ?? 1 });
-      return { ...s, paths: noPaths, points: { show: false } };
+      // its y range comes from the grid (sweepY), not from uPlot scanning a thousand columns
+      // (which holding NaN would also spoil); a log axis still scans (it skips NaN)
+      return { ...s, paths: noPaths, points: { show: false }, auto: logY };
     };
     lines.forEach((l, i) => {
       if (!raws[i]) return;
@@ -462,7 +590,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
       });
     }
     tooltip.series = tipSeries;
-    const yRange: uPlot.Range.Function = (_u, min, max) => (outliers && yBounds ? yBounds : paddedRange(min, max));
+    const yRange: uPlot.Range.Function = (_u, min, max) => (outliers && yBounds ? yBounds : sweepY ? paddedRange(sweepY[0], sweepY[1]) : paddedRange(min, max));
     const opts: uPlot.Options = {
       width: w,
       height: CHART_HEIGHT,
@@ -480,7 +608,9 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
       focus: { alpha: 0.35 },
       legend: { show: false },
       hooks: {
-        ...(selfDrawn ? { draw: [(u: uPlot) => void drawSweep(u, sweepLines)] } : {}),
+        // painted a slice at a time (chart/sweepdraw.ts): a first picture of a thousand lines
+        // spreads over a few frames; a redraw (zoom, data, size) starts it over
+        ...(paintSweep ? { draw: [(u: uPlot) => paintSweep.start(u)] } : {}),
         setCursor: [(u) => tooltip.show(u)],
         setScale: [
           (u, scaleKey) => {
@@ -498,7 +628,8 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
               // A sweep redraws for the zoom at once, inside uPlot's commit: its new data is
               // painted in this very paint (the old data, 1,000 lines of it, is never drawn at
               // the new scale first). Fewer lines wait for the next frame, as before.
-              if (lines.length > MANY_LINES && chart === u) update();
+              // A zoom's grid costs O(buckets x lines): it is built at once, not in slices.
+              if (lines.length > MANY_LINES && chart === u) update(true);
               else schedule();
             }
           },
@@ -511,6 +642,8 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
   }
 
   function destroyChart(): void {
+    painter?.stop();
+    painter = null;
     if (chart) {
       chart.destroy();
       chart = null;
@@ -547,6 +680,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     destroy() {
       destroyed = true;
       frameSlices.cancel(frameKey);
+      cancelJob();
       if (later !== null) clearTimeout(later);
       resize?.disconnect();
       unsubscribeTheme();
