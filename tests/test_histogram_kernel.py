@@ -235,3 +235,36 @@ def test_the_kernel_without_simd_gives_the_same_figures(tmp_path):
             a = portable.tf_histogram(x, H._upper_edges(), c1, 8192)
             b = H._native.tf_histogram(x, H._upper_edges(), c2, 8192)
             assert np.array_equal(c1, c2) and np.array(a).tobytes() == np.array(b).tobytes(), (dtype, n)
+
+
+@native
+def test_add_histogram_reads_finite_values_once(tmp_path, monkeypatch):
+    """The writer hands the values over unchecked: the kernel's pass is the finite check too."""
+    from tbx_widget import SummaryWriter, load
+
+    x = np.random.default_rng(17).normal(size=200_000)
+    want = H.histogram_proto(x)
+
+    def no_numpy_pass(*args, **kwargs):
+        raise AssertionError("a numpy pass over the values")
+
+    monkeypatch.setattr(H, "_finite_and_sum", no_numpy_pass)
+    with SummaryWriter(tmp_path) as w:
+        w.add_histogram("h", x, 0)
+    (item,) = load(tmp_path).histograms(".", "h")
+    assert (item.min, item.max, item.num, item.sum, item.sum_squares) == (want.min, want.max, want.num, want.sum, want.sum_squares)
+    assert item.bucket_counts.tolist() == list(want.bucket)
+
+
+def test_add_histogram_warns_at_the_callers_line_naming_the_tag(tmp_path):
+    from tbx_widget import SummaryWriter
+
+    with SummaryWriter(tmp_path) as w:
+        for values in (np.array([1.0, np.nan, 2.0]), np.array([1.0, np.inf], dtype=np.float32), [1, 2.0, float("nan")]):
+            with pytest.warns(H.NonFiniteWarning, match=r"add_histogram\('h'\): left out 1 NaN or infinite values of") as rec:
+                w.add_histogram("h", values, 0)
+            assert rec[0].filename == __file__
+        with pytest.raises(ValueError, match="values has no finite values"):
+            w.add_histogram("h", np.full((3, 3), np.nan), 0)
+        with pytest.raises(ValueError, match="values is empty"):
+            w.add_histogram("h", np.zeros((0, 4)), 0)
