@@ -17,16 +17,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import pathlib
 import sys
-import tempfile
-from types import SimpleNamespace
 
 import numpy as np
 
 HERE = pathlib.Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests" / "e2e"))
+sys.path.insert(0, str(HERE))  # page.py (and through it the e2e harness)
 
 SETUP = """
 import time, json
@@ -169,15 +166,6 @@ WS_PROBE = """
 TAGS = 10  # tags logged per step in the busy loop
 SPIN_MS = 2.0  # pure-Python work between two logging bursts of the busy loop
 
-OBSERVE = """
-const root = nb().content.widgets[0].node.querySelector('.tbx-dashboard');
-window.__tbx_obs = [];
-const mo = new MutationObserver(() => window.__tbx_obs.push([Date.now(), Number(root.dataset.tbxEvents)]));
-mo.observe(root, { attributes: true, attributeFilter: ['data-tbx-events'] });
-return Number(root.dataset.tbxEvents);
-"""
-
-
 def latencies(times: np.ndarray, observed: list[list[float]]) -> np.ndarray:
     obs = np.array(observed, dtype=np.float64).reshape(-1, 2)
     when, count = obs[:, 0] / 1000.0, obs[:, 1]
@@ -246,64 +234,48 @@ def measure(
     for case in cases:
         if case not in ("idle", "busy"):
             raise ValueError(f"case must be 'idle' or 'busy', got {case!r}")
-    from harness import CHROMIUM, CHROMIUM_ARGS, Jupyter, JupyterServer  # the e2e harness (tests/e2e/harness.py)
-    from playwright.sync_api import sync_playwright
+    from page import jupyter_lab, observed_events, open_dashboard, watch_events  # benchmarks/page.py
 
     rows = []
-    with tempfile.TemporaryDirectory() as base:
-        server = JupyterServer("lab", pathlib.Path(base))
-        server.start()
-        try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-                for case, rate in [(c, r) for r in rates for c in cases]:
-                    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                    request = SimpleNamespace(node=SimpleNamespace(nodeid=f"bench-{case}-{rate}", _tbx_console=[]))
-                    jupyter = Jupyter(server, page, request)
-                    if diagnose:
-                        page.add_init_script(WS_PROBE)
-                    run = RUN if case == "idle" else RUN_BUSY
-                    name = server.write_notebook([
-                        SETUP.format(name=f"{case}-{rate}") + (DIAGNOSE if diagnose else "")
-                        + (f"import sys; sys.setswitchinterval({switch_ms / 1000.0!r})\n" if switch_ms else ""),
-                        ("_cpu0 = _thread_cpu()\n" if diagnose else "")
-                        + run.format(rate=rate, name=f"{case}-{rate}", seconds=seconds, tags=TAGS, spin_ms=SPIN_MS)
-                        + (DIAGNOSE_DUMP.format(name=f"{case}-{rate}") if diagnose else ""),
-                    ])
-                    jupyter.open(name)
-                    jupyter.run_cell(0)
-                    jupyter.wait_cell_done(0)
-                    jupyter.poll(lambda: jupyter.js("return !!nb().content.widgets[0].node.querySelector('.tbx-dashboard')"), 60, "dashboard")
-                    before = jupyter.js(OBSERVE)
-                    assert before == 0, f"the dashboard already holds {before} events: latencies would be wrong"
-                    jupyter.run_cell(1)
-                    jupyter.wait_cell_done(1, timeout=120 + seconds * 4)
-                    observed = jupyter.js("return window.__tbx_obs")
-                    times = np.array(json.loads((server.root / f"times-{case}-{rate}.json").read_text()))
-                    lat = latencies(times, observed)
-                    extra = {}
-                    if diagnose:
-                        diag = json.loads((server.root / f"diag-{case}-{rate}.json").read_text())
-                        extra = stages(times, diag, times + lat)
-                        arrivals = jupyter.js("return window.__tbx_ws || []")
-                        extra.update(wire_stages(diag, arrivals, observed))
-                        if dump:
-                            raw = {"times": times.tolist(), "observed": observed, "arrivals": arrivals, **diag}
-                            pathlib.Path(dump, f"live-{case}-{rate}.json").write_text(json.dumps(raw))
-                        extra["thread_cpu"] = diag.get("thread_cpu", {})
-                    missing = int(np.isnan(lat).sum())
-                    lat = lat[~np.isnan(lat)] * 1000.0
-                    rows.append({**extra,
-                        "case": case, "rate": rate, "events": len(times), "missing": missing,
-                        "median": float(np.median(lat)) if len(lat) else float("nan"),
-                        "p95": float(np.percentile(lat, 95)) if len(lat) else float("nan"),
-                        "max": float(lat.max()) if len(lat) else float("nan"),
-                    })
-                    server.shutdown_kernels()
-                    page.close()
-                browser.close()
-        finally:
-            server.stop()
+    with jupyter_lab() as lab:
+        server = lab.server
+        for case, rate in [(c, r) for r in rates for c in cases]:
+            with lab.notebook(f"bench-{case}-{rate}") as jupyter:
+                if diagnose:
+                    jupyter.page.add_init_script(WS_PROBE)
+                run = RUN if case == "idle" else RUN_BUSY
+                open_dashboard(jupyter, [
+                    SETUP.format(name=f"{case}-{rate}") + (DIAGNOSE if diagnose else "")
+                    + (f"import sys; sys.setswitchinterval({switch_ms / 1000.0!r})\n" if switch_ms else ""),
+                    ("_cpu0 = _thread_cpu()\n" if diagnose else "")
+                    + run.format(rate=rate, name=f"{case}-{rate}", seconds=seconds, tags=TAGS, spin_ms=SPIN_MS)
+                    + (DIAGNOSE_DUMP.format(name=f"{case}-{rate}") if diagnose else ""),
+                ])
+                before = watch_events(jupyter)
+                assert before == 0, f"the dashboard already holds {before} events: latencies would be wrong"
+                jupyter.run_cell(1)
+                jupyter.wait_cell_done(1, timeout=120 + seconds * 4)
+                observed = observed_events(jupyter)
+                times = np.array(json.loads((server.root / f"times-{case}-{rate}.json").read_text()))
+                lat = latencies(times, observed)
+                extra = {}
+                if diagnose:
+                    diag = json.loads((server.root / f"diag-{case}-{rate}.json").read_text())
+                    extra = stages(times, diag, times + lat)
+                    arrivals = jupyter.js("return window.__tbx_ws || []")
+                    extra.update(wire_stages(diag, arrivals, observed))
+                    if dump:
+                        raw = {"times": times.tolist(), "observed": observed, "arrivals": arrivals, **diag}
+                        pathlib.Path(dump, f"live-{case}-{rate}.json").write_text(json.dumps(raw))
+                    extra["thread_cpu"] = diag.get("thread_cpu", {})
+                missing = int(np.isnan(lat).sum())
+                lat = lat[~np.isnan(lat)] * 1000.0
+                rows.append({**extra,
+                    "case": case, "rate": rate, "events": len(times), "missing": missing,
+                    "median": float(np.median(lat)) if len(lat) else float("nan"),
+                    "p95": float(np.percentile(lat, 95)) if len(lat) else float("nan"),
+                    "max": float(lat.max()) if len(lat) else float("nan"),
+                })
     return rows
 
 
