@@ -11,11 +11,13 @@ and sending a batch, each do so dozens of times per flush, so a step costing 15 
 (``handoff()`` is the same as a ``with`` block). Only while live work is pending: the loop is
 interrupted more often only when one of those threads actually waits for the GIL, and the
 interpreter's own value (or the user's) is back as soon as no holder is left. Holders are
-counted across threads; a value that someone else set meanwhile is left as it is.
+counted across threads; a value that someone else set meanwhile is left as it is. A forked child
+(a data-loader worker) starts with the interval given back and no holders.
 """
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import threading
 from typing import Iterator
@@ -71,3 +73,16 @@ def handoff() -> Iterator[None]:
 def holders() -> int:
     """How many ``hold()`` calls are not yet released."""
     return _holders
+
+
+def _after_fork_in_child() -> None:
+    """A forked child has none of the threads that held: give its interval back, count none."""
+    global _holders, _saved, _set, _lock
+    _lock = threading.Lock()
+    if _holders and _saved is not None and sys.getswitchinterval() == _set:
+        sys.setswitchinterval(_saved)
+    _holders, _saved, _set = 0, None, None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -64,3 +64,26 @@ def test_an_interval_set_meanwhile_by_someone_else_is_left_alone():
 def test_release_without_hold_raises():
     with pytest.raises(RuntimeError, match="without a matching hold"):
         gil.release()
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_a_forked_child_starts_with_the_interval_given_back():
+    import os
+
+    gil.hold()
+    try:
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: report and leave at once
+            os.close(r)
+            os.write(w, f"{sys.getswitchinterval()} {gil.holders()}".encode())
+            os._exit(0)
+        os.close(w)
+        with os.fdopen(r) as f:
+            interval, holders = f.read().split()
+        os.waitpid(pid, 0)
+        assert float(interval) == pytest.approx(0.005)
+        assert int(holders) == 0
+        assert sys.getswitchinterval() == pytest.approx(gil.HANDOFF_SECS)  # the parent still holds
+    finally:
+        gil.release()
