@@ -151,12 +151,12 @@ def test_sum_of_squares_is_numpys_dot_up_to_dot_max_then_the_pairwise_sum():
 
 @native
 def test_sums_come_from_numpy_where_the_kernels_are_not_numpys(monkeypatch):
-    """Should a numpy version add in another order, the one-off check fails and numpy's own sum
-    and dot are written (buckets, min and max still come from the kernel)."""
+    """Should a numpy version add in another order, the one-off check fails and numpy's own sums
+    are written (buckets, min and max still come from the kernel)."""
     monkeypatch.setattr(H, "_native_sums_are_numpys", lambda dtype, bufsize: False)
-    x = np.random.default_rng(12).normal(size=50_000)
+    x = np.random.default_rng(12).normal(size=50_000) * 1e3
     h = H.histogram_proto(x)
-    assert h.sum == float(x.sum()) and h.sum_squares == float(np.dot(x, x))
+    assert h.sum == float(x.sum()) and h.sum_squares == float((x * x).sum())
 
 
 def test_histogram_proto_leaves_out_nan_and_inf_with_the_warning_as_before():
@@ -188,18 +188,22 @@ def test_a_sum_past_float64_with_every_value_finite_is_no_warning():
 
 
 def test_the_numpy_path_writes_what_the_kernel_writes(monkeypatch):
-    """Counts, min, max and sum agree with the kernel and without it (the numpy fallback, where
-    no compiler was found); the sum of squares is numpy's dot there."""
+    """The same proto with the kernel and without it (the numpy fallback, where no compiler was
+    found), bit for bit."""
     rng = np.random.default_rng(14)
-    for x in (rng.normal(size=5000), rng.standard_cauchy(20_000), rng.normal(size=3000).astype(np.float32)):
+    for x in (rng.normal(size=5000), rng.standard_cauchy(20_000), rng.normal(size=3000).astype(np.float32),
+              rng.normal(size=70_001).astype(np.float32), rng.normal(size=300_000)):
         with_kernel = H.histogram_proto(x)
         monkeypatch.setattr(H, "_native", None)
         without = H.histogram_proto(x)
         monkeypatch.undo()
-        assert (without.min, without.max, without.num, without.sum) == (with_kernel.min, with_kernel.max, with_kernel.num, with_kernel.sum)
-        assert without.bucket == with_kernel.bucket and without.bucket_limit == with_kernel.bucket_limit
-        if len(x) <= H.DOT_MAX:
-            assert without.sum_squares == with_kernel.sum_squares
+        assert without.SerializeToString() == with_kernel.SerializeToString(), (x.dtype, len(x))
+
+
+@pytest.mark.parametrize("n", [1, 9, 128, 129, 32_768, 32_769, 65_544, 100_003, 1_000_000])
+def test_pairwise_squares_are_numpys_without_the_array_of_squares(n):
+    x = np.random.default_rng(n).normal(size=n) * 10.0 ** np.random.default_rng(n + 1).integers(-8, 8, size=n)
+    assert np.float64(H._pairwise_squares(x)).tobytes() == np.float64((x * x).sum()).tobytes()
 
 
 @pytest.mark.slow

@@ -99,8 +99,8 @@ DOT_MAX = 10_000
 """Up to this many values the sum of squares is numpy's dot, as the peers compute it (BLAS runs
 it on one thread). Beyond, BLAS splits a dot over its threads, which makes its last bits depend
 on the thread count, and on a busy machine waiting for those threads cost more than the rest of
-``add_histogram``: there the compiled kernel's pairwise sum of squares (``(x * x).sum()`` for
-float64) is written instead."""
+``add_histogram``: there numpy's pairwise sum of the squares (``(x * x).sum()`` for float64) is
+written instead, by the compiled kernel in its one pass or by numpy (``numpy_sums``)."""
 
 _SUM_SIZES = (1, 7, 8, 9, 15, 16, 17, 127, 128, 129, 136, 1000, 8191, 8192, 8193, 20_000, 100_003)
 
@@ -111,11 +111,26 @@ def numpy_sums(x: np.ndarray, block: int) -> tuple[float, float]:
     kernel's sums must equal these bit for bit."""
     step = len(x) if x.dtype == np.float64 or block < 1 else block
     total = squares = 0.0
-    for start in range(0, len(x), step):
-        chunk = x[start : start + step].astype(np.float64, copy=False)
-        total += float(chunk.sum())
-        squares += float(np.multiply(chunk, chunk).sum())
+    with np.errstate(over="ignore", invalid="ignore"):
+        for start in range(0, len(x), step):
+            chunk = x[start : start + step].astype(np.float64, copy=False)
+            total += float(chunk.sum())
+            squares += _pairwise_squares(chunk)
     return total, squares
+
+
+_LEAF = 1 << 15
+
+
+def _pairwise_squares(x: np.ndarray) -> float:
+    """``(x * x).sum()`` of float64 ``x`` without an array of all the squares: halved where
+    numpy's pairwise sum halves (at a multiple of 8) down to pieces of at most ``_LEAF`` values,
+    which numpy adds exactly as that subtree of the whole."""
+    if len(x) <= _LEAF:
+        return float(np.multiply(x, x).sum())
+    half = len(x) // 2
+    half -= half % 8
+    return _pairwise_squares(x[:half]) + _pairwise_squares(x[half:])
 
 
 @lru_cache(maxsize=None)
@@ -305,7 +320,7 @@ def histogram_proto(values: Any, bins: Any = "tensorflow", max_bins: int | None 
 
     With the default bins and the compiled kernel, a float64 or float32 array is read once
     (buckets, min, max, sums and the finite check together) and not copied. The sum of squares
-    is numpy's dot up to ``DOT_MAX`` values, the kernel's pairwise sum beyond."""
+    is numpy's dot up to ``DOT_MAX`` values, numpy's pairwise sum of squares beyond."""
     default_bins = isinstance(bins, str) and bins == "tensorflow"
     stats = None
     if default_bins:
@@ -357,7 +372,10 @@ def _float_vector(values: Any) -> np.ndarray | None:
 
 
 def _sum_squares(x: np.ndarray) -> float:
-    """Sum of squares (inf, without a warning, when it overflows float64, as the sum may)."""
+    """Sum of squares (inf, without a warning, when it overflows float64, as the sum may): numpy's
+    dot up to ``DOT_MAX`` values, beyond it the pairwise sum the kernel gives (``numpy_sums``)."""
+    if len(x) > DOT_MAX:
+        return numpy_sums(x, np.getbufsize())[1]
     with np.errstate(over="ignore", invalid="ignore"):
         if x.dtype == np.float64:
             return float(np.dot(x, x))
