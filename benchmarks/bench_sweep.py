@@ -160,7 +160,8 @@ window.bench = async (runs, tags, n, manifest, windowBytes, answers) => {
   }
   const heap = await heapAfterGc();
   const root = document.querySelector(".tbx-dashboard");
-  return { wants, answered: answered.size, first, firstAny, firstMsg, full, maxGap, overviewIn, overviewDrawn, redraws, heap, cards: cards().length, shown: shown.length,
+  const storeBytes = root && root.tbxScalarBytes ? root.tbxScalarBytes() : null;
+  return { storeBytes, wants, answered: answered.size, first, firstAny, firstMsg, full, maxGap, overviewIn, overviewDrawn, redraws, heap, cards: cards().length, shown: shown.length,
            series: chart.series.length - 1, sliceMs: Number(root ? root.dataset.tbxSliceMs : NaN), points: JSON.parse(card.dataset.tbxSeries) };
 };
 document.title = "ready";
@@ -262,7 +263,7 @@ def front_end(runs: int, tags: int, steps: int, read_bytes: int, static: pathlib
             "heap": res["heap"], "cards": res["cards"], "shown": res["shown"], "series": res["series"],
             "batches": len(k["manifest"]), "mb": k["bytes"] / 2**20, "overview_mb": k["overview_bytes"] / 2**20,
             "kernel_overview_s": k["overview_s"], "kernel_poll_s": k["poll_s"],
-            "wants": res["wants"], "answered_tags": res["answered"], "kernel_answer_s": k["answer_s"]}
+            "store_bytes": res["storeBytes"], "wants": res["wants"], "answered_tags": res["answered"], "kernel_answer_s": k["answer_s"]}
 
 
 def kernel(runs: int, tags: int, steps: int, rounds: int) -> dict[str, float]:
@@ -280,6 +281,10 @@ def measure(runs: int, tags: int, steps: int, read_bytes: int, rounds: int = 1, 
     return {"size": (runs, tags, steps), "front": front_end(runs, tags, steps, read_bytes, static),
             "on_request": front_end(runs, tags, steps, read_bytes, static, on_request=True),
             "kernel": kernel(runs, tags, steps, rounds)}
+
+
+def mib(n: Any) -> str:
+    return f"{n / 2**20:.0f} MiB" if n else "n/a"
 
 
 def report(m: dict[str, Any]) -> str:
@@ -306,6 +311,7 @@ def report(m: dict[str, Any]) -> str:
         f"| longest gap between animation frames meanwhile; longest slice of applying batches | {f['max_gap_ms']:.0f} ms; {f['slice_ms']:.0f} ms | a frame or two |",
         f"| zoom redraw of one chart ({f['series']} series; a sweep's lines drawn in one pass), median of 20 | {f['redraw_ms']:.1f} ms | <= {TARGET_REDRAW_MS} ms |",
         f"| JS heap after loading (after a GC) | {heap} | stated |",
+        f"| of which the store's scalar arrays (each buffer once) | {mib(f['store_bytes'])} | |",
         f"| kernel: first overview batch sent after (in the first poll that fed the page) | {f['kernel_first_overview_s'] or 0:.2f} s | |",
         f"| kernel: last overview batch sent after (the same poll) | {ov} | |",
         f"| load() | {k['load']:.2f} s | |",
@@ -322,6 +328,7 @@ def report(m: dict[str, Any]) -> str:
         f"| longest gap between animation frames; longest slice | {r['max_gap_ms']:.0f} ms; {r['slice_ms']:.0f} ms | a frame or two |",
         f"| zoom redraw of one chart, median of 20 | {r['redraw_ms']:.1f} ms | <= {TARGET_REDRAW_MS} ms |",
         f"| JS heap after loading (after a GC) | {rheap} (everything sent: {heap}) | bounded by what is drawn |",
+        f"| of which the store's scalar arrays | {mib(r['store_bytes'])} (everything sent: {mib(f['store_bytes'])}) | |",
         f"| kernel: one tag's answer ({runs:,} series, read back and encoded), the longest | {r['kernel_answer_s']:.2f} s | |",
     ])
 

@@ -106,6 +106,8 @@ function render({ model, el }: { model: DashboardModel; el: HTMLElement }): () =
 
   const root = h("div", { class: "tbx-dashboard" }, header, errorEl, toolbar.el, body);
   root.dataset.tbxEvents = String(store.events);
+  // For tests and benchmarks: the bytes the store's scalar series hold.
+  (root as unknown as { tbxScalarBytes: () => number }).tbxScalarBytes = () => store.scalarBytes();
   el.append(root);
   cleanups.push(isolateKeys(root));
 

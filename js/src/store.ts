@@ -114,6 +114,13 @@ export class ScalarSeries {
     this.version++;
   }
 
+  /** The arrays this series holds (its columns, and an overview kept beside partial full data). */
+  arrays(): Float64Array<ArrayBufferLike>[] {
+    const out: Float64Array<ArrayBufferLike>[] = [this.step, this.wallTime, this.value];
+    if (this.ov && this.ov.step !== this.step) out.push(this.ov.step, this.ov.wallTime, this.ov.value);
+    return out;
+  }
+
   /** Go back to an overview of the full data held (per bucket its finite minimum and maximum,
    * and the ends: as the kernel's), freeing the columns; only a series whose full data can be
    * asked for again. Returns the points let go (0 when it cannot). */
@@ -368,18 +375,19 @@ export class Store {
     if (item.kind === "scalars") {
       const s = this.slot("scalars", item.tag, item.run, () => new ScalarSeries());
       if (item.overview) s.setOverview(item.step, item.wallTime, item.value, item.onRequest === true);
-      else if (item.whole) {
-        this.asked.delete(seriesKey(item.run, item.tag));
-        s.append(item.step, item.wallTime, item.value, true);
-        this.wholeCame = true;
-      } else {
+      else {
         // The tags of a run are mostly logged at the same steps (and often the same wall
         // times): one copy of such a column serves them all (a third less memory for a sweep).
         const last = this.lastColumns.get(item.run);
         const step = last && sameValues(last.step, item.step) ? last.step : item.step;
         const wall = last && sameValues(last.wallTime, item.wallTime) ? last.wallTime : item.wallTime;
         this.lastColumns.set(item.run, { step, wallTime: wall });
-        s.append(step, wall, item.value);
+        if (item.whole) {
+          // The answer to a request: the series starts over with it.
+          this.asked.delete(seriesKey(item.run, item.tag));
+          this.wholeCame = true;
+        }
+        s.append(step, wall, item.value, item.whole === true);
       }
     } else {
       const list: readonly unknown[] = item.kind === "histograms" || item.kind === "pr_curves" ? item.steps : item.entries;
@@ -475,6 +483,23 @@ export class Store {
   /** A view is gone: its cards no longer count as in view. */
   forgetViewer(viewer: number): void {
     this.viewers.delete(viewer);
+  }
+
+  /** Bytes of the scalar series' arrays (each buffer once: columns shared between a run's tags
+   * count once): the store's share of the heap (a diagnostic for the benchmarks). */
+  scalarBytes(): number {
+    const seen = new Set<ArrayBufferLike>();
+    let total = 0;
+    for (const byRun of this.series.scalars.values()) {
+      for (const s of byRun.values()) {
+        for (const a of s.arrays()) {
+          if (seen.has(a.buffer)) continue;
+          seen.add(a.buffer);
+          total += a.buffer.byteLength;
+        }
+      }
+    }
+    return total;
   }
 
   /** Points of full data held by series whose full data can be asked for again. */

@@ -136,8 +136,20 @@ describe("full data on request", () => {
     store.show(["t1"], [], 2);
     expect([store.get("scalars", "a", "t0")!.held, store.get("scalars", "a", "t1")!.held]).toEqual([true, true]);
     store.forgetViewer(1); // view 1 is gone: t0 is in no view
+    const before = store.scalarBytes();
     store.show(["t1"], [], 2);
     expect([store.get("scalars", "a", "t0")!.held, store.get("scalars", "a", "t1")!.held]).toEqual([false, true]);
+    expect(store.scalarBytes()).toBeLessThan(before); // t0's columns went, only its overview stays
+    expect(store.scalarBytes()).toBeGreaterThan(0);
+  });
+
+  it("the answers for a run's tags share one step column, as full data sent unasked does", () => {
+    const store = new Store();
+    apply(store, overviews(["a"], ["t0", "t1"]), 1, true, ["a"]);
+    store.show(["t0", "t1"]);
+    apply(store, whole("a", "t0"), 2);
+    apply(store, whole("a", "t1"), 3);
+    expect(store.get("scalars", "a", "t1")!.step).toBe(store.get("scalars", "a", "t0")!.step);
   });
 
   it("a reset forgets what was asked for", () => {
