@@ -15,6 +15,10 @@ complete draw of the scalar cards in view (every run), the time until full resol
 animation frames meanwhile, a zoom redraw per chart (median of 20 zooms at different ranges on
 one card) and the JS heap after a GC. Kernel: how long its first poll takes to send the
 overviews, and a Dashboard's first poll (``Follower.poll``) against ``load()`` of the same logdir.
+Then the same with full data on request (``Follower(on_request=True)``, docs/protocol.md): the
+kernel sends overviews only and the page's "want" messages for the cards in view are answered
+with the kernel's ``send_full`` batches (recorded beforehand, delivered no earlier than the end of
+the kernel's first poll); the JS heap and the store's scalar arrays are compared.
 Targets: first draw <= 2 s, zoom redraw <= 16 ms per chart, first poll <= 2x load(); the heap is stated.
 """
 from __future__ import annotations
@@ -46,7 +50,7 @@ TARGET_REDRAW_MS = 16
 WINDOW_BYTES = 16 << 20  # as tbx_widget.live.pacing.WINDOW_BYTES
 
 SCRIPT = """
-window.bench = async (runs, tags, n, manifest, windowBytes, answers) => {
+window.bench = async (runs, tags, n, manifest, windowBytes, answers, pollMs) => {
   // Every batch fetched before the clock starts (as if already on the wire).
   const batches = [];
   for (const m of manifest) {
@@ -66,7 +70,8 @@ window.bench = async (runs, tags, n, manifest, windowBytes, answers) => {
       let off = 0;
       const bufs = j.sizes.map((size) => { const v = new DataView(bin, off, size); off += size; return v; });
       j.content.seq = ++lastSeq;
-      batches.push({ seq: j.content.seq, msg: j.content, bufs, bytes: a.bytes, at: 0 });
+      // The kernel answers after the poll under way (its pump thread): not before it ended.
+      batches.push({ seq: j.content.seq, msg: j.content, bufs, bytes: a.bytes, at: pollMs });
     }
     pump();
   };
@@ -253,7 +258,7 @@ def front_end(runs: int, tags: int, steps: int, read_bytes: int, static: pathlib
         out.mkdir()
         k = kernel_batches(root, out, read_bytes, on_request)
         files = {p.name: p for p in out.iterdir()}
-        res = run_page(SCRIPT, f"bench({runs}, {tags}, {steps}, {json.dumps(k['manifest'])}, {WINDOW_BYTES}, {json.dumps(k['answers'])})",
+        res = run_page(SCRIPT, f"bench({runs}, {tags}, {steps}, {json.dumps(k['manifest'])}, {WINDOW_BYTES}, {json.dumps(k['answers'])}, {k['poll_s'] * 1000})",
                        static=static, files=files)
     if len(res["points"]) != runs or not all(v[0] == steps for v in res["points"].values()):
         raise AssertionError(f"the card drew {len(res['points'])} runs, expected {runs} of {steps} points")
@@ -320,7 +325,8 @@ def report(m: dict[str, Any]) -> str:
         "",
         "Full data on request (`Follower(on_request=True)`, docs/protocol.md): the same logdir, the kernel",
         f"sends overviews only ({r['batches']} batches, {r['mb']:.0f} MiB); the page asks for the series of the cards in view",
-        f"({r['wants']} want messages, {r['answered_tags']} tags answered: the kernel's answers, read from its series file, fetched when asked).\n",
+        f"({r['wants']} want messages, {r['answered_tags']} tags answered: the kernel's answers, read from its series file, fetched when asked,",
+        "delivered no earlier than the end of the kernel's first poll: its pump thread answers after the poll under way).\n",
         "| measure | value | target |",
         "| --- | ---: | --- |",
         f"| first draw from opening (some runs); complete (every run) | {r['first_any_ms']:.0f} ms; {r['first_ms']:.0f} ms | <= {TARGET_FIRST_MS} ms |",
