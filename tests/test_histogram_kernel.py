@@ -272,3 +272,13 @@ def test_add_histogram_warns_at_the_callers_line_naming_the_tag(tmp_path):
             w.add_histogram("h", np.full((3, 3), np.nan), 0)
         with pytest.raises(ValueError, match="values is empty"):
             w.add_histogram("h", np.zeros((0, 4)), 0)
+
+
+def test_the_numpy_path_saturates_squares_past_float64_without_a_warning(monkeypatch):
+    monkeypatch.setattr(H, "_native", None)
+    for x in (np.full(40_000, 1e200), np.full(40_000, 1e154), np.full(40_000, 3e38, dtype=np.float32)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            h = H.histogram_proto(x)
+        with np.errstate(over="ignore"):
+            assert h.sum_squares == float((x.astype(np.float64) ** 2).sum())

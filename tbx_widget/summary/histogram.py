@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import warnings
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -92,7 +92,8 @@ def _bucket_stats(x: np.ndarray) -> tuple[np.ndarray, float, float, float | None
     stats = _native_stats(x, finite=True)
     if stats is not None:
         return stats
-    return numpy_counts(x), float(x.min()), float(x.max()), None, None
+    counts, lo, hi, squares = _numpy_bucket(x)
+    return counts, lo, hi, None, squares
 
 
 DOT_MAX = 10_000
@@ -119,18 +120,11 @@ def numpy_sums(x: np.ndarray, block: int) -> tuple[float, float]:
     return total, squares
 
 
-_LEAF = 1 << 15
-
-
 def _pairwise_squares(x: np.ndarray) -> float:
-    """``(x * x).sum()`` of float64 ``x`` without an array of all the squares: halved where
-    numpy's pairwise sum halves (at a multiple of 8) down to pieces of at most ``_LEAF`` values,
-    which numpy adds exactly as that subtree of the whole."""
-    if len(x) <= _LEAF:
-        return float(np.multiply(x, x).sum())
-    half = len(x) // 2
-    half -= half % 8
-    return _pairwise_squares(x[:half]) + _pairwise_squares(x[half:])
+    """``(x * x).sum()`` of float64 ``x`` without an array of all the squares (``_pairwise_walk``)."""
+    out = np.empty(min(_CHUNK, len(x)), dtype=np.float64)
+    with np.errstate(over="ignore"):
+        return _pairwise_walk(x, lambda piece: float(np.multiply(piece, piece, out=out[: len(piece)]).sum()))
 
 
 @lru_cache(maxsize=None)
@@ -173,26 +167,62 @@ def numpy_counts(x: np.ndarray) -> np.ndarray:
     """``tensorflow_counts`` in numpy: works through ``x`` in chunks so every temporary stays in
     cache, with a table lookup on each value's top 16 bits and one comparison against the real
     edge; no copy of ``x`` is made."""
-    table, upper = _prefix_table(), _upper_edges()
-    total = np.zeros(len(upper), dtype=np.intp)
-    size = min(_CHUNK, len(x))
-    cell = np.empty(size, dtype=np.uint64)
-    idx = np.empty(size, dtype=np.intp)
-    edge = np.empty(size, dtype=np.float64)
-    above = np.empty(size, dtype=bool)
-    shift = np.uint64(_PREFIX_SHIFT)
-    for start in range(0, len(x), size):
-        chunk = x[start : start + size]
+    return _numpy_bucket(x)[0]
+
+
+def _numpy_bucket(x: np.ndarray) -> tuple[np.ndarray, float, float, float]:
+    """(counts, min, max, sum of squares) of finite, non-empty, 1-D ``x`` by numpy, in pieces
+    that stay in cache: for float64 the pieces numpy's pairwise sum halves ``x`` into, for other
+    dtypes numpy's buffers (so the sum of squares is ``numpy_sums``'s, as the kernel's is)."""
+    pieces = _Pieces(len(x))
+    if x.dtype == np.float64:
+        squares = _pairwise_walk(x, pieces.take)
+    else:
+        step, squares = np.getbufsize(), 0.0
+        for start in range(0, len(x), step):
+            squares += pieces.take(x[start : start + step].astype(np.float64))
+    return pieces.counts, pieces.lo, pieces.hi, squares
+
+
+def _pairwise_walk(x: np.ndarray, take: Callable[[np.ndarray], float]) -> float:
+    """``take`` each piece of float64 ``x`` as numpy's pairwise sum halves it (at a multiple of
+    8, down to at most ``_CHUNK`` values), in order, and add what it returns (the piece's sum of
+    squares) as that sum adds: ``(x * x).sum()`` without an array of all the squares."""
+    if len(x) <= _CHUNK:
+        return take(x)
+    half = len(x) // 2
+    half -= half % 8
+    return _pairwise_walk(x[:half], take) + _pairwise_walk(x[half:], take)
+
+
+class _Pieces:
+    """Counts, extremes and squares of float64 pieces of at most ``_CHUNK`` values, with
+    temporaries reused from piece to piece."""
+
+    def __init__(self, n: int) -> None:
+        size = min(_CHUNK, n)
+        self.table, self.upper = _prefix_table(), _upper_edges()
+        self.counts = np.zeros(len(self.upper), dtype=np.intp)
+        self.lo, self.hi = math.inf, -math.inf
+        self.cell = np.empty(size, dtype=np.uint64)
+        self.idx = np.empty(size, dtype=np.intp)
+        self.edge = np.empty(size, dtype=np.float64)
+        self.above = np.empty(size, dtype=bool)
+
+    def take(self, chunk: np.ndarray) -> float:
+        """Count ``chunk`` (a table lookup on each value's top 16 bits, one comparison with the
+        real edge) and note its extremes; returns the sum of its squares."""
         k = len(chunk)
-        if chunk.dtype != np.float64:
-            chunk = chunk.astype(np.float64)
-        np.right_shift(chunk.view(np.uint64), shift, out=cell[:k])
-        np.take(table, cell[:k], out=idx[:k], mode="clip")  # "clip": unbuffered; cells are in range
-        np.take(upper, idx[:k], out=edge[:k], mode="clip")
-        np.greater_equal(chunk, edge[:k], out=above[:k])
-        np.add(idx[:k], above[:k], out=idx[:k])
-        total += np.bincount(idx[:k], minlength=len(upper))
-    return total
+        cell, idx, edge, above = self.cell[:k], self.idx[:k], self.edge[:k], self.above[:k]
+        np.right_shift(chunk.view(np.uint64), np.uint64(_PREFIX_SHIFT), out=cell)
+        np.take(self.table, cell, out=idx, mode="clip")  # "clip": unbuffered; cells are in range
+        np.take(self.upper, idx, out=edge, mode="clip")
+        np.greater_equal(chunk, edge, out=above)
+        np.add(idx, above, out=idx)
+        self.counts += np.bincount(idx, minlength=len(self.upper))
+        self.lo, self.hi = min(self.lo, float(chunk.min())), max(self.hi, float(chunk.max()))
+        with np.errstate(over="ignore"):  # squares past float64 are inf, as in the sum
+            return float(np.multiply(chunk, chunk, out=edge).sum())
 
 
 def merge_buckets(counts: np.ndarray, limits: np.ndarray, max_bins: int) -> tuple[np.ndarray, np.ndarray]:
