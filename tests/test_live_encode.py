@@ -307,7 +307,24 @@ def _golden_overview() -> tuple[dict, list]:
     return {"content": batch.content, "events": batch.events, "kinds": list(KINDS), "expect": expect}, batch.buffers
 
 
-@pytest.mark.parametrize("name, make", [("every_kind", _golden_every_kind), ("overview", _golden_overview)])
+def _golden_on_request() -> tuple[dict, list]:
+    """Full data on request (docs/protocol.md): an overview marked on_request, then the answer
+    to a "want", marked whole."""
+    from tbx_widget.reader import KINDS
+
+    b, expect = BatchBuilder(), []
+    step, wall, value = np.array([0, 500, 999]), np.array([1.7e9, 1.7e9 + 5, 1.7e9 + 9.99]), np.array([1.0, -3.5, np.nan])
+    b.add_scalars("lr=0.1", "loss", step, wall, value, overview=True, on_request=True)
+    expect.append({"kind": "scalars", "run": "lr=0.1", "tag": "loss", "step": _nums(step), "wallTime": _nums(wall), "value": _nums(value),
+                   "overview": True, "onRequest": True})
+    b.add_scalars("lr=0.1", "loss", step, wall, value, whole=True)
+    expect.append({"kind": "scalars", "run": "lr=0.1", "tag": "loss", "step": _nums(step), "wallTime": _nums(wall), "value": _nums(value), "whole": True})
+    batch = b.build(seq=7, reset=False, runs=["lr=0.1"])
+    assert batch.events == 3  # the answer counts its points, the overview none
+    return {"content": batch.content, "events": batch.events, "kinds": list(KINDS), "expect": expect}, batch.buffers
+
+
+@pytest.mark.parametrize("name, make", [("every_kind", _golden_every_kind), ("overview", _golden_overview), ("on_request", _golden_on_request)])
 def test_golden_batch_files_are_what_the_encoder_writes(name, make):
     """Each js/tests/golden/<name>.json (see test_golden_batches_are_what_the_encoder_writes)."""
     import base64
