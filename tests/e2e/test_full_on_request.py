@@ -1,5 +1,5 @@
 """Full data on request (issue 19: the browser's heap bounded by what is drawn) in a real
-JupyterLab 4: a logdir big enough for the overview path sends every scalar series as an
+JupyterLab 4 and Notebook 7: a logdir big enough for the overview path sends every scalar series as an
 overview; the cards in view ask for their series' full data ({"type": "want"}) and draw it;
 a card out of view stays on its overview until it is scrolled into view, then gets its full
 data too (the exact last values written); the notebook keeps executing cells."""
@@ -56,8 +56,6 @@ def full(card: dict[str, Any]) -> bool:
 
 def test_cards_in_view_get_full_data_on_request_and_others_when_scrolled_to(jupyter: Any) -> None:
     lab = jupyter
-    if lab.app != "lab":
-        pytest.skip("JupyterLab only")
     name = lab.server.write_notebook([LOG, "print('still executing', 6 * 7)"])
     lab.open(name)
     lab.run_cell(0)
