@@ -130,3 +130,12 @@ def test_close_deletes_the_held_file_and_never_waits_for_a_read(tmp_path):
     t.join()
     f.close()
     assert not f.held() and f.send_full(lambda b: None, [("run_0000", "metric/0")]) == 0
+
+
+def test_a_logdir_too_big_for_the_disk_limit_is_sent_in_full_not_held(tmp_path):
+    sweep(tmp_path, 3, 1, 2000)
+    f = Follower(str(tmp_path), read_bytes=16 << 10, held_bytes=1 << 12, on_request=True)
+    batches: list = []
+    f.poll(batches.append)
+    assert not f.held() and sum(b.events for b in batches) == 3 * 2000
+    assert not any(it.get("on_request") for b in batches for it in b.content["items"])

@@ -22,7 +22,8 @@ overview read the scalars' full data goes to a series file on disk (``series_fil
 offset index per series, memory flat) instead of the browser; the overviews say so
 (``on_request``), and ``send_full`` sends the series the browser asks for, each starting over
 (``whole``). Later polls append to the file and send their data as usual. A resend starts the
-file over; below the overview threshold nothing is held and everything is sent as before.
+file over; below the overview threshold nothing is held and everything is sent as before, and
+so is a logdir whose unread event bytes pass ``held_bytes`` (the disk the file may take, 4 GiB).
 
 A poll costs the new data plus the series that changed: an idle poll touches no series. An
 item that cannot be encoded (a histogram whose limits and counts differ in length, ...) is
@@ -54,6 +55,7 @@ SCALAR_CHUNK = MAX_BATCH_BYTES // 24  # points per scalar item: three float64 bu
 ITEM_CHUNK = 64  # items (histogram steps, images, ...) per wire item, so big series span batches
 READ_BYTES = 64 << 20  # event-file bytes read per step of a poll or resend
 SPOOL_BYTES = 1 << 30  # the most the full data spooled beside the overviews may take on disk
+HELD_BYTES = 4 << 30  # the most the full scalar data held for requests may take on disk
 SPOOL_PER_EVENT_BYTE = 1.0  # spooled bytes per event-file byte, at most (scalars take about 0.5)
 PREVIEW_TOTAL = 400_000  # over all series: 10,000 tags keep 40 points each, not 1,000
 PREVIEW_MIN = 16
@@ -89,11 +91,13 @@ class Follower:
     """Incremental batches of a logdir for one dashboard."""
 
     def __init__(self, logdir: str, *, read_bytes: int = READ_BYTES, storage_options: dict[str, Any] | None = None,
-                 overview: bool = True, spool_bytes: int = SPOOL_BYTES, on_request: bool = False):
+                 overview: bool = True, spool_bytes: int = SPOOL_BYTES, on_request: bool = False,
+                 held_bytes: int = HELD_BYTES):
         self.logdir = logdir
         # With overviews: keep the full scalar data on disk (series_file.py) and send it when the
         # browser asks (send_full), instead of after the overviews.
         self.on_request = bool(on_request)
+        self.held_bytes = int(held_bytes)
         self._held: SeriesFile | None = None
         self.spool_bytes = int(spool_bytes)  # 0: never spool (a second read for the full data)
         self.overview = bool(overview)  # big first reads send overviews first
@@ -285,7 +289,8 @@ class Follower:
             spool = None
         dropped = self.dropped
         self._drop_held()
-        if self.on_request:
+        if self.on_request and (unread is None or unread * SPOOL_PER_EVENT_BYTE <= self.held_bytes):
+            # (a logdir whose full data would pass held_bytes on disk is sent in full instead)
             self._held = SeriesFile()
         dirty: set[tuple[str, str]] = set()  # series whose overview changed since last emitted
         state = {"count": 0, "reset": reset}
