@@ -30,8 +30,8 @@ SAVED_CURVES_SECS = 5.0  # how often the _saved_curves trait is refreshed while 
 REPR_WAIT = 3.0  # seconds the static fallback waits for the background thread's current read
 HEARTBEAT = 0.25  # seconds between beats of the kernel's event loop (is it free to take acks?)
 # A big logdir's scalars: overviews, and full data only for the series the browser asks for
-# (docs/protocol.md, "Full data on request"). Off until the browser asks for what it shows.
-FULL_ON_REQUEST = False
+# (the cards in view; docs/protocol.md, "Full data on request"). False: everything in full.
+FULL_ON_REQUEST = True
 REMOTE_LATENCY_FACTOR = 3.0  # a remote logdir is polled after max(poll_interval, 3 x the last poll)
 
 

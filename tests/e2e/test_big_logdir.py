@@ -95,10 +95,12 @@ def big_logdir(lab_server: Any) -> Iterator[str]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _open_dashboard(lab: Any, logdir: str) -> None:
+def _open_dashboard(lab: Any, logdir: str, everything: bool = False) -> None:
+    # everything: the kernel sends every point (not only the cards in view: FULL_ON_REQUEST off)
+    setup = "from tbx_widget import widget\nwidget.FULL_ON_REQUEST = False\n" if everything else ""
     name = lab.server.write_notebook(
         [
-            f"from tbx_widget import Dashboard\nd = Dashboard({logdir!r}, height=600)\nd",
+            f"{setup}from tbx_widget import Dashboard\nd = Dashboard({logdir!r}, height=600)\nd",
             "print('alive', 6 * 7)",
             "print('kernel', d._sent_seq, d._pacer.acks, round(d._pacer.waited, 1))",
         ]
@@ -170,7 +172,7 @@ def test_big_logdir_never_breaks_the_notebook(jupyter: Any, big_logdir: str) -> 
 def test_big_logdir_arrives_in_full(jupyter: Any, big_logdir: str) -> None:
     lab = jupyter
     t_start = time.monotonic()
-    _open_dashboard(lab, big_logdir)
+    _open_dashboard(lab, big_logdir, everything=True)
     state, seen = _watch_load(lab, time.monotonic() + FULL_LOAD_S, POINTS)
     assert state["events"] == POINTS, seen
     assert state["cards"] == TAGS
