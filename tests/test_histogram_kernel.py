@@ -282,3 +282,19 @@ def test_the_numpy_path_saturates_squares_past_float64_without_a_warning(monkeyp
             h = H.histogram_proto(x)
         with np.errstate(over="ignore"):
             assert h.sum_squares == float((x.astype(np.float64) ** 2).sum())
+
+
+def test_histogram_proto_takes_array_subclasses_and_unaligned_arrays_as_their_values():
+    """np.matrix stays 2-D under reshape: its values are counted as a plain array's are; an
+    unaligned float64 array (a view into bytes) goes to numpy and gives the same histogram."""
+    rng = np.random.default_rng(18)
+    data = rng.normal(size=(40, 50))
+    want = H.histogram_proto(data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)  # np.matrix
+        assert H.histogram_proto(np.asmatrix(data)) == want
+    raw = np.zeros(data.size * 8 + 1, dtype=np.uint8)
+    unaligned = raw[1:].view(np.float64)
+    unaligned[:] = data.reshape(-1)
+    assert not unaligned.flags.aligned
+    assert H.histogram_proto(unaligned) == want

@@ -146,11 +146,12 @@ def _native_sums_are_numpys(dtype: str, bufsize: int) -> bool:
 def _native_stats(x: np.ndarray, *, finite: bool) -> tuple[np.ndarray, float, float, float | None, float | None] | None:
     """(counts, min, max, sum, sum of squares) of non-empty, 1-D ``x`` in one pass of the
     compiled kernel, or None where there is no kernel, it does not take ``x`` as is (only native
-    float64 and float32, C-contiguous), or, unless ``finite`` says all values are, a value may be
+    float64 and float32, C-contiguous and aligned), or, unless ``finite`` says all values are, a value may be
     NaN or infinite (the sum is not finite). The sums are None where they might differ from
     numpy's."""
     kernel = getattr(_native, "tf_histogram", None)
-    if kernel is None or x.dtype not in (np.float64, np.float32) or not x.dtype.isnative or not x.flags.c_contiguous:
+    if (kernel is None or x.dtype not in (np.float64, np.float32) or not x.dtype.isnative or not x.flags.c_contiguous
+            or not x.flags.aligned):
         return None
     upper = _upper_edges()
     counts = np.zeros(len(upper), dtype=np.int64)
@@ -395,9 +396,10 @@ def histogram_proto(values: Any, bins: Any = "tensorflow", max_bins: int | None 
 
 
 def _float_vector(values: Any) -> np.ndarray | None:
-    """``values`` as a 1-D view when they are a non-empty float array, else None."""
+    """``values`` as a plain 1-D float array (a view where it can be) when they are a non-empty
+    float array (of any ndarray subclass), else None."""
     if isinstance(values, np.ndarray) and values.dtype.kind == "f" and values.size:
-        return values.reshape(-1)
+        return np.asarray(values).reshape(-1)
     return None
 
 
