@@ -836,6 +836,24 @@ export function eventsOf(item: Item): number {
   }
 }
 
+/** One decoder per wire kind (a kind missing here is a compile error). */
+type Decoder<W> = (w: W, buffers: readonly BufferLike[]) => Item;
+const DECODERS: { [K in WireItem["kind"]]: Decoder<Extract<WireItem, { kind: K }>> } = {
+  scalars: decodeScalars,
+  histograms: decodeHistograms,
+  images: decodeImages,
+  text: decodeText,
+  pr_curves: decodePrCurves,
+  audio: decodeAudio,
+  hparams: decodeHparams,
+  custom_scalars: decodeCustomScalars,
+  graphs: decodeGraphs,
+  curves: decodeCurves,
+  surfaces: decodeSurfaces,
+  meshes: decodeMeshes,
+  embeddings: decodeEmbeddings,
+};
+
 /**
  * Decode one `batch` message. Pure: the result owns its arrays (copied out of the buffers, so
  * unaligned `DataView`s are fine). Items of unknown kinds are skipped (later protocol additions).
@@ -847,50 +865,8 @@ export function decodeBatch(msg: WireBatch, buffers: readonly BufferLike[]): Bat
   const items: Item[] = [];
   let events = 0;
   for (const w of msg.items ?? []) {
-    let item: Item | null = null;
-    switch (w.kind) {
-      case "scalars":
-        item = decodeScalars(w, buffers);
-        break;
-      case "histograms":
-        item = decodeHistograms(w, buffers);
-        break;
-      case "images":
-        item = decodeImages(w, buffers);
-        break;
-      case "text":
-        item = decodeText(w);
-        break;
-      case "pr_curves":
-        item = decodePrCurves(w, buffers);
-        break;
-      case "audio":
-        item = decodeAudio(w, buffers);
-        break;
-      case "hparams":
-        item = decodeHparams(w);
-        break;
-      case "custom_scalars":
-        item = decodeCustomScalars(w);
-        break;
-      case "graphs":
-        item = decodeGraphs(w);
-        break;
-      case "curves":
-        item = decodeCurves(w, buffers);
-        break;
-      case "surfaces":
-        item = decodeSurfaces(w, buffers);
-        break;
-      case "meshes":
-        item = decodeMeshes(w, buffers);
-        break;
-      case "embeddings":
-        item = decodeEmbeddings(w, buffers);
-        break;
-      default:
-        break;
-    }
+    // A kind of a later protocol is skipped (own keys only: not `toString` and the like).
+    const item = Object.prototype.hasOwnProperty.call(DECODERS, w.kind) ? (DECODERS[w.kind] as Decoder<WireItem>)(w, buffers) : null;
     if (item) {
       items.push(item);
       events += eventsOf(item);

@@ -71,7 +71,7 @@ describe("decodeBatch", () => {
   });
 
   it("skips items of kinds it does not know yet", () => {
-    const msg = { type: "batch" as const, protocol: 1, seq: 1, reset: true, runs: [], items: [{ kind: "no_such_kind", run: "a", tag: "t" } as never] };
+    const msg = { type: "batch" as const, protocol: 1, seq: 1, reset: true, runs: [], items: ["no_such_kind", "toString", "constructor", "__proto__"].map((kind) => ({ kind, run: "a", tag: "t" }) as never) };
     expect(decodeBatch(msg, []).items).toEqual([]);
   });
 });
