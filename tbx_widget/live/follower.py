@@ -133,28 +133,13 @@ class Follower:
     def poll(self, emit: Emit) -> int:
         """Emit batches with everything appended since the last poll; return how many."""
         with self._lock:
-            count = 0
             first_read = self.overview and self._seq == 0  # nothing sent yet: maybe overviews first
-            while True:
-                if first_read:
-                    first_read = False
-                    changes, big = self._open_read()
-                else:
-                    changes, big = self._logs.refresh(max_bytes=self.read_bytes), False
-                if changes.reset:
-                    # A purge cut into data already sent: the browser must drop it, so start
-                    # over from disk (the event files are the source of truth).
-                    return count + self._resend(emit)
-                if big:
-                    sent, spooled = self._send_overviews(emit, changes, reset=False)
-                    count += sent
-                    if spooled:
-                        return count + self._embeddings(emit)
-                    self._logs = self._new_logs()  # then the full data, read again from the start
-                    continue
-                count += self._collect(emit, changes.new, reset=False)
-                if not changes.more:
-                    return count + self._embeddings(emit)
+            count, purged = self._read(emit, overview=first_read, reset=False, read_bytes=self.read_bytes)
+            if purged:
+                # A purge cut into data already sent: the browser must drop it, so start over
+                # from disk (the event files are the source of truth).
+                count += self._resend(emit)
+            return count
 
     def resend(self, emit: Emit) -> int:
         """Emit the full state; the first batch tells the browser to drop what it had."""
@@ -171,30 +156,41 @@ class Follower:
             self._preview_limit = PREVIEW_POINTS
             self._emb_config.clear()
             self._emb_sent.clear()
-            first = True
-            while True:
-                if first and overview:
-                    overview = False  # once per resend
-                    changes, big = self._open_read()
-                else:
-                    changes, big = self._logs.refresh(max_bytes=read_bytes), False
-                if changes.reset:
-                    break  # a purge of data sent a piece earlier: again, in larger pieces
-                if big:
-                    sent, spooled = self._send_overviews(emit, changes, reset=True)
-                    count += sent
-                    if spooled:
-                        return count + self._embeddings(emit)
-                    self._logs = self._new_logs()  # then the full data, read again from the start
-                    first = False
-                    continue
-                count += self._collect(emit, changes.new, reset=first)
-                first = False
-                if not changes.more:
-                    return count + self._embeddings(emit)
-            # One refresh never reports a reset (data added and purged within it is simply not
-            # delivered), so growing pieces end this loop.
+            sent, purged = self._read(emit, overview=overview, reset=True, read_bytes=read_bytes)
+            count += sent
+            if not purged:
+                return count
+            # A purge of data sent a piece earlier: again, in larger pieces (one refresh never
+            # reports a reset: data added and purged within it is simply not delivered, so
+            # growing pieces end this loop), overviews once per resend.
+            overview = False
             read_bytes *= 4
+
+    def _read(self, emit: Emit, *, overview: bool, reset: bool, read_bytes: int) -> tuple[int, bool]:
+        """Read the logdir from where the reader stands to its end, emitting batches (the first
+        a reset when ``reset``); with ``overview``, a big read sends overviews first (one read,
+        spooled, or a second read for the full data). Returns (batches emitted, whether a purge
+        cut into data already sent: the caller then starts over)."""
+        count, first = 0, True
+        while True:
+            if first and overview:
+                changes, big = self._open_read()
+            else:
+                changes, big = self._logs.refresh(max_bytes=read_bytes), False
+            if changes.reset:
+                return count, True
+            if big:
+                sent, spooled = self._send_overviews(emit, changes, reset=reset)
+                count += sent
+                if spooled:
+                    return count + self._embeddings(emit), False
+                self._logs = self._new_logs()  # then the full data, read again from the start
+                first = False
+                continue
+            count += self._collect(emit, changes.new, reset=reset and first)
+            first = False
+            if not changes.more:
+                return count + self._embeddings(emit), False
 
     def _open_read(self) -> tuple[Any, bool]:
         """The first refresh of a read of the whole logdir, and whether the logdir is big (more
