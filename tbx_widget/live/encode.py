@@ -132,6 +132,14 @@ class BatchBuilder:
         self.events += events
         self.nbytes += ITEM_JSON_BYTES + len(item["run"]) + len(item["tag"]) + json_bytes
 
+    def _buffered_item(self, kind: str, run: str, tag: str, entries: list[dict[str, Any]], bufs: list[bytes]) -> None:
+        """An item whose every entry has one data buffer (``data_buf``); none when ``entries`` is empty."""
+        if not entries:
+            return
+        for entry, b in zip(entries, bufs):
+            entry["data_buf"] = self._buf(b)
+        self._item({"kind": kind, "run": run, "tag": tag, "items": entries}, len(entries), _json_size(entries))
+
     def __bool__(self) -> bool:
         return bool(self.items)
 
@@ -351,11 +359,7 @@ class BatchBuilder:
                 entry["note"] = f"every {stride}th of {n:,} points shown"
             entries.append(entry)
             bufs.append(_f64(data))
-        if not entries:
-            return
-        for entry, b in zip(entries, bufs):
-            entry["data_buf"] = self._buf(b)
-        self._item({"kind": md.curve.KIND, "run": run, "tag": tag, "items": entries}, len(entries), _json_size(entries))
+        self._buffered_item(md.curve.KIND, run, tag, entries, bufs)
 
     def add_surfaces(self, run: str, tag: str, items: Iterable[Any]) -> None:
         """``items`` have .step .wall_time .x (nx,) .y (ny,) .z (ny, nx); a grid beyond
@@ -373,11 +377,7 @@ class BatchBuilder:
                 entry["note"] = f"grid thinned to {len(y)} x {len(x)} of {len(sf.y)} x {len(sf.x)}"
             entries.append(entry)
             bufs.append(_f64(np.concatenate([x, y, z.reshape(-1)])))
-        if not entries:
-            return
-        for entry, b in zip(entries, bufs):
-            entry["data_buf"] = self._buf(b)
-        self._item({"kind": md.surface.KIND, "run": run, "tag": tag, "items": entries}, len(entries), _json_size(entries))
+        self._buffered_item(md.surface.KIND, run, tag, entries, bufs)
 
     def add_meshes(self, run: str, tag: str, items: Iterable[Any]) -> None:
         """``items`` have .step .wall_time .vertices (B, N, 3) .faces .colors (or None): the first
@@ -402,11 +402,7 @@ class BatchBuilder:
                 entry["note"] = "; ".join(notes)
             entries.append(entry)
             bufs.append(_f64(np.concatenate([v.reshape(-1)] + ([] if c is None else [c.reshape(-1)]) + ([] if f is None else [f.reshape(-1)]))))
-        if not entries:
-            return
-        for entry, b in zip(entries, bufs):
-            entry["data_buf"] = self._buf(b)
-        self._item({"kind": md.mesh.KIND, "run": run, "tag": tag, "items": entries}, len(entries), _json_size(entries))
+        self._buffered_item(md.mesh.KIND, run, tag, entries, bufs)
 
     def add_embeddings(self, run: str, tag: str, items: Iterable[Any]) -> None:
         """``items`` are ``EmbeddingItem``s (.step .tensors (N, D) .header .metadata .sprite
