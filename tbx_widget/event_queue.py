@@ -203,12 +203,17 @@ class EventQueue:
                         self._drain()
                     now = time.monotonic()
                 due = ticket != self._done or stopping or periodic
+                wrote = due and bool(self._buffer)
                 if due or len(self._buffer) >= WRITE_CHUNK:
                     self._write_buffer(announce=due)
             finally:
                 if urgent:
                     gil.release()
-            if self._buffer or self._pending or sink.dirty:
+            # A followed writer keeps its cadence through a moment with nothing queued (a busy
+            # loop often leaves the queue empty right after a flush): the next flush stays one
+            # interval on. Dropping the deadline made it a drain gap plus a whole interval later.
+            # Only after a flush that wrote something, so an idle writer stops waking.
+            if self._buffer or self._pending or sink.dirty or (periodic and batch and wrote):
                 if periodic:  # keep the cadence: a late flush does not push the next ones back
                     # (but the next comes at least half an interval after it: no flush a few ms
                     # after a very late one, which would only wake the dashboard for nothing)

@@ -235,3 +235,60 @@ def test_an_unfollowed_writer_frames_bursts_together():
     assert len(calls) == sent and len(sink.data) == sent * 32
     wakes = 1 + sum(1 for a, b in zip(calls, calls[1:]) if b - a > 0.003)
     assert wakes <= 1.0 / 0.05 + 8, f"{wakes} separate wake-ups for {sent} bursts in 1 s"
+
+
+def test_a_followed_writer_keeps_its_cadence_when_each_flush_empties_the_queue(tmp_path):
+    """A loop logging every few ms finds the queue empty right after each flush. The next flush
+    must still come one interval after the last (before: the emptied queue dropped the deadline, so
+    the next came a drain gap plus a whole interval later, 150 ms apart at a 100 ms interval)."""
+    from tbx_widget import signals
+
+    sink = TimedSink()
+    sink.path = str(tmp_path / "run" / "events")
+    listener = lambda path: None  # noqa: E731
+    signals.subscribe(listener, root=tmp_path)
+    try:
+        queue = EventQueue(sink, flush_secs=2.0)
+        queue.start()
+        end = time.monotonic() + 1.6
+        while time.monotonic() < end:
+            queue.enqueue(b"x" * 16)
+            time.sleep(0.005)
+        queue.stop()
+    finally:
+        signals.unsubscribe(listener)
+    gaps = sorted(b - a for a, b in zip(sink.flushes, sink.flushes[1:-1]))  # the last one is stop()'s
+    assert len(gaps) >= 8
+    median = gaps[len(gaps) // 2]
+    assert median < 0.125, f"flushes {median * 1000:.0f} ms apart (median) at a 100 ms interval"
+
+
+def test_a_followed_writer_stops_waking_once_the_loop_stops_logging(tmp_path):
+    from tbx_widget import signals
+
+    sink = TimedSink()
+    sink.path = str(tmp_path / "run" / "events")
+    listener = lambda path: None  # noqa: E731
+    signals.subscribe(listener, root=tmp_path)
+    try:
+        queue = EventQueue(sink, flush_secs=2.0)
+        rounds: list[float] = []
+        drain = queue._drain
+
+        def counted() -> None:
+            rounds.append(time.monotonic())
+            drain()
+
+        queue._drain = counted  # type: ignore[method-assign]
+        queue.start()
+        end = time.monotonic() + 0.5
+        while time.monotonic() < end:
+            queue.enqueue(b"x" * 16)
+            time.sleep(0.005)
+        time.sleep(1.0)
+        late = [t for t in rounds if t > end + 0.3]  # one cadence round may follow the last flush
+        queue.stop()
+    finally:
+        signals.unsubscribe(listener)
+    assert sink.flushes and sink.flushes[-1] > end - 0.2  # the last items were flushed
+    assert late == [], f"{len(late)} rounds of the writer thread after the loop stopped logging"
