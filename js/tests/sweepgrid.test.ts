@@ -45,13 +45,26 @@ describe("sweep grid", () => {
       const bw = (hi - lo) / nb;
       for (let j = 0; j < nb + 2; j++) {
         const a = lo - bw + j * bw, b = a + bw;
+        // buckets are [a, b), but the range is inclusive: a point at hi is in its last bucket
+        const inside = (v: number) => (j === nb ? v >= a && v <= hi : j === nb + 1 ? v > hi && v < b : v >= a && v < b);
         let mn = Infinity, mx = -Infinity;
-        for (let i = 0; i < n; i++) if (x[i] >= a && x[i] < b) { mn = Math.min(mn, y[i]); mx = Math.max(mx, y[i]); }
+        for (let i = 0; i < n; i++) if (inside(x[i])) { mn = Math.min(mn, y[i]); mx = Math.max(mx, y[i]); }
         const got = [g.ys[0][2 * j], g.ys[0][2 * j + 1]];
         if (mn === Infinity) expect(got.every(Number.isNaN)).toBe(true);
         else expect([Math.min(...got), Math.max(...got)]).toEqual([mn, mx]);
       }
     }
+  });
+
+  it("a last point at hi is in the range's last bucket (inside the plot), not the one beyond", () => {
+    // three steps 0, 1, 2 over [0, 2]: the point at 2 was put past the plot's edge, off the y range
+    const g = sweepGrid([{ x: Float64Array.of(0, 1, 2), ys: [Float64Array.of(1, 0.5, 0.25)], n: 3 }], 0, 2, 4);
+    const at = (v: number) => Array.from(g.ys[0]).indexOf(v);
+    expect(at(0.25)).toBeGreaterThanOrEqual(0);
+    expect(g.x[at(0.25)]).toBeLessThanOrEqual(2);
+    expect(g.x[at(0.25)]).toBeGreaterThan(1.5);
+    expect(g.x[at(1)]).toBeGreaterThanOrEqual(0);
+    expect(Array.from(g.ys[0].slice(-2)).every(Number.isNaN)).toBe(true); // nothing beyond hi
   });
 
   it("skips non-finite values; MinMaxIndex matches a scan", () => {

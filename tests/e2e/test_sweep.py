@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from harness import PIXELS_JS
 
 pytestmark = pytest.mark.e2e
 
@@ -23,6 +24,22 @@ for i in range({N}):
         w.add_hparams({{"lr": lr, "seed": i, "opt": ["sgd", "adam"][i % 2]}}, {{"hparam/acc": (i * 7919 % 1000) / 1000}})
 d = Dashboard("runs/sweep", height=700)
 d
+"""
+
+# The page's long tasks (the longest first), from before the dashboard is made.
+WATCH_LONG_TASKS = """
+window.__tbxLong = [];
+new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__tbxLong.push(e.duration); }).observe({ type: "longtask" });
+"""
+
+# The loss card of the sweep: runs drawn (its test hook, set once every line is painted) and
+# the pixels on its canvas.
+LOSS = PIXELS_JS + """
+const root = nb().content.widgets[0].node.querySelector('.tbx-dashboard');
+const card = root && root.querySelector('[data-tbx-kind="scalars"][data-tbx-tag="loss"]');
+if (!card || !card.tbxChart || !card.dataset.tbxSeries) return null;
+return { runs: Object.keys(JSON.parse(card.dataset.tbxSeries)).length, pixels: pix(card.tbxChart.ctx.canvas),
+         series: card.tbxChart.series.length - 1, long: [...(window.__tbxLong || [])].sort((a, b) => b - a).slice(0, 5) };
 """
 
 READ = """
@@ -67,6 +84,7 @@ def test_a_sweep_of_1000_runs(jupyter: Any) -> None:
     lab = jupyter
     name = lab.server.write_notebook([LOG, "print('still executing', 6 * 7)"])
     lab.open(name)
+    lab.js(WATCH_LONG_TASKS)
     lab.run_cell(0)
     lab.wait_cell_done(0, timeout=240)
     assert not lab.cell_errors(), lab.cell_errors()
@@ -126,3 +144,21 @@ def test_a_sweep_of_1000_runs(jupyter: Any) -> None:
     lab.run_cell(1)
     lab.wait_cell_done(1)
     assert "still executing 42" in lab.cell_text(1)
+
+    # ---- the loss chart: every run painted, in Light and in Dark (chart rebuilt and repainted).
+    card = lab.page.locator('.tbx-dashboard [data-tbx-kind="scalars"][data-tbx-tag="loss"]')
+    card.scroll_into_view_if_needed()
+    # (four distinct curves: a run's loss depends on its learning rate alone)
+    light = lab.poll(lambda: (lambda s: s if s and s["runs"] == N and s["pixels"] and s["pixels"][0] > 1000 else None)(lab.js(LOSS)),
+                     60, "the loss chart of every run painted")
+    assert light["series"] == N, light
+    print("longest tasks while the sweep loaded and drew (ms):", [round(t) for t in light["long"]])
+    card.screenshot(path=str(lab.screenshot("runs").parent / f"sweep-loss-{lab.app}-light.png"))
+    lab.set_theme(dark=True)
+    try:
+        dark = lab.poll(lambda: (lambda s: s if s and s["runs"] == N and s["pixels"] and s["pixels"][1] != light["pixels"][1] else None)(lab.js(LOSS)),
+                        60, "the loss chart repainted in the Dark theme")
+        assert dark["pixels"][0] > 1000, dark
+        card.screenshot(path=str(lab.screenshot("runs").parent / f"sweep-loss-{lab.app}-dark.png"))
+    finally:
+        lab.set_theme(dark=False)

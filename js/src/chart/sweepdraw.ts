@@ -218,7 +218,10 @@ export class SweepPainter {
 
   private slice(): void {
     const f = this.frame;
-    if (!f) return;
+    if (!f) {
+      this.onDone?.(); // nothing to paint (no scales yet, no points): the picture is what it is
+      return;
+    }
     const t0 = this.clock();
     const before = this.at;
     const count = { n: 0 };

@@ -117,7 +117,7 @@ export class SweepGridBuilder {
   private readonly picked = new Int32Array(2);
   private readonly edges: Int32Array;
 
-  constructor(lo: number, hi: number, buckets: number, ends: readonly number[] = []) {
+  constructor(private readonly lo: number, private readonly hi: number, buckets: number, ends: readonly number[] = []) {
     if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(hi >= lo)) throw new RangeError(`sweepGrid: lo..hi must be a finite range, got ${lo}..${hi}`);
     if (!Number.isInteger(buckets) || buckets < 1) throw new RangeError(`sweepGrid: buckets must be an integer >= 1, got ${String(buckets)}`);
     const span = hi - lo || 1;
@@ -149,12 +149,16 @@ export class SweepGridBuilder {
     const m = this.x.length;
     // Bucket edges: a walk over x (ascending) when the range holds few points per bucket,
     // else a binary search per edge: O(log n + min(points in range, buckets x log n)) a line.
+    // The range's own edges are lo and hi exactly, and its last bucket holds a point at hi (the
+    // range is inclusive: a last step at hi is drawn inside the plot and counts for its y range).
     let i = lowerBound(p.x, p.n, x0);
     const walk = lowerBound(p.x, p.n, x0 + nb * bw) - i <= 8 * nb;
     for (let j = 0; j <= nb; j++) {
-      const edge = x0 + j * bw;
+      const exact = this.hi > this.lo && (j === 1 || j === nb - 1);
+      const edge = exact ? (j === 1 ? this.lo : this.hi) : x0 + j * bw;
       if (walk) while (i < p.n && p.x[i] < edge) i++;
       else i = lowerBound(p.x, p.n, edge);
+      if (exact && j === nb - 1) while (i < p.n && p.x[i] === edge) i++;
       edges[j] = i;
     }
     const out: Float64Array[] = [];

@@ -392,7 +392,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     const fromOverview = runs.reduce((a, r) => a + (r.s.overview ? 1 : 0), 0);
     const loading = fromOverview ? `; ${fromOverview.toLocaleString()} as an overview, full data loading` : "";
     const highlight = runs.filter((r) => ctx.ui.isHighlighted(r.run.name)).map((r) => r.run.name);
-    hooks = () => {
+    const drawnHooks = () => {
       el.dataset.tbxOverview = String(fromOverview);
       info.textContent = `${runs.length} run${runs.length === 1 ? "" : "s"}${inGroups}, ${points.toLocaleString()} points${loading}`;
       // Test hook: each group drawn as one line, with its member runs.
@@ -411,6 +411,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     if (!canvasAvailable()) {
       destroyChart();
       full = [fmin, fmax];
+      hooks = drawnHooks;
       applyHooks();
       chartBox.textContent = "(chart needs a canvas)";
       return;
@@ -489,12 +490,15 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     const data = [joined.x, ...rawCols, ...smCols, ...extraCols, ...joined.ys.slice(k)] as unknown as uPlot.AlignedData;
 
     yBounds = outliers ? outlierRange(cols, zoom) : null;
+    // The chart's (re)build and its first paint start a slice of their own.
+    if (pauses) yield;
 
     const integerX = ctx.ui.xAxis === "step" && cols.every((c) => integerSteps(c));
     const key = [lines.map((l) => `${l.key}:${l.color}:${l.label}:${l.group?.members.length ?? 0}`).join("|"), ctx.ui.xAxis, logY, highlight.join("|"), integerX,
       band, memberCols.map((m) => m.cols.run.name).join("|")].join(";");
     full = [fmin, fmax];
     sweepY = ySpan;
+    hooks = drawnHooks; // once this data is painted (a picture still being painted is the old data's)
     if (!chart || key !== chartKey) {
       destroyChart();
       chartKey = key;
