@@ -135,7 +135,8 @@ DIAGNOSE_DUMP = """
 _cpu1 = _thread_cpu()
 _cpu = {{k: round(v - _cpu0.get(k, 0.0), 3) for k, v in _cpu1.items()}}
 json.dump({{"flushes": _flushes, "steps": _steps, "sends": _sends, "error": d.error, "thread_cpu": _cpu,
-           "drains": _drains, "writes": _writes}}, open("diag-{name}.json", "w"))
+           "drains": _drains, "writes": _writes,
+           "pacer_waited": d._pacer.waited}}, open("diag-{name}.json", "w"))
 """
 
 # Browser side of --diagnose: when each batch's websocket frame arrived (before JupyterLab's own
@@ -268,6 +269,7 @@ def measure(
                         raw = {"times": times.tolist(), "observed": observed, "arrivals": arrivals, **diag}
                         pathlib.Path(dump, f"live-{case}-{rate}.json").write_text(json.dumps(raw))
                     extra["thread_cpu"] = diag.get("thread_cpu", {})
+                    extra["pacer_waited"] = diag.get("pacer_waited", float("nan"))
                 missing = int(np.isnan(lat).sum())
                 lat = lat[~np.isnan(lat)] * 1000.0
                 rows.append({**extra,
@@ -294,7 +296,7 @@ def report(rows: list[dict]) -> str:
             out.append(
                 f"<!-- {r['case']} {r['rate']}: logged->flush {r['to_flush']:.0f} ms, flush->step {r['flush_to_step']:.0f} ms,"
                 f" step {r['step']:.0f} ms, step end->browser {r['step_to_browser']:.0f} ms; {r['steps']} steps,"
-                f" {r['flushes']} flushes -->"
+                f" {r['flushes']} flushes; the pacer waited {r.get('pacer_waited', float('nan')) * 1000:.0f} ms in all -->"
             )
         if "send" in r:
             out.append(
