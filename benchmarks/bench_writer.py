@@ -73,14 +73,16 @@ def rounds(ws, root: str, fn, n: int, k: int) -> dict[str, float]:
     return {name: statistics.median(t) for name, t in runs.items()}
 
 
-def cpu_ms(fn, n: int) -> float:
-    """Median CPU time of ``fn()`` on this thread, in ms."""
-    times = []
+def cpu_ms(fns: list, n: int) -> list[float]:
+    """Median CPU time of each of ``fns`` on this thread, in ms, the calls taking turns (the
+    machine's state drifts: measured one after the other, the figures did not add up)."""
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(n):
-        t = time.thread_time()
-        fn()
-        times.append(time.thread_time() - t)
-    return statistics.median(times) * 1e3
+        for fn, out in zip(fns, times):
+            t = time.thread_time()
+            fn()
+            out.append(time.thread_time() - t)
+    return [statistics.median(t) * 1e3 for t in times]
 
 
 def histogram_stages(values: np.ndarray, n: int) -> str:
@@ -89,14 +91,15 @@ def histogram_stages(values: np.ndarray, n: int) -> str:
     from tbx_widget import SummaryWriter
     from tbx_widget.summary import histogram
 
-    with tempfile.TemporaryDirectory() as d, SummaryWriter(d) as w:
-        whole = cpu_ms(lambda: w.add_histogram("h", values, 0), n)
-    proto = cpu_ms(lambda: histogram.histogram_proto(values), n)
-    parts = [f"the whole call {whole:.2f} ms", f"histogram_proto {proto:.2f} ms"]
+    fns = [lambda: histogram.histogram_proto(values)]
     if getattr(histogram._native, "tf_histogram", None) is not None:
         upper = histogram._upper_edges()
-        kernel = cpu_ms(lambda: histogram._native.tf_histogram(values, upper, np.zeros(len(upper), np.int64), 0), n)
-        parts.append(f"of which the compiled kernel's one pass (buckets, min, max, both sums, finite check) {kernel:.2f} ms")
+        fns.append(lambda: histogram._native.tf_histogram(values, upper, np.zeros(len(upper), np.int64), 0))
+    with tempfile.TemporaryDirectory() as d, SummaryWriter(d) as w:
+        whole, proto, *kernel = cpu_ms([lambda: w.add_histogram("h", values, 0), *fns], n)
+    parts = [f"the whole call {whole:.2f} ms", f"histogram_proto {proto:.2f} ms"]
+    if kernel:
+        parts.append(f"of which the compiled kernel's one pass (buckets, min, max, both sums, finite check) {kernel[0]:.2f} ms")
     return "Where add_histogram's time goes (CPU time of the calling thread, median of %d): %s." % (n, ", ".join(parts))
 
 
