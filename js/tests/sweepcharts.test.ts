@@ -9,7 +9,7 @@ import { noPaths } from "../src/chart/sweepdraw";
 import { joinColumns } from "../src/math/columns";
 import { sweepBuckets } from "../src/math/sweepgrid";
 import { DRAW_SLICE_MS } from "../src/views/scalars";
-import { frameSlices } from "../src/views/visibility";
+import { taskSlices } from "../src/views/visibility";
 import { BatchBuilder, FakeModel, fakeCanvas } from "./helpers";
 import { TIP_ALL, TIP_TOP_K, renderTip, sortTipRows, topRows, type TipRow } from "../src/chart/tooltip";
 
@@ -206,7 +206,7 @@ describe("a sweep card's first drawing", () => {
     expect(DRAW_SLICE_MS).toBeLessThanOrEqual(16);
     let t = 0;
     const clock = vi.spyOn(performance, "now").mockImplementation(() => (t += 1));
-    const requests = vi.spyOn(frameSlices, "request");
+    const requests = vi.spyOn(taskSlices, "request");
     try {
       const model = new FakeModel({ logdir: "runs", height: 400, status: "ok", error: "", tag_filter: "", run_filter: "" });
       const el = document.createElement("div");

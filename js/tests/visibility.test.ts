@@ -227,3 +227,31 @@ describe("FrameSlices", () => {
     vi.restoreAllMocks();
   });
 });
+
+describe("FrameSlices in tasks", () => {
+  it("runs a slice per task (setTimeout), never in an animation frame; bad options named", () => {
+    vi.useFakeTimers();
+    let t = 0;
+    vi.spyOn(performance, "now").mockImplementation(() => t);
+    const frames: FrameRequestCallback[] = [];
+    vi.stubGlobal("requestAnimationFrame", (cb: FrameRequestCallback) => frames.push(cb));
+    const slices = new FrameSlices(8, "task");
+    const ran: string[] = [];
+    const keys = [{}, {}, {}];
+    keys.forEach((k, i) => slices.request(k, () => {
+      ran.push(String(i));
+      t += 5;
+    }));
+    expect(ran).toEqual([]);
+    vi.advanceTimersToNextTimer();
+    expect(ran).toEqual(["0", "1"]); // 10 ms: the slice is spent after the second
+    vi.advanceTimersToNextTimer();
+    expect(ran).toEqual(["0", "1", "2"]);
+    expect(frames).toHaveLength(0);
+    expect(() => new FrameSlices(8, "idle" as "task")).toThrow(/when must be "frame" or "task", got idle/);
+    expect(() => new FrameSlices(-1)).toThrow(/sliceMs must be a finite number >= 0, got -1/);
+    vi.useRealTimers();
+    vi.unstubAllGlobals();
+    vi.restoreAllMocks();
+  });
+});

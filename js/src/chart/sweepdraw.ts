@@ -151,7 +151,7 @@ export function drawSweep(u: uPlot, lines: readonly SweepLine[]): number {
   return f ? paint(f, { g: 0, i: 0 }, () => false) : 0;
 }
 
-/** Where the rest of a paint runs: at a coming frame, one pending job per key (views/visibility.ts FrameSlices). */
+/** Where the rest of a paint runs: a coming frame or task, one pending job per key (views/visibility.ts FrameSlices). */
 export interface FrameScheduler {
   request(key: object, job: () => void): void;
   cancel(key: object): void;
@@ -162,7 +162,7 @@ const defaultClock = (): number => (typeof performance !== "undefined" ? perform
 /**
  * Paints a sweep chart's lines a slice at a time: `start` (from uPlot's draw hook, on the
  * canvas uPlot has just cleared) paints for up to `sliceMs`, and the rest is painted at coming
- * frames through `frames`, `sliceMs` at a time, the same strokes in the same order as
+ * frames or tasks through `frames`, `sliceMs` at a time, the same strokes in the same order as
  * `drawSweep`. A new `start` (uPlot redrew) drops what was left and starts over.
  */
 export class SweepPainter {

@@ -18,7 +18,7 @@ import { smooth } from "../math/smoothing";
 import { sweepBuckets, SweepGridBuilder } from "../math/sweepgrid";
 import { groupRuns, type Grouping } from "../math/groups";
 import { hparamsTable } from "./hparams";
-import { frameSlices } from "./visibility";
+import { frameSlices, taskSlices } from "./visibility";
 import type { RunInfo, ScalarSeries } from "../store";
 import { onThemeChange, readTheme } from "../theme";
 import {
@@ -273,8 +273,8 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
   const now = () => (typeof performance !== "undefined" ? performance.now() : Date.now());
 
   // A drawing on its way: `draw` is a generator that yields between pieces of work (a run's
-  // columns, a line on the sweep grid), run DRAW_SLICE_MS at a time, the rest at coming frames
-  // (views/visibility.ts FrameSlices): a sweep's first chart is built over several frames
+  // columns, a line on the sweep grid), run DRAW_SLICE_MS at a time, the rest in coming tasks
+  // (views/visibility.ts taskSlices, between frames): a sweep's first chart is built over several frames
   // instead of in one long task (issue 19: frame gaps). The chart shows its previous picture
   // meanwhile. A change of anything but the data starts a new drawing at once; new data alone
   // lets the drawing finish and is drawn next.
@@ -326,7 +326,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
   function cancelJob(): void {
     if (!job) return;
     job = null;
-    frameSlices.cancel(jobKey);
+    taskSlices.cancel(jobKey);
   }
 
   /** Work on the drawing for up to DRAW_SLICE_MS (at least one piece); the rest at a coming frame. */
@@ -342,7 +342,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     const t1 = now();
     j.cost += t1 - t0;
     if (!done) {
-      frameSlices.request(jobKey, () => {
+      taskSlices.request(jobKey, () => {
         if (job === j) runJob();
       });
       return;
@@ -549,7 +549,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     // from uPlot's draw hook; its series keep their data (tooltip, ranges) but no paths.
     const selfDrawn = lines.length > MANY_LINES && !lines.some((l) => l.group);
     const sweepLines: SweepLine[] = [];
-    painter = selfDrawn ? new SweepPainter(sweepLines, frameSlices) : null;
+    painter = selfDrawn ? new SweepPainter(sweepLines, taskSlices) : null;
     if (painter) painter.onDone = applyHooks;
     const paintSweep = painter;
     const lineSeries = (s: uPlot.Series): uPlot.Series => {

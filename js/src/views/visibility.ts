@@ -158,21 +158,31 @@ export class LazyUpdates {
  * frame (at least one job a frame): cards that all want to draw at once (the first width each
  * learns from its ResizeObserver, a theme change) share the frames instead of holding the page
  * for all of them in one (issue 19: frame gaps). A job asked again before it ran runs once.
+ * With `when` "task", the slices run in tasks of their own (setTimeout) instead of animation
+ * frames: work that need not wait for a frame (building a chart's data, a picture painted in
+ * pieces; also cards out of view) goes on between frames, not inside them.
  */
 export class FrameSlices {
   private readonly jobs = new Map<object, () => void>();
   private scheduled = false;
 
-  constructor(private readonly sliceMs: number = ENTER_SLICE_MS) {}
+  constructor(private readonly sliceMs: number = ENTER_SLICE_MS, private readonly when: "frame" | "task" = "frame") {
+    if (!(sliceMs >= 0) || !Number.isFinite(sliceMs)) throw new RangeError(`FrameSlices: sliceMs must be a finite number >= 0, got ${String(sliceMs)}`);
+    if (when !== "frame" && when !== "task") throw new RangeError(`FrameSlices: when must be "frame" or "task", got ${String(when)}`);
+  }
 
-  /** Run `job` (under `key`: one pending job per key, the latest) at a coming frame. */
+  /** Run `job` (under `key`: one pending job per key, the latest) at a coming frame (or task). */
   request(key: object, job: () => void): void {
     this.jobs.set(key, job);
     if (this.scheduled) return;
     this.scheduled = true;
+    this.later();
+  }
+
+  private later(): void {
     const run = () => this.run();
-    if (typeof requestAnimationFrame === "function") requestAnimationFrame(run);
-    else setTimeout(run, 16);
+    if (this.when === "frame" && typeof requestAnimationFrame === "function") requestAnimationFrame(run);
+    else setTimeout(run, this.when === "task" ? 0 : 16);
   }
 
   /** Forget `key`'s pending job. */
@@ -195,12 +205,13 @@ export class FrameSlices {
     }
     if (this.jobs.size && !this.scheduled) {
       this.scheduled = true;
-      const run = () => this.run();
-      if (typeof requestAnimationFrame === "function") requestAnimationFrame(run);
-      else setTimeout(run, 16);
+      this.later();
     }
   }
 }
 
 /** The page's frame slices for chart cards. */
 export const frameSlices = new FrameSlices();
+
+/** The page's task slices for chart cards: a sweep chart's drawing, a slice a task. */
+export const taskSlices = new FrameSlices(ENTER_SLICE_MS, "task");
