@@ -39,7 +39,8 @@ STATIC = HERE.parent / "tbx_widget" / "static"
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from page import run_page  # noqa: E402
+from heap import breakdown, format_breakdown  # noqa: E402
+from page import open_page  # noqa: E402
 
 # read_bytes: the follower's read piece (the dashboard's default at full size; small at tiny
 # size so that the tiny logdir, too, is read in pieces and sent overviews first).
@@ -246,10 +247,11 @@ def kernel_batches(root: str, out: pathlib.Path, read_bytes: int, on_request: bo
 
 
 def front_end(runs: int, tags: int, steps: int, read_bytes: int, static: pathlib.Path = STATIC, root: str | None = None,
-              on_request: bool = False) -> dict[str, Any]:
+              on_request: bool = False, heap_detail: bool = False) -> dict[str, Any]:
     """The browser's figures, fed the kernel's batches: first draw, full resolution, zoom
     redraw (ms), heap (bytes), what was drawn; plus the kernel's timing of that poll.
-    ``on_request``: full data on request (the page asks for the cards in view)."""
+    ``on_request``: full data on request (the page asks for the cards in view);
+    ``heap_detail``: also what holds the heap (a heap snapshot's summary, heap.py)."""
     with tempfile.TemporaryDirectory() as tmp:
         if root is None:
             root = os.path.join(tmp, "logdir")
@@ -258,8 +260,9 @@ def front_end(runs: int, tags: int, steps: int, read_bytes: int, static: pathlib
         out.mkdir()
         k = kernel_batches(root, out, read_bytes, on_request)
         files = {p.name: p for p in out.iterdir()}
-        res = run_page(SCRIPT, f"bench({runs}, {tags}, {steps}, {json.dumps(k['manifest'])}, {WINDOW_BYTES}, {json.dumps(k['answers'])}, {k['poll_s'] * 1000})",
-                       static=static, files=files)
+        with open_page(SCRIPT, static=static, files=files) as page:
+            res = page.evaluate(f"bench({runs}, {tags}, {steps}, {json.dumps(k['manifest'])}, {WINDOW_BYTES}, {json.dumps(k['answers'])}, {k['poll_s'] * 1000})")
+            detail = breakdown(page, save=os.environ.get("TBX_HEAP_SNAPSHOT")) if heap_detail else None
     if len(res["points"]) != runs or not all(v[0] == steps for v in res["points"].values()):
         raise AssertionError(f"the card drew {len(res['points'])} runs, expected {runs} of {steps} points")
     return {"overview_in_ms": res["overviewIn"], "first_ms": res["first"], "first_any_ms": res["firstAny"], "first_msg_ms": res["firstMsg"],
@@ -268,7 +271,7 @@ def front_end(runs: int, tags: int, steps: int, read_bytes: int, static: pathlib
             "heap": res["heap"], "cards": res["cards"], "shown": res["shown"], "series": res["series"],
             "batches": len(k["manifest"]), "mb": k["bytes"] / 2**20, "overview_mb": k["overview_bytes"] / 2**20,
             "kernel_overview_s": k["overview_s"], "kernel_poll_s": k["poll_s"],
-            "store_bytes": res["storeBytes"], "wants": res["wants"], "answered_tags": res["answered"], "kernel_answer_s": k["answer_s"]}
+            "store_bytes": res["storeBytes"], "wants": res["wants"], "answered_tags": res["answered"], "kernel_answer_s": k["answer_s"], "heap_detail": detail}
 
 
 def kernel(runs: int, tags: int, steps: int, rounds: int) -> dict[str, float]:
@@ -344,10 +347,17 @@ def main() -> None:
     ap.add_argument("--tiny", action="store_true", help="tiny sizes (smoke test)")
     ap.add_argument("--runs", type=int, default=0, help="number of runs (default: 1,000; --tiny: 60)")
     ap.add_argument("--static", type=pathlib.Path, default=STATIC, help="directory of the bundle to load (index.js, index.css)")
+    ap.add_argument("--heap", action="store_true", help="only what holds the JS heap (a heap snapshot's summary), everything sent and on request")
     args = ap.parse_args()
     size = dict(TINY if args.tiny else FULL)
     if args.runs:
         size["runs"] = args.runs
+    if args.heap:
+        for on_request in (False, True):
+            f = front_end(**size, static=args.static, on_request=on_request, heap_detail=True)
+            title = f"{'On request' if on_request else 'Everything sent'}: JS heap {mib(f['heap'])}, store {mib(f['store_bytes'])}"
+            print(format_breakdown(f["heap_detail"], title) + "\n")
+        return
     print(report(measure(**size, static=args.static)))
 
 

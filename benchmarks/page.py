@@ -91,11 +91,12 @@ def e2e_harness() -> Any:
     return harness
 
 
-def run_page(script: str, expression: str, *, static: pathlib.Path = STATIC, files: Mapping[str, pathlib.Path] | None = None,
-             timeout_ms: int = 900_000) -> Any:
+@contextlib.contextmanager
+def open_page(script: str, *, static: pathlib.Path = STATIC, files: Mapping[str, pathlib.Path] | None = None,
+              timeout_ms: int = 900_000) -> Iterator[Any]:
     """Serve the bundle in ``static``, the page (``page_html(script)``) and ``files`` (name ->
-    path on disk, served by name), open the page in headless Chromium, wait for it to be ready
-    and return the value of ``expression`` (awaited)."""
+    path on disk, served by name), open the page in headless Chromium and yield it (a Playwright
+    page: ``page.evaluate``, ``page.context.new_cdp_session(page)``) once it is ready."""
     harness = e2e_harness()
     from playwright.sync_api import sync_playwright
 
@@ -121,12 +122,19 @@ def run_page(script: str, expression: str, *, static: pathlib.Path = STATIC, fil
                     page.set_default_timeout(timeout_ms)
                     page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/page.html")
                     page.wait_for_function("document.title == 'ready'")
-                    return page.evaluate(expression)
+                    yield page
                 finally:
                     browser.close()
         finally:
             httpd.shutdown()
             httpd.server_close()
+
+
+def run_page(script: str, expression: str, *, static: pathlib.Path = STATIC, files: Mapping[str, pathlib.Path] | None = None,
+             timeout_ms: int = 900_000) -> Any:
+    """Open the page (``open_page``) and return the value of ``expression`` (awaited)."""
+    with open_page(script, static=static, files=files, timeout_ms=timeout_ms) as page:
+        return page.evaluate(expression)
 
 
 # --------------------------------------------------------------------------------------------
