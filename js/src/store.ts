@@ -134,6 +134,19 @@ export class ScalarSeries {
     return freed;
   }
 
+  /** Thin an overview (no full data held; the kernel sends the full data when asked) to
+   * `buckets` buckets of its own points (their finite minimum and maximum, and the ends), freeing
+   * the rest. Returns the points let go (0 when it cannot or it is that small already). */
+  thin(buckets: number = COARSE_BUCKETS): number {
+    const ov = this.ov;
+    if (!this.onRequest || this.full > 0 || ov === null || ov.step.length <= 2 * buckets + 2) return 0;
+    const idx = minmaxIndices(ov.value, buckets);
+    const take = (a: Float64Array) => Float64Array.from(idx, (i) => a[i]);
+    const freed = ov.step.length - idx.length;
+    this.showOverview({ step: take(ov.step), wallTime: take(ov.wallTime), value: take(ov.value) });
+    return freed;
+  }
+
   /** Write points [a, b) of the given columns after the first `n`. */
   private put(step: Float64Array, wallTime: Float64Array, value: Float64Array, a: number, b: number): void {
     const m = b - a;
@@ -150,6 +163,10 @@ export class ScalarSeries {
     this.n += m;
   }
 }
+
+/** Buckets of an overview thinned out of view beyond the store's `overviewBudget` (at most
+ * 2 * 8 + 2 points: a rough shape shown until the full data asked for comes). */
+export const COARSE_BUCKETS = 8;
 
 /** Whether two columns hold the same values (bit for bit; NaN equals NaN). */
 function sameValues(a: Float64Array, b: Float64Array): boolean {
@@ -275,6 +292,10 @@ export class Store {
   private quietTimer: ReturnType<typeof setTimeout> | null = null;
   /** Points of full data kept for series not in view (beyond: back to their overviews). */
   fullBudget = 2_000_000;
+  /** Overview points kept for series not in view whose full data the kernel holds (beyond:
+   * the least recently shown are thinned to COARSE_BUCKETS, so out of view the store holds
+   * about this many points however many series the logdir has). */
+  overviewBudget = 1_500_000;
   /** Series asked for in full and not come yet (keys of `seriesKey`). */
   private asked = new Set<string>();
   /** When each series was last in view (a counter of `show` calls), and those in view now per
@@ -509,28 +530,61 @@ export class Store {
     return total;
   }
 
-  /** Evict least recently shown series (not in view) until the held points fit `fullBudget`. */
-  private keepWithinBudget(): void {
-    let total = this.heldPoints();
-    if (total <= this.fullBudget) return;
-    const out: { key: string; at: number; s: ScalarSeries }[] = [];
+  /** Overview points of series out of view whose full data the kernel holds. */
+  overviewPoints(): number {
+    let total = 0;
+    for (const [tag, byRun] of this.series.scalars) {
+      for (const [run, s] of byRun) if (s.onRequest && s.full === 0 && s.overview && !this.inAnyView(seriesKey(run, tag))) total += s.n;
+    }
+    return total;
+  }
+
+  private inAnyView(key: string): boolean {
+    for (const v of this.viewers.values()) if (v.has(key)) return true;
+    return false;
+  }
+
+  /** Series not in view, least recently shown first, that `pick` accepts. */
+  private outOfView(pick: (s: ScalarSeries) => boolean): ScalarSeries[] {
+    const out: { at: number; s: ScalarSeries }[] = [];
     for (const [tag, byRun] of this.series.scalars) {
       for (const [run, s] of byRun) {
         const key = seriesKey(run, tag);
-        if (s.onRequest && s.held && ![...this.viewers.values()].some((v) => v.has(key))) out.push({ key, at: this.shownAt.get(key) ?? 0, s });
+        if (pick(s) && !this.inAnyView(key)) out.push({ at: this.shownAt.get(key) ?? 0, s });
       }
     }
     out.sort((a, b) => a.at - b.at);
-    let evicted = false;
-    for (const { s } of out) {
-      if (total <= this.fullBudget) break;
-      const n = s.n;
-      if (s.evict() > 0 || n > 0) {
-        total -= n;
-        evicted = true;
+    return out.map((o) => o.s);
+  }
+
+  /** Evict least recently shown series (not in view) until the held points fit `fullBudget`;
+   * then thin the overviews out of view, least recently shown first, until they fit
+   * `overviewBudget` (the memory follows what is drawn, not what the logdir holds). */
+  private keepWithinBudget(): void {
+    let changed = false;
+    let total = this.heldPoints();
+    if (total > this.fullBudget) {
+      for (const s of this.outOfView((s) => s.onRequest && s.held)) {
+        if (total <= this.fullBudget) break;
+        const n = s.n;
+        if (s.evict() > 0 || n > 0) {
+          total -= n;
+          changed = true;
+        }
       }
     }
-    if (evicted) {
+    let ov = this.overviewPoints();
+    if (ov > this.overviewBudget) {
+      for (const s of this.outOfView((s) => s.onRequest && s.full === 0 && s.overview)) {
+        if (ov <= this.overviewBudget) break;
+        const freed = s.thin();
+        if (freed > 0) {
+          ov -= freed;
+          changed = true;
+        }
+      }
+    }
+    if (changed) {
       this.version++;
       this.changed();
     }
