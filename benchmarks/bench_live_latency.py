@@ -12,6 +12,12 @@ Two training loops (``--case``):
 The kernel records the time each ``add_scalar`` returned; a MutationObserver in the page records
 when the dashboard's ``data-tbx-events`` counter changed. Both clocks are this machine's wall
 clock, so event i's latency is the first observation with count > i minus its logging time.
+
+``--diagnose`` adds, per run: per-event stage medians (logged -> the writer's flush announced ->
+the pump's step -> the browser), per-batch wire stages (comm send, send end -> websocket frame in
+the page, frame -> counted), the kernel's CPU seconds by thread, and how long the pacer held the
+pump back for acks; ``--dump DIR`` keeps the raw timings, the writer thread's drains and writes
+included (wall and thread CPU each).
 """
 from __future__ import annotations
 
