@@ -11,6 +11,7 @@ import { sweepBuckets } from "../src/math/sweepgrid";
 import { DRAW_SLICE_MS } from "../src/views/scalars";
 import { taskSlices } from "../src/views/visibility";
 import { BatchBuilder, FakeModel, fakeCanvas } from "./helpers";
+import { setControl } from "./controls";
 import { TIP_ALL, TIP_TOP_K, renderTip, sortTipRows, topRows, type TipRow } from "../src/chart/tooltip";
 
 const row = (run: string, value: number, dist: number): TipRow => ({ run, label: run, color: "#000", x: 1, value, raw: value, step: null, dist });
@@ -234,6 +235,70 @@ describe("a sweep card's first drawing", () => {
     } finally {
       clock.mockRestore();
       requests.mockRestore();
+    }
+  });
+});
+
+describe("a zoom while a sweep is being drawn", () => {
+  it("starts the drawing over at the zoom: the drawing under way is dropped, never shown", async () => {
+    let t = 0;
+    const clock = vi.spyOn(performance, "now").mockImplementation(() => (t += 1));
+    try {
+      const model = new FakeModel({ logdir: "runs", height: 400, status: "ok", error: "", tag_filter: "", run_filter: "" });
+      const el = document.createElement("div");
+      document.body.append(el);
+      const cleanup = widget.render({ model, el });
+      const session = attach(model);
+      const names = Array.from({ length: 300 }, (_, r) => `run${r}`);
+      const send = (seq: number, steps: number[]) => {
+        const b = new BatchBuilder();
+        for (const [r, name] of names.entries()) b.scalars(name, "loss", steps, steps.map((i) => Math.sin(i / 7 + r)));
+        const { msg, buffers } = b.build(seq, seq === 1, names);
+        model.emit("msg:custom", msg, buffers);
+        session.store.flush();
+      };
+      const cardEl = () => el.querySelector('[data-tbx-kind="scalars"][data-tbx-tag="loss"]') as HTMLElement | null;
+      const points = () => Object.values(JSON.parse(cardEl()?.dataset.tbxSeries ?? "{}") as Record<string, number[]>).map((v) => v[0]);
+      const until = async (ok: () => boolean) => {
+        for (let k = 0; k < 600 && !ok(); k++) await new Promise((r) => setTimeout(r, 5));
+      };
+      send(1, Array.from({ length: 50 }, (_, i) => i));
+      await until(() => points().length === 300);
+      expect(points().every((n) => n === 50)).toBe(true);
+      type Chart = { data: ArrayLike<number>[]; scales: { x: { min: number; max: number } }; setScale: (k: string, r: object) => void };
+      const card = cardEl() as HTMLElement;
+      const u = (card as unknown as { tbxChart: Chart }).tbxChart;
+      // a new smoothing: the chart's drawing starts (a slice now, the rest in coming tasks) ...
+      const before = Array.from(u.data[1]);
+      setControl(el, 'input[aria-label="smoothing value"]', "0.9");
+      expect(Array.from(u.data[1])).toEqual(before); // not drawn yet
+      // ... and a zoom comes in the middle of it: the drawing starts over for the zoom (the
+      // unzoomed drawing of the new data is dropped, never shown)
+      const shown: number[] = [];
+      const setData = (u as unknown as { setData: (d: ArrayLike<number>[], r?: boolean) => void }).setData.bind(u);
+      (u as unknown as { setData: (d: ArrayLike<number>[], r?: boolean) => void }).setData = (d, r) => {
+        shown.push(Array.from(d[0]).filter((x) => x > 0 && x < 99).length ? Math.min(...Array.from(d[0]).filter((x) => x > 0 && x < 99)) : NaN);
+        setData(d, r);
+      };
+      u.setScale("x", { min: 30, max: 40 });
+      await until(() => (card as unknown as { tbxChart: Chart }).tbxChart.scales.x.min === 30 && shown.length > 0);
+      await new Promise((r) => setTimeout(r, 50));
+      const v = (card as unknown as { tbxChart: Chart }).tbxChart;
+      expect(v).toBe(u);
+      expect(shown.length).toBeGreaterThan(0);
+      expect(shown.every((lo) => lo > 25)).toBe(true); // every picture since the zoom is of the zoomed range
+      expect(shown).toHaveLength(1); // one picture since the zoom: the zoomed one
+      expect(points().every((n) => n === 50)).toBe(true);
+      expect([v.scales.x.min, v.scales.x.max]).toEqual([30, 40]);
+      // the grid is the zoomed range (plus a bucket each side and the data's ends), every line on it
+      const xs = Array.from(v.data[0]);
+      const inside = xs.filter((x) => x >= 30 && x <= 40);
+      expect(inside.length).toBeGreaterThan(10);
+      expect(xs.filter((x) => x < 25 || x > 45)).toEqual([0, 49]);
+      for (const col of v.data.slice(1)) expect(Array.from(col).some((y, i) => xs[i] >= 30 && xs[i] <= 40 && Number.isFinite(y))).toBe(true);
+      cleanup();
+    } finally {
+      clock.mockRestore();
     }
   });
 });

@@ -358,6 +358,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
 
   let seriesHooked = ""; // the runs and versions in the tbxSeries hook (a zoom leaves it as it is)
   function* draw(runs: { run: RunInfo; s: ScalarSeries }[], w: number, dataSig: string): Generator<void, void, void> {
+    const zm = zoom; // the zoom this drawing is for (a new zoom starts a new drawing)
     const shown = new Set(runs.map((r) => r.run.name));
     for (const name of [...cache.keys()]) if (!shown.has(name)) cache.delete(name);
 
@@ -423,7 +424,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     const band = grouping.band ?? "minmax";
     const showMembers = grouping.members === true;
     const decimated = (c: { x: Float64Array; n: number }, ys: Float64Array[], extra: Float64Array[] = []) => {
-      const idx = zoom ? withEnds(decimateIndices(c.x, ys, c.n, w, zoom[0], zoom[1]), c.n) : fullDecimation(c, ys, w);
+      const idx = zm ? withEnds(decimateIndices(c.x, ys, c.n, w, zm[0], zm[1]), c.n) : fullDecimation(c, ys, w);
       return { x: pickAt(c.x, idx), ys: [...ys, ...extra].map((y) => pickAt(y, idx)) };
     };
     // A sweep (many lines) draws raw values only for highlighted lines (chart/sweep.ts).
@@ -441,8 +442,8 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
       // range is ours too: the extremes within the plot's x range (ySpan).
       const ys = lines.map((l, i) => (raws[i] ? [l.cols.raw, l.cols.smoothed] : [l.cols.smoothed]));
       const columns = ys.reduce((a, y) => a + y.length, 0);
-      const [lo, hi] = zoom ?? [fmin, fmax];
-      const grid = new SweepGridBuilder(lo, hi, sweepBuckets(columns, w), zoom ? [fmin, fmax] : []);
+      const [lo, hi] = zm ?? [fmin, fmax];
+      const grid = new SweepGridBuilder(lo, hi, sweepBuckets(columns, w), zm ? [fmin, fmax] : []);
       const gx = grid.x;
       const i0 = lowerBound(gx, gx.length, lo);
       const i1 = lowerBound(gx, gx.length, hi + (hi - lo) * 1e-12 + Number.MIN_VALUE);
@@ -489,7 +490,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     }
     const data = [joined.x, ...rawCols, ...smCols, ...extraCols, ...joined.ys.slice(k)] as unknown as uPlot.AlignedData;
 
-    yBounds = outliers ? outlierRange(cols, zoom) : null;
+    yBounds = outliers ? outlierRange(cols, zm) : null;
     // The chart's (re)build and its first paint start a slice of their own.
     if (pauses) yield;
 
@@ -510,7 +511,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     }
     // The x range is ours to set: the zoom, or all the data (uPlot's own guess sticks to the
     // first points it saw while a live series grows).
-    const [x0, x1] = zoom ?? (full[0] === full[1] ? [full[0] - 0.5, full[1] + 0.5] : full);
+    const [x0, x1] = zm ?? (full[0] === full[1] ? [full[0] - 0.5, full[1] + 0.5] : full);
     chart.setScale("x", { min: x0, max: x1 });
     if (!painter) applyHooks(); // else once painted (its onDone)
   }
