@@ -154,11 +154,20 @@ describe("SweepPainter", () => {
     while (jobs.size) frame();
     expect(done).toBe(1);
     expect(r.calls.filter((c) => c[0] === "moveTo")).toHaveLength(300); // every line once, none left from before
+    // a zoom's redraw: the next picture at once, in one slice, and only that one
+    painter.wholeNext();
+    r.calls.length = 0;
     painter.start(u);
+    expect(painter.done).toBe(true);
+    expect(jobs.size).toBe(0);
+    expect(r.calls.filter((c) => c[0] === "moveTo")).toHaveLength(300);
+    expect(done).toBe(2);
+    painter.start(u);
+    expect(painter.done).toBe(false);
     painter.stop();
     expect(jobs.size).toBe(0);
     expect(painter.done).toBe(true);
-    expect(done).toBe(1);
+    expect(done).toBe(2);
     expect(() => new SweepPainter([], { request() {}, cancel() {} }, NaN)).toThrow(/sliceMs must be a finite number >= 0, got NaN/);
   });
 });

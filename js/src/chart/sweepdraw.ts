@@ -171,6 +171,7 @@ export class SweepPainter {
   private readonly key = {};
   private painted = 0;
   private spent = 0;
+  private wholeOnce = false;
 
   /** Called each time the whole picture is painted (a test hook's place). */
   onDone: (() => void) | null = null;
@@ -192,7 +193,15 @@ export class SweepPainter {
     this.at.i = 0;
     this.painted = 0;
     this.spent = 0;
-    this.slice();
+    const whole = this.wholeOnce;
+    this.wholeOnce = false;
+    this.slice(whole);
+  }
+
+  /** Paint the next picture (the next `start`) at once, not in slices: a zoom of a drawn chart,
+   * whose redraw is one short task. */
+  wholeNext(): void {
+    this.wholeOnce = true;
   }
 
   /** Paint no more (the chart is gone). */
@@ -216,7 +225,7 @@ export class SweepPainter {
     return [this.painted, this.frame ? this.frame.total : this.lines.length];
   }
 
-  private slice(): void {
+  private slice(whole = false): void {
     const f = this.frame;
     if (!f) {
       this.onDone?.(); // nothing to paint (no scales yet, no points): the picture is what it is
@@ -226,7 +235,7 @@ export class SweepPainter {
     const before = this.at;
     const count = { n: 0 };
     // the clock is read every few lines (tens of microseconds each)
-    paint(f, before, () => ++count.n % 8 === 0 && this.clock() - t0 >= this.sliceMs);
+    paint(f, before, () => ++count.n % 8 === 0 && !whole && this.clock() - t0 >= this.sliceMs);
     this.painted += count.n;
     this.spent += this.clock() - t0;
     if (this.at.g < f.groups.length) {

@@ -348,6 +348,8 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
       return;
     }
     job = null;
+    // a zoom of a drawn chart: its redraw (under way, in uPlot's commit) paints in one go too
+    if (whole) painter?.wholeNext();
     memo.changed(j.sig);
     lastEnd = t1;
     lastCost = j.cost;
