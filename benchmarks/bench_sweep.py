@@ -291,6 +291,36 @@ def measure(runs: int, tags: int, steps: int, read_bytes: int, rounds: int = 1, 
             "kernel": kernel(runs, tags, steps, rounds)}
 
 
+GROWTH = {"runs": 200, "tags": (10, 40), "steps": 1_000, "read_bytes": 16 << 20}
+
+
+def growth(runs: int, tags: tuple[int, ...], steps: int, read_bytes: int, static: pathlib.Path = STATIC) -> list[dict[str, Any]]:
+    """The JS heap as the logdir grows by tags out of view (the same cards in view): per tag
+    count, the heap and the store's scalar bytes with everything sent and with full data on
+    request (bytes)."""
+    rows = []
+    for t in tags:
+        sent = front_end(runs, t, steps, read_bytes, static)
+        asked = front_end(runs, t, steps, read_bytes, static, on_request=True)
+        rows.append({"runs": runs, "tags": t, "steps": steps, "shown": asked["shown"], "sent_heap": sent["heap"], "sent_store": sent["store_bytes"],
+                     "asked_heap": asked["heap"], "asked_store": asked["store_bytes"]})
+    return rows
+
+
+def growth_report(rows: list[dict[str, Any]]) -> str:
+    """``growth``'s rows as a Markdown table."""
+    lines = ["## The JS heap as a logdir grows by tags out of view\n",
+             "Headless Chromium fed a Follower's first poll (as above); the JS heap after a GC, and of it the store's",
+             "scalar arrays, with everything sent and with full data on request (the page asks for the cards in view).\n",
+             "| logdir | cards in view | heap, everything sent | heap, on request | store, everything sent | store, on request |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        pts = r["runs"] * r["tags"] * r["steps"]
+        lines.append(f"| {r['runs']:,} runs x {r['tags']} tags x {r['steps']:,} steps ({pts / 1e6:g}M points) | {r['shown']} | "
+                     f"{mib(r['sent_heap'])} | {mib(r['asked_heap'])} | {mib(r['sent_store'])} | {mib(r['asked_store'])} |")
+    return "\n".join(lines)
+
+
 def mib(n: Any) -> str:
     return f"{n / 2**20:.0f} MiB" if n else "n/a"
 
@@ -347,11 +377,15 @@ def main() -> None:
     ap.add_argument("--tiny", action="store_true", help="tiny sizes (smoke test)")
     ap.add_argument("--runs", type=int, default=0, help="number of runs (default: 1,000; --tiny: 60)")
     ap.add_argument("--static", type=pathlib.Path, default=STATIC, help="directory of the bundle to load (index.js, index.css)")
+    ap.add_argument("--growth", action="store_true", help="only the JS heap as the logdir grows by tags out of view (200 runs x 10 and 40 tags x 1,000 steps)")
     ap.add_argument("--heap", action="store_true", help="only what holds the JS heap (a heap snapshot's summary), everything sent and on request")
     args = ap.parse_args()
     size = dict(TINY if args.tiny else FULL)
     if args.runs:
         size["runs"] = args.runs
+    if args.growth:
+        print(growth_report(growth(**GROWTH, static=args.static)))
+        return
     if args.heap:
         for on_request in (False, True):
             f = front_end(**size, static=args.static, on_request=on_request, heap_detail=True)

@@ -57,5 +57,5 @@ def write_scalar_run(directory: str, tags: int, points: int, *, block: int = 200
         for lo in range(0, points, block):
             steps = np.arange(lo, min(points, lo + block)) + STEP0
             rows = [scalar_records(f"metric/{t}", steps, 1.7e9 + steps * 0.01, np.sin(steps * 1e-3) + t) for t in range(tags)]
-            f.write(np.stack(rows, axis=1).tobytes())  # step-major: all tags of a step together
+            f.write(np.concatenate(rows, axis=1).tobytes())  # step-major: all tags of a step together (tags of any name length)
     return path
