@@ -23,6 +23,7 @@ import numpy as np
 
 from .accel import native
 from .records import masked_crc32c
+from .summary.scalar import varint
 
 __all__ = ["framed_scalar_events", "CHUNK", "BULK_MIN"]
 
@@ -30,15 +31,6 @@ CHUNK = 1 << 15  # points per numpy pass (bounds the temporary index arrays)
 BULK_MIN = 256  # below this many points, one by one is faster (numpy's fixed cost: about 1 ms)
 _U64 = struct.Struct("<Q")
 _VARINT_LIMITS = np.array([1 << (7 * j) for j in range(1, 10)], dtype=np.uint64)
-
-
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while n >= 0x80:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
 
 
 def _header(length: int) -> bytes:
@@ -76,15 +68,15 @@ def _chunk(points: Sequence[tuple[str, float, int, float]]) -> bytes:
     prefixes = [b""] * len(ids)
     for tag, i in ids.items():
         raw = tag.encode("utf-8")
-        prefixes[i] = b"\x0a" + _varint(len(raw)) + raw + b"\x15"
+        prefixes[i] = b"\x0a" + varint(len(raw)) + raw + b"\x15"
     plan = []
     sizes = np.empty(len(codes), dtype=np.int64)
     for g, code in enumerate(codes.tolist()):
         slen, rest = code % 11, code // 11
         tid, wall_in = rest // 2, rest % 2
         lv = len(prefixes[tid]) + 4
-        ls = 1 + len(_varint(lv)) + lv
-        tail = b"\x2a" + _varint(ls) + b"\x0a" + _varint(lv) + prefixes[tid]
+        ls = 1 + len(varint(lv)) + lv
+        tail = b"\x2a" + varint(ls) + b"\x0a" + varint(lv) + prefixes[tid]
         length = 9 * wall_in + (1 + slen if slen else 0) + len(tail) + 4
         plan.append((wall_in, slen, tail, length))
         sizes[g] = 12 + length + 4

@@ -16,8 +16,8 @@ from typing import Any, Callable
 import numpy as np
 
 from .._proto import summary_pb2
-
 from ..accel import native as _native  # None where the optional C kernels were not built
+from .scalar import varint as _varint
 
 __all__ = ["tensorflow_edges", "histogram_proto", "histogram_raw_proto", "finite_values", "NonFiniteWarning",
            "check_bins", "check_rule_buckets", "subsample_buckets", "MAX_BUCKETS"]
@@ -406,16 +406,6 @@ def _histogram_message(lo: float, hi: float, num: float, total: float, squares: 
     wire = b"".join((_STATS.pack(0x09, lo, 0x11, hi, 0x19, num, 0x21, total, 0x29, squares),
                      b"\x32", _varint(len(lb)), lb, b"\x3a", _varint(len(cb)), cb))
     return summary_pb2.HistogramProto.FromString(wire)
-
-
-def _varint(n: int) -> bytes:
-    """``n`` (>= 0) as a protobuf varint."""
-    out = bytearray()
-    while n >= 0x80:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
 
 
 def _float_vector(values: Any) -> np.ndarray | None:

@@ -10,7 +10,7 @@ from .._proto import summary_pb2, tensor_pb2
 from ..metadata import scalar as _scalar
 from ..metadata.dtypes import DT_DOUBLE, DT_FLOAT
 
-__all__ = ["encode_scalar_events", "scalar_value", "plugin_metadata"]
+__all__ = ["encode_scalar_events", "scalar_value", "plugin_metadata", "varint"]
 
 _F32 = struct.Struct("<f")
 _F64 = struct.Struct("<d")
@@ -18,7 +18,8 @@ _INF32 = _F32.pack(float("inf"))
 _NINF32 = _F32.pack(float("-inf"))
 
 
-def _varint(n: int) -> bytes:
+def varint(n: int) -> bytes:
+    """``n`` as a protobuf varint (a negative ``n`` as its 64-bit two's complement, 10 bytes)."""
     if n < 0:
         n += 1 << 64
     out = bytearray()
@@ -29,7 +30,7 @@ def _varint(n: int) -> bytes:
     return bytes(out)
 
 
-_SMALL = [_varint(i) for i in range(1 << 14)]
+_SMALL = [varint(i) for i in range(1 << 14)]
 TAG_PREFIX_CACHE_SIZE = 4096
 """Tags whose encoded prefix is kept: a training loop logs far fewer distinct tags, and a
 program that makes up new tags forever (a step in the tag) must not grow memory without bound."""
@@ -39,7 +40,7 @@ program that makes up new tags forever (a step in the tag) must not grow memory 
 def _tag_prefix(tag: str) -> bytes:
     """``Value`` bytes up to the float: key 1 (tag) and key 2 (simple_value, fixed32)."""
     raw = tag.encode("utf-8")
-    return b"\x0a" + _varint(len(raw)) + raw + b"\x15"
+    return b"\x0a" + varint(len(raw)) + raw + b"\x15"
 
 
 def _f32(value: float) -> bytes:
@@ -57,12 +58,12 @@ def encode_scalar_events(points: Iterable[tuple[str, float, int, float]]) -> lis
     for tag, value, step, wall in points:
         v = _tag_prefix(tag) + _f32(value)
         lv = len(v)
-        summary = b"\x0a" + (small[lv] if lv < 16384 else _varint(lv)) + v
+        summary = b"\x0a" + (small[lv] if lv < 16384 else varint(lv)) + v
         ls = len(summary)
         head = b"\x09" + _F64.pack(wall) if wall else b""
         if step:
-            head += b"\x10" + (small[step] if 0 < step < 16384 else _varint(step))
-        out.append(head + b"\x2a" + (small[ls] if ls < 16384 else _varint(ls)) + summary)
+            head += b"\x10" + (small[step] if 0 < step < 16384 else varint(step))
+        out.append(head + b"\x2a" + (small[ls] if ls < 16384 else varint(ls)) + summary)
     return out
 
 
