@@ -502,6 +502,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     full = [fmin, fmax];
     sweepY = ySpan;
     hooks = drawnHooks; // once this data is painted (a picture still being painted is the old data's)
+    drawnLines = lines; // same keys in the same order as the chart's (its key says so)
     if (!chart || key !== chartKey) {
       destroyChart();
       chartKey = key;
@@ -509,6 +510,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
       chart = makeChart(lines, raws, data, w, integerX, band !== "none", memberCols);
       (el as unknown as { tbxChart: uPlot | null }).tbxChart = chart; // for tests
     } else {
+      if (legendLines) legendLines = lines; // the hidden legend waits with the lines drawn, not older ones
       chart.setData(data, false);
     }
     // The x range is ours to set: the zoom, or all the data (uPlot's own guess sticks to the
@@ -518,6 +520,8 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     if (!painter) applyHooks(); // else once painted (its onDone)
   }
 
+  // The lines the chart shows now (its tooltip reads their raw values).
+  let drawnLines: Line[] = [];
   // A sweep's compact legend is built when shown (1,000 entries: a good part of a first draw).
   let legendLines: Line[] | null = null;
   function renderLegend(lines: Line[]): void {
@@ -538,13 +542,21 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     chartBox.textContent = "";
     tooltip.reset();
     const k = raws.filter(Boolean).length; // raw series, drawn first
+    // No closure here may name `lines` or `memberCols`: the chart's callbacks would keep the
+    // columns of this build alive for the chart's life (new data comes through setData).
+    const lineCount = lines.length;
     const theme = readTheme(el);
     const xAxis = ctx.ui.xAxis;
     const series: uPlot.Series[] = [{ label: xLabel(xAxis), value: (_u, v) => (v === null ? "–" : fmtX(xAxis, v)) }];
     const bands: uPlot.Band[] = [];
     let r = 0;
+    // rawAt reads the lines last drawn (`drawnLines`: new data is drawn with setData into this
+    // chart; the build's own lines would keep stale columns alive and answer from them).
     const tipSeries: TipSeries[] = lines.map((l, i) => ({ key: l.key, label: l.label, color: l.color, index: 1 + k + i,
-      ...(raws[i] ? { rawIndex: 1 + r++ } : { rawAt: (x: number) => valueAt(l.cols.x, l.cols.raw, l.cols.n, x) }) }));
+      ...(raws[i] ? { rawIndex: 1 + r++ } : { rawAt: (x: number) => {
+        const c = drawnLines[i]?.cols;
+        return c ? valueAt(c.x, c.raw, c.n, x) : null;
+      } }) }));
     // With a highlighted run, the others fade and it draws thicker.
     const anyHighlight = lines.some((l) => l.highlighted);
     const faded = (l: Line) => anyHighlight && !l.highlighted;
@@ -572,7 +584,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
     lines.forEach((l) => {
       series.push(lineSeries({
         label: l.label, stroke: faded(l) ? withAlpha(l.color, 0.3) : l.color,
-        width: lineWidth(lines.length, l.highlighted), spanGaps: true,
+        width: lineWidth(lineCount, l.highlighted), spanGaps: true,
         points: { show: lonePoint }, // a series of one point still shows; lines carry no dots
         value: (_u, v) => fmtNum(v),
       }));
@@ -636,7 +648,7 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
               // painted in this very paint (the old data, 1,000 lines of it, is never drawn at
               // the new scale first). Fewer lines wait for the next frame, as before.
               // A zoom's grid costs O(buckets x lines): it is built at once, not in slices.
-              if (lines.length > MANY_LINES && chart === u) update(true);
+              if (lineCount > MANY_LINES && chart === u) update(true);
               else schedule();
             }
           },
