@@ -5,24 +5,17 @@ from __future__ import annotations
 import threading
 import time
 
+from live_helpers import StubSink, followed, log_for  # tests/live_helpers.py
 from tbx_widget.event_queue import EventQueue
 
 
-class TimedSink:
+class TimedSink(StubSink):
     """Keeps what it is given and the monotonic time of each flush."""
 
-    live_secs = 0.1
-
-    def __init__(self) -> None:
-        self.path = "timed"
+    def __init__(self, path: str = "timed") -> None:
+        super().__init__(path)
         self.data = bytearray()
         self.flushes: list[float] = []
-
-    opened = True
-    dirty = False
-
-    def open(self) -> None:
-        pass
 
     def write(self, data: bytearray) -> int:
         self.data += data
@@ -30,12 +23,6 @@ class TimedSink:
 
     def flush(self) -> None:
         self.flushes.append(time.monotonic())
-
-    def close(self) -> None:
-        pass
-
-    def forget(self) -> None:
-        pass
 
 
 def test_periodic_flush_while_the_queue_never_empties():
@@ -105,13 +92,8 @@ def test_a_followed_writer_frames_items_once_per_flush_not_once_per_burst(tmp_pa
     """While a dashboard follows the file (interval 0.1 s), the thread frames what was queued just
     before each flush: it wakes about once per flush, not once per logging burst, and leaves the
     GIL to a busy training loop in between. Every item is still flushed within an interval or so."""
-    from tbx_widget import signals
-
-    sink = TimedSink()
-    sink.path = str(tmp_path / "run" / "events")
-    listener = lambda path: None  # noqa: E731
-    signals.subscribe(listener, root=tmp_path)
-    try:
+    sink = TimedSink(str(tmp_path / "run" / "events"))
+    with followed(tmp_path):
         queue = EventQueue(sink, flush_secs=2.0)
         queue.start()
         calls: list[tuple[float, float]] = []
@@ -129,8 +111,6 @@ def test_a_followed_writer_frames_items_once_per_flush_not_once_per_burst(tmp_pa
             time.sleep(0.005)
         queue.wait_written()
         queue.stop()
-    finally:
-        signals.unsubscribe(listener)
     assert len(calls) >= 50
     wakes = 1 + sum(1 for a, b in zip(calls, calls[1:]) if b[1] - a[1] > 0.003)  # groups framed together
     assert wakes <= 25, f"the writer thread framed items in {wakes} separate wake-ups for {len(calls)} bursts"
@@ -142,27 +122,22 @@ def test_a_followed_writer_frames_items_once_per_flush_not_once_per_burst(tmp_pa
 def test_a_dashboard_opened_on_a_busy_writer_shortens_its_flush_interval_at_once(tmp_path):
     """The flush deadline set with flush_secs=2 is pulled in as soon as a dashboard follows the file
     (before the fix, the first fast flush came only after the 2 s deadline)."""
-    from tbx_widget import signals
-
-    sink = TimedSink()
-    sink.path = str(tmp_path / "run" / "events")
+    sink = TimedSink(str(tmp_path / "run" / "events"))
     queue = EventQueue(sink, flush_secs=2.0)
     queue.start()
-    listener = lambda path: None  # noqa: E731
     try:
         queue.enqueue(b"a" * 8)
         time.sleep(0.2)
         assert sink.flushes == []
-        signals.subscribe(listener, root=tmp_path)
-        subscribed = time.monotonic()
-        end = subscribed + 1.0
-        while time.monotonic() < end and not sink.flushes:
-            queue.enqueue(b"b" * 8)  # the logging goes on
-            time.sleep(0.02)
-        assert sink.flushes, "no flush within 1 s of the dashboard opening (flush_secs 2)"
-        assert sink.flushes[0] - subscribed < 0.6
+        with followed(tmp_path):
+            subscribed = time.monotonic()
+            end = subscribed + 1.0
+            while time.monotonic() < end and not sink.flushes:
+                queue.enqueue(b"b" * 8)  # the logging goes on
+                time.sleep(0.02)
+            assert sink.flushes, "no flush within 1 s of the dashboard opening (flush_secs 2)"
+            assert sink.flushes[0] - subscribed < 0.6
     finally:
-        signals.unsubscribe(listener)
         queue.wait_written()
         queue.stop()
 
@@ -170,43 +145,38 @@ def test_a_dashboard_opened_on_a_busy_writer_shortens_its_flush_interval_at_once
 def test_items_queued_during_the_pre_flush_drain_ride_along_with_that_flush(tmp_path):
     """While a dashboard follows, what the loop logs while the thread frames the items due for a
     flush goes out with that flush (before the fix it waited a whole interval more)."""
-    from tbx_widget import signals
-
     class CountingSink(TimedSink):
-        def __init__(self) -> None:
-            super().__init__()
+        def __init__(self, path: str) -> None:
+            super().__init__(path)
             self.sizes: list[int] = []
 
         def flush(self) -> None:
             super().flush()
             self.sizes.append(len(self.data))
 
-    sink = CountingSink()
-    sink.path = str(tmp_path / "run" / "events")
-    listener = lambda path: None  # noqa: E731
-    signals.subscribe(listener, root=tmp_path)
+    sink = CountingSink(str(tmp_path / "run" / "events"))
     queue = EventQueue(sink, flush_secs=2.0)
-    queue.start()
     try:
-        queue.enqueue(b"a" * 8)  # drained at once; the 0.1 s flush cadence starts
-        time.sleep(0.02)
-        produced = threading.Event()
+        with followed(tmp_path):
+            queue.start()
+            queue.enqueue(b"a" * 8)  # drained at once; the 0.1 s flush cadence starts
+            time.sleep(0.02)
+            produced = threading.Event()
 
-        def a_with_follower() -> bytes:
-            time.sleep(0.01)
-            queue.enqueue(b"c" * 8)  # logged while the thread frames the batch due for the flush
-            produced.set()
-            return b"b" * 8
+            def a_with_follower() -> bytes:
+                time.sleep(0.01)
+                queue.enqueue(b"c" * 8)  # logged while the thread frames the batch due for the flush
+                produced.set()
+                return b"b" * 8
 
-        queue.enqueue(a_with_follower)
-        assert produced.wait(5)
-        deadline = time.monotonic() + 2
-        while not sink.sizes and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert sink.sizes, "no periodic flush"
-        assert sink.sizes[0] == 3 * (8 + 16), f"the first flush carried {sink.sizes[0]} bytes, not all three records"
+            queue.enqueue(a_with_follower)
+            assert produced.wait(5)
+            deadline = time.monotonic() + 2
+            while not sink.sizes and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert sink.sizes, "no periodic flush"
+            assert sink.sizes[0] == 3 * (8 + 16), f"the first flush carried {sink.sizes[0]} bytes, not all three records"
     finally:
-        signals.unsubscribe(listener)
         queue.wait_written()
         queue.stop()
 
@@ -241,22 +211,12 @@ def test_a_followed_writer_keeps_its_cadence_when_each_flush_empties_the_queue(t
     """A loop logging every few ms finds the queue empty right after each flush. The next flush
     must still come one interval after the last (before: the emptied queue dropped the deadline, so
     the next came a drain gap plus a whole interval later, 150 ms apart at a 100 ms interval)."""
-    from tbx_widget import signals
-
-    sink = TimedSink()
-    sink.path = str(tmp_path / "run" / "events")
-    listener = lambda path: None  # noqa: E731
-    signals.subscribe(listener, root=tmp_path)
-    try:
+    sink = TimedSink(str(tmp_path / "run" / "events"))
+    with followed(tmp_path):
         queue = EventQueue(sink, flush_secs=2.0)
         queue.start()
-        end = time.monotonic() + 1.6
-        while time.monotonic() < end:
-            queue.enqueue(b"x" * 16)
-            time.sleep(0.005)
+        log_for(queue, 1.6)
         queue.stop()
-    finally:
-        signals.unsubscribe(listener)
     gaps = sorted(b - a for a, b in zip(sink.flushes, sink.flushes[1:-1]))  # the last one is stop()'s
     assert len(gaps) >= 8
     median = gaps[len(gaps) // 2]
@@ -264,13 +224,8 @@ def test_a_followed_writer_keeps_its_cadence_when_each_flush_empties_the_queue(t
 
 
 def test_a_followed_writer_stops_waking_once_the_loop_stops_logging(tmp_path):
-    from tbx_widget import signals
-
-    sink = TimedSink()
-    sink.path = str(tmp_path / "run" / "events")
-    listener = lambda path: None  # noqa: E731
-    signals.subscribe(listener, root=tmp_path)
-    try:
+    sink = TimedSink(str(tmp_path / "run" / "events"))
+    with followed(tmp_path):
         queue = EventQueue(sink, flush_secs=2.0)
         rounds: list[float] = []
         drain = queue._drain
@@ -281,14 +236,10 @@ def test_a_followed_writer_stops_waking_once_the_loop_stops_logging(tmp_path):
 
         queue._drain = counted  # type: ignore[method-assign]
         queue.start()
-        end = time.monotonic() + 0.5
-        while time.monotonic() < end:
-            queue.enqueue(b"x" * 16)
-            time.sleep(0.005)
+        log_for(queue, 0.5)
+        end = time.monotonic()
         time.sleep(1.0)
         late = [t for t in rounds if t > end + 0.3]  # one cadence round may follow the last flush
         queue.stop()
-    finally:
-        signals.unsubscribe(listener)
     assert sink.flushes and sink.flushes[-1] > end - 0.2  # the last items were flushed
     assert late == [], f"{len(late)} rounds of the writer thread after the loop stopped logging"

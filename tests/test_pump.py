@@ -8,18 +8,10 @@ import time
 
 import pytest
 
+from live_helpers import wait_for  # tests/live_helpers.py
 from tbx_widget import signals
 from tbx_widget.live.pacing import Pacer
 from tbx_widget.live.pump import Pump
-
-
-def wait_for(cond, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(0.01)
-    return cond()
 
 
 def test_wakes_on_flush_under_logdir_only(tmp_path):

@@ -9,25 +9,11 @@ import time
 
 import pytest
 
+from live_helpers import default_interval, wait_for  # noqa: F401  (tests/live_helpers.py)
 from tbx_widget import gil, signals
 from tbx_widget.live.pump import Pump
 
-
-@pytest.fixture(autouse=True)
-def default_interval():
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(0.005)
-    yield
-    sys.setswitchinterval(before)
-
-
-def wait_for(cond, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(0.005)
-    return cond()
+pytestmark = pytest.mark.usefixtures("default_interval")
 
 
 def test_flush_notice_lowers_the_interval_until_the_step_ends(tmp_path):

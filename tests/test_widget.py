@@ -9,6 +9,7 @@ import pytest
 
 pytest.importorskip("anywidget")
 
+from live_helpers import wait_for  # tests/live_helpers.py
 from tbx_widget._proto import event_pb2
 from tbx_widget.event_file import EventFileWriter
 from tbx_widget.widget import Dashboard
@@ -39,15 +40,6 @@ class Recorder:
 
     def seqs(self) -> list[int]:
         return [c["seq"] for c, _ in self.messages if c.get("type") == "batch"]
-
-
-def wait_for(cond, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(0.02)
-    return cond()
 
 
 def scalar(step, value, tag="loss"):
