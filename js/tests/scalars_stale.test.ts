@@ -1,6 +1,6 @@
 // A chart that takes new data into the same uPlot (setData) lets go of the columns it was built
 // with: its tooltip and hidden legend kept them (a sweep's overview columns, issue 19's heap).
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import widget from "../src/index";
 import { attach } from "../src/session";
 import { MANY_LINES } from "../src/chart/sweep";
@@ -70,5 +70,61 @@ describe("a sweep chart redrawn with new data", () => {
     }
     expect(collected).toBe(true);
     cleanup();
+  });
+});
+
+describe("a scalar card out of view", () => {
+  it("lets go of its runs' columns (the store's arrays it viewed) when it leaves the screen", async () => {
+    // IntersectionObservers the page makes, to scroll its cards in and out of view
+    const observers: { cb: (e: IntersectionObserverEntry[]) => void; watched: Set<Element> }[] = [];
+    class FakeObserver {
+      watched = new Set<Element>();
+      constructor(public cb: (e: IntersectionObserverEntry[]) => void) {
+        observers.push(this);
+      }
+      observe(el: Element) { this.watched.add(el); }
+      unobserve(el: Element) { this.watched.delete(el); }
+      disconnect() { this.watched.clear(); }
+    }
+    vi.stubGlobal("IntersectionObserver", FakeObserver);
+    const scroll = (el: Element, visible: boolean) => {
+      for (const o of observers) if (o.watched.has(el)) o.cb([{ target: el, isIntersecting: visible } as IntersectionObserverEntry]);
+    };
+    try {
+      const model = new FakeModel({ logdir: "runs", height: 400, status: "ok", error: "", tag_filter: "", run_filter: "" });
+      const el = document.createElement("div");
+      document.body.append(el);
+      const cleanup = widget.render({ model, el });
+      const names = Array.from({ length: MANY_LINES + 1 }, (_, r) => `run${r}`);
+      const b = new BatchBuilder();
+      for (const [r, name] of names.entries()) b.scalars(name, "loss", steps, steps.map((i) => val(r, i)));
+      let { msg, buffers } = b.build(1, true, names);
+      model.emit("msg:custom", msg, buffers);
+      const store = attach(model).store;
+      store.flush();
+      const card = el.querySelector('[data-tbx-kind="scalars"][data-tbx-tag="loss"]') as HTMLElement;
+      scroll(card, true);
+      store.changed();
+      for (let t = 0; t < 300 && !card.dataset.tbxSeries; t++) await new Promise((r) => setTimeout(r, 10));
+      expect(Object.keys(JSON.parse(card.dataset.tbxSeries ?? "{}"))).toHaveLength(names.length);
+      let collected = false;
+      const registry = new FinalizationRegistry(() => {
+        collected = true;
+      });
+      registry.register(store.get("scalars", "run0", "loss")!.value.buffer, "run0");
+      scroll(card, false);
+      // the store lets go of the data (a reset: the kernel started over); the card, out of view,
+      // is not redrawn yet
+      ({ msg, buffers } = new BatchBuilder().scalars("run0", "loss", [0], [1]).build(2, true, ["run0"]));
+      model.emit("msg:custom", msg, buffers);
+      for (let t = 0; t < 20 && !collected; t++) {
+        gc();
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(collected).toBe(true);
+      cleanup();
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });

@@ -37,6 +37,27 @@ afterEach(() => {
 });
 
 describe("LazyUpdates", () => {
+  it("releases a card that leaves the screen (once per leaving), not one that was never on it", () => {
+    vi.stubGlobal("IntersectionObserver", FakeObserver);
+    const lazy = new LazyUpdates();
+    const io = FakeObserver.last!;
+    const released: string[] = [];
+    const [a, b] = [card(), card()];
+    const ra = Object.assign(a, { release: () => void released.push("a") });
+    const rb = Object.assign(b, { release: () => void released.push("b") });
+    lazy.watch(ra);
+    lazy.watch(rb);
+    io.show(a.el, false); // first report: never on screen
+    io.show(b.el, true);
+    io.show(b.el, false);
+    io.show(b.el, false);
+    expect(released).toEqual(["b"]);
+    lazy.unwatch(rb);
+    io.show(b.el, true);
+    io.show(b.el, false);
+    expect(released).toEqual(["b"]);
+  });
+
   it("redraws at once without IntersectionObserver (as before)", () => {
     vi.stubGlobal("IntersectionObserver", undefined);
     const lazy = new LazyUpdates();

@@ -18,12 +18,12 @@ import { smooth } from "../math/smoothing";
 import { sweepBuckets, SweepGridBuilder } from "../math/sweepgrid";
 import { groupRuns, type Grouping } from "../math/groups";
 import { hparamsTable } from "./hparams";
-import { frameSlices, taskSlices } from "./visibility";
+import { frameSlices, taskSlices, type ReleasableCard } from "./visibility";
 import type { RunInfo, ScalarSeries } from "../store";
 import { onThemeChange, readTheme } from "../theme";
 import {
   canvasAvailable, cardShell, download, fmtDuration, fmtNum, fmtWall, h, safeFileName, swatch,
-  toggleButton, button, withAlpha, type CardView, type ViewContext, type XAxis,
+  toggleButton, button, withAlpha, type ViewContext, type XAxis,
 } from "../ui";
 
 const CHART_HEIGHT = 220;
@@ -90,7 +90,7 @@ function fmtX(xAxis: XAxis, v: number): string {
   return fmtNum(v);
 }
 
-export function scalarCard(tag: string, ctx: ViewContext): CardView {
+export function scalarCard(tag: string, ctx: ViewContext): ReleasableCard {
   const { el, tools, body } = cardShell("scalars", tag);
   const chartBox = h("div", { class: "tbx-chart" });
   const tip = h("div", { class: "tbx-tip tbx-chart-tip", hidden: true });
@@ -510,7 +510,6 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
       chart = makeChart(lines, raws, data, w, integerX, band !== "none", memberCols);
       (el as unknown as { tbxChart: uPlot | null }).tbxChart = chart; // for tests
     } else {
-      if (legendLines) legendLines = lines; // the hidden legend waits with the lines drawn, not older ones
       chart.setData(data, false);
     }
     // The x range is ours to set: the zoom, or all the data (uPlot's own guess sticks to the
@@ -523,17 +522,18 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
   // The lines the chart shows now (its tooltip reads their raw values).
   let drawnLines: Line[] = [];
   // A sweep's compact legend is built when shown (1,000 entries: a good part of a first draw).
-  let legendLines: Line[] | null = null;
-  function renderLegend(lines: Line[]): void {
+  // What waits is each line's label and colour (not its columns: they would stay alive with it).
+  let legendLines: { label: string; color: string }[] | null = null;
+  function renderLegend(lines: readonly { label: string; color: string; group?: { members: unknown[] } }[]): void {
     legend.textContent = "";
+    const entries = lines.map((l) => ({ label: l.group ? groupLabel(l.label, l.group.members.length) : l.label, color: l.color }));
     if (legend.hidden && lines.length > MANY_LINES) {
-      legendLines = lines;
+      legendLines = entries;
       return;
     }
     legendLines = null;
-    for (const l of lines) {
-      const label = l.group ? groupLabel(l.label, l.group.members.length) : l.label;
-      legend.append(h("span", { class: "tbx-legend-item", title: label }, swatch(l.color), h("span", { text: label })));
+    for (const { label, color } of entries) {
+      legend.append(h("span", { class: "tbx-legend-item", title: label }, swatch(color), h("span", { text: label })));
     }
   }
 
@@ -696,6 +696,15 @@ export function scalarCard(tag: string, ctx: ViewContext): CardView {
   return {
     el,
     update,
+    release() {
+      // Out of view (views/visibility.ts): the chart keeps its picture (and uPlot its data, the
+      // decimated grid), the per-run columns and their smoothed copies go; a redraw makes them
+      // again (issue 19: the heap follows what is drawn). Not while a drawing is under way.
+      if (job || destroyed) return;
+      cache.clear();
+      groupCache.clear();
+      drawnLines = [];
+    },
     destroy() {
       destroyed = true;
       frameSlices.cancel(frameKey);

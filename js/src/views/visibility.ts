@@ -21,9 +21,17 @@ export const ENTER_SLICE_MS = 8;
 
 const clock = (): number => (typeof performance !== "undefined" ? performance.now() : Date.now());
 
+/** A card that can let go of what it keeps only to redraw (its data's columns) while out of
+ * view: `LazyUpdates` calls `release` when it leaves the screen (issue 19: the heap follows
+ * what is drawn). */
+export interface ReleasableCard extends CardView {
+  release?(): void;
+}
+
 export class LazyUpdates {
   private readonly observer: IntersectionObserver | null;
   private readonly onScreen = new Set<Element>();
+  private readonly cards = new Map<Element, ReleasableCard>();
   private readonly stale = new Map<Element, CardView>();
   private readonly due = new Set<CardView>();
   private readonly entering = new Map<Element, CardView>();
@@ -40,12 +48,14 @@ export class LazyUpdates {
       : null;
   }
 
-  watch(card: CardView): void {
+  watch(card: ReleasableCard): void {
+    if (this.observer) this.cards.set(card.el, card);
     this.observer?.observe(card.el);
   }
 
   unwatch(card: CardView): void {
     this.observer?.unobserve(card.el);
+    this.cards.delete(card.el);
     this.onScreen.delete(card.el);
     this.stale.delete(card.el);
     this.entering.delete(card.el);
@@ -89,6 +99,7 @@ export class LazyUpdates {
     this.entering.clear();
     this.due.clear();
     this.onScreen.clear();
+    this.cards.clear();
   }
 
   private drainDue(): void {
@@ -107,7 +118,8 @@ export class LazyUpdates {
   private seen(entries: IntersectionObserverEntry[]): void {
     for (const e of entries) {
       if (!e.isIntersecting) {
-        this.onScreen.delete(e.target);
+        // leaving the screen (not the first report of a card that was never on it)
+        if (this.onScreen.delete(e.target)) this.cards.get(e.target)?.release?.();
         const waiting = this.entering.get(e.target);
         if (waiting) { // scrolled away before its turn: stale again
           this.entering.delete(e.target);
