@@ -747,69 +747,78 @@ function decodeGraphs(w: WireGraphs): GraphsItem {
   return { kind: "graphs", run: w.run, tag: w.tag, entries };
 }
 
+/** A wire entry whose data is one float64 buffer (curves, surfaces, meshes, embeddings). */
+interface WireDataEntry {
+  step: number;
+  wall_time: number | null;
+  data_buf: number;
+  note?: string;
+}
+
+/** Shapes one entry from its wire form, `data(size)` (its buffer read as `size` float64, or a
+ *  ProtocolError) and `where` (the item, for errors); step, wall time and note are added. */
+type DataEntryDecoder<E, T> = (e: E, data: (size: number) => Float64Array, where: string) => Omit<T, "step" | "wallTime" | "note">;
+
+/** The entries of an item whose entries each carry one float64 data buffer (the kernel's
+ *  `encode._buffered_item`), each shaped by `decode`. */
+function dataEntries<E extends WireDataEntry, T extends { step: number; wallTime: number; note?: string }>(
+  w: { kind: string; run: string; tag: string; items: E[] }, buffers: readonly BufferLike[], decode: DataEntryDecoder<E, T>,
+): T[] {
+  const where = `${w.kind} ${w.run}/${w.tag}`;
+  return (w.items ?? []).map((e) => {
+    const data = (size: number): Float64Array => readF64(pick(buffers, e.data_buf, where), size, `${where} data`);
+    const out = { step: e.step, wallTime: wallOf(e.wall_time), ...decode(e, data, where) } as T;
+    if (e.note) out.note = str(e.note);
+    return out;
+  });
+}
+
 function decodeCurves(w: WireCurves, buffers: readonly BufferLike[]): CurvesItem {
-  const where = `curves ${w.run}/${w.tag}`;
-  const entries = (w.items ?? []).map((e): CurveEntry => {
+  const entries = dataEntries<WireCurveEntry, CurveEntry>(w, buffers, (e, data, where) => {
     const names = (Array.isArray(e.names) ? e.names : []).map(str);
     const n = Number(e.points);
     if (!Number.isInteger(n) || n < 0) throw new ProtocolError(`${where}: bad point count ${String(e.points)}`);
-    const data = readF64(pick(buffers, e.data_buf, where), (1 + names.length) * n, `${where} data`);
-    const out: CurveEntry = {
-      step: e.step, wallTime: wallOf(e.wall_time), names,
-      x: data.subarray(0, n), ys: names.map((_, k) => data.subarray((k + 1) * n, (k + 2) * n)),
-    };
-    if (e.note) out.note = str(e.note);
-    return out;
+    const d = data((1 + names.length) * n);
+    return { names, x: d.subarray(0, n), ys: names.map((_, k) => d.subarray((k + 1) * n, (k + 2) * n)) };
   });
   return { kind: "curves", run: w.run, tag: w.tag, entries };
 }
 
 function decodeSurfaces(w: WireSurfaces, buffers: readonly BufferLike[]): SurfacesItem {
-  const where = `surfaces ${w.run}/${w.tag}`;
-  const entries = (w.items ?? []).map((e): SurfaceEntry => {
+  const entries = dataEntries<WireSurfaceEntry, SurfaceEntry>(w, buffers, (e, data, where) => {
     const nx = Number(e.nx), ny = Number(e.ny);
     if (!Number.isInteger(nx) || !Number.isInteger(ny) || nx < 1 || ny < 1) throw new ProtocolError(`${where}: bad grid ${String(e.nx)} x ${String(e.ny)}`);
-    const data = readF64(pick(buffers, e.data_buf, where), nx + ny + nx * ny, `${where} data`);
-    const out: SurfaceEntry = {
-      step: e.step, wallTime: wallOf(e.wall_time), nx, ny,
-      x: data.subarray(0, nx), y: data.subarray(nx, nx + ny), z: data.subarray(nx + ny),
-    };
-    if (e.note) out.note = str(e.note);
-    return out;
+    const d = data(nx + ny + nx * ny);
+    return { nx, ny, x: d.subarray(0, nx), y: d.subarray(nx, nx + ny), z: d.subarray(nx + ny) };
   });
   return { kind: "surfaces", run: w.run, tag: w.tag, entries };
 }
 
 function decodeMeshes(w: WireMeshes, buffers: readonly BufferLike[]): MeshesItem {
-  const where = `meshes ${w.run}/${w.tag}`;
-  const entries = (w.items ?? []).map((e): MeshEntry => {
+  const entries = dataEntries<WireMeshEntry, MeshEntry>(w, buffers, (e, data, where) => {
     const n = Number(e.vertices), f = Number(e.faces);
     if (!Number.isInteger(n) || !Number.isInteger(f) || n < 0 || f < 0) throw new ProtocolError(`${where}: bad sizes ${String(e.vertices)}, ${String(e.faces)}`);
     const c = e.colors ? 3 * n : 0;
-    const data = readF64(pick(buffers, e.data_buf, where), 3 * n + c + 3 * f, `${where} data`);
-    const faces = data.subarray(3 * n + c);
+    const d = data(3 * n + c + 3 * f);
+    const faces = d.subarray(3 * n + c);
     for (const i of faces) if (!(i >= 0 && i < n)) throw new ProtocolError(`${where}: face index ${i} outside 0..${n - 1}`);
-    const out: MeshEntry = { step: e.step, wallTime: wallOf(e.wall_time), vertices: data.subarray(0, 3 * n), colors: e.colors ? data.subarray(3 * n, 3 * n + c) : null, faces };
-    if (e.note) out.note = str(e.note);
-    return out;
+    return { vertices: d.subarray(0, 3 * n), colors: e.colors ? d.subarray(3 * n, 3 * n + c) : null, faces };
   });
   return { kind: "meshes", run: w.run, tag: w.tag, entries };
 }
 
 function decodeEmbeddings(w: WireEmbeddings, buffers: readonly BufferLike[]): EmbeddingsItem {
-  const where = `embeddings ${w.run}/${w.tag}`;
-  const entries = (w.items ?? []).map((e): EmbeddingEntry => {
+  const entries = dataEntries<WireEmbeddingEntry, EmbeddingEntry>(w, buffers, (e, data, where) => {
     const n = Number(e.points), d = Number(e.dims), stride = Number(e.stride ?? 1);
     if (!Number.isInteger(n) || !Number.isInteger(d) || n < 0 || d < 0 || !(stride >= 1)) throw new ProtocolError(`${where}: bad sizes ${String(e.points)} x ${String(e.dims)}`);
-    const data = readF64(pick(buffers, e.data_buf, where), n * d, `${where} data`);
+    const values = data(n * d);
     const header = (e.header ?? []).map(str);
     const metadata = (e.metadata ?? []).map((r) => r.map(str));
     if (metadata.length && metadata.length !== n) throw new ProtocolError(`${where}: ${metadata.length} metadata rows for ${n} points`);
-    const out: EmbeddingEntry = { step: e.step, wallTime: wallOf(e.wall_time), points: n, dims: d, stride, data, header, metadata };
+    const out: Omit<EmbeddingEntry, "step" | "wallTime" | "note"> = { points: n, dims: d, stride, data: values, header, metadata };
     if (e.sprite_buf !== undefined && e.sprite_dim) {
       out.sprite = { data: pick(buffers, e.sprite_buf, `${where} sprite`).slice(), mime: e.sprite_mime || "image/png", width: Number(e.sprite_dim[0]), height: Number(e.sprite_dim[1]) };
     }
-    if (e.note) out.note = str(e.note);
     return out;
   });
   return { kind: "embeddings", run: w.run, tag: w.tag, entries };
