@@ -2,9 +2,9 @@
 // order; runs joined on one shared x; index helpers for decimated views.
 import type { RunInfo, ScalarSeries } from "../store";
 import type { XAxis } from "../ui";
-import { lowerBound } from "./decimate";
+import { carrySummary, lowerBound } from "./decimate";
 import { quantile } from "./percentiles";
-import { smooth } from "./smoothing";
+import { smooth, Smoother } from "./smoothing";
 
 /** One run's columns in x order (x ascending), raw and smoothed y. */
 export interface RunColumns {
@@ -17,33 +17,121 @@ export interface RunColumns {
   n: number;
 }
 
-/** x, raw, smoothed of a series for an x axis, sorted by x (stable); cached per version. */
+/** What `runColumns` kept of a series' previous columns, to extend them with what is appended. */
+interface Kept {
+  weight: number;
+  xAxis: XAxis;
+  /** The series' arrays and counts as last seen; a few of its points as a check. */
+  step: Float64Array;
+  wall: Float64Array;
+  value: Float64Array;
+  n: number;
+  full: number;
+  probes: number[];
+  smoother: Smoother;
+  /** Relative x (wall time minus its minimum t0) in a buffer grown by doubling. */
+  rel: Float64Array;
+  t0: number;
+  cols: RunColumns;
+}
+
+const kept = new WeakMap<ScalarSeries, Kept>();
+
+/** Points (re)computed by `runColumns` so far: in full, and extended (test hooks). */
+export const columnStats = { full: 0, extended: 0 };
+
+/** Indices checked to be unchanged before extending (a cheap guard against data rewritten in
+ * place: the store replaces rather than rewrites, see `stablePrefix`). */
+function probeIndices(n: number): number[] {
+  return n === 0 ? [] : [0, n >> 1, n - 1];
+}
+
+function probesOf(s: ScalarSeries, n: number): number[] {
+  const out: number[] = [];
+  for (const i of probeIndices(n)) out.push(s.step[i], s.wallTime[i], s.value[i]);
+  return out;
+}
+
+/**
+ * How many leading points of `s` are those `k` was computed from: all of them when the series
+ * only grew since (same arrays, its earlier points all full data, none rewritten), else 0.
+ * The store appends into its arrays and replaces them (new arrays) otherwise; a rewrite in
+ * place is guarded against by probes (first, middle and last point).
+ */
+function stablePrefix(k: Kept | undefined, s: ScalarSeries, weight: number, xAxis: XAxis): number {
+  if (!k || k.weight !== weight || k.xAxis !== xAxis) return 0;
+  if (s.step !== k.step || s.wallTime !== k.wall || s.value !== k.value) return 0;
+  if (k.full !== k.n || s.n < k.n || s.full < k.n) return 0;
+  const now = probesOf(s, k.n);
+  for (let i = 0; i < now.length; i++) if (!Object.is(now[i], k.probes[i])) return 0;
+  return k.n;
+}
+
+/**
+ * x, raw, smoothed of a series for an x axis, sorted by x (stable). Kept per series: when
+ * points were only appended since the previous call, only they are computed (smoothing,
+ * relative x, the order check, the decimation's block summaries); else all of them.
+ */
 export function runColumns(run: RunInfo, s: ScalarSeries, weight: number, xAxis: XAxis): RunColumns {
   const n = s.n;
+  const prev = kept.get(s);
+  let stable = stablePrefix(prev, s, weight, xAxis);
   const step = s.step.subarray(0, n);
   const wall = s.wallTime.subarray(0, n);
   const raw = s.value.subarray(0, n);
-  const smoothed = smooth(raw, weight, n);
   let x: Float64Array;
+  let rel = prev && prev.xAxis === xAxis ? prev.rel : new Float64Array(0);
+  let t0 = prev ? prev.t0 : Infinity;
   if (xAxis === "step") x = step;
   else if (xAxis === "wall") x = wall;
   else {
-    x = new Float64Array(n);
-    let t0 = Infinity;
-    for (let i = 0; i < n; i++) if (wall[i] < t0) t0 = wall[i];
-    for (let i = 0; i < n; i++) x[i] = wall[i] - t0;
+    let m = Infinity;
+    for (let i = stable; i < n; i++) if (wall[i] < m) m = wall[i];
+    if (stable === 0 || m < t0) {
+      stable = 0; // a new minimum moves every relative x
+      t0 = Infinity;
+      for (let i = 0; i < n; i++) if (wall[i] < t0) t0 = wall[i];
+    }
+    if (stable === 0) rel = new Float64Array(0); // views handed out earlier keep their values
+    if (n > rel.length) {
+      const next = new Float64Array(Math.max(16, n, 2 * rel.length));
+      next.set(rel.subarray(0, stable));
+      rel = next;
+    }
+    for (let i = stable; i < n; i++) rel[i] = wall[i] - t0;
+    x = rel.subarray(0, n);
   }
   let sorted = true;
-  for (let i = 1; i < n; i++) {
+  for (let i = Math.max(1, stable); i < n; i++) {
     if (!(x[i] >= x[i - 1])) {
       sorted = false;
       break;
     }
   }
-  if (sorted) return { run, x, raw, smoothed, step, wall, n };
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => x[a] - x[b] || a - b);
-  const take = (a: Float64Array) => Float64Array.from(order, (i) => a[i]);
-  return { run, x: take(x), raw: take(raw), smoothed: take(smoothed), step: take(step), wall: take(wall), n };
+  const smoother = prev && prev.weight === weight && stable > 0 ? prev.smoother : new Smoother(weight);
+  if (!sorted) {
+    // Out of order (rare): sorted copies, computed in full each time.
+    kept.delete(s);
+    columnStats.full += n;
+    const smoothed = smooth(raw, weight, n);
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => x[a] - x[b] || a - b);
+    const take = (a: Float64Array) => Float64Array.from(order, (i) => a[i]);
+    return { run, x: take(x), raw: take(raw), smoothed: take(smoothed), step: take(step), wall: take(wall), n };
+  }
+  const smoothed = smoother.update(raw, n, stable);
+  if (stable > 0) columnStats.extended += n - stable;
+  else columnStats.full += n;
+  if (prev && stable > 0) {
+    carrySummary(prev.cols.raw, raw, stable, n);
+    // A series that stopped being constant had its earlier points smoothed anew.
+    if (smoother.computed === n - stable) carrySummary(prev.cols.smoothed, smoothed, stable, n);
+  }
+  const cols: RunColumns = { run, x, raw, smoothed, step, wall, n };
+  kept.set(s, {
+    weight, xAxis, step: s.step, wall: s.wallTime, value: s.value, n, full: s.full,
+    probes: probesOf(s, n), smoother, rel, t0, cols,
+  });
+  return cols;
 }
 
 /** Whether every part has the same x values (a sweep's runs logged at the same steps). */

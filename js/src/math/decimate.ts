@@ -66,17 +66,34 @@ export function decimateIndices(
 const BLOCK = 32;
 
 /** Per block of 32 points: where the minimum, the maximum and the first non-finite value are,
- * so the extremes of any index range cost O(range / 32 + 64). */
+ * so the extremes of any index range cost O(range / 32 + 64). Extendable: `extend` recomputes
+ * only the blocks from the first point that changed (arrays grown by doubling). */
 class BlockSummary {
-  readonly minI: Int32Array;
-  readonly maxI: Int32Array;
-  readonly nfI: Int32Array;
-  constructor(readonly y: ArrayLike<number>, readonly n: number) {
+  minI = new Int32Array(0);
+  maxI = new Int32Array(0);
+  nfI = new Int32Array(0);
+  n = 0;
+  constructor(public y: ArrayLike<number>, n: number) {
+    this.extend(y, n, 0);
+  }
+
+  /** Summarise `y[0, n)` whose first `stable` points are those summarised before. */
+  extend(y: ArrayLike<number>, n: number, stable: number): void {
+    this.y = y;
     const blocks = Math.ceil(n / BLOCK);
-    this.minI = new Int32Array(blocks).fill(-1);
-    this.maxI = new Int32Array(blocks).fill(-1);
-    this.nfI = new Int32Array(blocks).fill(-1);
-    for (let k = 0; k < blocks; k++) {
+    const from = Math.floor(Math.min(stable, this.n, n) / BLOCK);
+    if (blocks > this.minI.length) {
+      const cap = Math.max(blocks, 2 * this.minI.length);
+      const keep = (a: Int32Array) => {
+        const b = new Int32Array(cap);
+        b.set(a.subarray(0, from));
+        return b;
+      };
+      this.minI = keep(this.minI);
+      this.maxI = keep(this.maxI);
+      this.nfI = keep(this.nfI);
+    }
+    for (let k = from; k < blocks; k++) {
       const e = Math.min(n, (k + 1) * BLOCK);
       let mn = -1;
       let mx = -1;
@@ -100,6 +117,8 @@ class BlockSummary {
       this.maxI[k] = mx >= 0 && Number.isFinite(y[mx]) ? mx : this.scanFinite(k * BLOCK, e, false);
       this.nfI[k] = nf;
     }
+    summaryStats.computed += Math.max(0, n - from * BLOCK);
+    this.n = n;
   }
 
   private scanFinite(s: number, e: number, wantMin: boolean): number {
@@ -161,15 +180,33 @@ class BlockSummary {
 
 const summaries = new WeakMap<object, BlockSummary>();
 
+/** Points scanned into block summaries so far (a test hook: an append scans only its tail). */
+export const summaryStats = { computed: 0 };
+
 /** The block summary of a column (cached per array object and length). */
 function blockSummary(y: ArrayLike<number>, n: number): BlockSummary {
   const key = y as unknown as object;
   let sm = summaries.get(key);
-  if (!sm || sm.n !== n) {
+  if (!sm) {
     sm = new BlockSummary(y, n);
     summaries.set(key, sm);
+  } else if (sm.n !== n) {
+    sm.extend(y, n, 0);
   }
   return sm;
+}
+
+/**
+ * Hand the block summary of column `from` to column `to`, whose first `stable` points equal
+ * those of `from` (a view of the same data grown by an append): the next decimation of `to`
+ * summarises only the points past them. `from` loses its summary.
+ */
+export function carrySummary(from: ArrayLike<number>, to: ArrayLike<number>, stable: number, n: number = to.length): void {
+  const sm = summaries.get(from as unknown as object);
+  if (!sm || from === to) return;
+  summaries.delete(from as unknown as object);
+  sm.extend(to, n, stable);
+  summaries.set(to as unknown as object, sm);
 }
 
 /** First index with x[i] >= v. */

@@ -38,3 +38,96 @@ function isConstant(values: ArrayLike<number>, n: number): boolean {
   }
   return true;
 }
+
+/**
+ * A series' smoothing kept between updates: `update` extends the previous result with the
+ * points appended since (EMA and debiasing are sequential), into a buffer grown by doubling.
+ * Results are bit for bit those of `smooth`.
+ */
+export class Smoother {
+  /** Points computed by the latest `update` (a test hook: appending m points computes m). */
+  computed = 0;
+  private readonly w: number;
+  private buf = new Float64Array(0);
+  private n = 0;
+  private last = 0;
+  private power = 1;
+  private first = NaN; // first finite value (NaN: none yet)
+  private constant = true;
+
+  constructor(readonly weight: number) {
+    this.w = Math.min(Math.max(Number.isFinite(weight) ? weight : 0, 0), 0.999999);
+  }
+
+  /**
+   * Smoothed `values[0, n)`. `stable`: how many leading values are unchanged since the previous
+   * update; when it covers the previous result only the rest is computed, else all of it.
+   * The view returned is over a buffer reused by later updates.
+   */
+  update(values: ArrayLike<number>, n: number, stable: number): Float64Array {
+    if (!(Number.isInteger(n) && n >= 0 && n <= values.length)) {
+      throw new RangeError(`Smoother.update: n must be an integer in [0, ${values.length}], got ${n}`);
+    }
+    if (!(stable >= this.n && this.n <= n)) this.reset();
+    const start = this.n;
+    if (n > this.buf.length) {
+      const next = new Float64Array(Math.max(16, n, 2 * this.buf.length));
+      next.set(this.buf.subarray(0, start));
+      this.buf = next;
+    }
+    let res = this.buf;
+    const w = this.w;
+    let last = this.last;
+    let power = this.power;
+    let first = this.first;
+    let constant = this.constant;
+    let flip = -1; // where the series stopped being constant
+    for (let i = start; i < n; i++) {
+      const y = values[i];
+      if (y - y !== 0) {
+        res[i] = y; // NaN and ±Infinity pass through
+        continue;
+      }
+      if (first !== first) first = y;
+      else if (constant && y !== first) {
+        constant = false;
+        flip = i;
+      }
+      last = last * w + (1 - w) * y;
+      power *= w;
+      res[i] = constant || w === 0 ? y : last / (1 - power);
+    }
+    this.computed = n - start;
+    if (flip >= 0 && w !== 0) {
+      // The points before were shown as is (a constant so far): they are smoothed now, in a
+      // buffer of their own (views handed out earlier keep what they showed).
+      if (start > 0) {
+        res = this.buf = this.buf.slice();
+      }
+      let l = 0;
+      let p = 1;
+      for (let i = 0; i < flip; i++) {
+        const y = values[i];
+        if (y - y !== 0) continue;
+        l = l * w + (1 - w) * y;
+        p *= w;
+        res[i] = l / (1 - p);
+      }
+      this.computed += Math.min(flip, start); // those before this update, computed again
+    }
+    this.n = n;
+    this.last = last;
+    this.power = power;
+    this.first = first;
+    this.constant = constant;
+    return res.subarray(0, n);
+  }
+
+  private reset(): void {
+    this.n = 0;
+    this.last = 0;
+    this.power = 1;
+    this.first = NaN;
+    this.constant = true;
+  }
+}
