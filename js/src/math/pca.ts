@@ -22,6 +22,16 @@ const FORM_COVARIANCE_DIMS = 256;
 /** Multiply-adds the iterations of the implicit (many dimensions) case may take. */
 const WORK_BUDGET = 1.5e8;
 
+/** `out[i] = sum over c of m[i * cols + c] * v[c]` for the `rows` rows of the row-major `m`. */
+function matVec(m: Float64Array, rows: number, cols: number, v: Float64Array, out: Float64Array): void {
+  for (let i = 0; i < rows; i++) {
+    let s = 0;
+    const off = i * cols;
+    for (let c = 0; c < cols; c++) s += m[off + c] * v[c];
+    out[i] = s;
+  }
+}
+
 /** Orthonormalise the k rows of `v` (d each) in place (modified Gram-Schmidt); a row that
  *  vanishes is replaced by a random direction orthogonal to the earlier ones. */
 function orthonormalise(v: Float64Array, k: number, d: number, rand: () => number): void {
@@ -81,25 +91,13 @@ export function pca(data: ArrayLike<number>, n: number, d: number, k = 2, maxIte
       }
     }
     for (let a = 0; a < d; a++) for (let b = a; b < d; b++) cov[b * d + a] = cov[a * d + b] /= denom;
-    apply = (v, out) => {
-      for (let a = 0; a < d; a++) {
-        let s = 0;
-        const row = a * d;
-        for (let b = 0; b < d; b++) s += cov[row + b] * v[b];
-        out[a] = s;
-      }
-    };
+    apply = (v, out) => matVec(cov, d, d, v, out);
   } else {
     // Each iteration costs 2 k n d here: bound the work to about WORK_BUDGET multiply-adds.
     maxIterations = Math.min(maxIterations, Math.max(20, Math.floor(WORK_BUDGET / Math.max(1, 2 * k * n * d))));
     const xv = new Float64Array(n);
     apply = (v, out) => {
-      for (let i = 0; i < n; i++) {
-        let s = 0;
-        const off = i * d;
-        for (let c = 0; c < d; c++) s += x[off + c] * v[c];
-        xv[i] = s;
-      }
+      matVec(x, n, d, v, xv);
       out.fill(0);
       for (let i = 0; i < n; i++) {
         const s = xv[i] / denom, off = i * d;
