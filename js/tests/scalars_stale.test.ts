@@ -122,6 +122,11 @@ describe("a scalar card out of view", () => {
         await new Promise((r) => setTimeout(r, 10));
       }
       expect(collected).toBe(true);
+      const chart = (card as unknown as { tbxChart: { data: ArrayLike<number>[] } }).tbxChart;
+      expect(chart.data[1].length).toBe(0); // the chart's data went too
+      scroll(card, true); // back in view: drawn again, with the data as it is now
+      for (let t = 0; t < 300 && !card.dataset.tbxSeries?.startsWith('{"run0":[1,'); t++) await new Promise((r) => setTimeout(r, 10));
+      expect(JSON.parse(card.dataset.tbxSeries ?? "{}")).toEqual({ run0: [1, 0, 1] });
       cleanup();
     } finally {
       vi.unstubAllGlobals();

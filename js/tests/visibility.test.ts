@@ -37,25 +37,35 @@ afterEach(() => {
 });
 
 describe("LazyUpdates", () => {
-  it("releases a card that leaves the screen (once per leaving), not one that was never on it", () => {
+  it("releases a card that leaves the screen (once per leaving), draws it when it comes back, not off screen before", () => {
+    vi.useFakeTimers();
     vi.stubGlobal("IntersectionObserver", FakeObserver);
-    const lazy = new LazyUpdates();
+    const lazy = new LazyUpdates(1000);
     const io = FakeObserver.last!;
     const released: string[] = [];
-    const [a, b] = [card(), card()];
-    const ra = Object.assign(a, { release: () => void released.push("a") });
-    const rb = Object.assign(b, { release: () => void released.push("b") });
-    lazy.watch(ra);
-    lazy.watch(rb);
+    const [a, b, c] = [card(), card(), card()];
+    const ra = Object.assign(a, { release: () => (released.push("a"), true) });
+    const rb = Object.assign(b, { release: () => (released.push("b"), true) });
+    const rc = Object.assign(c, { release: () => (released.push("c"), false) }); // nothing to draw again
+    for (const x of [ra, rb, rc]) lazy.watch(x);
     io.show(a.el, false); // first report: never on screen
-    io.show(b.el, true);
-    io.show(b.el, false);
-    io.show(b.el, false);
-    expect(released).toEqual(["b"]);
+    for (const x of [b, c]) {
+      io.show(x.el, true);
+      io.show(x.el, false);
+      io.show(x.el, false);
+    }
+    expect(released).toEqual(["b", "c"]);
+    for (const x of [a, b, c]) lazy.update(x);
+    vi.advanceTimersByTime(5000); // quiet: off-screen cards catch up, but not a released one
+    expect([a.updates, b.updates, c.updates]).toEqual([1, 0, 1]);
+    io.show(b.el, true); // back: drawn again (no new data needed)
+    vi.advanceTimersByTime(0);
+    expect(b.updates).toBe(1);
+    expect(lazy.pending).toBe(0);
     lazy.unwatch(rb);
     io.show(b.el, true);
     io.show(b.el, false);
-    expect(released).toEqual(["b"]);
+    expect(released).toEqual(["b", "c"]);
   });
 
   it("redraws at once without IntersectionObserver (as before)", () => {

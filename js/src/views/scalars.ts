@@ -697,13 +697,19 @@ export function scalarCard(tag: string, ctx: ViewContext): ReleasableCard {
     el,
     update,
     release() {
-      // Out of view (views/visibility.ts): the chart keeps its picture (and uPlot its data, the
-      // decimated grid), the per-run columns and their smoothed copies go; a redraw makes them
-      // again (issue 19: the heap follows what is drawn). Not while a drawing is under way.
-      if (job || destroyed) return;
+      // Out of view (views/visibility.ts): the per-run columns, their smoothed copies and the
+      // chart's data go; the card is drawn again when it comes back (issue 19: the heap follows
+      // what is drawn). Not while a drawing is under way.
+      if (job || destroyed) return false;
       cache.clear();
       groupCache.clear();
       drawnLines = [];
+      if (!chart || chart.data.length === 0) return false;
+      // uPlot's data too (a sweep's grid: a column per line): the chart is drawn again when
+      // it comes back into view
+      chart.setData(chart.data.map(() => []) as unknown as uPlot.AlignedData, false);
+      memo.invalidate();
+      return true;
     },
     destroy() {
       destroyed = true;

@@ -25,13 +25,16 @@ const clock = (): number => (typeof performance !== "undefined" ? performance.no
  * view: `LazyUpdates` calls `release` when it leaves the screen (issue 19: the heap follows
  * what is drawn). */
 export interface ReleasableCard extends CardView {
-  release?(): void;
+  /** Let go; true: what it shows must be drawn again when it comes back into view. */
+  release?(): boolean;
 }
 
 export class LazyUpdates {
   private readonly observer: IntersectionObserver | null;
   private readonly onScreen = new Set<Element>();
   private readonly cards = new Map<Element, ReleasableCard>();
+  /** Cards released off screen: drawn when they come back into view, not caught up before. */
+  private readonly released = new Set<Element>();
   private readonly stale = new Map<Element, CardView>();
   private readonly due = new Set<CardView>();
   private readonly entering = new Map<Element, CardView>();
@@ -56,6 +59,7 @@ export class LazyUpdates {
   unwatch(card: CardView): void {
     this.observer?.unobserve(card.el);
     this.cards.delete(card.el);
+    this.released.delete(card.el);
     this.onScreen.delete(card.el);
     this.stale.delete(card.el);
     this.entering.delete(card.el);
@@ -77,6 +81,7 @@ export class LazyUpdates {
       }
       return;
     }
+    if (this.released.has(card.el)) return; // drawn when it comes back into view
     this.stale.set(card.el, card);
     const now = clock();
     if (this.staleSince < 0) this.staleSince = now;
@@ -100,6 +105,7 @@ export class LazyUpdates {
     this.due.clear();
     this.onScreen.clear();
     this.cards.clear();
+    this.released.clear();
   }
 
   private drainDue(): void {
@@ -119,7 +125,10 @@ export class LazyUpdates {
     for (const e of entries) {
       if (!e.isIntersecting) {
         // leaving the screen (not the first report of a card that was never on it)
-        if (this.onScreen.delete(e.target)) this.cards.get(e.target)?.release?.();
+        if (this.onScreen.delete(e.target) && this.cards.get(e.target)?.release?.()) {
+          this.released.add(e.target);
+          this.stale.delete(e.target);
+        }
         const waiting = this.entering.get(e.target);
         if (waiting) { // scrolled away before its turn: stale again
           this.entering.delete(e.target);
@@ -128,6 +137,11 @@ export class LazyUpdates {
         continue;
       }
       this.onScreen.add(e.target);
+      const back = this.released.delete(e.target) ? this.cards.get(e.target) : undefined;
+      if (back) {
+        this.entering.set(e.target, back);
+        continue;
+      }
       const card = this.stale.get(e.target);
       if (card) {
         this.stale.delete(e.target);
