@@ -1,10 +1,10 @@
 // The uPlot path, with a do-nothing 2D context standing in for jsdom's missing canvas.
 import { beforeAll, describe, expect, it } from "vitest";
-import widget from "../src/index";
 import { attach } from "../src/session";
 import { joinColumns, runColumns } from "../src/math/columns";
 import { ScalarSeries } from "../src/store";
-import { BatchBuilder, FakeModel, fakeCanvas } from "./helpers";
+import { BatchBuilder, fakeCanvas } from "./helpers";
+import { renderDashboard } from "./dashboard";
 import { setControl } from "./controls";
 
 beforeAll(fakeCanvas);
@@ -35,10 +35,7 @@ describe("scalar columns", () => {
 
 describe("scalar cards with uPlot", () => {
   it("draws a chart with a compact legend per run and survives smoothing, x axis and log-y changes", () => {
-    const model = new FakeModel({ logdir: "runs", height: 400, status: "ok", error: "", tag_filter: "", run_filter: "" });
-    const el = document.createElement("div");
-    document.body.append(el);
-    const cleanup = widget.render({ model, el });
+    const { model, el, cleanup } = renderDashboard();
     const n = 50_000;
     const steps = Array.from({ length: n }, (_, i) => i);
     const { msg, buffers } = new BatchBuilder()
@@ -74,10 +71,7 @@ describe("scalar cards with uPlot", () => {
 describe("live growth", () => {
   it("widens the x range as points arrive while the view is not zoomed", async () => {
     const tick = () => new Promise((r) => setTimeout(r, 0));
-    const model = new FakeModel({ logdir: "runs", height: 400, status: "ok", error: "", tag_filter: "", run_filter: "" });
-    const el = document.createElement("div");
-    document.body.append(el);
-    const cleanup = widget.render({ model, el });
+    const { model, el, cleanup } = renderDashboard();
     const session = attach(model);
     let seq = 0;
     const send = (steps: number[], reset: boolean) => {
@@ -102,10 +96,7 @@ describe("live growth", () => {
 
 describe("pan", () => {
   it("shift + drag moves the x range by the dragged fraction of the width", async () => {
-    const model = new FakeModel({ logdir: "runs", height: 400, status: "ok", error: "", tag_filter: "", run_filter: "" });
-    const el = document.createElement("div");
-    document.body.append(el);
-    const cleanup = widget.render({ model, el });
+    const { model, el, cleanup } = renderDashboard();
     const steps = Array.from({ length: 1000 }, (_, i) => i);
     const { msg, buffers } = new BatchBuilder().scalars("a", "loss", steps, steps.map((i) => i)).build(1, true, ["a"]);
     model.emit("msg:custom", msg, buffers);
@@ -130,10 +121,7 @@ describe("pan", () => {
 
 describe("zoom", () => {
   it("a zoomed chart holds only the zoomed range (plus the ends) and double-click restores all the data", async () => {
-    const model = new FakeModel({ logdir: "runs", height: 400, status: "ok", error: "", tag_filter: "", run_filter: "" });
-    const el = document.createElement("div");
-    document.body.append(el);
-    const cleanup = widget.render({ model, el });
+    const { model, el, cleanup } = renderDashboard();
     const steps = Array.from({ length: 100_000 }, (_, i) => i);
     const { msg, buffers } = new BatchBuilder().scalars("a", "loss", steps, steps.map((i) => Math.sin(i / 100))).build(1, true, ["a"]);
     model.emit("msg:custom", msg, buffers);

@@ -1,7 +1,6 @@
 // Scalar charts of a sweep (issue 19, "Sweeps at scale"): the tooltip lists the runs nearest the
 // cursor when there are many; few runs keep every row.
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import widget from "../src/index";
 import { attach } from "../src/session";
 import { DATA_GAP, MANY_LINES, dataRedrawDelay, drawsRaw, lineWidth } from "../src/chart/sweep";
 import { Memo } from "../src/chart/memo";
@@ -10,7 +9,8 @@ import { joinColumns } from "../src/math/columns";
 import { sweepBuckets } from "../src/math/sweepgrid";
 import { DRAW_SLICE_MS } from "../src/views/scalars";
 import { taskSlices } from "../src/views/visibility";
-import { BatchBuilder, FakeModel, fakeCanvas } from "./helpers";
+import { BatchBuilder, fakeCanvas } from "./helpers";
+import { renderDashboard } from "./dashboard";
 import { setControl } from "./controls";
 import { TIP_ALL, TIP_TOP_K, renderTip, sortTipRows, topRows, type TipRow } from "../src/chart/tooltip";
 
@@ -65,10 +65,7 @@ describe("raw lines of a sweep", () => {
   });
 
   async function chartOf(runs: number, steps = Array.from({ length: 50 }, (_, i) => i), shift = 0, period = 5): Promise<{ series: { label?: string; width?: number }[]; data: ArrayLike<number | null>[]; cursorPoints: unknown; legend: number[] }> {
-    const model = new FakeModel({ logdir: "runs", height: 400, status: "ok", error: "", tag_filter: "", run_filter: "" });
-    const el = document.createElement("div");
-    document.body.append(el);
-    const cleanup = widget.render({ model, el });
+    const { model, el, cleanup } = renderDashboard();
     const b = new BatchBuilder();
     const names = Array.from({ length: runs }, (_, r) => `run${r}`);
     for (const [r, name] of names.entries()) b.scalars(name, "loss", steps.map((i) => i + r * shift), steps.map((i) => Math.sin(i / period + r)));
@@ -176,10 +173,7 @@ describe("redraws while a sweep streams in", () => {
 
 describe("a sweep's card while batches stream in", () => {
   it("draws the last batch's points in the end (a deferred redraw is never lost)", async () => {
-    const model = new FakeModel({ logdir: "runs", height: 400, status: "ok", error: "", tag_filter: "", run_filter: "" });
-    const el = document.createElement("div");
-    document.body.append(el);
-    const cleanup = widget.render({ model, el });
+    const { model, el, cleanup } = renderDashboard();
     const session = attach(model);
     const runs = Array.from({ length: MANY_LINES + 5 }, (_, r) => `run${r}`);
     const send = (seq: number, steps: number[]) => {
@@ -209,10 +203,7 @@ describe("a sweep card's first drawing", () => {
     const clock = vi.spyOn(performance, "now").mockImplementation(() => (t += 1));
     const requests = vi.spyOn(taskSlices, "request");
     try {
-      const model = new FakeModel({ logdir: "runs", height: 400, status: "ok", error: "", tag_filter: "", run_filter: "" });
-      const el = document.createElement("div");
-      document.body.append(el);
-      const cleanup = widget.render({ model, el });
+      const { model, el, cleanup } = renderDashboard();
       const b = new BatchBuilder();
       const names = Array.from({ length: 300 }, (_, r) => `run${r}`);
       const steps = Array.from({ length: 100 }, (_, i) => i);
@@ -244,10 +235,7 @@ describe("a zoom while a sweep is being drawn", () => {
     let t = 0;
     const clock = vi.spyOn(performance, "now").mockImplementation(() => (t += 1));
     try {
-      const model = new FakeModel({ logdir: "runs", height: 400, status: "ok", error: "", tag_filter: "", run_filter: "" });
-      const el = document.createElement("div");
-      document.body.append(el);
-      const cleanup = widget.render({ model, el });
+      const { model, el, cleanup } = renderDashboard();
       const session = attach(model);
       const names = Array.from({ length: 300 }, (_, r) => `run${r}`);
       const send = (seq: number, steps: number[]) => {
