@@ -23,25 +23,55 @@ class FakeObserver {
   }
 }
 
-function card(): CardView & { updates: number } {
+/** The page's clock (performance.now) while `fakeClock` is in force: tests move it by hand. */
+let now = 0;
+
+/** Fake timers, and performance.now reading `now` (from 0). */
+function fakeClock(): void {
+  vi.useFakeTimers();
+  now = 0;
+  vi.spyOn(performance, "now").mockImplementation(() => now);
+}
+
+/** A card on the page counting its redraws; each redraw moves the clock on by `cost` ms. */
+function card(cost = 0): CardView & { updates: number } {
   const el = document.createElement("div");
   document.body.append(el);
-  const c = { el, updates: 0, update: () => void c.updates++, destroy: () => {} };
+  const c = {
+    el, updates: 0, destroy: () => {},
+    update: () => {
+      c.updates++;
+      now += cost;
+    },
+  };
   return c;
+}
+
+/** LazyUpdates(...args) under FakeObserver, and that observer (to report cards on and off screen). */
+function observed(...args: ConstructorParameters<typeof LazyUpdates>): { lazy: LazyUpdates; io: FakeObserver } {
+  vi.stubGlobal("IntersectionObserver", FakeObserver);
+  const lazy = new LazyUpdates(...args);
+  return { lazy, io: FakeObserver.last! };
+}
+
+/** requestAnimationFrame stubbed: the callbacks asked for, to run by hand. */
+function stubFrames(): FrameRequestCallback[] {
+  const frames: FrameRequestCallback[] = [];
+  vi.stubGlobal("requestAnimationFrame", (cb: FrameRequestCallback) => frames.push(cb));
+  return frames;
 }
 
 afterEach(() => {
   vi.unstubAllGlobals();
   vi.useRealTimers();
+  vi.restoreAllMocks();
   document.body.textContent = "";
 });
 
 describe("LazyUpdates", () => {
   it("releases a card that leaves the screen (once per leaving), draws it when it comes back, not off screen before", () => {
     vi.useFakeTimers();
-    vi.stubGlobal("IntersectionObserver", FakeObserver);
-    const lazy = new LazyUpdates(1000);
-    const io = FakeObserver.last!;
+    const { lazy, io } = observed(1000);
     const released: string[] = [];
     const [a, b, c] = [card(), card(), card()];
     const ra = Object.assign(a, { release: () => (released.push("a"), true) });
@@ -79,9 +109,7 @@ describe("LazyUpdates", () => {
 
   it("redraws visible cards now, off-screen ones when they scroll into view or the data is quiet", () => {
     vi.useFakeTimers();
-    vi.stubGlobal("IntersectionObserver", FakeObserver);
-    const lazy = new LazyUpdates(1000);
-    const io = FakeObserver.last!;
+    const { lazy, io } = observed(1000);
     const [a, b, c] = [card(), card(), card()];
     for (const x of [a, b, c]) lazy.watch(x);
     io.show(a.el, true);
@@ -111,40 +139,25 @@ describe("LazyUpdates", () => {
 
 describe("LazyUpdates under a steady stream", () => {
   it("still brings off-screen cards up to date every few seconds", () => {
-    vi.useFakeTimers();
-    let t = 0;
-    vi.spyOn(performance, "now").mockImplementation(() => t);
-    vi.stubGlobal("IntersectionObserver", FakeObserver);
-    const lazy = new LazyUpdates(1000, 5000);  // at most 5 s behind
+    fakeClock();
+    const { lazy } = observed(1000, 5000); // at most 5 s behind
     const off = card();
     lazy.watch(off);
     for (let i = 0; i < 60; i++) {
       lazy.update(off); // a batch every 100 ms: never a quiet second
       vi.advanceTimersByTime(100);
-      t += 100;
+      now += 100;
     }
     expect(off.updates).toBeGreaterThanOrEqual(1);
     expect(off.updates).toBeLessThanOrEqual(2);
-    vi.restoreAllMocks();
   });
 });
 
 describe("LazyUpdates catch-up pacing", () => {
   it("spaces off-screen catch-ups by three times the last one's cost", () => {
-    vi.useFakeTimers();
-    let t = 0;
-    vi.spyOn(performance, "now").mockImplementation(() => t);
-    vi.stubGlobal("IntersectionObserver", FakeObserver);
-    const lazy = new LazyUpdates(1000, 10_000);
-    const slow = () => {
-      const c = card();
-      c.update = () => {
-        c.updates++;
-        t += 100; // a 100 ms redraw
-      };
-      return c;
-    };
-    const [a, b] = [slow(), slow()];
+    fakeClock();
+    const { lazy } = observed(1000, 10_000);
+    const [a, b] = [card(100), card(100)]; // a 100 ms redraw
     lazy.watch(a);
     lazy.watch(b);
     lazy.update(a);
@@ -155,23 +168,14 @@ describe("LazyUpdates catch-up pacing", () => {
     expect(b.updates).toBe(0);
     vi.advanceTimersByTime(60);
     expect(b.updates).toBe(1);
-    vi.restoreAllMocks();
   });
 });
 
 describe("LazyUpdates on-screen pacing", () => {
   it("waits three times a slow redraw's cost before the next one, coalescing requests", () => {
-    vi.useFakeTimers();
-    let t = 0;
-    vi.spyOn(performance, "now").mockImplementation(() => t);
-    vi.stubGlobal("IntersectionObserver", FakeObserver);
-    const lazy = new LazyUpdates();
-    const io = FakeObserver.last!;
-    const c = card();
-    c.update = () => {
-      c.updates++;
-      t += 100;
-    };
+    fakeClock();
+    const { lazy, io } = observed();
+    const c = card(100);
     lazy.watch(c);
     io.show(c.el, true);
     lazy.update(c);
@@ -184,25 +188,16 @@ describe("LazyUpdates on-screen pacing", () => {
     expect(c.updates).toBe(2);
     vi.advanceTimersByTime(1000);
     expect(c.updates).toBe(2);
-    vi.restoreAllMocks();
   });
 });
 
 describe("LazyUpdates: cards coming into view", () => {
   it("are drawn a slice at a time, never all in one task", () => {
-    vi.useFakeTimers();
-    let t = 0;
-    vi.spyOn(performance, "now").mockImplementation(() => t);
-    vi.stubGlobal("IntersectionObserver", FakeObserver);
-    const lazy = new LazyUpdates(1000, 10_000);
-    const io = FakeObserver.last!;
+    fakeClock();
+    const { lazy, io } = observed(1000, 10_000);
     const costs = [3, 3, 3, 40, 2, 2];
     const cards = costs.map((ms) => {
-      const c = card();
-      c.update = () => {
-        c.updates++;
-        t += ms;
-      };
+      const c = card(ms);
       lazy.watch(c);
       lazy.update(c); // data came while they were off screen
       return c;
@@ -223,22 +218,18 @@ describe("LazyUpdates: cards coming into view", () => {
     expect(drawn()).toEqual([1, 1, 1, 1, 1, 1]);
     expect(lazy.pending).toBe(0);
     lazy.destroy();
-    vi.restoreAllMocks();
   });
 });
 
 describe("FrameSlices", () => {
   it("runs the jobs asked at once a slice per frame, in order, each key once", () => {
-    vi.useFakeTimers();
-    let t = 0;
-    vi.spyOn(performance, "now").mockImplementation(() => t);
-    const frames: FrameRequestCallback[] = [];
-    vi.stubGlobal("requestAnimationFrame", (cb: FrameRequestCallback) => frames.push(cb));
+    fakeClock();
+    const frames = stubFrames();
     const slices = new FrameSlices(8);
     const ran: string[] = [];
     const job = (name: string, ms: number) => () => {
       ran.push(name);
-      t += ms;
+      now += ms;
     };
     const keys = ["a", "b", "c", "d", "e"].map(() => ({}));
     slices.request(keys[0], job("a", 200)); // a card's first draw at 1,000 lines
@@ -255,23 +246,19 @@ describe("FrameSlices", () => {
     expect(ran).toEqual(["a", "b2", "c", "d"]); // 9 ms: the slice is spent only after d
     expect(slices.pending).toBe(0);
     expect(frames).toHaveLength(0);
-    vi.restoreAllMocks();
   });
 });
 
 describe("FrameSlices in tasks", () => {
   it("runs a slice per task (setTimeout), never in an animation frame; bad options named", () => {
-    vi.useFakeTimers();
-    let t = 0;
-    vi.spyOn(performance, "now").mockImplementation(() => t);
-    const frames: FrameRequestCallback[] = [];
-    vi.stubGlobal("requestAnimationFrame", (cb: FrameRequestCallback) => frames.push(cb));
+    fakeClock();
+    const frames = stubFrames();
     const slices = new FrameSlices(8, "task");
     const ran: string[] = [];
     const keys = [{}, {}, {}];
     keys.forEach((k, i) => slices.request(k, () => {
       ran.push(String(i));
-      t += 5;
+      now += 5;
     }));
     expect(ran).toEqual([]);
     vi.advanceTimersToNextTimer();
@@ -281,8 +268,5 @@ describe("FrameSlices in tasks", () => {
     expect(frames).toHaveLength(0);
     expect(() => new FrameSlices(8, "idle" as "task")).toThrow(/when must be "frame" or "task", got idle/);
     expect(() => new FrameSlices(-1)).toThrow(/sliceMs must be a finite number >= 0, got -1/);
-    vi.useRealTimers();
-    vi.unstubAllGlobals();
-    vi.restoreAllMocks();
   });
 });
