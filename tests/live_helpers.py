@@ -7,7 +7,7 @@ import contextlib
 import pathlib
 import sys
 import time
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -43,6 +43,15 @@ def log_for(queue: EventQueue, seconds: float, every: float = 0.005) -> None:
     while time.monotonic() < end:
         queue.enqueue(b"x" * 16)
         time.sleep(every)
+
+
+def log_through(sink: Any, seconds: float, flush_secs: float = 2.0) -> None:
+    """A writer's queue on ``sink`` (``flush_secs``) started, a loop logging into it for
+    ``seconds`` (``log_for``), then stopped (its last flush done)."""
+    queue = EventQueue(sink, flush_secs=flush_secs)
+    queue.start()
+    log_for(queue, seconds)
+    queue.stop()
 
 
 class StubSink:

@@ -7,9 +7,8 @@ import sys
 
 import pytest
 
-from live_helpers import StubSink, default_interval, followed, log_for  # noqa: F401  (tests/live_helpers.py)
+from live_helpers import StubSink, default_interval, followed, log_through  # noqa: F401  (tests/live_helpers.py)
 from tbx_widget import gil
-from tbx_widget.event_queue import EventQueue
 
 pytestmark = pytest.mark.usefixtures("default_interval")
 
@@ -32,10 +31,7 @@ class IntervalSink(StubSink):
 def test_a_followed_writer_flushes_with_the_short_interval(tmp_path):
     sink = IntervalSink(str(tmp_path / "run" / "events"))
     with followed(tmp_path):
-        queue = EventQueue(sink, flush_secs=2.0)
-        queue.start()
-        log_for(queue, 0.6)
-        queue.stop()
+        log_through(sink, 0.6)
     flushes = [v for what, v in sink.seen if what == "flush"]
     assert len(flushes) >= 3
     # the first round, before the thread knew a dashboard follows, may use the default
@@ -46,9 +42,6 @@ def test_a_followed_writer_flushes_with_the_short_interval(tmp_path):
 
 def test_an_unfollowed_writer_leaves_the_interval_alone(tmp_path):
     sink = IntervalSink(str(tmp_path / "run" / "events"))
-    queue = EventQueue(sink, flush_secs=0.1)
-    queue.start()
-    log_for(queue, 0.4)
-    queue.stop()
+    log_through(sink, 0.4, flush_secs=0.1)
     assert sink.seen
     assert all(v == pytest.approx(0.005) for _, v in sink.seen)

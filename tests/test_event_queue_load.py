@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from live_helpers import StubSink, followed, log_for  # tests/live_helpers.py
+from live_helpers import StubSink, followed, log_for, log_through  # tests/live_helpers.py
 from tbx_widget.event_queue import EventQueue
 
 
@@ -213,10 +213,7 @@ def test_a_followed_writer_keeps_its_cadence_when_each_flush_empties_the_queue(t
     the next came a drain gap plus a whole interval later, 150 ms apart at a 100 ms interval)."""
     sink = TimedSink(str(tmp_path / "run" / "events"))
     with followed(tmp_path):
-        queue = EventQueue(sink, flush_secs=2.0)
-        queue.start()
-        log_for(queue, 1.6)
-        queue.stop()
+        log_through(sink, 1.6)
     gaps = sorted(b - a for a, b in zip(sink.flushes, sink.flushes[1:-1]))  # the last one is stop()'s
     assert len(gaps) >= 8
     median = gaps[len(gaps) // 2]
