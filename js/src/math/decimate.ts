@@ -93,6 +93,9 @@ class BlockSummary {
       this.maxI = keep(this.maxI);
       this.nfI = keep(this.nfI);
     }
+    const minI = this.minI;
+    const maxI = this.maxI;
+    const nfI = this.nfI;
     for (let k = from; k < blocks; k++) {
       const e = Math.min(n, (k + 1) * BLOCK);
       let mn = -1;
@@ -113,9 +116,9 @@ class BlockSummary {
         if (nf < 0 && !(v - v === 0)) nf = i; // NaN or ±Infinity
       }
       // ±Infinity compare as extremes above; keep only finite extremes (non-finite are gaps).
-      this.minI[k] = mn >= 0 && Number.isFinite(y[mn]) ? mn : this.scanFinite(k * BLOCK, e, true);
-      this.maxI[k] = mx >= 0 && Number.isFinite(y[mx]) ? mx : this.scanFinite(k * BLOCK, e, false);
-      this.nfI[k] = nf;
+      minI[k] = mn >= 0 && Number.isFinite(y[mn]) ? mn : this.scanFinite(k * BLOCK, e, true);
+      maxI[k] = mx >= 0 && Number.isFinite(y[mx]) ? mx : this.scanFinite(k * BLOCK, e, false);
+      nfI[k] = nf;
     }
     summaryStats.computed += Math.max(0, n - from * BLOCK);
     this.n = n;

@@ -75,35 +75,47 @@ export class Smoother {
       next.set(this.buf.subarray(0, start));
       this.buf = next;
     }
-    let res = this.buf;
+    const res = this.buf;
     const w = this.w;
     let last = this.last;
     let power = this.power;
     let first = this.first;
     let constant = this.constant;
     let flip = -1; // where the series stopped being constant
-    for (let i = start; i < n; i++) {
+    let i = start;
+    // While constant so far: shown as is, the average kept alongside.
+    for (; constant && i < n; i++) {
       const y = values[i];
-      if (y - y !== 0) {
-        res[i] = y; // NaN and ±Infinity pass through
-        continue;
-      }
+      res[i] = y;
+      if (y - y !== 0) continue; // NaN and ±Infinity pass through
       if (first !== first) first = y;
-      else if (constant && y !== first) {
+      else if (y !== first) {
         constant = false;
         flip = i;
       }
       last = last * w + (1 - w) * y;
       power *= w;
-      res[i] = constant || w === 0 ? y : last / (1 - power);
+      if (!constant && w !== 0) res[i] = last / (1 - power);
+    }
+    if (w === 0) {
+      for (; i < n; i++) res[i] = values[i];
+    } else {
+      for (; i < n; i++) {
+        const y = values[i];
+        if (y - y !== 0) {
+          res[i] = y; // NaN and ±Infinity pass through
+          continue;
+        }
+        last = last * w + (1 - w) * y;
+        power *= w;
+        res[i] = last / (1 - power);
+      }
     }
     this.computed = n - start;
     if (flip >= 0 && w !== 0) {
       // The points before were shown as is (a constant so far): they are smoothed now, in a
       // buffer of their own (views handed out earlier keep what they showed).
-      if (start > 0) {
-        res = this.buf = this.buf.slice();
-      }
+      const out = start > 0 ? (this.buf = res.slice()) : res;
       let l = 0;
       let p = 1;
       for (let i = 0; i < flip; i++) {
@@ -111,7 +123,7 @@ export class Smoother {
         if (y - y !== 0) continue;
         l = l * w + (1 - w) * y;
         p *= w;
-        res[i] = l / (1 - p);
+        out[i] = l / (1 - p);
       }
       this.computed += Math.min(flip, start); // those before this update, computed again
     }
@@ -120,7 +132,7 @@ export class Smoother {
     this.power = power;
     this.first = first;
     this.constant = constant;
-    return res.subarray(0, n);
+    return this.buf.subarray(0, n);
   }
 
   private reset(): void {
