@@ -133,6 +133,24 @@ describe("runColumns on a growing series", () => {
     expectSame(c2, runColumns(run, fresh(s), 0.9, "relative"));
   });
 
+  it("a series drawn with two settings (two cards) extends both", () => {
+    const s = new ScalarSeries();
+    s.append(...points(0, 10_000));
+    s.append(...points(10_000, 1));
+    s.append(...points(10_001, 1));
+    runColumns(run, s, 0.6, "step");
+    runColumns(run, s, 0, "relative");
+    s.append(...points(10_002, 50));
+    const full0 = columnStats.full;
+    const ext0 = columnStats.extended;
+    const a = runColumns(run, s, 0.6, "step");
+    const b = runColumns(run, s, 0, "relative");
+    expect(columnStats.full - full0).toBe(0);
+    expect(columnStats.extended - ext0).toBe(100);
+    expectSame(a, runColumns(run, fresh(s), 0.6, "step"));
+    expectSame(b, runColumns(run, fresh(s), 0, "relative"));
+  });
+
   it("a relative x axis whose minimum wall time moves is computed in full", () => {
     const s = new ScalarSeries();
     s.append(...points(0, 100));

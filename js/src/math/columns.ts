@@ -35,7 +35,10 @@ interface Kept {
   cols: RunColumns;
 }
 
-const kept = new WeakMap<ScalarSeries, Kept>();
+/** Per series, what was kept for each of its last few settings (a series drawn by two cards, say
+ * smoothed in one and not in the other, extends both). */
+const kept = new WeakMap<ScalarSeries, Kept[]>();
+const KEPT_SETTINGS = 4;
 
 /** Points (re)computed by `runColumns` so far: in full, and extended (test hooks). */
 export const columnStats = { full: 0, extended: 0 };
@@ -74,13 +77,15 @@ function stablePrefix(k: Kept | undefined, s: ScalarSeries, weight: number, xAxi
  */
 export function runColumns(run: RunInfo, s: ScalarSeries, weight: number, xAxis: XAxis): RunColumns {
   const n = s.n;
-  const prev = kept.get(s);
+  const list = kept.get(s) ?? [];
+  const at = list.findIndex((k) => k.weight === weight && k.xAxis === xAxis);
+  const prev = at >= 0 ? list[at] : undefined;
   let stable = stablePrefix(prev, s, weight, xAxis);
   const step = s.step.subarray(0, n);
   const wall = s.wallTime.subarray(0, n);
   const raw = s.value.subarray(0, n);
   let x: Float64Array;
-  let rel = prev && prev.xAxis === xAxis ? prev.rel : new Float64Array(0);
+  let rel = prev ? prev.rel : new Float64Array(0);
   let t0 = prev ? prev.t0 : Infinity;
   if (xAxis === "step") x = step;
   else if (xAxis === "wall") x = wall;
@@ -108,10 +113,10 @@ export function runColumns(run: RunInfo, s: ScalarSeries, weight: number, xAxis:
       break;
     }
   }
-  const smoother = prev && prev.weight === weight && stable > 0 ? prev.smoother : new Smoother(weight);
+  const smoother = prev && stable > 0 ? prev.smoother : new Smoother(weight);
   if (!sorted) {
     // Out of order (rare): sorted copies, computed in full each time.
-    kept.delete(s);
+    if (at >= 0) list.splice(at, 1);
     columnStats.full += n;
     const smoothed = smooth(raw, weight, n);
     const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => x[a] - x[b] || a - b);
@@ -127,10 +132,14 @@ export function runColumns(run: RunInfo, s: ScalarSeries, weight: number, xAxis:
     if (smoother.computed === n - stable) carrySummary(prev.cols.smoothed, smoothed, stable, n);
   }
   const cols: RunColumns = { run, x, raw, smoothed, step, wall, n };
-  kept.set(s, {
+  const k: Kept = {
     weight, xAxis, step: s.step, wall: s.wallTime, value: s.value, n, full: s.full,
     probes: probesOf(s, n), smoother, rel, t0, cols,
-  });
+  };
+  if (at >= 0) list.splice(at, 1);
+  list.push(k);
+  if (list.length > KEPT_SETTINGS) list.shift();
+  kept.set(s, list);
   return cols;
 }
 
