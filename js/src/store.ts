@@ -36,6 +36,10 @@ export class ScalarSeries {
   wallTime = new Float64Array(0);
   value = new Float64Array(0);
   version = 0;
+  /** Counts the times the points held were replaced rather than appended to (an overview shown,
+   * columns adopted, a whole answer starting the series over): a consumer that extends what it
+   * computed from the points (math/columns.ts) starts over when it changes. */
+  replaced = 0;
   /** The kernel holds the full data and sends it when asked (docs/protocol.md, "Full data on
    * request"): the series may go back to an overview to free memory (`evict`). */
   onRequest = false;
@@ -70,6 +74,7 @@ export class ScalarSeries {
     this.value = ov.value as Float64Array<ArrayBuffer>;
     this.n = ov.step.length;
     this.adopted = true;
+    this.replaced++;
     this.version++;
   }
 
@@ -79,6 +84,7 @@ export class ScalarSeries {
     const m = step.length;
     if (whole) {
       this.n = this.full = 0;
+      this.replaced++;
     } else if (this.full === 0 && this.ov && m > 0 && step[0] > this.ov.step[this.ov.step.length - 1]) {
       // Live data past an overview whose full data was not asked for: the overview grows.
       const ov = this.ov;
@@ -99,6 +105,7 @@ export class ScalarSeries {
       this.n = this.full = m;
       this.ov = null;
       this.adopted = true;
+      this.replaced++;
       this.version++;
       return;
     }

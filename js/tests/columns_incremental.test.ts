@@ -133,6 +133,30 @@ describe("runColumns on a growing series", () => {
     expectSame(c2, runColumns(run, fresh(s), 0.9, "relative"));
   });
 
+  it("a whole answer rewritten in the same arrays is computed in full, even where only unprobed points differ", () => {
+    const m = 4_001;
+    const s = new ScalarSeries();
+    s.append(...points(0, m));
+    s.append(...points(m, 10)); // grown by copying: the store's own arrays, written in place below
+    runColumns(run, s, 0.6, "step");
+    // The same points again but one value, away from the first, middle and last point, in one buffer.
+    const n = s.n;
+    const buf = new Float64Array(3 * n);
+    const [st, wa, va] = points(0, n);
+    va[7] = 1e6;
+    buf.set(st, 0);
+    buf.set(wa, n);
+    buf.set(va, 2 * n);
+    const value = s.value;
+    s.append(buf.subarray(0, n), buf.subarray(n, 2 * n), buf.subarray(2 * n), true);
+    expect(s.value).toBe(value); // rewritten in place
+    const full0 = columnStats.full;
+    const c = runColumns(run, s, 0.6, "step");
+    expect(columnStats.full - full0).toBe(n);
+    expect(c.raw[7]).toBe(1e6);
+    expectSame(c, runColumns(run, fresh(s), 0.6, "step"));
+  });
+
   it("a series drawn with two settings (two cards) extends both", () => {
     const s = new ScalarSeries();
     s.append(...points(0, 10_000));

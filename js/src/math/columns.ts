@@ -27,6 +27,8 @@ interface Kept {
   value: Float64Array;
   n: number;
   full: number;
+  /** The series' `replaced` count then (Store: points replaced rather than appended to). */
+  replaced: number;
   probes: number[];
   smoother: Smoother;
   /** Relative x (wall time minus its minimum t0) in a buffer grown by doubling. */
@@ -58,13 +60,14 @@ function probesOf(s: ScalarSeries, n: number): number[] {
 /**
  * How many leading points of `s` are those `k` was computed from: all of them when the series
  * only grew since (same arrays, its earlier points all full data, none rewritten), else 0.
- * The store appends into its arrays and replaces them (new arrays) otherwise; a rewrite in
- * place is guarded against by probes (first, middle and last point).
+ * The store appends into its arrays, and counts in `replaced` the times it replaced the points
+ * instead (a whole answer may rewrite them in the same arrays); the probes (first, middle and
+ * last point) are a second guard.
  */
 function stablePrefix(k: Kept | undefined, s: ScalarSeries, weight: number, xAxis: XAxis): number {
   if (!k || k.weight !== weight || k.xAxis !== xAxis) return 0;
   if (s.step !== k.step || s.wallTime !== k.wall || s.value !== k.value) return 0;
-  if (k.full !== k.n || s.n < k.n || s.full < k.n) return 0;
+  if (k.full !== k.n || s.n < k.n || s.full < k.n || s.replaced !== k.replaced) return 0;
   const now = probesOf(s, k.n);
   for (let i = 0; i < now.length; i++) if (!Object.is(now[i], k.probes[i])) return 0;
   return k.n;
@@ -134,7 +137,7 @@ export function runColumns(run: RunInfo, s: ScalarSeries, weight: number, xAxis:
   const cols: RunColumns = { run, x, raw, smoothed, step, wall, n };
   const k: Kept = {
     weight, xAxis, step: s.step, wall: s.wallTime, value: s.value, n, full: s.full,
-    probes: probesOf(s, n), smoother, rel, t0, cols,
+    replaced: s.replaced, probes: probesOf(s, n), smoother, rel, t0, cols,
   };
   if (at >= 0) list.splice(at, 1);
   list.push(k);
