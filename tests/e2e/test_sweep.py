@@ -115,8 +115,10 @@ def test_a_sweep_of_1000_runs(jupyter: Any) -> None:
     assert len(state["rows"]) < 80
     print("run filter keystrokes (ms, sync / to the next frame):", [(round(t["sync"], 1), round(t["frame"], 1)) for t in times])
     sync = sorted(t["sync"] for t in times)
-    # The whole dashboard (the loss chart of 1,000 runs included) redraws on each keystroke.
-    assert sync[len(sync) // 2] < 100, times
+    # The whole dashboard (the loss chart of 1,000 runs included) redraws on each keystroke. The
+    # bounds here are coarse on purpose: they catch a panel or table that renders all 1,000 rows
+    # (seconds), not a loaded machine's slower frame (speed targets belong to benchmarks/).
+    assert sync[len(sync) // 2] < 300, times
 
     # ---- HParams: 1,000 sessions, only the rows in view in the DOM; sort and filter timed.
     hp = lab.page.locator('[data-tbx-kind="hparams"]')
@@ -138,7 +140,7 @@ def test_a_sweep_of_1000_runs(jupyter: Any) -> None:
     hp_times["filter none"] = lab.js(TIMED, ["hpfilter", ""])
     print("hparams (ms, sync / to the next frame):", {k: (round(v["sync"], 1), round(v["frame"], 1)) for k, v in hp_times.items()})
     for what, t in hp_times.items():
-        assert t["sync"] < 50, (what, hp_times)
+        assert t["sync"] < 250, (what, hp_times)
 
     # ---- the notebook still executes cells.
     lab.run_cell(1)
