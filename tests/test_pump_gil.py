@@ -93,3 +93,19 @@ def test_the_interval_stays_short_a_little_after_the_step(tmp_path):
         assert time.monotonic() - ended[0] >= 0.29
     finally:
         pump.stop()
+
+
+def test_a_timed_poll_leaves_the_interval_alone(tmp_path):
+    """An idle dashboard polls on a timer (other processes' writers): those steps hold nothing, so
+    a dashboard left open does not keep lowering the interpreter's switch interval."""
+    seen = []
+
+    def step():
+        seen.append((sys.getswitchinterval(), gil.holders()))
+
+    pump = Pump(step, str(tmp_path), poll_interval=0.05, min_gap=0.0)
+    try:
+        assert wait_for(lambda: len(seen) >= 4)
+    finally:
+        pump.stop()
+    assert all(interval == pytest.approx(0.005) and holders == 0 for interval, holders in seen), seen

@@ -9,8 +9,9 @@ duration), so a slow store is polled less often instead of being polled back to 
 that fails is retried with a growing wait, the error and the wait reported through ``on_error``.
 
 Under a training loop that holds the GIL, every time the pump thread blocks it waits a whole
-switch interval (5 ms) for the GIL back, dozens of times per step: from a flush notice until its
-step ends the pump holds ``gil.hold()`` (a 1 ms interval), so a step of 15 ms CPU no longer takes
+switch interval (5 ms) for the GIL back, dozens of times per step: from a flush notice (or a
+``wake()``) until shortly after its step ends the pump holds ``gil.hold()`` (a 1 ms interval); a
+timed poll holds nothing, so a step of 15 ms CPU no longer takes
 50-350 ms (issue 19, 50,000 events/s: kernel-side median 215-580 -> 85-100 ms).
 """
 from __future__ import annotations
@@ -75,7 +76,9 @@ class Pump:
                 gil.release()
 
     def wake(self) -> None:
-        """Run a step as soon as the rate limit allows."""
+        """Run a step as soon as the rate limit allows (with the short switch interval: someone
+        waits for it, a new dashboard or a browser's request)."""
+        self._hold()
         self._wake.set()
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -110,7 +113,8 @@ class Pump:
             self._wake.clear()
             if self._stop.is_set():
                 return
-            self._hold()
+            # Only a step asked for (a flush notice, wake()) holds the short interval: a timed poll
+            # (an idle dashboard, another process's writer) leaves the interpreter alone.
             gap = self.min_gap - (time.monotonic() - last)
             if gap > 0:
                 time.sleep(gap)  # coalesce: flushes arriving meanwhile ride along
