@@ -127,11 +127,16 @@ def test_pr_roc_audio_hparams_and_custom_scalars(jupyter: Any) -> None:
 
     # Clicking a row highlights its run in the scalar charts; clicking again clears it.
     row = jupyter.page.locator('[data-tbx-kind="hparams"] tbody tr[data-tbx-run="lr_0.01"]')
+    # (A chart out of view lets go of its data and is drawn when it comes back: it is looked at.)
     row.click()
+    acc = jupyter.page.locator('[data-tbx-kind="scalars"][data-tbx-tag="hp/acc"]')
+    acc.scroll_into_view_if_needed()
     state = jupyter.poll(lambda: (lambda s: s if s["highlight"] == ["lr_0.01"] else None)(jupyter.js(READ)), 10, "the highlight")
     assert state["highlightedRows"] == ["lr_0.01"]
     jupyter.screenshot("highlight")
+    row.scroll_into_view_if_needed()
     row.click()
+    acc.scroll_into_view_if_needed()
     jupyter.poll(lambda: (lambda s: s if s["highlight"] == [] else None)(jupyter.js(READ)), 10, "the highlight to clear")
 
     assert [line[1] for line in state["losses"]] == ["loss/train", "loss/val"]
@@ -141,6 +146,7 @@ def test_pr_roc_audio_hparams_and_custom_scalars(jupyter: Any) -> None:
     assert state["lossesPlotted"] == [0, 1, 2, 3, 4]
 
     # More points for the multiline chart's tags: the plotted data follows.
+    jupyter.page.locator('[data-tbx-kind="custom_scalars"][data-tbx-tag="losses"]').scroll_into_view_if_needed()
     jupyter.run_cell(1)
     jupyter.wait_cell_done(1)
     state = jupyter.poll(lambda: (lambda s: s if s["lossesPlotted"] == list(range(8)) else None)(jupyter.js(READ)), 30,
