@@ -12,9 +12,16 @@ export function smooth(values: ArrayLike<number>, weight: number, n = values.len
     for (let i = 0; i < n; i++) res[i] = values[i];
     return res;
   }
-  let last = 0;
-  let power = 1; // w ** (finite points so far)
-  for (let i = 0; i < n; i++) {
+  emaInto(values, res, 0, n, w, { last: 0, power: 1 });
+  return res;
+}
+
+/** The debiased average of `values[from, n)` into `res`, continuing from `state` (the average so
+ * far and w ** finite points so far), which is left at its value after `n`. NaN and ±Infinity
+ * pass through. The one EMA loop of `smooth` and `Smoother`. */
+function emaInto(values: ArrayLike<number>, res: Float64Array, from: number, n: number, w: number, state: { last: number; power: number }): void {
+  let { last, power } = state;
+  for (let i = from; i < n; i++) {
     const y = values[i];
     if (y - y !== 0) {
       res[i] = y; // NaN and ±Infinity pass through
@@ -24,7 +31,8 @@ export function smooth(values: ArrayLike<number>, weight: number, n = values.len
     power *= w;
     res[i] = w === 0 ? y : last / (1 - power);
   }
-  return res;
+  state.last = last;
+  state.power = power;
 }
 
 /** Whether the finite values among the first `n` are all equal (true for none). */
@@ -100,31 +108,16 @@ export class Smoother {
     if (w === 0) {
       for (; i < n; i++) res[i] = values[i];
     } else {
-      for (; i < n; i++) {
-        const y = values[i];
-        if (y - y !== 0) {
-          res[i] = y; // NaN and ±Infinity pass through
-          continue;
-        }
-        last = last * w + (1 - w) * y;
-        power *= w;
-        res[i] = last / (1 - power);
-      }
+      const state = { last, power };
+      emaInto(values, res, i, n, w, state);
+      ({ last, power } = state);
     }
     this.computed = n - start;
     if (flip >= 0 && w !== 0) {
       // The points before were shown as is (a constant so far): they are smoothed now, in a
       // buffer of their own (views handed out earlier keep what they showed).
       const out = start > 0 ? (this.buf = res.slice()) : res;
-      let l = 0;
-      let p = 1;
-      for (let i = 0; i < flip; i++) {
-        const y = values[i];
-        if (y - y !== 0) continue;
-        l = l * w + (1 - w) * y;
-        p *= w;
-        out[i] = l / (1 - p);
-      }
+      emaInto(values, out, 0, flip, w, { last: 0, power: 1 });
       this.computed += Math.min(flip, start); // those before this update, computed again
     }
     this.n = n;
