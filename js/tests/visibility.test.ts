@@ -98,6 +98,32 @@ describe("LazyUpdates", () => {
     expect(released).toEqual(["b", "c"]);
   });
 
+  it("calls off the redraw a card on screen waits for when it leaves (released: drawn on return; else caught up)", () => {
+    fakeClock();
+    const { lazy, io } = observed(1000);
+    const slow = card(40); // a slow redraw spaces the next one out (3x its cost)
+    const [a, b] = [card(), card()];
+    const ra = Object.assign(a, { release: () => true });
+    const rb = Object.assign(b, { release: () => false }); // nothing let go: caught up off screen
+    for (const x of [slow, ra, rb]) {
+      lazy.watch(x);
+      io.show(x.el, true);
+    }
+    for (const x of [slow, a, b]) lazy.update(x); // the slow one now, the others wait 120 ms
+    vi.advanceTimersByTime(0);
+    expect([slow.updates, a.updates, b.updates]).toEqual([1, 0, 0]);
+    io.show(a.el, false);
+    io.show(b.el, false);
+    vi.advanceTimersByTime(500); // their turn came while off screen: not drawn
+    expect([a.updates, b.updates]).toEqual([0, 0]);
+    vi.advanceTimersByTime(1000); // quiet: the one that kept its data catches up, the released one waits
+    expect([a.updates, b.updates]).toEqual([0, 1]);
+    io.show(a.el, true);
+    vi.advanceTimersByTime(0);
+    expect(a.updates).toBe(1);
+    expect(lazy.pending).toBe(0);
+  });
+
   it("redraws at once without IntersectionObserver (as before)", () => {
     vi.stubGlobal("IntersectionObserver", undefined);
     const lazy = new LazyUpdates();

@@ -699,16 +699,23 @@ export function scalarCard(tag: string, ctx: ViewContext): ReleasableCard {
     release() {
       // Out of view (views/visibility.ts): the per-run columns, their smoothed copies and the
       // chart's data go; the card is drawn again when it comes back (issue 19: the heap follows
-      // what is drawn). Not while a drawing is under way.
-      if (job || destroyed) return false;
+      // what is drawn). A drawing under way, or one waiting (a delayed or next-frame redraw),
+      // is called off: it would draw while out of view, around `LazyUpdates`.
+      if (destroyed) return false;
+      const pending = job !== null || later !== null || frame !== 0;
+      cancelJob();
+      if (later !== null) clearTimeout(later);
+      later = null;
+      frameSlices.cancel(frameKey);
+      frame = 0;
       cache.clear();
       groupCache.clear();
       drawnLines = [];
-      if (!chart || chart.data.length === 0) return false;
+      memo.invalidate();
       // uPlot's data too (a sweep's grid: a column per line): the chart is drawn again when
       // it comes back into view
-      chart.setData(chart.data.map(() => []) as unknown as uPlot.AlignedData, false);
-      memo.invalidate();
+      if (chart && chart.data.length) chart.setData(chart.data.map(() => []) as unknown as uPlot.AlignedData, false);
+      else if (!pending) return false;
       return true;
     },
     destroy() {

@@ -125,10 +125,13 @@ export class LazyUpdates {
     for (const e of entries) {
       if (!e.isIntersecting) {
         // leaving the screen (not the first report of a card that was never on it)
-        if (this.onScreen.delete(e.target) && this.cards.get(e.target)?.release?.()) {
+        const leaving = this.onScreen.delete(e.target) ? this.cards.get(e.target) : undefined;
+        // a redraw it waited for on screen waits for it to come back (or to catch up off screen)
+        const wasDue = leaving !== undefined && this.due.delete(leaving);
+        if (leaving?.release?.()) {
           this.released.add(e.target);
           this.stale.delete(e.target);
-        }
+        } else if (wasDue) this.update(leaving!);
         const waiting = this.entering.get(e.target);
         if (waiting) { // scrolled away before its turn: stale again
           this.entering.delete(e.target);
