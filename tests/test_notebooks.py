@@ -79,11 +79,18 @@ def _scalar_steps(logdir: pathlib.Path) -> dict[tuple[str, str], list[int]]:
 def _outputs(nb) -> tuple[list[str], int, list[str]]:
     texts, widgets, errors = [], 0, []
     for cell in nb.cells:
+        stream = None  # the stream the cell's last output wrote to
         for out in cell.get("outputs", []):
             if out["output_type"] == "error":
                 errors.append(f"{out['ename']}: {out['evalue']}")
             if out["output_type"] == "stream":
-                texts.append(out["text"])
+                # one print may reach the kernel's output thread in pieces (a flush between its
+                # writes): consecutive pieces of a stream are one text, as front ends show them
+                if stream == out["name"]:
+                    texts[-1] += out["text"]
+                else:
+                    texts.append(out["text"])
+            stream = out["name"] if out["output_type"] == "stream" else None
             data = out.get("data", {})
             if "text/plain" in data:
                 texts.append(data["text/plain"])

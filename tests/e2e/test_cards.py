@@ -71,6 +71,16 @@ def _state(jupyter: Any) -> dict[str, Any]:
     return jupyter.js(READ)
 
 
+def _click_left_end(slider: Any) -> None:
+    """Click a step slider at its left end (its first step). The locator finds the slider when
+    it clicks, once it is stable: cards coming into view are drawn then and may move it, so a
+    position read beforehand can miss."""
+    slider.scroll_into_view_if_needed()
+    box = slider.bounding_box()
+    assert box is not None
+    slider.click(position={"x": 4, "y": box["height"] / 2})
+
+
 def _images_settled(jupyter: Any, label: str) -> dict[str, Any]:
     def ok() -> dict[str, Any] | None:
         s = _state(jupyter)
@@ -143,9 +153,7 @@ def test_cards_and_controls(jupyter: Any) -> None:
         after = _images_settled(jupyter, label)
         assert after["imageCard"] == before["imageCard"], (label, after["imageCard"], before["imageCard"])
         assert after["imageRange"] == before["imageRange"], (label, after["imageRange"], before["imageRange"])
-    box = step_range.bounding_box()
-    assert box is not None
-    page.mouse.click(box["x"] + 4, box["y"] + box["height"] / 2)  # a click at the left end: step 0
+    _click_left_end(step_range)  # step 0
     after = _images_settled(jupyter, "step 0 (1/10)")
     assert after["imageCard"] == before["imageCard"] and after["imageRange"] == before["imageRange"]
 
@@ -154,11 +162,11 @@ def test_cards_and_controls(jupyter: Any) -> None:
     # (The keys are checked on the image card above: here an occasional Home in Notebook 7 reached
     # the focused, enabled slider unprevented yet Chromium did not move it, so the mouse is used.)
     pr_step = pr.locator('input[aria-label="step"]')
-    pr_step.scroll_into_view_if_needed()
-    box = pr_step.bounding_box()
-    assert box is not None
-    page.mouse.click(box["x"] + 4, box["y"] + box["height"] / 2)
-    state = jupyter.poll(lambda: (lambda s: s if s["prStep"] == "step 0 (1/2)" else None)(_state(jupyter)), 10, "PR step 0")
+    _click_left_end(pr_step)
+    try:
+        state = jupyter.poll(lambda: (lambda s: s if s["prStep"] == "step 0 (1/2)" else None)(_state(jupyter)), 10, "PR step 0")
+    except pytest.fail.Exception as e:
+        raise AssertionError(f"{e}; the PR card's step label: {_state(jupyter)['prStep']!r}") from None
     assert len(state["prStats"]) == 3
     for text in state["prStats"]:
         assert "NaN" not in text
