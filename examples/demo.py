@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import pathlib
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -72,6 +73,10 @@ def wait_until_up(base: str, token: str, proc: subprocess.Popen, timeout: float 
     return False
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
     port = free_port()
     token = secrets.token_hex(24)
@@ -79,6 +84,7 @@ def main() -> int:
     cmd = lab_command(sys.executable, port, token, uid=os.geteuid() if hasattr(os, "geteuid") else 1,
                       no_browser=no_browser)
     base = f"http://127.0.0.1:{port}"
+    signal.signal(signal.SIGTERM, _interrupt)  # a `kill` stops JupyterLab too, as Ctrl-C does
     proc = subprocess.Popen(cmd)
     try:
         if wait_until_up(base, token, proc):

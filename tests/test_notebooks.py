@@ -189,3 +189,6 @@ def test_demo_serves_the_quickstart_and_prints_its_url():
         proc.terminate()
         proc.wait(timeout=30)
         proc.stdout.close()
+    # the demo stopped its JupyterLab too (a server left behind holds its port and the CPU)
+    with pytest.raises(OSError):
+        urllib.request.urlopen(base, timeout=5)
