@@ -93,6 +93,9 @@ function fmtX(xAxis: XAxis, v: number): string {
 export function scalarCard(tag: string, ctx: ViewContext): ReleasableCard {
   const { el, tools, body } = cardShell("scalars", tag);
   const chartBox = h("div", { class: "tbx-chart" });
+  // The chart's height before it is drawn: a card drawn only when it comes into view must not
+  // grow then and push the cards below it away (scrolled to, it would move out of view again).
+  chartBox.style.minHeight = `${CHART_HEIGHT}px`;
   const tip = h("div", { class: "tbx-tip tbx-chart-tip", hidden: true });
   const legend = h("div", { class: "tbx-legend tbx-legend-compact", hidden: true });
   const info = h("div", { class: "tbx-card-note" });
@@ -113,6 +116,7 @@ export function scalarCard(tag: string, ctx: ViewContext): ReleasableCard {
   let sweepY: [number, number] | null = null;
   let width = 0;
   let frame = 0;
+  let asked = false; // update() called since the card was made or released
   let destroyed = false;
   const cache = new Map<string, Cached>();
   const groupCache = new Map<string, { sig: string; cols: GroupColumns }>();
@@ -151,7 +155,9 @@ export function scalarCard(tag: string, ctx: ViewContext): ReleasableCard {
             width = w;
             if (chart) chart.setSize({ width: w, height: CHART_HEIGHT });
             memo.invalidate();
-            schedule();
+            // a card not asked to draw (one laid out off screen, or released) waits for
+            // LazyUpdates: drawn here, it would hold data no one sees (issue 19)
+            if (asked) schedule();
           }
         })
       : null;
@@ -291,6 +297,7 @@ export function scalarCard(tag: string, ctx: ViewContext): ReleasableCard {
   /** Redraw if anything shown changed; `whole`: the drawing is done at once, not in slices
    * (a sweep's zoom, inside uPlot's own redraw). */
   function update(whole = false): void {
+    asked = true;
     const runs = visible();
     const w = width || Math.floor(chartBox.clientWidth) || 480;
     const rest = [
@@ -708,6 +715,7 @@ export function scalarCard(tag: string, ctx: ViewContext): ReleasableCard {
       later = null;
       frameSlices.cancel(frameKey);
       frame = 0;
+      asked = false;
       cache.clear();
       groupCache.clear();
       drawnLines = [];
@@ -716,6 +724,9 @@ export function scalarCard(tag: string, ctx: ViewContext): ReleasableCard {
       // it comes back into view
       if (chart && chart.data.length) chart.setData(chart.data.map(() => []) as unknown as uPlot.AlignedData, false);
       else if (!pending) return false;
+      // the test hooks say what is drawn: nothing now, until it comes back into view
+      delete el.dataset.tbxSeries;
+      delete el.dataset.tbxOverview;
       return true;
     },
     destroy() {

@@ -4,7 +4,9 @@
 // thread however fast data arrives; a card off screen skips redraws
 // while data pours in and catches up when it scrolls into view, once the data has been quiet for
 // a moment, or at the latest MAX_STALE_MS after it went stale, each catch-up spaced by three
-// times the previous one's cost. Cards that scroll into view (all those in view when the page
+// times the previous one's cost; except a card that lets go of its data out of view (`release`:
+// a scalar chart), which is drawn only when it comes into view, so the heap holds what is drawn
+// on screen, not every tag's chart. Cards that scroll into view (all those in view when the page
 // first shows data) are drawn a slice at a time: cards one after another until ENTER_SLICE_MS
 // have gone, then the rest in a later task, so no task holds the page for more than one card
 // past the slice (issue 19: frame gaps). Without IntersectionObserver (jsdom) every card redraws
@@ -33,7 +35,8 @@ export class LazyUpdates {
   private readonly observer: IntersectionObserver | null;
   private readonly onScreen = new Set<Element>();
   private readonly cards = new Map<Element, ReleasableCard>();
-  /** Cards released off screen: drawn when they come back into view, not caught up before. */
+  /** Cards released off screen (or never drawn there: they can let go): drawn when they come
+   * into view, not caught up before. */
   private readonly released = new Set<Element>();
   private readonly stale = new Map<Element, CardView>();
   private readonly due = new Set<CardView>();
@@ -82,6 +85,13 @@ export class LazyUpdates {
       return;
     }
     if (this.released.has(card.el)) return; // drawn when it comes back into view
+    if (this.cards.get(card.el)?.release) {
+      // A card that lets go of its data out of view is drawn only in view: caught up off
+      // screen, it would hold data no one sees (issue 19: the heap follows what is drawn).
+      this.released.add(card.el);
+      this.stale.delete(card.el);
+      return;
+    }
     this.stale.set(card.el, card);
     const now = clock();
     if (this.staleSince < 0) this.staleSince = now;
@@ -133,9 +143,9 @@ export class LazyUpdates {
           this.stale.delete(e.target);
         } else if (wasDue) this.update(leaving!);
         const waiting = this.entering.get(e.target);
-        if (waiting) { // scrolled away before its turn: stale again
+        if (waiting) { // scrolled away before its turn: waits as any card out of view
           this.entering.delete(e.target);
-          this.stale.set(e.target, waiting);
+          this.update(waiting);
         }
         continue;
       }
