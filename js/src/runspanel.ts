@@ -4,6 +4,7 @@
 // the rows in view (and a margin either side) are in the DOM, two spacers standing for the rest,
 // so a sweep of thousands of runs scrolls and filters without thousands of elements.
 import type { RunInfo } from "./store";
+import { Memo } from "./chart/memo";
 import { h, isValidRegex, swatch, type ViewContext } from "./ui";
 import { VirtualList } from "./virtuallist";
 
@@ -106,7 +107,7 @@ export function createRunsPanel(ctx: ViewContext): RunsPanel {
     rows.update(shown, refill);
   };
 
-  let lastSig = "";
+  const memo = new Memo();
   const sync = () => {
     if (runInput.value !== ui.runFilter) runInput.value = ui.runFilter;
     runInput.classList.toggle("tbx-invalid", ui.runFilter !== "" && !isValidRegex(ui.runFilter));
@@ -119,8 +120,7 @@ export function createRunsPanel(ctx: ViewContext): RunsPanel {
     for (const [c, p] of folds) sig += `${c}>${p}|`;
     sig += ";";
     for (const r of next) sig += `${r.name}:${r.color}|`;
-    if (sig === lastSig) return; // keep the scroll position and focus while data streams in
-    lastSig = sig;
+    if (!memo.changed(sig)) return; // keep the scroll position and focus while data streams in
     shown = next;
     count.textContent = shown.length === entries.length ? String(entries.length) : `${shown.length} of ${entries.length}`;
     sessions = new Map();

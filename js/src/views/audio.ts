@@ -1,6 +1,7 @@
 // Audio: a card per tag; for the selected step, a player for each clip of each visible run.
 // Clips are served from object URLs made from the received bytes (revoked when replaced).
 import type { AudioEntry } from "../protocol";
+import { Memo } from "../chart/memo";
 import { cardShell, fmtDuration, fmtNum, h, swatch, type CardView, type ViewContext } from "../ui";
 import { StepSlider, stepData } from "./stepslider";
 
@@ -16,11 +17,12 @@ export function describeClip(e: AudioEntry): string {
 export function audioCard(tag: string, ctx: ViewContext): CardView {
   const { el, tools, body } = cardShell("audio", tag);
   const slider = new StepSlider(() => {
-    lastSig = "";
+    memo.invalidate();
     update();
   });
   tools.append(slider.el);
-  let lastSig = "";
+  const memo = new Memo(); // what is shown: the data and the step
+  const stepsMemo = new Memo(); // the data the slider's steps come from
   let urls: string[] = [];
 
   function revoke(): void {
@@ -30,10 +32,9 @@ export function audioCard(tag: string, ctx: ViewContext): CardView {
 
   function update(): void {
     const { byRun, runs, sig: dataSig, steps } = stepData(ctx, "audio", tag);
-    if (!lastSig.startsWith(dataSig + ";")) slider.setSteps(steps());
+    if (stepsMemo.changed(dataSig)) slider.setSteps(steps());
     const sig = `${dataSig};${slider.value}`;
-    if (sig === lastSig) return;
-    lastSig = sig;
+    if (!memo.changed(sig)) return;
     revoke();
     body.textContent = "";
     if (runs.length === 0) {

@@ -4,6 +4,7 @@
 // "overlay" adds evenly spaced earlier steps, fainter the older they are.
 import uPlot from "uplot";
 import { chartAxes, paddedRange } from "../chart/axes";
+import { Memo } from "../chart/memo";
 import { enablePan } from "../chart/pan";
 import { ChartTooltip, tipOrderSelect, type TipSeries } from "../chart/tooltip";
 import type { CurveEntry } from "../protocol";
@@ -76,7 +77,8 @@ export function curveCard(tag: string, ctx: ViewContext): CardView {
   let overlay = false;
   const pinned = new Set<number>();
   let chart: uPlot | null = null;
-  let lastSig = "";
+  const memo = new Memo(); // what is drawn: data, step, overlay, pins, width, colours
+  const stepsMemo = new Memo(); // the data the slider's steps come from
   let width = 0;
   let full: [number, number] = [0, 1];
   let zoom: [number, number] | null = null;
@@ -103,7 +105,7 @@ export function curveCard(tag: string, ctx: ViewContext): CardView {
   );
 
   function redraw(): void {
-    lastSig = "";
+    memo.invalidate();
     update();
   }
   const unsubscribeTheme = onThemeChange(redraw);
@@ -117,12 +119,11 @@ export function curveCard(tag: string, ctx: ViewContext): CardView {
 
   function update(): void {
     const { byRun, runs, sig: dataSig, steps } = stepData(ctx, "curves", tag);
-    if (!lastSig.startsWith(dataSig + ";")) slider.setSteps(steps());
+    if (stepsMemo.changed(dataSig)) slider.setSteps(steps());
     width = Math.max(240, Math.floor(chartBox.clientWidth) || 480);
     const current = slider.value;
     const sig = [dataSig, current, overlay, [...pinned].join(","), width, runs.map((r) => r.color).join(",")].join(";");
-    if (sig === lastSig) return;
-    lastSig = sig;
+    if (!memo.changed(sig)) return;
 
     const shown = shownSteps(steps(), current, pinned, overlay);
     pinBtn.textContent = current !== null && pinned.has(current) ? "unpin" : "pin";

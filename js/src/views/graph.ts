@@ -3,6 +3,7 @@
 // scopes as boxes (click to expand or collapse), tensor shapes on edges, drag to pan, wheel to
 // zoom, search by node name (the first match is revealed, highlighted and centred).
 import type { GraphEntry } from "../protocol";
+import { Memo } from "../chart/memo";
 import { cardShell, h, type CardView, type ViewContext } from "../ui";
 import {
   CLUSTER_LABEL_H, LEAF_H, MAX_LEAVES, indexGraph, limitLeaves, initialExpanded, layoutGraph, leafLabel, reveal, searchNodes, visibleGraph,
@@ -69,7 +70,7 @@ export function graphCard(tag: string, ctx: ViewContext): CardView {
   let layout: Layout | null = null;
   let hit = "";
   let pan: View = { x: 0, y: 0, k: 1 };
-  let lastSig = "";
+  const memo = new Memo(); // the run and graph version shown
 
   function applyView(): void {
     world.setAttribute("transform", `translate(${pan.x},${pan.y}) scale(${pan.k})`);
@@ -228,8 +229,7 @@ export function graphCard(tag: string, ctx: ViewContext): CardView {
     const series = byRun.get(chosen);
     const latest = series?.entries[series.entries.length - 1] ?? null;
     const sig = `${chosen}:${series?.version ?? 0}`;
-    if (sig === lastSig) return;
-    lastSig = sig;
+    if (!memo.changed(sig)) return;
     view.hidden = !latest;
     status.textContent = latest
       ? `${latest.nodes.length} nodes · ${latest.source === "keras" ? "Keras model" : "graph"} at step ${latest.step}${latest.note ? ` · ${latest.note}` : ""} · click a box to expand or collapse it, drag to pan, wheel to zoom`
@@ -239,7 +239,7 @@ export function graphCard(tag: string, ctx: ViewContext): CardView {
 
   runSelect.addEventListener("change", () => {
     run = runSelect.value;
-    lastSig = "";
+    memo.invalidate();
     update();
   });
   search.addEventListener("input", runSearch);

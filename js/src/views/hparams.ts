@@ -2,6 +2,7 @@
 // filterable by regex) of hyperparameters, final metrics and status, and a parallel-coordinates
 // plot coloured by a chosen metric. Clicking a row or a line highlights that run in every
 // scalar card (click again to clear).
+import { Memo } from "../chart/memo";
 import type { HparamValue } from "../protocol";
 import type { Store } from "../store";
 import { onThemeChange } from "../theme";
@@ -230,9 +231,9 @@ export class HparamsSection {
   private readonly canvas: HTMLCanvasElement;
   private sortKey = "run";
   private sortDesc = false;
-  private lastSig = "";
+  private readonly memo = new Memo();
   /** The plot's part of the signature (the sort order does not change the plot). */
-  private lastPlotSig = "";
+  private readonly plotMemo = new Memo();
   private table: HparamsTable = { hparams: [], metrics: [], rows: [] };
   /** What the table was built from (rebuilt when the store or the folds change). */
   private tableVersion = -1;
@@ -273,8 +274,8 @@ export class HparamsSection {
   private readonly unsubscribeTheme: () => void;
 
   private redraw(): void {
-    this.lastSig = "";
-    this.lastPlotSig = "";
+    this.memo.invalidate();
+    this.plotMemo.invalidate();
     this.update();
   }
 
@@ -312,16 +313,12 @@ export class HparamsSection {
     // The table itself is in the signature: its metrics change as their scalar series grow.
     const plotSig = () => [this.tableJson, [...visible].join("|"), this.filter.value, this.colorBy.value, ui.highlight ?? "", this.width].join(";");
     const sig = `${plotSig()};${this.sortKey};${this.sortDesc}`;
-    if (sig === this.lastSig) return;
-    this.lastSig = sig;
+    if (!this.memo.changed(sig)) return;
     this.shownRows = this.sorted(rows);
     this.renderColorBy();
     this.renderTable();
     const plot = plotSig(); // (after renderColorBy: it may pick another metric)
-    if (plot !== this.lastPlotSig) {
-      this.lastPlotSig = plot;
-      this.drawPlot();
-    }
+    if (this.plotMemo.changed(plot)) this.drawPlot();
   }
 
   private cellOf(row: HparamsRow, key: string): Cell {

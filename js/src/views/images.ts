@@ -5,6 +5,7 @@
 // opens it enlarged in a dialog (with an actual-size toggle). The card's "adjust" controls set the
 // brightness and contrast of its images (CSS filters; the enlarged view too).
 import type { ImageEntry } from "../protocol";
+import { Memo } from "../chart/memo";
 import { cardShell, h, swatch, toggleButton, type CardView, type ViewContext } from "../ui";
 import { StepSlider, stepData } from "./stepslider";
 
@@ -138,14 +139,16 @@ function openViewer(host: HTMLElement, url: string, e: ImageEntry, caption: stri
 export function imageCard(tag: string, ctx: ViewContext): CardView {
   const { el, tools, body } = cardShell("images", tag);
   const slider = new StepSlider(() => {
-    lastSig = "";
+    memo.invalidate();
     update();
   });
   const adjust = adjustControls(el);
   tools.append(slider.el, adjust.button);
   const grid = h("div", { class: "tbx-image-grid" });
   body.append(adjust.panel, grid);
-  let lastSig = "";
+  const memo = new Memo(); // what is shown: the data and the step
+  const stepsMemo = new Memo(); // the data the slider's steps come from
+  let shownCount = 0; // grids built, so a decode that finishes late knows it was replaced
   let urls = new Map<ImageEntry, string>();
 
   function urlOf(entry: ImageEntry, next: Map<ImageEntry, string>): string | null {
@@ -158,11 +161,11 @@ export function imageCard(tag: string, ctx: ViewContext): CardView {
 
   function update(): void {
     const { byRun, runs, sig: sigData, steps } = stepData(ctx, "images", tag);
-    if (sigData !== lastSig.split(";")[0]) slider.setSteps(steps());
+    if (stepsMemo.changed(sigData)) slider.setSteps(steps());
     const step = slider.value;
     const sig = `${sigData};${step}`;
-    if (sig === lastSig) return;
-    lastSig = sig;
+    if (!memo.changed(sig)) return;
+    const mine = ++shownCount;
     // Hold the grid's height while the new images decode (no collapse, no scroll jump).
     const held = grid.offsetHeight;
     if (held > 0) grid.style.minHeight = `${held}px`;
@@ -200,9 +203,8 @@ export function imageCard(tag: string, ctx: ViewContext): CardView {
     }
     for (const [entry, url] of urls) if (next.get(entry) !== url) URL.revokeObjectURL(url);
     urls = next;
-    const mine = lastSig;
     void Promise.all(pending).then(() => {
-      if (lastSig === mine) grid.style.minHeight = "";
+      if (shownCount === mine) grid.style.minHeight = "";
     });
   }
 

@@ -2,6 +2,7 @@
 // against recall or (the ROC toggle) true against false positive rate with its area; a
 // threshold slider picks the point shown in each run's confusion matrix. Hovering the plot shows
 // the nearest threshold's counts.
+import { Memo } from "../chart/memo";
 import { confusionAt, rocCurve, thresholdAt, thresholdIndex, type Confusion } from "../math/roc";
 import type { PrStep } from "../protocol";
 import type { RunInfo } from "../store";
@@ -51,7 +52,8 @@ function prPoints(rec: PrStep): { xs: number[]; ys: number[]; index: number[] } 
 export function prCard(tag: string, ctx: ViewContext): CardView {
   const { el, tools, body } = cardShell("pr_curves", tag);
   let roc = false;
-  let lastSig = "";
+  const memo = new Memo(); // what is drawn: data, step, ROC or PR, threshold, width
+  const stepsMemo = new Memo(); // the data the slider's steps come from
   let threshold = 0.5;
   let curves: Curve[] = [];
   let width = 0;
@@ -81,18 +83,17 @@ export function prCard(tag: string, ctx: ViewContext): CardView {
   });
 
   function redraw(): void {
-    lastSig = "";
+    memo.invalidate();
     update();
   }
   const unsubscribeTheme = onThemeChange(redraw); // the canvas takes the new theme's colours
 
   function update(): void {
     const { byRun, runs, sig: dataSig, steps } = stepData(ctx, "pr_curves", tag);
-    if (!lastSig.startsWith(dataSig + ";")) slider.setSteps(steps());
+    if (stepsMemo.changed(dataSig)) slider.setSteps(steps());
     width = Math.max(240, Math.floor(body.clientWidth) || 480);
     const sig = [dataSig, slider.value, roc, threshold, width].join(";");
-    if (sig === lastSig) return;
-    lastSig = sig;
+    if (!memo.changed(sig)) return;
 
     curves = [];
     for (const run of runs) {

@@ -2,6 +2,7 @@
 // (marked) and sanitised (DOMPurify). Logged text is untrusted: raw text never reaches innerHTML.
 import DOMPurify from "dompurify";
 import { Marked } from "marked";
+import { Memo } from "../chart/memo";
 import { cardShell, h, swatch, type CardView, type ViewContext } from "../ui";
 import { StepSlider, stepData } from "./stepslider";
 
@@ -16,19 +17,19 @@ export function renderMarkdown(text: string): DocumentFragment {
 export function textCard(tag: string, ctx: ViewContext): CardView {
   const { el, tools, body } = cardShell("text", tag);
   const slider = new StepSlider(() => {
-    lastSig = "";
+    memo.invalidate();
     update();
   });
   tools.append(slider.el);
-  let lastSig = "";
+  const memo = new Memo(); // what is shown: the data and the step
+  const stepsMemo = new Memo(); // the data the slider's steps come from
 
   function update(): void {
     const { byRun, runs, sig: sigData, steps } = stepData(ctx, "text", tag);
-    if (sigData !== lastSig.split(";")[0]) slider.setSteps(steps());
+    if (stepsMemo.changed(sigData)) slider.setSteps(steps());
     const step = slider.value;
     const sig = `${sigData};${step}`;
-    if (sig === lastSig) return;
-    lastSig = sig;
+    if (!memo.changed(sig)) return;
     body.textContent = "";
     if (runs.length === 0) {
       body.append(h("div", { class: "tbx-card-note", text: "No visible run has text for this tag." }));
