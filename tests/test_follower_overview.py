@@ -129,6 +129,33 @@ def test_a_small_logdir_or_overview_off_sends_no_overview(tmp_path):
     assert batches and not any(g[0].get("overview") for g in items(batches))
 
 
+def test_a_logdir_smaller_than_one_piece_is_read_and_sent_in_one_piece(tmp_path, monkeypatch):
+    """Sized before reading: a logdir bigger than the small first piece of a big read but within
+    one read piece is read in one refresh, each series sent once (it was read in two pieces
+    and every series collected and encoded twice: 1.2x the first poll of 10,000 tags)."""
+    from tbx_widget.reader import Logs
+
+    sweep(tmp_path, 4, 8, 400)
+    size = sum(f.stat().st_size for f in tmp_path.rglob("events.out.tfevents.*"))
+    read_bytes = 1 << 20
+    assert read_bytes // follower_module.FIRST_PIECE_DIV < size <= read_bytes, size
+    reads: list = []
+    orig = Logs.refresh
+
+    def refresh(self, **kw):
+        reads.append(kw.get("max_bytes"))
+        return orig(self, **kw)
+
+    monkeypatch.setattr(Logs, "refresh", refresh)
+    batches: list = []
+    Follower(str(tmp_path), read_bytes=read_bytes).poll(batches.append)
+    assert reads == [read_bytes]
+    got = items(batches)
+    assert not any(g[0].get("overview") for g in got)
+    assert sorted((g[0]["run"], g[0]["tag"]) for g in got) == sorted({(g[0]["run"], g[0]["tag"]) for g in got})
+    assert len(got) == 4 * 8 and all(len(g[1]) == 400 for g in got)
+
+
 def test_minmax_indices_keep_each_buckets_extremes_and_the_ends():
     rng = np.random.default_rng(0)
     v = rng.normal(size=10_001)

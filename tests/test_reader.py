@@ -696,3 +696,22 @@ def test_load_peak_memory_stays_well_under_twice_the_arrays_it_returns(tmp_path)
     returned = sum(s.step.nbytes + s.wall_time.nbytes + s.value.nbytes for s in kept)
     assert [len(s.step) for s in kept] == [100_000] * 10
     assert peak < 1.8 * returned, (peak, returned)
+
+
+def test_unread_bytes_sizes_the_whole_logdir_before_the_first_refresh(tmp_path):
+    """A hint taken before reading (the follower sizes its first read with it): every run's
+    event files count, none is read, and the refresh after it still reports every run as new."""
+    for run, n in (("a", 30), ("b/c", 50)):
+        write_file(tmp_path / run / "events.out.tfevents.1", [scalar_event(i, float(i)) for i in range(n)])
+    total = sum(f.stat().st_size for f in tmp_path.rglob("events.out.tfevents.*"))
+    logs = Logs(str(tmp_path))
+    assert logs.unread_bytes() == total
+    changes = logs.refresh()
+    assert sorted(changes.new_runs) == ["a", "b/c"]
+    assert logs.unread_bytes() == 0
+    write_file(tmp_path / "a" / "events.out.tfevents.1", [scalar_event(30, 1.0)], header=False)
+    write_file(tmp_path / "d" / "events.out.tfevents.1", [scalar_event(0, 1.0)])
+    grown = logs.unread_bytes()
+    assert grown == (tmp_path / "d" / "events.out.tfevents.1").stat().st_size + len(encode_record(scalar_event(30, 1.0).SerializeToString()))
+    changes = logs.refresh()
+    assert changes.new_runs == ["d"] and logs.scalars("a", "loss").step[-1] == 30

@@ -194,18 +194,16 @@ class Follower:
 
     def _open_read(self) -> tuple[Any, bool]:
         """The first refresh of a read of the whole logdir, and whether the logdir is big (more
-        than one read piece: overviews first). A local logdir's first piece is small
-        (``read_bytes / FIRST_PIECE_DIV``) so the first overviews go out early; its size is then
-        told by the unread bytes (one stat per file). A URL logdir's first piece is a whole one."""
+        than one read piece: overviews first). A local logdir's size is told first by its unread
+        bytes (a listing and one stat per file): a big one's first piece is small
+        (``read_bytes / FIRST_PIECE_DIV``) so the first overviews go out early, a smaller one is
+        read in one piece (collected once: two pieces cost a 10,000-tag run 1.2x). A URL
+        logdir's first piece is a whole one."""
         logs = self._logs
-        piece = self.read_bytes if logs.storage is not None else max(1, self.read_bytes // FIRST_PIECE_DIV)
-        changes = logs.refresh(max_bytes=piece)
-        if not changes.more:
-            return changes, False
-        if piece >= self.read_bytes:
-            return changes, True
         unread = logs.unread_bytes()
-        return changes, unread is None or piece + unread > self.read_bytes
+        big = unread is not None and unread > self.read_bytes
+        changes = logs.refresh(max_bytes=max(1, self.read_bytes // FIRST_PIECE_DIV) if big else self.read_bytes)
+        return changes, changes.more
 
     def with_preview(self, fn: Callable[[Any], T]) -> T:
         """Call ``fn`` with a Logs-like view of the scalar previews (``saved_view.CurvesLogs``: for

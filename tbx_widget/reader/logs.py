@@ -354,11 +354,25 @@ class Logs:
             changes.reset_step[(name, kind, tag)] = step
 
     def unread_bytes(self) -> int | None:
-        """Bytes of the known runs' event files not consumed yet (one stat per file), None for a
-        URL logdir (its sizes come only from listings). A hint for how much a full read costs."""
+        """Bytes of the logdir's event files not consumed yet, runs not read yet included (a
+        listing, which the next ``refresh()`` uses, and one stat per file); None for a URL
+        logdir (its sizes come only from listings). A hint for how much a full read costs."""
         if self.storage is not None:
             return None
-        return sum(run.unread_bytes() or 0 for run in self._runs.values())
+        found = self._dirs.scan()
+        self._listed = (time.monotonic(), found)
+        total = 0
+        for name, (directory, files) in found.items():
+            run = self._runs.get(name)
+            if run is not None:
+                total += run.unread_bytes() or 0
+                continue
+            for file in files:
+                try:
+                    total += os.stat(directory + os.sep + file).st_size
+                except OSError:
+                    continue  # gone since the listing
+        return total
 
     @property
     def skipped_bytes(self) -> int:
