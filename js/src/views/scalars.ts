@@ -8,10 +8,11 @@ import uPlot from "uplot";
 import { allIntegers, chartAxes, paddedRange } from "../chart/axes";
 import { groupColumns, type GroupColumns } from "../chart/grouplines";
 import { Memo } from "../chart/memo";
-import { ChartTooltip, groupLabel, tipOrderSelect, type TipSeries } from "../chart/tooltip";
+import { ChartTooltip, groupLabel, tipOrderSelect } from "../chart/tooltip";
 import { enablePan } from "../chart/pan";
-import { dataRedrawDelay, drawsRaw, lineWidth, MANY_LINES } from "../chart/sweep";
-import { noPaths, SweepPainter, type SweepLine } from "../chart/sweepdraw";
+import { dataRedrawDelay, drawsRaw, MANY_LINES } from "../chart/sweep";
+import { fmtX, scalarSeries, xLabel, type ScalarLine as Line } from "../chart/scalarseries";
+import { SweepPainter } from "../chart/sweepdraw";
 import { joinColumns, outlierRange, pickAt, runColumns, withEnds, type RunColumns } from "../math/columns";
 import { decimateIndices, lowerBound } from "../math/decimate";
 import { smooth } from "../math/smoothing";
@@ -22,8 +23,8 @@ import { frameSlices, taskSlices, type ReleasableCard } from "./visibility";
 import type { RunInfo, ScalarSeries } from "../store";
 import { onThemeChange, readTheme } from "../theme";
 import {
-  canvasAvailable, cardShell, download, fmtDuration, fmtNum, fmtWall, h, safeFileName, swatch,
-  toggleButton, button, withAlpha, type ViewContext, type XAxis,
+  canvasAvailable, cardShell, download, fmtNum, h, safeFileName, swatch,
+  toggleButton, button, type ViewContext, type XAxis,
 } from "../ui";
 
 const CHART_HEIGHT = 220;
@@ -55,40 +56,12 @@ interface Cached {
   cols: RunColumns;
 }
 
-/** uPlot `points.show`: mark points only when the shown range has fewer than two (no line). */
-function lonePoint(u: uPlot, seriesIdx: number, i0: number, i1: number): boolean {
-  const col = u.data[seriesIdx];
-  let seen = 0;
-  for (let i = i0; i <= i1 && seen < 2; i++) if (col[i] !== null && col[i] !== undefined) seen++;
-  return seen < 2;
-}
-
 /** `ys` at the point whose x is `x` (the first such), or null. */
 function valueAt(xs: Float64Array, ys: Float64Array, n: number, x: number): number | null {
   const i = lowerBound(xs, n, x);
   return i < n && xs[i] === x && Number.isFinite(ys[i]) ? ys[i] : null;
 }
 
-/** What the chart draws as one line: a run, or a group of runs aggregated. */
-interface Line {
-  key: string;
-  label: string;
-  color: string;
-  cols: { x: Float64Array; raw: Float64Array; smoothed: Float64Array; n: number };
-  highlighted: boolean;
-  /** A group of two or more runs: its aggregated columns and its members' columns. */
-  group?: { cols: GroupColumns; members: RunColumns[] };
-}
-
-function xLabel(xAxis: XAxis): string {
-  return xAxis === "step" ? "step" : xAxis === "relative" ? "relative time" : "wall time";
-}
-
-function fmtX(xAxis: XAxis, v: number): string {
-  if (xAxis === "relative") return fmtDuration(v);
-  if (xAxis === "wall") return fmtWall(v);
-  return fmtNum(v);
-}
 
 export function scalarCard(tag: string, ctx: ViewContext): ReleasableCard {
   const { el, tools, body } = cardShell("scalars", tag);
@@ -548,73 +521,26 @@ export function scalarCard(tag: string, ctx: ViewContext): ReleasableCard {
     memberCols: { cols: RunColumns; color: string }[]): uPlot {
     chartBox.textContent = "";
     tooltip.reset();
-    const k = raws.filter(Boolean).length; // raw series, drawn first
     // No closure here may name `lines` or `memberCols`: the chart's callbacks would keep the
     // columns of this build alive for the chart's life (new data comes through setData).
     const lineCount = lines.length;
     const theme = readTheme(el);
     const xAxis = ctx.ui.xAxis;
-    const series: uPlot.Series[] = [{ label: xLabel(xAxis), value: (_u, v) => (v === null ? "–" : fmtX(xAxis, v)) }];
-    const bands: uPlot.Band[] = [];
-    let r = 0;
     // rawAt reads the lines last drawn (`drawnLines`: new data is drawn with setData into this
     // chart; the build's own lines would keep stale columns alive and answer from them).
-    const tipSeries: TipSeries[] = lines.map((l, i) => ({ key: l.key, label: l.label, color: l.color, index: 1 + k + i,
-      ...(raws[i] ? { rawIndex: 1 + r++ } : { rawAt: (x: number) => {
+    const { series, bands, tipSeries, sweepLines, selfDrawn } = scalarSeries(lines, raws, {
+      xAxis, logY, withBand,
+      members: memberCols.map(({ cols, color }) => ({ label: ctx.ui.runLabel(ctx.store, cols.run.name), color })),
+      rawAt: (i, x) => {
         const c = drawnLines[i]?.cols;
         return c ? valueAt(c.x, c.raw, c.n, x) : null;
-      } }) }));
-    // With a highlighted run, the others fade and it draws thicker.
-    const anyHighlight = lines.some((l) => l.highlighted);
-    const faded = (l: Line) => anyHighlight && !l.highlighted;
-    // A sweep of plain run lines (the shared grid) is drawn in one pass by chart/sweepdraw.ts
-    // from uPlot's draw hook; its series keep their data (tooltip, ranges) but no paths.
-    const selfDrawn = lines.length > MANY_LINES && !lines.some((l) => l.group);
-    const sweepLines: SweepLine[] = [];
+      },
+    });
+    // A sweep of plain run lines is drawn in one pass by chart/sweepdraw.ts from uPlot's draw
+    // hook; its series keep their data (tooltip, ranges) but no paths.
     painter = selfDrawn ? new SweepPainter(sweepLines, taskSlices) : null;
     if (painter) painter.onDone = applyHooks;
     const paintSweep = painter;
-    const lineSeries = (s: uPlot.Series): uPlot.Series => {
-      if (!selfDrawn) return s;
-      sweepLines.push({ index: series.length, stroke: s.stroke as string, width: s.width ?? 1 });
-      // its y range comes from the grid (sweepY), not from uPlot scanning a thousand columns
-      // (which holding NaN would also spoil); a log axis still scans (it skips NaN)
-      return { ...s, paths: noPaths, points: { show: false }, auto: logY };
-    };
-    lines.forEach((l, i) => {
-      if (!raws[i]) return;
-      series.push(lineSeries({
-        label: `${l.label} (raw)`, stroke: withAlpha(l.color, faded(l) ? 0.06 : 0.25), width: 1, spanGaps: true,
-        points: { show: false }, value: (_u, v) => fmtNum(v),
-      }));
-    });
-    lines.forEach((l) => {
-      series.push(lineSeries({
-        label: l.label, stroke: faded(l) ? withAlpha(l.color, 0.3) : l.color,
-        width: lineWidth(lineCount, l.highlighted), spanGaps: true,
-        points: { show: lonePoint }, // a series of one point still shows; lines carry no dots
-        value: (_u, v) => fmtNum(v),
-      }));
-    });
-    lines.forEach((l, i) => {
-      if (!l.group) return;
-      if (withBand) {
-        const at = series.length;
-        const edge = { stroke: withAlpha(l.color, 0.35), width: 1, spanGaps: true, points: { show: false }, value: (_u: uPlot, v: number) => fmtNum(v) };
-        series.push({ ...edge, label: `${l.label} lower` }, { ...edge, label: `${l.label} upper` });
-        bands.push({ series: [at + 1, at], fill: withAlpha(l.color, faded(l) ? 0.05 : 0.18) });
-      }
-      // The member count: not drawn (own scale, hidden), read by the tooltip.
-      series.push({ label: `${l.label} runs`, show: false, scale: "count", spanGaps: true, points: { show: false } });
-      tipSeries[i].countIndex = series.length - 1;
-    });
-    // Member runs faint in their group's colour.
-    for (const { cols, color } of memberCols) {
-      series.push({
-        label: ctx.ui.runLabel(ctx.store, cols.run.name), stroke: withAlpha(color, 0.2), width: 1, spanGaps: true,
-        points: { show: false }, value: (_u, v) => fmtNum(v),
-      });
-    }
     tooltip.series = tipSeries;
     const yRange: uPlot.Range.Function = (_u, min, max) => (outliers && yBounds ? yBounds : sweepY ? paddedRange(sweepY[0], sweepY[1]) : paddedRange(min, max));
     const opts: uPlot.Options = {
