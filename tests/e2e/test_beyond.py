@@ -67,6 +67,8 @@ def test_a_pinned_card_goes_on_top_and_stays_pinned_in_a_rerendered_view(jupyter
     lab.wait_cell_done(2)
     views = lab.poll(lambda: (lambda r: r if r and len(r) == 2 and r[1]["pinned"] == ["acc"] else None)(lab.js(READ)), 60, "the second view")
     assert views[1]["sections"][0] == "pinned", views
+    # a chart is drawn when it is in view (views/visibility.ts): bring the second view's up
+    lab.page.locator('[data-tbx-section="pinned"] .tbx-card').nth(1).scroll_into_view_if_needed()
     lab.poll(lambda: all(lab.js(READ)[1]["drawn"]) or None, 20, "the second view's pinned chart drawn")
 
     # Unpinned in the second view: both views put acc back in the scalars section.

@@ -150,6 +150,9 @@ def _readable(state: dict | None) -> dict | None:
 
 def test_chart_defects(jupyter: Any) -> None:
     name = jupyter.server.write_notebook([LOG, MORE])
+    # A page tall enough to show every card at once: the checks below read all the charts in one
+    # state, and a scalar card is drawn only while it is in view (views/visibility.ts).
+    jupyter.page.set_viewport_size({"width": 1400, "height": 2400})
     jupyter.open(name)
     jupyter.set_theme(dark=False)
     jupyter.run_cell(0)
