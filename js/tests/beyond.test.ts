@@ -6,7 +6,7 @@ import { attach } from "../src/session";
 import { SAVE_DELAY_MS, applySettings, parseSettings, settingsOf } from "../src/settings";
 import { UiState } from "../src/ui";
 import { StepSlider, linkSteps, stepAtOrBefore } from "../src/views/stepslider";
-import { scalarsJson } from "../src/views/scalars";
+import { scalarsCsv, scalarsJson } from "../src/views/scalarexport";
 import { imageFilter } from "../src/views/images";
 import { ScalarSeries } from "../src/store";
 import { BatchBuilder, FakeModel, stubObjectUrls } from "./helpers";
@@ -244,6 +244,13 @@ describe("JSON download on scalar cards", () => {
     expect(r.smoothed[1]).toBeCloseTo(1 / 3);
     expect(r.smoothed[2]).toBeNull();
     expect(r.smoothed[3]).toBeCloseTo((0.125 + 1) / 0.875);
+  });
+
+  it("scalarsCsv: one line per point in logged order, a run name with a comma or quote quoted", () => {
+    const s = new ScalarSeries();
+    s.append(new Float64Array([0, 5]), new Float64Array([10, 11]), new Float64Array([1.5, NaN]));
+    expect(scalarsCsv([{ run: "a", s }, { run: 'lr=0.1,"b"', s }])).toBe(
+      'run,step,wall_time,value\na,0,10,1.5\na,5,11,NaN\n"lr=0.1,""b""",0,10,1.5\n"lr=0.1,""b""",5,11,NaN\n');
   });
 
   it("the JSON button downloads the visible runs under the tag's name", async () => {

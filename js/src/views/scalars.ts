@@ -15,10 +15,10 @@ import { fmtX, scalarSeries, xLabel, type ScalarLine as Line } from "../chart/sc
 import { SweepPainter } from "../chart/sweepdraw";
 import { joinColumns, outlierRange, pickAt, runColumns, withEnds, type RunColumns } from "../math/columns";
 import { decimateIndices, lowerBound } from "../math/decimate";
-import { smooth } from "../math/smoothing";
 import { sweepBuckets, SweepGridBuilder } from "../math/sweepgrid";
 import { groupRuns, type Grouping } from "../math/groups";
 import { hparamsTable } from "./hparams";
+import { scalarsCsv, scalarsJson } from "./scalarexport";
 import { frameSlices, taskSlices, type ReleasableCard } from "./visibility";
 import type { RunInfo, ScalarSeries } from "../store";
 import { onThemeChange, readTheme } from "../theme";
@@ -604,12 +604,8 @@ export function scalarCard(tag: string, ctx: ViewContext): ReleasableCard {
   }
 
   function downloadCsv(): void {
-    const rows = ["run,step,wall_time,value"];
-    for (const { run, s } of visible()) {
-      const name = /[",\n]/.test(run.name) ? `"${run.name.replace(/"/g, '""')}"` : run.name;
-      for (let i = 0; i < s.n; i++) rows.push(`${name},${s.step[i]},${s.wallTime[i]},${s.value[i]}`);
-    }
-    download(new Blob([rows.join("\n") + "\n"], { type: "text/csv" }), `${safeFileName(tag)}.csv`);
+    const text = scalarsCsv(visible().map(({ run, s }) => ({ run: run.name, s })));
+    download(new Blob([text], { type: "text/csv" }), `${safeFileName(tag)}.csv`);
   }
 
   function downloadJson(): void {
@@ -665,39 +661,5 @@ export function scalarCard(tag: string, ctx: ViewContext): ReleasableCard {
       destroyChart();
       cache.clear();
     },
-  };
-}
-
-/** One run's points in a scalar card's JSON download. */
-export interface ScalarsJsonRun {
-  run: string;
-  label: string;
-  /** Per point; a non-finite value or smoothed value is null (JSON has no NaN or Infinity). */
-  step: number[];
-  wall_time: number[];
-  value: (number | null)[];
-  smoothed: (number | null)[];
-}
-
-/**
- * A scalar card's data as drawn, for its JSON download: per visible run its points in logged
- * order with TensorBoard's smoothing at the card's weight.
- */
-export function scalarsJson(tag: string, smoothing: number, runs: { run: string; label: string; s: ScalarSeries }[]): { tag: string; smoothing: number; runs: ScalarsJsonRun[] } {
-  const finite = (v: number) => (Number.isFinite(v) ? v : null);
-  return {
-    tag,
-    smoothing,
-    runs: runs.map(({ run, label, s }) => {
-      const value = s.value.subarray(0, s.n);
-      const sm = smooth(value, smoothing, s.n);
-      return {
-        run, label,
-        step: Array.from(s.step.subarray(0, s.n)),
-        wall_time: Array.from(s.wallTime.subarray(0, s.n)),
-        value: Array.from(value, finite),
-        smoothed: Array.from(sm, finite),
-      };
-    }),
   };
 }
