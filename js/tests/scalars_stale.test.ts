@@ -127,6 +127,19 @@ describe("a scalar card out of view", () => {
       scroll(card, true); // back in view: drawn again, with the data as it is now
       for (let t = 0; t < 300 && !card.dataset.tbxSeries?.startsWith('{"run0":[1,'); t++) await new Promise((r) => setTimeout(r, 10));
       expect(JSON.parse(card.dataset.tbxSeries ?? "{}")).toEqual({ run0: [1, 0, 1] });
+      // out of view again, then the page's theme changes: the card is not drawn out of view for
+      // it (it would hold its data again), and shows the new theme when it comes back
+      scroll(card, false);
+      expect(card.dataset.tbxSeries).toBeUndefined();
+      document.body.setAttribute("data-jp-theme-light", "false");
+      await new Promise((r) => setTimeout(r, 150));
+      expect(card.dataset.tbxSeries).toBeUndefined();
+      const after = (card as unknown as { tbxChart: { data: ArrayLike<number>[] } }).tbxChart;
+      expect(after.data.length < 2 || after.data[1].length === 0).toBe(true);
+      scroll(card, true);
+      for (let t = 0; t < 300 && !card.dataset.tbxSeries; t++) await new Promise((r) => setTimeout(r, 10));
+      expect(JSON.parse(card.dataset.tbxSeries ?? "{}")).toEqual({ run0: [1, 0, 1] });
+      document.body.removeAttribute("data-jp-theme-light");
       cleanup();
     } finally {
       vi.unstubAllGlobals();

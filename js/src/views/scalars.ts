@@ -138,7 +138,7 @@ export function scalarCard(tag: string, ctx: ViewContext): ReleasableCard {
   const unsubscribeTheme = onThemeChange(() => {
     chartKey = ""; // axes take the new theme's colours: rebuild the chart
     memo.invalidate();
-    schedule();
+    if (asked) schedule(); // a card not drawn (or let go) out of view is built anew when it comes back
   });
 
   // Redraws at a coming frame, shared with the page's other cards (views/visibility.ts): all
