@@ -13,8 +13,10 @@
 - A SIGKILL loses what was logged since the last successful upload (the spool dies with the
   process); everything uploaded before stays readable.
 - ``close()``, and the start of each new object, check the finished object's size on the server
-  and upload it again when it differs: a PUT whose request was delayed (retried by the client after a timeout) can
-  land after a later one and put back a shorter object.
+  and upload it again when it differs: a PUT whose request was delayed (retried by the client
+  after a timeout) can land after a later one and put back a shorter object. After each such
+  upload the check waits (``BACKOFF_SECS``, doubling) before it looks again, so a PUT still on
+  its way is caught too; ``UPLOAD_ATTEMPTS`` repairs, then a ``ConnectionError``.
 - Construction checks the bucket (``FileNotFoundError`` / ``PermissionError``) and ``open()``
   uploads the header, so a writer that cannot write fails at once; a missing fsspec backend is an
   ``ImportError`` naming the extra to install.
@@ -161,13 +163,19 @@ class RemoteEventFile:
         size with the spool's and upload again while they differ (a few times)."""
         if self._uploaded == 0 or self._size <= self._header:
             return  # nothing uploaded, or the header alone (a rolled object's is never uploaded)
-        for _ in range(UPLOAD_ATTEMPTS):
+        delay = BACKOFF_SECS
+        for attempt in range(UPLOAD_ATTEMPTS + 1):
             try:
                 if self.storage.size(self._key) == self._size:
                     return
             except FileNotFoundError:
                 pass
+            if attempt == UPLOAD_ATTEMPTS:
+                break
             self._upload()
+            # a delayed PUT still on its way can land after this one: give it time, then look again
+            time.sleep(delay)
+            delay *= 2
         raise ConnectionError(f"{self.path} on the server stays shorter than the {self._size} bytes uploaded")
 
     def forget(self) -> None:

@@ -303,6 +303,35 @@ def test_close_uploads_again_when_a_delayed_put_left_a_shorter_object(monkeypatc
     assert load("memory://stale/run").scalars(".", "x").step.tolist() == [0, 1]
 
 
+def test_the_size_is_looked_at_again_after_a_pause_for_a_put_still_on_its_way(monkeypatch):
+    """A delayed PUT can land just after the upload that repaired the object: the check waits
+    (BACKOFF_SECS, doubling) before it trusts the size, and repairs again (a loaded CI run's
+    emulator kept a shorter object through four back-to-back re-uploads)."""
+    import threading
+
+    w, flaky = _memory_writer(monkeypatch, "memory://late/run", flush_secs=3600)
+    monkeypatch.setattr(remote_sink, "BACKOFF_SECS", 0.5)
+    w.add(scalar(0))
+    w.flush()
+    fs, key = w._sink.storage.fs, w._sink._key
+    stale = bytes(fs.cat_file(key))
+    w.add(scalar(1))
+    w.flush()
+    fs.pipe_file(key, stale)  # an earlier upload lands last ...
+    sink, real, late = w._sink, w._sink._upload, []
+
+    def upload() -> None:
+        real()
+        if not late:  # ... and once more, 20 ms after the upload that repaired it
+            late.append(threading.Timer(0.02, fs.pipe_file, (key, stale)))
+            late[0].start()
+
+    monkeypatch.setattr(sink, "_upload", upload)
+    w.close()
+    late[0].join()
+    assert load("memory://late/run").scalars(".", "x").step.tolist() == [0, 1]
+
+
 def test_a_finished_object_left_shorter_by_a_delayed_put_is_uploaded_again_before_the_next(monkeypatch):
     monkeypatch.setattr(remote_sink, "ROLL_BYTES", 400)
     w, flaky = _memory_writer(monkeypatch, "memory://stale2/run", flush_secs=3600)
