@@ -7,7 +7,7 @@ import { Memo } from "../src/chart/memo";
 import { noPaths } from "../src/chart/sweepdraw";
 import { joinColumns } from "../src/math/columns";
 import { sweepBuckets } from "../src/math/sweepgrid";
-import { DRAW_SLICE_MS } from "../src/views/scalars";
+import { DRAW_SLICE_MS } from "../src/chart/drawjob";
 import { taskSlices } from "../src/views/visibility";
 import { BatchBuilder, fakeCanvas } from "./helpers";
 import { renderDashboard } from "./dashboard";

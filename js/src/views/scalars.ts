@@ -1,21 +1,26 @@
 // Scalars: a card per tag, every visible run overlaid in one uPlot chart, raw faint behind the
 // smoothed line; with run grouping on (UiState.grouping), a group of runs is one line (mean or
-// median) with a band (min–max or ±std), its members optionally faint underneath. Data are decimated to per-pixel min/max envelopes and recomputed only when the
-// data, the smoothing, the x axis or the zoom change. Column helpers live in math/columns.ts.
+// median) with a band (min–max or ±std), its members optionally faint underneath. The card holds
+// the state (its lines, chart, zoom) and the wiring; the work lives beside it: per-run columns in
+// math/columns.ts, the chart's data decimated to per-pixel min/max envelopes in
+// chart/scalardata.ts, uPlot's series in chart/scalarseries.ts and axes in chart/axes.ts, the
+// paced drawing in chart/drawjob.ts, the zoom in chart/zoom.ts, downloads in views/scalarexport.ts.
+// Data are recomputed only when the data, the smoothing, the x axis or the zoom change.
 // A sweep (more than 50 lines) draws raw values only for highlighted lines and redraws for new
 // data at a pace set by its draw cost (chart/sweep.ts).
 import uPlot from "uplot";
 import { allIntegers, chartAxes, paddedRange } from "../chart/axes";
 import { groupColumns, type GroupColumns } from "../chart/grouplines";
-import { Memo } from "../chart/memo";
+import { PacedDrawing } from "../chart/drawjob";
 import { ChartTooltip, groupLabel, tipOrderSelect } from "../chart/tooltip";
 import { enablePan } from "../chart/pan";
-import { dataRedrawDelay, drawsRaw, MANY_LINES } from "../chart/sweep";
+import { drawsRaw, MANY_LINES } from "../chart/sweep";
 import { fmtX, scalarSeries, xLabel, type ScalarLine as Line } from "../chart/scalarseries";
+import { scalarData } from "../chart/scalardata";
 import { SweepPainter } from "../chart/sweepdraw";
-import { joinColumns, outlierRange, pickAt, runColumns, withEnds, type RunColumns } from "../math/columns";
+import { sameZoom, shownRange, zoomOf, type Zoom } from "../chart/zoom";
+import { outlierRange, runColumns, type RunColumns } from "../math/columns";
 import { decimateIndices, lowerBound } from "../math/decimate";
-import { sweepBuckets, SweepGridBuilder } from "../math/sweepgrid";
 import { groupRuns, type Grouping } from "../math/groups";
 import { hparamsTable } from "./hparams";
 import { scalarsCsv, scalarsJson } from "./scalarexport";
@@ -28,26 +33,6 @@ import {
 } from "../ui";
 
 const CHART_HEIGHT = 220;
-
-/** Time (ms) a chart's drawing works in one go before the rest waits for a coming frame. */
-export const DRAW_SLICE_MS = 8;
-
-/** A sweep grid column made ready to draw: with `positiveOnly` (log y) values <= 0 become NaN;
- * `span` widens to the finite values at indices [i0, i1). */
-function scanColumn(col: Float64Array, positiveOnly: boolean, i0: number, i1: number, span: [number, number]): void {
-  let lo = span[0];
-  let hi = span[1];
-  for (let k = 0; k < col.length; k++) {
-    const v = col[k];
-    if (positiveOnly && v <= 0) col[k] = NaN;
-    else if (k >= i0 && k < i1 && v - v === 0) {
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-  }
-  span[0] = lo;
-  span[1] = hi;
-}
 
 interface Cached {
   version: number;
@@ -80,8 +65,7 @@ export function scalarCard(tag: string, ctx: ViewContext): ReleasableCard {
   let chart: uPlot | null = null;
   let painter: SweepPainter | null = null;
   let chartKey = "";
-  const memo = new Memo();
-  let zoom: [number, number] | null = null;
+  let zoom: Zoom = null;
   let full: [number, number] = [0, 1];
   let yBounds: [number, number] | null = null;
   // A sweep's y extremes within the shown x range (its columns hold NaN, which uPlot's own
@@ -95,7 +79,7 @@ export function scalarCard(tag: string, ctx: ViewContext): ReleasableCard {
   const groupCache = new Map<string, { sig: string; cols: GroupColumns }>();
 
   const redraw = () => {
-    memo.invalidate();
+    drawing.invalidate();
     update();
   };
   tools.append(
@@ -127,7 +111,7 @@ export function scalarCard(tag: string, ctx: ViewContext): ReleasableCard {
           if (w > 0 && w !== width) {
             width = w;
             if (chart) chart.setSize({ width: w, height: CHART_HEIGHT });
-            memo.invalidate();
+            drawing.invalidate();
             // a card not asked to draw (one laid out off screen, or released) waits for
             // LazyUpdates: drawn here, it would hold data no one sees (issue 19)
             if (asked) schedule();
@@ -137,7 +121,7 @@ export function scalarCard(tag: string, ctx: ViewContext): ReleasableCard {
   resize?.observe(chartBox);
   const unsubscribeTheme = onThemeChange(() => {
     chartKey = ""; // axes take the new theme's colours: rebuild the chart
-    memo.invalidate();
+    drawing.invalidate();
     if (asked) schedule(); // a card not drawn (or let go) out of view is built anew when it comes back
   });
 
@@ -242,23 +226,19 @@ export function scalarCard(tag: string, ctx: ViewContext): ReleasableCard {
     return lines;
   }
 
-  // New data alone (a sweep's batches streaming in) redraws a drawn chart at most once per
-  // DATA_GAP times its last draw's cost (chart/sweep.ts); any other change redraws at once.
-  let lastCost = 0;
-  let lastEnd = 0;
-  let drawnRest = "";
-  let drawnData = "";
-  let later: ReturnType<typeof setTimeout> | null = null;
-  const now = () => (typeof performance !== "undefined" ? performance.now() : Date.now());
-
-  // A drawing on its way: `draw` is a generator that yields between pieces of work (a run's
-  // columns, a line on the sweep grid), run DRAW_SLICE_MS at a time, the rest in coming tasks
-  // (views/visibility.ts taskSlices, between frames): a sweep's first chart is built over several frames
-  // instead of in one long task (issue 19: frame gaps). The chart shows its previous picture
-  // meanwhile. A change of anything but the data starts a new drawing at once; new data alone
-  // lets the drawing finish and is drawn next.
-  let job: { sig: string; data: string; rest: string; steps: Generator<void, void, void>; cost: number; again: boolean } | null = null;
-  const jobKey = {};
+  // The drawing, paced (chart/drawjob.ts): in slices, new data alone after the drawing under
+  // way, a sweep's new data at a pace set by its draw cost.
+  const drawing = new PacedDrawing({
+    slices: taskSlices,
+    onWaitOver: () => {
+      if (!destroyed && el.isConnected) update();
+    },
+    onNewerData: () => schedule(),
+    // a zoom of a drawn chart: its redraw (under way, in uPlot's commit) paints in one go too
+    onDone: (whole) => {
+      if (whole) painter?.wholeNext();
+    },
+  });
   // The test hooks of the data last drawn, set once its lines are all painted (a sweep's are
   // painted over several frames: chart/sweepdraw.ts SweepPainter).
   let hooks: (() => void) | null = null;
@@ -270,6 +250,7 @@ export function scalarCard(tag: string, ctx: ViewContext): ReleasableCard {
   /** Redraw if anything shown changed; `whole`: the drawing is done at once, not in slices
    * (a sweep's zoom, inside uPlot's own redraw). */
   function update(whole = false): void {
+    if (destroyed) return;
     asked = true;
     const runs = visible();
     const w = width || Math.floor(chartBox.clientWidth) || 480;
@@ -277,65 +258,9 @@ export function scalarCard(tag: string, ctx: ViewContext): ReleasableCard {
       ctx.ui.smoothing, ctx.ui.xAxis, logY, outliers, zoom ? zoom.join(",") : "", w, ctx.ui.highlight ?? "", ctx.ui.logdir,
       JSON.stringify(ctx.ui.grouping), ctx.ui.grouping.by === "hparam" ? ctx.store.version : "",
     ].join(";");
-    const dataSig = runs.map((r) => `${r.run.name}:${r.s.version}`).join("|");
-    const sig = dataSig + ";" + rest;
-    if (memo.same(sig)) {
-      cancelJob(); // back to what is drawn
-      return;
-    }
-    if (job && job.sig === sig) return; // on its way
-    if (job && job.rest === rest) {
-      job.again = true; // new data: drawn once this drawing is done
-      return;
-    }
-    const wait = chart && rest === drawnRest ? dataRedrawDelay(runs.length, now(), lastEnd, lastCost + (painter?.cost ?? 0)) : 0;
-    if (wait > 0) {
-      later ??= setTimeout(() => {
-        later = null;
-        if (!destroyed && el.isConnected) update();
-      }, wait);
-      return;
-    }
-    cancelJob();
-    job = { sig, data: dataSig, rest, steps: draw(runs, w, dataSig), cost: 0, again: false };
-    // at once only for the data already drawn (a zoom of a chart drawn; not one in the middle
-    // of its first drawing, which starts over in slices)
-    runJob(whole && dataSig === drawnData);
-  }
-
-  function cancelJob(): void {
-    if (!job) return;
-    job = null;
-    taskSlices.cancel(jobKey);
-  }
-
-  /** Work on the drawing for up to DRAW_SLICE_MS (at least one piece); the rest at a coming frame. */
-  function runJob(whole = false): void {
-    const j = job;
-    if (!j || destroyed) return;
-    const t0 = now();
-    let done = false;
-    let k = 0;
-    // the clock is read every few pieces (a piece is tens of microseconds at most)
-    do done = j.steps.next().done === true;
-    while (!done && (whole || ++k % 8 !== 0 || now() - t0 < DRAW_SLICE_MS));
-    const t1 = now();
-    j.cost += t1 - t0;
-    if (!done) {
-      taskSlices.request(jobKey, () => {
-        if (job === j) runJob();
-      });
-      return;
-    }
-    job = null;
-    // a zoom of a drawn chart: its redraw (under way, in uPlot's commit) paints in one go too
-    if (whole) painter?.wholeNext();
-    memo.changed(j.sig);
-    lastEnd = t1;
-    lastCost = j.cost;
-    drawnRest = j.rest;
-    drawnData = j.data;
-    if (j.again) schedule();
+    const data = runs.map((r) => `${r.run.name}:${r.s.version}`).join("|");
+    const pace = { chart: chart !== null, lines: runs.length, extraCost: painter?.cost ?? 0 };
+    drawing.request({ data, rest }, () => draw(runs, w, data), pace, whole);
   }
 
   let seriesHooked = ""; // the runs and versions in the tbxSeries hook (a zoom leaves it as it is)
@@ -400,77 +325,20 @@ export function scalarCard(tag: string, ctx: ViewContext): ReleasableCard {
       return;
     }
 
-    // Decimate at chart resolution: the whole range, or when zoomed the zoomed range plus each
-    // run's first and last point (so uPlot's double-click reset still spans all the data, and
-    // our setScale hook then drops the zoom and decimates the whole range again).
+    // Decimated at chart resolution, joined on one x (chart/scalardata.ts).
     const band = grouping.band ?? "minmax";
     const showMembers = grouping.members === true;
-    const decimated = (c: { x: Float64Array; n: number }, ys: Float64Array[], extra: Float64Array[] = []) => {
-      const idx = zm ? withEnds(decimateIndices(c.x, ys, c.n, w, zm[0], zm[1]), c.n) : fullDecimation(c, ys, w);
-      return { x: pickAt(c.x, idx), ys: [...ys, ...extra].map((y) => pickAt(y, idx)) };
-    };
     // A sweep (many lines) draws raw values only for highlighted lines (chart/sweep.ts).
     const raws = lines.map((l) => drawsRaw(lines.length, l.highlighted));
     const memberCols = showMembers ? groups.flatMap((l) => l.group!.members.map((cols) => ({ cols, color: l.color }))) : [];
-    // A sweep of plain run lines: all decimated onto one shared x grid (math/sweepgrid.ts), so
-    // joining them costs nothing and a zoom touches O(buckets x lines), not O(points).
-    const gridded = lines.length > MANY_LINES && groups.length === 0;
-    let joined: { x: Float64Array; ys: ArrayLike<number | null>[] };
-    let ySpan: [number, number] | null = null;
-    if (gridded) {
-      // One line at a time onto the grid. Its columns stay Float64Arrays, NaN where there is
-      // no point (or none a log axis can show): a thousand columns of boxed numbers cost the
-      // page long garbage collections. uPlot takes NaN for a value, not for a gap, so the y
-      // range is ours too: the extremes within the plot's x range (ySpan).
-      const ys = lines.map((l, i) => (raws[i] ? [l.cols.raw, l.cols.smoothed] : [l.cols.smoothed]));
-      const columns = ys.reduce((a, y) => a + y.length, 0);
-      const [lo, hi] = zm ?? [fmin, fmax];
-      const grid = new SweepGridBuilder(lo, hi, sweepBuckets(columns, w), zm ? [fmin, fmax] : []);
-      const gx = grid.x;
-      const i0 = lowerBound(gx, gx.length, lo);
-      const i1 = lowerBound(gx, gx.length, hi + (hi - lo) * 1e-12 + Number.MIN_VALUE);
-      const span: [number, number] = [Infinity, -Infinity];
-      joined = { x: gx, ys: [] };
-      for (const [i, l] of lines.entries()) {
-        for (const col of grid.add({ x: l.cols.x, n: l.cols.n, ys: ys[i] })) {
-          scanColumn(col, logY, i0, i1, span);
-          joined.ys.push(col);
-        }
-        if (pauses) yield;
-      }
-      if (span[0] <= span[1]) ySpan = span;
-    } else {
-      joined = joinColumns(decimatedParts(), logY);
-    }
+    const { data, ySpan } = yield* scalarData({
+      lines, raws, members: memberCols.map((m) => m.cols), band, zoom: zm, full: [fmin, fmax], width: w, logY, pauses,
+      decimate: fullDecimation,
+    });
     for (const c of cols) {
       integerSteps(c);
       if (pauses) yield;
     }
-    function decimatedParts() {
-      const parts = lines.map((l, i) => {
-        const g = l.group?.cols;
-        if (!g) return decimated(l.cols, raws[i] ? [l.cols.raw, l.cols.smoothed] : [l.cols.smoothed]);
-        const ys = band === "none" ? [g.raw, g.smoothed] : [g.raw, g.smoothed, g.lo, g.hi];
-        return decimated(g, raws[i] ? ys : ys.slice(1), [g.count]);
-      });
-      for (const m of memberCols) parts.push(decimated(m.cols, [m.cols.smoothed]));
-      return parts;
-    }
-    // Column order: all raw series first (drawn behind; the lines that draw them), then all
-    // smoothed, then per group its band edges and member count, then the faint member runs.
-    const rawCols: ArrayLike<number | null>[] = [];
-    const smCols: ArrayLike<number | null>[] = [];
-    const extraCols: ArrayLike<number | null>[] = [];
-    let k = 0;
-    for (const [i, l] of lines.entries()) {
-      if (raws[i]) rawCols.push(joined.ys[k++]);
-      smCols.push(joined.ys[k++]);
-      if (l.group) {
-        if (band !== "none") extraCols.push(joined.ys[k++], joined.ys[k++]);
-        extraCols.push(joined.ys[k++]);
-      }
-    }
-    const data = [joined.x, ...rawCols, ...smCols, ...extraCols, ...joined.ys.slice(k)] as unknown as uPlot.AlignedData;
 
     yBounds = outliers ? outlierRange(cols, zm) : null;
     // The chart's (re)build and its first paint start a slice of their own.
@@ -494,7 +362,7 @@ export function scalarCard(tag: string, ctx: ViewContext): ReleasableCard {
     }
     // The x range is ours to set: the zoom, or all the data (uPlot's own guess sticks to the
     // first points it saw while a live series grows).
-    const [x0, x1] = zm ?? (full[0] === full[1] ? [full[0] - 0.5, full[1] + 0.5] : full);
+    const [x0, x1] = shownRange(full, zm);
     chart.setScale("x", { min: x0, max: x1 });
     if (!painter) applyHooks(); // else once painted (its onDone)
   }
@@ -570,12 +438,8 @@ export function scalarCard(tag: string, ctx: ViewContext): ReleasableCard {
             const min = u.scales.x.min;
             const max = u.scales.x.max;
             if (min === undefined || max === undefined || min === null || max === null) return;
-            const lo = full[0] === full[1] ? full[0] - 0.5 : full[0];
-            const hi = full[0] === full[1] ? full[1] + 0.5 : full[1];
-            const eps = (hi - lo) * 1e-9;
-            const next: [number, number] | null = min <= lo + eps && max >= hi - eps ? null : [min, max];
-            const same = next === null ? zoom === null : zoom !== null && zoom[0] === next[0] && zoom[1] === next[1];
-            if (!same) {
+            const next = zoomOf(full, min, max);
+            if (!sameZoom(zoom, next)) {
               zoom = next;
               // A sweep redraws for the zoom at once, inside uPlot's commit: its new data is
               // painted in this very paint (the old data, 1,000 lines of it, is never drawn at
@@ -631,17 +495,14 @@ export function scalarCard(tag: string, ctx: ViewContext): ReleasableCard {
       // what is drawn). A drawing under way, or one waiting (a delayed or next-frame redraw),
       // is called off: it would draw while out of view, around `LazyUpdates`.
       if (destroyed) return false;
-      const pending = job !== null || later !== null || frame !== 0;
-      cancelJob();
-      if (later !== null) clearTimeout(later);
-      later = null;
+      const pending = drawing.stop() || frame !== 0;
       frameSlices.cancel(frameKey);
       frame = 0;
       asked = false;
       cache.clear();
       groupCache.clear();
       drawnLines = [];
-      memo.invalidate();
+      drawing.invalidate();
       // uPlot's data too (a sweep's grid: a column per line): the chart is drawn again when
       // it comes back into view
       if (chart && chart.data.length) chart.setData(chart.data.map(() => []) as unknown as uPlot.AlignedData, false);
@@ -654,8 +515,7 @@ export function scalarCard(tag: string, ctx: ViewContext): ReleasableCard {
     destroy() {
       destroyed = true;
       frameSlices.cancel(frameKey);
-      cancelJob();
-      if (later !== null) clearTimeout(later);
+      drawing.stop();
       resize?.disconnect();
       unsubscribeTheme();
       destroyChart();
