@@ -533,34 +533,33 @@ function pick(buffers: readonly BufferLike[], index: number | undefined, what: s
 
 const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** Little-endian float64s from any byte range (copied: offsets need not be aligned). */
-export function readF64(bytes: Uint8Array, expected?: number, what = "buffer"): Float64Array {
-  if (bytes.byteLength % 8 !== 0) throw new ProtocolError(`${what}: ${bytes.byteLength} bytes is not a multiple of 8`);
-  const n = bytes.byteLength / 8;
+/** Little-endian numbers of `width` bytes each from any byte range, copied into `out` (offsets
+ * need not be aligned); `get` reads one from a DataView on a big-endian host. */
+function readLittleEndian<T extends Float64Array | Int32Array>(
+  bytes: Uint8Array, expected: number | undefined, what: string, width: number,
+  make: (n: number) => T, get: (view: DataView, at: number) => number,
+): T {
+  if (bytes.byteLength % width !== 0) throw new ProtocolError(`${what}: ${bytes.byteLength} bytes is not a multiple of ${width}`);
+  const n = bytes.byteLength / width;
   if (expected !== undefined && n !== expected) throw new ProtocolError(`${what}: ${n} values, expected ${expected}`);
-  const out = new Float64Array(n);
+  const out = make(n);
   if (littleEndianHost) {
     new Uint8Array(out.buffer).set(bytes);
   } else {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (let i = 0; i < n; i++) out[i] = view.getFloat64(8 * i, true);
+    for (let i = 0; i < n; i++) out[i] = get(view, width * i);
   }
   return out;
 }
 
+/** Little-endian float64s from any byte range (copied: offsets need not be aligned). */
+export function readF64(bytes: Uint8Array, expected?: number, what = "buffer"): Float64Array {
+  return readLittleEndian(bytes, expected, what, 8, (n) => new Float64Array(n), (v, at) => v.getFloat64(at, true));
+}
+
 /** Little-endian int32s from any byte range (copied). */
 export function readI32(bytes: Uint8Array, expected?: number, what = "buffer"): Int32Array {
-  if (bytes.byteLength % 4 !== 0) throw new ProtocolError(`${what}: ${bytes.byteLength} bytes is not a multiple of 4`);
-  const n = bytes.byteLength / 4;
-  if (expected !== undefined && n !== expected) throw new ProtocolError(`${what}: ${n} values, expected ${expected}`);
-  const out = new Int32Array(n);
-  if (littleEndianHost) {
-    new Uint8Array(out.buffer).set(bytes);
-  } else {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (let i = 0; i < n; i++) out[i] = view.getInt32(4 * i, true);
-  }
-  return out;
+  return readLittleEndian(bytes, expected, what, 4, (n) => new Int32Array(n), (v, at) => v.getInt32(at, true));
 }
 
 // ---- items ------------------------------------------------------------------------------------
