@@ -383,6 +383,34 @@ def test_vectorised_framing_equals_the_careful_scan(kernel, records, flips, tail
     assert (fast.end, fast.skipped, fast.need) == (slow.end, slow.skipped, slow.need)
 
 
+@pytest.mark.parametrize("kernel", ["compiled", "numpy"])
+@pytest.mark.parametrize("part", ["length", "head crc", "data", "foot crc"])
+def test_a_damaged_record_deep_in_a_regular_run_is_caught_as_by_the_careful_scan(kernel, part):
+    # 500 records of one length: past the first few, framing extrapolates their positions, so
+    # only the checks of all records at once (lengths, header and data CRCs) can catch this one.
+    from tbx_widget.reader import spans
+
+    if kernel == "compiled" and spans._native is None:
+        pytest.skip("the compiled kernel is not built here")
+    records = [bytes([i % 251]) * 20 for i in range(500)]
+    buf = bytearray(b"".join(encode_record(r) for r in records))
+    at = 400 * (12 + 20 + 4) + {"length": 0, "head crc": 9, "data": 12 + 5, "foot crc": 12 + 20 + 1}[part]
+    buf[at] ^= 0x10
+    buf = bytes(buf)
+    native = spans._native
+    if kernel == "numpy":
+        spans._native = None
+    try:
+        fast, slow = scan_spans(buf), scan_records(buf)
+    finally:
+        spans._native = native
+    got = [buf[s : s + n] for s, n in zip(fast.starts.tolist(), fast.lengths.tolist())]
+    assert got == slow.records
+    assert records[400] not in got[400:401]  # the damaged record is not among those read
+    assert got[:400] == records[:400] and got[-99:] == records[-99:]  # a bad record costs only itself
+    assert (fast.end, fast.skipped, fast.need) == (slow.end, slow.skipped, slow.need)
+
+
 def test_compiled_span_crc_matches_the_c_package_and_checks_bounds():
     from tbx_widget.reader import spans
     from tbx_widget.records import masked_crc32c

@@ -29,7 +29,7 @@ from ..records import FOOTER_SIZE, HEADER_SIZE, MAX_RECORD, masked_crc32c, resyn
 
 from ..accel import native as _native  # None where the optional C kernels were not built
 
-__all__ = ["SpanScan", "scan_spans", "crc32c_rows", "gather_rows"]
+__all__ = ["SpanScan", "scan_spans", "crc32c_rows", "gather_rows", "words_at"]
 
 _U64 = struct.Struct("<Q")
 _HEAD = struct.Struct("<QI")
@@ -110,8 +110,20 @@ def gather_rows(arr: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
     return np.lib.stride_tricks.sliding_window_view(arr, width)[starts]
 
 
+def words_at(arr: np.ndarray, positions: np.ndarray, dtype: str) -> np.ndarray:
+    """The little-endian words of ``dtype`` (``"<u4"``, ``"<u8"``) that start at each byte
+    position of ``arr`` (a copy). One gather through a view of a word at every byte offset:
+    about 3x faster than gathering rows of bytes, and no index matrix is built."""
+    width = np.dtype(dtype).itemsize
+    if len(arr) < width:
+        return np.zeros(0, dtype=dtype)
+    arr = np.ascontiguousarray(arr, dtype=np.uint8)
+    words = np.ndarray(shape=(len(arr) - width + 1,), dtype=dtype, buffer=arr, strides=(1,))
+    return words[positions]
+
+
 def _u32_at(arr: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    return gather_rows(arr, positions, 4).view("<u4")[:, 0]
+    return words_at(arr, positions, "<u4")
 
 
 @lru_cache(maxsize=4096)
@@ -164,7 +176,7 @@ def _frame(buf: bytes, arr: np.ndarray, pos: int) -> tuple[list[np.ndarray], int
             continue
         offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
         cand = (pos + stride * np.arange(periods, dtype=np.int64)[:, None] + offsets).reshape(-1)
-        found = gather_rows(arr, cand, 8).view("<u8")[:, 0].astype(np.int64)
+        found = words_at(arr, cand, "<u8").astype(np.int64)
         miss = np.flatnonzero(found != np.tile(pattern, periods))
         m = int(miss[0]) if len(miss) else len(cand)
         out.append(cand[:m])
@@ -173,20 +185,24 @@ def _frame(buf: bytes, arr: np.ndarray, pos: int) -> tuple[list[np.ndarray], int
 
 def _check(buf: bytes, arr: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, int]:
     """Lengths of the framed records and the index of the first one failing a CRC (or len)."""
-    lengths = gather_rows(arr, starts, 8).view("<u8")[:, 0].astype(np.int64)
+    lengths = words_at(arr, starts, "<u8").astype(np.int64)
     bad = np.zeros(len(starts), dtype=bool)
     head_crc = _u32_at(arr, starts + 8)
     foot_crc = _u32_at(arr, starts + HEADER_SIZE + lengths)
-    if _native is not None and len(starts):
-        data_crc = np.empty(len(starts), dtype=np.uint32)
-        _native.masked_crc32c_spans(arr, starts + HEADER_SIZE, lengths, data_crc)
-        bad |= data_crc != foot_crc
+    if _native is not None:
+        if len(starts):
+            data_crc = np.empty(len(starts), dtype=np.uint32)
+            _native.masked_crc32c_spans(arr, starts + HEADER_SIZE, lengths, data_crc)
+            bad |= data_crc != foot_crc
+            # each header's CRC is of its 8 length bytes: all at once too
+            _native.masked_crc32c_spans(arr, starts, np.full(len(starts), 8, dtype=np.int64), data_crc)
+            bad |= data_crc != head_crc
+        failed = np.flatnonzero(bad)
+        return lengths, int(failed[0]) if len(failed) else len(starts)
     for length in np.unique(lengths).tolist():
         rows = np.flatnonzero(lengths == length)
         expect_head = _length_crc(length)
         bad[rows] |= head_crc[rows] != expect_head
-        if _native is not None:
-            continue  # data checked above, all lengths at once
         data_starts = starts[rows] + HEADER_SIZE
         if length <= _TABLE_MAX:
             crc = _mask(crc32c_rows(gather_rows(arr, data_starts, length)))
