@@ -14,12 +14,18 @@
  *   simple_value}}}) of many spans at once, for the reader (reader/fast_scalars.py does the same
  *   with numpy otherwise; records of any other layout are left for the protobuf path).
  *
+ * - minmax_picks: per bucket of consecutive values, the index of the first finite minimum and
+ *   of the first finite maximum, plus the ends, sorted and without repeats: a scalar series'
+ *   overview (tbx_widget/live/overview.py does the same with numpy otherwise).
+ *
  * All release the GIL. The build (hatch_build.py) skips this file where no C compiler is found.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
 #include <string.h>
+#include <math.h>
+#include <stdlib.h>
 
 static int host_little(void) {
     const uint16_t one = 1;
@@ -589,10 +595,75 @@ static PyObject *scalar_events(PyObject *self, PyObject *args) {
     return result;
 }
 
+static int cmp_int64(const void *a, const void *b) {
+    const int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* minmax_picks(value, k, out) -> count
+ *   value float64[n] (n >= 1), k >= 1 values per bucket, out int64[2 * ceil(n / k) + 2]: out[:count]
+ *   = the sorted distinct indices 0, n - 1 and per bucket value[b*k : b*k + k] the first index
+ *   of its smallest and of its largest finite value (the bucket's first index when none is finite). */
+static PyObject *minmax_picks(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *vobj, *oobj;
+    Py_ssize_t k;
+    if (!PyArg_ParseTuple(args, "OnO", &vobj, &k, &oobj)) return NULL;
+    Py_buffer b[2];
+    static const int writable[2] = {0, 1};
+    PyObject *pair = PyTuple_Pack(2, vobj, oobj);
+    if (!pair) return NULL;
+    const int ok = parse_buffers(pair, writable, 2, b);
+    Py_DECREF(pair);
+    if (!ok) return NULL;
+    PyObject *result = NULL;
+    const Py_ssize_t n = b[0].len / 8;
+    const Py_ssize_t nb = k >= 1 ? (n + k - 1) / k : 0;
+    if (item_char(&b[0]) != 'd' || !is_int64(&b[1]) || n < 1 || k < 1 || b[1].len != (2 * nb + 2) * 8) {
+        PyErr_SetString(PyExc_TypeError, "expected float64 value[n >= 1], k >= 1, int64 out[2 * ceil(n / k) + 2]");
+    } else {
+        const double *v = (const double *)b[0].buf;
+        int64_t *o = (int64_t *)b[1].buf;
+        Py_ssize_t m = 0;
+        Py_BEGIN_ALLOW_THREADS
+        o[m++] = 0;
+        o[m++] = (int64_t)(n - 1);
+        for (Py_ssize_t start = 0; start < n; start += k) {
+            const Py_ssize_t stop = start + k < n ? start + k : n;
+            Py_ssize_t lo_i = start, hi_i = start;
+            double lo = INFINITY, hi = -INFINITY;
+            for (Py_ssize_t i = start; i < stop; i++) {
+                const double x = v[i];
+                if (!isfinite(x)) continue;
+                if (x < lo) {
+                    lo = x;
+                    lo_i = i;
+                }
+                if (x > hi) {
+                    hi = x;
+                    hi_i = i;
+                }
+            }
+            o[m++] = (int64_t)lo_i;
+            o[m++] = (int64_t)hi_i;
+        }
+        qsort(o, (size_t)m, sizeof(int64_t), cmp_int64);
+        Py_ssize_t d = 0;
+        for (Py_ssize_t i = 0; i < m; i++)
+            if (i == 0 || o[i] != o[d - 1]) o[d++] = o[i];
+        m = d;
+        Py_END_ALLOW_THREADS
+        result = PyLong_FromSsize_t(m);
+    }
+    release_buffers(b, 2);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"tf_histogram", tf_histogram, METH_VARARGS, "Default-bucket counts of values; returns (min, max, sum, sum of squares)."},
     {"masked_crc32c_spans", masked_crc32c_spans, METH_VARARGS, "Masked CRC32C of many spans of a buffer, into out."},
     {"scalar_events", scalar_events, METH_VARARGS, "Decode simple scalar event records in bulk."},
+    {"minmax_picks", minmax_picks, METH_VARARGS, "Sorted distinct indices of each bucket's finite min and max, and the ends; returns their count."},
     {"resync", resync, METH_VARARGS, "First valid record header at or after pos (or where fewer than 12 bytes remain)."},
     {NULL, NULL, 0, NULL},
 };

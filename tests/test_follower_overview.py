@@ -6,6 +6,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import pytest
 
 from tbx_widget.live import follower as follower_module
@@ -171,6 +173,43 @@ def test_minmax_indices_keep_each_buckets_extremes_and_the_ends():
     assert minmax_indices(v[:30], 50).tolist() == list(range(30))
     with pytest.raises(ValueError, match="buckets must be an integer >= 1, got 0"):
         minmax_indices(v, 0)
+
+
+@pytest.mark.parametrize("kernel", ["compiled", "numpy"])
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from([0.0, -0.0, 1.0, -1.0, 2.5, np.nan, np.inf, -np.inf, 1e300, -1e-300]) | st.floats(), min_size=1, max_size=400),
+       st.integers(1, 60))
+def test_minmax_indices_compiled_and_numpy_pick_the_same_points(kernel, values, buckets):
+    # ties, signed zeros, infinities, NaN and buckets without a finite value: both paths pick
+    # the first smallest and first largest finite value of each bucket, as the definition says
+    from tbx_widget.live import overview
+
+    if kernel == "compiled" and overview._native is None:
+        pytest.skip("the compiled kernel is not built here")
+    v = np.array(values, dtype=np.float64)
+    native = overview._native
+    if kernel == "numpy":
+        overview._native = None
+    try:
+        got = minmax_indices(v, buckets)
+    finally:
+        overview._native = native
+    n = len(v)
+    if n <= 2 * buckets + 2:
+        assert got.tolist() == list(range(n))
+        return
+    k = -(-n // buckets)
+    want = {0, n - 1}
+    for b in range(0, n, k):
+        seg = v[b : b + k]
+        fin = np.flatnonzero(np.isfinite(seg))
+        if len(fin) == 0:
+            want.add(b)
+            continue
+        want.add(b + int(fin[np.argmin(seg[fin])]))
+        want.add(b + int(fin[np.argmax(seg[fin])]))
+    assert got.tolist() == sorted(want)
+    assert got.dtype.kind == "i"
 
 
 def test_overviews_gathered_from_pieces_stay_bounded_and_keep_extremes():

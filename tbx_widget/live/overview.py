@@ -13,6 +13,7 @@ from typing import Collection, Iterator, Sequence
 
 import numpy as np
 
+from ..accel import native as _native
 from ..reader import ScalarSeries
 
 __all__ = ["OVERVIEW_BUCKETS", "minmax_indices", "Overviews"]
@@ -31,6 +32,10 @@ def minmax_indices(value: np.ndarray, buckets: int) -> np.ndarray:
         return np.arange(n)
     k = -(-n // buckets)  # points per bucket
     nb = -(-n // k)
+    if _native is not None:  # the same picks in one pass (tbx_widget/_native.c)
+        out = np.empty(2 * nb + 2, dtype=np.int64)
+        count = _native.minmax_picks(np.ascontiguousarray(v), k, out)
+        return out[:count]
     finite = np.isfinite(v)
     lo = np.full(nb * k, np.inf)
     hi = np.full(nb * k, -np.inf)
