@@ -84,7 +84,8 @@ export function createRunsPanel(ctx: ViewContext): RunsPanel {
     if (row.name.textContent !== label) row.name.textContent = label;
     row.box.setAttribute("aria-label", `show run ${label}`);
     row.box.checked = !ui.hidden.has(run.name);
-    if (row.color !== run.color) row.sw.style.background = row.color = run.color; // (style reads normalise)
+    const color = ui.runColor(store, run.name); // as the charts draw it (a selection's own colours)
+    if (row.color !== color) row.sw.style.background = row.color = color; // (style reads normalise)
     if (folded.length) row.li.dataset.tbxFolded = folded.join("\n");
     else delete row.li.dataset.tbxFolded;
   };
@@ -119,7 +120,7 @@ export function createRunsPanel(ctx: ViewContext): RunsPanel {
     for (const name of ui.hidden) sig += `${name}\u0000`;
     for (const [c, p] of folds) sig += `${c}>${p}|`;
     sig += ";";
-    for (const r of next) sig += `${r.name}:${r.color}|`;
+    for (const r of next) sig += `${r.name}:${ui.runColor(store, r.name)}|`;
     if (!memo.changed(sig)) return; // keep the scroll position and focus while data streams in
     shown = next;
     count.textContent = shown.length === entries.length ? String(entries.length) : `${shown.length} of ${entries.length}`;

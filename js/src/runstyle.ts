@@ -78,6 +78,38 @@ export class RunColors {
   }
 }
 
+/**
+ * Colours that tell apart the runs of a selection (the runs shown at once): with at most
+ * PALETTE.length runs, no two share a colour. Each run keeps its own colour unless a run that
+ * appeared earlier (lower `index`) holds it; such a run takes the first free palette colour after
+ * its own, so a run that appears later never takes an earlier one's colour. With more runs than
+ * colours every run keeps its own. Returns the runs whose colour changes, with their new colour.
+ */
+export function distinctColors(runs: readonly { name: string; index: number; color: string }[]): Map<string, string> {
+  const out = new Map<string, string>();
+  if (runs.length < 2 || runs.length > PALETTE.length) return out;
+  const order = [...runs].sort((a, b) => a.index - b.index);
+  const kept = new Set<string>();
+  const moved: { name: string; color: string }[] = [];
+  for (const r of order) {
+    if (kept.has(r.color)) moved.push(r);
+    else kept.add(r.color);
+  }
+  for (const r of moved) {
+    const own = PALETTE.indexOf(r.color);
+    const start = own >= 0 ? own : hashName(r.name) % PALETTE.length;
+    for (let k = 1; k <= PALETTE.length; k++) {
+      const c = PALETTE[(start + k) % PALETTE.length];
+      if (!kept.has(c)) {
+        kept.add(c);
+        out.set(r.name, c);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 /** Last path component of a log directory ("runs/exp1/" → "exp1"); "" when there is none. */
 export function logdirName(logdir: string): string {
   const parts = logdir.split(/[\\/]+/).filter((p) => p !== "" && p !== "." && !/^[a-z][\w+.-]*:$/i.test(p));

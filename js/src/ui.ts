@@ -1,7 +1,7 @@
 // Shared view plumbing: UI state (filters, smoothing, x axis), DOM helpers, formatting.
 import { GROUP_OFF, type Grouping } from "./math/groups";
 import { computeFolds } from "./runfold";
-import { displayName } from "./runstyle";
+import { displayName, distinctColors } from "./runstyle";
 import { readTheme, type ThemeColors } from "./theme";
 import type { RunInfo, Store } from "./store";
 
@@ -56,6 +56,7 @@ export class UiState {
   private foldCache: { store: Store | null; version: number; runs: number; folds: Map<string, string> } =
     { store: null, version: -1, runs: -1, folds: new Map() };
   private shownAs = new Map<string, RunInfo>();
+  private selectionCache: { store: Store | null; key: string; colors: Map<string, string> } = { store: null, key: "", colors: new Map() };
 
   /** `add_hparams` session runs folded into the run that logged them (see runfold.ts). */
   folds(store: Store): Map<string, string> {
@@ -89,19 +90,21 @@ export class UiState {
    */
   visibleRuns(store: Store): RunInfo[] {
     const folds = this.folds(store);
+    const recolor = this.selectionColors(store);
     const out: RunInfo[] = [];
     for (const r of store.runs) {
       const entry = folds.get(r.name);
       const key = entry ?? r.name;
       if (this.hidden.has(key) || !this.entryMatches(key)) continue;
       const parent = entry === undefined ? undefined : store.run(entry);
-      if (!parent || parent.color === r.color) {
+      const color = recolor.get(key) ?? (parent ? parent.color : r.color);
+      if (color === r.color) {
         out.push(r);
         continue;
       }
       let shown = this.shownAs.get(r.name);
-      if (!shown || shown.color !== parent.color || shown.index !== r.index) {
-        shown = { ...r, color: parent.color };
+      if (!shown || shown.color !== color || shown.index !== r.index) {
+        shown = { ...r, color };
         this.shownAs.set(r.name, shown);
       }
       out.push(shown);
@@ -109,10 +112,27 @@ export class UiState {
     return out;
   }
 
-  /** A run's colour as the charts draw it (a folded session run takes its parent's). */
+  /**
+   * The colours that tell apart the entries shown at once (runstyle.ts distinctColors): when the
+   * filter and the hidden runs leave at most a palette's worth of entries, none shares a colour.
+   * Entry name -> its colour where that differs from its own.
+   */
+  selectionColors(store: Store): Map<string, string> {
+    const key = [store.version, store.runs.length, this.version, this.runFilter, [...this.hidden].join("\u0001")].join("\u0000");
+    const c = this.selectionCache;
+    if (c.store === store && c.key === key) return c.colors;
+    const shown = this.entries(store).filter((r) => !this.hidden.has(r.name) && this.entryMatches(r.name));
+    const colors = distinctColors(shown);
+    this.selectionCache = { store, key, colors };
+    return colors;
+  }
+
+  /** A run's colour as the charts draw it (a folded session run takes its parent's; an entry
+   * shown beside others of its colour, the one selectionColors gives it). */
   runColor(store: Store, run: string): string {
-    const info = store.run(this.entryOf(store, run));
-    return info?.color ?? "#888";
+    const entry = this.entryOf(store, run);
+    const info = store.run(entry);
+    return this.selectionColors(store).get(entry) ?? info?.color ?? "#888";
   }
 
   /** A run's label: its panel entry's display name (the root run "." named after the logdir). */

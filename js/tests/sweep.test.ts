@@ -2,7 +2,7 @@
 // HParams table of 1,000 sessions (issue 19, "Sweeps at scale").
 import { describe, expect, it } from "vitest";
 import { decodeBatch } from "../src/protocol";
-import { PALETTE, RunColors, colorFor } from "../src/runstyle";
+import { PALETTE, RunColors, colorFor, distinctColors } from "../src/runstyle";
 import { createRunsPanel, visibleWindow } from "../src/runspanel";
 import { Store } from "../src/store";
 import { UiState } from "../src/ui";
@@ -276,5 +276,72 @@ describe("HParams table of 1,000 sessions", () => {
     expect(all[all.length >> 1], JSON.stringify(sortsAndFilters)).toBeLessThan(50);
     for (const [what, ms] of Object.entries(sortsAndFilters)) expect(ms, `${what}: ${ms.toFixed(1)} ms`).toBeLessThan(100);
     section.destroy();
+  });
+});
+
+describe("colours within the visible selection", () => {
+  const run = (name: string, index: number, color: string) => ({ name, index, color });
+
+  it("distinctColors: the earliest holder keeps a colour, later ones take the next free one", () => {
+    const [a, b, c] = PALETTE;
+    expect(distinctColors([run("x", 0, a), run("y", 1, a), run("z", 2, b)])).toEqual(new Map([["y", c]]));
+    // the order given does not matter, the order the runs appeared (index) does
+    expect(distinctColors([run("y", 1, a), run("z", 2, b), run("x", 0, a)])).toEqual(new Map([["y", c]]));
+    expect(distinctColors([run("x", 0, a), run("y", 1, b)])).toEqual(new Map()); // already distinct
+    // a full palette of runs all of one colour: every colour used once
+    const same = PALETTE.map((_, i) => run(`r${i}`, i, a));
+    const moved = distinctColors(same);
+    expect(moved.size).toBe(PALETTE.length - 1);
+    expect(new Set([a, ...moved.values()]).size).toBe(PALETTE.length);
+    // more runs than colours: nothing to tell apart, every run keeps its own
+    expect(distinctColors([...same, run("one more", 99, a)])).toEqual(new Map());
+  });
+
+  it("a sweep filtered down to a few runs shows them in distinct colours, and its own again when unfiltered", () => {
+    const store = manyRuns(1000);
+    const ui = new UiState();
+    // runs sharing one colour in the sweep (1,000 runs on 12 colours)
+    const shared = store.runs.filter((r) => r.color === store.runs[0].color).slice(0, 6).map((r) => r.name);
+    expect(shared).toHaveLength(6);
+    ui.runFilter = `^(${shared.join("|")})$`;
+    ui.changed();
+    const shown = ui.visibleRuns(store);
+    expect(shown.map((r) => r.name)).toEqual(shared);
+    expect(new Set(shown.map((r) => r.color)).size).toBe(6);
+    expect(shown[0].color).toBe(store.runs[0].color); // the first to appear keeps its colour
+    for (const r of shown) expect(ui.runColor(store, r.name)).toBe(r.color); // HParams and the panel agree
+    // the runs panel's swatches show the same colours
+    const panel = createRunsPanel({ store, ui });
+    document.body.append(panel.el);
+    panel.sync();
+    const swatch = (name: string) => (panel.el.querySelector(`[data-tbx-run="${name}"] .tbx-swatch`) as HTMLElement | null)?.style.background;
+    const norm = (hex: string) => { const el = document.createElement("span"); el.style.background = hex; return el.style.background; };
+    for (const r of shown) expect(swatch(r.name)).toBe(norm(r.color));
+    panel.el.remove();
+    // the store's colours are untouched: unfiltered, every run is drawn in its own again
+    ui.runFilter = "";
+    ui.changed();
+    const all = ui.visibleRuns(store);
+    expect(all.every((r, i) => r.color === store.runs[i].color)).toBe(true);
+    expect(all.filter((r) => shared.includes(r.name)).every((r) => r.color === store.runs[0].color)).toBe(true);
+  });
+
+  it("hiding runs counts too; a run that appears later never takes an earlier one's colour", () => {
+    const store = manyRuns(30);
+    const ui = new UiState();
+    for (const r of ui.entries(store)) if (r.color !== store.runs[0].color) ui.hidden.add(r.name);
+    ui.changed();
+    const first = ui.visibleRuns(store);
+    expect(first.length).toBeGreaterThan(1);
+    expect(first.length).toBeLessThanOrEqual(PALETTE.length);
+    expect(new Set(first.map((r) => r.color)).size).toBe(first.length);
+    const before = new Map(first.map((r) => [r.name, r.color]));
+    // a new run in the colour of the first shown one arrives
+    const late = Array.from({ length: 500 }, (_, i) => `late-${i}`).find((n) => colorFor(n) === store.runs[0].color && !store.run(n))!;
+    apply(store, new BatchBuilder().scalars(late, "loss", [0], [1]), 2, false, [...store.runs.map((r) => r.name), late]);
+    const after = ui.visibleRuns(store);
+    expect(after.map((r) => r.name)).toContain(late);
+    for (const r of after) if (before.has(r.name)) expect(r.color).toBe(before.get(r.name));
+    expect(new Set(after.map((r) => r.color)).size).toBe(after.length);
   });
 });

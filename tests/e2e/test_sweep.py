@@ -56,6 +56,16 @@ return {
 };
 """
 
+# The runs panel's swatches and the loss chart's legend (built for few lines, shown or not): run -> colour.
+COLOURS = """
+const root = nb().content.widgets[0].node.querySelector('.tbx-dashboard');
+const swatches = (sel, key) => Object.fromEntries(Array.from(root.querySelectorAll(sel)).map(e => [key(e), e.querySelector('.tbx-swatch').style.background]));
+return {
+  rows: swatches('.tbx-run-list .tbx-run', (li) => li.dataset.tbxRun),
+  legend: swatches('[data-tbx-kind="scalars"][data-tbx-tag="loss"] .tbx-legend-item', (e) => e.title),
+};
+"""
+
 # Time a synchronous UI action from the event to the end of the work it triggers (the dashboard
 # redraws synchronously on a UiState change; the frame after it is awaited and timed too).
 TIMED = """
@@ -110,9 +120,26 @@ def test_a_sweep_of_1000_runs(jupyter: Any) -> None:
     state = lab.js(READ)
     assert state["rows"] == ["run-0957", "run-0967", "run-0977", "run-0987", "run-0997"], state["rows"]
     assert state["count"] == f"5 of {N}"
+    # the chart draws the five runs in the colours the panel shows
+    colours = lab.poll(lambda: (lambda c: c if sorted(c["legend"]) == state["rows"] else None)(lab.js(COLOURS)), 20, "the loss chart of the five runs")
+    assert len(set(colours["rows"].values())) == 5 and colours["legend"] == colours["rows"], colours
     times.append(lab.js(TIMED, ["filter", ""]))
     state = lab.poll(lambda: (lambda s: s if s["count"] == str(N) else None)(lab.js(READ)), 10, "the filter cleared")
     assert len(state["rows"]) < 80
+    # ---- colours within the selection: runs that share a colour among 1,000 (12 colours) are
+    # told apart once a filter leaves a few of them, in the chart and in the panel alike.
+    by_colour: dict[str, list[str]] = {}
+    for run, colour in lab.js(COLOURS)["rows"].items():
+        by_colour.setdefault(colour, []).append(run)
+    sharing = sorted(max(by_colour.values(), key=len))[:6]
+    assert len(sharing) >= 2, by_colour  # more rows in view than colours: some share one
+    lab.js(TIMED, ["filter", "^(" + "|".join(sharing) + ")$"])
+    colours = lab.poll(lambda: (lambda c: c if sorted(c["legend"]) == sharing else None)(lab.js(COLOURS)), 20, "the loss chart of the runs sharing a colour")
+    assert sorted(colours["rows"]) == sharing and colours["legend"] == colours["rows"], colours
+    assert len(set(colours["rows"].values())) == len(sharing), colours
+    lab.page.locator(".tbx-dashboard").first.screenshot(path=str(lab.screenshot("runs").parent / f"sweep-selection-colours-{lab.app}.png"))
+    lab.js(TIMED, ["filter", ""])
+    lab.poll(lambda: (lambda s: s if s["count"] == str(N) else None)(lab.js(READ)), 10, "the filter cleared")
     print("run filter keystrokes (ms, sync / to the next frame):", [(round(t["sync"], 1), round(t["frame"], 1)) for t in times])
     sync = sorted(t["sync"] for t in times)
     # The whole dashboard (the loss chart of 1,000 runs included) redraws on each keystroke. The
