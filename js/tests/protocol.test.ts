@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { decodeBatch, ProtocolError, readF64 } from "../src/protocol";
+import { decodeBatch, ProtocolError, readF64, viewF64, type WireBatch } from "../src/protocol";
+import { Store } from "../src/store";
 import { BatchBuilder } from "./helpers";
 
 describe("decodeBatch", () => {
@@ -73,5 +74,44 @@ describe("decodeBatch", () => {
   it("skips items of kinds it does not know yet", () => {
     const msg = { type: "batch" as const, protocol: 1, seq: 1, reset: true, runs: [], items: ["no_such_kind", "toString", "constructor", "__proto__"].map((kind) => ({ kind, run: "a", tag: "t" }) as never) };
     expect(decodeBatch(msg, []).items).toEqual([]);
+  });
+});
+
+describe("scalar columns without a copy", () => {
+  const f64 = (xs: number[]) => new DataView(new Float64Array(xs).buffer);
+  const msg = (n: number): WireBatch => ({
+    type: "batch", protocol: 1, seq: 1, reset: true, runs: ["a"],
+    items: [{ kind: "scalars", run: "a", tag: "loss", n, step_buf: 0, wall_time_buf: 1, value_buf: 2 }],
+  }) as unknown as WireBatch;
+
+  it("a buffer of its own is the column itself; a part of a bigger one is copied", () => {
+    const bufs = [f64([0, 1, 2]), f64([10, 11, 12]), f64([0.5, 0.25, 0.125])];
+    const s = decodeBatch(msg(3), bufs).items[0];
+    if (s.kind !== "scalars") throw new Error("kind");
+    expect(s.value.buffer).toBe(bufs[2].buffer); // no copy
+    expect(Array.from(s.value)).toEqual([0.5, 0.25, 0.125]);
+    // the three columns at aligned offsets of one message buffer: copied (a series must not keep
+    // the whole message alive)
+    const one = new Float64Array([0, 1, 2, 10, 11, 12, 0.5, 0.25, 0.125]).buffer;
+    const parts = [0, 1, 2].map((k) => new DataView(one, 24 * k, 24));
+    const c = decodeBatch(msg(3), parts).items[0];
+    if (c.kind !== "scalars") throw new Error("kind");
+    expect(c.value.buffer).not.toBe(one);
+    expect(Array.from(c.value)).toEqual([0.5, 0.25, 0.125]);
+    // the count is checked either way
+    expect(() => viewF64(new Uint8Array(new Float64Array(2).buffer), 3, "x")).toThrow(/x: 2 values, expected 3/);
+    expect(() => viewF64(new Uint8Array(12), undefined, "x")).toThrow(/12 bytes is not a multiple of 8/);
+  });
+
+  it("the store never writes into a message's buffer: appended points go to columns of its own", () => {
+    const bufs = [f64([0, 1]), f64([10, 11]), f64([0.5, 0.25])];
+    const before = bufs.map((b) => Array.from(new Float64Array(b.buffer)));
+    const store = new Store();
+    store.apply(decodeBatch(msg(2), bufs));
+    const more = { ...msg(2), seq: 2, reset: false };
+    store.apply(decodeBatch(more, [f64([2, 3]), f64([12, 13]), f64([0.1, 0.2])]));
+    const s = store.get("scalars", "a", "loss")!;
+    expect(Array.from(s.value.subarray(0, s.n))).toEqual([0.5, 0.25, 0.1, 0.2]);
+    expect(bufs.map((b) => Array.from(new Float64Array(b.buffer)))).toEqual(before);
   });
 });
