@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -14,12 +15,43 @@ BENCH = pathlib.Path(__file__).resolve().parents[1] / "benchmarks"
 OWN_TEST = {"bench_live_latency.py"}
 
 
+FIGURE = re.compile(r"(?<![A-Za-z_.\d])-?\d[\d,]*(?:\.\d+)?")  # 1,250 ms; 0.5x; not run0
+
+
+def table_rows(text: str) -> list[list[str]]:
+    """The body rows of the Markdown tables in ``text``, as lists of cells (headers and the
+    separator lines under them left out)."""
+    lines = [line.strip() for line in text.splitlines()]
+    rows: list[list[str]] = []
+    for i, line in enumerate(lines):
+        if not line.startswith("|") or re.fullmatch(r"\|(\s*:?-{3,}:?\s*\|)+", line):
+            continue
+        if i + 1 < len(lines) and re.fullmatch(r"\|(\s*:?-{3,}:?\s*\|)+", lines[i + 1]):
+            continue  # a header
+        rows.append([c.strip() for c in line.strip("|").split("|")])
+    return rows
+
+
+def test_table_rows_reads_figures_out_of_markdown():
+    text = "## x\n\n| what | value | target |\n| --- | ---: | --- |\n| load 1,000 | 0.104 s | <= 2x |\n| heap | n/a | |\n"
+    assert table_rows(text) == [["load 1,000", "0.104 s", "<= 2x"], ["heap", "n/a", ""]]
+    assert FIGURE.findall("1,250 ms; 0.5x, -3.7 us") == ["1,250", "0.5", "-3.7"]
+    assert FIGURE.findall("run0 n/a") == []
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("script", sorted(p.name for p in BENCH.glob("bench_*.py") if p.name not in OWN_TEST))
 def test_benchmark_runs_at_tiny_size(script):
     proc = subprocess.run([sys.executable, str(BENCH / script), "--tiny"], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "|" in proc.stdout  # printed its table
+    rows = table_rows(proc.stdout)
+    assert rows, f"no table printed:\n{proc.stdout[-2000:]}"
+    for cells in rows:
+        if "not installed" in cells[1:]:
+            continue  # a peer the test venv leaves out (make bench installs them)
+        # every row measured something: a figure beside its label, and none missing
+        assert any(FIGURE.search(c) for c in cells[1:]), f"a row without a figure: {cells}"
+        assert not any(c.lower() in ("nan", "n/a", "inf") or "nan " in c.lower() for c in cells[1:]), f"a figure missing: {cells}"
 
 
 def test_synthetic_records_are_what_protobuf_writes():
