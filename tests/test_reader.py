@@ -358,6 +358,24 @@ def test_unknown_run_or_tag_names_what_exists(logdir):
 # -- framing ---------------------------------------------------------------------------------
 
 
+def scan_both(kernel: str, buf: bytes) -> list[bytes]:
+    """Frame ``buf`` with the vectorised scan (the compiled kernel or numpy) and with the careful
+    one; assert they agree (records, end, skipped bytes, bytes needed) and return the records."""
+    from tbx_widget.reader import spans
+
+    native = spans._native
+    if kernel == "numpy":
+        spans._native = None
+    try:
+        fast, slow = scan_spans(buf), scan_records(buf)
+    finally:
+        spans._native = native
+    got = [buf[s : s + n] for s, n in zip(fast.starts.tolist(), fast.lengths.tolist())]
+    assert got == slow.records
+    assert (fast.end, fast.skipped, fast.need) == (slow.end, slow.skipped, slow.need)
+    return got
+
+
 @pytest.mark.parametrize("kernel", ["compiled", "numpy"])
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.binary(max_size=300), max_size=40), st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), max_size=5), st.binary(max_size=30))
@@ -370,17 +388,7 @@ def test_vectorised_framing_equals_the_careful_scan(kernel, records, flips, tail
     for at, byte in flips:
         if buf:
             buf[at % len(buf)] = byte
-    buf = bytes(buf) + tail
-    native = spans._native
-    if kernel == "numpy":
-        spans._native = None
-    try:
-        fast, slow = scan_spans(buf), scan_records(buf)
-    finally:
-        spans._native = native
-    got = [buf[s : s + n] for s, n in zip(fast.starts.tolist(), fast.lengths.tolist())]
-    assert got == slow.records
-    assert (fast.end, fast.skipped, fast.need) == (slow.end, slow.skipped, slow.need)
+    scan_both(kernel, bytes(buf) + tail)
 
 
 @pytest.mark.parametrize("kernel", ["compiled", "numpy"])
@@ -396,19 +404,9 @@ def test_a_damaged_record_deep_in_a_regular_run_is_caught_as_by_the_careful_scan
     buf = bytearray(b"".join(encode_record(r) for r in records))
     at = 400 * (12 + 20 + 4) + {"length": 0, "head crc": 9, "data": 12 + 5, "foot crc": 12 + 20 + 1}[part]
     buf[at] ^= 0x10
-    buf = bytes(buf)
-    native = spans._native
-    if kernel == "numpy":
-        spans._native = None
-    try:
-        fast, slow = scan_spans(buf), scan_records(buf)
-    finally:
-        spans._native = native
-    got = [buf[s : s + n] for s, n in zip(fast.starts.tolist(), fast.lengths.tolist())]
-    assert got == slow.records
+    got = scan_both(kernel, bytes(buf))
     assert records[400] not in got[400:401]  # the damaged record is not among those read
     assert got[:400] == records[:400] and got[-99:] == records[-99:]  # a bad record costs only itself
-    assert (fast.end, fast.skipped, fast.need) == (slow.end, slow.skipped, slow.need)
 
 
 def test_compiled_span_crc_matches_the_c_package_and_checks_bounds():
