@@ -122,10 +122,6 @@ def words_at(arr: np.ndarray, positions: np.ndarray, dtype: str) -> np.ndarray:
     return words[positions]
 
 
-def _u32_at(arr: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    return words_at(arr, positions, "<u4")
-
-
 @lru_cache(maxsize=4096)
 def _length_crc(length: int) -> int:
     """The masked CRC a record header stores for ``length``."""
@@ -187,30 +183,28 @@ def _check(buf: bytes, arr: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray,
     """Lengths of the framed records and the index of the first one failing a CRC (or len)."""
     lengths = words_at(arr, starts, "<u8").astype(np.int64)
     bad = np.zeros(len(starts), dtype=bool)
-    head_crc = _u32_at(arr, starts + 8)
-    foot_crc = _u32_at(arr, starts + HEADER_SIZE + lengths)
+    head_crc = words_at(arr, starts + 8, "<u4")
+    foot_crc = words_at(arr, starts + HEADER_SIZE + lengths, "<u4")
     if _native is not None:
         if len(starts):
-            data_crc = np.empty(len(starts), dtype=np.uint32)
-            _native.masked_crc32c_spans(arr, starts + HEADER_SIZE, lengths, data_crc)
-            bad |= data_crc != foot_crc
-            # each header's CRC is of its 8 length bytes: all at once too
-            _native.masked_crc32c_spans(arr, starts, np.full(len(starts), 8, dtype=np.int64), data_crc)
-            bad |= data_crc != head_crc
-        failed = np.flatnonzero(bad)
-        return lengths, int(failed[0]) if len(failed) else len(starts)
-    for length in np.unique(lengths).tolist():
-        rows = np.flatnonzero(lengths == length)
-        expect_head = _length_crc(length)
-        bad[rows] |= head_crc[rows] != expect_head
-        data_starts = starts[rows] + HEADER_SIZE
-        if length <= _TABLE_MAX:
-            crc = _mask(crc32c_rows(gather_rows(arr, data_starts, length)))
-            bad[rows] |= crc != foot_crc[rows]
-        else:
-            for r, s in zip(rows.tolist(), data_starts.tolist()):
-                if masked_crc32c(buf[s : s + length]) != int(foot_crc[r]):
-                    bad[r] = True
+            # every record's data CRC, then every header's (the CRC of its 8 length bytes)
+            crc = np.empty(len(starts), dtype=np.uint32)
+            _native.masked_crc32c_spans(arr, starts + HEADER_SIZE, lengths, crc)
+            bad |= crc != foot_crc
+            _native.masked_crc32c_spans(arr, starts, np.full(len(starts), 8, dtype=np.int64), crc)
+            bad |= crc != head_crc
+    else:
+        for length in np.unique(lengths).tolist():
+            rows = np.flatnonzero(lengths == length)
+            bad[rows] |= head_crc[rows] != _length_crc(length)
+            data_starts = starts[rows] + HEADER_SIZE
+            if length <= _TABLE_MAX:
+                crc = _mask(crc32c_rows(gather_rows(arr, data_starts, length)))
+                bad[rows] |= crc != foot_crc[rows]
+            else:
+                for r, s in zip(rows.tolist(), data_starts.tolist()):
+                    if masked_crc32c(buf[s : s + length]) != int(foot_crc[r]):
+                        bad[r] = True
     failed = np.flatnonzero(bad)
     return lengths, int(failed[0]) if len(failed) else len(starts)
 
