@@ -56,7 +56,7 @@ export class UiState {
   private foldCache: { store: Store | null; version: number; runs: number; folds: Map<string, string> } =
     { store: null, version: -1, runs: -1, folds: new Map() };
   private shownAs = new Map<string, RunInfo>();
-  private selectionCache: { store: Store | null; key: string; colors: Map<string, string> } = { store: null, key: "", colors: new Map() };
+  private selectionCache: { store: Store | null; key: readonly unknown[]; colors: Map<string, string> } = { store: null, key: [], colors: new Map() };
 
   /** `add_hparams` session runs folded into the run that logged them (see runfold.ts). */
   folds(store: Store): Map<string, string> {
@@ -115,12 +115,16 @@ export class UiState {
   /**
    * The colours that tell apart the entries shown at once (runstyle.ts distinctColors): when the
    * filter and the hidden runs leave at most a palette's worth of entries, none shares a colour.
-   * Entry name -> its colour where that differs from its own.
+   * Entry name -> its colour where that differs from its own. Kept until the store or this
+   * state changes (`version`: every change of the filter or the hidden runs is announced by
+   * `changed()`; the hidden set's identity and size, the filter's text besides): runColor is
+   * asked once per row of the runs panel and the HParams views, so the check must not walk the
+   * hidden runs.
    */
   selectionColors(store: Store): Map<string, string> {
-    const key = [store.version, store.runs.length, this.version, this.runFilter, [...this.hidden].join("\u0001")].join("\u0000");
+    const key = [store.version, store.runs.length, this.version, this.runFilter, this.hidden, this.hidden.size];
     const c = this.selectionCache;
-    if (c.store === store && c.key === key) return c.colors;
+    if (c.store === store && c.key.length === key.length && key.every((v, i) => v === c.key[i])) return c.colors;
     const shown = this.entries(store).filter((r) => !this.hidden.has(r.name) && this.entryMatches(r.name));
     const colors = distinctColors(shown);
     this.selectionCache = { store, key, colors };
