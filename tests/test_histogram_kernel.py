@@ -210,7 +210,7 @@ def test_pairwise_squares_are_numpys_without_the_array_of_squares(n):
 @native
 def test_the_kernel_without_simd_gives_the_same_figures(tmp_path):
     """The portable build (no SSE2 intrinsics: other CPUs, or TBX_NO_SIMD) counts and sums as
-    the SSE2 one does."""
+    the SSE2 one does, and its table CRC32C gives what the crc32 instruction gives."""
     if shutil.which((sysconfig.get_config_var("CC") or "cc").split()[0]) is None:
         pytest.skip("no C compiler")
     source = os.path.join(os.path.dirname(H.__file__), "..", "_native.c")
@@ -239,6 +239,14 @@ def test_the_kernel_without_simd_gives_the_same_figures(tmp_path):
             a = portable.tf_histogram(x, H._upper_edges(), c1, 8192)
             b = H._native.tf_histogram(x, H._upper_edges(), c2, 8192)
             assert np.array_equal(c1, c2) and np.array(a).tobytes() == np.array(b).tobytes(), (dtype, n)
+    # CRC32C by tables (portable) and by the crc32 instruction (where the CPU has it)
+    buf = rng.integers(0, 256, size=20_000, dtype=np.uint8)
+    starts = rng.integers(0, 10_000, size=500).astype(np.int64)
+    lengths = rng.integers(0, 10_000, size=500).astype(np.int64)
+    crcs = [np.empty(500, dtype=np.uint32) for _ in range(2)]
+    portable.masked_crc32c_spans(buf, starts, lengths, crcs[0])
+    H._native.masked_crc32c_spans(buf, starts, lengths, crcs[1])
+    assert np.array_equal(*crcs)
 
 
 @native

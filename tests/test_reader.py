@@ -363,13 +363,13 @@ def scan_both(kernel: str, buf: bytes) -> list[bytes]:
     one; assert they agree (records, end, skipped bytes, bytes needed) and return the records."""
     from tbx_widget.reader import spans
 
-    native = spans._native
+    walk = spans._walk
     if kernel == "numpy":
-        spans._native = None
+        spans._walk = None
     try:
         fast, slow = scan_spans(buf), scan_records(buf)
     finally:
-        spans._native = native
+        spans._walk = walk
     got = [buf[s : s + n] for s, n in zip(fast.starts.tolist(), fast.lengths.tolist())]
     assert got == slow.records
     assert (fast.end, fast.skipped, fast.need) == (slow.end, slow.skipped, slow.need)
@@ -382,7 +382,7 @@ def scan_both(kernel: str, buf: bytes) -> list[bytes]:
 def test_vectorised_framing_equals_the_careful_scan(kernel, records, flips, tail):
     from tbx_widget.reader import spans
 
-    if kernel == "compiled" and spans._native is None:
+    if kernel == "compiled" and spans._walk is None:
         pytest.skip("the compiled kernel is not built here")
     buf = bytearray(b"".join(encode_record(r) for r in records))
     for at, byte in flips:
@@ -394,11 +394,11 @@ def test_vectorised_framing_equals_the_careful_scan(kernel, records, flips, tail
 @pytest.mark.parametrize("kernel", ["compiled", "numpy"])
 @pytest.mark.parametrize("part", ["length", "head crc", "data", "foot crc"])
 def test_a_damaged_record_deep_in_a_regular_run_is_caught_as_by_the_careful_scan(kernel, part):
-    # 500 records of one length: past the first few, framing extrapolates their positions, so
-    # only the checks of all records at once (lengths, header and data CRCs) can catch this one.
+    # 500 records of one length: past the first few, numpy framing extrapolates their positions,
+    # so only the checks of all records at once (lengths, header and data CRCs) can catch this one.
     from tbx_widget.reader import spans
 
-    if kernel == "compiled" and spans._native is None:
+    if kernel == "compiled" and spans._walk is None:
         pytest.skip("the compiled kernel is not built here")
     records = [bytes([i % 251]) * 20 for i in range(500)]
     buf = bytearray(b"".join(encode_record(r) for r in records))
@@ -407,6 +407,27 @@ def test_a_damaged_record_deep_in_a_regular_run_is_caught_as_by_the_careful_scan
     got = scan_both(kernel, bytes(buf))
     assert records[400] not in got[400:401]  # the damaged record is not among those read
     assert got[:400] == records[:400] and got[-99:] == records[-99:]  # a bad record costs only itself
+
+
+def test_compiled_walk_says_where_and_why_it_stopped():
+    from tbx_widget.reader import spans
+
+    if spans._walk is None:
+        pytest.skip("the compiled kernel is not built here")
+    records = [b"a" * 5, b"", b"b" * 40]
+    whole = b"".join(encode_record(r) for r in records)
+    arr = np.frombuffer(whole + encode_record(b"c" * 9)[:-3], dtype=np.uint8)  # the last one cut short
+    out = [np.empty(len(arr) // 16 + 1, dtype=np.int64) for _ in range(2)]
+    count, stop, reason = spans._walk(arr, 0, *out)
+    assert (count, stop, reason) == (3, len(whole), 1)
+    assert [arr[s : s + n].tobytes() for s, n in zip(out[0][:3], out[1][:3])] == records
+    count, stop, reason = spans._walk(arr, len(whole) - 1, *out)  # not at a header
+    assert (count, stop, reason) == (0, len(whole) - 1, 2)
+    assert spans._walk(arr[: len(whole) + 11], len(whole), *out)[1:] == (len(whole), 0)  # < 12 bytes left
+    with pytest.raises(TypeError, match="int64"):
+        spans._walk(arr, 0, out[0][:2], out[1][:2])  # too short for what could be there
+    with pytest.raises(ValueError, match="pos"):
+        spans._walk(arr, len(arr) + 1, *out)
 
 
 def test_compiled_span_crc_matches_the_c_package_and_checks_bounds():
@@ -543,6 +564,36 @@ def test_changes_new_holds_exactly_what_each_refresh_added(logdir, retain):
     _consume(held, changes)
     _assert_held_equals_load(held, logdir)
     assert not logs.refresh().new
+
+
+def test_a_read_in_pieces_visits_each_run_once_and_new_data_comes_after(logdir, monkeypatch):
+    from tbx_widget.reader import run as run_module
+
+    for r in range(6):
+        write_file(logdir / f"r{r}" / "events.out.tfevents.1.a", [scalar_event(s, float(s), tag="x") for s in range(50)])
+    logs = Logs(logdir, retain=False)
+    visits: list[str] = []
+    real = run_module.RunReader.quiet
+    monkeypatch.setattr(run_module.RunReader, "quiet", lambda self, listed: visits.append(self.name) or real(self, listed))
+    scans = []
+    real_scan = logs._dirs.scan
+    monkeypatch.setattr(logs._dirs, "scan", lambda: scans.append(1) or real_scan())
+    got: dict = {}
+    pieces = 0
+    while True:
+        changes = logs.refresh(max_bytes=1500)  # a few runs a piece
+        pieces += 1
+        for (run, _, _), s in changes.new.items():
+            got.setdefault(run, []).extend(s.step.tolist())
+        if pieces == 2:  # written to a run already read while the read goes on
+            write_file(logdir / "r0" / "events.out.tfevents.1.a", [scalar_event(50, 5.0, tag="x")], header=False)
+        if not changes.more:
+            break
+    assert pieces > 2 and len(scans) == 1  # one listing for the whole read
+    assert sorted(visits) == sorted(set(visits)) == [f"r{r}" for r in range(6)]  # each run looked at once
+    assert all(got[f"r{r}"] == list(range(50)) for r in range(6))
+    changes = logs.refresh()  # the refresh after the read looks at every run again
+    assert changes.new[("r0", "scalars", "x")].step.tolist() == [50] and len(scans) == 2
 
 
 def test_streaming_mode_keeps_no_data(logdir):
