@@ -173,14 +173,15 @@ class Follower:
         cut into data already sent: the caller then starts over)."""
         count, first = 0, True
         while True:
+            unread = None
             if first and overview:
-                changes, big = self._open_read()
+                changes, big, unread = self._open_read()
             else:
                 changes, big = self._logs.refresh(max_bytes=read_bytes), False
             if changes.reset:
                 return count, True
             if big:
-                sent, spooled = self._send_overviews(emit, changes, reset=reset)
+                sent, spooled = self._send_overviews(emit, changes, unread, reset=reset)
                 count += sent
                 if spooled:
                     return count + self._embeddings(emit), False
@@ -192,9 +193,10 @@ class Follower:
             if not changes.more:
                 return count + self._embeddings(emit), False
 
-    def _open_read(self) -> tuple[Any, bool]:
-        """The first refresh of a read of the whole logdir, and whether the logdir is big (more
-        than one read piece: overviews first). A local logdir's size is told first by its unread
+    def _open_read(self) -> tuple[Any, bool, int | None]:
+        """The first refresh of a read of the whole logdir, whether the logdir is big (more
+        than one read piece: overviews first) and its unread bytes before that refresh (None
+        for a URL). A local logdir's size is told first by its unread
         bytes (a listing and one stat per file): a big one's first piece is small
         (``read_bytes / FIRST_PIECE_DIV``) so the first overviews go out early, a smaller one is
         read in one piece (collected once: two pieces cost a 10,000-tag run 1.2x). A URL
@@ -203,7 +205,7 @@ class Follower:
         unread = logs.unread_bytes()
         big = unread is not None and unread > self.read_bytes
         changes = logs.refresh(max_bytes=max(1, self.read_bytes // FIRST_PIECE_DIV) if big else self.read_bytes)
-        return changes, changes.more
+        return changes, changes.more, unread
 
     def with_preview(self, fn: Callable[[Any], T]) -> T:
         """Call ``fn`` with a Logs-like view of the scalar previews (``saved_view.CurvesLogs``: for
@@ -264,8 +266,9 @@ class Follower:
             self._runs_told = len(runs)
         return out.emitted
 
-    def _send_overviews(self, emit: Emit, changes: Any, *, reset: bool) -> tuple[int, bool]:
-        """Read the rest of the logdir with the current reader (``changes``: its first refresh),
+    def _send_overviews(self, emit: Emit, changes: Any, unread: int | None, *, reset: bool) -> tuple[int, bool]:
+        """Read the rest of the logdir with the current reader (``changes``: its first refresh;
+        ``unread``: the logdir's unread bytes before it, None when not known),
         gathering an overview of every scalar series (overview.py) and emitting them as the read
         goes: after the first piece, then every ``OVERVIEW_EVERY_S`` of reading, the series that
         grew since (tag by tag; a later overview of a series replaces the earlier one in the
@@ -277,7 +280,6 @@ class Follower:
         overviews = Overviews()
         logs = self._logs
         spool: Spool | None = Spool(self.spool_bytes) if self.spool_bytes > 0 else None
-        unread = logs.unread_bytes()
         if spool is not None and unread is not None and unread * SPOOL_PER_EVENT_BYTE > self.spool_bytes:
             spool.close()  # it would fill before the read ends: read the logdir again instead
             spool = None

@@ -1,6 +1,7 @@
 """``load(logdir)`` and ``Logs``: every run of a logdir, read incrementally."""
 from __future__ import annotations
 
+import itertools
 import os
 import time
 import warnings
@@ -247,6 +248,8 @@ class Logs:
         self.storage: Storage | None = None
         self._dirs: RunDirs | RemoteRunDirs
         self._listed: tuple[float, dict[str, Any]] | None = None
+        # (listing, run) where a refresh stopped early: the next one goes on from there
+        self._resume: tuple[dict[str, Any], str] | None = None
         if is_url(self.logdir):
             self.storage = Storage(self.logdir, storage_options)
             self._dirs = RemoteRunDirs(self.storage)
@@ -267,7 +270,11 @@ class Logs:
         """Read everything appended since the last call: new bytes, new files, new runs.
 
         With ``max_bytes``, stop after about that many bytes of event files (``changes.more``
-        says whether more remain), so a huge logdir can be consumed piece by piece.
+        says whether more remain), so a huge logdir can be consumed piece by piece. A refresh
+        after one that stopped early goes on from the run where it stopped, with the same
+        listing (no new listing, no look at the runs already read): a read of a logdir of many
+        runs in pieces costs each run once. Runs before that point, and runs created since, are
+        looked at by the refresh after the one that reaches the last run.
 
         If reading fails (a remote logdir's network error), the error propagates and nothing
         read is lost: the data read before it is in the stores (``retain=True``) or handed over
@@ -275,22 +282,31 @@ class Logs:
         offsets."""
         changes = Changes()
         budget = float("inf") if max_bytes is None else max(1, int(max_bytes))
-        if self._listed is not None and time.monotonic() - self._listed[0] < LISTING_REUSE:
-            found = self._listed[1]
+        resume, self._resume = self._resume, None
+        if resume is not None:
+            found, first = resume  # the read in pieces goes on from the run where it stopped
         else:
-            found = self._dirs.scan()
-        self._listed = None
-        for name in sorted(set(found) - set(self._runs)):
-            kwargs = {"chunk_size": self._chunk} if self._chunk else {}
-            self._runs[name] = RunReader(name, found[name][0], retain=self.retain, storage=self.storage, **kwargs)
-            changes.new_runs.append(name)
+            first = None
+            if self._listed is not None and time.monotonic() - self._listed[0] < LISTING_REUSE:
+                found = self._listed[1]
+            else:
+                found = self._dirs.scan()
+            self._listed = None
+            for name in sorted(set(found) - set(self._runs)):
+                kwargs = {"chunk_size": self._chunk} if self._chunk else {}
+                self._runs[name] = RunReader(name, found[name][0], retain=self.retain, storage=self.storage, **kwargs)
+                changes.new_runs.append(name)
         empty: dict[str, int] | list[str] = {} if self.storage is not None else []
         if self.storage is not None:
             self._prefetch(found, budget)
+        runs = iter(self._runs.items())
+        if first is not None:
+            runs = itertools.dropwhile(lambda item: item[0] != first, runs)
         try:
-            for name, run in self._runs.items():
+            for name, run in runs:
                 if budget <= 0:
                     changes.more = True
+                    self._resume = (found, name)
                     break
                 listing = found.get(name)
                 listed = listing[1] if listing is not None else empty
@@ -304,6 +320,9 @@ class Logs:
                 budget -= used
                 changes.more = changes.more or more
                 changes.skipped_bytes += skipped
+                if more:  # stopped inside this run: the next refresh goes on from it
+                    self._resume = (found, name)
+                    break
         except BaseException:
             # Hand over next time what this refresh read (the offsets have moved past it).
             self._carry = changes if self._carry is None else _merge(self._carry, changes)
