@@ -44,13 +44,22 @@ class Preview:
         n = len(s.step)
         if not n:
             return
-        take = slice((-self.seen) % self.stride, n, self.stride)  # a view: no index array
+        # The stride the kept points will have (the points kept are those at multiples of it:
+        # ceil(total / stride) of them), so that only those are taken: the same points as
+        # appending at the old stride and then shrinking, without copying the rest first.
+        stride = self.stride
+        while -(-(self.seen + n) // stride) > 2 * limit:
+            stride *= 2
+        if stride != self.stride:
+            thin = slice(None, None, stride // self.stride)
+            self.step, self.value, self.wall = self.step[thin], self.value[thin], self.wall[thin]
+            self.stride = stride
+        take = slice((-self.seen) % stride, n, stride)  # a view: no index array
         self.seen += n
         self.step = np.concatenate((self.step, s.step[take]))
         self.value = np.concatenate((self.value, s.value[take]))
         self.wall = np.concatenate((self.wall, s.wall_time[take]))
         self.last = (int(s.step[-1]), float(s.wall_time[-1]), float(s.value[-1]))
-        self.shrink(limit)
 
     def shrink(self, limit: int) -> None:
         """Halve the points kept (doubling the stride) until at most ``2 * limit`` remain."""

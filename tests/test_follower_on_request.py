@@ -87,7 +87,7 @@ def test_series_file_reads_back_each_series_whole_in_order():
     parts = {}
     for k in range(6):
         for key in (("a", "x"), ("b", "x"), ("a", "y")):
-            lo = 100 * k
+            lo = 100 * k + (2**62 if key[0] == "b" else 0)  # steps past 2**53 come back exact
             s = ScalarSeries(np.arange(lo, lo + 100, dtype=np.int64), rng.random(100) * 1e9, rng.normal(size=100))
             s.value[k] = np.nan
             sf.append(*key, s)
@@ -103,6 +103,22 @@ def test_series_file_reads_back_each_series_whole_in_order():
     sf.close()
     with pytest.raises(ValueError, match="closed"):
         sf.read("a", "x")
+
+
+def test_series_file_says_when_a_write_failed_and_indexes_nothing_of_it(monkeypatch):
+    import os
+
+    def full_disk(fd, bufs, offset):
+        return 10  # a short write: the disk is full
+
+    sf = SeriesFile()
+    sf.append("a", "x", ScalarSeries(np.arange(3), np.zeros(3), np.ones(3)))
+    monkeypatch.setattr(os, "pwritev", full_disk)
+    with pytest.raises(OSError, match="series file: wrote 10 of 72 bytes"):
+        sf.append("a", "x", ScalarSeries(np.arange(3, 6), np.zeros(3), np.zeros(3)))
+    monkeypatch.undo()
+    assert sf.points("a", "x") == 3 and sf.read("a", "x").value.tolist() == [1.0, 1.0, 1.0]
+    sf.close()
 
 
 def test_close_deletes_the_held_file_and_never_waits_for_a_read(tmp_path):

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import pytest
 
 import tbx_widget
@@ -59,3 +61,21 @@ def test_old_import_names_still_work():
     from tbx_widget.live.follower import Preview as OldPreview
 
     assert OldPreview is Preview
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 700), st.integers(1, 60)), min_size=1, max_size=12))
+def test_a_preview_keeps_every_stride_th_point_and_at_most_twice_its_limit(pieces):
+    """Pieces of any size, limits that fall as series are added: the points kept are exactly
+    those whose index is a multiple of the stride, the stride as small as the limit allows."""
+    p, seen, lowest = Preview(), 0, 10**9
+    for n, limit in pieces:
+        limit = lowest = min(lowest, limit)  # the follower only ever lowers it
+        s = ScalarSeries(np.arange(seen, seen + n), np.arange(seen, seen + n) * 0.5, np.arange(seen, seen + n) * 2.0)
+        p.shrink(limit)  # as the follower lowers the limit of every preview
+        p.add(s, limit)
+        seen += n
+        assert p.step.tolist() == list(range(0, seen, p.stride))
+        assert len(p.step) <= 2 * limit and (p.stride == 1 or -(-seen // (p.stride // 2)) > 2 * limit)
+        assert np.array_equal(p.value, p.step * 2.0) and np.array_equal(p.wall, p.step * 0.5)
+        assert p.series().step[-1] == seen - 1  # the last point is kept too

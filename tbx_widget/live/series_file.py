@@ -3,16 +3,17 @@
 A dashboard on a big logdir sends the browser each scalar series' overview, and its full data
 only when the browser asks for it (a card in view or zoomed; docs/protocol.md, "Full data on
 request"). The kernel keeps that full data here: an anonymous temporary file holding, per piece
-of a series as the read delivered it, its steps, wall times and values (float64, 24 bytes a
-point), with an index in memory of where each piece lies (a few dozen bytes a piece). Memory
-stays flat however big the logdir; the disk holds about the encoded size. Data from later
-polls is appended the same way.
+of a series as the read delivered it, its steps (int64: every step comes back exact), wall
+times and values (float64), 24 bytes a point, with an index in memory of where each piece lies
+(a few dozen bytes a piece). Memory stays flat however big the logdir; the disk holds about
+the encoded size. Data from later polls is appended the same way.
 """
 from __future__ import annotations
 
+import os
 import tempfile
 import weakref
-from typing import Iterable
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -20,14 +21,14 @@ from ..reader import ScalarSeries
 
 __all__ = ["SeriesFile"]
 
-_POINT = 24  # bytes a point: step, wall time, value as float64
+_POINT = 24  # bytes a point: step (int64), wall time and value (float64)
 
 
 class SeriesFile:
     """Scalar series appended piece by piece to a temporary file; ``read`` gives one back whole."""
 
     def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile(prefix="tbx_series_")
+        self._file: Any = tempfile.TemporaryFile(prefix="tbx_series_", buffering=0)
         # A follower dropped without close() (a widget collected): the file goes with it, quietly.
         self._finalizer = weakref.finalize(self, self._file.close)
         self._end = 0
@@ -58,10 +59,16 @@ class SeriesFile:
             return
         if len(piece.wall_time) != n or len(piece.value) != n:
             raise ValueError(f"scalars {run}/{tag}: {n} steps, {len(piece.wall_time)} wall times, {len(piece.value)} values")
-        block = np.empty((3, n), dtype="<f8")
-        block[0], block[1], block[2] = piece.step, piece.wall_time, piece.value
-        self._file.seek(self._end)
-        self._file.write(block.tobytes())
+        cols = [np.ascontiguousarray(piece.step, "<i8"), np.ascontiguousarray(piece.wall_time, "<f8"),
+                np.ascontiguousarray(piece.value, "<f8")]
+        fd = self._file.fileno()
+        if hasattr(os, "pwritev"):  # the three columns in one call, without a copy
+            written = os.pwritev(fd, cols, self._end)
+        else:
+            os.lseek(fd, self._end, os.SEEK_SET)
+            written = sum(os.write(fd, c) for c in cols)
+        if written != _POINT * n:  # a full disk writes short: say so, nothing half indexed
+            raise OSError(f"series file: wrote {written} of {_POINT * n} bytes")
         self._index.setdefault((run, tag), []).append((self._end, n))
         self._end += _POINT * n
 
@@ -71,14 +78,16 @@ class SeriesFile:
             raise ValueError("read of a closed SeriesFile")
         pieces = self._index.get((run, tag), [])
         total = sum(n for _, n in pieces)
-        out = np.empty((3, total), dtype="<f8")
+        step, wall, value = np.empty(total, np.int64), np.empty(total), np.empty(total)
+        fd = self._file.fileno()
         at = 0
         for offset, n in pieces:
-            self._file.seek(offset)
-            raw = self._file.read(_POINT * n)
-            out[:, at : at + n] = np.frombuffer(raw, dtype="<f8").reshape(3, n)
+            raw = _pread(fd, _POINT * n, offset)
+            step[at : at + n] = np.frombuffer(raw, "<i8", n)
+            wall[at : at + n] = np.frombuffer(raw, "<f8", n, 8 * n)
+            value[at : at + n] = np.frombuffer(raw, "<f8", n, 16 * n)
             at += n
-        return ScalarSeries(out[0].astype(np.int64), out[1].copy(), out[2].copy())
+        return ScalarSeries(step, wall, value)
 
     def close(self) -> None:
         """Delete the file (a closed SeriesFile holds nothing)."""
@@ -87,3 +96,10 @@ class SeriesFile:
             self._file = None
         self._index.clear()
         self._end = 0
+
+
+def _pread(fd: int, size: int, offset: int) -> bytes:
+    if hasattr(os, "pread"):
+        return os.pread(fd, size, offset)
+    os.lseek(fd, offset, os.SEEK_SET)  # (Windows)
+    return os.read(fd, size)
