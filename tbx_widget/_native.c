@@ -20,6 +20,9 @@
  *   simple_value}}}) of many spans at once, for the reader (reader/fast_scalars.py does the same
  *   with numpy otherwise; records of any other layout are left for the protobuf path).
  *
+ * - group_rows: the decoded records' indices grouped by tag, so each tag's points are one slice
+ *   (reader/fast_scalars.py sorts with numpy otherwise).
+ *
  * - minmax_picks: per bucket of consecutive values, the index of the first finite minimum and
  *   of the first finite maximum, plus the ends, sorted and without repeats: a scalar series'
  *   overview (tbx_widget/live/overview.py does the same with numpy otherwise).
@@ -569,10 +572,24 @@ typedef struct {
     int64_t id;
 } TagSlot;
 
-static uint64_t fnv1a(const uint8_t *p, Py_ssize_t n) {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (Py_ssize_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ull;
-    return h;
+/* A hash of a tag's bytes, eight at a time (tags are short: one or two words). */
+static uint64_t tag_hash(const uint8_t *p, Py_ssize_t n) {
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ (uint64_t)n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
+        h ^= h >> 31;
+        p += 8;
+        n -= 8;
+    }
+    if (n > 0) {
+        uint64_t w = 0;
+        memcpy(&w, p, (size_t)n);
+        h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
+        h ^= h >> 31;
+    }
+    return h ^ (h >> 29);
 }
 
 /* scalar_events(buf, starts, lengths, taken, step, wall, value, tag_id) -> [(start, len), ...]
@@ -636,7 +653,7 @@ static PyObject *scalar_events(PyObject *self, PyObject *args) {
                 r[o_ + 4] != 0x0A || r[o_ + 5] != tag_len || r[len - 5] != 0x15)
                 continue;
             const uint8_t *tag = r + o_ + 6;
-            const uint64_t h = fnv1a(tag, tag_len);
+            const uint64_t h = tag_hash(tag, tag_len);
             Py_ssize_t slot = (Py_ssize_t)(h & (TAG_SLOTS - 1));
             int64_t id = -1;
             for (;;) {
@@ -690,6 +707,52 @@ static PyObject *scalar_events(PyObject *self, PyObject *args) {
     }
     PyMem_Free(slots);
     release_buffers(b, 8);
+    return result;
+}
+
+/* group_rows(tag_id, taken, perm, bounds) -> count
+ *   The taken rows (tag_id int64[n] in [0, ntags), taken bool[n]) grouped by tag: perm[:count]
+ *   holds their indices, tag 0's first, each tag's in increasing order (a counting sort), and
+ *   bounds (int64[ntags + 1]) where each tag's start: tag t is perm[bounds[t]:bounds[t + 1]]. */
+static PyObject *group_rows(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer b[4];
+    static const int writable[4] = {0, 0, 1, 1};
+    if (!parse_buffers(args, writable, 4, b)) return NULL;
+    PyObject *result = NULL;
+    const Py_ssize_t n = b[0].len / 8, ntags = b[3].len / 8 - 1;
+    if (!is_int64(&b[0]) || item_char(&b[1]) != '?' || !is_int64(&b[2]) || !is_int64(&b[3]) || b[1].len != n ||
+        b[2].len != n * 8 || ntags < 0) {
+        PyErr_SetString(PyExc_TypeError, "expected int64 tag_id[n], bool taken[n], int64 perm[n], int64 bounds[ntags + 1]");
+    } else {
+        const int64_t *tag = (const int64_t *)b[0].buf;
+        const char *taken = (const char *)b[1].buf;
+        int64_t *perm = (int64_t *)b[2].buf, *bounds = (int64_t *)b[3].buf;
+        Py_ssize_t bad = -1, count = 0;
+        Py_BEGIN_ALLOW_THREADS
+        memset(bounds, 0, (size_t)(ntags + 1) * 8);
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (!taken[i]) continue;
+            if (tag[i] < 0 || tag[i] >= ntags) {
+                bad = i;
+                break;
+            }
+            bounds[tag[i] + 1]++;
+        }
+        if (bad < 0) {
+            for (Py_ssize_t t = 0; t < ntags; t++) bounds[t + 1] += bounds[t];
+            count = (Py_ssize_t)bounds[ntags];
+            /* bounds[t] is used as tag t's next free place, then restored */
+            for (Py_ssize_t i = 0; i < n; i++)
+                if (taken[i]) perm[bounds[tag[i]]++] = (int64_t)i;
+            for (Py_ssize_t t = ntags; t > 0; t--) bounds[t] = bounds[t - 1];
+            bounds[0] = 0;
+        }
+        Py_END_ALLOW_THREADS
+        if (bad >= 0) PyErr_Format(PyExc_ValueError, "tag_id[%zd] is outside [0, %zd)", bad, ntags);
+        else result = PyLong_FromSsize_t(count);
+    }
+    release_buffers(b, 4);
     return result;
 }
 
@@ -761,6 +824,7 @@ static PyMethodDef methods[] = {
     {"tf_histogram", tf_histogram, METH_VARARGS, "Default-bucket counts of values; returns (min, max, sum, sum of squares)."},
     {"masked_crc32c_spans", masked_crc32c_spans, METH_VARARGS, "Masked CRC32C of many spans of a buffer, into out."},
     {"scalar_events", scalar_events, METH_VARARGS, "Decode simple scalar event records in bulk."},
+    {"group_rows", group_rows, METH_VARARGS, "The taken rows' indices grouped by tag id (a counting sort); returns their count."},
     {"minmax_picks", minmax_picks, METH_VARARGS, "Sorted distinct indices of each bucket's finite min and max, and the ends; returns their count."},
     {"frame_records", frame_records, METH_VARARGS, "Sound records from pos, each checked, until the first that is not; returns (count, stop, reason)."},
     {"resync", resync, METH_VARARGS, "First valid record header at or after pos (or where fewer than 12 bytes remain)."},

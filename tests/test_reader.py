@@ -146,10 +146,15 @@ def test_compiled_scalar_decoder_equals_the_numpy_one(points, flips):
     native, numpy_ = fs._compiled(arr, starts, lengths), fs._numpy(arr, starts, lengths)
     assert native is not None
     assert native.taken.tolist() == numpy_.taken.tolist()
-    for a, b in ((native.step, numpy_.step), (native.wall_time, numpy_.wall_time), (native.order, numpy_.order)):
-        assert a.tolist() == b.tolist()
-    np.testing.assert_array_equal(native.value, numpy_.value)  # NaN == NaN here
-    assert [native.tags[i] for i in native.tag_id] == [numpy_.tags[i] for i in numpy_.tag_id]
+    # the same points per tag, each tag's in record order (tag ids may be numbered differently)
+    groups = [{tag: rows for tag, rows in got.by_tag()} for got in (native, numpy_)]
+    assert sorted(groups[0]) == sorted(groups[1])
+    for tag, rows in groups[0].items():
+        assert rows.tolist() == groups[1][tag].tolist() and np.all(np.diff(rows) > 0)  # in record order
+        for col in ("step", "wall_time"):
+            assert getattr(native, col)[rows].tolist() == getattr(numpy_, col)[rows].tolist()
+        np.testing.assert_array_equal(native.value[rows], numpy_.value[rows])  # NaN == NaN here
+        assert {native.tags[i] for i in native.tag_id[rows]} == {numpy_.tags[i] for i in numpy_.tag_id[rows]} == {tag}
 
 
 def test_nan_and_infinity_survive(logdir):
@@ -407,6 +412,23 @@ def test_a_damaged_record_deep_in_a_regular_run_is_caught_as_by_the_careful_scan
     got = scan_both(kernel, bytes(buf))
     assert records[400] not in got[400:401]  # the damaged record is not among those read
     assert got[:400] == records[:400] and got[-99:] == records[-99:]  # a bad record costs only itself
+
+
+def test_grouping_by_tag_is_stable_and_the_same_compiled_or_not(monkeypatch):
+    from tbx_widget.reader import fast_scalars as fs
+
+    rng = np.random.default_rng(3)
+    tag_id = rng.integers(0, 7, size=5000)
+    taken = rng.random(5000) < 0.8
+    perm, bounds = fs._grouped(taken, tag_id, 9)  # tags 7 and 8 have no points
+    want = [np.flatnonzero(taken & (tag_id == t)).tolist() for t in range(9)]
+    assert [perm[bounds[t] : bounds[t + 1]].tolist() for t in range(9)] == want
+    if fs._native is not None:
+        with pytest.raises(ValueError, match=r"tag_id\[0\] is outside \[0, 3\)"):
+            fs._native.group_rows(np.array([5, 0]), np.ones(2, bool), np.empty(2, np.int64), np.empty(4, np.int64))
+        monkeypatch.setattr(fs, "_native", None)
+        perm2, bounds2 = fs._grouped(taken, tag_id, 9)
+        assert perm2.tolist() == perm.tolist() and bounds2.tolist() == bounds.tolist()
 
 
 def test_compiled_walk_says_where_and_why_it_stopped():

@@ -171,6 +171,7 @@ def kernels(request, monkeypatch):
     if request.param == "numpy":
         for module in (records, spans, fast_scalars):
             monkeypatch.setattr(module, "_native", None)
+        monkeypatch.setattr(spans, "_walk", None)
     return request.param
 
 

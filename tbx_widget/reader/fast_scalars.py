@@ -9,7 +9,7 @@ compiled kernel is built, it checks and decodes the same layout in one pass inst
 """
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Iterator, NamedTuple
 
 import numpy as np
 
@@ -23,16 +23,43 @@ _WALL, _STEP, _SUMMARY, _VALUE, _TAG, _SIMPLE = 0x09, 0x10, 0x2A, 0x0A, 0x0A, 0x
 
 
 class FastScalars(NamedTuple):
-    """Scalar points decoded in bulk: ``taken`` marks the records decoded (by index into the
-    input spans); the other arrays hold one entry per taken record, in input order."""
+    """Scalar points decoded in bulk. ``taken`` marks the records decoded; ``step``,
+    ``wall_time``, ``value`` and ``tag_id`` hold an entry per input span (meaningful where
+    taken); ``order`` holds the taken spans' indices grouped by tag, tag ``t``'s in input order
+    at ``order[bounds[t]:bounds[t + 1]]`` (``by_tag``)."""
 
     taken: np.ndarray  # bool, one per input span
-    order: np.ndarray  # int64 index of the span each point came from
+    order: np.ndarray  # int64 indices of the taken spans, grouped by tag
     tag_id: np.ndarray  # int64 index into ``tags``
     step: np.ndarray
     wall_time: np.ndarray
     value: np.ndarray
     tags: list[str]
+    bounds: np.ndarray  # int64, len(tags) + 1
+
+    def by_tag(self) -> Iterator[tuple[str, np.ndarray]]:
+        """Each tag with points, and the indices of its spans (in input order)."""
+        bounds = self.bounds.tolist()
+        for t, tag in enumerate(self.tags):
+            if bounds[t + 1] > bounds[t]:
+                yield tag, self.order[bounds[t] : bounds[t + 1]]
+
+
+def _grouped(taken: np.ndarray, tag_id: np.ndarray, ntags: int) -> tuple[np.ndarray, np.ndarray]:
+    """The indices of the taken records grouped by tag (each tag's in input order), and the
+    bounds of each tag's group."""
+    if _native is not None and hasattr(_native, "group_rows"):
+        perm = np.empty(len(tag_id), dtype=np.int64)
+        bounds = np.empty(ntags + 1, dtype=np.int64)
+        count = _native.group_rows(np.ascontiguousarray(tag_id, np.int64), np.ascontiguousarray(taken, bool), perm, bounds)
+        return perm[:count], bounds
+    rows = np.flatnonzero(taken)
+    ids = tag_id[rows]
+    small = ids.astype(np.int16) if ntags <= np.iinfo(np.int16).max else ids  # radix sort
+    perm = rows[np.argsort(small, kind="stable")]
+    bounds = np.zeros(ntags + 1, dtype=np.int64)
+    np.cumsum(np.bincount(ids, minlength=ntags), out=bounds[1:])
+    return perm, bounds
 
 
 def _varint_len(rows: np.ndarray, col: int) -> np.ndarray:
@@ -142,8 +169,8 @@ def _compiled(arr: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> FastS
     if spans is None:
         return None
     tags = [arr[s : s + k].tobytes().decode("utf-8", errors="replace") for s, k in spans]
-    order = np.flatnonzero(taken)
-    return FastScalars(taken, order, tag_id[order], step[order], wall[order], value[order], tags)
+    order, bounds = _grouped(taken, tag_id, len(tags))
+    return FastScalars(taken, order, tag_id, step, wall, value, tags, bounds)
 
 
 def _numpy(arr: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> FastScalars:
@@ -173,14 +200,16 @@ def _numpy(arr: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> FastScal
             parts.append((records, _tag_ids(tag_bytes, names), step, wall, value))
     if not parts:
         z = np.zeros(0, dtype=np.int64)
-        return FastScalars(taken, z, z, z, np.zeros(0), np.zeros(0), [])
-    # Back into record order: scatter by record index, then keep the taken records.
+        n = len(starts)
+        return FastScalars(taken, z, np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n), np.zeros(n), [], np.zeros(1, np.int64))
+    # Scatter by record index; group the taken records by tag.
     n = len(starts)
     columns = []
     for j, dtype in enumerate((np.int64, np.int64, np.float64, np.float64)):
-        full = np.empty(n, dtype=dtype)
+        full = np.zeros(n, dtype=dtype)
         for part in parts:
             full[part[0]] = part[j + 1]
-        columns.append(full[taken])
+        columns.append(full)
     tags = [b.decode("utf-8", errors="replace") for b in names]
-    return FastScalars(taken, np.flatnonzero(taken), *columns, tags)
+    order, bounds = _grouped(taken, columns[0], len(tags))
+    return FastScalars(taken, order, *columns, tags, bounds)

@@ -312,16 +312,8 @@ class RunReader:
 def _scalar_columns(fast: Any, slow: dict[str, list[tuple[int, int, float, float]]]) -> dict[str, tuple[np.ndarray, ...]]:
     """Per tag (order, step, wall_time, value) arrays in record order, from both paths."""
     out: dict[str, tuple[np.ndarray, ...]] = {}
-    if len(fast.order):
-        if len(fast.tags) <= 16:
-            groups = [(t, np.flatnonzero(fast.tag_id == t)) for t in range(len(fast.tags))]
-        else:
-            by_tag = np.argsort(fast.tag_id, kind="stable")
-            counts = np.bincount(fast.tag_id, minlength=len(fast.tags))
-            groups = list(enumerate(np.split(by_tag, np.cumsum(counts)[:-1])))
-        for t, rows in groups:
-            if len(rows):
-                out[fast.tags[t]] = (fast.order[rows], fast.step[rows], fast.wall_time[rows], fast.value[rows])
+    for tag, rows in fast.by_tag():
+        out[tag] = (rows, fast.step[rows], fast.wall_time[rows], fast.value[rows])
     for tag, points in slow.items():
         order = np.array([p[0] for p in points], dtype=np.int64)
         step = np.array([p[1] for p in points], dtype=np.int64)
