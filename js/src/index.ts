@@ -3,7 +3,7 @@
 import "uplot/dist/uPlot.min.css";
 import "./style.css";
 import type { AnyWidget } from "@anywidget/types";
-import { attach } from "./session";
+import { attach, pageWork } from "./session";
 import { watchResidency } from "./residency";
 import { createRunsPanel } from "./runspanel";
 import { bindSettings } from "./settings";
@@ -25,6 +25,10 @@ import { scalarCard } from "./views/scalars";
 import { surfaceCard } from "./views/surfaces";
 import { KindSection } from "./views/section";
 import { textCard } from "./views/text";
+import { frameSlices, taskSlices } from "./views/visibility";
+
+// Answers to "want" wait (briefly) for the charts being drawn (session.ts ANSWER_WAIT_MS).
+pageWork.drawing = () => frameSlices.pending > 0 || taskSlices.pending > 0;
 
 /** What the dashboard asks of each of its sections. */
 interface Section {

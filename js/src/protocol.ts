@@ -234,6 +234,8 @@ export interface WireBatch {
    *  the previous batch (usually none), to append in this order. */
   runs: string[];
   items: WireItem[];
+  /** The last batch of overviews of a read (docs/protocol.md, "Overviews"); absent: false. */
+  overviews_done?: boolean;
 }
 
 // ---- decoded form -----------------------------------------------------------------------------
@@ -507,12 +509,19 @@ export interface Batch {
   /** Data events carried: scalar points + histogram steps + images + text entries + PR-curve
    *  steps + audio clips + hparams records + layouts. */
   events: number;
+  /** The last batch of overviews of a read: the views redraw at once. */
+  overviewsDone?: boolean;
 }
 
 export class ProtocolError extends Error {}
 
 export function isBatch(msg: unknown): msg is WireBatch {
   return typeof msg === "object" && msg !== null && (msg as { type?: unknown }).type === "batch";
+}
+
+/** A batch answering a "want" (full data on request): it holds scalar series sent `whole`. */
+export function isWantAnswer(msg: unknown): boolean {
+  return isBatch(msg) && Array.isArray(msg.items) && msg.items.some((w) => w.kind === "scalars" && (w as WireScalars).whole === true);
 }
 
 // ---- buffers ----------------------------------------------------------------------------------
@@ -896,7 +905,7 @@ export function decodeBatch(msg: WireBatch, buffers: readonly BufferLike[]): Bat
       events += eventsOf(item);
     }
   }
-  return { seq: msg.seq, reset: Boolean(msg.reset), runs: [...(msg.runs ?? [])], items, events };
+  return { seq: msg.seq, reset: Boolean(msg.reset), runs: [...(msg.runs ?? [])], items, events, ...(msg.overviews_done === true ? { overviewsDone: true } : {}) };
 }
 
 // ---- HParams records on the wire (docs/protocol.md, "HParams records"): the `data` of each

@@ -1,9 +1,13 @@
 // One session per widget model: receives batches (from `initialize`, before any view exists),
 // keeps the single store all views of that model share, and asks for a resync on seq gaps.
-// Batches are applied in slices of at most SLICE_MS (a queue drained by setTimeout ticks) and
+// Batches are applied in slices of at most SLICE_MS (a queue drained in tasks of their own) and
 // acknowledged once applied, so the kernel paces what it sends (docs/protocol.md, flow control).
-import { decodeBatch, isBatch, type Batch, type ScalarsItem } from "./protocol";
+// The full data a view asked for (an answer to "want") waits, ANSWER_WAIT_MS at most, while
+// charts are being drawn: on a big logdir those drawings are the first picture of every run
+// (from overviews), which the answers would otherwise slow down and then start over.
+import { decodeBatch, isBatch, isWantAnswer, type Batch, type ScalarsItem } from "./protocol";
 import { Store } from "./store";
+import { nextTask } from "./tasks";
 import type { DashboardModel } from "./traits";
 
 export interface Session {
@@ -28,6 +32,15 @@ export interface QueuedMessage {
 
 /** Time budget of one slice of applying batches (ms): keeps frames flowing while data pours in. */
 export const SLICE_MS = 8;
+
+/** Longest time (ms) an answer to "want" waits for the drawings under way before it is applied. */
+export const ANSWER_WAIT_MS = 300;
+/** How often (ms) a waiting answer looks again whether the drawings are done. */
+const ANSWER_POLL_MS = 4;
+
+/** What the page is busy with that answers to "want" wait for: set by the widget (charts being
+ * drawn, views/visibility.ts slices); nothing by default. */
+export const pageWork = { drawing: (): boolean => false };
 
 const now = (): number => (typeof performance !== "undefined" ? performance.now() : Date.now());
 
@@ -76,7 +89,7 @@ export function handleMessage(session: Session, model: DashboardModel, msg: unkn
 
 /**
  * Queues incoming messages and applies them in slices: a message that finds the queue idle is
- * applied at once (within the slice budget); the rest wait for `setTimeout(0)` ticks, each
+ * applied at once (within the slice budget); the rest wait for coming tasks (tasks.ts), each
  * applying batches until SLICE_MS have passed (always at least one). The applied batches are
  * acknowledged with one `{"type": "ack", "seq"}` per burst, sent from a later tick.
  */
@@ -85,6 +98,7 @@ export class Intake {
   private ackScheduled = false;
   private ackedSeq = 0;
   private closed = false;
+  private answerWaitSince = -1; // when the answer at the head of the queue began to wait
 
   constructor(
     private readonly session: Session,
@@ -104,6 +118,18 @@ export class Intake {
     this.session.queue.length = 0;
   }
 
+  /** An answer to "want" at the head of the queue waits now (drawings under way, not for long). */
+  private answerWaits(msg: unknown, now: number): boolean {
+    if (!isWantAnswer(msg) || !pageWork.drawing()) {
+      this.answerWaitSince = -1;
+      return false;
+    }
+    if (this.answerWaitSince < 0) this.answerWaitSince = now;
+    if (now - this.answerWaitSince < ANSWER_WAIT_MS) return true;
+    this.answerWaitSince = -1;
+    return false;
+  }
+
   /** Apply queued messages for up to the budget; schedule the rest. */
   drain(): void {
     this.scheduled = false;
@@ -111,7 +137,12 @@ export class Intake {
     const q = this.session.queue;
     const t0 = this.clock();
     let head = 0;
+    let waiting = false;
     do {
+      if (this.answerWaits(q[head].msg, t0)) {
+        waiting = true; // it and what came after it (batches apply in order)
+        break;
+      }
       const { msg, buffers } = q[head++];
       handleMessage(this.session, this.model, msg, buffers);
     } while (head < q.length && this.clock() - t0 < this.budgetMs);
@@ -119,7 +150,8 @@ export class Intake {
     this.session.longestSliceMs = Math.max(this.session.longestSliceMs, this.clock() - t0);
     if (q.length) {
       this.scheduled = true;
-      setTimeout(() => this.drain(), 0);
+      if (waiting) setTimeout(() => this.drain(), ANSWER_POLL_MS);
+      else nextTask(() => this.drain());
     }
     if (this.session.lastSeq !== this.ackedSeq && !this.ackScheduled) {
       this.ackScheduled = true;

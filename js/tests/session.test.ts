@@ -1,6 +1,6 @@
 // The session applies batches in time-budgeted slices and acknowledges them once applied.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { Intake, attach } from "../src/session";
+import { ANSWER_WAIT_MS, Intake, attach, pageWork } from "../src/session";
 import * as entry from "../src/index";
 import widget, { statusLine } from "../src/index";
 import { Store } from "../src/store";
@@ -69,6 +69,50 @@ describe("session intake", () => {
     expect(seqs.length).toBeLessThan(8);
     expect(model.sent).not.toContainEqual({ type: "resync" }); // no gap was seen
     session.detach();
+  });
+
+  it("lets an answer to a want wait while charts are drawn, at most ANSWER_WAIT_MS, and keeps the order", () => {
+    const model = new FakeModel();
+    const session = attach(model);
+    let t = 0;
+    const intake = new Intake(session, model, 8, () => t);
+    const answer = (seq: number) => {
+      const b = new BatchBuilder().scalars("a", "x", [0, 1, 2], [5, 6, 7]);
+      (b.items[0] as { whole?: boolean }).whole = true;
+      return b.build(seq, false, []);
+    };
+    const real = pageWork.drawing;
+    let drawing = true;
+    pageWork.drawing = () => drawing;
+    try {
+      intake.receive(batchMsg(1, true).msg, batchMsg(1, true).buffers); // not an answer: applied while drawing
+      expect(session.lastSeq).toBe(1);
+      const a = answer(2);
+      intake.receive(a.msg, a.buffers);
+      const after = batchMsg(3);
+      intake.receive(after.msg, after.buffers);
+      t += 50;
+      vi.advanceTimersByTime(50);
+      expect(session.lastSeq).toBe(1); // the answer waits, and what came after it waits behind it
+      drawing = false; // the drawings are done: it goes at the next look
+      vi.advanceTimersByTime(10);
+      expect(session.lastSeq).toBe(3);
+      expect(Array.from(session.store.get("scalars", "a", "x")!.value.subarray(0, 4))).toEqual([5, 6, 7, 30]);
+      drawing = true; // drawings that never end: an answer waits ANSWER_WAIT_MS, no longer
+      const b = answer(4);
+      intake.receive(b.msg, b.buffers);
+      for (let k = 0; k < ANSWER_WAIT_MS / 4 - 2; k++) {
+        t += 4;
+        vi.advanceTimersByTime(4);
+      }
+      expect(session.lastSeq).toBe(3);
+      t += 20;
+      vi.advanceTimersByTime(20);
+      expect(session.lastSeq).toBe(4);
+    } finally {
+      pageWork.drawing = real;
+      session.detach();
+    }
   });
 
   it("drops its queue on detach and neither applies nor acks afterwards", () => {

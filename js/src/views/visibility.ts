@@ -11,6 +11,7 @@
 // have gone, then the rest in a later task, so no task holds the page for more than one card
 // past the slice (issue 19: frame gaps). Without IntersectionObserver (jsdom) every card redraws
 // at once, as before.
+import { nextTask } from "../tasks";
 import type { CardView } from "../ui";
 
 /** Quiet time (ms) after the last request before off-screen cards catch up. */
@@ -41,7 +42,7 @@ export class LazyUpdates {
   private readonly stale = new Map<Element, CardView>();
   private readonly due = new Set<CardView>();
   private readonly entering = new Map<Element, CardView>();
-  private enterTimer: ReturnType<typeof setTimeout> | undefined;
+  private enterScheduled = false; // a task to draw the cards entering the screen is coming
   private dueTimer: ReturnType<typeof setTimeout> | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private staleSince = -1;
@@ -108,7 +109,6 @@ export class LazyUpdates {
   destroy(): void {
     clearTimeout(this.timer);
     clearTimeout(this.dueTimer);
-    clearTimeout(this.enterTimer);
     this.observer?.disconnect();
     this.stale.clear();
     this.entering.clear();
@@ -161,19 +161,25 @@ export class LazyUpdates {
         this.entering.set(e.target, card);
       }
     }
-    if (this.entering.size && this.enterTimer === undefined) this.enterTimer = setTimeout(() => this.drainEntering(), 0);
+    if (this.entering.size && !this.enterScheduled) {
+      this.enterScheduled = true;
+      nextTask(() => this.drainEntering());
+    }
   }
 
   /** Draw cards that came into view, in order, for up to ENTER_SLICE_MS (at least one). */
   private drainEntering(): void {
-    this.enterTimer = undefined;
+    this.enterScheduled = false;
     const t0 = clock();
     for (const [el, card] of this.entering) {
       this.entering.delete(el);
       if (el.isConnected) card.update();
       if (clock() - t0 >= ENTER_SLICE_MS) break;
     }
-    if (this.entering.size) this.enterTimer = setTimeout(() => this.drainEntering(), 0);
+    if (this.entering.size) {
+      this.enterScheduled = true;
+      nextTask(() => this.drainEntering());
+    }
   }
 
   private catchUp(): void {
@@ -221,7 +227,8 @@ export class FrameSlices {
   private later(): void {
     const run = () => this.run();
     if (this.when === "frame" && typeof requestAnimationFrame === "function") requestAnimationFrame(run);
-    else setTimeout(run, this.when === "task" ? 0 : 16);
+    else if (this.when === "task") nextTask(run);
+    else setTimeout(run, 16);
   }
 
   /** Forget `key`'s pending job. */
