@@ -55,6 +55,10 @@ def test_a_big_first_read_sends_every_series_overview_first_then_the_full_data(t
     assert [b.content["reset"] for b in batches] == [how == "resend"] + [False] * (len(batches) - 1)
     assert [b.content["seq"] for b in batches] == list(range(1, len(batches) + 1))
     assert set(batches[0].content["runs"]) == {f"run_{i:04d}" for i in range(runs)}  # all runs named up front
+    # the read's last batch of overviews says so (the browser draws at once), and only it
+    done = [i for i, b in enumerate(batches) if b.content.get("overviews_done")]
+    last_overview = max(i for i, b in enumerate(batches) if any(it.get("overview") for it in b.content["items"]))
+    assert done == [last_overview]
     pieces: dict = {}
     for it, s, v in got:
         if not it.get("overview"):

@@ -451,10 +451,12 @@ export class Store {
       this.keepWithinBudget();
     }
     // Overviews come first, in bursts as the kernel reads (docs/protocol.md, "Overviews"): the
-    // views wait for the end of a burst (a pause of `overviewQuietMs`, or the first batch of
-    // full data) instead of redrawing a sweep's cards for each batch, but never longer than
-    // `overviewHoldMs` from the burst's first.
-    if (batch.items.some((i) => i.kind === "scalars" && i.overview)) {
+    // views wait for the end of a burst (a pause of `overviewQuietMs`, the first batch of full
+    // data, or the read's last overview batch) instead of redrawing a sweep's cards for each
+    // batch, but never longer than `overviewHoldMs` from the burst's first.
+    if (batch.overviewsDone) {
+      this.endOverviews(false); // the read is over: no pause to wait for
+    } else if (batch.items.some((i) => i.kind === "scalars" && i.overview)) {
       if (this.overviewSince === null) {
         this.overviewSince = clock();
         this.holdTimer = setTimeout(() => this.endOverviews(), this.overviewHoldMs);

@@ -84,6 +84,24 @@ describe("notifications while overviews stream in", () => {
     expect(calls).toBe(2);
   });
 
+  it("the read's last overview batch (overviews_done) lets the views draw at once, empty or not", () => {
+    for (const last of [overviewBatch("b"), new BatchBuilder()]) {
+      const store = new Store();
+      store.overviewQuietMs = 10_000;
+      let calls = 0;
+      store.subscribe(() => calls++);
+      apply(store, overviewBatch("a"), 1, true, ["a", "b"]);
+      const { msg, buffers } = last.build(2, false, []);
+      const done = decodeBatch({ ...msg, overviews_done: true }, buffers);
+      expect(done.overviewsDone).toBe(true);
+      store.apply(done);
+      store.flush();
+      expect(calls).toBe(1);
+    }
+    const { msg, buffers } = overviewBatch("a").build(1, true, ["a"]);
+    expect(decodeBatch(msg, buffers).overviewsDone).toBeUndefined(); // absent: false
+  });
+
   it("never holds them longer than overviewHoldMs", async () => {
     const store = new Store();
     store.overviewHoldMs = 60;

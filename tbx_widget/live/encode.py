@@ -435,11 +435,15 @@ class BatchBuilder:
                 entry["sprite_buf"] = self._buf(bytes(sprite))
         self._item({"kind": md.embedding.KIND, "run": run, "tag": tag, "items": entries}, len(entries), _json_size(entries))
 
-    def build(self, *, seq: int, reset: bool, runs: Sequence[str]) -> Batch:
-        content = {
+    def build(self, *, seq: int, reset: bool, runs: Sequence[str], overviews_done: bool = False) -> Batch:
+        """The batch of what was added. ``overviews_done``: the last batch of overviews of a read
+        (docs/protocol.md, "Overviews"): the browser redraws at once, without waiting for a pause."""
+        content: dict[str, Any] = {
             "type": "batch", "protocol": PROTOCOL_VERSION, "seq": seq, "reset": reset,
             "runs": list(runs), "items": self.items,
         }
+        if overviews_done:
+            content["overviews_done"] = True
         return Batch(content, self.buffers, self.events)
 
 

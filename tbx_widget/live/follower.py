@@ -78,11 +78,12 @@ class _Batches:
         if self.builder.nbytes >= MAX_BATCH_BYTES:
             self.cut()
 
-    def cut(self) -> None:
+    def cut(self, overviews_done: bool = False) -> None:
+        """Emit what was added, if anything (with ``overviews_done``: also when nothing was)."""
         first = self.emitted == 0
-        if self.builder or (self._reset and first):
+        if self.builder or (self._reset and first) or overviews_done:
             runs = self._runs if first else []
-            self._emit(self.builder.build(seq=self._next_seq(), reset=self._reset and first, runs=runs))
+            self._emit(self.builder.build(seq=self._next_seq(), reset=self._reset and first, runs=runs, overviews_done=overviews_done))
             self.emitted += 1
         self.builder = BatchBuilder()
 
@@ -292,13 +293,14 @@ class Follower:
         state = {"count": 0, "reset": reset}
         piece = max(1, self.read_bytes // FIRST_PIECE_DIV)
 
-        def send_dirty() -> None:
+        def send_dirty(last: bool = False) -> None:
+            # last: the read is over; its last batch says so (when overviews were sent at all)
             runs = logs.runs
             out = _Batches(runs if state["reset"] else runs[self._runs_told :], state["reset"], emit, self._next_seq)
             for run, tag, s in overviews.ordered(runs, only=dirty):
                 out.builder.add_scalars(run, tag, s.step, s.wall_time, s.value, overview=True, on_request=self._held is not None)
                 out.added()
-            out.cut()
+            out.cut(overviews_done=last and (state["count"] > 0 or out.emitted > 0 or bool(out.builder)))
             dirty.clear()
             if out.emitted:
                 self._runs_told = len(runs)
@@ -338,7 +340,7 @@ class Follower:
                 if self._held is not None:  # and the held series (it sends them in full too)
                     self._held.close()
                     self._held = SeriesFile()
-            send_dirty()
+            send_dirty(last=True)
             count = state["count"]
             if spool is None:
                 return count, False
