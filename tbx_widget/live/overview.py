@@ -97,6 +97,8 @@ class Overviews:
     def series(self, run: str, tag: str) -> ScalarSeries:
         """The overview of ``run``/``tag`` so far."""
         whole = _concat(self._parts[(run, tag)]) if self._parts.get((run, tag)) else ScalarSeries(np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+        if len(whole.step) <= 2 * self.buckets + 2:
+            return whole  # few enough: every point is kept (minmax_indices would take them all)
         return _take(whole, minmax_indices(whole.value, self.buckets))
 
     def ordered(self, runs: Sequence[str], only: Collection[tuple[str, str]] | None = None) -> Iterator[tuple[str, str, ScalarSeries]]:
