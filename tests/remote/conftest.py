@@ -1,7 +1,8 @@
 """Real storage API servers for the remote-logdir tests, each on 127.0.0.1 on a free port.
 
 - S3: moto's standalone server (``python -m moto.server``, from moto[server] in the test extra)
-- GCS: ``gcp-storage-emulator`` (test extra), in memory
+- GCS: ``gcp-storage-emulator`` (test extra), in memory, with multipart uploads read byte for
+  byte (tests/gcs_emulator.py)
 - Azure Blob: Azurite (npm, installed under tests/servers by ``make install``)
 
 They start once per test session, all three at the same time (Azurite takes several seconds),
@@ -37,7 +38,7 @@ def _servers(tmp: Path) -> dict[str, Server]:
     return {
         "s3": moto_s3(str(tmp)),
         "gcs": Server("gcs", "gs", gcs, [
-            str(Path(py).parent / "gcp-storage-emulator"), "start", "--host", "127.0.0.1", "--port", str(gcs), "--in-memory", "-q",
+            py, str(ROOT / "tests" / "gcs_emulator.py"), "start", "--host", "127.0.0.1", "--port", str(gcs), "--in-memory", "-q",
         ], str(tmp), {"endpoint_url": f"http://127.0.0.1:{gcs}", "token": "anon", "project": "test"}),
         "azure": Server("azure", "az", az, [
             str(AZURITE), "--blobHost", "127.0.0.1", "--blobPort", str(az), "--location", str(azdir), "--silent",

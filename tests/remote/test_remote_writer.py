@@ -66,6 +66,33 @@ def test_values_written_remotely_equal_values_loaded(remote, tmp_path):
     assert [t.text for t in got.texts(".", "note/text_summary")] == [f"step {i}" for i in range(0, 40, 10)]
 
 
+@pytest.mark.parametrize("last", [b"\r", b"\n", b"\r\n", b"\x00"])
+def test_objects_ending_in_a_line_break_are_stored_byte_for_byte(remote, last):
+    """An event file ends with a CRC, any byte: the servers must keep a final CR or LF (the GCS
+    emulator's multipart parser dropped a final CR: tests/gcs_emulator.py reads it exactly)."""
+    from tbx_widget.storage import Storage
+
+    st = Storage(remote.url(remote.new_bucket(), "run"), remote.storage_options)
+    path = st.join("events.out.tfevents.1.x")
+    data = bytes(range(256)) * 3 + last
+    st.put(path, data)
+    assert st.size(path) == len(data) and st.read(path, 0, len(data) + 10) == data
+
+
+def test_the_emulators_multipart_reading_keeps_every_byte():
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+    try:
+        from gcs_emulator import split_related
+    finally:
+        sys.path.pop(0)
+    for eol in (b"\n", b"\r\n"):
+        for content in (b"", b"\r", b"abc\r", b"abc\n", b"a\r\nb\r\n"):
+            body = (b"--==0==" + eol + b"Content-Type: application/json" + eol + eol + b'{"name": "k"}' + eol
+                    + b"--==0==" + eol + b"Content-Type: application/octet-stream" + eol + eol + content + eol + b"--==0==--")
+            (h1, meta), (h2, got) = split_related(body, b"==0==")
+            assert meta == b'{"name": "k"}' and got == content and h2["content-type"] == "application/octet-stream"
+
+
 def test_flush_returns_once_the_data_is_readable(remote):
     bucket = remote.new_bucket()
     url = remote.url(bucket, "run")
