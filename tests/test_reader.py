@@ -616,6 +616,13 @@ def test_a_read_in_pieces_visits_each_run_once_and_new_data_comes_after(logdir, 
     assert all(got[f"r{r}"] == list(range(50)) for r in range(6))
     changes = logs.refresh()  # the refresh after the read looks at every run again
     assert changes.new[("r0", "scalars", "x")].step.tolist() == [50] and len(scans) == 2
+    assert logs.refresh(max_bytes=1500).more is False  # nothing left: no piece stopped early
+    write_file(logdir / "r5" / "events.out.tfevents.1.a", [scalar_event(50, 5.0, tag="x")] * 200, header=False)
+    assert logs.refresh(max_bytes=100).more  # stops inside r5
+    write_file(logdir / "r0" / "events.out.tfevents.1.a", [scalar_event(51, 5.0, tag="x")], header=False)
+    changes = logs.refresh()  # without max_bytes: every run, r0 included, not only from r5 on
+    assert changes.new[("r0", "scalars", "x")].step.tolist() == [51] and ("r5", "scalars", "x") in changes.new
+    assert not changes.more and not logs.refresh().new
 
 
 def test_streaming_mode_keeps_no_data(logdir):

@@ -270,11 +270,12 @@ class Logs:
         """Read everything appended since the last call: new bytes, new files, new runs.
 
         With ``max_bytes``, stop after about that many bytes of event files (``changes.more``
-        says whether more remain), so a huge logdir can be consumed piece by piece. A refresh
-        after one that stopped early goes on from the run where it stopped, with the same
+        says whether more remain), so a huge logdir can be consumed piece by piece. The next
+        refresh with ``max_bytes`` goes on from the run where such a one stopped, with the same
         listing (no new listing, no look at the runs already read): a read of a logdir of many
         runs in pieces costs each run once. Runs before that point, and runs created since, are
-        looked at by the refresh after the one that reaches the last run.
+        looked at by the refresh after the one that reaches the last run (or by a refresh
+        without ``max_bytes``, which always looks at every run).
 
         If reading fails (a remote logdir's network error), the error propagates and nothing
         read is lost: the data read before it is in the stores (``retain=True``) or handed over
@@ -283,7 +284,7 @@ class Logs:
         changes = Changes()
         budget = float("inf") if max_bytes is None else max(1, int(max_bytes))
         resume, self._resume = self._resume, None
-        if resume is not None:
+        if resume is not None and max_bytes is not None:
             found, first = resume  # the read in pieces goes on from the run where it stopped
         else:
             first = None
