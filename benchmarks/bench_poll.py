@@ -63,28 +63,41 @@ def best(fn: Callable[[], Any], rounds: int) -> tuple[float, float]:
     return min(wall), min(cpu)
 
 
-def first_poll(root: str) -> int:
+def first_poll(root: str, on_request: bool | None = None) -> int:
+    """A Follower's first poll of ``root``, as the Dashboard makes it (``on_request`` None: the
+    Dashboard's default, full data on request for a big logdir; False: everything sent); the
+    points it sent or holds for requests."""
     from tbx_widget.live.follower import Follower
+    from tbx_widget.widget import FULL_ON_REQUEST
 
     events = [0]
 
     def emit(batch: Any) -> None:
         events[0] += batch.events
 
-    Follower(root).poll(emit)
-    return events[0]
+    follower = Follower(root, on_request=FULL_ON_REQUEST if on_request is None else on_request)
+    try:
+        follower.poll(emit)
+        return events[0] + follower.held_points()
+    finally:
+        follower.close()
 
 
-def compare(root: str, expected_points: int, rounds: int) -> dict[str, float]:
-    """``load()`` and a Dashboard's first poll of ``root``, plus a check that every point was sent."""
+def compare(root: str, expected_points: int, rounds: int, everything_too: bool = False) -> dict[str, float]:
+    """``load()`` and a Dashboard's first poll of ``root``, plus a check that every point was sent
+    (or held for requests); ``everything_too``: also the first poll with everything sent
+    (``poll_all``: what a big logdir's poll costs without full data on request)."""
     from tbx_widget import load
 
-    sent = first_poll(root)  # also warms the page cache for both
-    if sent != expected_points:
-        raise AssertionError(f"the first poll sent {sent} points, expected {expected_points}")
+    for on_request in (None, False) if everything_too else (None,):
+        sent = first_poll(root, on_request)  # also warms the page cache
+        if sent != expected_points:
+            raise AssertionError(f"the first poll (on_request={on_request}) sent or held {sent} points, expected {expected_points}")
     out: dict[str, float] = {}
     out["load"], out["load_cpu"] = best(lambda: load(root), rounds)
     out["poll"], out["poll_cpu"] = best(lambda: first_poll(root), rounds)
+    if everything_too:
+        out["poll_all"], out["poll_all_cpu"] = best(lambda: first_poll(root, False), rounds)
     return out
 
 

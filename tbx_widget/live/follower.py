@@ -371,6 +371,11 @@ class Follower:
         with self._lock:
             return list(self._held.keys()) if self._held is not None else []
 
+    def held_points(self) -> int:
+        """Scalar points held for ``send_full`` (0 when nothing is held)."""
+        with self._lock:
+            return sum(self._held.points(run, tag) for run, tag in self._held.keys()) if self._held is not None else 0
+
     def send_full(self, emit: Emit, keys: Sequence[tuple[str, str]]) -> int:
         """Emit the full data of the scalar series ``keys`` ((run, tag) pairs; those not held are
         skipped), read back from the held series file, each series' first item marked ``whole``
