@@ -407,6 +407,16 @@ static uint32_t crc32c(const uint8_t *p, Py_ssize_t n, int little) {
     return c ^ 0xFFFFFFFFu;
 }
 
+/* The TFRecord mask of a CRC, as record headers and footers store it. */
+static uint32_t masked(uint32_t c) {
+    return ((c >> 15) | (c << 17)) + 0xA282EAD8u;
+}
+
+/* The little-endian uint32 at p (any alignment, any host). */
+static uint32_t le32(const uint8_t *p) {
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
 /* masked_crc32c_spans(buf, starts, lengths, out): out[i] = TFRecord-masked CRC32C of
  *   buf[starts[i] : starts[i] + lengths[i]]   (starts, lengths int64; out uint32[len(starts)]) */
 static PyObject *masked_crc32c_spans(PyObject *self, PyObject *args) {
@@ -434,8 +444,7 @@ static PyObject *masked_crc32c_spans(PyObject *self, PyObject *args) {
                 bad = i;
                 break;
             }
-            const uint32_t c = crc32c(b + st[i], (Py_ssize_t)ln[i], little);
-            o[i] = ((c >> 15) | (c << 17)) + 0xA282EAD8u;
+            o[i] = masked(crc32c(b + st[i], (Py_ssize_t)ln[i], little));
         }
         Py_END_ALLOW_THREADS
         if (bad >= 0) PyErr_Format(PyExc_ValueError, "span %zd lies outside the buffer", bad);
@@ -443,10 +452,6 @@ static PyObject *masked_crc32c_spans(PyObject *self, PyObject *args) {
     }
     release_buffers(bufs, 4);
     return result;
-}
-
-static uint32_t masked(uint32_t c) {
-    return ((c >> 15) | (c << 17)) + 0xA282EAD8u;
 }
 
 /* frame_records(buf, pos, starts, lengths) -> (count, stop, reason)
@@ -486,8 +491,7 @@ static PyObject *frame_records(PyObject *self, PyObject *args) {
             const uint8_t *h = buf + pos;
             uint64_t len = 0;
             for (int k = 7; k >= 0; k--) len = (len << 8) | h[k];
-            const uint32_t head = (uint32_t)h[8] | ((uint32_t)h[9] << 8) | ((uint32_t)h[10] << 16) | ((uint32_t)h[11] << 24);
-            if (len > 0x7FFFFFFFu || masked(crc32c(h, 8, little)) != head) {
+            if (len > 0x7FFFFFFFu || masked(crc32c(h, 8, little)) != le32(h + 8)) {
                 reason = 2;
                 break;
             }
@@ -495,9 +499,7 @@ static PyObject *frame_records(PyObject *self, PyObject *args) {
                 reason = 1;
                 break;
             }
-            const uint8_t *f = h + 12 + len;
-            const uint32_t foot = (uint32_t)f[0] | ((uint32_t)f[1] << 8) | ((uint32_t)f[2] << 16) | ((uint32_t)f[3] << 24);
-            if (masked(crc32c(h + 12, (Py_ssize_t)len, little)) != foot) {
+            if (masked(crc32c(h + 12, (Py_ssize_t)len, little)) != le32(h + 12 + len)) {
                 reason = 2;
                 break;
             }
@@ -535,7 +537,7 @@ static PyObject *resync(PyObject *self, PyObject *args) {
             continue;
         }
         if ((h[4] | h[5] | h[6]) || (h[3] & 0x80)) continue; /* length >= 2**31 */
-        const uint32_t stored = (uint32_t)h[8] | ((uint32_t)h[9] << 8) | ((uint32_t)h[10] << 16) | ((uint32_t)h[11] << 24);
+        const uint32_t stored = le32(h + 8);
         if (!stored && !(h[0] | h[1] | h[2] | h[3])) {
             /* Twelve zero bytes are never a header (a zero length's CRC is not zero), nor is any
              * window inside the same run of zeros: jump to the first window reaching past it. */
@@ -550,8 +552,7 @@ static PyObject *resync(PyObject *self, PyObject *args) {
             i = j - 12; /* the loop's i++ makes it j - 11, the first window holding buf[j] */
             continue;
         }
-        const uint32_t c = crc32c(h, 8, little);
-        if ((((c >> 15) | (c << 17)) + 0xA282EAD8u) == stored) {
+        if (masked(crc32c(h, 8, little)) == stored) {
             found = i;
             break;
         }
