@@ -44,17 +44,10 @@ class Preview:
         n = len(s.step)
         if not n:
             return
-        # The stride the kept points will have (the points kept are those at multiples of it:
-        # ceil(total / stride) of them), so that only those are taken: the same points as
-        # appending at the old stride and then shrinking, without copying the rest first.
-        stride = self.stride
-        while -(-(self.seen + n) // stride) > 2 * limit:
-            stride *= 2
-        if stride != self.stride:
-            thin = slice(None, None, stride // self.stride)
-            self.step, self.value, self.wall = self.step[thin], self.value[thin], self.wall[thin]
-            self.stride = stride
-        take = slice((-self.seen) % stride, n, stride)  # a view: no index array
+        # Thin what is kept to the stride the total will need first, then take only the new
+        # points at that stride: the same points as appending every point and then shrinking.
+        self._thin_for(self.seen + n, limit)
+        take = slice((-self.seen) % self.stride, n, self.stride)  # a view: no index array
         self.seen += n
         self.step = np.concatenate((self.step, s.step[take]))
         self.value = np.concatenate((self.value, s.value[take]))
@@ -62,10 +55,19 @@ class Preview:
         self.last = (int(s.step[-1]), float(s.wall_time[-1]), float(s.value[-1]))
 
     def shrink(self, limit: int) -> None:
-        """Halve the points kept (doubling the stride) until at most ``2 * limit`` remain."""
-        while len(self.step) > 2 * limit:
-            self.step, self.value, self.wall = self.step[::2], self.value[::2], self.wall[::2]
-            self.stride *= 2
+        """Double the stride (halving the points kept) until at most ``2 * limit`` remain."""
+        self._thin_for(self.seen, limit)
+
+    def _thin_for(self, total: int, limit: int) -> None:
+        """Raise the stride until ``total`` points keep at most ``2 * limit`` (the points at its
+        multiples: ceil(total / stride) of them), and thin what is kept to it."""
+        stride = self.stride
+        while -(-total // stride) > 2 * limit:
+            stride *= 2
+        if stride != self.stride:
+            thin = slice(None, None, stride // self.stride)
+            self.step, self.value, self.wall = self.step[thin], self.value[thin], self.wall[thin]
+            self.stride = stride
 
     def series(self) -> ScalarSeries:
         """The kept points and the last point, as a ``ScalarSeries``."""
